@@ -1,0 +1,48 @@
+import { defaults } from './defaults.js';
+import { parseDuration } from './duration.js';
+import { ConfigError } from './errors.js';
+import type { ResolvedConfig, SwarmConfig } from './types.js';
+
+function ms(value: SwarmConfig['heartbeat'], fallback: number): number {
+  return value === undefined ? fallback : parseDuration(value)!;
+}
+
+function splitNodes(nodes: string[] | string): string[] {
+  return (Array.isArray(nodes) ? nodes : [nodes]).map((n) => n.trim()).filter((n) => n !== '');
+}
+
+/** Layers defaults, then the config file, then command-line flags (each already validated). */
+export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?: string): ResolvedConfig {
+  const base = defaults();
+  const pick = <K extends keyof SwarmConfig>(key: K): SwarmConfig[K] => flags[key] ?? file[key];
+  const engine = { ...file.engine, ...flags.engine };
+  const nodes = pick('nodes');
+  const resolved: ResolvedConfig = {
+    hosts: pick('hosts') ?? base.hosts,
+    nodes: nodes === undefined ? base.nodes : splitNodes(nodes),
+    strategy: pick('strategy') ?? base.strategy,
+    filters: pick('filters') ?? base.filters,
+    heartbeatMs: ms(pick('heartbeat'), base.heartbeatMs),
+    engine: {
+      refreshMinMs: ms(engine.refreshMinInterval, base.engine.refreshMinMs),
+      refreshMaxMs: ms(engine.refreshMaxInterval, base.engine.refreshMaxMs),
+      failureRetry: engine.failureRetry ?? base.engine.failureRetry,
+      requestTimeoutMs: ms(engine.requestTimeout, base.engine.requestTimeoutMs),
+      connectTimeoutMs: ms(engine.connectTimeout, base.engine.connectTimeoutMs),
+    },
+    clusterOpts: { ...base.clusterOpts, ...file.clusterOpts, ...flags.clusterOpts },
+    cors: pick('cors') ?? base.cors,
+    logLevel: pick('logLevel') ?? base.logLevel,
+    experimental: pick('experimental') ?? base.experimental,
+    builtins: { ...file.builtins, ...flags.builtins },
+    plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],
+    configFile,
+  };
+  if (resolved.nodes.length === 0) throw new ConfigError('no nodes: name at least one engine address');
+  if (resolved.hosts.length === 0) throw new ConfigError('no listen address: give at least one -H');
+  if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('"engine.refreshMinInterval" must be more than zero');
+  if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
+    throw new ConfigError('"engine.refreshMaxInterval" must not be less than "engine.refreshMinInterval"');
+  }
+  return resolved;
+}

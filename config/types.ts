@@ -1,0 +1,66 @@
+import type { PluginOption } from '../core/plugin-api.js';
+
+/** A duration: milliseconds as a number, or Go-style text as classic swarm took it ("30s", "1m30s", "500ms"). */
+export type Duration = number | string;
+
+/** What an operator writes in `swarm.config.ts`. Every key is optional; command-line flags override it. */
+export interface SwarmConfig {
+  /** Addresses the manager listens on: `tcp://ip:port`, `ip:port` or `unix:///path` (`-H`). */
+  hosts?: string[];
+  /** The engines: a list of addresses, or one discovery string (`nodes://a,b`, `a,b`, `10.0.0.[1:3]:2375`). */
+  nodes?: string[] | string;
+  /** Name of the ranking strategy (`--strategy`). */
+  strategy?: string;
+  /** Names of the filters to run, in order (`--filter`). */
+  filters?: string[];
+  /** Discovery heartbeat (`--heartbeat`). */
+  heartbeat?: Duration;
+  engine?: {
+    /** Lower bound of the jittered safety-net refresh (`--engine-refresh-min-interval`). */
+    refreshMinInterval?: Duration;
+    /** Upper bound of that refresh (`--engine-refresh-max-interval`). */
+    refreshMaxInterval?: Duration;
+    /** Consecutive failures before a node is unhealthy (`--engine-failure-retry`). */
+    failureRetry?: number;
+    /** Timeout of the manager's own calls to an engine (not of proxied streams). */
+    requestTimeout?: Duration;
+    /** Timeout to open a connection to an engine. */
+    connectTimeout?: Duration;
+  };
+  /** `--cluster-opt key=value` pairs, e.g. `{ 'swarm.overcommit': '0.05' }`. */
+  clusterOpts?: Record<string, string>;
+  /** Answer CORS preflights and add `Access-Control-Allow-*` headers (`--api-enable-cors`). */
+  cors?: boolean;
+  logLevel?: LogLevel;
+  experimental?: boolean;
+  /** Built-in plugins to turn off by name, e.g. `{ 'node-field': false }`. */
+  builtins?: Record<string, boolean>;
+  /** Third-party plugins, after the built-ins; falsy entries are skipped and nested arrays flattened. */
+  plugins?: PluginOption[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** The configuration after defaults, the config file and the flags are merged and checked. */
+export interface ResolvedConfig {
+  hosts: string[];
+  nodes: string[];
+  strategy: string;
+  filters: string[];
+  heartbeatMs: number;
+  engine: {
+    refreshMinMs: number;
+    refreshMaxMs: number;
+    failureRetry: number;
+    requestTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
+  clusterOpts: Record<string, string>;
+  cors: boolean;
+  logLevel: LogLevel;
+  experimental: boolean;
+  builtins: Record<string, boolean>;
+  plugins: PluginOption[];
+  /** Where the config file was found, if one was. */
+  configFile?: string;
+}

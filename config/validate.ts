@@ -1,0 +1,72 @@
+import { ConfigError } from './errors.js';
+import { parseDuration } from './duration.js';
+import type { SwarmConfig } from './types.js';
+
+type Check = (value: unknown) => string | undefined; // returns what was expected, or undefined when fine
+
+const isString: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'a non-empty string');
+const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
+const isStringList: Check = (v) =>
+  Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'a list of non-empty strings';
+const isDuration: Check = (v) => (parseDuration(v) !== undefined ? undefined : 'a duration such as "30s" or a number of milliseconds');
+const isWholeAtLeast = (min: number): Check => (v) =>
+  Number.isInteger(v) && (v as number) >= min ? undefined : `a whole number of at least ${min}`;
+const isOneOf = (...allowed: string[]): Check => (v) =>
+  allowed.includes(v as string) ? undefined : `one of ${allowed.join(', ')}`;
+const isRecordOf = (inner: Check, what: string): Check => (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => inner(x) === undefined)
+    ? undefined
+    : what;
+
+const ENGINE_KEYS: Record<string, Check> = {
+  refreshMinInterval: isDuration,
+  refreshMaxInterval: isDuration,
+  failureRetry: isWholeAtLeast(1),
+  requestTimeout: isDuration,
+  connectTimeout: isDuration,
+};
+
+const TOP_KEYS: Record<string, Check> = {
+  hosts: isStringList,
+  nodes: (v) => (isString(v) === undefined || isStringList(v) === undefined ? undefined : 'a list of addresses or one discovery string'),
+  strategy: isString,
+  filters: isStringList,
+  heartbeat: isDuration,
+  engine: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object'),
+  clusterOpts: isRecordOf(isString, 'an object of string values'),
+  cors: isBoolean,
+  logLevel: isOneOf('debug', 'info', 'warn', 'error'),
+  experimental: isBoolean,
+  builtins: isRecordOf(isBoolean, 'an object of true/false values'),
+  plugins: (v) => (Array.isArray(v) ? undefined : 'a list of plugins'),
+};
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function checkKeys(obj: Record<string, unknown>, checks: Record<string, Check>, prefix: string, source: string): void {
+  for (const [key, value] of Object.entries(obj)) {
+    const name = prefix + key;
+    const check = checks[key];
+    if (!check) throw new ConfigError(`${source}: unknown key "${name}" (known: ${Object.keys(checks).map((k) => prefix + k).join(', ')})`);
+    if (value === undefined) continue;
+    const expected = check(value);
+    if (expected) throw new ConfigError(`${source}: "${name}" must be ${expected} (got ${show(value)})`);
+  }
+}
+
+/** Checks a loaded config object and returns it typed; a mistake names the key and the file. */
+export function validateConfig(raw: unknown, source: string): SwarmConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError(`${source}: the default export must be an object (use defineConfig({...}))`);
+  }
+  const obj = raw as Record<string, unknown>;
+  checkKeys(obj, TOP_KEYS, '', source);
+  if (obj.engine !== undefined) checkKeys(obj.engine as Record<string, unknown>, ENGINE_KEYS, 'engine.', source);
+  return obj as SwarmConfig;
+}

@@ -1,0 +1,137 @@
+import { EventEmitter } from 'node:events';
+import { DockerError, notFound } from '../errors.js';
+import type { Logger } from '../log.js';
+import { parseEngineAddress } from './address.js';
+import { FALLBACK_API_VERSION, FALLBACK_MIN_API_VERSION, maxVersion, minVersion, SKEP_MAX_API_VERSION } from './api-version.js';
+import type { DockerEvent } from './docker-types.js';
+import { type CachedContainer, Engine, type EngineOptions } from './engine.js';
+import { resolveContainer } from './lookup.js';
+
+export interface Located {
+  engine: Engine;
+  container: CachedContainer;
+}
+
+const MAX_RECORDED_EXECS = 10_000;
+
+interface Candidate {
+  id: string;
+  name: string;
+  nodeName: string;
+  located: Located;
+}
+
+/**
+ * All engines, keyed by address, and the questions asked across them: where a container or exec lives,
+ * whether a name is taken. Re-emits each engine's `health` and `event`. Knows nothing of HTTP.
+ */
+export class Cluster extends EventEmitter {
+  readonly engines = new Map<string, Engine>();
+  /** Exec IDs created through the manager; inspect's ExecIDs covers the rest. */
+  private readonly execOwners = new Map<string, Engine>();
+  /** Names of creates under way, so two concurrent creates cannot take one name. */
+  private readonly reservedNames = new Set<string>();
+
+  constructor(
+    private readonly options: EngineOptions,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  /** Makes the engine set match a discovery list: removes the missing, adds the new. */
+  setEntries(entries: string[]): void {
+    const wanted = new Map(entries.map((e) => {
+      const address = parseEngineAddress(e);
+      return [address.addr, address] as const;
+    }));
+    for (const [addr, engine] of this.engines) {
+      if (wanted.has(addr)) continue;
+      engine.stop();
+      this.engines.delete(addr);
+      this.logger.info(`node ${engine.name} (${addr}) removed`);
+    }
+    for (const [addr, address] of wanted) {
+      if (this.engines.has(addr)) continue;
+      const engine = new Engine(address, this.options);
+      engine.on('health', (e: Engine, previous: string) => this.emit('health', e, previous));
+      engine.on('event', (e: Engine, event: DockerEvent) => this.emit('event', e, event));
+      this.engines.set(addr, engine);
+      engine.start();
+    }
+  }
+
+  stop(): void {
+    for (const engine of this.engines.values()) engine.stop();
+  }
+
+  all(): Engine[] {
+    return [...this.engines.values()];
+  }
+
+  healthy(): Engine[] {
+    return this.all().filter((e) => e.health === 'healthy');
+  }
+
+  private *candidates(): Iterable<Candidate> {
+    for (const engine of this.engines.values()) {
+      for (const container of engine.containers.values()) {
+        yield { id: container.summary.Id, name: container.inspect.Name.replace(/^\//, ''), nodeName: engine.name, located: { engine, container } };
+      }
+    }
+  }
+
+  /** The API versions every healthy engine speaks: the newest is what the cluster advertises. */
+  apiVersions(): { max: string; min: string } {
+    const versions = this.healthy().map((e) => e.version).filter((v) => v !== undefined);
+    if (versions.length === 0) return { max: minVersion(FALLBACK_API_VERSION, SKEP_MAX_API_VERSION), min: FALLBACK_MIN_API_VERSION };
+    return {
+      max: versions.reduce((acc, v) => minVersion(acc, v.ApiVersion), SKEP_MAX_API_VERSION),
+      min: versions.reduce((acc, v) => maxVersion(acc, v.MinAPIVersion ?? FALLBACK_MIN_API_VERSION), FALLBACK_MIN_API_VERSION),
+    };
+  }
+
+  /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */
+  findContainer(ref: string): Located {
+    return resolveContainer(ref, this.candidates()).located;
+  }
+
+  /** The container that holds a name, if any (names are unique across the cluster). */
+  nameOwner(name: string): string | undefined {
+    const wanted = name.replace(/^\//, '');
+    for (const c of this.candidates()) if (c.name === wanted) return c.id;
+    return undefined;
+  }
+
+  /** Claims a name for a create under way; returns a release function, or throws Docker's 409 when taken. */
+  reserveName(name: string): () => void {
+    const wanted = name.replace(/^\//, '');
+    const owner = this.nameOwner(wanted);
+    if (owner || this.reservedNames.has(wanted)) {
+      throw new DockerError(
+        409,
+        `Conflict. The container name "/${wanted}" is already in use by container "${owner ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
+      );
+    }
+    this.reservedNames.add(wanted);
+    return () => this.reservedNames.delete(wanted);
+  }
+
+  recordExec(execId: string, engine: Engine): void {
+    // Bounded: engines forget finished execs too, and a lookup miss falls back to the cached ExecIDs.
+    if (this.execOwners.size >= MAX_RECORDED_EXECS) this.execOwners.delete(this.execOwners.keys().next().value!);
+    this.execOwners.set(execId, engine);
+  }
+
+  /** The engine that owns an exec: recorded at create, or found in a cached container's ExecIDs. */
+  findExec(execId: string): Engine {
+    const recorded = this.execOwners.get(execId);
+    if (recorded && this.engines.get(recorded.addr) === recorded) return recorded;
+    for (const engine of this.engines.values()) {
+      for (const { inspect } of engine.containers.values()) {
+        if (inspect.ExecIDs?.includes(execId)) return engine;
+      }
+    }
+    throw notFound(`No such exec instance: ${execId}`);
+  }
+}

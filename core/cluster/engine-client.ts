@@ -1,0 +1,112 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import got, { RequestError, type Got, type Request } from 'got';
+import type { EngineAddress } from './address.js';
+
+export interface EngineTimeouts {
+  /** For the manager's own calls (refresh, inspect). */
+  requestMs: number;
+  /** For opening a connection, on every call, proxied streams included. */
+  connectMs: number;
+}
+
+export interface EngineResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+/** An engine answered the manager's own call with an error status. */
+export class EngineCallError extends Error {
+  override name = 'EngineCallError';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** True when the engine could not be reached (as opposed to answering with an error). */
+export function isConnectionError(err: unknown): boolean {
+  return err instanceof RequestError && err.response === undefined;
+}
+
+/** The message an engine put in its error body, or the body itself. */
+export function engineMessage(body: Buffer | string): string {
+  const text = body.toString();
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    /* not JSON */
+  }
+  return text.trim();
+}
+
+function dropUndefined(query: Query | undefined): Record<string, string | number | boolean> | undefined {
+  if (!query) return undefined;
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
+}
+
+/** Talks to one engine over tcp or a unix socket. Paths are given without a leading slash. */
+export class EngineClient {
+  private readonly http: Got;
+
+  constructor(
+    readonly address: EngineAddress,
+    private readonly timeouts: EngineTimeouts,
+  ) {
+    const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+    this.http = got.extend({
+      prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `http://${host}:${address.port}/`,
+      enableUnixSockets: address.kind === 'unix',
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      decompress: false,
+      followRedirect: false,
+    });
+  }
+
+  /** A manager-side GET that must answer 2xx with JSON, within the request timeout. */
+  async json<T>(path: string, query?: Query): Promise<T> {
+    const res = await this.http.get(path, {
+      searchParams: dropUndefined(query),
+      timeout: { connect: this.timeouts.connectMs, request: this.timeouts.requestMs },
+      responseType: 'buffer',
+    });
+    if (res.statusCode >= 300) throw new EngineCallError(res.statusCode, engineMessage(res.body));
+    return JSON.parse(res.body.toString()) as T;
+  }
+
+  /**
+   * A proxied call, buffered whole. Only the connection has a timeout: `docker stop -t 600` may legitimately
+   * take that long.
+   */
+  async request(
+    method: string,
+    path: string,
+    options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string } = {},
+  ): Promise<EngineResponse> {
+    const res = await this.http(path, {
+      method: method as 'GET',
+      headers: options.headers,
+      body: options.body,
+      searchParams: options.search || dropUndefined(options.query),
+      timeout: { connect: this.timeouts.connectMs },
+      responseType: 'buffer',
+    });
+    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  /** A proxied or long-lived streaming call; the caller pipes a body in (for POST/PUT) and reads the response. */
+  stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string } = {}): Request {
+    return this.http.stream(path, {
+      method: method as 'GET',
+      headers: options.headers,
+      searchParams: options.search || dropUndefined(options.query),
+      timeout: { connect: this.timeouts.connectMs },
+    });
+  }
+}

@@ -1,0 +1,301 @@
+import { EventEmitter } from 'node:events';
+import type { Request } from 'got';
+import type { Logger } from '../log.js';
+import type { NodeHealth } from '../pipeline-types.js';
+import type { EngineAddress } from './address.js';
+import { coalesce } from './coalesce.js';
+import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, DockerVersion, ImageSummary } from './docker-types.js';
+import { EngineCallError, EngineClient, isConnectionError } from './engine-client.js';
+import { readJsonLines } from './event-stream.js';
+
+export interface EngineOptions {
+  refreshMinMs: number;
+  refreshMaxMs: number;
+  failureRetry: number;
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  logger: Logger;
+}
+
+/** One container as the cache holds it: the engine's list row and its inspect document, read together. */
+export interface CachedContainer {
+  summary: ContainerSummary;
+  inspect: ContainerInspect;
+}
+
+/** Events that change nothing the cache holds. */
+const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy', 'exec_create', 'exec_start', 'exec_die', 'exec_detach']);
+const MAX_EVENT_BACKOFF_MS = 10_000;
+const INSPECT_CONCURRENCY = 8;
+
+/**
+ * One Docker engine: its specs, a cached copy of its containers, images, networks and volumes kept
+ * current from its `/events` stream, a jittered refresh as a safety net, and its health.
+ * Emits `health` (engine, previous) and `event` (engine, DockerEvent).
+ */
+export class Engine extends EventEmitter {
+  readonly client: EngineClient;
+  health: NodeHealth = 'pending';
+  info?: DockerInfo;
+  version?: DockerVersion;
+  lastError?: string;
+  updatedAt?: Date;
+  /** Engine clock minus manager clock, so cached times read as the engine would print them. */
+  clockSkewMs = 0;
+  failures = 0;
+  readonly containers = new Map<string, CachedContainer>();
+  images: ImageSummary[] = [];
+  networks: Record<string, unknown>[] = [];
+  volumes: Record<string, unknown>[] = [];
+  /** Creates sent to this engine and not yet in the cache: the scheduler counts them as containers. */
+  pendingCreates = 0;
+
+  private stopped = false;
+  private refreshTimer?: NodeJS.Timeout;
+  private eventsStream?: Request;
+  private eventsTimer?: NodeJS.Timeout;
+  private eventFailures = 0;
+  private lastEventNano?: bigint;
+  private readonly containerRefreshes = new Map<string, () => Promise<void>>();
+  readonly refreshImages = coalesce(async () => { this.images = await this.client.json<ImageSummary[]>('images/json'); }, (e) => this.noteError(e));
+  readonly refreshNetworks = coalesce(async () => { this.networks = await this.client.json<Record<string, unknown>[]>('networks'); }, (e) => this.noteError(e));
+  readonly refreshVolumes = coalesce(async () => {
+    this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
+  }, (e) => this.noteError(e));
+
+  constructor(
+    readonly address: EngineAddress,
+    private readonly options: EngineOptions,
+  ) {
+    super();
+    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs });
+  }
+
+  get addr(): string {
+    return this.address.addr;
+  }
+
+  /** Classic swarm's node ID: engine ID and address, so cloned engines with one ID stay distinct. */
+  get id(): string {
+    return this.info ? `${this.info.ID}|${this.addr}` : this.addr;
+  }
+
+  get name(): string {
+    return this.info?.Name ?? this.addr;
+  }
+
+  get ip(): string {
+    return this.address.kind === 'unix' ? '127.0.0.1' : this.address.host;
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.refreshTimer);
+    clearTimeout(this.eventsTimer);
+    this.eventsStream?.destroy();
+  }
+
+  /** Reads specs and everything the cache holds, then follows events. Retries with backoff until it works. */
+  private async connect(): Promise<void> {
+    try {
+      await this.refreshSpecs();
+      this.followEvents();
+      await this.refreshAll();
+      this.noteSuccess();
+      this.options.logger.info(`node ${this.name} (${this.addr}) connected: ${this.containers.size} containers`);
+      this.scheduleRefresh();
+    } catch (err) {
+      this.noteError(err);
+      if (this.stopped) return;
+      const delay = Math.min(1000 * 2 ** Math.min(this.failures - 1, 10), this.options.refreshMaxMs);
+      this.refreshTimer = setTimeout(() => void this.connect(), delay);
+    }
+  }
+
+  private async refreshSpecs(): Promise<void> {
+    const [version, info] = await Promise.all([this.client.json<DockerVersion>('version'), this.client.json<DockerInfo>('info')]);
+    if (!info.NCPU || !info.MemTotal) {
+      throw new Error(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
+    }
+    if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
+    this.version = version;
+    this.info = info;
+  }
+
+  private async refreshAll(): Promise<void> {
+    await Promise.all([this.refreshContainers(), this.refreshImages(), this.refreshNetworks(), this.refreshVolumes()]);
+  }
+
+  /** The safety net: a full re-read at a random moment between the min and max intervals. */
+  private scheduleRefresh(): void {
+    if (this.stopped) return;
+    const { refreshMinMs, refreshMaxMs } = this.options;
+    const delay = refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs);
+    this.refreshTimer = setTimeout(async () => {
+      try {
+        await this.refreshSpecs();
+        await this.refreshAll();
+        this.noteSuccess();
+      } catch (err) {
+        this.noteError(err);
+      }
+      this.scheduleRefresh();
+    }, delay);
+  }
+
+  /** Lists every container; inspects only new ones and those whose state changed since the last read. */
+  private async refreshContainers(): Promise<void> {
+    const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+    const seen = new Set(rows.map((r) => r.Id));
+    for (const id of this.containers.keys()) if (!seen.has(id)) this.containers.delete(id);
+    const stale = rows.filter((row) => {
+      const cached = this.containers.get(row.Id);
+      if (cached && cached.summary.State === row.State) {
+        cached.summary = row;
+        return false;
+      }
+      return true;
+    });
+    for (let i = 0; i < stale.length; i += INSPECT_CONCURRENCY) {
+      await Promise.all(stale.slice(i, i + INSPECT_CONCURRENCY).map((row) => this.inspectInto(row)));
+    }
+  }
+
+  private async inspectInto(row: ContainerSummary): Promise<void> {
+    try {
+      const inspect = await this.client.json<ContainerInspect>(`containers/${row.Id}/json`);
+      this.containers.set(row.Id, { summary: row, inspect });
+    } catch (err) {
+      if (err instanceof EngineCallError && err.status === 404) this.containers.delete(row.Id);
+      else throw err;
+    }
+  }
+
+  /** Re-reads one container (list row and inspect); drops it when the engine no longer has it. */
+  refreshContainer(id: string): Promise<void> {
+    let refresh = this.containerRefreshes.get(id);
+    if (!refresh) {
+      refresh = coalesce(async () => {
+        const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) });
+        const row = rows.find((r) => r.Id === id);
+        if (row) await this.inspectInto(row);
+        else this.containers.delete(id);
+      }, (e) => this.noteError(e));
+      this.containerRefreshes.set(id, refresh);
+    }
+    return refresh().finally(() => this.containerRefreshes.delete(id));
+  }
+
+  /** Follows `/events`, resuming from the last event seen so a reconnect loses nothing. */
+  private followEvents(): void {
+    if (this.stopped || this.eventsStream) return;
+    const since = this.lastEventNano !== undefined
+      ? `${this.lastEventNano / 1_000_000_000n}.${(this.lastEventNano % 1_000_000_000n).toString().padStart(9, '0')}`
+      : this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined;
+    const stream = this.client.stream('GET', 'events', { query: { since } });
+    this.eventsStream = stream;
+    stream.on('response', (res: { statusCode: number }) => {
+      if (res.statusCode === 200) {
+        this.eventFailures = 0;
+        if (this.health === 'healthy') this.failures = 0;
+      } else stream.destroy(new Error(`events stream answered ${res.statusCode}`));
+    });
+    readJsonLines<DockerEvent>(stream, (event) => this.onEvent(event), (line) => this.options.logger.warn(`node ${this.name}: bad event line ${line.slice(0, 200)}`));
+    let ended = false;
+    const reconnect = (err?: Error) => {
+      if (ended) return;
+      ended = true;
+      this.eventsStream = undefined;
+      if (this.stopped) return;
+      if (err) this.noteError(err);
+      this.eventFailures++;
+      const delay = Math.min(this.eventFailures * 1000, MAX_EVENT_BACKOFF_MS);
+      this.eventsTimer = setTimeout(() => this.followEvents(), delay);
+    };
+    stream.on('error', (err) => reconnect(err));
+    stream.on('end', () => reconnect(new Error('events stream closed by the engine')));
+  }
+
+  private onEvent(event: DockerEvent): void {
+    if (event.timeNano !== undefined) this.lastEventNano = BigInt(event.timeNano);
+    const action = (event.Action ?? event.status ?? '').split(':')[0]!;
+    const actorId = event.Actor?.ID ?? event.id ?? '';
+    switch (event.Type ?? 'container') {
+      case 'container':
+        if (action === 'destroy') this.containers.delete(actorId);
+        else if (!QUIET_CONTAINER_ACTIONS.has(action)) void this.refreshContainer(actorId);
+        if (action === 'commit') void this.refreshImages();
+        break;
+      case 'image':
+        void this.refreshImages();
+        break;
+      case 'network': {
+        void this.refreshNetworks();
+        const container = event.Actor?.Attributes?.container;
+        if (container) void this.refreshContainer(container);
+        break;
+      }
+      case 'volume':
+        void this.refreshVolumes();
+        break;
+      case 'daemon':
+        if (action === 'reload') void this.refreshSpecs().catch((e) => this.noteError(e));
+        break;
+    }
+    this.emit('event', this, event);
+  }
+
+  /** Any successful exchange: the node is healthy. */
+  noteSuccess(): void {
+    this.failures = 0;
+    this.lastError = undefined;
+    this.updatedAt = new Date();
+    this.setHealth('healthy');
+  }
+
+  /** A failed exchange; connection failures count toward unhealthy, engine error answers do not. */
+  noteError(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    if (!isConnectionError(err) && err instanceof EngineCallError) {
+      this.options.logger.warn(`node ${this.name}: ${message}`);
+      return;
+    }
+    this.failures++;
+    this.lastError = message;
+    this.options.logger.debug(`node ${this.name}: failure ${this.failures}: ${message}`);
+    if (this.health === 'healthy' && this.failures >= this.options.failureRetry) this.setHealth('unhealthy');
+    if (this.health === 'unhealthy') this.kickRefresh();
+  }
+
+  /** While unhealthy, probe sooner than the safety-net interval so the node comes back promptly. */
+  private kickRefresh(): void {
+    if (this.stopped || this.probing) return;
+    this.probing = true;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(async () => {
+      this.probing = false;
+      try {
+        await this.refreshSpecs();
+        await this.refreshAll();
+        this.noteSuccess();
+        this.followEvents();
+        this.scheduleRefresh();
+      } catch (err) {
+        this.noteError(err);
+      }
+    }, Math.min(1000 * this.failures, this.options.refreshMinMs));
+  }
+  private probing = false;
+
+  private setHealth(next: NodeHealth): void {
+    if (this.health === next) return;
+    const previous = this.health;
+    this.health = next;
+    if (previous !== 'pending' || next !== 'healthy') this.options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}`);
+    this.emit('health', this, previous);
+  }
+}

@@ -1,0 +1,23 @@
+import type { Discovery } from './discovery.js';
+import { expandRange } from './ranges.js';
+
+/** `nodes://a,b`, `a,b`, one address, or a list of those: expanded once, never changes. */
+export class StaticDiscovery implements Discovery {
+  readonly entries: string[];
+
+  constructor(specs: string[]) {
+    const seen = new Set<string>();
+    for (const spec of specs) {
+      for (const part of spec.replace(/^nodes:\/\//, '').split(',')) {
+        const trimmed = part.trim();
+        if (trimmed !== '') for (const addr of expandRange(trimmed)) seen.add(addr);
+      }
+    }
+    this.entries = [...seen];
+  }
+
+  watch(onEntries: (entries: string[]) => void): () => void {
+    onEntries(this.entries);
+    return () => {};
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The one list of built-in plugins, and how configuration turns them on: the filters named by `filters`
+ * (in that order), the strategy named by `strategy`, and every other built-in unless `builtins` turns it off.
+ */
+import type { SkepPlugin } from '../core/plugin-api.js';
+import { healthFilter } from './filters/health.js';
+import { spreadStrategy } from './strategies/spread.js';
+
+export const FILTERS: Record<string, () => SkepPlugin> = {
+  health: healthFilter,
+};
+
+export const STRATEGIES: Record<string, () => SkepPlugin> = {
+  spread: spreadStrategy,
+};
+
+/** The documented Swarm API behaviours, each a plugin that can be turned off by name. */
+export const BEHAVIOURS: Record<string, () => SkepPlugin> = {};
+
+export interface BuiltinSelection {
+  filters: string[];
+  strategy: string;
+  builtins: Record<string, boolean>;
+}
+
+/** Unknown names are reported to the caller, which turns them into a configuration error. */
+export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlugin[]; unknown: string[] } {
+  const unknown: string[] = [];
+  const plugins: SkepPlugin[] = [];
+  for (const name of selection.filters) {
+    const make = FILTERS[name];
+    if (make) plugins.push(make());
+    else unknown.push(`filter "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
+  }
+  const strategy = STRATEGIES[selection.strategy];
+  if (strategy) plugins.push(strategy());
+  else unknown.push(`strategy "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
+  for (const [name, make] of Object.entries(BEHAVIOURS)) {
+    if (selection.builtins[name] !== false) plugins.push(make());
+  }
+  for (const name of Object.keys(selection.builtins)) {
+    if (!(name in BEHAVIOURS)) unknown.push(`built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ') || 'none yet'})`);
+  }
+  return { plugins, unknown };
+}

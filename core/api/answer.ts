@@ -1,0 +1,11 @@
+import type { Context } from 'koa';
+import type { RouteId } from '../pipeline-types.js';
+import type { ApiDeps } from './deps.js';
+import { requestContext } from './proxy/forward.js';
+
+/** Answers a JSON body the manager built itself, through the route's rewriteResponse taps. */
+export async function answer(ctx: Context, deps: ApiDeps, route: RouteId, body: unknown, status = 200): Promise<void> {
+  const hook = deps.hooks.rewriteResponse.get(route);
+  ctx.status = status;
+  ctx.body = hook?.isUsed() ? await hook.promise(body, { ...requestContext(ctx, route), status }) : body;
+}

@@ -1,0 +1,87 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import { compareVersions } from '../cluster/api-version.js';
+import { DockerError } from '../errors.js';
+import type { ApiDeps, SkepState } from './deps.js';
+import { containerRoutes } from './routes/containers.js';
+import { execRoutes } from './routes/exec.js';
+import { imageRoutes } from './routes/images.js';
+import { networkVolumeRoutes } from './routes/networks-volumes.js';
+import { systemRoutes } from './routes/system.js';
+
+const VERSIONED_PATH = /^\/v(\d+\.\d+)(\/.*)$/;
+
+/** The Docker API as one Koa app: errors in Docker's shape, version prefixes, then the routes. */
+export function createApp(deps: ApiDeps): Koa<SkepState> {
+  const app = new Koa<SkepState>();
+  const { logger, cluster, config } = deps;
+
+  // Errors: Docker's JSON shape with the status an engine would give. Anything unexpected is Skep's 500.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      const known = err instanceof DockerError;
+      if (!known) logger.error(`${ctx.method} ${ctx.path}: ${(err as Error).stack ?? err}`);
+      if (ctx.headerSent || !ctx.writable) {
+        ctx.req.socket.destroy();
+        return;
+      }
+      ctx.status = known ? err.status : 500;
+      ctx.type = 'application/json';
+      ctx.body = { message: known ? err.message : `internal error: ${(err as Error).message}` };
+    }
+  });
+
+  if (config.cors) {
+    app.use(async (ctx, next) => {
+      ctx.set('Access-Control-Allow-Origin', '*');
+      ctx.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth');
+      ctx.set('Access-Control-Allow-Methods', 'GET, POST, DELETE, PUT, OPTIONS, HEAD');
+      if (ctx.method === 'OPTIONS') {
+        ctx.status = 200;
+        return;
+      }
+      await next();
+    });
+  }
+
+  // `/v1.41/...`: remember the version, route on the rest. Versions beyond the cluster's are refused as an engine would.
+  app.use(async (ctx, next) => {
+    const versions = cluster.apiVersions();
+    ctx.set('Api-Version', versions.max);
+    ctx.set('Docker-Experimental', String(config.experimental));
+    ctx.set('Ostype', 'linux');
+    ctx.set('Server', `Docker/${versions.max} (linux) skep`);
+    const m = VERSIONED_PATH.exec(ctx.path);
+    if (m) {
+      const [, version, rest] = m as unknown as [string, string, string];
+      if (compareVersions(version, versions.max) > 0) {
+        throw new DockerError(400, `client version ${version} is too new. Maximum supported API version is ${versions.max}`);
+      }
+      if (compareVersions(version, versions.min) < 0) {
+        throw new DockerError(400, `client version ${version} is too old. Minimum supported API version is ${versions.min}, please upgrade your client to a newer version`);
+      }
+      ctx.state.apiVersion = version;
+      ctx.path = rest;
+    }
+    await next();
+  });
+
+  const router = new Router();
+  systemRoutes(router, deps);
+  containerRoutes(router, deps);
+  execRoutes(router, deps);
+  imageRoutes(router, deps);
+  networkVolumeRoutes(router, deps);
+  app.use(router.routes());
+
+  // Docker's answer to a route it does not serve.
+  app.use((ctx) => {
+    if (ctx.status === 404 && ctx.body === undefined && !ctx.headerSent && ctx.respond !== false) {
+      ctx.status = 404;
+      ctx.body = { message: 'page not found' };
+    }
+  });
+  return app;
+}

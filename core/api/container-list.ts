@@ -1,0 +1,119 @@
+import type { Cluster } from '../cluster/cluster.js';
+import { statusText } from '../cluster/container-status.js';
+import type { ContainerSummary } from '../cluster/docker-types.js';
+import type { CachedContainer } from '../cluster/engine.js';
+import type { Engine } from '../cluster/engine.js';
+import { badRequest } from '../errors.js';
+import { parseFilters } from './filters.js';
+
+const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
+const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+
+export interface ListQuery {
+  all?: string;
+  limit?: string;
+  before?: string;
+  since?: string;
+  filters?: string;
+}
+
+interface Row {
+  engine: Engine;
+  cached: CachedContainer;
+  name: string;
+}
+
+const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+
+function labelMatches(labels: Record<string, string> | null | undefined, wanted: string): boolean {
+  const eq = wanted.indexOf('=');
+  const key = eq < 0 ? wanted : wanted.slice(0, eq);
+  if (!labels || !(key in labels)) return false;
+  return eq < 0 || labels[key] === wanted.slice(eq + 1);
+}
+
+function imageMatches(row: Row, wanted: string): boolean {
+  const image = row.cached.summary.Image;
+  const imageId = row.cached.summary.ImageID.replace(/^sha256:/, '');
+  const bare = wanted.replace(/^sha256:/, '');
+  const withTag = wanted.includes(':') ? wanted : `${wanted}:latest`;
+  return image === wanted || image === withTag || (bare.length >= 4 && imageId.startsWith(bare)) || image.split(':')[0] === wanted;
+}
+
+function portMatches(ports: ContainerSummary['Ports'], wanted: string, side: 'PublicPort' | 'PrivatePort'): boolean {
+  const [port, proto] = wanted.split('/');
+  return (ports ?? []).some((p) => String(p[side]) === port && (!proto || p.Type === proto));
+}
+
+/** One filter key against one row: any of its values may match (Docker's OR within a key). */
+function matches(key: string, values: string[], row: Row): boolean {
+  const { summary, inspect } = row.cached;
+  const state = inspect.State.Status ?? summary.State;
+  return values.some((v) => {
+    switch (key) {
+      case 'id': return summary.Id.startsWith(v);
+      case 'name': {
+        try {
+          return new RegExp(v).test(row.name) || new RegExp(v).test(`${row.engine.name}/${row.name}`);
+        } catch {
+          throw badRequest(`invalid filter 'name=${v}': not a valid regular expression`);
+        }
+      }
+      case 'label': return labelMatches(summary.Labels, v);
+      case 'status': return state === v;
+      case 'exited': return state === 'exited' && String(inspect.State.ExitCode) === v;
+      case 'ancestor': return imageMatches(row, v);
+      case 'health': return (inspect.State.Health?.Status ?? 'none') === v;
+      case 'network': return Object.keys(summary.NetworkSettings?.Networks ?? {}).includes(v);
+      case 'volume': return (summary.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v);
+      case 'publish': return portMatches(summary.Ports, v, 'PublicPort');
+      case 'expose': return portMatches(summary.Ports, v, 'PrivatePort');
+      case 'is-task': return v === 'false';
+      case 'node': return row.engine.name === v || row.engine.id === v || row.engine.addr === v;
+      default: return true;
+    }
+  });
+}
+
+/** The container list merged across nodes from the cache, filtered, sorted newest first, as an engine answers. */
+export function listContainers(cluster: Cluster, query: ListQuery): ContainerSummary[] {
+  const filters = parseFilters(query.filters, FILTERS);
+  for (const status of filters.get('status') ?? []) {
+    if (!STATUSES.includes(status)) throw badRequest(`invalid filter 'status=${status}'`);
+  }
+  if (query.limit !== undefined && !/^-?\d+$/.test(query.limit)) throw badRequest(`invalid limit: ${query.limit}`);
+
+  let rows: Row[] = [];
+  for (const engine of cluster.all()) {
+    for (const cached of engine.containers.values()) rows.push({ engine, cached, name: cached.inspect.Name.replace(/^\//, '') });
+  }
+  // Newest first, by inspect's nanosecond timestamp: the list's whole seconds tie for quick successive creates.
+  const created = (row: Row) => String(row.cached.inspect.Created ?? '');
+  rows.sort((a, b) => b.cached.summary.Created - a.cached.summary.Created || created(b).localeCompare(created(a)));
+
+  // before/since bound the list by a container's position in creation order
+  const bound = (ref: string | undefined) => (ref ? cluster.findContainer(ref).container.summary.Created : undefined);
+  const before = bound(filters.get('before')?.[0] ?? query.before);
+  const since = bound(filters.get('since')?.[0] ?? query.since);
+  const limit = query.limit === undefined ? -1 : Number(query.limit);
+  const showAll = truthy(query.all) || limit > 0 || filters.has('status') || filters.has('exited') || before !== undefined || since !== undefined;
+
+  rows = rows.filter((row) => {
+    const state = row.cached.inspect.State;
+    if (!showAll && !(state.Running || state.Paused || state.Restarting)) return false;
+    if (before !== undefined && row.cached.summary.Created >= before) return false;
+    if (since !== undefined && row.cached.summary.Created <= since) return false;
+    for (const [key, values] of filters) {
+      if (key !== 'before' && key !== 'since' && !matches(key, values, row)) return false;
+    }
+    return true;
+  });
+  if (limit > 0) rows = rows.slice(0, limit);
+
+  const now = Date.now();
+  return rows.map(({ engine, cached }) => ({
+    ...cached.summary,
+    State: cached.inspect.State.Status ?? cached.summary.State,
+    Status: statusText(cached.inspect.State, now + engine.clockSkewMs),
+  }));
+}

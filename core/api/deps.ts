@@ -1,0 +1,19 @@
+import type { ResolvedConfig } from '../../config/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { SkepHooks } from '../hooks.js';
+import type { Logger } from '../log.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+
+/** What the HTTP layer is given; routes reach the cluster only through these. */
+export interface ApiDeps {
+  config: ResolvedConfig;
+  cluster: Cluster;
+  hooks: SkepHooks;
+  scheduler: Scheduler;
+  logger: Logger;
+}
+
+/** Per-request state (classic swarm kept the API version on a shared struct: a data race). */
+export interface SkepState {
+  apiVersion?: string;
+}

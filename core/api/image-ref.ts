@@ -1,0 +1,16 @@
+import type { ImageSummary } from '../cluster/docker-types.js';
+
+/** `busybox` means `busybox:latest`; a ref with a tag or digest stays as it is. */
+export function withDefaultTag(ref: string): string {
+  const lastSegment = ref.slice(ref.lastIndexOf('/') + 1);
+  return lastSegment.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
+}
+
+/** Whether an image is what a client named: full or short ID, `name[:tag]`, or `name@digest`. */
+export function imageMatchesRef(image: ImageSummary, ref: string): boolean {
+  const id = image.Id.replace(/^sha256:/, '');
+  const bare = ref.replace(/^sha256:/, '');
+  if (/^[0-9a-f]{4,64}$/.test(bare) && id.startsWith(bare)) return true;
+  const tagged = withDefaultTag(ref);
+  return (image.RepoTags ?? []).includes(tagged) || (image.RepoDigests ?? []).includes(ref);
+}

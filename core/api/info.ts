@@ -1,0 +1,117 @@
+import os from 'node:os';
+import type { ResolvedConfig } from '../../config/types.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Engine } from '../cluster/engine.js';
+import { nodeLabels, reservations } from '../cluster/node-view.js';
+import { SWARM_VERSION } from '../version.js';
+import { bytesSize } from './format.js';
+
+const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
+
+function countStates(engine: Engine) {
+  let running = 0;
+  let paused = 0;
+  for (const { inspect } of engine.containers.values()) {
+    if (inspect.State.Paused) paused++;
+    else if (inspect.State.Running) running++;
+  }
+  return { total: engine.containers.size, running, paused, stopped: engine.containers.size - running - paused };
+}
+
+/** One node's block of classic swarm's `docker info`: `  node1: addr` then `   └ Key: value` lines. */
+function nodeStatus(engine: Engine): [string, string][] {
+  const counts = countStates(engine);
+  const reserved = reservations(engine);
+  const labels = Object.entries(nodeLabels(engine))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(', ');
+  return [
+    [` ${engine.name}`, engine.addr],
+    ['  └ ID', engine.id],
+    ['  └ Status', HEALTH_TEXT[engine.health]],
+    ['  └ Containers', `${counts.total} (${counts.running} Running, ${counts.paused} Paused, ${counts.stopped} Stopped)`],
+    ['  └ Reserved CPUs', `${reserved.cpus} / ${engine.info?.NCPU ?? 0}`],
+    ['  └ Reserved Memory', `${bytesSize(reserved.memory)} / ${bytesSize(engine.info?.MemTotal ?? 0)}`],
+    ['  └ Labels', labels],
+    ['  └ Error', engine.lastError ?? '(none)'],
+    ['  └ UpdatedAt', engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never'],
+    ['  └ ServerVersion', engine.version?.Version ?? ''],
+  ];
+}
+
+/** `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus. */
+export function clusterInfo(cluster: Cluster, config: ResolvedConfig) {
+  const engines = cluster.all().sort((a, b) => a.name.localeCompare(b.name));
+  const totals = { total: 0, running: 0, paused: 0, stopped: 0, images: 0, cpus: 0, memory: 0 };
+  const systemStatus: [string, string][] = [
+    ['Role', 'primary'],
+    ['Strategy', config.strategy],
+    ['Filters', config.filters.join(', ')],
+    ['Nodes', String(engines.length)],
+  ];
+  for (const engine of engines) {
+    const counts = countStates(engine);
+    totals.total += counts.total;
+    totals.running += counts.running;
+    totals.paused += counts.paused;
+    totals.stopped += counts.stopped;
+    totals.images += engine.images.length;
+    if (engine.health === 'healthy') {
+      totals.cpus += engine.info?.NCPU ?? 0;
+      totals.memory += engine.info?.MemTotal ?? 0;
+    }
+    systemStatus.push(...nodeStatus(engine));
+  }
+  return {
+    ID: '',
+    Containers: totals.total,
+    ContainersRunning: totals.running,
+    ContainersPaused: totals.paused,
+    ContainersStopped: totals.stopped,
+    Images: totals.images,
+    Driver: '',
+    DriverStatus: null,
+    SystemStatus: systemStatus,
+    Plugins: { Volume: null, Network: null, Authorization: null, Log: null },
+    MemoryLimit: true,
+    SwapLimit: true,
+    CpuCfsPeriod: true,
+    CpuCfsQuota: true,
+    CPUShares: true,
+    CPUSet: true,
+    IPv4Forwarding: true,
+    BridgeNfIptables: true,
+    BridgeNfIp6tables: true,
+    Debug: config.logLevel === 'debug',
+    NFd: 0,
+    OomKillDisable: true,
+    NGoroutines: 0,
+    SystemTime: new Date().toISOString(),
+    LoggingDriver: '',
+    CgroupDriver: '',
+    NEventsListener: 0,
+    KernelVersion: os.release(),
+    OperatingSystem: os.type(),
+    OSType: 'linux',
+    Architecture: os.arch() === 'x64' ? 'x86_64' : os.arch(),
+    IndexServerAddress: 'https://index.docker.io/v1/',
+    RegistryConfig: null,
+    NCPU: totals.cpus,
+    MemTotal: totals.memory,
+    DockerRootDir: '',
+    HttpProxy: '',
+    HttpsProxy: '',
+    NoProxy: '',
+    Name: os.hostname(),
+    Labels: [],
+    ExperimentalBuild: config.experimental,
+    ServerVersion: SWARM_VERSION,
+    Swarm: { LocalNodeState: 'inactive', ControlAvailable: false, NodeID: '', NodeAddr: '', Error: '', RemoteManagers: null },
+    LiveRestoreEnabled: false,
+    Isolation: '',
+    InitBinary: '',
+    SecurityOptions: [],
+    Warnings: null,
+  };
+}

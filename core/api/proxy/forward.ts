@@ -1,0 +1,114 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Context } from 'koa';
+import { versionedPath } from '../../cluster/api-version.js';
+import { isConnectionError } from '../../cluster/engine-client.js';
+import type { Engine } from '../../cluster/engine.js';
+import { nodeView } from '../../cluster/node-view.js';
+import { DockerError } from '../../errors.js';
+import type { RouteId } from '../../pipeline-types.js';
+import type { ApiDeps, SkepState } from '../deps.js';
+import { headersForClient, headersForEngine } from '../headers.js';
+import { readBody } from '../body.js';
+
+export interface ForwardOptions {
+  /** Lets `rewriteResponse` taps for this route see and change a JSON answer. */
+  route?: RouteId;
+  /** A body already read by the route (it was parsed or checked); otherwise the client's body is sent on. */
+  body?: Buffer;
+  /** Runs after the engine answered and before the client is answered (cache refresh after a state change). */
+  after?: (status: number, body: Buffer) => Promise<void> | void;
+}
+
+const EMPTY_STATUS = new Set([204, 304]);
+
+/** The path sent to an engine: the client's API version clamped to the engine's. */
+export function pathFor(ctx: Context, engine: Engine, path: string): string {
+  return versionedPath(path, (ctx.state as SkepState).apiVersion, engine.version?.ApiVersion);
+}
+
+/** A failed connection counts against the node's health and becomes an error the client can read. */
+export function unreachable(engine: Engine, err: unknown): DockerError {
+  if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
+  engine.noteError(err);
+  return new DockerError(500, `Cannot connect to node ${engine.name} (${engine.addr}): ${(err as Error).message}`);
+}
+
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+/** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
+export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engine, path: string, options: ForwardOptions = {}): Promise<void> {
+  const body = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
+  let res;
+  try {
+    res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
+      headers: headersForEngine(ctx.req.headers, false),
+      body,
+      search: ctx.querystring,
+    });
+  } catch (err) {
+    throw unreachable(engine, err);
+  }
+  await options.after?.(res.status, res.body);
+  ctx.status = res.status;
+  ctx.set(headersForClient(res.headers));
+  if (EMPTY_STATUS.has(res.status) || ctx.method === 'HEAD') return;
+
+  const hook = options.route ? deps.hooks.rewriteResponse.get(options.route) : undefined;
+  const isJson = String(res.headers['content-type'] ?? '').includes('json');
+  if (hook?.isUsed() && isJson && res.status < 300) {
+    const parsed: unknown = JSON.parse(res.body.toString('utf8'));
+    const context = { ...requestContext(ctx, options.route!), status: res.status, node: nodeView(engine) };
+    ctx.body = await hook.promise(parsed, context);
+    return;
+  }
+  ctx.body = res.body;
+}
+
+/**
+ * Pipes the request to the engine and its answer back without buffering (logs, export, archive, stats, wait).
+ * Headers are flushed at once: `docker run` waits on `/wait`'s headers before it starts the container.
+ */
+export async function forwardStream(ctx: Context, engine: Engine, path: string, options: { after?: (status: number) => Promise<void> | void } = {}): Promise<void> {
+  const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
+    headers: headersForEngine(ctx.req.headers, true),
+    search: ctx.querystring,
+  });
+  if (ctx.method === 'POST' || ctx.method === 'PUT') {
+    if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});
+    else upstream.end();
+  }
+  // The client went away: stop the engine side too (a `logs -f` must not keep the node's log open).
+  ctx.req.socket.once('close', () => upstream.destroy());
+
+  const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
+    upstream.once('response', resolve);
+    upstream.once('error', reject);
+  }).catch((err) => {
+    throw unreachable(engine, err);
+  });
+  upstream.on('error', () => {}); // errors after the headers only end the stream
+  if (options.after) upstream.once('end', () => void options.after!(response.statusCode));
+
+  ctx.status = response.statusCode;
+  ctx.set(headersForClient(response.headers));
+  if (EMPTY_STATUS.has(response.statusCode) || ctx.method === 'HEAD') {
+    upstream.resume();
+    return;
+  }
+  ctx.body = upstream;
+  ctx.res.flushHeaders();
+}
+
+/** The request as plugins see it. */
+export function requestContext(ctx: Context, route: RouteId) {
+  return {
+    route,
+    method: ctx.method,
+    path: ctx.path,
+    headers: ctx.req.headers,
+    apiVersion: (ctx.state as SkepState).apiVersion,
+  };
+}

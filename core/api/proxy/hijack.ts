@@ -1,0 +1,84 @@
+import type { IncomingMessage } from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Context } from 'koa';
+import type { Engine } from '../../cluster/engine.js';
+import type { Logger } from '../../log.js';
+import { pathFor } from './forward.js';
+
+/** An upgrade request's raw socket and the bytes read past its headers, kept until its route takes them. */
+interface Upgrade {
+  socket: Duplex;
+  head: Buffer;
+}
+
+const upgrades = new WeakMap<IncomingMessage, Upgrade>();
+
+/** Called by the server's `upgrade` listener before the request runs through the Koa app. */
+export function holdUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  upgrades.set(req, { socket, head });
+}
+
+export function isUpgrade(ctx: Context): boolean {
+  return upgrades.has(ctx.req);
+}
+
+/** Request headers that describe the client's connection to us, not ours to the engine. */
+const HOST_HEADER = /^host$/i;
+
+/**
+ * Splices a hijacked connection (attach, exec start) to the engine byte for byte. The client's request is
+ * written to the engine as it came (path rewritten), so the engine's own status line (101, or 200 for the
+ * older raw-stream form, or an error) reaches the client unchanged. Half-close flows through: the client's
+ * end of stdin becomes a FIN to the engine, and the engine's end of output ends the client's side.
+ */
+export function relayHijack(ctx: Context, engine: Engine, path: string, logger: Logger): void {
+  const upgrade = upgrades.get(ctx.req);
+  if (!upgrade) throw new Error('relayHijack called without an upgraded connection');
+  upgrades.delete(ctx.req);
+  const { socket: client, head } = upgrade;
+  ctx.respond = false;
+  ctx.res.detachSocket(client as net.Socket);
+
+  const address = engine.address;
+  const upstream =
+    address.kind === 'unix'
+      ? net.connect({ path: address.socketPath, allowHalfOpen: true })
+      : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+
+  const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${ctx.querystring ? `?${ctx.querystring}` : ''} HTTP/1.1`];
+  const raw = ctx.req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (!HOST_HEADER.test(raw[i]!)) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  lines.push(`Host: ${address.kind === 'unix' ? 'docker' : engine.addr}`);
+  const requestHead = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
+
+  let connected = false;
+  upstream.once('connect', () => {
+    connected = true;
+    for (const s of [upstream, client as net.Socket]) {
+      s.setKeepAlive?.(true, 30_000);
+      s.setNoDelay?.(true);
+      s.setTimeout?.(0);
+    }
+    upstream.write(requestHead);
+    if (head.length > 0) upstream.write(head);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  upstream.on('error', (err) => {
+    if (!connected) {
+      engine.noteError(err);
+      const body = JSON.stringify({ message: `Cannot connect to node ${engine.name} (${engine.addr}): ${err.message}` });
+      client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      return;
+    }
+    logger.debug(`hijack to ${engine.name}: ${err.message}`);
+    client.destroy();
+  });
+  client.on('error', () => upstream.destroy());
+  // Once both directions are done, or either side is torn down, free the other.
+  client.on('close', () => upstream.destroy());
+  upstream.on('close', () => {
+    if (connected) client.end();
+  });
+}

@@ -1,0 +1,139 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Located } from '../../cluster/cluster.js';
+import { DockerError, badRequest } from '../../errors.js';
+import type { ContainerConfig } from '../../pipeline-types.js';
+import { answer } from '../answer.js';
+import { readJsonObject } from '../body.js';
+import { listContainers } from '../container-list.js';
+import type { ApiDeps } from '../deps.js';
+import { headersForEngine } from '../headers.js';
+import { forwardBuffered, forwardStream, requestContext } from '../proxy/forward.js';
+import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+
+/** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
+const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;
+/** Calls answered in one piece. */
+const PLAIN_READS = ['top', 'changes', 'resize'] as const;
+/** Calls whose answers stream: piped, never buffered whole. */
+const STREAMS = ['logs', 'stats', 'export'] as const;
+
+export function containerRoutes(router: Router, deps: ApiDeps): void {
+  const { cluster, scheduler, logger } = deps;
+
+  /** The container a route names, on a node that can answer now; Docker's 404 otherwise. */
+  const locate = (ctx: Context): Located => {
+    const located = cluster.findContainer(String(ctx.params.name));
+    if (located.engine.health !== 'healthy') {
+      throw new DockerError(500, `Container ${ctx.params.name} running on unhealthy node ${located.engine.name}`);
+    }
+    return located;
+  };
+  const pathOf = (located: Located, action?: string) => `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;
+  const refreshAfter = (located: Located) => async (status: number) => {
+    if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
+  };
+
+  const list = (ctx: Context) => answer(ctx, deps, 'container.list', listContainers(cluster, ctx.query as Record<string, string>));
+  router.get('/containers/json', list);
+  router.get('/containers/ps', list);
+
+  router.post('/containers/create', async (ctx) => {
+    const config = (await readJsonObject(ctx)) as ContainerConfig;
+    const { name, ...query } = ctx.query as Record<string, string>;
+    if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
+      throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    }
+    const context = requestContext(ctx, 'container.create');
+    const outcome = await scheduler.create({ name: name?.replace(/^\//, ''), config, query }, context, headersForEngine(ctx.req.headers, false));
+    ctx.set('Content-Type', String(outcome.response.headers['content-type'] ?? 'application/json'));
+    if (outcome.response.status !== 201) {
+      ctx.status = outcome.response.status;
+      ctx.body = outcome.response.body;
+      return;
+    }
+    await answer(ctx, deps, 'container.create', JSON.parse(outcome.response.body.toString('utf8')), 201);
+  });
+
+  router.get('/containers/*name/json', async (ctx) => {
+    const located = locate(ctx);
+    await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'json'), { route: 'container.inspect' });
+  });
+
+  for (const action of STATE_CHANGES) {
+    router.post(`/containers/*name/${action}`, async (ctx) => {
+      const located = locate(ctx);
+      await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), { after: refreshAfter(located) });
+    });
+  }
+
+  router.post('/containers/*name/rename', async (ctx) => {
+    const located = locate(ctx);
+    const wanted = String(ctx.query.name ?? '');
+    if (!wanted) throw badRequest('Neither old nor new names may be empty');
+    const release = cluster.reserveName(wanted);
+    try {
+      await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'rename'), { after: refreshAfter(located) });
+    } finally {
+      release();
+    }
+  });
+
+  for (const action of PLAIN_READS) {
+    const method = action === 'resize' ? 'post' : 'get';
+    router[method](`/containers/*name/${action}`, async (ctx) => {
+      const located = locate(ctx);
+      await forwardBuffered(ctx, deps, located.engine, pathOf(located, action));
+    });
+  }
+
+  for (const action of STREAMS) {
+    router.get(`/containers/*name/${action}`, async (ctx) => {
+      const located = locate(ctx);
+      await forwardStream(ctx, located.engine, pathOf(located, action));
+    });
+  }
+
+  // docker cp: HEAD (stat) and GET read, PUT writes a tar stream.
+  router.get('/containers/*name/archive', async (ctx) => {
+    const located = locate(ctx);
+    await forwardStream(ctx, located.engine, pathOf(located, 'archive'));
+  });
+  router.put('/containers/*name/archive', async (ctx) => {
+    const located = locate(ctx);
+    await forwardStream(ctx, located.engine, pathOf(located, 'archive'));
+  });
+
+  router.post('/containers/*name/wait', async (ctx) => {
+    const located = locate(ctx);
+    await forwardStream(ctx, located.engine, pathOf(located, 'wait'), { after: refreshAfter(located) });
+  });
+
+  const attach = async (ctx: Context) => {
+    const located = locate(ctx);
+    if (isUpgrade(ctx)) relayHijack(ctx, located.engine, pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'), logger);
+    else await forwardStream(ctx, located.engine, pathOf(located, 'attach'));
+  };
+  router.post('/containers/*name/attach', attach);
+  router.get('/containers/*name/attach/ws', attach);
+
+  router.post('/containers/*name/exec', async (ctx) => {
+    const located = locate(ctx);
+    await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'exec'), {
+      route: 'container.exec',
+      after: (status, body) => {
+        if (status === 201) cluster.recordExec((JSON.parse(body.toString('utf8')) as { Id: string }).Id, located.engine);
+      },
+    });
+  });
+
+  router.delete('/containers/*name', async (ctx) => {
+    const located = locate(ctx);
+    const id = located.container.summary.Id;
+    await forwardBuffered(ctx, deps, located.engine, pathOf(located), {
+      after: (status) => {
+        if (status < 300) located.engine.containers.delete(id);
+      },
+    });
+  });
+}

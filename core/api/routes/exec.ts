@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Engine } from '../../cluster/engine.js';
+import { DockerError } from '../../errors.js';
+import type { ApiDeps } from '../deps.js';
+import { forwardBuffered, forwardStream } from '../proxy/forward.js';
+import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+
+/** Exec-scoped calls go to the engine that owns the exec. */
+export function execRoutes(router: Router, deps: ApiDeps): void {
+  const { cluster, logger } = deps;
+
+  const owner = (ctx: Context): Engine => {
+    const engine = cluster.findExec(String(ctx.params.id));
+    if (engine.health !== 'healthy') throw new DockerError(500, `Exec ${ctx.params.id} running on unhealthy node ${engine.name}`);
+    return engine;
+  };
+
+  // Attached starts are hijacked; `docker exec -d` sends a plain request and gets a plain answer.
+  router.post('/exec/:id/start', async (ctx) => {
+    const engine = owner(ctx);
+    const path = `exec/${ctx.params.id}/start`;
+    if (isUpgrade(ctx)) relayHijack(ctx, engine, path, logger);
+    else await forwardStream(ctx, engine, path);
+  });
+  router.post('/exec/:id/resize', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`));
+  router.get('/exec/:id/json', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/json`));
+}

@@ -1,0 +1,68 @@
+import type Router from '@koa/router';
+import type { Engine } from '../../cluster/engine.js';
+import { notFound } from '../../errors.js';
+import { answer } from '../answer.js';
+import type { ApiDeps } from '../deps.js';
+import { parseFilters } from '../filters.js';
+
+type Obj = Record<string, unknown>;
+
+const str = (value: unknown) => (typeof value === 'string' ? value : '');
+
+/** Docker's list filters on networks and volumes that the cache can answer. */
+function keep(item: Obj, filters: Map<string, string[]>, idKey: string): boolean {
+  for (const [key, values] of filters) {
+    const ok = values.some((v) => {
+      switch (key) {
+        case 'name': return str(item.Name).includes(v);
+        case 'id': return str(item[idKey]).startsWith(v);
+        case 'driver': return str(item.Driver) === v;
+        case 'scope': return str(item.Scope) === v;
+        case 'label': {
+          const labels = (item.Labels ?? {}) as Record<string, string>;
+          const eq = v.indexOf('=');
+          return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
+        }
+        default: return true;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Finds one network or volume in the caches by ID, name or ID prefix, healthy nodes first. */
+function findIn(engines: Engine[], pick: (e: Engine) => Obj[], idKey: string, ref: string): Obj | undefined {
+  const items = engines.flatMap(pick);
+  return (
+    items.find((i) => str(i[idKey]) === ref) ??
+    items.find((i) => str(i.Name) === ref) ??
+    items.find((i) => idKey === 'Id' && str(i.Id).startsWith(ref))
+  );
+}
+
+/** Networks and volumes merged across nodes, answered from the cache. */
+export function networkVolumeRoutes(router: Router, deps: ApiDeps): void {
+  const { cluster } = deps;
+  const ordered = () => [...cluster.healthy(), ...cluster.all().filter((e) => e.health !== 'healthy')];
+
+  router.get('/networks', (ctx) => {
+    const filters = parseFilters(ctx.query.filters as string | undefined, ['name', 'id', 'driver', 'scope', 'label']);
+    return answer(ctx, deps, 'network.list', ordered().flatMap((e) => e.networks).filter((n) => keep(n, filters, 'Id')));
+  });
+  router.get('/networks/:id', (ctx) => {
+    const network = findIn(ordered(), (e) => e.networks, 'Id', ctx.params.id!);
+    if (!network) throw notFound(`network ${ctx.params.id} not found`);
+    return answer(ctx, deps, 'network.inspect', network);
+  });
+
+  router.get('/volumes', (ctx) => {
+    const filters = parseFilters(ctx.query.filters as string | undefined, ['name', 'driver', 'label']);
+    return answer(ctx, deps, 'volume.list', { Volumes: ordered().flatMap((e) => e.volumes).filter((v) => keep(v, filters, 'Name')), Warnings: null });
+  });
+  router.get('/volumes/:name', (ctx) => {
+    const volume = findIn(ordered(), (e) => e.volumes, 'Name', ctx.params.name!);
+    if (!volume) throw notFound(`get ${ctx.params.name}: no such volume`);
+    return answer(ctx, deps, 'volume.inspect', volume);
+  });
+}

@@ -1,0 +1,52 @@
+import type http from 'node:http';
+import { ConfigError } from '../config/errors.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { builtinPlugins } from '../plugins/index.js';
+import { createApp } from './api/app.js';
+import { listen } from './api/server.js';
+import { Cluster } from './cluster/cluster.js';
+import { createDiscovery } from './discovery/index.js';
+import { createHooks, type SkepHooks } from './hooks.js';
+import { createLogger, type Logger } from './log.js';
+import { applyPlugins, flattenPlugins } from './plugins.js';
+import { Scheduler } from './scheduler/scheduler.js';
+
+/** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
+export class Manager {
+  private constructor(
+    readonly config: ResolvedConfig,
+    readonly hooks: SkepHooks,
+    readonly cluster: Cluster,
+    private readonly servers: http.Server[],
+    private readonly stopDiscovery: () => void,
+  ) {}
+
+  static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
+    const hooks = createHooks();
+    const builtins = builtinPlugins(config);
+    if (builtins.unknown.length > 0) throw new ConfigError(`unknown ${builtins.unknown.join('; ')}`);
+    applyPlugins(hooks, [...builtins.plugins, ...flattenPlugins(config.plugins)]);
+
+    const discovery = createDiscovery(config.nodes);
+    const cluster = new Cluster({ ...config.engine, logger }, logger);
+    const scheduler = new Scheduler(cluster, hooks, logger);
+    const app = createApp({ config, cluster, hooks, scheduler, logger });
+    const servers = await listen(app, config.hosts, logger);
+    const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
+    return new Manager(config, hooks, cluster, servers, stopDiscovery);
+  }
+
+  async stop(): Promise<void> {
+    this.stopDiscovery();
+    this.cluster.stop();
+    await Promise.all(
+      this.servers.map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
+  }
+}

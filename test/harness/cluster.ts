@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUSYBOX, DOCKER_CLI } from './support.js';
+import { must, run, sleep, waitFor } from './exec.js';
+
+/**
+ * Real Docker engines for tests: each a dockerd in its own network namespace, with its own address,
+ * hostname and /etc/docker (so its own engine ID), on a bridge on the host. Names and addresses come from
+ * one prefix and subnet, so a cluster cleans up whatever an earlier run with the same prefix left behind.
+ */
+export interface TestEngine {
+  name: string;
+  netns: string;
+  ip: string;
+  /** `ip:2375`, what the manager is given. */
+  addr: string;
+  dir: string;
+  socket: string;
+}
+
+export interface ClusterOptions {
+  /** Names netns, links and the state folder; at most 6 characters (link names are limited to 15). */
+  prefix: string;
+  /** Third octet of 10.213.X.0/24. */
+  subnet: number;
+  size: number;
+  /** Engine labels per node, e.g. [['zone=z0'], ['zone=z1']]. */
+  labels?: string[][];
+}
+
+const ENGINE_PORT = 2375;
+const STATE_ROOT = '/tmp/skep-harness';
+
+export class TestCluster {
+  private constructor(
+    readonly options: ClusterOptions,
+    readonly engines: TestEngine[],
+  ) {}
+
+  get bridge(): string {
+    return `${this.options.prefix}-br`;
+  }
+
+  /** `ip:port,ip:port,...` for `swarm manage`. */
+  get discovery(): string {
+    return this.engines.map((e) => e.addr).join(',');
+  }
+
+  static async start(options: ClusterOptions): Promise<TestCluster> {
+    await cleanup(options.prefix);
+    const bridge = `${options.prefix}-br`;
+    await must('ip', ['link', 'add', bridge, 'type', 'bridge']);
+    await must('ip', ['addr', 'add', `10.213.${options.subnet}.1/24`, 'dev', bridge]);
+    await must('ip', ['link', 'set', bridge, 'up']);
+    const engines: TestEngine[] = [];
+    for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? []));
+    await Promise.all(engines.map((e) => waitFor(`engine ${e.name} at ${e.addr}`, async () => ((await fetch(`http://${e.addr}/_ping`)).ok ? true : undefined), 60_000)));
+    const rootfs = await busyboxTar();
+    await Promise.all(engines.map((e) => importBusybox(e, rootfs)));
+    return new TestCluster(options, engines);
+  }
+
+  /** Runs the docker CLI against one engine directly (for checks behind the manager's back). */
+  docker(engine: TestEngine, args: string[]) {
+    return run(DOCKER_CLI, ['-H', `unix://${engine.socket}`, ...args], { timeoutMs: 60_000 });
+  }
+
+  async stop(): Promise<void> {
+    await cleanup(this.options.prefix);
+  }
+}
+
+async function startEngine(options: ClusterOptions, index: number, labels: string[]): Promise<TestEngine> {
+  const { prefix, subnet } = options;
+  const name = `node${index}`;
+  const netns = `${prefix}-n${index}`;
+  const ip = `10.213.${subnet}.${10 + index}`;
+  const dir = join(STATE_ROOT, prefix, name);
+  for (const sub of ['etc', 'data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
+  mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
+  const socket = join(dir, 'exec', 'docker.sock');
+
+  await must('ip', ['netns', 'add', netns]);
+  await must('ip', ['link', 'add', `${netns}h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+  await must('ip', ['link', 'set', `${netns}h`, 'master', `${prefix}-br`, 'up']);
+  await must('ip', ['-n', netns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+  await must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
+  await must('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+
+  const dockerd = [
+    'dockerd', '--tls=false',
+    '-H', `tcp://${ip}:${ENGINE_PORT}`, '-H', `unix://${socket}`,
+    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'exec', 'docker.pid'),
+    ...labels.flatMap((l) => ['--label', l]),
+  ].map((a) => `'${a}'`).join(' ');
+  // nsenter (not `ip netns exec`, which remounts /sys and hides cgroups); a private mount and UTS namespace
+  // give the engine its own hostname and /etc/docker, so its own engine ID.
+  const script = `hostname ${name} && mount --bind '${join(dir, 'etc')}' /etc/docker && exec ${dockerd}`;
+  const log = openSync(join(dir, 'dockerd.log'), 'a');
+  const child = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script], {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  child.unref();
+  return { name, netns, ip, addr: `${ip}:${ENGINE_PORT}`, dir, socket };
+}
+
+/** A busybox root filesystem as a tar, built once from the machine's static busybox. */
+async function busyboxTar(): Promise<string> {
+  const tar = join(STATE_ROOT, 'busybox.tar');
+  if (existsSync(tar)) return tar;
+  const root = join(STATE_ROOT, 'busybox');
+  rmSync(root, { recursive: true, force: true });
+  for (const sub of ['bin', 'etc', 'tmp', 'root']) mkdirSync(join(root, sub), { recursive: true });
+  writeFileSync(join(root, 'bin', 'busybox'), readFileSync(BUSYBOX), { mode: 0o755 });
+  const applets = (await must(BUSYBOX, ['--list'])).split('\n').filter((a) => a && a !== 'busybox');
+  for (const applet of applets) symlinkSync('busybox', join(root, 'bin', applet));
+  writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+  writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\n');
+  await must('tar', ['-C', root, '-cf', `${tar}.tmp`, '.']);
+  await must('mv', [`${tar}.tmp`, tar]);
+  return tar;
+}
+
+async function importBusybox(engine: TestEngine, tar: string): Promise<void> {
+  await must(DOCKER_CLI, ['-H', `unix://${engine.socket}`, 'import', '--change', 'CMD ["sh"]', tar, 'busybox:latest'], { timeoutMs: 60_000 });
+}
+
+/** Processes whose command line names the prefix's state folder: dockerd, its containerd, shims. */
+function harnessProcesses(prefix: string): number[] {
+  const marker = join(STATE_ROOT, prefix) + '/';
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (cmdline.includes(marker) && Number(entry) !== process.pid) pids.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return pids;
+}
+
+/** Stops engines of a prefix (politely, then by force) and removes their namespaces, links and state. */
+export async function cleanup(prefix: string): Promise<void> {
+  const pidFiles = existsSync(join(STATE_ROOT, prefix))
+    ? readdirSync(join(STATE_ROOT, prefix)).map((n) => join(STATE_ROOT, prefix, n, 'exec', 'docker.pid')).filter(existsSync)
+    : [];
+  for (const file of pidFiles) {
+    try {
+      process.kill(Number(readFileSync(file, 'utf8').trim()), 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (let i = 0; i < 50 && harnessProcesses(prefix).length > 0; i++) await sleep(200);
+  for (const pid of harnessProcesses(prefix)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+  for (let i = 0; i < 25 && harnessProcesses(prefix).length > 0; i++) await sleep(200);
+  const namespaces = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-n`));
+  for (const ns of namespaces) await run('ip', ['netns', 'delete', ns]);
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
+  for (const link of links.filter((l) => l.startsWith(`${prefix}-`))) await run('ip', ['link', 'delete', link]);
+  rmSync(join(STATE_ROOT, prefix), { recursive: true, force: true });
+}

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DOCKER_CLI } from './support.js';
+import { run, waitFor } from './exec.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const SWARM_BIN = fileURLToPath(new URL('../../core/cli/swarm.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Skep manager started through its CLI, as an operator starts it. */
+export class SkepProcess {
+  readonly logs: string[] = [];
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly port: number,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get dockerHost(): string {
+    return `tcp://127.0.0.1:${this.port}`;
+  }
+
+  /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` and waits until `nodes` nodes are healthy. */
+  static async start(args: string[], options: { nodes: number; global?: string[] }): Promise<SkepProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const skep = new SkepProcess(child, port);
+    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
+    await waitFor(`${options.nodes} healthy nodes behind Skep`, async () => {
+      if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
+      const info = (await (await fetch(`${skep.url}/info`)).json()) as { SystemStatus: [string, string][] };
+      const healthy = info.SystemStatus.filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length;
+      return healthy === options.nodes ? true : undefined;
+    }, 60_000);
+    return skep;
+  }
+
+  /** The docker CLI pointed at this manager. */
+  docker(args: string[], options: { input?: string | Buffer; cli?: string; timeoutMs?: number } = {}) {
+    return run(options.cli ?? DOCKER_CLI, args, {
+      input: options.input,
+      env: { ...process.env, DOCKER_HOST: this.dockerHost, DOCKER_CLI_HINTS: 'false' },
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}

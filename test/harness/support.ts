@@ -1,0 +1,18 @@
+import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+const onPath = (cmd: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, cmd)));
+
+/** The docker CLIs the tests drive: the machine's current one and Debian's 20.10. */
+export const DOCKER_CLI = '/usr/local/bin/docker';
+export const DOCKER_CLI_DEBIAN = '/usr/bin/docker';
+export const BUSYBOX = '/bin/busybox';
+
+/** Whether this machine can run real engines in network namespaces; if not, what is missing. */
+export function realEngineSupport(): { ok: true } | { ok: false; reason: string } {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root');
+  for (const cmd of ['dockerd', 'ip', 'nsenter', 'unshare', 'script']) if (!onPath(cmd)) missing.push(cmd);
+  for (const file of [BUSYBOX, DOCKER_CLI, DOCKER_CLI_DEBIAN]) if (!existsSync(file)) missing.push(file);
+  return missing.length === 0 ? { ok: true } : { ok: false, reason: `real-engine tests need ${missing.join(', ')}` };
+}

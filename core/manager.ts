@@ -1,9 +1,8 @@
-import type http from 'node:http';
 import { ConfigError } from '../config/errors.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { builtinPlugins } from '../plugins/index.js';
 import { createApp } from './api/app.js';
-import { listen } from './api/server.js';
+import { type Listener, listen } from './api/server.js';
 import { Cluster } from './cluster/cluster.js';
 import { createDiscovery } from './discovery/index.js';
 import { createHooks, type SkepHooks } from './hooks.js';
@@ -17,7 +16,7 @@ export class Manager {
     readonly config: ResolvedConfig,
     readonly hooks: SkepHooks,
     readonly cluster: Cluster,
-    private readonly servers: http.Server[],
+    private readonly listeners: Listener[],
     private readonly stopDiscovery: () => void,
   ) {}
 
@@ -31,22 +30,14 @@ export class Manager {
     const cluster = new Cluster({ ...config.engine, logger }, logger);
     const scheduler = new Scheduler(cluster, hooks, logger);
     const app = createApp({ config, cluster, hooks, scheduler, logger });
-    const servers = await listen(app, config.hosts, logger);
+    const listeners = await listen(app, config.hosts, logger);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, hooks, cluster, servers, stopDiscovery);
+    return new Manager(config, hooks, cluster, listeners, stopDiscovery);
   }
 
   async stop(): Promise<void> {
     this.stopDiscovery();
     this.cluster.stop();
-    await Promise.all(
-      this.servers.map(
-        (server) =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeAllConnections();
-          }),
-      ),
-    );
+    await Promise.all(this.listeners.map((l) => l.close()));
   }
 }

@@ -7,5 +7,6 @@ import { requestContext } from './proxy/forward.js';
 export async function answer(ctx: Context, deps: ApiDeps, route: RouteId, body: unknown, status = 200): Promise<void> {
   const hook = deps.hooks.rewriteResponse.get(route);
   ctx.status = status;
+  ctx.set('Content-Type', 'application/json'); // as engines send it, without a charset
   ctx.body = hook?.isUsed() ? await hook.promise(body, { ...requestContext(ctx, route), status }) : body;
 }

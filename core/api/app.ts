@@ -28,7 +28,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
         return;
       }
       ctx.status = known ? err.status : 500;
-      ctx.type = 'application/json';
+      // Exactly this type: the Go client reads the message only when Content-Type is plain application/json.
+      ctx.set('Content-Type', 'application/json');
       ctx.body = { message: known ? err.message : `internal error: ${(err as Error).message}` };
     }
   });
@@ -80,6 +81,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   app.use((ctx) => {
     if (ctx.status === 404 && ctx.body === undefined && !ctx.headerSent && ctx.respond !== false) {
       ctx.status = 404;
+      ctx.set('Content-Type', 'application/json');
       ctx.body = { message: 'page not found' };
     }
   });

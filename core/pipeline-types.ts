@@ -36,7 +36,7 @@ export interface CreateRequest {
   /** The `name` query parameter, if any. */
   name?: string;
   config: ContainerConfig;
-  /** Other query parameters (`platform`). */
+  /** The other query parameter an engine reads on create: `platform`. */
   query: Record<string, string>;
 }
 

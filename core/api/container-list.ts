@@ -53,8 +53,10 @@ function matches(key: string, values: string[], row: Row): boolean {
     switch (key) {
       case 'id': return summary.Id.startsWith(v);
       case 'name': {
+        // as Docker 20.10: the name with and without its slash; and the node-prefixed forms
         try {
-          return new RegExp(v).test(row.name) || new RegExp(v).test(`${row.engine.name}/${row.name}`);
+          const pattern = new RegExp(v);
+          return [row.name, `/${row.name}`, `${row.engine.name}/${row.name}`, `/${row.engine.name}/${row.name}`].some((n) => pattern.test(n));
         } catch {
           throw badRequest(`invalid filter 'name=${v}': not a valid regular expression`);
         }

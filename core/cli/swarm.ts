@@ -24,9 +24,9 @@ async function main(): Promise<void> {
   }
   const config = await loadConfig(parsed.flags, { file: parsed.configFile });
   const logger = createLogger(config.logLevel);
+  const manager = await Manager.start(config, logger);
   if (config.configFile) logger.info(`config: ${config.configFile}`);
   for (const key of Object.keys(config.clusterOpts)) logger.warn(`cluster option ${key} is accepted but the scheduler does not use it yet`);
-  const manager = await Manager.start(config, logger);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     logger.info(`${signal}: stopping`);

@@ -1,3 +1,4 @@
+import { parseEngineAddress } from '../cluster/address.js';
 import type { Discovery } from './discovery.js';
 import { expandRange } from './ranges.js';
 
@@ -10,7 +11,9 @@ export class StaticDiscovery implements Discovery {
     for (const spec of specs) {
       for (const part of spec.replace(/^nodes:\/\//, '').split(',')) {
         const trimmed = part.trim();
-        if (trimmed !== '') for (const addr of expandRange(trimmed)) seen.add(addr);
+        if (trimmed === '') continue;
+        // checked now, so a typo stops the manager at start instead of becoming a node that never connects
+        for (const addr of expandRange(trimmed)) seen.add(parseEngineAddress(addr).addr);
       }
     }
     this.entries = [...seen];

@@ -55,7 +55,7 @@ export class TestCluster {
     await must('ip', ['link', 'set', bridge, 'up']);
     const engines: TestEngine[] = [];
     for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? []));
-    await Promise.all(engines.map((e) => waitFor(`engine ${e.name} at ${e.addr}`, async () => ((await fetch(`http://${e.addr}/_ping`)).ok ? true : undefined), 60_000)));
+    await Promise.all(engines.map(pingable));
     const rootfs = await busyboxTar();
     await Promise.all(engines.map((e) => importBusybox(e, rootfs)));
     return new TestCluster(options, engines);
@@ -64,6 +64,19 @@ export class TestCluster {
   /** Runs the docker CLI against one engine directly (for checks behind the manager's back). */
   docker(engine: TestEngine, args: string[]) {
     return run(DOCKER_CLI, ['-H', `unix://${engine.socket}`, ...args], { timeoutMs: 60_000 });
+  }
+
+  /** SIGKILLs an engine's dockerd, as a crash would. Its containers' processes stay behind, as they would. */
+  async kill(engine: TestEngine): Promise<void> {
+    const pid = Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim());
+    process.kill(pid, 'SIGKILL');
+    await waitFor(`dockerd ${pid} to die`, async () => (existsSync(`/proc/${pid}`) ? undefined : true));
+  }
+
+  /** Starts a killed engine again with the same state, address and ID. */
+  async restart(engine: TestEngine): Promise<void> {
+    spawnDockerd(engine);
+    await pingable(engine);
   }
 
   async stop(): Promise<void> {
@@ -79,7 +92,7 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   const dir = join(STATE_ROOT, prefix, name);
   for (const sub of ['etc', 'data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
-  const socket = join(dir, 'exec', 'docker.sock');
+  writeFileSync(join(dir, 'labels'), labels.join('\n'));
 
   await must('ip', ['netns', 'add', netns]);
   await must('ip', ['link', 'add', `${netns}h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
@@ -87,24 +100,32 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   await must('ip', ['-n', netns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
   await must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
   await must('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
+  const engine = { name, netns, ip, addr: `${ip}:${ENGINE_PORT}`, dir, socket: join(dir, 'exec', 'docker.sock') };
+  spawnDockerd(engine);
+  return engine;
+}
 
+/** Starts (or restarts) an engine's dockerd inside its namespace. */
+function spawnDockerd(engine: TestEngine): void {
+  const labels = readFileSync(join(engine.dir, 'labels'), 'utf8').split('\n').filter(Boolean);
   const dockerd = [
     'dockerd', '--tls=false',
-    '-H', `tcp://${ip}:${ENGINE_PORT}`, '-H', `unix://${socket}`,
-    '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'exec', 'docker.pid'),
+    '-H', `tcp://${engine.ip}:${ENGINE_PORT}`, '-H', `unix://${engine.socket}`,
+    '--data-root', join(engine.dir, 'data'), '--exec-root', join(engine.dir, 'exec'), '--pidfile', join(engine.dir, 'exec', 'docker.pid'),
     ...labels.flatMap((l) => ['--label', l]),
   ].map((a) => `'${a}'`).join(' ');
   // nsenter (not `ip netns exec`, which remounts /sys and hides cgroups); a private mount and UTS namespace
   // give the engine its own hostname and /etc/docker, so its own engine ID.
-  const script = `hostname ${name} && mount --bind '${join(dir, 'etc')}' /etc/docker && exec ${dockerd}`;
-  const log = openSync(join(dir, 'dockerd.log'), 'a');
-  const child = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script], {
+  const script = `hostname ${engine.name} && mount --bind '${join(engine.dir, 'etc')}' /etc/docker && exec ${dockerd}`;
+  const log = openSync(join(engine.dir, 'dockerd.log'), 'a');
+  const child = spawn('nsenter', [`--net=/var/run/netns/${engine.netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script], {
     detached: true,
     stdio: ['ignore', log, log],
   });
   child.unref();
-  return { name, netns, ip, addr: `${ip}:${ENGINE_PORT}`, dir, socket };
 }
+
+const pingable = (engine: TestEngine) => waitFor(`engine ${engine.name} at ${engine.addr}`, async () => ((await fetch(`http://${engine.addr}/_ping`)).ok ? true : undefined), 60_000);
 
 /** A busybox root filesystem as a tar, built once from the machine's static busybox. */
 async function busyboxTar(): Promise<string> {

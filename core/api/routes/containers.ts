@@ -40,7 +40,9 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('/containers/create', async (ctx) => {
     const config = (await readJsonObject(ctx)) as ContainerConfig;
-    const { name, ...query } = ctx.query as Record<string, string>;
+    // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
+    const name = typeof ctx.query.name === 'string' ? ctx.query.name : undefined;
+    const query: Record<string, string> = typeof ctx.query.platform === 'string' ? { platform: ctx.query.platform } : {};
     if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
       throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }

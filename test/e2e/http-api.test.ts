@@ -1,0 +1,155 @@
+import { TestCluster } from '../harness/cluster.js';
+import { withRealEngines } from '../harness/e2e.js';
+import { demux, rawExchange } from '../harness/raw-http.js';
+import { SkepProcess } from '../harness/skep.js';
+
+withRealEngines((test) => {
+  let cluster: TestCluster;
+  let skep: SkepProcess;
+  const api = (path: string, init?: RequestInit) => fetch(`${skep.url}${path}`, init);
+  const create = async (name: string, body: Record<string, unknown>) => {
+    const res = await api(`/v1.41/containers/create?name=${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as { Id: string; message?: string } };
+  };
+  const start = (id: string) => api(`/v1.41/containers/${id}/start`, { method: 'POST' });
+
+  test.before(async () => {
+    cluster = await TestCluster.start({ prefix: 'skhttp', subnet: 7, size: 2 });
+    skep = await SkepProcess.start([`nodes://${cluster.discovery}`], { nodes: 2 });
+  });
+  test.after.always(async () => {
+    await skep?.stop();
+    await cluster?.stop();
+  });
+
+  test.serial('_ping answers GET and HEAD with the cluster API version, unversioned as clients ping', async (t) => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await api('/_ping', { method });
+      t.is(res.status, 200);
+      t.is(res.headers.get('api-version'), '1.41');
+      t.is(res.headers.get('ostype'), 'linux');
+      t.is(await res.text(), method === 'GET' ? 'OK' : '');
+    }
+    const version = (await (await api('/v1.41/version')).json()) as { ApiVersion: string; MinAPIVersion: string; Version: string };
+    t.is(version.ApiVersion, '1.41');
+    t.is(version.MinAPIVersion, '1.24');
+    t.regex(version.Version, /^swarm\//);
+  });
+
+  test.serial("errors have Docker's shape and status", async (t) => {
+    const cases: [string, RequestInit | undefined, number, RegExp][] = [
+      ['/v1.99/info', undefined, 400, /^client version 1\.99 is too new\. Maximum supported API version is 1\.41$/],
+      ['/v1.41/swarm', undefined, 404, /^page not found$/],
+      ['/v1.41/containers/nope/json', undefined, 404, /^No such container: nope$/],
+      ['/v1.41/exec/nope/json', undefined, 404, /^No such exec instance: nope$/],
+      ['/v1.41/containers/create', { method: 'POST', body: '{"Image":' }, 400, /^invalid JSON in request body/],
+      ['/v1.41/containers/json?filters={"colour":["red"]}', undefined, 400, /^invalid filter 'colour'$/],
+      ['/v1.41/containers/create?name=no%20spaces', { method: 'POST', body: '{}' }, 400, /^Invalid container name/],
+    ];
+    for (const [path, init, status, message] of cases) {
+      const res = await api(path, init);
+      t.is(res.status, status, path);
+      t.is(res.headers.get('content-type'), 'application/json', path);
+      t.regex(((await res.json()) as { message: string }).message, message, path);
+    }
+  });
+
+  test.serial("an engine's error reaches the client with the engine's status and message", async (t) => {
+    const res = await create('needs-image', { Image: 'no-such-image:9' });
+    t.is(res.status, 404);
+    t.regex(res.body.message!, /No such image: no-such-image:9/);
+    const made = await create('dup', { Image: 'busybox', Cmd: ['true'] });
+    t.is(made.status, 201);
+    const again = await create('dup', { Image: 'busybox', Cmd: ['true'] });
+    t.is(again.status, 409);
+    t.regex(again.body.message!, /^Conflict\. The container name "\/dup" is already in use by container "[0-9a-f]{64}"/);
+    const stopped = await api(`/v1.41/containers/dup/stop`, { method: 'POST' });
+    t.is(stopped.status, 304, 'stopping a container that never ran: the engine says 304');
+  });
+
+  test.serial('two concurrent creates with one name: one wins, the other gets 409', async (t) => {
+    const results = await Promise.all([create('race', { Image: 'busybox', Cmd: ['true'] }), create('race', { Image: 'busybox', Cmd: ['true'] })]);
+    t.deepEqual(results.map((r) => r.status).sort(), [201, 409]);
+    const listed = (await (await api('/v1.41/containers/json?all=1&filters={"name":["^/race$"]}')).json()) as unknown[];
+    t.is(listed.length, 1);
+  });
+
+  test.serial('wait answers its headers at once, before the container exits', async (t) => {
+    const { body } = await create('slow', { Image: 'busybox', Cmd: ['sh', '-c', 'sleep 3; exit 2'] });
+    t.is((await start(body.Id)).status, 204);
+    const began = Date.now();
+    const res = await api(`/v1.41/containers/${body.Id}/wait`, { method: 'POST' });
+    t.is(res.status, 200);
+    t.true(Date.now() - began < 1500, `headers took ${Date.now() - began} ms`);
+    t.like(await res.json(), { StatusCode: 2 });
+    t.true(Date.now() - began >= 2000);
+  });
+
+  test.serial('attach with Connection: Upgrade answers 101 and splices stdin and stdout', async (t) => {
+    const { body } = await create('upcat', { Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
+    const request =
+      `POST /v1.41/containers/upcat/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: skep\r\n` +
+      'Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n';
+    const pending = rawExchange(skep.port, request, { writes: ['hello 101\n'], gapMs: 700, endAfterWrites: true });
+    await new Promise((r) => setTimeout(r, 300));
+    t.is((await start(body.Id)).status, 204);
+    const data = await pending;
+    const head = data.subarray(0, data.indexOf('\r\n\r\n')).toString();
+    t.regex(head, /^HTTP\/1\.1 101 UPGRADED\r\n/);
+    t.regex(head, /Upgrade: tcp/);
+    const frames = demux(data.subarray(data.indexOf('\r\n\r\n') + 4));
+    t.deepEqual(frames, [{ stream: 1, text: 'hello 101\n' }]);
+  });
+
+  test.serial('the older raw-stream form (no Upgrade header) gets 200 and the same splice', async (t) => {
+    const { body } = await create('rawcat', { Image: 'busybox', Cmd: ['cat'], OpenStdin: true, AttachStdin: true });
+    t.is((await start(body.Id)).status, 204);
+    const data = await rawExchange(skep.port, 'POST /v1.41/containers/rawcat/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: skep\r\n\r\n', {
+      writes: ['hello raw\n'],
+      timeoutMs: 2000,
+    });
+    const text = data.toString('latin1');
+    t.regex(text, /^HTTP\/1\.1 200 OK\r\nContent-Type: application\/vnd\.docker\.raw-stream\r\n/);
+    t.deepEqual(demux(data.subarray(data.indexOf('\r\n\r\n') + 4)), [{ stream: 1, text: 'hello raw\n' }]);
+  });
+
+  test.serial('exec create, hijacked start, and exec inspect are routed by exec ID', async (t) => {
+    const { body } = await create('execbox', { Image: 'busybox', Cmd: ['sleep', '300'] });
+    await start(body.Id);
+    const exec = (await (
+      await api('/v1.41/containers/execbox/exec', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Cmd: ['sh', '-c', 'read x; echo exec:$x; exit 6'], AttachStdin: true, AttachStdout: true }),
+      })
+    ).json()) as { Id: string };
+    const startBody = JSON.stringify({ Detach: false, Tty: false });
+    const data = await rawExchange(
+      skep.port,
+      `POST /v1.41/exec/${exec.Id}/start HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`,
+      { writes: ['abc\n'], endAfterWrites: true },
+    );
+    t.regex(data.toString('latin1'), /^HTTP\/1\.1 101 UPGRADED/);
+    t.deepEqual(demux(data.subarray(data.indexOf('\r\n\r\n') + 4)), [{ stream: 1, text: 'exec:abc\n' }]);
+    const inspected = (await (await api(`/v1.41/exec/${exec.Id}/json`)).json()) as { ExitCode: number; Running: boolean };
+    t.like(inspected, { ExitCode: 6, Running: false });
+  });
+
+  test.serial('an upgrade request for an unknown container gets a plain 404 and the connection ends', async (t) => {
+    const data = await rawExchange(skep.port, 'POST /v1.41/containers/ghost/attach?stream=1 HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', { timeoutMs: 5000 });
+    const text = data.toString();
+    t.regex(text, /^HTTP\/1\.1 404 Not Found\r\n/);
+    t.regex(text, /\{"message":"No such container: ghost"\}$/);
+  });
+
+  test.serial('lists come from the cache, merged across nodes', async (t) => {
+    const containers = (await (await api('/v1.41/containers/json?all=1')).json()) as { Names: string[] }[];
+    t.true(['/dup', '/race', '/slow', '/upcat', '/rawcat', '/execbox'].every((n) => containers.some((c) => c.Names.includes(n))));
+    const images = (await (await api('/v1.41/images/json')).json()) as { RepoTags: string[] }[];
+    t.is(images.filter((i) => i.RepoTags.includes('busybox:latest')).length, 2, 'busybox was imported on each node: two image IDs');
+    const networks = (await (await api('/v1.41/networks')).json()) as { Name: string }[];
+    t.is(networks.filter((n) => n.Name === 'bridge').length, 2);
+    const volumes = (await (await api('/v1.41/volumes')).json()) as { Volumes: unknown[] };
+    t.true(Array.isArray(volumes.Volumes));
+  });
+});

@@ -1,0 +1,15 @@
+import test from 'ava';
+import { compareVersions, versionedPath } from '../../core/cluster/api-version.js';
+
+test('versions compare numerically, not as text', (t) => {
+  t.true(compareVersions('1.9', '1.41') < 0);
+  t.is(compareVersions('1.41', '1.41'), 0);
+  t.true(compareVersions('2.0', '1.99') > 0);
+});
+
+test("a request is sent at the client's version, clamped to the engine's", (t) => {
+  t.is(versionedPath('/containers/json', '1.41', '1.41'), 'v1.41/containers/json');
+  t.is(versionedPath('/containers/json', '1.30', '1.41'), 'v1.30/containers/json');
+  t.is(versionedPath('containers/json', '1.45', '1.41'), 'v1.41/containers/json');
+  t.is(versionedPath('/containers/json', undefined, '1.41'), 'containers/json');
+});

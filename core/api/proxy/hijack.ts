@@ -61,8 +61,9 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       s.setNoDelay?.(true);
       s.setTimeout?.(0);
     }
-    upstream.write(requestHead);
-    if (head.length > 0) upstream.write(head);
+    // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
+    // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
+    upstream.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
     client.pipe(upstream);
     upstream.pipe(client);
   });

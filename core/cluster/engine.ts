@@ -51,6 +51,8 @@ export class Engine extends EventEmitter {
   pendingCreates = 0;
 
   private stopped = false;
+  /** A quick re-probe of an unhealthy engine is scheduled. */
+  private probing = false;
   private refreshTimer?: NodeJS.Timeout;
   private eventsStream?: Request;
   private eventsTimer?: NodeJS.Timeout;
@@ -289,7 +291,6 @@ export class Engine extends EventEmitter {
       }
     }, Math.min(1000 * this.failures, this.options.refreshMinMs));
   }
-  private probing = false;
 
   private setHealth(next: NodeHealth): void {
     if (this.health === next) return;

@@ -142,6 +142,38 @@ withRealEngines((test) => {
     t.regex(text, /\{"message":"No such container: ghost"\}$/);
   });
 
+  test.serial('events from every node arrive on one stream', async (t) => {
+    const controller = new AbortController();
+    const res = await api('/v1.41/events', { signal: controller.signal });
+    t.is(res.status, 200);
+    const reader = res.body!.getReader();
+    const ids: string[] = [];
+    for (const name of ['ev1', 'ev2']) {
+      const { body } = await create(name, { Image: 'busybox', Cmd: ['true'] });
+      ids.push(body.Id);
+      await start(body.Id);
+    }
+    const seen = new Set<string>();
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (seen.size < 2 && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+      for (const line of text.split('\n').slice(0, -1)) {
+        const event = JSON.parse(line) as { Action: string; id: string };
+        if (event.Action === 'start' && ids.includes(event.id)) seen.add(event.id);
+      }
+    }
+    controller.abort();
+    t.is(seen.size, 2);
+    const nodes = await Promise.all(ids.map(async (id) => {
+      for (const engine of cluster.engines) if ((await cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
+      return undefined;
+    }));
+    t.not(nodes[0], nodes[1], 'the two containers ran on different nodes');
+  });
+
   test.serial('lists come from the cache, merged across nodes', async (t) => {
     const containers = (await (await api('/v1.41/containers/json?all=1')).json()) as { Names: string[] }[];
     t.true(['/dup', '/race', '/slow', '/upcat', '/rawcat', '/execbox'].every((n) => containers.some((c) => c.Names.includes(n))));

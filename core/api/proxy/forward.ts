@@ -81,7 +81,7 @@ export async function forwardStream(ctx: Context, engine: Engine, path: string, 
     else upstream.end();
   }
   // The client went away: stop the engine side too (a `logs -f` must not keep the node's log open).
-  ctx.req.socket.once('close', () => upstream.destroy());
+  ctx.res.once('close', () => upstream.destroy());
 
   const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
     upstream.once('response', resolve);

@@ -55,6 +55,6 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
       ctx.res.end();
     };
     const timer = until !== undefined ? setTimeout(stop, Math.max(0, until - Date.now())) : undefined;
-    ctx.req.socket.once('close', stop);
+    ctx.res.once('close', stop);
   });
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Request } from 'got';
+import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../log.js';
 import type { NodeHealth } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
@@ -8,14 +9,8 @@ import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, Docke
 import { EngineCallError, EngineClient, isConnectionError } from './engine-client.js';
 import { readJsonLines } from './event-stream.js';
 
-export interface EngineOptions {
-  refreshMinMs: number;
-  refreshMaxMs: number;
-  failureRetry: number;
-  requestTimeoutMs: number;
-  connectTimeoutMs: number;
-  logger: Logger;
-}
+/** The engine settings of the configuration, and where to log. */
+export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger };
 
 /** One container as the cache holds it: the engine's list row and its inspect document, read together. */
 export interface CachedContainer {
@@ -138,15 +133,22 @@ export class Engine extends EventEmitter {
     const { refreshMinMs, refreshMaxMs } = this.options;
     const delay = refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs);
     this.refreshTimer = setTimeout(async () => {
-      try {
-        await this.refreshSpecs();
-        await this.refreshAll();
-        this.noteSuccess();
-      } catch (err) {
-        this.noteError(err);
-      }
-      this.scheduleRefresh();
+      // an unhealthy node is re-probed sooner by kickRefresh, which resumes this schedule
+      if ((await this.resync()) || this.health !== 'unhealthy') this.scheduleRefresh();
     }, delay);
+  }
+
+  /** Re-reads the specs and everything cached; the outcome counts toward health. */
+  private async resync(): Promise<boolean> {
+    try {
+      await this.refreshSpecs();
+      await this.refreshAll();
+      this.noteSuccess();
+      return true;
+    } catch (err) {
+      this.noteError(err);
+      return false;
+    }
   }
 
   /** Lists every container; inspects only new ones and those whose state changed since the last read. */
@@ -280,14 +282,9 @@ export class Engine extends EventEmitter {
     clearTimeout(this.refreshTimer);
     this.refreshTimer = setTimeout(async () => {
       this.probing = false;
-      try {
-        await this.refreshSpecs();
-        await this.refreshAll();
-        this.noteSuccess();
+      if (await this.resync()) {
         this.followEvents();
         this.scheduleRefresh();
-      } catch (err) {
-        this.noteError(err);
       }
     }, Math.min(1000 * this.failures, this.options.refreshMinMs));
   }

@@ -1,4 +1,5 @@
 import { AsyncParallelHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
+import { nameTapErrors } from './plugin-errors.js';
 import type {
   CreateRequest,
   CreatedContainer,
@@ -14,7 +15,7 @@ import type {
  * The create flow runs beforeSchedule → filter → rank → (create on the first node) → afterCreate → rewriteResponse.
  */
 export function createHooks() {
-  return Object.freeze({
+  const hooks = Object.freeze({
     /** May change the create request (normalise, add labels, reject by throwing DockerError). */
     beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, RequestContext]>(['request', 'context']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
@@ -28,6 +29,14 @@ export function createHooks() {
       (_route: RouteId) => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
+  for (const name of ['beforeSchedule', 'filter', 'rank', 'afterCreate'] as const) nameTapErrors(hooks[name], name);
+  hooks.rewriteResponse.intercept({
+    factory: (route, hook) => {
+      nameTapErrors(hook, `rewriteResponse(${route})`);
+      return hook;
+    },
+  });
+  return hooks;
 }
 
 export type SkepHooks = ReturnType<typeof createHooks>;

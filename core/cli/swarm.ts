@@ -25,6 +25,9 @@ async function main(): Promise<void> {
   const config = await loadConfig(parsed.flags, { file: parsed.configFile });
   const logger = createLogger(config.logLevel);
   const manager = await Manager.start(config, logger);
+  // A bug in one request or one engine's handling must not take the whole cluster's endpoint down.
+  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
+  process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
   for (const key of Object.keys(config.clusterOpts)) logger.warn(`cluster option ${key} is accepted but the scheduler does not use it yet`);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);

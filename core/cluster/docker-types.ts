@@ -58,7 +58,7 @@ export interface ContainerInspect {
   Id: string;
   Name: string;
   State: ContainerState;
-  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean };
+  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean; StopTimeout?: number };
   HostConfig?: { Memory?: number; CpuShares?: number };
   ExecIDs?: string[] | null;
   [key: string]: unknown;

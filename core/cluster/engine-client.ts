@@ -56,7 +56,7 @@ export class EngineClient {
 
   constructor(
     readonly address: EngineAddress,
-    private readonly timeouts: EngineTimeouts,
+    readonly timeouts: EngineTimeouts,
   ) {
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     this.http = got.extend({
@@ -81,32 +81,38 @@ export class EngineClient {
   }
 
   /**
-   * A proxied call, buffered whole. Only the connection has a timeout: `docker stop -t 600` may legitimately
-   * take that long.
+   * A proxied call, buffered whole. It has the request timeout unless the caller gives its own (`docker stop
+   * -t 600` legitimately takes ten minutes) or `false` for none.
    */
   async request(
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string } = {},
+    options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string; timeoutMs?: number | false } = {},
   ): Promise<EngineResponse> {
+    const timeoutMs = options.timeoutMs ?? this.timeouts.requestMs;
     const res = await this.http(path, {
       method: method as 'GET',
       headers: options.headers,
       body: options.body,
       searchParams: options.search || dropUndefined(options.query),
-      timeout: { connect: this.timeouts.connectMs },
+      timeout: timeoutMs === false ? { connect: this.timeouts.connectMs } : { connect: this.timeouts.connectMs, request: timeoutMs },
       responseType: 'buffer',
     });
     return { status: res.statusCode, headers: res.headers, body: res.body };
   }
 
-  /** A proxied or long-lived streaming call; the caller pipes a body in (for POST/PUT) and reads the response. */
-  stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string } = {}): Request {
+  /**
+   * A proxied or long-lived streaming call; the caller pipes a body in (for POST/PUT) and reads the response.
+   * The response headers must come within the request timeout (or `headersTimeoutMs`, `false` for none);
+   * the body may then flow for as long as it lasts.
+   */
+  stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string; headersTimeoutMs?: number | false } = {}): Request {
+    const headersMs = options.headersTimeoutMs ?? this.timeouts.requestMs;
     return this.http.stream(path, {
       method: method as 'GET',
       headers: options.headers,
       searchParams: options.search || dropUndefined(options.query),
-      timeout: { connect: this.timeouts.connectMs },
+      timeout: headersMs === false ? { connect: this.timeouts.connectMs } : { connect: this.timeouts.connectMs, response: headersMs },
     });
   }
 }

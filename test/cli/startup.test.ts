@@ -5,6 +5,7 @@ import test from 'ava';
 import { run, waitFor } from '../harness/exec.js';
 import { freePort, REPO_ROOT, SWARM_BIN } from '../harness/skep.js';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 
 const swarm = (args: string[]) => run(process.execPath, [SWARM_BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 20_000 });
 
@@ -68,4 +69,70 @@ test('the classic command form starts, serves, and shows an unreachable node as 
   }
   const code = await new Promise((resolve) => child.once('exit', resolve));
   t.is(code, 0);
+});
+
+/** Starts `swarm manage` with the given arguments in `cwd` and waits for `/_ping` on `ping`. */
+async function startManager(args: string[], cwd: string, ping: () => Promise<boolean>) {
+  const child = spawn(process.execPath, [SWARM_BIN, 'manage', ...args], { cwd, stdio: 'ignore' });
+  await waitFor('the manager', async () => ((await ping()) ? true : undefined));
+  return child;
+}
+
+test('listens on a unix socket, and answers CORS preflights when asked to', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-unix-'));
+  const socketPath = join(dir, 'skep.sock');
+  const port = await freePort();
+  const viaSocket = (path: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ socketPath, path }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const child = await startManager(['-H', `unix://${socketPath}`, '-H', `127.0.0.1:${port}`, '--api-enable-cors', '127.0.0.1:1'], REPO_ROOT, async () => (await viaSocket('/_ping')).body === 'OK');
+  try {
+    t.is((await viaSocket('/v1.41/_ping')).body, 'OK');
+    const preflight = await fetch(`http://127.0.0.1:${port}/containers/json`, { method: 'OPTIONS' });
+    t.is(preflight.status, 200);
+    t.is(preflight.headers.get('access-control-allow-origin'), '*');
+  } finally {
+    child.kill('SIGTERM');
+  }
+});
+
+test('a third-party plugin named in the config file taps the pipeline', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-plugin-'));
+  // What an operator writes: a plugin object with a name and apply(hooks), listed in the config.
+  writeFileSync(
+    join(dir, 'swarm.config.mjs'),
+    `import { DockerError } from ${JSON.stringify(join(REPO_ROOT, 'build/config/index.js'))};
+     const stamp = { name: 'stamp', apply(hooks) { hooks.rewriteResponse.for('system.version').tap('stamp', (body) => ({ ...body, Stamped: true })); } };
+     const refuse = { name: 'refuse-privileged', apply(hooks) {
+       hooks.beforeSchedule.tap('refuse-privileged', (request) => {
+         if (request.config.HostConfig?.Privileged) throw new DockerError(403, 'privileged containers are not allowed here');
+         return request;
+       });
+     } };
+     const buggy = { name: 'buggy', apply(hooks) {
+       hooks.beforeSchedule.tapPromise('buggy', async (request) => { if (request.name === 'boom') throw new TypeError('oops'); return request; });
+     } };
+     export default { nodes: ['127.0.0.1:1'], plugins: [stamp, false, [refuse, buggy]] };`,
+  );
+  const port = await freePort();
+  const child = await startManager(['-H', `127.0.0.1:${port}`], dir, async () => (await fetch(`http://127.0.0.1:${port}/_ping`)).ok);
+  try {
+    const version = (await (await fetch(`http://127.0.0.1:${port}/version`)).json()) as { Stamped?: boolean };
+    t.true(version.Stamped);
+    const refused = await fetch(`http://127.0.0.1:${port}/containers/create`, { method: 'POST', body: JSON.stringify({ Image: 'busybox', HostConfig: { Privileged: true } }) });
+    t.is(refused.status, 403);
+    t.deepEqual(await refused.json(), { message: 'privileged containers are not allowed here' });
+    const broken = await fetch(`http://127.0.0.1:${port}/containers/create?name=boom`, { method: 'POST', body: JSON.stringify({ Image: 'busybox' }) });
+    t.is(broken.status, 500);
+    t.deepEqual(await broken.json(), { message: 'plugin "buggy" failed in beforeSchedule: oops' });
+  } finally {
+    child.kill('SIGTERM');
+  }
 });

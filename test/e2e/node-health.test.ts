@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { waitFor } from '../harness/exec.js';
@@ -14,8 +17,11 @@ withRealEngines((test) => {
 
   test.before(async () => {
     cluster = await TestCluster.start({ prefix: 'skhlth', subnet: 9, size: 2 });
+    // Short engine timeouts from a config file (there are no flags for them), fast refreshes from flags.
+    const config = join(mkdtempSync(join(tmpdir(), 'skep-health-')), 'swarm.config.json');
+    writeFileSync(config, JSON.stringify({ engine: { requestTimeout: '2s', connectTimeout: '1s' } }));
     skep = await SkepProcess.start(
-      ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery],
+      ['--config', config, '--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery],
       { nodes: 2 },
     );
   });
@@ -51,5 +57,27 @@ withRealEngines((test) => {
     await waitFor(`${victim.name} to be healthy again`, async () => ((await status(victim.name)) === 'Healthy' ? true : undefined), 30_000);
     const back = await skep.docker(['inspect', '-f', '{{.Name}}', onVictim]);
     t.is(back.stdout, `/${onVictim}\n`);
+  });
+
+  test.serial('an engine that accepts connections but answers nothing: calls time out, the node turns unhealthy, then recovers', async (t) => {
+    const frozen = cluster.engines[0]!;
+    t.is((await skep.docker(['run', '-d', '--name', 'frozen1', 'busybox', 'sleep', '300'])).code, 0);
+    t.is((await skep.docker(['run', '-d', '--name', 'frozen2', 'busybox', 'sleep', '300'])).code, 0);
+    const onFrozen = (await cluster.docker(frozen, ['ps', '-q', '--filter', 'name=frozen1'])).stdout.trim() ? 'frozen1' : 'frozen2';
+    cluster.signal(frozen, 'SIGSTOP');
+    try {
+      const began = Date.now();
+      const top = await skep.docker(['top', onFrozen]);
+      t.not(top.code, 0);
+      t.true(Date.now() - began < 10_000, `answered after ${Date.now() - began} ms`);
+      t.regex(top.stderr, new RegExp(`(Node ${frozen.name} \\(${frozen.addr}\\) did not answer in time|running on unhealthy node ${frozen.name})`));
+      await waitFor(`${frozen.name} to turn unhealthy`, async () => ((await status(frozen.name)) === 'Unhealthy' ? true : undefined), 20_000);
+      const ps = await skep.docker(['ps', '--format', '{{.Names}}']);
+      t.is(ps.code, 0, 'listing still answers from the cache');
+    } finally {
+      cluster.signal(frozen, 'SIGCONT');
+    }
+    await waitFor(`${frozen.name} to be healthy again`, async () => ((await status(frozen.name)) === 'Healthy' ? true : undefined), 30_000);
+    t.is((await skep.docker(['top', onFrozen])).code, 0);
   });
 });

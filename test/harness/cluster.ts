@@ -73,6 +73,11 @@ export class TestCluster {
     await waitFor(`dockerd ${pid} to die`, async () => (existsSync(`/proc/${pid}`) ? undefined : true));
   }
 
+  /** Stops (SIGSTOP) or resumes (SIGCONT) an engine's dockerd: it still accepts connections but answers nothing. */
+  signal(engine: TestEngine, signal: 'SIGSTOP' | 'SIGCONT'): void {
+    process.kill(Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim()), signal);
+  }
+
   /** Starts a killed engine again with the same state, address and ID. */
   async restart(engine: TestEngine): Promise<void> {
     spawnDockerd(engine);

@@ -1,6 +1,8 @@
 import test from 'ava';
 import { ConfigError } from '../../config/errors.js';
+import { DockerError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
+import { PluginError } from '../../core/plugin-errors.js';
 import type { NodeView, ScheduleContext, SkepPlugin } from '../../core/plugin-api.js';
 import { applyPlugins, flattenPlugins } from '../../core/plugins.js';
 import { noNodeMessage } from '../../core/scheduler/no-node-message.js';
@@ -56,4 +58,23 @@ test('when no node fits, the error says why in classic wording', (t) => {
     'Unable to find a node that satisfies the following conditions \n[zone==z9]',
   );
   t.is(noNodeMessage([], []), 'No nodes in the cluster');
+});
+
+test('a failing tap names its plugin and hook; a DockerError passes unchanged', async (t) => {
+  const hooks = createHooks();
+  hooks.rank.tap('sorter', () => {
+    throw new Error('bad sort');
+  });
+  hooks.rewriteResponse.for('container.inspect').tapPromise('decorator', async () => {
+    throw new RangeError('bad body');
+  });
+  hooks.filter.tap('gate', () => {
+    throw new DockerError(403, 'not you');
+  });
+  await t.throwsAsync(hooks.rank.promise([node('a')], context()), { instanceOf: PluginError, message: 'plugin "sorter" failed in rank: bad sort' });
+  const rewrite = hooks.rewriteResponse.get('container.inspect')!;
+  await t.throwsAsync(rewrite.promise({}, { ...context().requestContext, status: 200 }), { message: 'plugin "decorator" failed in rewriteResponse(container.inspect): bad body' });
+  const gated = await t.throwsAsync(hooks.filter.promise([node('a')], context()), { instanceOf: DockerError });
+  t.is(gated!.status, 403);
+  t.is(gated!.message, 'not you');
 });

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream';
+import { TimeoutError } from 'got';
 import type { Context } from 'koa';
 import { versionedPath } from '../../cluster/api-version.js';
 import { isConnectionError } from '../../cluster/engine-client.js';
@@ -18,6 +19,8 @@ export interface ForwardOptions {
   body?: Buffer;
   /** Runs after the engine answered and before the client is answered (cache refresh after a state change). */
   after?: (status: number, body: Buffer) => Promise<void> | void;
+  /** For calls that take long by design; the engine's request timeout otherwise. */
+  timeoutMs?: number | false;
 }
 
 const EMPTY_STATUS = new Set([204, 304]);
@@ -31,7 +34,8 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
 export function unreachable(engine: Engine, err: unknown): DockerError {
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
   engine.noteError(err);
-  return new DockerError(500, `Cannot connect to node ${engine.name} (${engine.addr}): ${(err as Error).message}`);
+  const what = err instanceof TimeoutError ? `did not answer in time (${err.message})` : `cannot be reached: ${(err as Error).message}`;
+  return new DockerError(500, `Node ${engine.name} (${engine.addr}) ${what}`);
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
@@ -47,6 +51,7 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
       headers: headersForEngine(ctx.req.headers, false),
       body,
       search: ctx.querystring,
+      timeoutMs: options.timeoutMs,
     });
   } catch (err) {
     throw unreachable(engine, err);
@@ -71,10 +76,16 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
  * Pipes the request to the engine and its answer back without buffering (logs, export, archive, stats, wait).
  * Headers are flushed at once: `docker run` waits on `/wait`'s headers before it starts the container.
  */
-export async function forwardStream(ctx: Context, engine: Engine, path: string, options: { after?: (status: number) => Promise<void> | void } = {}): Promise<void> {
+export async function forwardStream(
+  ctx: Context,
+  engine: Engine,
+  path: string,
+  options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false } = {},
+): Promise<void> {
   const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, true),
     search: ctx.querystring,
+    headersTimeoutMs: options.headersTimeoutMs,
   });
   if (ctx.method === 'POST' || ctx.method === 'PUT') {
     if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});

@@ -54,6 +54,10 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   const requestHead = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 
   let connected = false;
+  // A cut network must not leave the client waiting on the kernel's connect timeout (minutes).
+  upstream.setTimeout(engine.client.timeouts.connectMs, () => {
+    if (!connected) upstream.destroy(new Error(`connect timeout after ${engine.client.timeouts.connectMs} ms`));
+  });
   upstream.once('connect', () => {
     connected = true;
     for (const s of [upstream, client as net.Socket]) {
@@ -70,7 +74,7 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   upstream.on('error', (err) => {
     if (!connected) {
       engine.noteError(err);
-      const body = JSON.stringify({ message: `Cannot connect to node ${engine.name} (${engine.addr}): ${err.message}` });
+      const body = JSON.stringify({ message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}` });
       client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
       return;
     }

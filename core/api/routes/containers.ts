@@ -19,7 +19,7 @@ const PLAIN_READS = ['top', 'changes', 'resize'] as const;
 const STREAMS = ['logs', 'stats', 'export'] as const;
 
 export function containerRoutes(router: Router, deps: ApiDeps): void {
-  const { cluster, scheduler, logger } = deps;
+  const { cluster, scheduler, logger, config } = deps;
 
   /** The container a route names, on a node that can answer now; Docker's 404 otherwise. */
   const locate = (ctx: Context): Located => {
@@ -62,10 +62,20 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'json'), { route: 'container.inspect' });
   });
 
+  /** stop and restart wait up to `t` seconds (the container's StopTimeout, or 10) before killing; -1 waits for ever. */
+  const stopWaitMs = (ctx: Context, located: Located): number | false => {
+    const t = ctx.query.t === undefined ? Number(located.container.inspect.Config?.StopTimeout ?? 10) : Number(ctx.query.t);
+    if (t < 0) return false;
+    return (Number.isFinite(t) ? t * 1000 : 10_000) + config.engine.requestTimeoutMs;
+  };
+
   for (const action of STATE_CHANGES) {
     router.post(`/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
-      await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), { after: refreshAfter(located) });
+      await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
+        after: refreshAfter(located),
+        timeoutMs: action === 'stop' || action === 'restart' ? stopWaitMs(ctx, located) : undefined,
+      });
     });
   }
 
@@ -108,7 +118,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('/containers/*name/wait', async (ctx) => {
     const located = locate(ctx);
-    await forwardStream(ctx, located.engine, pathOf(located, 'wait'), { after: refreshAfter(located) });
+    // Engines answer wait's headers at once only for API 1.30 and later; older clients get them at exit.
+    await forwardStream(ctx, located.engine, pathOf(located, 'wait'), { after: refreshAfter(located), headersTimeoutMs: false });
   });
 
   const attach = async (ctx: Context) => {

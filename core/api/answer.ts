@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { RouteId } from '../pipeline-types.js';
 import type { ApiDeps } from './deps.js';
-import { requestContext } from './proxy/forward.js';
+import { requestContext } from './request-context.js';
 
 /** Answers a JSON body the manager built itself, through the route's rewriteResponse taps. */
 export async function answer(ctx: Context, deps: ApiDeps, route: RouteId, body: unknown, status = 200): Promise<void> {

@@ -11,12 +11,11 @@ import type { RouteId } from '../../pipeline-types.js';
 import type { ApiDeps, SkepState } from '../deps.js';
 import { headersForClient, headersForEngine } from '../headers.js';
 import { readBody } from '../body.js';
+import { requestContext } from '../request-context.js';
 
 export interface ForwardOptions {
   /** Lets `rewriteResponse` taps for this route see and change a JSON answer. */
   route?: RouteId;
-  /** A body already read by the route (it was parsed or checked); otherwise the client's body is sent on. */
-  body?: Buffer;
   /** Runs after the engine answered and before the client is answered (cache refresh after a state change). */
   after?: (status: number, body: Buffer) => Promise<void> | void;
   /** For calls that take long by design; the engine's request timeout otherwise. */
@@ -44,7 +43,7 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 
 /** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
 export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engine, path: string, options: ForwardOptions = {}): Promise<void> {
-  const body = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
+  const body = hasBody(ctx.req.headers) ? await readBody(ctx) : undefined;
   let res;
   try {
     res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
@@ -111,15 +110,4 @@ export async function forwardStream(
   }
   ctx.body = upstream;
   ctx.res.flushHeaders();
-}
-
-/** The request as plugins see it. */
-export function requestContext(ctx: Context, route: RouteId) {
-  return {
-    route,
-    method: ctx.method,
-    path: ctx.path,
-    headers: ctx.req.headers,
-    apiVersion: (ctx.state as SkepState).apiVersion,
-  };
 }

@@ -8,7 +8,8 @@ import { readJsonObject } from '../body.js';
 import { listContainers } from '../container-list.js';
 import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
-import { forwardBuffered, forwardStream, requestContext } from '../proxy/forward.js';
+import { forwardBuffered, forwardStream } from '../proxy/forward.js';
+import { requestContext } from '../request-context.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
 /** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
@@ -39,7 +40,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   router.get('/containers/ps', list);
 
   router.post('/containers/create', async (ctx) => {
-    const config = (await readJsonObject(ctx)) as ContainerConfig;
+    const body = (await readJsonObject(ctx)) as ContainerConfig;
     // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
     const name = typeof ctx.query.name === 'string' ? ctx.query.name : undefined;
     const query: Record<string, string> = typeof ctx.query.platform === 'string' ? { platform: ctx.query.platform } : {};
@@ -47,7 +48,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
     const context = requestContext(ctx, 'container.create');
-    const outcome = await scheduler.create({ name: name?.replace(/^\//, ''), config, query }, context, headersForEngine(ctx.req.headers, false));
+    const outcome = await scheduler.create({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
     ctx.set('Content-Type', String(outcome.response.headers['content-type'] ?? 'application/json'));
     if (outcome.response.status !== 201) {
       ctx.status = outcome.response.status;

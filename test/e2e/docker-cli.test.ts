@@ -209,6 +209,33 @@ withRealEngines((test) => {
     t.is(exported.stdout.trim(), '1');
   });
 
+  test.serial('docker commit happens on the container\'s node, and the image is listed at once', async (t) => {
+    t.is((await docker('exec', 's1', 'sh', '-c', 'echo kept > /kept')).code, 0);
+    const committed = await docker('commit', 's1', 'snap:1');
+    t.is(committed.code, 0, committed.stderr);
+    t.regex(committed.stdout, /^sha256:[0-9a-f]{64}\n$/);
+    const listed = await docker('images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=snap');
+    t.is(listed.stdout, 'snap:1\n');
+    const holder = await nodeOf('s1');
+    const onHolder = await cluster.docker(cluster.engines.find((e) => e.name === holder)!, ['image', 'inspect', '-f', '{{.Id}}', 'snap:1']);
+    t.is(`${onHolder.stdout.trim()}\n`, committed.stdout);
+  });
+
+  test.serial('docker network connect and disconnect act on the container\'s node', async (t) => {
+    t.is((await docker('run', '-d', '--name', 'loner', '--network', 'none', 'busybox', 'sleep', '300')).code, 0);
+    const networks = async () => (await docker('inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'loner')).stdout.trim();
+    t.is(await networks(), 'none');
+    t.is((await docker('network', 'disconnect', 'none', 'loner')).code, 0);
+    const connected = await docker('network', 'connect', 'bridge', 'loner');
+    t.is(connected.code, 0, connected.stderr);
+    t.is(await networks(), 'bridge');
+    t.regex((await docker('exec', 'loner', 'ip', 'addr')).stdout, /inet 172\.17\./);
+    t.is((await docker('network', 'disconnect', 'bridge', 'loner')).code, 0);
+    t.is(await networks(), '');
+    const missing = await docker('network', 'connect', 'bridge', 'no-such-container');
+    t.regex(missing.stderr, /No such container: no-such-container/);
+  });
+
   test.serial("Debian's docker 20.10 CLI works too", async (t) => {
     const old = (args: string[], input?: string) => skep.docker(args, { cli: DOCKER_CLI_DEBIAN, input });
     t.is((await old(['run', '--rm', 'busybox', 'echo', 'old-cli'])).stdout, 'old-cli\n');

@@ -16,6 +16,10 @@ import { requestContext } from '../request-context.js';
 export interface ForwardOptions {
   /** Lets `rewriteResponse` taps for this route see and change a JSON answer. */
   route?: RouteId;
+  /** A body the route rewrote (a container name replaced by its ID); otherwise the client's body is sent on. */
+  body?: Buffer;
+  /** A query the route rewrote; otherwise the client's query is sent on. */
+  search?: string;
   /** Runs after the engine answered and before the client is answered (cache refresh after a state change). */
   after?: (status: number, body: Buffer) => Promise<void> | void;
   /** For calls that take long by design; the engine's request timeout otherwise. */
@@ -43,13 +47,13 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 
 /** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
 export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engine, path: string, options: ForwardOptions = {}): Promise<void> {
-  const body = hasBody(ctx.req.headers) ? await readBody(ctx) : undefined;
+  const body = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
   let res;
   try {
     res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
       headers: headersForEngine(ctx.req.headers, false),
       body,
-      search: ctx.querystring,
+      search: options.search ?? ctx.querystring,
       timeoutMs: options.timeoutMs,
     });
   } catch (err) {

@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Located } from '../../cluster/cluster.js';
-import { DockerError, badRequest } from '../../errors.js';
+import { badRequest } from '../../errors.js';
 import type { ContainerConfig } from '../../pipeline-types.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import { listContainers } from '../container-list.js';
+import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
@@ -22,14 +23,7 @@ const STREAMS = ['logs', 'stats', 'export'] as const;
 export function containerRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, scheduler, logger, config } = deps;
 
-  /** The container a route names, on a node that can answer now; Docker's 404 otherwise. */
-  const locate = (ctx: Context): Located => {
-    const located = cluster.findContainer(String(ctx.params.name));
-    if (located.engine.health !== 'healthy') {
-      throw new DockerError(500, `Container ${ctx.params.name} running on unhealthy node ${located.engine.name}`);
-    }
-    return located;
-  };
+  const locate = (ctx: Context): Located => locateContainer(cluster, String(ctx.params.name));
   const pathOf = (located: Located, action?: string) => `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;
   const refreshAfter = (located: Located) => async (status: number) => {
     if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
@@ -137,6 +131,19 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       route: 'container.exec',
       after: (status, body) => {
         if (status === 201) cluster.recordExec((JSON.parse(body.toString('utf8')) as { Id: string }).Id, located.engine);
+      },
+    });
+  });
+
+  // docker commit: on the container's node; the new image shows in the cache before the client hears.
+  router.post('/commit', async (ctx) => {
+    const located = locateContainer(cluster, String(ctx.query.container ?? ''));
+    const search = new URLSearchParams(ctx.querystring);
+    search.set('container', located.container.summary.Id);
+    await forwardBuffered(ctx, deps, located.engine, 'commit', {
+      search: search.toString(),
+      after: async (status) => {
+        if (status < 300) await located.engine.refreshImages();
       },
     });
   });

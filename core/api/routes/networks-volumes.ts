@@ -1,9 +1,12 @@
 import type Router from '@koa/router';
 import type { Engine } from '../../cluster/engine.js';
-import { notFound } from '../../errors.js';
+import { badRequest, notFound } from '../../errors.js';
 import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
+import { readJsonObject } from '../body.js';
 import { parseFilters } from '../filters.js';
+import { locateContainer } from '../locate.js';
+import { forwardBuffered } from '../proxy/forward.js';
 
 type Obj = Record<string, unknown>;
 
@@ -55,6 +58,23 @@ export function networkVolumeRoutes(router: Router, deps: ApiDeps): void {
     if (!network) throw notFound(`network ${ctx.params.id} not found`);
     return answer(ctx, deps, 'network.inspect', network);
   });
+
+  // connect/disconnect act on a container: they go to its node, which resolves the network by its own name or ID.
+  for (const action of ['connect', 'disconnect'] as const) {
+    router.post(`/networks/:id/${action}`, async (ctx) => {
+      const body = await readJsonObject(ctx);
+      if (typeof body.Container !== 'string' || body.Container === '') throw badRequest('a container is required (the "Container" field)');
+      const located = locateContainer(cluster, body.Container);
+      body.Container = located.container.summary.Id;
+      await forwardBuffered(ctx, deps, located.engine, `networks/${ctx.params.id}/${action}`, {
+        body: Buffer.from(JSON.stringify(body)),
+        after: async (status) => {
+          if (status >= 300) return;
+          await Promise.all([located.engine.refreshContainer(located.container.summary.Id), located.engine.refreshNetworks()]);
+        },
+      });
+    });
+  }
 
   router.get('/volumes', (ctx) => {
     const filters = parseFilters(ctx.query.filters as string | undefined, ['name', 'driver', 'label']);

@@ -3,8 +3,7 @@ import { DockerError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseEngineAddress } from './address.js';
 import { FALLBACK_API_VERSION, FALLBACK_MIN_API_VERSION, maxVersion, minVersion, SKEP_MAX_API_VERSION } from './api-version.js';
-import type { DockerEvent } from './docker-types.js';
-import { type CachedContainer, Engine, type EngineOptions } from './engine.js';
+import { type CachedContainer, Engine, type EngineEvent, type EngineOptions } from './engine.js';
 import { resolveContainer } from './lookup.js';
 
 export interface Located {
@@ -13,6 +12,12 @@ export interface Located {
 }
 
 const MAX_RECORDED_EXECS = 10_000;
+/** Recent events kept so a client's `since` can be answered. */
+const RECENT_EVENTS = 1024;
+
+export interface ClusterEvent extends EngineEvent {
+  engine: Engine;
+}
 
 interface Candidate {
   id: string;
@@ -23,7 +28,7 @@ interface Candidate {
 
 /**
  * All engines, keyed by address, and the questions asked across them: where a container or exec lives,
- * whether a name is taken. Re-emits each engine's `health` and `event`. Knows nothing of HTTP.
+ * whether a name is taken. Re-emits each engine's `health`, and `event` as a ClusterEvent. Knows nothing of HTTP.
  */
 export class Cluster extends EventEmitter {
   readonly engines = new Map<string, Engine>();
@@ -31,6 +36,8 @@ export class Cluster extends EventEmitter {
   private readonly execOwners = new Map<string, Engine>();
   /** Names of creates under way, so two concurrent creates cannot take one name. */
   private readonly reservedNames = new Set<string>();
+  /** The last events of every node, oldest first (a bounded ring). */
+  private readonly recent: ClusterEvent[] = [];
 
   constructor(
     private readonly options: EngineOptions,
@@ -55,7 +62,11 @@ export class Cluster extends EventEmitter {
       if (this.engines.has(addr)) continue;
       const engine = new Engine(address, this.options);
       engine.on('health', (e: Engine, previous: string) => this.emit('health', e, previous));
-      engine.on('event', (e: Engine, event: DockerEvent) => this.emit('event', e, event));
+      engine.on('event', (e: Engine, engineEvent: EngineEvent) => {
+        const clusterEvent: ClusterEvent = { engine: e, ...engineEvent };
+        if (this.recent.push(clusterEvent) > RECENT_EVENTS) this.recent.shift();
+        this.emit('event', clusterEvent);
+      });
       this.engines.set(addr, engine);
       engine.start();
     }
@@ -79,6 +90,11 @@ export class Cluster extends EventEmitter {
         yield { id: container.summary.Id, name: container.inspect.Name.replace(/^\//, ''), nodeName: engine.name, located: { engine, container } };
       }
     }
+  }
+
+  /** The events still remembered, oldest first. */
+  recentEvents(): readonly ClusterEvent[] {
+    return this.recent;
   }
 
   /** The API versions every healthy engine speaks: the newest is what the cluster advertises. */

@@ -7,7 +7,7 @@ import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, DockerVersion, ImageSummary } from './docker-types.js';
 import { EngineCallError, EngineClient, isConnectionError } from './engine-client.js';
-import { readJsonLines } from './event-stream.js';
+import { exactTimeNano, readJsonLines } from './event-stream.js';
 
 /** The engine settings of the configuration, and where to log. */
 export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger };
@@ -18,6 +18,13 @@ export interface CachedContainer {
   inspect: ContainerInspect;
 }
 
+/** One event of an engine's stream: parsed, as the engine wrote it, and its exact time. */
+export interface EngineEvent {
+  event: DockerEvent;
+  raw: string;
+  timeNano: bigint;
+}
+
 /** Events that change nothing the cache holds. */
 const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy', 'exec_create', 'exec_start', 'exec_die', 'exec_detach']);
 const MAX_EVENT_BACKOFF_MS = 10_000;
@@ -26,7 +33,7 @@ const INSPECT_CONCURRENCY = 8;
 /**
  * One Docker engine: its specs, a cached copy of its containers, images, networks and volumes kept
  * current from its `/events` stream, a jittered refresh as a safety net, and its health.
- * Emits `health` (engine, previous) and `event` (engine, DockerEvent).
+ * Emits `health` (engine, previous) and `event` (engine, EngineEvent).
  */
 export class Engine extends EventEmitter {
   readonly client: EngineClient;
@@ -208,7 +215,7 @@ export class Engine extends EventEmitter {
         if (this.health === 'healthy') this.failures = 0;
       } else stream.destroy(new Error(`events stream answered ${res.statusCode}`));
     });
-    readJsonLines<DockerEvent>(stream, (event) => this.onEvent(event), (line) => this.options.logger.warn(`node ${this.name}: bad event line ${line.slice(0, 200)}`));
+    readJsonLines<DockerEvent>(stream, (event, line) => this.onEvent(event, line), (line) => this.options.logger.warn(`node ${this.name}: bad event line ${line.slice(0, 200)}`));
     let ended = false;
     const reconnect = (err?: Error) => {
       if (ended) return;
@@ -224,8 +231,9 @@ export class Engine extends EventEmitter {
     stream.on('end', () => reconnect(new Error('events stream closed by the engine')));
   }
 
-  private onEvent(event: DockerEvent): void {
-    if (event.timeNano !== undefined) this.lastEventNano = BigInt(event.timeNano);
+  private onEvent(event: DockerEvent, raw: string): void {
+    const timeNano = exactTimeNano(raw, event.time);
+    this.lastEventNano = timeNano;
     const action = (event.Action ?? event.status ?? '').split(':')[0]!;
     const actorId = event.Actor?.ID ?? event.id ?? '';
     switch (event.Type ?? 'container') {
@@ -250,7 +258,7 @@ export class Engine extends EventEmitter {
         if (action === 'reload') void this.refreshSpecs().catch((e) => this.noteError(e));
         break;
     }
-    this.emit('event', this, event);
+    this.emit('event', this, { event, raw, timeNano } satisfies EngineEvent);
   }
 
   /** Any successful exchange: the node is healthy. */

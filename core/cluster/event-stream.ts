@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 
-/** Splits a newline-delimited JSON stream into objects; malformed lines are passed to `onBad`, never thrown. */
-export function readJsonLines<T>(stream: Readable, onItem: (item: T) => void, onBad: (line: string) => void): void {
+/** Splits a newline-delimited JSON stream into objects (with their exact text); malformed lines go to `onBad`. */
+export function readJsonLines<T>(stream: Readable, onItem: (item: T, line: string) => void, onBad: (line: string) => void): void {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
@@ -18,7 +18,16 @@ export function readJsonLines<T>(stream: Readable, onItem: (item: T) => void, on
         onBad(line);
         continue;
       }
-      onItem(item);
+      onItem(item, line);
     }
   });
+}
+
+/**
+ * An event's time in nanoseconds, read from its text: `timeNano` (~1.8e18) is beyond what a JSON number
+ * keeps exactly, and clients order events by it.
+ */
+export function exactTimeNano(line: string, time: number | undefined): bigint {
+  const m = /"timeNano":(\d+)/.exec(line);
+  return m ? BigInt(m[1]!) : BigInt(time ?? 0) * 1_000_000_000n;
 }

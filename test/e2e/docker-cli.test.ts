@@ -236,6 +236,16 @@ withRealEngines((test) => {
     t.regex(missing.stderr, /No such container: no-such-container/);
   });
 
+  test.serial('docker events replays what happened, filtered, across the nodes', async (t) => {
+    const res = await docker('events', '--since', '10m', '--until', '0s', '--filter', 'event=start', '--filter', 'type=container', '--format', '{{.Actor.Attributes.name}}');
+    t.is(res.code, 0, res.stderr);
+    const names = res.stdout.trim().split('\n');
+    t.true(['s1', 's2', 's3', 'talker'].every((n) => names.includes(n)), res.stdout);
+    t.false(names.includes('idle'), 'created, never started');
+    const one = await docker('events', '--since', '10m', '--until', '0s', '--filter', 'container=s2', '--filter', 'event=create', '--format', '{{.Action}} {{.Actor.Attributes.name}}');
+    t.is(one.stdout, 'create s2\n');
+  });
+
   test.serial("Debian's docker 20.10 CLI works too", async (t) => {
     const old = (args: string[], input?: string) => skep.docker(args, { cli: DOCKER_CLI_DEBIAN, input });
     t.is((await old(['run', '--rm', 'busybox', 'echo', 'old-cli'])).stdout, 'old-cli\n');

@@ -153,7 +153,7 @@ withRealEngines((test) => {
       ids.push(body.Id);
       await start(body.Id);
     }
-    const seen = new Set<string>();
+    const seen = new Map<string, string>();
     let text = '';
     const deadline = Date.now() + 10_000;
     while (seen.size < 2 && Date.now() < deadline) {
@@ -162,11 +162,18 @@ withRealEngines((test) => {
       text += Buffer.from(value).toString();
       for (const line of text.split('\n').slice(0, -1)) {
         const event = JSON.parse(line) as { Action: string; id: string };
-        if (event.Action === 'start' && ids.includes(event.id)) seen.add(event.id);
+        if (event.Action === 'start' && ids.includes(event.id)) seen.set(event.id, line);
       }
     }
     controller.abort();
     t.is(seen.size, 2);
+    // byte for byte what the engine wrote (timeNano is beyond what a JSON number keeps exactly)
+    const engine = cluster.engines[0]!;
+    const now = Math.ceil(Date.now() / 1000);
+    const direct = await fetch(`http://${engine.addr}/events?since=${now - 60}&until=${now}&filters=${encodeURIComponent('{"event":["start"]}')}`);
+    const engineLines = (await direct.text()).trim().split('\n');
+    const shared = [...seen.values()].filter((line) => engineLines.includes(line));
+    t.is(shared.length, 1, 'the start event of the container on node1 arrives exactly as node1 wrote it');
     const nodes = await Promise.all(ids.map(async (id) => {
       for (const engine of cluster.engines) if ((await cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
       return undefined;

@@ -1,11 +1,11 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import os from 'node:os';
-import type { DockerEvent } from '../../cluster/docker-types.js';
-import type { Engine } from '../../cluster/engine.js';
+import type { ClusterEvent } from '../../cluster/cluster.js';
 import { SWARM_VERSION, SKEP_VERSION } from '../../version.js';
 import type { ApiDeps } from '../deps.js';
 import { answer } from '../answer.js';
+import { eventMatcher, parseEventTime } from '../event-filter.js';
 import { clusterInfo } from '../info.js';
 
 export function systemRoutes(router: Router, deps: ApiDeps): void {
@@ -40,21 +40,32 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('/info', (ctx) => answer(ctx, deps, 'system.info', clusterInfo(cluster, config)));
 
-  // The merged event stream of every node, live. Each event keeps the engine's shape.
+  // The merged event stream of every node: what is remembered since `since`, then live until `until`.
   router.get('/events', (ctx) => {
-    const until = ctx.query.until ? Number(ctx.query.until) * 1000 : undefined;
+    const matches = eventMatcher(ctx.query.filters as string | undefined);
+    const since = parseEventTime(ctx.query.since as string | undefined, 'since');
+    const until = parseEventTime(ctx.query.until as string | undefined, 'until');
+    const wanted = ({ engine, event, timeNano }: ClusterEvent) =>
+      (since === undefined || timeNano >= since) && (until === undefined || timeNano <= until) && matches(event, engine);
     ctx.status = 200;
-    ctx.type = 'application/json';
+    ctx.set('Content-Type', 'application/json');
     ctx.respond = false;
     ctx.res.flushHeaders();
-    const onEvent = (_engine: Engine, event: DockerEvent) => ctx.res.write(JSON.stringify(event) + '\n');
-    cluster.on('event', onEvent);
-    const stop = () => {
-      cluster.off('event', onEvent);
-      clearTimeout(timer);
-      ctx.res.end();
+    // each event as its engine wrote it
+    const send = (clusterEvent: ClusterEvent) => {
+      if (wanted(clusterEvent)) ctx.res.write(clusterEvent.raw + '\n');
     };
-    const timer = until !== undefined ? setTimeout(stop, Math.max(0, until - Date.now())) : undefined;
-    ctx.res.once('close', stop);
+    if (since !== undefined) for (const clusterEvent of cluster.recentEvents()) send(clusterEvent);
+    const untilMs = until === undefined ? undefined : Number(until / 1_000_000n);
+    if (untilMs !== undefined && untilMs <= Date.now()) {
+      ctx.res.end();
+      return;
+    }
+    cluster.on('event', send);
+    const timer = untilMs !== undefined ? setTimeout(() => ctx.res.end(), untilMs - Date.now()) : undefined;
+    ctx.res.once('close', () => {
+      cluster.off('event', send);
+      clearTimeout(timer);
+    });
   });
 }

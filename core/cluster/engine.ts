@@ -29,6 +29,7 @@ export interface EngineEvent {
 const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy', 'exec_create', 'exec_start', 'exec_die', 'exec_detach']);
 const MAX_EVENT_BACKOFF_MS = 10_000;
 const INSPECT_CONCURRENCY = 8;
+const MAX_REMOVED_REMEMBERED = 4096;
 
 /**
  * One Docker engine: its specs, a cached copy of its containers, images, networks and volumes kept
@@ -61,6 +62,8 @@ export class Engine extends EventEmitter {
   private eventFailures = 0;
   private lastEventNano?: bigint;
   private readonly containerRefreshes = new Map<string, () => Promise<void>>();
+  /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
+  private readonly removed = new Set<string>();
   readonly refreshImages = coalesce(async () => { this.images = await this.client.json<ImageSummary[]>('images/json'); }, (e) => this.noteError(e));
   readonly refreshNetworks = coalesce(async () => { this.networks = await this.client.json<Record<string, unknown>[]>('networks'); }, (e) => this.noteError(e));
   readonly refreshVolumes = coalesce(async () => {
@@ -162,7 +165,7 @@ export class Engine extends EventEmitter {
   private async refreshContainers(): Promise<void> {
     const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
     const seen = new Set(rows.map((r) => r.Id));
-    for (const id of this.containers.keys()) if (!seen.has(id)) this.containers.delete(id);
+    for (const id of this.containers.keys()) if (!seen.has(id)) this.forgetContainer(id);
     const stale = rows.filter((row) => {
       const cached = this.containers.get(row.Id);
       if (cached && cached.summary.State === row.State) {
@@ -179,11 +182,18 @@ export class Engine extends EventEmitter {
   private async inspectInto(row: ContainerSummary): Promise<void> {
     try {
       const inspect = await this.client.json<ContainerInspect>(`containers/${row.Id}/json`);
-      this.containers.set(row.Id, { summary: row, inspect });
+      if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect });
     } catch (err) {
-      if (err instanceof EngineCallError && err.status === 404) this.containers.delete(row.Id);
+      if (err instanceof EngineCallError && err.status === 404) this.forgetContainer(row.Id);
       else throw err;
     }
+  }
+
+  /** Drops a container the engine removed, for good (container IDs are never reused). */
+  forgetContainer(id: string): void {
+    this.containers.delete(id);
+    this.removed.add(id);
+    if (this.removed.size > MAX_REMOVED_REMEMBERED) this.removed.delete(this.removed.values().next().value!);
   }
 
   /** Re-reads one container (list row and inspect); drops it when the engine no longer has it. */
@@ -194,7 +204,7 @@ export class Engine extends EventEmitter {
         const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) });
         const row = rows.find((r) => r.Id === id);
         if (row) await this.inspectInto(row);
-        else this.containers.delete(id);
+        else this.forgetContainer(id);
       }, (e) => this.noteError(e));
       this.containerRefreshes.set(id, refresh);
     }
@@ -238,7 +248,7 @@ export class Engine extends EventEmitter {
     const actorId = event.Actor?.ID ?? event.id ?? '';
     switch (event.Type ?? 'container') {
       case 'container':
-        if (action === 'destroy') this.containers.delete(actorId);
+        if (action === 'destroy') this.forgetContainer(actorId);
         else if (!QUIET_CONTAINER_ACTIONS.has(action)) void this.refreshContainer(actorId);
         if (action === 'commit') void this.refreshImages();
         break;

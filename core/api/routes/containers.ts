@@ -153,7 +153,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     const id = located.container.summary.Id;
     await forwardBuffered(ctx, deps, located.engine, pathOf(located), {
       after: (status) => {
-        if (status < 300) located.engine.containers.delete(id);
+        if (status < 300) located.engine.forgetContainer(id);
       },
     });
   });

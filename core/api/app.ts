@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import { compareVersions } from '../cluster/api-version.js';
 import { DockerError } from '../errors.js';
+import { SWARM_VERSION } from '../version.js';
 import type { ApiDeps, SkepState } from './deps.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
@@ -53,7 +54,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     ctx.set('Api-Version', versions.max);
     ctx.set('Docker-Experimental', String(config.experimental));
     ctx.set('Ostype', 'linux');
-    ctx.set('Server', `Docker/${versions.max} (linux) skep`);
+    ctx.set('Server', `Docker/${SWARM_VERSION} (linux)`);
     const m = VERSIONED_PATH.exec(ctx.path);
     if (m) {
       const [, version, rest] = m as unknown as [string, string, string];

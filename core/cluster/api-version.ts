@@ -25,3 +25,15 @@ export function versionedPath(path: string, requested: string | undefined, engin
   const version = engineMax ? minVersion(requested, engineMax) : requested;
   return `v${version}/${bare}`;
 }
+
+/**
+ * The API range a cluster can promise: the newest version every engine speaks (never above Skep's own),
+ * and the oldest every engine still accepts. With no engine answering, a conservative default.
+ */
+export function clusterApiRange(engines: { ApiVersion: string; MinAPIVersion?: string }[]): { max: string; min: string } {
+  if (engines.length === 0) return { max: minVersion(FALLBACK_API_VERSION, SKEP_MAX_API_VERSION), min: FALLBACK_MIN_API_VERSION };
+  return {
+    max: engines.reduce((acc, v) => minVersion(acc, v.ApiVersion), SKEP_MAX_API_VERSION),
+    min: engines.reduce((acc, v) => maxVersion(acc, v.MinAPIVersion ?? FALLBACK_MIN_API_VERSION), FALLBACK_MIN_API_VERSION),
+  };
+}

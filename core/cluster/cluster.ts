@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { DockerError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseEngineAddress } from './address.js';
-import { FALLBACK_API_VERSION, FALLBACK_MIN_API_VERSION, maxVersion, minVersion, SKEP_MAX_API_VERSION } from './api-version.js';
+import { clusterApiRange } from './api-version.js';
 import { type CachedContainer, Engine, type EngineEvent, type EngineOptions } from './engine.js';
 import { resolveContainer } from './lookup.js';
 
@@ -99,12 +99,7 @@ export class Cluster extends EventEmitter {
 
   /** The API versions every healthy engine speaks: the newest is what the cluster advertises. */
   apiVersions(): { max: string; min: string } {
-    const versions = this.healthy().map((e) => e.version).filter((v) => v !== undefined);
-    if (versions.length === 0) return { max: minVersion(FALLBACK_API_VERSION, SKEP_MAX_API_VERSION), min: FALLBACK_MIN_API_VERSION };
-    return {
-      max: versions.reduce((acc, v) => minVersion(acc, v.ApiVersion), SKEP_MAX_API_VERSION),
-      min: versions.reduce((acc, v) => maxVersion(acc, v.MinAPIVersion ?? FALLBACK_MIN_API_VERSION), FALLBACK_MIN_API_VERSION),
-    };
+    return clusterApiRange(this.healthy().flatMap((e) => (e.version ? [e.version] : [])));
   }
 
   /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */

@@ -53,6 +53,14 @@ test('finds a config file by cosmiconfig search and validates it', async (t) => 
   await t.throwsAsync(loadConfig({}, { cwd: bad }), { instanceOf: ConfigError, message: /\.swarmrc\.json: "filters" must be a list/ });
 });
 
+test('a swarm key in package.json is a config too', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-config-'));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'ops', swarm: { nodes: 'nodes://10.0.0.[1:2]:2375', strategy: 'spread' } }));
+  const config = await loadConfig({}, { cwd: dir });
+  t.deepEqual(config.nodes, ['nodes://10.0.0.[1:2]:2375']);
+  t.is(config.configFile, join(dir, 'package.json'));
+});
+
 test("the project's own swarm.config.ts loads through defineConfig from the package", async (t) => {
   const { config, filepath } = await loadConfigFile({ cwd: REPO_ROOT });
   t.is(filepath, join(REPO_ROOT, 'swarm.config.ts'));

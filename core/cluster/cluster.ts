@@ -36,6 +36,7 @@ export class Cluster extends EventEmitter {
   private readonly execOwners = new Map<string, Engine>();
   /** Names of creates under way, so two concurrent creates cannot take one name. */
   private readonly reservedNames = new Set<string>();
+  private apiRange?: { max: string; min: string };
   /** The last events of every node, oldest first (a bounded ring). */
   private readonly recent: ClusterEvent[] = [];
 
@@ -56,12 +57,17 @@ export class Cluster extends EventEmitter {
       if (wanted.has(addr)) continue;
       engine.stop();
       this.engines.delete(addr);
+      this.apiRange = undefined;
       this.logger.info(`node ${engine.name} (${addr}) removed`);
     }
     for (const [addr, address] of wanted) {
       if (this.engines.has(addr)) continue;
       const engine = new Engine(address, this.options);
-      engine.on('health', (e: Engine, previous: string) => this.emit('health', e, previous));
+      engine.on('health', (e: Engine, previous: string) => {
+        this.apiRange = undefined;
+        this.emit('health', e, previous);
+      });
+      engine.on('api-version', () => (this.apiRange = undefined));
       engine.on('event', (e: Engine, engineEvent: EngineEvent) => {
         const clusterEvent: ClusterEvent = { engine: e, ...engineEvent };
         if (this.recent.push(clusterEvent) > RECENT_EVENTS) this.recent.shift();
@@ -99,7 +105,8 @@ export class Cluster extends EventEmitter {
 
   /** The API versions every healthy engine speaks: the newest is what the cluster advertises. */
   apiVersions(): { max: string; min: string } {
-    return clusterApiRange(this.healthy().flatMap((e) => (e.version ? [e.version] : [])));
+    // asked on every request; it changes only when a node's health or API version does
+    return (this.apiRange ??= clusterApiRange(this.healthy().flatMap((e) => (e.version ? [e.version] : []))));
   }
 
   /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */

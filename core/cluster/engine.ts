@@ -34,7 +34,7 @@ const MAX_REMOVED_REMEMBERED = 4096;
 /**
  * One Docker engine: its specs, a cached copy of its containers, images, networks and volumes kept
  * current from its `/events` stream, a jittered refresh as a safety net, and its health.
- * Emits `health` (engine, previous) and `event` (engine, EngineEvent).
+ * Emits `health` (engine, previous), `api-version` (engine) and `event` (engine, EngineEvent).
  */
 export class Engine extends EventEmitter {
   readonly client: EngineClient;
@@ -129,8 +129,10 @@ export class Engine extends EventEmitter {
       throw new Error(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
     }
     if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
+    const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
     this.info = info;
+    if (apiChanged) this.emit('api-version', this);
   }
 
   private async refreshAll(): Promise<void> {

@@ -9,7 +9,8 @@ import { parseFilters } from '../filters.js';
 import { imageMatchesRef } from '../image-ref.js';
 import { forwardBuffered } from '../proxy/forward.js';
 
-const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since', 'node'] as const;
+// `node` comes with the image node-filter plugin (a documented Swarm API behaviour).
+const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since'] as const;
 
 function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
@@ -26,8 +27,6 @@ function mergedImages(engines: Engine[], query: Record<string, string>): ImageSu
   const filters = parseFilters(query.filters, IMAGE_FILTERS);
   const byId = new Map<string, ImageSummary>();
   for (const engine of engines) {
-    const nodes = filters.get('node');
-    if (nodes && !nodes.some((n) => n === engine.name || n === engine.id || n === engine.addr)) continue;
     for (const image of engine.images) {
       const seen = byId.get(image.Id);
       if (!seen) {

@@ -4,7 +4,7 @@ import type { ContainerSummary } from '../cluster/docker-types.js';
 import type { CachedContainer } from '../cluster/engine.js';
 import type { Engine } from '../cluster/engine.js';
 import { badRequest } from '../errors.js';
-import { parseFilters } from './filters.js';
+import { labelsMatch, parseFilters } from './filters.js';
 
 const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -25,13 +25,6 @@ interface Row {
 
 const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
-function labelMatches(labels: Record<string, string> | null | undefined, wanted: string): boolean {
-  const eq = wanted.indexOf('=');
-  const key = eq < 0 ? wanted : wanted.slice(0, eq);
-  if (!labels || !(key in labels)) return false;
-  return eq < 0 || labels[key] === wanted.slice(eq + 1);
-}
-
 function imageMatches(row: Row, wanted: string): boolean {
   const image = row.cached.summary.Image;
   const imageId = row.cached.summary.ImageID.replace(/^sha256:/, '');
@@ -45,10 +38,11 @@ function portMatches(ports: ContainerSummary['Ports'], wanted: string, side: 'Pu
   return (ports ?? []).some((p) => String(p[side]) === port && (!proto || p.Type === proto));
 }
 
-/** One filter key against one row: any of its values may match (Docker's OR within a key). */
+/** One filter key against one row: any of its values may match (Docker's OR within a key), labels all. */
 function matches(key: string, values: string[], row: Row): boolean {
   const { summary, inspect } = row.cached;
   const state = inspect.State.Status ?? summary.State;
+  if (key === 'label') return labelsMatch(summary.Labels, values);
   return values.some((v) => {
     switch (key) {
       case 'id': return summary.Id.startsWith(v);
@@ -61,7 +55,6 @@ function matches(key: string, values: string[], row: Row): boolean {
           throw badRequest(`invalid filter 'name=${v}': not a valid regular expression`);
         }
       }
-      case 'label': return labelMatches(summary.Labels, v);
       case 'status': return state === v;
       case 'exited': return state === 'exited' && String(inspect.State.ExitCode) === v;
       case 'ancestor': return imageMatches(row, v);

@@ -1,6 +1,6 @@
 import type { DockerEvent } from '../cluster/docker-types.js';
 import { badRequest } from '../errors.js';
-import { parseFilters } from './filters.js';
+import { labelsMatch, parseFilters } from './filters.js';
 import { withDefaultTag } from './image-ref.js';
 
 const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'scope', 'node'] as const;
@@ -15,8 +15,8 @@ export interface EventSource {
 export type EventMatcher = (event: DockerEvent, source: EventSource) => boolean;
 
 /**
- * Docker's event filters (daemon/events/filter.go): values of one key are alternatives, keys must all
- * match. `event=exec_start` also matches `exec_start: sh -c ...`, as in the engine.
+ * Docker's event filters (daemon/events/filter.go): values of one key are alternatives (labels must all
+ * hold), keys must all match. `event=exec_start` also matches `exec_start: sh -c ...`, as in the engine.
  */
 export function eventMatcher(raw: string | undefined): EventMatcher {
   const filters = parseFilters(raw, EVENT_FILTERS);
@@ -26,7 +26,7 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
     const type = event.Type ?? 'container';
     const action = event.Action ?? event.status ?? '';
     for (const [key, values] of filters) {
-      const ok = values.some((v) => {
+      const ok = key === 'label' ? labelsMatch(attrs, values) : values.some((v) => {
         switch (key) {
           case 'type': return type === v;
           case 'event': return action === v || (!v.includes(':') && action.startsWith(`${v}:`));
@@ -34,10 +34,6 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
           case 'image': {
             const image = type === 'image' ? actorId : attrs.image;
             return image !== undefined && (image === v || withDefaultTag(image) === withDefaultTag(v));
-          }
-          case 'label': {
-            const eq = v.indexOf('=');
-            return eq < 0 ? v in attrs : attrs[v.slice(0, eq)] === v.slice(eq + 1);
           }
           case 'network': return type === 'network' && (actorId === v || attrs.name === v);
           case 'volume': return type === 'volume' && actorId === v;

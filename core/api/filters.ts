@@ -22,3 +22,12 @@ export function parseFilters(raw: string | undefined, allowed: readonly string[]
   }
   return out;
 }
+
+/** Docker's label filter (MatchKVList): every `key` or `key=value` given must hold, unlike other keys' values. */
+export function labelsMatch(labels: Record<string, string> | null | undefined, wanted: string[]): boolean {
+  return wanted.every((w) => {
+    const eq = w.indexOf('=');
+    const key = eq < 0 ? w : w.slice(0, eq);
+    return !!labels && key in labels && (eq < 0 || labels[key] === w.slice(eq + 1));
+  });
+}

@@ -127,6 +127,8 @@ withRealEngines((test) => {
     t.regex(all.stdout, /^idle\tCreated$/m);
     const quiet = await docker('ps', '-a', '-q', '--filter', 'label=role=idle');
     t.regex(quiet.stdout, /^[0-9a-f]{12}\n$/);
+    const bothLabels = await docker('ps', '-a', '-q', '--filter', 'label=role=idle', '--filter', 'label=role=busy');
+    t.is(bothLabels.stdout, '', 'label filters must all hold, as in Docker');
     const byStatus = await docker('ps', '-q', '--filter', 'status=created');
     t.is(byStatus.stdout, quiet.stdout);
     const byName = await docker('ps', '-q', '--filter', 'name=s[12]');

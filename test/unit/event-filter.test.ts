@@ -1,5 +1,6 @@
 import test from 'ava';
 import { eventMatcher, parseEventTime } from '../../core/api/event-filter.js';
+import { labelsMatch } from '../../core/api/filters.js';
 import { exactTimeNano } from '../../core/cluster/event-stream.js';
 import type { DockerEvent } from '../../core/cluster/docker-types.js';
 import { DockerError } from '../../core/errors.js';
@@ -22,6 +23,8 @@ test("Docker's event filters: OR within a key, AND across keys", (t) => {
   t.true(match({ image: ['busybox'] }, pull));
   t.true(match({ label: ['tier=front'] }, start));
   t.false(match({ label: ['tier=back'] }, start));
+  t.true(match({ label: ['tier=front', 'name=web'] }, start), 'labels: all must hold');
+  t.false(match({ label: ['tier=front', 'tier=back'] }, start));
   t.true(match({ node: ['node1'] }, start));
   t.false(match({ node: ['node2'] }, start));
   t.throws(() => eventMatcher('{"colour":["red"]}'), { instanceOf: DockerError, message: "invalid filter 'colour'" });
@@ -40,4 +43,12 @@ test("an event's nanosecond time is read exactly from its text", (t) => {
   t.is(exactTimeNano(line, 1795844857), 1795844857567551493n);
   t.not(BigInt((JSON.parse(line) as { timeNano: number }).timeNano), 1795844857567551493n, 'a JSON number would not keep it');
   t.is(exactTimeNano('{"status":"start","time":1795844857}', 1795844857), 1795844857000000000n);
+});
+
+test('label filters: key or key=value, all of them', (t) => {
+  t.true(labelsMatch({ a: '1', b: '2' }, ['a', 'b=2']));
+  t.false(labelsMatch({ a: '1' }, ['a', 'b']));
+  t.false(labelsMatch({ a: '1' }, ['a=2']));
+  t.false(labelsMatch(null, ['a']));
+  t.true(labelsMatch(null, []));
 });

@@ -5,7 +5,7 @@ import type { Engine } from '../../cluster/engine.js';
 import { DockerError } from '../../errors.js';
 import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
-import { parseFilters } from '../filters.js';
+import { labelsMatch, parseFilters } from '../filters.js';
 import { imageMatchesRef } from '../image-ref.js';
 import { forwardBuffered } from '../proxy/forward.js';
 
@@ -54,10 +54,7 @@ function mergedImages(engines: Engine[], query: Record<string, string>): ImageSu
       const isDangling = (image.RepoTags ?? []).every((t) => t === '<none>:<none>');
       if (dangling !== undefined && (dangling === 'true' || dangling === '1') !== isDangling) return false;
       const labels = filters.get('label');
-      if (labels) {
-        const own = (image.Labels ?? {}) as Record<string, string>;
-        if (!labels.every((l) => (l.includes('=') ? own[l.split('=')[0]!] === l.slice(l.indexOf('=') + 1) : l in own))) return false;
-      }
+      if (labels && !labelsMatch(image.Labels as Record<string, string> | null | undefined, labels)) return false;
       if (before !== undefined && image.Created >= before) return false;
       if (since !== undefined && image.Created <= since) return false;
       return true;

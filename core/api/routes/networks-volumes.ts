@@ -4,7 +4,7 @@ import { badRequest, notFound } from '../../errors.js';
 import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
 import { readJsonObject } from '../body.js';
-import { parseFilters } from '../filters.js';
+import { labelsMatch, parseFilters } from '../filters.js';
 import { locateContainer } from '../locate.js';
 import { forwardBuffered } from '../proxy/forward.js';
 
@@ -15,17 +15,12 @@ const str = (value: unknown) => (typeof value === 'string' ? value : '');
 /** Docker's list filters on networks and volumes that the cache can answer. */
 function keep(item: Obj, filters: Map<string, string[]>, idKey: string): boolean {
   for (const [key, values] of filters) {
-    const ok = values.some((v) => {
+    const ok = key === 'label' ? labelsMatch(item.Labels as Record<string, string> | null | undefined, values) : values.some((v) => {
       switch (key) {
         case 'name': return str(item.Name).includes(v);
         case 'id': return str(item[idKey]).startsWith(v);
         case 'driver': return str(item.Driver) === v;
         case 'scope': return str(item.Scope) === v;
-        case 'label': {
-          const labels = (item.Labels ?? {}) as Record<string, string>;
-          const eq = v.indexOf('=');
-          return eq < 0 ? v in labels : labels[v.slice(0, eq)] === v.slice(eq + 1);
-        }
         default: return true;
       }
     });

@@ -1,11 +1,16 @@
 import type { Cluster, Located } from '../cluster/cluster.js';
+import type { Engine } from '../cluster/engine.js';
 import { DockerError } from '../errors.js';
 
-/** The container a client named, on a node that can answer now; Docker's 404, or classic swarm's 500 for a node that is down. */
+/** Classic swarm's fast 500 for a call that needs a node that is down, instead of a wait on it. */
+export function requireHealthy(engine: Engine, what: string): Engine {
+  if (engine.health !== 'healthy') throw new DockerError(500, `${what} running on unhealthy node ${engine.name}`);
+  return engine;
+}
+
+/** The container a client named, on a node that can answer now; Docker's 404 otherwise. */
 export function locateContainer(cluster: Cluster, ref: string): Located {
   const located = cluster.findContainer(ref);
-  if (located.engine.health !== 'healthy') {
-    throw new DockerError(500, `Container ${ref} running on unhealthy node ${located.engine.name}`);
-  }
+  requireHealthy(located.engine, `Container ${ref}`);
   return located;
 }

@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
-import { DockerError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
+import { requireHealthy } from '../locate.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
@@ -10,11 +10,7 @@ import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 export function execRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, logger } = deps;
 
-  const owner = (ctx: Context): Engine => {
-    const engine = cluster.findExec(String(ctx.params.id));
-    if (engine.health !== 'healthy') throw new DockerError(500, `Exec ${ctx.params.id} running on unhealthy node ${engine.name}`);
-    return engine;
-  };
+  const owner = (ctx: Context): Engine => requireHealthy(cluster.findExec(String(ctx.params.id)), `Exec ${ctx.params.id}`);
 
   // Attached starts are hijacked; `docker exec -d` sends a plain request and gets a plain answer.
   router.post('/exec/:id/start', async (ctx) => {

@@ -1,9 +1,12 @@
-import { AsyncParallelHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
 import { nameTapErrors } from './plugin-errors.js';
 import type {
+  ContainerConfig,
   CreateRequest,
   CreatedContainer,
+  EngineCreateContext,
   NodeView,
+  Reply,
   RequestContext,
   ResponseContext,
   RouteId,
@@ -12,16 +15,22 @@ import type {
 
 /**
  * Every hook of the pipeline, declared in this one place. Plugins tap; only core calls.
- * The create flow runs beforeSchedule → filter → rank → (create on the first node) → afterCreate → rewriteResponse.
+ * Every request: request → (the route). A create: request → beforeSchedule → filter → rank →
+ * beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
+ * `docs/plugins.md` is the contract of each.
  */
 export function createHooks() {
   const hooks = Object.freeze({
+    /** Every request, before its route runs: return a Reply to answer early (no engine is called), or nothing to go on. */
+    request: new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
     /** May change the create request (normalise, add labels, reject by throwing DockerError). */
     beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, RequestContext]>(['request', 'context']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
     filter: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
     /** Orders the candidates, best first. */
     rank: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
+    /** The node is chosen: may change the body sent to that node's engine (per-node values), or refuse by throwing. */
+    beforeEngineCreate: new AsyncSeriesWaterfallHook<[ContainerConfig, EngineCreateContext]>(['config', 'context']),
     /** Sees each created container and its node; errors are logged, never fail the create. */
     afterCreate: new AsyncParallelHook<[CreatedContainer, RequestContext]>(['created', 'context']),
     /** Per route: may change a JSON response body on its way to the client. */
@@ -29,7 +38,7 @@ export function createHooks() {
       (_route: RouteId) => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
-  for (const name of ['beforeSchedule', 'filter', 'rank', 'afterCreate'] as const) nameTapErrors(hooks[name], name);
+  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'afterCreate'] as const) nameTapErrors(hooks[name], name);
   hooks.rewriteResponse.intercept({
     factory: (route, hook) => {
       nameTapErrors(hook, `rewriteResponse(${route})`);

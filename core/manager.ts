@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { builtinPlugins } from '../plugins/index.js';
@@ -7,7 +8,7 @@ import { Cluster } from './cluster/cluster.js';
 import { createDiscovery } from './discovery/index.js';
 import { createHooks, type SkepHooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
-import { applyPlugins, flattenPlugins } from './plugins.js';
+import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { Scheduler } from './scheduler/scheduler.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
@@ -24,7 +25,8 @@ export class Manager {
     const hooks = createHooks();
     const builtins = builtinPlugins(config);
     if (builtins.unknown.length > 0) throw new ConfigError(`unknown ${builtins.unknown.join('; ')}`);
-    applyPlugins(hooks, [...builtins.plugins, ...flattenPlugins(config.plugins)]);
+    const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
+    applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 
     const discovery = createDiscovery(config.nodes);
     const cluster = new Cluster({ ...config.engine, logger }, logger);

@@ -55,10 +55,26 @@ export type RouteId =
 export interface RequestContext {
   readonly route: RouteId;
   readonly method: string;
+  /** The path without its `/v1.xx` prefix. */
   readonly path: string;
+  /**
+   * The query string's parameters. A `request` tap may change them before the route reads them (list routes
+   * read `all`, `filters`, `limit`...; other routes pass the query to the engine as the client sent it).
+   */
+  readonly query: Record<string, string>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The API version the client asked for in the path, if any. */
   readonly apiVersion?: string;
+  /** Per-request scratch space shared by every hook of this request; key it by your plugin's name. */
+  readonly state: Record<string, unknown>;
+}
+
+/** An answer a `request` tap gives instead of the route (the request never reaches an engine). */
+export interface Reply {
+  status: number;
+  /** JSON-serialisable; Docker's error shape is `{ message }`. */
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 /** Why one node was left out, for an error a user can act on. */
@@ -76,6 +92,30 @@ export interface ScheduleContext {
   readonly rejections: Rejection[];
 }
 
+/** The outcome of a pull a plugin asked for on one node. */
+export interface PullResult {
+  readonly ok: boolean;
+  /** The engine's (or registry's) error when the pull failed. */
+  readonly message?: string;
+}
+
+/** What a `beforeEngineCreate` tap may do on the chosen node besides changing the body. */
+export interface NodeActions {
+  /** True when the node has the image (by name, name:tag, ID or digest). */
+  hasImage(ref: string): boolean;
+  /**
+   * Pulls `ref` on the node, with these headers sent to the engine (for example `X-Registry-Auth`).
+   * Skep never logs them. Resolves when the pull ended, successfully or not.
+   */
+  pull(ref: string, headers?: Record<string, string>): Promise<PullResult>;
+}
+
+export interface EngineCreateContext extends ScheduleContext {
+  /** The node the scheduler chose; the body goes to this node's engine next. */
+  readonly node: NodeView;
+  readonly actions: NodeActions;
+}
+
 export interface CreatedContainer {
   readonly id: string;
   readonly name?: string;
@@ -87,4 +127,9 @@ export interface ResponseContext extends RequestContext {
   readonly status: number;
   /** The node that answered, for container- and node-scoped routes. */
   readonly node?: NodeView;
+  /**
+   * For merged lists (`container.list`, `image.list`, `network.list`, `volume.list`): the node a row came from.
+   * It follows the row through `{ ...row }` copies; a row a tap builds from scratch has none.
+   */
+  nodeOf(row: object): NodeView | undefined;
 }

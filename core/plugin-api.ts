@@ -11,11 +11,22 @@ export { DockerError } from './errors.js';
 /** A plugin: a name (used as the tap name in every hook) and `apply`, which only taps hooks. */
 export interface SkepPlugin {
   readonly name: string;
+  /**
+   * Where the plugin sits in apply order: `pre` plugins first, then the built-ins, then the config's plugins in
+   * the order listed, then `post` plugins. Taps of one hook run in that order unless a tap gives `stage` or `before`.
+   */
+  readonly enforce?: 'pre' | 'post';
   apply(hooks: SkepHooks): void;
 }
 
-/** What a config may list: plugins, nested lists of them, and falsy entries (`cond && plugin()`) that are skipped. */
-export type PluginOption = SkepPlugin | false | null | undefined | PluginOption[];
+/** What a plugin module exports (as `default`, or as `plugin`): a plugin, or a function of options that makes one. */
+export type PluginFactory<Options = never> = (options?: Options) => SkepPlugin | Promise<SkepPlugin>;
+
+/**
+ * What a config may list: plugin objects; a module to load (a path relative to the config file, or an npm
+ * package name); `[module, options]`; nested lists; and falsy entries (`cond && plugin()`), which are skipped.
+ */
+export type PluginOption = SkepPlugin | string | readonly [string, unknown] | false | null | undefined | PluginOption[];
 
 /** Tap stages, so ordering never depends on file or registration order. */
 export const STAGE = {

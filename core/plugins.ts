@@ -1,21 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config/errors.js';
 import type { SkepHooks } from './hooks.js';
 import type { PluginOption, SkepPlugin } from './plugin-api.js';
 
-/** Flattens nested lists, drops falsy entries, and fails fast on anything that is not a plugin. */
-export function flattenPlugins(options: PluginOption[]): SkepPlugin[] {
+const isPlugin = (value: unknown): value is SkepPlugin => {
+  const candidate = value as Partial<SkepPlugin> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.name === 'string' && candidate.name !== '' && typeof candidate.apply === 'function';
+};
+
+/** A module specifier as a file: relative to the config's folder, absolute, or an npm package resolved from there. */
+function resolveModule(specifier: string, baseDir: string): string {
+  if (specifier.startsWith('.') || isAbsolute(specifier)) {
+    const file = resolve(baseDir, specifier);
+    if (!existsSync(file)) throw new Error('no such file');
+    return file;
+  }
+  try {
+    return createRequire(join(baseDir, 'swarm.config.js')).resolve(specifier);
+  } catch (err) {
+    throw new Error(`cannot find the package from ${baseDir} (is it installed?): ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Imports a module; a TypeScript file is transpiled next to itself first, so its relative imports resolve. */
+async function importModule(file: string): Promise<Record<string, unknown>> {
+  if (!['.ts', '.mts', '.cts'].includes(extname(file))) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const ts = (await import('typescript')).default;
+  const output = ts.transpileModule(readFileSync(file, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    fileName: file,
+  }).outputText;
+  const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.skep-plugin.mjs`);
+  writeFileSync(temp, output);
+  try {
+    return (await import(pathToFileURL(temp).href)) as Record<string, unknown>;
+  } finally {
+    unlinkSync(temp);
+  }
+}
+
+/** A module's plugin: its `default` (or `plugin`) export, called with the options when it is a factory. */
+async function pluginFromModule(specifier: string, options: unknown, baseDir: string): Promise<SkepPlugin> {
+  let file = specifier;
+  try {
+    file = resolveModule(specifier, baseDir);
+    const exports = await importModule(file);
+    const exported = exports.default ?? exports.plugin;
+    const plugin = typeof exported === 'function' ? await (exported as (o: unknown) => unknown)(options) : exported;
+    if (!isPlugin(plugin)) throw new Error('its default export is neither a plugin ({ name, apply }) nor a function that returns one');
+    return plugin;
+  } catch (err) {
+    throw new ConfigError(`plugin "${specifier}" (${file}) could not be loaded: ${(err as Error).message}`);
+  }
+}
+
+/** Loads the config's plugins in order: flattens nested lists, skips falsy entries, loads modules, fails fast on the rest. */
+export async function loadPlugins(options: PluginOption[], baseDir: string): Promise<SkepPlugin[]> {
   const out: SkepPlugin[] = [];
-  const visit = (option: PluginOption, where: string) => {
+  const visit = async (option: PluginOption, where: string): Promise<void> => {
     if (!option) return;
-    if (Array.isArray(option)) return option.forEach((o, i) => visit(o, `${where}[${i}]`));
-    const candidate = option as Partial<SkepPlugin>;
-    if (typeof candidate.name !== 'string' || candidate.name === '' || typeof candidate.apply !== 'function') {
-      throw new ConfigError(`"plugins${where}" is not a plugin: it needs a "name" and an "apply(hooks)" function`);
+    if (typeof option === 'string') return void out.push(await pluginFromModule(option, undefined, baseDir));
+    // `[module, options]`: options are an object; any other pair is a nested list.
+    const [first, second] = Array.isArray(option) && option.length === 2 ? (option as unknown[]) : [];
+    if (typeof first === 'string' && typeof second === 'object' && second !== null && !Array.isArray(second) && !isPlugin(second)) {
+      return void out.push(await pluginFromModule(first, second, baseDir));
     }
+    if (Array.isArray(option)) {
+      for (const [i, o] of (option as PluginOption[]).entries()) await visit(o, `${where}[${i}]`);
+      return;
+    }
+    if (!isPlugin(option)) throw new ConfigError(`"plugins${where}" is not a plugin: it needs a "name" and an "apply(hooks)" function`);
     out.push(option);
   };
-  options.forEach((o, i) => visit(o, `[${i}]`));
+  for (const [i, o] of options.entries()) await visit(o, `[${i}]`);
   return out;
+}
+
+/**
+ * The apply order: `pre` plugins, the built-ins (a configured plugin with a built-in's name takes its place),
+ * the other configured plugins as listed, then `post` plugins.
+ */
+export function orderPlugins(builtins: SkepPlugin[], configured: SkepPlugin[]): SkepPlugin[] {
+  const replacing = new Map(configured.filter((p) => builtins.some((b) => b.name === p.name)).map((p) => [p.name, p]));
+  const all = [...builtins.map((b) => replacing.get(b.name) ?? b), ...configured.filter((p) => !replacing.has(p.name))];
+  return [...all.filter((p) => p.enforce === 'pre'), ...all.filter((p) => !p.enforce), ...all.filter((p) => p.enforce === 'post')];
 }
 
 /** Applies plugins in order; two plugins with the same name are a configuration error. */

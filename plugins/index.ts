@@ -1,10 +1,21 @@
 /**
  * The one list of built-in plugins, and how configuration turns them on: the filters named by `filters`
- * (in that order), the strategy named by `strategy`, and every other built-in unless `builtins` turns it off.
+ * (in that order), the strategy named by `strategy`, and every documented Swarm API behaviour unless
+ * `builtins` turns it off (a configured plugin with the same name replaces it).
  */
 import type { SkepPlugin } from '../core/plugin-api.js';
+import { cpuCores } from './behaviours/cpu-cores.js';
+import { hideSwarmContainers } from './behaviours/hide-swarm-containers.js';
+import { hostIp } from './behaviours/host-ip.js';
+import { imageNodeFilter } from './behaviours/image-node-filter.js';
+import { import404 } from './behaviours/import-404.js';
+import { nodeField } from './behaviours/node-field.js';
+import { nodeNamePrefix } from './behaviours/node-name-prefix.js';
+import { registryAuth } from './behaviours/registry-auth.js';
 import { healthFilter } from './filters/health.js';
 import { spreadStrategy } from './strategies/spread.js';
+
+export { cpuCores, hideSwarmContainers, hostIp, imageNodeFilter, import404, nodeField, nodeNamePrefix, registryAuth, healthFilter, spreadStrategy };
 
 export const FILTERS: Record<string, () => SkepPlugin> = {
   health: healthFilter,
@@ -14,8 +25,17 @@ export const STRATEGIES: Record<string, () => SkepPlugin> = {
   spread: spreadStrategy,
 };
 
-/** The documented Swarm API behaviours, each a plugin that can be turned off by name. */
-export const BEHAVIOURS: Record<string, () => SkepPlugin> = {};
+/** The documented Swarm API behaviours (`docs/plugins.md`), each a plugin that can be turned off by name. */
+export const BEHAVIOURS: Record<string, () => SkepPlugin> = {
+  'node-field': nodeField,
+  'host-ip': hostIp,
+  'node-name-prefix': nodeNamePrefix,
+  'hide-swarm-containers': hideSwarmContainers,
+  'image-node-filter': imageNodeFilter,
+  'cpu-cores': cpuCores,
+  'registry-auth': registryAuth,
+  'import-404': import404,
+};
 
 export interface BuiltinSelection {
   filters: string[];
@@ -39,7 +59,7 @@ export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlug
     if (selection.builtins[name] !== false) plugins.push(make());
   }
   for (const name of Object.keys(selection.builtins)) {
-    if (!(name in BEHAVIOURS)) unknown.push(`built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ') || 'none yet'})`);
+    if (!(name in BEHAVIOURS)) unknown.push(`built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ')})`);
   }
   return { plugins, unknown };
 }

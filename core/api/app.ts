@@ -4,6 +4,7 @@ import { compareVersions } from '../cluster/api-version.js';
 import { DockerError } from '../errors.js';
 import { SWARM_VERSION } from '../version.js';
 import type { ApiDeps, SkepState } from './deps.js';
+import { requestStage } from './request-stage.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
@@ -16,6 +17,11 @@ const VERSIONED_PATH = /^\/v(\d+\.\d+)(\/.*)$/;
 export function createApp(deps: ApiDeps): Koa<SkepState> {
   const app = new Koa<SkepState>();
   const { logger, cluster, config } = deps;
+  // Errors while a streamed answer flows. A client that leaves early is normal (`docker run -d` drops its `/wait`).
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: { method: string; path: string }) => {
+    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    logger.error(`${ctx ? `${ctx.method} ${ctx.path}: ` : ''}${err.message}`);
+  });
 
   // Errors: Docker's JSON shape with the status an engine would give. Anything unexpected is Skep's 500.
   app.use(async (ctx, next) => {
@@ -71,6 +77,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   });
 
   const router = new Router();
+  router.use(requestStage(deps));
   systemRoutes(router, deps);
   containerRoutes(router, deps);
   execRoutes(router, deps);

@@ -5,6 +5,9 @@ import type { CachedContainer } from '../cluster/engine.js';
 import type { Engine } from '../cluster/engine.js';
 import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
+import { withNode } from './row-node.js';
+import { nodeView } from '../cluster/node-view.js';
+import type { NodeView } from '../pipeline-types.js';
 
 const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -106,9 +109,16 @@ export function listContainers(cluster: Cluster, query: ListQuery): ContainerSum
   if (limit > 0) rows = rows.slice(0, limit);
 
   const now = Date.now();
-  return rows.map(({ engine, cached }) => ({
-    ...cached.summary,
-    State: cached.inspect.State.Status ?? cached.summary.State,
-    Status: statusText(cached.inspect.State, now + engine.clockSkewMs),
-  }));
+  const views = new Map<Engine, NodeView>();
+  const viewOf = (engine: Engine) => views.get(engine) ?? views.set(engine, nodeView(engine)).get(engine)!;
+  return rows.map(({ engine, cached }) =>
+    withNode(
+      {
+        ...cached.summary,
+        State: cached.inspect.State.Status ?? cached.summary.State,
+        Status: statusText(cached.inspect.State, now + engine.clockSkewMs),
+      },
+      viewOf(engine),
+    ),
+  );
 }

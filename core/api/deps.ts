@@ -2,6 +2,7 @@ import type { ResolvedConfig } from '../../config/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
+import type { RequestContext } from '../pipeline-types.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 
 /** What the HTTP layer is given; routes reach the cluster only through these. */
@@ -16,4 +17,6 @@ export interface ApiDeps {
 /** Per-request state (classic swarm kept the API version on a shared struct: a data race). */
 export interface SkepState {
   apiVersion?: string;
+  /** The request as plugins see it, made when the route is known (see request-context.ts). */
+  request?: RequestContext;
 }

@@ -1,7 +1,7 @@
 import type { DockerEvent } from '../cluster/docker-types.js';
 import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
-import { withDefaultTag } from './image-ref.js';
+import { withDefaultTag } from '../cluster/image-ref.js';
 
 const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'scope', 'node'] as const;
 

@@ -1,14 +1,41 @@
 import type { Context } from 'koa';
-import type { RequestContext, RouteId } from '../pipeline-types.js';
+import type { NodeView, RequestContext, ResponseContext, RouteId } from '../pipeline-types.js';
 import type { SkepState } from './deps.js';
+import { nodeOf } from './row-node.js';
 
-/** The request as plugins see it. */
-export function requestContext(ctx: Context, route: RouteId): RequestContext {
-  return {
-    route,
+/** The query as plugins see it: one string per parameter (the first, as the engine reads it). */
+function plainQuery(ctx: Context): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(ctx.query)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[key] = first;
+  }
+  return out;
+}
+
+/** The request as plugins see it: made once per request, so every hook of the request shares its query and state. */
+export function requestContext(ctx: Context, route?: RouteId): RequestContext {
+  const state = ctx.state as SkepState;
+  state.request ??= {
+    route: route ?? `${ctx.method} ${ctx.path}`,
     method: ctx.method,
     path: ctx.path,
+    query: plainQuery(ctx),
     headers: ctx.req.headers,
-    apiVersion: (ctx.state as SkepState).apiVersion,
+    apiVersion: state.apiVersion,
+    state: {},
   };
+  return state.request;
+}
+
+/** The query string to send an engine: the client's own, unless a `request` tap changed the parameters. */
+export function outgoingSearch(ctx: Context): string {
+  const request = (ctx.state as SkepState).request;
+  if (!request || JSON.stringify(request.query) === JSON.stringify(plainQuery(ctx))) return ctx.querystring;
+  return new URLSearchParams(request.query).toString();
+}
+
+/** What `rewriteResponse` taps get: the request, the status, the node that answered (if one did). */
+export function responseContext(ctx: Context, status: number, node?: NodeView): ResponseContext {
+  return { ...requestContext(ctx), status, node, nodeOf };
 }

@@ -6,7 +6,9 @@ import { nodeView } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
-import type { CreateRequest, NodeView, Rejection, RequestContext, ScheduleContext } from '../pipeline-types.js';
+import type { ContainerConfig, CreateRequest, NodeActions, NodeView, RequestContext, ScheduleContext } from '../pipeline-types.js';
+import { imageMatchesRef, pullParams } from '../cluster/image-ref.js';
+import { pullOn } from '../cluster/image-pull.js';
 import { noNodeMessage } from './no-node-message.js';
 
 export interface CreateOutcome {
@@ -26,12 +28,25 @@ export class Scheduler {
 
   /** Runs the filters and the ranking; returns the nodes in order of preference, or throws why none fits. */
   async select(request: CreateRequest, requestContext: RequestContext): Promise<NodeView[]> {
-    const rejections: Rejection[] = [];
-    const context: ScheduleContext = { request, requestContext, rejections };
+    const context: ScheduleContext = { request, requestContext, rejections: [] };
     const nodes = this.cluster.all().map(nodeView);
     const candidates = await this.hooks.filter.promise(nodes, context);
-    if (candidates.length === 0) throw new DockerError(500, noNodeMessage(nodes, rejections));
+    if (candidates.length === 0) throw new DockerError(500, noNodeMessage(nodes, context.rejections));
     return this.hooks.rank.promise(candidates, context);
+  }
+
+  /** The body for the chosen node's engine, after the per-node taps (CpuShares as cores, a pull first...). */
+  private async bodyFor(engine: Engine, request: CreateRequest, requestContext: RequestContext): Promise<ContainerConfig> {
+    if (!this.hooks.beforeEngineCreate.isUsed()) return request.config;
+    const actions: NodeActions = {
+      hasImage: (ref) => engine.images.some((image) => imageMatchesRef(image, ref)),
+      pull: (ref, headers) => {
+        const { fromImage, tag } = pullParams(ref);
+        return pullOn(engine, { search: new URLSearchParams({ fromImage, tag }).toString(), headers, apiVersion: requestContext.apiVersion });
+      },
+    };
+    const config = structuredClone(request.config);
+    return this.hooks.beforeEngineCreate.promise(config, { request, requestContext, rejections: [], node: nodeView(engine), actions });
   }
 
   async create(original: CreateRequest, requestContext: RequestContext, headers: Record<string, string>): Promise<CreateOutcome> {
@@ -44,12 +59,14 @@ export class Scheduler {
       engine.pendingCreates++;
       let response: EngineResponse;
       try {
+        const body = await this.bodyFor(engine, request, requestContext);
         response = await engine.client.request('POST', versionedPath('containers/create', requestContext.apiVersion, engine.version?.ApiVersion), {
           headers: { ...headers, 'content-type': 'application/json' },
-          body: JSON.stringify(request.config),
+          body: JSON.stringify(body),
           query: { ...request.query, name: request.name },
         });
       } catch (err) {
+        if (err instanceof DockerError) throw err;
         engine.noteError(err);
         throw new DockerError(500, `Cannot create the container on node ${engine.name}: ${(err as Error).message}`);
       } finally {

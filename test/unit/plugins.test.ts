@@ -4,7 +4,10 @@ import { DockerError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
 import { PluginError } from '../../core/plugin-errors.js';
 import type { NodeView, ScheduleContext, SkepPlugin } from '../../core/plugin-api.js';
-import { applyPlugins, flattenPlugins } from '../../core/plugins.js';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyPlugins, loadPlugins, orderPlugins } from '../../core/plugins.js';
 import { noNodeMessage } from '../../core/scheduler/no-node-message.js';
 import { builtinPlugins } from '../../plugins/index.js';
 
@@ -14,7 +17,7 @@ const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
 });
 const context = (): ScheduleContext => ({
   request: { config: { Image: 'busybox' }, query: {} },
-  requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', headers: {} },
+  requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} },
   rejections: [],
 });
 
@@ -42,10 +45,10 @@ test('a third-party plugin taps the same hooks, ordered by stage', async (t) => 
   t.is(ranked[0]!.name, 'b');
 });
 
-test('plugin lists: falsy entries skipped, nested lists flattened, non-plugins and duplicates refused', (t) => {
+test('plugin lists: falsy entries skipped, nested lists flattened, non-plugins and duplicates refused', async (t) => {
   const p = (name: string): SkepPlugin => ({ name, apply() {} });
-  t.deepEqual(flattenPlugins([p('a'), false, null, [p('b'), [undefined, p('c')]]]).map((x) => x.name), ['a', 'b', 'c']);
-  t.throws(() => flattenPlugins([{ name: 'x' } as unknown as SkepPlugin]), { instanceOf: ConfigError, message: /"plugins\[0\]" is not a plugin/ });
+  t.deepEqual((await loadPlugins([p('a'), false, null, [p('b'), [undefined, p('c')]]], '.')).map((x) => x.name), ['a', 'b', 'c']);
+  await t.throwsAsync(loadPlugins([{ name: 'x' } as unknown as SkepPlugin], '.'), { instanceOf: ConfigError, message: /"plugins\[0\]" is not a plugin/ });
   t.throws(() => applyPlugins(createHooks(), [p('a'), p('a')]), { instanceOf: ConfigError, message: /two plugins are named "a"/ });
   const { unknown } = builtinPlugins({ filters: ['health', 'nope'], strategy: 'fastest', builtins: { ghost: false } });
   t.deepEqual(unknown.map((u) => u.split(' (')[0]), ['filter "nope"', 'strategy "fastest"', 'built-in "ghost"']);
@@ -73,8 +76,43 @@ test('a failing tap names its plugin and hook; a DockerError passes unchanged', 
   });
   await t.throwsAsync(hooks.rank.promise([node('a')], context()), { instanceOf: PluginError, message: 'plugin "sorter" failed in rank: bad sort' });
   const rewrite = hooks.rewriteResponse.get('container.inspect')!;
-  await t.throwsAsync(rewrite.promise({}, { ...context().requestContext, status: 200 }), { message: 'plugin "decorator" failed in rewriteResponse(container.inspect): bad body' });
+  await t.throwsAsync(rewrite.promise({}, { ...context().requestContext, status: 200, nodeOf: () => undefined }), { message: 'plugin "decorator" failed in rewriteResponse(container.inspect): bad body' });
   const gated = await t.throwsAsync(hooks.filter.promise([node('a')], context()), { instanceOf: DockerError });
   t.is(gated!.status, 403);
   t.is(gated!.message, 'not you');
+});
+
+test('apply order: pre, built-ins (a same-named plugin replaces one in place), configured in order, post', (t) => {
+  const p = (name: string, enforce?: 'pre' | 'post'): SkepPlugin => ({ name, enforce, apply() {} });
+  const replacement = p('b');
+  const ordered = orderPlugins([p('a'), p('b'), p('c')], [p('x'), p('late', 'post'), replacement, p('early', 'pre')]);
+  t.deepEqual(ordered.map((x) => x.name), ['early', 'a', 'b', 'c', 'x', 'late']);
+  t.is(ordered[2], replacement);
+});
+
+test('plugins load from a TypeScript file with options and from an npm package, relative to the config folder', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-plugins-'));
+  writeFileSync(join(dir, 'tagger.ts'), `
+    import type { SkepPlugin } from 'skep';
+    interface Options { tag: string }
+    export default function tagger(options?: Options): SkepPlugin {
+      const tag: string = options?.tag ?? 'none';
+      return { name: 'tagger-' + tag, apply() {} };
+    }
+  `);
+  mkdirSync(join(dir, 'node_modules', 'skep-plugin-audit'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', 'skep-plugin-audit', 'package.json'), JSON.stringify({ name: 'skep-plugin-audit', type: 'module', main: 'index.js' }));
+  writeFileSync(join(dir, 'node_modules', 'skep-plugin-audit', 'index.js'), "export const plugin = { name: 'audit', apply() {} };\n");
+  const loaded = await loadPlugins(['./tagger.ts', ['./tagger.ts', { tag: 'blue' }], 'skep-plugin-audit'], dir);
+  t.deepEqual(loaded.map((x) => x.name), ['tagger-none', 'tagger-blue', 'audit']);
+});
+
+test('a plugin that cannot load fails with its name, its file and the reason', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-plugins-'));
+  writeFileSync(join(dir, 'empty.js'), 'export const nothing = 1;\n');
+  writeFileSync(join(dir, 'broken.js'), 'throw new Error("cannot start: no token");\n');
+  await t.throwsAsync(loadPlugins(['./missing.ts'], dir), { instanceOf: ConfigError, message: `plugin "./missing.ts" (./missing.ts) could not be loaded: no such file` });
+  await t.throwsAsync(loadPlugins(['./empty.js'], dir), { message: new RegExp(`plugin "./empty.js" \\(${dir}/empty.js\\) could not be loaded: its default export is neither`) });
+  await t.throwsAsync(loadPlugins(['./broken.js'], dir), { message: /broken\.js\) could not be loaded: cannot start: no token/ });
+  await t.throwsAsync(loadPlugins(['skep-plugin-nowhere'], dir), { message: /plugin "skep-plugin-nowhere" .*cannot find the package/ });
 });

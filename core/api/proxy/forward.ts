@@ -7,15 +7,12 @@ import { isConnectionError } from '../../cluster/engine-client.js';
 import type { Engine } from '../../cluster/engine.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { DockerError } from '../../errors.js';
-import type { RouteId } from '../../pipeline-types.js';
 import type { ApiDeps, SkepState } from '../deps.js';
 import { headersForClient, headersForEngine } from '../headers.js';
 import { readBody } from '../body.js';
-import { requestContext } from '../request-context.js';
+import { outgoingSearch, requestContext, responseContext } from '../request-context.js';
 
 export interface ForwardOptions {
-  /** Lets `rewriteResponse` taps for this route see and change a JSON answer. */
-  route?: RouteId;
   /** A body the route rewrote (a container name replaced by its ID); otherwise the client's body is sent on. */
   body?: Buffer;
   /** A query the route rewrote; otherwise the client's query is sent on. */
@@ -53,7 +50,7 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
     res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
       headers: headersForEngine(ctx.req.headers, false),
       body,
-      search: options.search ?? ctx.querystring,
+      search: options.search ?? outgoingSearch(ctx),
       timeoutMs: options.timeoutMs,
     });
   } catch (err) {
@@ -64,12 +61,12 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
   ctx.set(headersForClient(res.headers));
   if (EMPTY_STATUS.has(res.status) || ctx.method === 'HEAD') return;
 
-  const hook = options.route ? deps.hooks.rewriteResponse.get(options.route) : undefined;
+  // Only parsed when a plugin rewrites this route's answers.
+  const hook = deps.hooks.rewriteResponse.get(requestContext(ctx).route);
   const isJson = String(res.headers['content-type'] ?? '').includes('json');
   if (hook?.isUsed() && isJson && res.status < 300) {
     const parsed: unknown = JSON.parse(res.body.toString('utf8'));
-    const context = { ...requestContext(ctx, options.route!), status: res.status, node: nodeView(engine) };
-    ctx.body = await hook.promise(parsed, context);
+    ctx.body = await hook.promise(parsed, responseContext(ctx, res.status, nodeView(engine)));
     return;
   }
   ctx.body = res.body;
@@ -87,7 +84,7 @@ export async function forwardStream(
 ): Promise<void> {
   const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, true),
-    search: ctx.querystring,
+    search: outgoingSearch(ctx),
     headersTimeoutMs: options.headersTimeoutMs,
   });
   if (ctx.method === 'POST' || ctx.method === 'PUT') {

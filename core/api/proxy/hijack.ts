@@ -5,6 +5,7 @@ import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
 import type { Logger } from '../../log.js';
 import { unmarkedHeaders } from '../raw-hijack.js';
+import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
 
 /** An upgrade request's raw socket and the bytes read past its headers, kept until its route takes them. */
@@ -47,7 +48,8 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       ? net.connect({ path: address.socketPath, allowHalfOpen: true })
       : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
 
-  const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${ctx.querystring ? `?${ctx.querystring}` : ''} HTTP/1.1`];
+  const search = outgoingSearch(ctx);
+  const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${search ? `?${search}` : ''} HTTP/1.1`];
   const raw = unmarkedHeaders(ctx.req.rawHeaders);
   for (let i = 0; i < raw.length; i += 2) if (!HOST_HEADER.test(raw[i]!)) lines.push(`${raw[i]}: ${raw[i + 1]}`);
   lines.push(`Host: ${address.kind === 'unix' ? 'docker' : engine.addr}`);

@@ -29,19 +29,19 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
   };
 
-  const list = (ctx: Context) => answer(ctx, deps, 'container.list', listContainers(cluster, ctx.query as Record<string, string>));
-  router.get('/containers/json', list);
-  router.get('/containers/ps', list);
+  const list = (ctx: Context) => answer(ctx, deps, listContainers(cluster, requestContext(ctx).query));
+  router.get('container.list', '/containers/json', list);
+  router.get('container.list', '/containers/ps', list);
 
-  router.post('/containers/create', async (ctx) => {
+  router.post('container.create', '/containers/create', async (ctx) => {
     const body = (await readJsonObject(ctx)) as ContainerConfig;
     // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
-    const name = typeof ctx.query.name === 'string' ? ctx.query.name : undefined;
-    const query: Record<string, string> = typeof ctx.query.platform === 'string' ? { platform: ctx.query.platform } : {};
+    const context = requestContext(ctx);
+    const name = context.query.name;
+    const query: Record<string, string> = context.query.platform !== undefined ? { platform: context.query.platform } : {};
     if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
       throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
-    const context = requestContext(ctx, 'container.create');
     const outcome = await scheduler.create({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
     ctx.set('Content-Type', String(outcome.response.headers['content-type'] ?? 'application/json'));
     if (outcome.response.status !== 201) {
@@ -49,12 +49,12 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       ctx.body = outcome.response.body;
       return;
     }
-    await answer(ctx, deps, 'container.create', JSON.parse(outcome.response.body.toString('utf8')), 201);
+    await answer(ctx, deps, JSON.parse(outcome.response.body.toString('utf8')), 201);
   });
 
-  router.get('/containers/*name/json', async (ctx) => {
+  router.get('container.inspect', '/containers/*name/json', async (ctx) => {
     const located = locate(ctx);
-    await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'json'), { route: 'container.inspect' });
+    await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'json'));
   });
 
   /** stop and restart wait up to `t` seconds (the container's StopTimeout, or 10) before killing; -1 waits for ever. */
@@ -65,7 +65,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   };
 
   for (const action of STATE_CHANGES) {
-    router.post(`/containers/*name/${action}`, async (ctx) => {
+    router.post(`container.${action}`, `/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
         after: refreshAfter(located),
@@ -74,7 +74,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     });
   }
 
-  router.post('/containers/*name/rename', async (ctx) => {
+  router.post('container.rename', '/containers/*name/rename', async (ctx) => {
     const located = locate(ctx);
     const wanted = String(ctx.query.name ?? '');
     if (!wanted) throw badRequest('Neither old nor new names may be empty');
@@ -88,30 +88,30 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   for (const action of PLAIN_READS) {
     const method = action === 'resize' ? 'post' : 'get';
-    router[method](`/containers/*name/${action}`, async (ctx) => {
+    router[method](`container.${action}`, `/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action));
     });
   }
 
   for (const action of STREAMS) {
-    router.get(`/containers/*name/${action}`, async (ctx) => {
+    router.get(`container.${action}`, `/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
       await forwardStream(ctx, located.engine, pathOf(located, action));
     });
   }
 
   // docker cp: HEAD (stat) and GET read, PUT writes a tar stream.
-  router.get('/containers/*name/archive', async (ctx) => {
+  router.get('container.archive', '/containers/*name/archive', async (ctx) => {
     const located = locate(ctx);
     await forwardStream(ctx, located.engine, pathOf(located, 'archive'));
   });
-  router.put('/containers/*name/archive', async (ctx) => {
+  router.put('container.archive', '/containers/*name/archive', async (ctx) => {
     const located = locate(ctx);
     await forwardStream(ctx, located.engine, pathOf(located, 'archive'));
   });
 
-  router.post('/containers/*name/wait', async (ctx) => {
+  router.post('container.wait', '/containers/*name/wait', async (ctx) => {
     const located = locate(ctx);
     // Engines answer wait's headers at once only for API 1.30 and later; older clients get them at exit.
     await forwardStream(ctx, located.engine, pathOf(located, 'wait'), { after: refreshAfter(located), headersTimeoutMs: false });
@@ -122,13 +122,12 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (isUpgrade(ctx)) relayHijack(ctx, located.engine, pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'), logger);
     else await forwardStream(ctx, located.engine, pathOf(located, 'attach'));
   };
-  router.post('/containers/*name/attach', attach);
-  router.get('/containers/*name/attach/ws', attach);
+  router.post('container.attach', '/containers/*name/attach', attach);
+  router.get('container.attach', '/containers/*name/attach/ws', attach);
 
-  router.post('/containers/*name/exec', async (ctx) => {
+  router.post('container.exec', '/containers/*name/exec', async (ctx) => {
     const located = locate(ctx);
     await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'exec'), {
-      route: 'container.exec',
       after: (status, body) => {
         if (status === 201) cluster.recordExec((JSON.parse(body.toString('utf8')) as { Id: string }).Id, located.engine);
       },
@@ -136,7 +135,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   });
 
   // docker commit: on the container's node; the new image shows in the cache before the client hears.
-  router.post('/commit', async (ctx) => {
+  router.post('container.commit', '/commit', async (ctx) => {
     const located = locateContainer(cluster, String(ctx.query.container ?? ''));
     const search = new URLSearchParams(ctx.querystring);
     search.set('container', located.container.summary.Id);
@@ -148,7 +147,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  router.delete('/containers/*name', async (ctx) => {
+  router.delete('container.delete', '/containers/*name', async (ctx) => {
     const located = locate(ctx);
     const id = located.container.summary.Id;
     await forwardBuffered(ctx, deps, located.engine, pathOf(located), {

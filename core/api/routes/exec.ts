@@ -13,12 +13,12 @@ export function execRoutes(router: Router, deps: ApiDeps): void {
   const owner = (ctx: Context): Engine => requireHealthy(cluster.findExec(String(ctx.params.id)), `Exec ${ctx.params.id}`);
 
   // Attached starts are hijacked; `docker exec -d` sends a plain request and gets a plain answer.
-  router.post('/exec/:id/start', async (ctx) => {
+  router.post('exec.start', '/exec/:id/start', async (ctx) => {
     const engine = owner(ctx);
     const path = `exec/${ctx.params.id}/start`;
     if (isUpgrade(ctx)) relayHijack(ctx, engine, path, logger);
     else await forwardStream(ctx, engine, path);
   });
-  router.post('/exec/:id/resize', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`));
-  router.get('/exec/:id/json', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/json`));
+  router.post('exec.resize', '/exec/:id/resize', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`));
+  router.get('exec.inspect', '/exec/:id/json', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/json`));
 }

@@ -6,10 +6,14 @@ import { DockerError } from '../../errors.js';
 import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
 import { labelsMatch, parseFilters } from '../filters.js';
-import { imageMatchesRef } from '../image-ref.js';
+import { imageMatchesRef } from '../../cluster/image-ref.js';
 import { forwardBuffered } from '../proxy/forward.js';
+import { createImageEverywhere } from '../proxy/fan-out-pull.js';
+import { requestContext } from '../request-context.js';
+import { withNode } from '../row-node.js';
+import { nodeView } from '../../cluster/node-view.js';
 
-// `node` comes with the image node-filter plugin (a documented Swarm API behaviour).
+// `node` comes with the image node-filter plugin (a documented Swarm API behaviour), which takes it out of the query.
 const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since'] as const;
 
 function globToRegExp(glob: string): RegExp {
@@ -22,32 +26,26 @@ function referenceMatches(image: ImageSummary, wanted: string): boolean {
   return (image.RepoTags ?? []).some((tag) => pattern.test(tag));
 }
 
-/** One row per image ID across the cluster, tags and digests merged, newest first (classic swarm's merge). */
-function mergedImages(engines: Engine[], query: Record<string, string>): ImageSummary[] {
+interface ImageRow {
+  engine: Engine;
+  image: ImageSummary;
+}
+
+/** One row per image per node (plugins read the node with `nodeOf`), filtered as an engine filters, newest first. */
+function imageRows(engines: Engine[], query: Record<string, string>): ImageSummary[] {
   const filters = parseFilters(query.filters, IMAGE_FILTERS);
-  const byId = new Map<string, ImageSummary>();
-  for (const engine of engines) {
-    for (const image of engine.images) {
-      const seen = byId.get(image.Id);
-      if (!seen) {
-        byId.set(image.Id, { ...image, RepoTags: [...(image.RepoTags ?? [])], RepoDigests: [...(image.RepoDigests ?? [])] });
-        continue;
-      }
-      for (const key of ['RepoTags', 'RepoDigests'] as const) {
-        for (const value of image[key] ?? []) if (!seen[key]!.includes(value)) seen[key]!.push(value);
-      }
-    }
-  }
+  const rows: ImageRow[] = engines.flatMap((engine) => engine.images.map((image) => ({ engine, image })));
   const createdOf = (ref: string | undefined) => {
     if (!ref) return undefined;
-    const image = [...byId.values()].find((i) => imageMatchesRef(i, ref));
-    if (!image) throw new DockerError(404, `No such image: ${ref}`);
-    return image.Created;
+    const found = rows.find((r) => imageMatchesRef(r.image, ref));
+    if (!found) throw new DockerError(404, `No such image: ${ref}`);
+    return found.image.Created;
   };
   const before = createdOf(filters.get('before')?.[0]);
   const since = createdOf(filters.get('since')?.[0]);
-  return [...byId.values()]
-    .filter((image) => {
+  const views = new Map(engines.map((engine) => [engine, nodeView(engine)]));
+  return rows
+    .filter(({ image }) => {
       const references = filters.get('reference');
       if (references && !references.some((r) => referenceMatches(image, r))) return false;
       const dangling = filters.get('dangling')?.[0];
@@ -59,13 +57,24 @@ function mergedImages(engines: Engine[], query: Record<string, string>): ImageSu
       if (since !== undefined && image.Created <= since) return false;
       return true;
     })
-    .sort((a, b) => b.Created - a.Created);
+    .sort((a, b) => b.image.Created - a.image.Created || a.engine.name.localeCompare(b.engine.name))
+    .map(({ engine, image }) => withNode({ ...image }, views.get(engine)!));
 }
 
 export function imageRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
 
-  router.get('/images/json', (ctx) => answer(ctx, deps, 'image.list', mergedImages(cluster.all(), ctx.query as Record<string, string>)));
+  router.get('image.list', '/images/json', (ctx) => answer(ctx, deps, imageRows(cluster.all(), requestContext(ctx).query)));
+
+  // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.
+  router.post('image.create', '/images/create', (ctx) => createImageEverywhere(ctx, cluster.healthy()));
+
+  // docker login: any healthy node checks the credentials with the registry.
+  router.post('system.auth', '/auth', (ctx) => {
+    const engine = cluster.healthy()[0];
+    if (!engine) throw new DockerError(500, 'No healthy node available in the cluster');
+    return forwardBuffered(ctx, deps, engine, 'auth');
+  });
 
   /** A healthy node that has the image; failing that any healthy node, so the engine gives its own 404. */
   const holder = (ctx: Context): Engine => {
@@ -76,6 +85,6 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     return engine;
   };
   for (const action of ['json', 'history'] as const) {
-    router.get(`/images/*name/${action}`, (ctx) => forwardBuffered(ctx, deps, holder(ctx), `images/${ctx.params.name}/${action}`));
+    router.get(`image.${action === 'json' ? 'inspect' : action}`, `/images/*name/${action}`, (ctx) => forwardBuffered(ctx, deps, holder(ctx), `images/${ctx.params.name}/${action}`));
   }
 }

@@ -7,6 +7,9 @@ import { readJsonObject } from '../body.js';
 import { labelsMatch, parseFilters } from '../filters.js';
 import { locateContainer } from '../locate.js';
 import { forwardBuffered } from '../proxy/forward.js';
+import { requestContext } from '../request-context.js';
+import { withNode } from '../row-node.js';
+import { nodeView } from '../../cluster/node-view.js';
 
 type Obj = Record<string, unknown>;
 
@@ -44,19 +47,26 @@ export function networkVolumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => [...cluster.healthy(), ...cluster.all().filter((e) => e.health !== 'healthy')];
 
-  router.get('/networks', (ctx) => {
-    const filters = parseFilters(ctx.query.filters as string | undefined, ['name', 'id', 'driver', 'scope', 'label']);
-    return answer(ctx, deps, 'network.list', ordered().flatMap((e) => e.networks).filter((n) => keep(n, filters, 'Id')));
+  /** Every node's rows, each remembering its node (plugins read it with `nodeOf`). */
+  const rowsOf = <T extends object>(rows: (engine: Engine) => T[]) =>
+    ordered().flatMap((engine) => {
+      const node = nodeView(engine);
+      return rows(engine).map((row) => withNode({ ...row }, node));
+    });
+
+  router.get('network.list', '/networks', (ctx) => {
+    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label']);
+    return answer(ctx, deps, rowsOf((e) => e.networks).filter((n) => keep(n, filters, 'Id')));
   });
-  router.get('/networks/:id', (ctx) => {
+  router.get('network.inspect', '/networks/:id', (ctx) => {
     const network = findIn(ordered(), (e) => e.networks, 'Id', ctx.params.id!);
     if (!network) throw notFound(`network ${ctx.params.id} not found`);
-    return answer(ctx, deps, 'network.inspect', network);
+    return answer(ctx, deps, network);
   });
 
   // connect/disconnect act on a container: they go to its node, which resolves the network by its own name or ID.
   for (const action of ['connect', 'disconnect'] as const) {
-    router.post(`/networks/:id/${action}`, async (ctx) => {
+    router.post(`network.${action}`, `/networks/:id/${action}`, async (ctx) => {
       const body = await readJsonObject(ctx);
       if (typeof body.Container !== 'string' || body.Container === '') throw badRequest('a container is required (the "Container" field)');
       const located = locateContainer(cluster, body.Container);
@@ -71,13 +81,13 @@ export function networkVolumeRoutes(router: Router, deps: ApiDeps): void {
     });
   }
 
-  router.get('/volumes', (ctx) => {
-    const filters = parseFilters(ctx.query.filters as string | undefined, ['name', 'driver', 'label']);
-    return answer(ctx, deps, 'volume.list', { Volumes: ordered().flatMap((e) => e.volumes).filter((v) => keep(v, filters, 'Name')), Warnings: null });
+  router.get('volume.list', '/volumes', (ctx) => {
+    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'driver', 'label']);
+    return answer(ctx, deps, { Volumes: rowsOf((e) => e.volumes).filter((v) => keep(v, filters, 'Name')), Warnings: null });
   });
-  router.get('/volumes/:name', (ctx) => {
+  router.get('volume.inspect', '/volumes/:name', (ctx) => {
     const volume = findIn(ordered(), (e) => e.volumes, 'Name', ctx.params.name!);
     if (!volume) throw notFound(`get ${ctx.params.name}: no such volume`);
-    return answer(ctx, deps, 'volume.inspect', volume);
+    return answer(ctx, deps, volume);
   });
 }

@@ -18,12 +18,12 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = ctx.method === 'HEAD' ? '' : 'OK';
   };
-  router.get('/_ping', ping);
-  router.head('/_ping', ping);
+  router.get('system.ping', '/_ping', ping);
+  router.head('system.ping', '/_ping', ping);
 
-  router.get('/version', async (ctx) => {
+  router.get('system.version', '/version', async (ctx) => {
     const versions = cluster.apiVersions();
-    await answer(ctx, deps, 'system.version', {
+    await answer(ctx, deps, {
       Platform: { Name: 'Docker Swarm (Skep)' },
       Components: [{ Name: 'Skep', Version: SKEP_VERSION, Details: { ApiVersion: versions.max, MinAPIVersion: versions.min } }],
       Version: SWARM_VERSION,
@@ -38,10 +38,10 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  router.get('/info', (ctx) => answer(ctx, deps, 'system.info', clusterInfo(cluster, config)));
+  router.get('system.info', '/info', (ctx) => answer(ctx, deps, clusterInfo(cluster, config)));
 
   // The merged event stream of every node: what is remembered since `since`, then live until `until`.
-  router.get('/events', (ctx) => {
+  router.get('system.events', '/events', (ctx) => {
     const matches = eventMatcher(ctx.query.filters as string | undefined);
     const since = parseEventTime(ctx.query.since as string | undefined, 'since');
     const until = parseEventTime(ctx.query.until as string | undefined, 'until');

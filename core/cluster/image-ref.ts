@@ -1,4 +1,4 @@
-import type { ImageSummary } from '../cluster/docker-types.js';
+import type { ImageSummary } from './docker-types.js';
 
 /** `busybox` means `busybox:latest`; a ref with a tag or digest stays as it is. */
 export function withDefaultTag(ref: string): string {
@@ -13,4 +13,13 @@ export function imageMatchesRef(image: ImageSummary, ref: string): boolean {
   if (/^[0-9a-f]{4,64}$/.test(bare) && id.startsWith(bare)) return true;
   const tagged = withDefaultTag(ref);
   return (image.RepoTags ?? []).includes(tagged) || (image.RepoDigests ?? []).includes(ref);
+}
+
+/** `name[:tag]` or `name@digest` as the pull call's `fromImage` and `tag` parameters. */
+export function pullParams(ref: string): { fromImage: string; tag: string } {
+  const at = ref.indexOf('@');
+  if (at >= 0) return { fromImage: ref.slice(0, at), tag: ref.slice(at + 1) };
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/')) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { fromImage: ref, tag: 'latest' };
 }

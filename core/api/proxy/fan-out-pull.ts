@@ -1,0 +1,63 @@
+import type { Context } from 'koa';
+import type { Engine } from '../../cluster/engine.js';
+import { type ProgressLine, pullOn } from '../../cluster/image-pull.js';
+import { DockerError } from '../../errors.js';
+import type { SkepState } from '../deps.js';
+import { headersForEngine } from '../headers.js';
+import { outgoingSearch } from '../request-context.js';
+
+/** A node's progress line as the client sees it: one display line per node (`id` is the node), the layer in the text. */
+function labelled(engine: Engine, line: ProgressLine): ProgressLine {
+  const failed = line.errorDetail?.message ?? line.error;
+  const { error: _e, errorDetail: _d, ...rest } = line;
+  const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
+  return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${text}` : text };
+}
+
+/**
+ * `POST /images/create` (pull, or import with its body teed) on every given node at once, as one well-formed
+ * progress stream. Node errors become that node's lines, and the stream ends with one error naming every node
+ * that failed, so the client's exit status reflects a failure anywhere. When every node refuses before its
+ * stream starts, the client gets the engine's own status and message.
+ */
+export async function createImageEverywhere(ctx: Context, engines: Engine[]): Promise<void> {
+  if (engines.length === 0) throw new DockerError(500, 'No healthy node available in the cluster');
+  const withBody = ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0' || ctx.req.headers['transfer-encoding'] !== undefined;
+  const headers = headersForEngine(ctx.req.headers, withBody);
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'Content-Type': 'application/json' });
+    ctx.res.flushHeaders();
+  };
+  const write = (line: ProgressLine) => ctx.res.write(`${JSON.stringify(line)}\n`);
+  const outcomes = await Promise.all(
+    engines.map((engine) =>
+      pullOn(engine, {
+        search: outgoingSearch(ctx),
+        headers,
+        apiVersion: (ctx.state as SkepState).apiVersion,
+        body: withBody ? ctx.req : undefined,
+        onStart: start,
+        onLine: (line) => write(labelled(engine, line)),
+      }).then((outcome) => ({ engine, outcome })),
+    ),
+  );
+  const failed = outcomes.filter(({ outcome }) => !outcome.ok);
+  if (!started) {
+    // Every node refused at once: answer as one engine would, with its status and message.
+    const first = failed[0]!.outcome;
+    const same = failed.every(({ outcome }) => outcome.message === first.message);
+    throw new DockerError(first.status, same ? first.message ?? 'failed' : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '));
+  }
+  for (const { engine, outcome } of failed) {
+    if (outcome.status >= 300) write({ id: engine.name, status: `Error: ${outcome.message}` });
+  }
+  if (failed.length > 0) {
+    const message = failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
+    write({ errorDetail: { message }, error: message });
+  }
+  ctx.res.end();
+}

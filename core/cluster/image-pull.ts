@@ -1,0 +1,83 @@
+import type { Readable } from 'node:stream';
+import { versionedPath } from './api-version.js';
+import { engineMessage } from './engine-client.js';
+import type { Engine } from './engine.js';
+import { readJsonLines } from './event-stream.js';
+
+/** One line of an engine's pull (or import) progress stream. */
+export interface ProgressLine {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: unknown;
+  error?: string;
+  errorDetail?: { message?: string };
+  [key: string]: unknown;
+}
+
+export interface PullOutcome {
+  ok: boolean;
+  /** The engine's HTTP status (200 when the stream started, even if the pull then failed). */
+  status: number;
+  /** The engine's error, when the pull failed. */
+  message?: string;
+}
+
+export interface PullOptions {
+  /** The query string: `fromImage=...&tag=...` or `fromSrc=...`. */
+  search: string;
+  /** Sent to the engine as they are (`X-Registry-Auth` among them); never logged. */
+  headers?: Record<string, string>;
+  apiVersion?: string;
+  /** The body to send (an import's tar). */
+  body?: Readable;
+  /** Each progress line, as the engine wrote it. */
+  onLine?: (line: ProgressLine) => void;
+  /** Called once the engine answered with the headers of a stream (2xx). */
+  onStart?: () => void;
+}
+
+/**
+ * `POST /images/create` on one engine, read to the end. A failure (before the stream or in it) is an outcome,
+ * not an exception; the node's image cache is re-read before this resolves.
+ */
+export function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
+  return new Promise((resolve) => {
+    const upstream = engine.client.stream('POST', versionedPath('images/create', options.apiVersion, engine.version?.ApiVersion), {
+      headers: options.headers,
+      search: options.search,
+    });
+    if (options.body) options.body.pipe(upstream);
+    else upstream.end();
+
+    let settled = false;
+    const finish = (outcome: PullOutcome) => {
+      if (settled) return;
+      settled = true;
+      void engine.refreshImages().then(() => resolve(outcome));
+    };
+    upstream.once('error', (err: Error) => {
+      engine.noteError(err);
+      finish({ ok: false, status: 500, message: `node ${engine.name}: ${err.message}` });
+    });
+    upstream.once('response', (res: { statusCode: number }) => {
+      if (res.statusCode >= 300) {
+        const chunks: Buffer[] = [];
+        upstream.on('data', (c: Buffer) => chunks.push(c));
+        upstream.once('end', () => finish({ ok: false, status: res.statusCode, message: engineMessage(Buffer.concat(chunks)) }));
+        return;
+      }
+      options.onStart?.();
+      let error: string | undefined;
+      readJsonLines<ProgressLine>(
+        upstream,
+        (line) => {
+          if (line.error || line.errorDetail) error = line.errorDetail?.message ?? line.error;
+          options.onLine?.(line);
+        },
+        () => {},
+      );
+      upstream.once('end', () => finish(error === undefined ? { ok: true, status: res.statusCode } : { ok: false, status: res.statusCode, message: error }));
+    });
+  });
+}

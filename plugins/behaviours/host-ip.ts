@@ -1,0 +1,61 @@
+import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
+
+/**
+ * A published port bound to every address of its node (`0.0.0.0`, `::` or empty) is shown with the node's own
+ * address: the one a client can reach. Docker binds each port on both `0.0.0.0` and `::`; both mean "every address
+ * of the node", so both become the node's IP and the two rows collapse into one.
+ */
+const WILDCARDS = new Set(['', '0.0.0.0', '::']);
+
+export const reachableIp = (hostIp: string | undefined, node: NodeView) => (WILDCARDS.has(hostIp ?? '') ? node.ip : hostIp!);
+
+interface Binding {
+  HostIp?: string;
+  HostPort?: string;
+}
+
+interface ListedPort {
+  IP?: string;
+  PrivatePort: number;
+  PublicPort?: number;
+  Type: string;
+}
+
+function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(key(item)) && (seen.add(key(item)), true));
+}
+
+/** `NetworkSettings.Ports` of an inspect: `{ "80/tcp": [{ HostIp, HostPort }] }`. */
+export function rewriteBindings(ports: Record<string, Binding[] | null>, node: NodeView): Record<string, Binding[] | null> {
+  const out: Record<string, Binding[] | null> = {};
+  for (const [port, bindings] of Object.entries(ports)) {
+    out[port] = bindings && uniqueBy(bindings.map((b) => ({ ...b, HostIp: reachableIp(b.HostIp, node) })), (b) => `${b.HostIp}|${b.HostPort}`);
+  }
+  return out;
+}
+
+/** `Ports` of a list row; exposed-only ports (no `PublicPort`) stay as they are. */
+export function rewriteListed(ports: ListedPort[], node: NodeView): ListedPort[] {
+  const rewritten = ports.map((p) => (p.PublicPort === undefined ? p : { ...p, IP: reachableIp(p.IP, node) }));
+  return uniqueBy(rewritten, (p) => `${p.IP}|${p.PrivatePort}|${p.PublicPort}|${p.Type}`);
+}
+
+export function hostIp(): SkepPlugin {
+  return {
+    name: 'host-ip',
+    apply(hooks) {
+      hooks.rewriteResponse.for('container.inspect').tap('host-ip', (body, context) => {
+        const inspect = body as { NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null } };
+        if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
+        return { ...inspect, NetworkSettings: { ...inspect.NetworkSettings, Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node) } };
+      });
+      hooks.rewriteResponse.for('container.list').tap('host-ip', (rows, context) =>
+        (rows as { Ports?: ListedPort[] | null }[]).map((row) => {
+          const node = context.nodeOf(row);
+          return node && row.Ports ? { ...row, Ports: rewriteListed(row.Ports, node) } : row;
+        }),
+      );
+    },
+  };
+}

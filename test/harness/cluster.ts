@@ -27,6 +27,8 @@ export interface ClusterOptions {
   size: number;
   /** Engine labels per node, e.g. [['zone=z0'], ['zone=z1']]. */
   labels?: string[][];
+  /** Registries every engine may reach over plain HTTP (`--insecure-registry`), e.g. a test registry. */
+  insecureRegistries?: string[];
 }
 
 const ENGINE_PORT = 2375;
@@ -37,6 +39,16 @@ export class TestCluster {
     readonly options: ClusterOptions,
     readonly engines: TestEngine[],
   ) {}
+
+  /** The prefix's state folder: processes that name it in their command line are stopped by cleanup. */
+  get stateDir(): string {
+    return join(STATE_ROOT, this.options.prefix);
+  }
+
+  /** The host's address on the cluster's bridge, reachable from every engine. */
+  get hostIp(): string {
+    return `10.213.${this.options.subnet}.1`;
+  }
 
   get bridge(): string {
     return `${this.options.prefix}-br`;
@@ -97,7 +109,8 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   const dir = join(STATE_ROOT, prefix, name);
   for (const sub of ['etc', 'data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
-  writeFileSync(join(dir, 'labels'), labels.join('\n'));
+  const args = [...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r])];
+  writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(args));
 
   await must('ip', ['netns', 'add', netns]);
   await must('ip', ['link', 'add', `${netns}h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
@@ -112,12 +125,12 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
 
 /** Starts (or restarts) an engine's dockerd inside its namespace. */
 function spawnDockerd(engine: TestEngine): void {
-  const labels = readFileSync(join(engine.dir, 'labels'), 'utf8').split('\n').filter(Boolean);
+  const extra = JSON.parse(readFileSync(join(engine.dir, 'dockerd-args.json'), 'utf8')) as string[];
   const dockerd = [
     'dockerd', '--tls=false',
     '-H', `tcp://${engine.ip}:${ENGINE_PORT}`, '-H', `unix://${engine.socket}`,
     '--data-root', join(engine.dir, 'data'), '--exec-root', join(engine.dir, 'exec'), '--pidfile', join(engine.dir, 'exec', 'docker.pid'),
-    ...labels.flatMap((l) => ['--label', l]),
+    ...extra,
   ].map((a) => `'${a}'`).join(' ');
   // nsenter (not `ip netns exec`, which remounts /sys and hides cgroups); a private mount and UTS namespace
   // give the engine its own hostname and /etc/docker, so its own engine ID.

@@ -54,10 +54,10 @@ export class SkepProcess {
   }
 
   /** The docker CLI pointed at this manager. */
-  docker(args: string[], options: { input?: string | Buffer; cli?: string; timeoutMs?: number } = {}) {
+  docker(args: string[], options: { input?: string | Buffer; cli?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
     return run(options.cli ?? DOCKER_CLI, args, {
       input: options.input,
-      env: { ...process.env, DOCKER_HOST: this.dockerHost, DOCKER_CLI_HINTS: 'false' },
+      env: { ...process.env, DOCKER_HOST: this.dockerHost, DOCKER_CLI_HINTS: 'false', ...options.env },
       timeoutMs: options.timeoutMs ?? 60_000,
     });
   }

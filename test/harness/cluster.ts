@@ -33,6 +33,8 @@ export interface ClusterOptions {
 
 const ENGINE_PORT = 2375;
 const STATE_ROOT = '/tmp/skep-harness';
+/** The busybox root filesystem every test engine imports (made when the first cluster starts). */
+export const BUSYBOX_TAR = join(STATE_ROOT, 'busybox.tar');
 
 export class TestCluster {
   private constructor(
@@ -147,7 +149,7 @@ const pingable = (engine: TestEngine) => waitFor(`engine ${engine.name} at ${eng
 
 /** A busybox root filesystem as a tar, built once from the machine's static busybox. */
 async function busyboxTar(): Promise<string> {
-  const tar = join(STATE_ROOT, 'busybox.tar');
+  const tar = BUSYBOX_TAR;
   if (existsSync(tar)) return tar;
   const root = join(STATE_ROOT, 'busybox');
   rmSync(root, { recursive: true, force: true });

@@ -11,7 +11,8 @@ export function registryOf(image: string): string {
 }
 
 const decode = (value: string): unknown => JSON.parse(Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8'));
-const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+// Go's base64.URLEncoding, as engines decode the header: URL alphabet, with padding.
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 
 /**
  * `X-Registry-Config` (a map of registry → credentials, the form the Swarm API document names) as the

@@ -121,10 +121,12 @@ withRealEngines((test) => {
     t.is(created.code, 0, created.stderr);
     const ps = await docker('ps', '--format', '{{.Names}} {{.Status}}');
     const running = ps.stdout.trim().split('\n').sort();
-    t.deepEqual(running.map((l) => l.split(' ')[0]), ['s1', 's2', 's3']);
+    // each name says its node, as classic swarm listed them
+    t.deepEqual(running.map((l) => l.split(' ')[0]!.replace(/^node\d\//, '')), ['s1', 's2', 's3']);
+    for (const line of running) t.is(line.split('/')[0], (await nodeOf(line.split(' ')[0]!.split('/')[1]!)) ?? 'nowhere');
     for (const line of running) t.regex(line, / Up (Less than a second|\d+ seconds?|About a minute|\d+ minutes)$/);
     const all = await docker('ps', '-a', '--format', '{{.Names}}\t{{.Status}}');
-    t.regex(all.stdout, /^idle\tCreated$/m);
+    t.regex(all.stdout, /^node\d\/idle\tCreated$/m);
     const quiet = await docker('ps', '-a', '-q', '--filter', 'label=role=idle');
     t.regex(quiet.stdout, /^[0-9a-f]{12}\n$/);
     const bothLabels = await docker('ps', '-a', '-q', '--filter', 'label=role=idle', '--filter', 'label=role=busy');
@@ -253,7 +255,7 @@ withRealEngines((test) => {
     t.is((await old(['run', '--rm', 'busybox', 'echo', 'old-cli'])).stdout, 'old-cli\n');
     t.is((await old(['run', '-i', '--rm', 'busybox', 'cat'], 'old stdin\n')).stdout, 'old stdin\n');
     t.is((await old(['exec', 's1', 'echo', 'old-exec'])).stdout, 'old-exec\n');
-    t.regex((await old(['ps', '--format', '{{.Names}}'])).stdout, /^s1$/m);
+    t.regex((await old(['ps', '--format', '{{.Names}}'])).stdout, /^node\d\/s1$/m);
     t.is((await old(['logs', 'talker'])).stdout, 'first\nsecond\n');
     const tty = await underTerminal("run -it --rm busybox sh -c 'read x; echo old-tty:$x'", 'y\n', DOCKER_CLI_DEBIAN);
     t.regex(tty.stdout, /old-tty:y/);

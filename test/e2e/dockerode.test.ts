@@ -66,7 +66,7 @@ withRealEngines((test) => {
 
   test.serial('listContainers, getContainer by name, logs', async (t) => {
     const list = await docker.listContainers();
-    t.true(list.some((c) => c.Names.includes('/dode-exec')));
+    t.true(list.some((c) => c.Names.some((n) => /^\/node\d\/dode-exec$/.test(n))));
     const logs = await docker.getContainer('dode-exec').logs({ stdout: true, stderr: true });
     t.is(logs.length, 0);
     const info = await docker.info();

@@ -183,9 +183,11 @@ withRealEngines((test) => {
 
   test.serial('lists come from the cache, merged across nodes', async (t) => {
     const containers = (await (await api('/v1.41/containers/json?all=1')).json()) as { Names: string[] }[];
-    t.true(['/dup', '/race', '/slow', '/upcat', '/rawcat', '/execbox'].every((n) => containers.some((c) => c.Names.includes(n))));
-    const images = (await (await api('/v1.41/images/json')).json()) as { RepoTags: string[] }[];
-    t.is(images.filter((i) => i.RepoTags.includes('busybox:latest')).length, 2, 'busybox was imported on each node: two image IDs');
+    // names carry their node (/node1/dup), as classic swarm listed them
+    t.true(['dup', 'race', 'slow', 'upcat', 'rawcat', 'execbox'].every((n) => containers.some((c) => c.Names.some((m) => new RegExp(`^/node\\d/${n}$`).test(m)))));
+    const images = (await (await api('/v1.41/images/json')).json()) as { RepoTags: string[]; Node: { Name: string } }[];
+    const busybox = images.filter((i) => i.RepoTags.includes('busybox:latest'));
+    t.deepEqual(busybox.map((i) => i.Node.Name).sort(), ['node1', 'node2'], 'one row per node that holds it');
     const networks = (await (await api('/v1.41/networks')).json()) as { Name: string }[];
     t.is(networks.filter((n) => n.Name === 'bridge').length, 2);
     const volumes = (await (await api('/v1.41/volumes')).json()) as { Volumes: unknown[] };

@@ -45,7 +45,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 
 /** A module's plugin: its `default` (or `plugin`) export, called with the options when it is a factory. */
 async function pluginFromModule(specifier: string, options: unknown, baseDir: string): Promise<SkepPlugin> {
-  let file = specifier;
+  let file = specifier.startsWith('.') || isAbsolute(specifier) ? resolve(baseDir, specifier) : specifier;
   try {
     file = resolveModule(specifier, baseDir);
     const exports = await importModule(file);

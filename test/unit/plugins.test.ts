@@ -111,7 +111,7 @@ test('a plugin that cannot load fails with its name, its file and the reason', a
   const dir = mkdtempSync(join(tmpdir(), 'skep-plugins-'));
   writeFileSync(join(dir, 'empty.js'), 'export const nothing = 1;\n');
   writeFileSync(join(dir, 'broken.js'), 'throw new Error("cannot start: no token");\n');
-  await t.throwsAsync(loadPlugins(['./missing.ts'], dir), { instanceOf: ConfigError, message: `plugin "./missing.ts" (./missing.ts) could not be loaded: no such file` });
+  await t.throwsAsync(loadPlugins(['./missing.ts'], dir), { instanceOf: ConfigError, message: `plugin "./missing.ts" (${dir}/missing.ts) could not be loaded: no such file` });
   await t.throwsAsync(loadPlugins(['./empty.js'], dir), { message: new RegExp(`plugin "./empty.js" \\(${dir}/empty.js\\) could not be loaded: its default export is neither`) });
   await t.throwsAsync(loadPlugins(['./broken.js'], dir), { message: /broken\.js\) could not be loaded: cannot start: no token/ });
   await t.throwsAsync(loadPlugins(['skep-plugin-nowhere'], dir), { message: /plugin "skep-plugin-nowhere" .*cannot find the package/ });

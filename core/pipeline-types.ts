@@ -17,10 +17,43 @@ export interface NodeView {
   readonly labels: Readonly<Record<string, string>>;
   /** Containers on the node in any state, creates under way included. */
   readonly containers: number;
+  /** CPU cores and bytes of memory reserved by its containers (stopped ones too) and by creates under way. */
   readonly reservedCpus: number;
   readonly reservedMemory: number;
   readonly serverVersion: string;
   readonly apiVersion: string;
+  /** The node's containers, creates under way included. Built when first read: read it only when you need it. */
+  readonly containerList: readonly NodeContainer[];
+  /** The node's images. Built when first read. */
+  readonly imageList: readonly NodeImage[];
+  /** True when the node has the image: full or short ID, `name[:tag]` (`:latest` when none), `name@digest`. */
+  hasImage(ref: string): boolean;
+}
+
+/** A host port a container holds (published, or exposed under host networking), running or not. */
+export interface HostPort {
+  /** `0.0.0.0` or `::` for every address. */
+  readonly ip: string;
+  readonly port: number;
+  readonly protocol: string;
+}
+
+/** A container as placement sees it. */
+export interface NodeContainer {
+  /** Empty for a create still under way. */
+  readonly id: string;
+  /** Without the leading slash. */
+  readonly name: string;
+  readonly image: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly running: boolean;
+  readonly hostPorts: readonly HostPort[];
+}
+
+export interface NodeImage {
+  readonly id: string;
+  readonly tags: readonly string[];
+  readonly digests: readonly string[];
 }
 
 /** The body of `POST /containers/create`, as Docker defines it; the common keys are typed. */
@@ -88,8 +121,14 @@ export interface Rejection {
 export interface ScheduleContext {
   readonly request: CreateRequest;
   readonly requestContext: RequestContext;
-  /** Filters push here what they rejected; an empty result turns these into the error message. */
+  /** Filters (and strategies, for resources) push here what they rejected; an empty result turns these into the error message. */
   readonly rejections: Rejection[];
+  /**
+   * What the container reserves on its node. The scheduler holds it there from the choice until the container
+   * is in the cache, so concurrent creates see it. `memory` starts as `HostConfig.Memory`; a plugin that gives
+   * a field a meaning (the cpu-cores built-in) sets the rest.
+   */
+  readonly reserve: { cpus: number; memory: number };
 }
 
 /** The outcome of a pull a plugin asked for on one node. */

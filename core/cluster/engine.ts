@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Request } from 'got';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../log.js';
-import type { NodeHealth } from '../pipeline-types.js';
+import type { ContainerConfig, NodeHealth } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, DockerVersion, ImageSummary } from './docker-types.js';
@@ -16,6 +16,13 @@ export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger };
 export interface CachedContainer {
   summary: ContainerSummary;
   inspect: ContainerInspect;
+}
+
+/** A create placed on an engine and not yet in its cache, with what it holds there meanwhile. */
+export interface PendingCreate {
+  name?: string;
+  config: ContainerConfig;
+  reserve: { cpus: number; memory: number };
 }
 
 /** One event of an engine's stream: parsed, as the engine wrote it, and its exact time. */
@@ -50,8 +57,8 @@ export class Engine extends EventEmitter {
   images: ImageSummary[] = [];
   networks: Record<string, unknown>[] = [];
   volumes: Record<string, unknown>[] = [];
-  /** Creates sent to this engine and not yet in the cache: the scheduler counts them as containers. */
-  pendingCreates = 0;
+  /** Creates placed on this engine and not yet in the cache: placement counts them as containers. */
+  readonly pending = new Set<PendingCreate>();
 
   private stopped = false;
   /** A quick re-probe of an unhealthy engine is scheduled. */

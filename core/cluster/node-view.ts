@@ -1,5 +1,7 @@
-import type { NodeView } from '../pipeline-types.js';
-import type { Engine } from './engine.js';
+import type { HostPort, NodeContainer, NodeImage, NodeView } from '../pipeline-types.js';
+import type { ContainerInspect } from './docker-types.js';
+import type { Engine, PendingCreate } from './engine.js';
+import { imageMatchesRef } from './image-ref.js';
 
 /** Engine labels (`key=value` strings) plus the standard tags classic swarm exposed for constraints. */
 export function nodeLabels(engine: Engine): Record<string, string> {
@@ -16,21 +18,78 @@ export function nodeLabels(engine: Engine): Record<string, string> {
   return labels;
 }
 
-/** Reserved resources: every container counts, stopped ones too (classic swarm's rule). CpuShares read as cores. */
+/**
+ * Reserved resources: every container counts, stopped ones too (classic swarm's rule), CpuShares read as
+ * cores; and what creates under way hold.
+ */
 export function reservations(engine: Engine): { cpus: number; memory: number } {
   const ncpu = engine.info?.NCPU ?? 0;
   let shares = 0;
   let memory = 0;
+  let pendingCpus = 0;
   for (const { inspect } of engine.containers.values()) {
     shares += inspect.HostConfig?.CpuShares ?? 0;
     memory += inspect.HostConfig?.Memory ?? 0;
   }
-  return { cpus: ncpu ? Math.round((shares * ncpu) / 1024) : 0, memory };
+  for (const { reserve } of engine.pending) {
+    pendingCpus += reserve.cpus;
+    memory += reserve.memory;
+  }
+  return { cpus: (ncpu ? Math.round((shares * ncpu) / 1024) : 0) + pendingCpus, memory };
 }
 
-/** The read-only picture of a node handed to plugins. */
+interface PortConfig {
+  HostConfig?: { PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null; NetworkMode?: string };
+  Config?: { ExposedPorts?: Record<string, unknown> | null };
+  ExposedPorts?: Record<string, unknown> | null;
+}
+
+/** The host ports a container holds or asks for: published bindings, and exposed ports under host networking. */
+export function hostPorts(config: PortConfig): HostPort[] {
+  const out: HostPort[] = [];
+  for (const [key, bindings] of Object.entries(config.HostConfig?.PortBindings ?? {})) {
+    const protocol = key.split('/')[1] ?? 'tcp';
+    for (const b of bindings ?? []) {
+      const published = Number(b.HostPort || 0);
+      if (published > 0) out.push({ ip: b.HostIp || '0.0.0.0', port: published, protocol });
+    }
+  }
+  if (config.HostConfig?.NetworkMode === 'host') {
+    for (const key of Object.keys(config.Config?.ExposedPorts ?? config.ExposedPorts ?? {})) {
+      const [port, protocol = 'tcp'] = key.split('/');
+      if (Number(port) > 0) out.push({ ip: '0.0.0.0', port: Number(port), protocol });
+    }
+  }
+  return out;
+}
+
+function cachedContainer(inspect: ContainerInspect): NodeContainer {
+  return {
+    id: inspect.Id,
+    name: inspect.Name.replace(/^\//, ''),
+    image: inspect.Config?.Image ?? '',
+    labels: inspect.Config?.Labels ?? {},
+    running: inspect.State.Running,
+    hostPorts: hostPorts(inspect as PortConfig),
+  };
+}
+
+function pendingContainer({ name, config }: PendingCreate): NodeContainer {
+  return {
+    id: '',
+    name: name ?? '',
+    image: config.Image ?? '',
+    labels: config.Labels ?? {},
+    running: false,
+    hostPorts: hostPorts({ HostConfig: config.HostConfig as PortConfig['HostConfig'], ExposedPorts: config.ExposedPorts as PortConfig['ExposedPorts'] }),
+  };
+}
+
+/** The read-only picture of a node handed to plugins; the container and image lists are built when first read. */
 export function nodeView(engine: Engine): NodeView {
   const reserved = reservations(engine);
+  let containerList: NodeContainer[] | undefined;
+  let imageList: NodeImage[] | undefined;
   return Object.freeze({
     id: engine.id,
     name: engine.name,
@@ -40,10 +99,19 @@ export function nodeView(engine: Engine): NodeView {
     cpus: engine.info?.NCPU ?? 0,
     memory: engine.info?.MemTotal ?? 0,
     labels: Object.freeze(nodeLabels(engine)),
-    containers: engine.containers.size + engine.pendingCreates,
+    containers: engine.containers.size + engine.pending.size,
     reservedCpus: reserved.cpus,
     reservedMemory: reserved.memory,
     serverVersion: engine.version?.Version ?? '',
     apiVersion: engine.version?.ApiVersion ?? '',
+    get containerList() {
+      containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].map(pendingContainer)];
+      return containerList;
+    },
+    get imageList() {
+      imageList ??= engine.images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [] }));
+      return imageList;
+    },
+    hasImage: (ref: string) => engine.images.some((image) => imageMatchesRef(image, ref)),
   });
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { must, run } from '../harness/exec.js';
+import { must } from '../harness/exec.js';
 import { TestRegistry } from '../harness/registry.js';
 import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI } from '../harness/support.js';

@@ -9,11 +9,9 @@ import { rewriteBindings, rewriteListed } from '../../plugins/behaviours/host-ip
 import { takeNodeFilter } from '../../plugins/behaviours/image-node-filter.js';
 import { authFromConfig, registryOf } from '../../plugins/behaviours/registry-auth.js';
 import { BEHAVIOURS } from '../../plugins/index.js';
+import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
 
-const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
-  id: `${name.toUpperCase()}:ID|10.0.0.1:2375`, name, addr: '10.0.0.1:2375', ip: '10.0.0.1', health: 'healthy', cpus: 2, memory: 1000,
-  labels: { zone: 'z0' }, containers: 0, reservedCpus: 0, reservedMemory: 0, serverVersion: '20.10', apiVersion: '1.41', ...over,
-});
+const node = fakeNode;
 const request = (route: string, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => ({
   route, method: 'GET', path: '/', query, headers, state: {},
 });
@@ -73,7 +71,7 @@ test('cpu-cores: only nodes with the cores free; the engine gets shares for its 
   const hooks = createHooks();
   applyPlugins(hooks, [cpuCores()]);
   const config: ContainerConfig = { Image: 'busybox', HostConfig: { CpuShares: 2 } };
-  const context: ScheduleContext = { request: { config, query: {} }, requestContext: request('container.create'), rejections: [] };
+  const context: ScheduleContext = scheduleContext(config);
   const kept = await hooks.filter.promise([node('a', { reservedCpus: 1 }), node('b'), node('c', { cpus: 8, reservedCpus: 6 })], context);
   t.deepEqual(kept.map((n) => n.name), ['b', 'c']);
   t.regex(context.rejections[0]!.reason, /node a has 1 of 2 CPUs free; the container reserves 2/);
@@ -112,7 +110,7 @@ test('registry-auth: pulls what the node lacks with the client credentials, else
   const pulls: [string, Record<string, string> | undefined][] = [];
   let pullOk = true;
   const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, message: 'denied' }) };
-  const ctx = (headers: Record<string, string>) => ({ request: { config: {}, query: {} }, requestContext: request('container.create', {}, headers), rejections: [], node: node('n'), actions });
+  const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: request('container.create', {}, headers), node: node('n'), actions });
   await hooks.beforeEngineCreate.promise({ Image: 'busybox' }, ctx({}));
   t.is(pulls.length, 0, 'no pull for an image the node has');
   await hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app:1' }, ctx({ 'x-registry-auth': 'AUTH' }));

@@ -3,23 +3,17 @@ import { ConfigError } from '../../config/errors.js';
 import { DockerError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
 import { PluginError } from '../../core/plugin-errors.js';
-import type { NodeView, ScheduleContext, SkepPlugin } from '../../core/plugin-api.js';
+import type { SkepPlugin } from '../../core/plugin-api.js';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlugins, loadPlugins, orderPlugins } from '../../core/plugins.js';
 import { noNodeMessage } from '../../core/scheduler/no-node-message.js';
 import { builtinPlugins } from '../../plugins/index.js';
+import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
 
-const node = (name: string, over: Partial<NodeView> = {}): NodeView => ({
-  id: `${name}-id`, name, addr: `${name}:2375`, ip: '10.0.0.1', health: 'healthy', cpus: 2, memory: 1000, labels: {},
-  containers: 0, reservedCpus: 0, reservedMemory: 0, serverVersion: '20.10', apiVersion: '1.41', ...over,
-});
-const context = (): ScheduleContext => ({
-  request: { config: { Image: 'busybox' }, query: {} },
-  requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} },
-  rejections: [],
-});
+const node = fakeNode;
+const context = () => scheduleContext();
 
 test('health filter and spread strategy: healthy nodes, fewest containers first', async (t) => {
   const hooks = createHooks();

@@ -4,7 +4,8 @@ import type { ResolvedConfig } from './types.js';
 export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
 /** With no nodes configured the manager fronts the local engine, so it serves wherever Docker runs. */
 export const DEFAULT_NODE = 'unix:///var/run/docker.sock';
-export const DEFAULT_FILTERS = ['health'];
+/** Classic swarm's default filters, in its order (classic's `whitelist` is not served). */
+export const DEFAULT_FILTERS = ['health', 'port', 'containerslots', 'dependency', 'affinity', 'constraint'];
 
 export function defaults(): ResolvedConfig {
   return {

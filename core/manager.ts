@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import type { ResolvedConfig } from '../config/types.js';
+import { schedulingOptions } from '../config/cluster-opts.js';
 import { builtinPlugins } from '../plugins/index.js';
 import { createApp } from './api/app.js';
 import { type Listener, listen } from './api/server.js';
@@ -23,14 +24,15 @@ export class Manager {
 
   static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
     const hooks = createHooks();
-    const builtins = builtinPlugins(config);
+    const scheduling = schedulingOptions(config.clusterOpts);
+    const builtins = builtinPlugins({ ...config, overcommit: scheduling.overcommit });
     if (builtins.unknown.length > 0) throw new ConfigError(`unknown ${builtins.unknown.join('; ')}`);
     const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 
     const discovery = createDiscovery(config.nodes);
     const cluster = new Cluster({ ...config.engine, logger }, logger);
-    const scheduler = new Scheduler(cluster, hooks, logger);
+    const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
     const app = createApp({ config, cluster, hooks, scheduler, logger });
     const listeners = await listen(app, config.hosts, logger);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));

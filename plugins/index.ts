@@ -12,17 +12,37 @@ import { import404 } from './behaviours/import-404.js';
 import { nodeField } from './behaviours/node-field.js';
 import { nodeNamePrefix } from './behaviours/node-name-prefix.js';
 import { registryAuth } from './behaviours/registry-auth.js';
+import { affinityFilter } from './filters/affinity.js';
+import { constraintFilter } from './filters/constraint.js';
+import { containerSlotsFilter } from './filters/containerslots.js';
+import { dependencyFilter } from './filters/dependency.js';
 import { healthFilter } from './filters/health.js';
+import { portFilter } from './filters/port.js';
+import { binpackStrategy } from './strategies/binpack.js';
+import type { StrategyOptions } from './strategies/fit.js';
+import { randomStrategy } from './strategies/random.js';
 import { spreadStrategy } from './strategies/spread.js';
 
-export { cpuCores, hideSwarmContainers, hostIp, imageNodeFilter, import404, nodeField, nodeNamePrefix, registryAuth, healthFilter, spreadStrategy };
-
-export const FILTERS: Record<string, () => SkepPlugin> = {
-  health: healthFilter,
+export {
+  cpuCores, hideSwarmContainers, hostIp, imageNodeFilter, import404, nodeField, nodeNamePrefix, registryAuth,
+  affinityFilter, constraintFilter, containerSlotsFilter, dependencyFilter, healthFilter, portFilter,
+  binpackStrategy, randomStrategy, spreadStrategy,
 };
 
-export const STRATEGIES: Record<string, () => SkepPlugin> = {
+/** Classic swarm's filters, in its default order. */
+export const FILTERS: Record<string, () => SkepPlugin> = {
+  health: healthFilter,
+  port: portFilter,
+  containerslots: containerSlotsFilter,
+  dependency: dependencyFilter,
+  affinity: affinityFilter,
+  constraint: constraintFilter,
+};
+
+export const STRATEGIES: Record<string, (options: StrategyOptions) => SkepPlugin> = {
   spread: spreadStrategy,
+  binpack: binpackStrategy,
+  random: randomStrategy,
 };
 
 /** The documented Swarm API behaviours (`docs/plugins.md`), each a plugin that can be turned off by name. */
@@ -41,6 +61,8 @@ export interface BuiltinSelection {
   filters: string[];
   strategy: string;
   builtins: Record<string, boolean>;
+  /** `swarm.overcommit`, for the strategy. */
+  overcommit?: number;
 }
 
 /** Unknown names are reported to the caller, which turns them into a configuration error. */
@@ -53,7 +75,7 @@ export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlug
     else unknown.push(`filter "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
   }
   const strategy = STRATEGIES[selection.strategy];
-  if (strategy) plugins.push(strategy());
+  if (strategy) plugins.push(strategy({ overcommit: selection.overcommit }));
   else unknown.push(`strategy "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
   for (const [name, make] of Object.entries(BEHAVIOURS)) {
     if (selection.builtins[name] !== false) plugins.push(make());

@@ -8,6 +8,7 @@ import { requestStage } from './request-stage.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
+import { placementRoutes } from './routes/placement.js';
 import { networkVolumeRoutes } from './routes/networks-volumes.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -83,6 +84,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   execRoutes(router, deps);
   imageRoutes(router, deps);
   networkVolumeRoutes(router, deps);
+  placementRoutes(router, deps);
   app.use(router.routes());
 
   // Docker's answer to a route it does not serve.

@@ -1,4 +1,4 @@
-import type { SkepPlugin } from '../../core/plugin-api.js';
+import { STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
 const NAME = 'cpu-cores';
 
@@ -8,22 +8,18 @@ export const sharesFor = (cores: number, ncpu: number) => Math.ceil((cores * 102
 export const coresFor = (shares: number, ncpu: number) => Math.round((shares * ncpu) / 1024);
 
 /**
- * `docker run -c N` (`HostConfig.CpuShares`) reserves N CPU cores: only a node with N unreserved cores is a
- * candidate, its engine gets the equivalent shares, and `docker inspect` reads the value back as cores.
+ * `docker run -c N` (`HostConfig.CpuShares`) reserves N CPU cores: the strategies rank only nodes with N cores
+ * unreserved, the chosen node's engine gets the equivalent shares, and `docker inspect` reads cores back.
  */
 export function cpuCores(): SkepPlugin {
   return {
     name: NAME,
     apply(hooks) {
-      hooks.filter.tap(NAME, (nodes, context) => {
-        const cores = context.request.config.HostConfig?.CpuShares ?? 0;
-        if (!(cores > 0)) return nodes;
-        return nodes.filter((node) => {
-          const free = node.cpus - node.reservedCpus;
-          if (free >= cores) return true;
-          context.rejections.push({ node: node.name, by: NAME, reason: `node ${node.name} has ${Math.max(free, 0)} of ${node.cpus} CPUs free; the container reserves ${cores} (CpuShares counts CPU cores)` });
-          return false;
-        });
+      // What the container reserves: every strategy ranks only nodes with that many cores free (overcommit included).
+      hooks.filter.tap({ name: NAME, stage: STAGE.NORMALIZE }, (nodes, context) => {
+        const cores = Number(context.request.config.HostConfig?.CpuShares ?? 0);
+        if (cores > 0) context.reserve.cpus = cores;
+        return nodes;
       });
       hooks.beforeEngineCreate.tap(NAME, (config, { node }) => {
         const cores = config.HostConfig?.CpuShares ?? 0;

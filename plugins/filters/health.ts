@@ -8,7 +8,7 @@ export function healthFilter(): SkepPlugin {
       hooks.filter.tap('health', (nodes, context) =>
         nodes.filter((node) => {
           if (node.health === 'healthy') return true;
-          context.rejections.push({ node: node.name, by: 'health', reason: `node ${node.name} is ${node.health}` });
+          context.rejections.push({ node: node.name, by: 'health', reason: `the node is ${node.health}` });
           return false;
         }),
       );

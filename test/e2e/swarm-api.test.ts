@@ -91,7 +91,7 @@ withRealEngines((test) => {
     const refused = await docker('run', '-d', '--name', 'c4', '-c', '1', 'busybox', 'sleep', '300');
     t.is(refused.code, 125);
     t.regex(refused.stderr, /Unable to find a node that satisfies the following conditions/);
-    t.regex(refused.stderr, new RegExp(`node node1 has 0 of ${ncpu} CPUs free; the container reserves 1`));
+    t.regex(refused.stderr, new RegExp(`\\[node1: 0 of ${ncpu} CPUs free; the container reserves 1 \\(CpuShares counts CPU cores\\)\\]`));
     t.is((await docker('rm', '-f', 'c1', 'c2', 'c3')).code, 0);
   });
 

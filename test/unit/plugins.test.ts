@@ -22,7 +22,7 @@ test('health filter and spread strategy: healthy nodes, fewest containers first'
   const nodes = [node('a', { containers: 3 }), node('b', { health: 'unhealthy' }), node('c', { containers: 1 }), node('d', { containers: 1, reservedMemory: 500 })];
   const filtered = await hooks.filter.promise(nodes, ctx);
   t.deepEqual(filtered.map((n) => n.name), ['a', 'c', 'd']);
-  t.deepEqual(ctx.rejections, [{ node: 'b', by: 'health', reason: 'node b is unhealthy' }]);
+  t.deepEqual(ctx.rejections, [{ node: 'b', by: 'health', reason: 'the node is unhealthy' }]);
   t.deepEqual((await hooks.rank.promise(filtered, ctx)).map((n) => n.name), ['c', 'd', 'a']);
 });
 
@@ -52,7 +52,7 @@ test('when no node fits, the error says why in classic wording', (t) => {
   t.is(noNodeMessage([node('a')], [{ node: 'a', by: 'health', reason: 'node a is unhealthy' }]), 'No healthy node available in the cluster');
   t.is(
     noNodeMessage([node('a'), node('b')], [{ node: 'a', by: 'constraint', reason: 'zone==z9' }, { node: 'b', by: 'constraint', reason: 'zone==z9' }]),
-    'Unable to find a node that satisfies the following conditions \n[zone==z9]',
+    'Unable to find a node that satisfies the following conditions \n[a: zone==z9]\n[b: zone==z9]',
   );
   t.is(noNodeMessage([], []), 'No nodes in the cluster');
 });

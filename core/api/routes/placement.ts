@@ -1,0 +1,27 @@
+import type Router from '@koa/router';
+import type { ContainerConfig } from '../../pipeline-types.js';
+import { noNodeMessage } from '../../scheduler/no-node-message.js';
+import { answer } from '../answer.js';
+import { readJsonObject } from '../body.js';
+import type { ApiDeps } from '../deps.js';
+import { requestContext } from '../request-context.js';
+
+/**
+ * `POST /skep/placement?name=NAME` with a create body: where that container would go and why, without creating it
+ * (beforeSchedule, filter and rank run; nothing is reserved, no engine is called).
+ */
+export function placementRoutes(router: Router, deps: ApiDeps): void {
+  router.post('skep.placement', '/skep/placement', async (ctx) => {
+    const config = (await readJsonObject(ctx)) as ContainerConfig;
+    const context = requestContext(ctx);
+    const request = await deps.hooks.beforeSchedule.promise({ name: context.query.name, config, query: {} }, context);
+    const { nodes, ranked, context: schedule } = await deps.scheduler.plan(request, context);
+    await answer(ctx, deps, {
+      Node: ranked[0]?.name ?? null,
+      Ranked: ranked.map((n) => n.name),
+      Rejected: schedule.rejections.map((r) => ({ Node: r.node, Filter: r.by, Reason: r.reason })),
+      Message: ranked.length === 0 ? noNodeMessage(nodes, schedule.rejections) : undefined,
+      Config: request.config,
+    });
+  });
+}

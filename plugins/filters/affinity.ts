@@ -1,0 +1,55 @@
+import { STAGE, type NodeContainer, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
+import { applyExpressions, labelList, moveEnvToLabel, parseExpression, valueMatches, type Expression } from './expressions.js';
+
+export const AFFINITIES_LABEL = 'com.docker.swarm.affinities';
+
+const containerIs = (pattern: string, c: NodeContainer) =>
+  (c.id !== '' && /^[0-9a-f]{4,64}$/i.test(pattern) && c.id.startsWith(pattern.toLowerCase())) || (c.name !== '' && valueMatches(pattern, c.name));
+
+function imageOnNode(pattern: string, node: NodeView): boolean {
+  if (node.hasImage(pattern)) return true;
+  return node.imageList.some((i) => i.tags.some((tag) => valueMatches(pattern, tag) || valueMatches(pattern, tag.replace(/:[^:/]+$/, ''))));
+}
+
+/** Whether the node has what the expression names: a container, an image, or a container with that label value. */
+function present(expression: Expression, node: NodeView): boolean {
+  switch (expression.key.toLowerCase()) {
+    case 'container':
+      return node.containerList.some((c) => containerIs(expression.value, c));
+    case 'image':
+      return imageOnNode(expression.value, node);
+    default:
+      return node.containerList.some((c) => c.labels[expression.key] !== undefined && valueMatches(expression.value, c.labels[expression.key]!));
+  }
+}
+
+const holds = (expression: Expression, node: NodeView) => present(expression, node) === expression.equal;
+
+/**
+ * `-e affinity:container==NAME_OR_ID`, `affinity:image==NAME_OR_ID`, `affinity:LABEL==VALUE` (a container label),
+ * with `!=` and the soft `~` forms, and the label `com.docker.swarm.affinities`: next to (or away from) what is there.
+ */
+export function affinityFilter(): SkepPlugin {
+  return {
+    name: 'affinity',
+    apply(hooks) {
+      hooks.beforeSchedule.tap({ name: 'affinity', stage: STAGE.NORMALIZE }, (request) => {
+        moveEnvToLabel(request.config, 'affinity', AFFINITIES_LABEL, 'affinity');
+        return request;
+      });
+      hooks.filter.tap('affinity', (nodes, context) => {
+        const expressions = labelList(context.request.config, AFFINITIES_LABEL).map((e) => parseExpression(e, 'affinity'));
+        return applyExpressions(
+          nodes,
+          expressions,
+          holds,
+          (e, node) => {
+            const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
+            return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
+          },
+          (node, reason) => context.rejections.push({ node: node.name, by: 'affinity', reason }),
+        );
+      });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import type { SkepPlugin } from '../../core/plugin-api.js';
+import { nodesThatFit, type StrategyOptions } from './fit.js';
+
+/** Any node that fits, in random order. */
+export function randomStrategy(options: StrategyOptions = {}): SkepPlugin {
+  const overcommit = options.overcommit ?? 0.05;
+  return {
+    name: 'random',
+    apply(hooks) {
+      hooks.rank.tap('random', (nodes, context) => {
+        const shuffled = nodesThatFit(nodes, context, overcommit, 'random');
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = Math.floor(Math.random() * (i + 1));
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        return shuffled;
+      });
+    },
+  };
+}

@@ -7,6 +7,8 @@ import type { SkepHooks } from './hooks.js';
 export type { SkepHooks } from './hooks.js';
 export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
+/** Helpers that read Docker's own shapes the way the core does. */
+export { hostPorts } from './host-ports.js';
 
 /** A plugin: a name (used as the tap name in every hook) and `apply`, which only taps hooks. */
 export interface SkepPlugin {

@@ -1,4 +1,5 @@
-import type { HostPort, NodeContainer, NodeImage, NodeView } from '../pipeline-types.js';
+import { hostPorts, type PortConfig } from '../host-ports.js';
+import type { NodeContainer, NodeImage, NodeView } from '../pipeline-types.js';
 import type { ContainerInspect } from './docker-types.js';
 import type { Engine, PendingCreate } from './engine.js';
 import { imageMatchesRef } from './image-ref.js';
@@ -38,31 +39,6 @@ export function reservations(engine: Engine): { cpus: number; memory: number } {
   return { cpus: (ncpu ? Math.round((shares * ncpu) / 1024) : 0) + pendingCpus, memory };
 }
 
-interface PortConfig {
-  HostConfig?: { PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null; NetworkMode?: string };
-  Config?: { ExposedPorts?: Record<string, unknown> | null };
-  ExposedPorts?: Record<string, unknown> | null;
-}
-
-/** The host ports a container holds or asks for: published bindings, and exposed ports under host networking. */
-export function hostPorts(config: PortConfig): HostPort[] {
-  const out: HostPort[] = [];
-  for (const [key, bindings] of Object.entries(config.HostConfig?.PortBindings ?? {})) {
-    const protocol = key.split('/')[1] ?? 'tcp';
-    for (const b of bindings ?? []) {
-      const published = Number(b.HostPort || 0);
-      if (published > 0) out.push({ ip: b.HostIp || '0.0.0.0', port: published, protocol });
-    }
-  }
-  if (config.HostConfig?.NetworkMode === 'host') {
-    for (const key of Object.keys(config.Config?.ExposedPorts ?? config.ExposedPorts ?? {})) {
-      const [port, protocol = 'tcp'] = key.split('/');
-      if (Number(port) > 0) out.push({ ip: '0.0.0.0', port: Number(port), protocol });
-    }
-  }
-  return out;
-}
-
 function cachedContainer(inspect: ContainerInspect): NodeContainer {
   return {
     id: inspect.Id,
@@ -81,7 +57,7 @@ function pendingContainer({ name, config }: PendingCreate): NodeContainer {
     image: config.Image ?? '',
     labels: config.Labels ?? {},
     running: false,
-    hostPorts: hostPorts({ HostConfig: config.HostConfig as PortConfig['HostConfig'], ExposedPorts: config.ExposedPorts as PortConfig['ExposedPorts'] }),
+    hostPorts: hostPorts(config as PortConfig),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { NodeView, ScheduleContext } from '../../core/plugin-api.js';
+import type { NodeView, ScheduleContext, SkepPlugin } from '../../core/plugin-api.js';
 
 const GiB = 1024 ** 3;
 const size = (bytes: number) => (bytes >= GiB ? `${(bytes / GiB).toFixed(2)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`);
@@ -34,4 +34,15 @@ export function usageAfter(node: NodeView, context: ScheduleContext): number {
 export interface StrategyOptions {
   /** `swarm.overcommit`. */
   overcommit?: number;
+}
+
+/** A strategy that ranks the nodes that fit by one order. */
+export function sortingStrategy(name: string, options: StrategyOptions, compare: (a: NodeView, b: NodeView, context: ScheduleContext) => number): SkepPlugin {
+  const overcommit = options.overcommit ?? 0.05;
+  return {
+    name,
+    apply(hooks) {
+      hooks.rank.tap(name, (nodes, context) => nodesThatFit(nodes, context, overcommit, name).sort((a, b) => compare(a, b, context)));
+    },
+  };
 }

@@ -13,7 +13,7 @@ test('bad command lines: one line on stderr, exit code 1, no stack trace', async
   const cases: [string[], RegExp][] = [
     [['manage', '--bogus'], /^swarm: manage: flag provided but not defined: --bogus/],
     [['manage', 'token://abcdef'], /^swarm: "token:\/\/abcdef": the hosted token:\/\/ discovery service was shut down in 2019/],
-    [['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'], /^swarm: unknown filter "nosuch" \(known: health\)/],
+    [['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'], /^swarm: unknown filter "nosuch" \(known: health, port, containerslots, dependency, affinity, constraint\)/],
     [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: unknown strategy "fastest"/],
     [['manage', '-H', 'nonsense', '127.0.0.1:1'], /^swarm: bad listen address "nonsense"/],
     [['manage', '-H', '127.0.0.1:0', '999.1:2:3'], /^swarm: bad engine address "999.1:2:3"/],
@@ -57,7 +57,7 @@ test('the classic command form starts, serves, and shows an unreachable node as 
       return body.SystemStatus.some(([k, v]) => k === '  └ Error' && /ECONNREFUSED/.test(v)) ? body : undefined;
     });
     const rows = Object.fromEntries(info.SystemStatus.slice(0, 4));
-    t.deepEqual(rows, { Role: 'primary', Strategy: 'spread', Filters: 'health', Nodes: '2' });
+    t.deepEqual(rows, { Role: 'primary', Strategy: 'spread', Filters: 'health, port, containerslots, dependency, affinity, constraint', Nodes: '2' });
     t.deepEqual(info.SystemStatus.filter(([k]) => k === '  └ Status').map(([, v]) => v), ['Pending', 'Pending']);
     const created = await fetch(`http://127.0.0.1:${port}/containers/create`, { method: 'POST', body: '{"Image":"busybox"}' });
     t.is(created.status, 500);

@@ -26,6 +26,9 @@ export interface NodeView {
   readonly containerList: readonly NodeContainer[];
   /** The node's images. Built when first read. */
   readonly imageList: readonly NodeImage[];
+  /** The node's networks and volumes (names as the engine knows them). Built when first read. */
+  readonly networkList: readonly NodeResource[];
+  readonly volumeList: readonly NodeResource[];
   /** True when the node has the image: full or short ID, `name[:tag]` (`:latest` when none), `name@digest`. */
   hasImage(ref: string): boolean;
 }
@@ -48,6 +51,14 @@ export interface NodeContainer {
   readonly labels: Readonly<Record<string, string>>;
   readonly running: boolean;
   readonly hostPorts: readonly HostPort[];
+}
+
+/** A network (`id` its ID) or a volume (`id` its name) on a node. */
+export interface NodeResource {
+  readonly id: string;
+  readonly name: string;
+  /** `local` when it lives on this node only; `global` or `swarm` when every node shares it. */
+  readonly scope: string;
 }
 
 export interface NodeImage {

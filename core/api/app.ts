@@ -8,8 +8,10 @@ import { requestStage } from './request-stage.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
+import { buildRoutes } from './routes/build.js';
 import { placementRoutes } from './routes/placement.js';
-import { networkVolumeRoutes } from './routes/networks-volumes.js';
+import { networkRoutes } from './routes/networks.js';
+import { volumeRoutes } from './routes/volumes.js';
 import { systemRoutes } from './routes/system.js';
 
 const VERSIONED_PATH = /^\/v(\d+\.\d+)(\/.*)$/;
@@ -83,8 +85,10 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   containerRoutes(router, deps);
   execRoutes(router, deps);
   imageRoutes(router, deps);
-  networkVolumeRoutes(router, deps);
+  networkRoutes(router, deps);
+  volumeRoutes(router, deps);
   placementRoutes(router, deps);
+  buildRoutes(router, deps);
   app.use(router.routes());
 
   // Docker's answer to a route it does not serve.

@@ -56,7 +56,7 @@ export function clusterInfo(cluster: Cluster, config: ResolvedConfig) {
     totals.running += counts.running;
     totals.paused += counts.paused;
     totals.stopped += counts.stopped;
-    totals.images += engine.images.length;
+    totals.images += Number(engine.info?.Images ?? engine.images.length);
     if (engine.health === 'healthy') {
       totals.cpus += engine.info?.NCPU ?? 0;
       totals.memory += engine.info?.MemTotal ?? 0;

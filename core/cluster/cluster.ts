@@ -5,6 +5,10 @@ import { parseEngineAddress } from './address.js';
 import { clusterApiRange } from './api-version.js';
 import { type CachedContainer, Engine, type EngineEvent, type EngineOptions } from './engine.js';
 import { resolveContainer } from './lookup.js';
+import type { DockerEvent } from './docker-types.js';
+import { decorateEvent, type EventNode, nodeEvent } from './event-decorate.js';
+
+const eventNode = (engine: Engine): EventNode => ({ name: engine.name, id: engine.id, addr: engine.addr, ip: engine.ip });
 
 export interface Located {
   engine: Engine;
@@ -66,16 +70,25 @@ export class Cluster extends EventEmitter {
       engine.on('health', (e: Engine, previous: string) => {
         this.apiRange = undefined;
         this.emit('health', e, previous);
+        const action = e.health === 'healthy' ? (previous === 'pending' ? 'engine_connect' : 'engine_reconnect') : previous === 'healthy' ? 'engine_disconnect' : undefined;
+        if (action) {
+          const { event, timeNano } = nodeEvent(action, eventNode(e));
+          this.publish(e, event, timeNano);
+        }
       });
       engine.on('api-version', () => (this.apiRange = undefined));
-      engine.on('event', (e: Engine, engineEvent: EngineEvent) => {
-        const clusterEvent: ClusterEvent = { engine: e, ...engineEvent };
-        if (this.recent.push(clusterEvent) > RECENT_EVENTS) this.recent.shift();
-        this.emit('event', clusterEvent);
-      });
+      engine.on('event', (e: Engine, { event, timeNano }: EngineEvent) => this.publish(e, event, timeNano));
       this.engines.set(addr, engine);
       engine.start();
     }
+  }
+
+  /** One event for `/events` clients: decorated with its node, remembered for `since`, broadcast. */
+  private publish(engine: Engine, event: DockerEvent, timeNano: bigint): void {
+    const decorated = decorateEvent(event, timeNano, eventNode(engine));
+    const clusterEvent: ClusterEvent = { engine, timeNano, ...decorated };
+    if (this.recent.push(clusterEvent) > RECENT_EVENTS) this.recent.shift();
+    this.emit('event', clusterEvent);
   }
 
   stop(): void {

@@ -72,6 +72,7 @@ export class Engine extends EventEmitter {
   /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
   private readonly removed = new Set<string>();
   readonly refreshImages = coalesce(async () => { this.images = await this.client.json<ImageSummary[]>('images/json'); }, (e) => this.noteError(e));
+  readonly refreshInfo = coalesce(() => this.refreshSpecs(), (e) => this.noteError(e));
   readonly refreshNetworks = coalesce(async () => { this.networks = await this.client.json<Record<string, unknown>[]>('networks'); }, (e) => this.noteError(e));
   readonly refreshVolumes = coalesce(async () => {
     this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
@@ -263,6 +264,7 @@ export class Engine extends EventEmitter {
         break;
       case 'image':
         void this.refreshImages();
+        void this.refreshInfo(); // /info counts images (intermediate ones too) as the node reports them
         break;
       case 'network': {
         void this.refreshNetworks();

@@ -24,6 +24,8 @@ export interface PullOutcome {
 }
 
 export interface PullOptions {
+  /** `images/create` (pull, import) unless given: `images/load` streams progress the same way. */
+  path?: string;
   /** The query string: `fromImage=...&tag=...` or `fromSrc=...`. */
   search: string;
   /** Sent to the engine as they are (`X-Registry-Auth` among them); never logged. */
@@ -38,12 +40,12 @@ export interface PullOptions {
 }
 
 /**
- * `POST /images/create` on one engine, read to the end. A failure (before the stream or in it) is an outcome,
+ * `POST /images/create` (or `/images/load`) on one engine, read to the end. A failure (before the stream or in it) is an outcome,
  * not an exception; the node's image cache is re-read before this resolves.
  */
 export function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
   return new Promise((resolve) => {
-    const upstream = engine.client.stream('POST', versionedPath('images/create', options.apiVersion, engine.version?.ApiVersion), {
+    const upstream = engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version?.ApiVersion), {
       headers: options.headers,
       search: options.search,
     });

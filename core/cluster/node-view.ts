@@ -1,5 +1,5 @@
 import { hostPorts, type PortConfig } from '../host-ports.js';
-import type { NodeContainer, NodeImage, NodeView } from '../pipeline-types.js';
+import type { NodeContainer, NodeImage, NodeResource, NodeView } from '../pipeline-types.js';
 import type { ContainerInspect } from './docker-types.js';
 import type { Engine, PendingCreate } from './engine.js';
 import { imageMatchesRef } from './image-ref.js';
@@ -66,6 +66,8 @@ export function nodeView(engine: Engine): NodeView {
   const reserved = reservations(engine);
   let containerList: NodeContainer[] | undefined;
   let imageList: NodeImage[] | undefined;
+  let networkList: NodeResource[] | undefined;
+  let volumeList: NodeResource[] | undefined;
   return Object.freeze({
     id: engine.id,
     name: engine.name,
@@ -87,6 +89,14 @@ export function nodeView(engine: Engine): NodeView {
     get imageList() {
       imageList ??= engine.images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [] }));
       return imageList;
+    },
+    get networkList() {
+      networkList ??= engine.networks.map((n) => ({ id: String(n.Id), name: String(n.Name), scope: String(n.Scope ?? 'local') }));
+      return networkList;
+    },
+    get volumeList() {
+      volumeList ??= engine.volumes.map((v) => ({ id: String(v.Name), name: String(v.Name), scope: String(v.Scope ?? 'local') }));
+      return volumeList;
     },
     hasImage: (ref: string) => engine.images.some((image) => imageMatchesRef(image, ref)),
   });

@@ -1,6 +1,6 @@
 import { versionedPath } from '../cluster/api-version.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { EngineResponse } from '../cluster/engine-client.js';
+import { engineMessage, type EngineResponse } from '../cluster/engine-client.js';
 import type { Engine, PendingCreate } from '../cluster/engine.js';
 import { pullOn } from '../cluster/image-pull.js';
 import { pullParams } from '../cluster/image-ref.js';
@@ -110,29 +110,48 @@ export class Scheduler {
         return placement;
       });
       const attempts = Math.min(ranked.length, 1 + this.options.createRetry);
+      let imageFallback = true;
       for (let attempt = 0; ; attempt++) {
         const engine = attempt === 0 ? held!.engine : hold(ranked[attempt], context);
         let response: EngineResponse;
         try {
           response = await this.createOn(engine, context, headers);
+          if (response.status === 404 && isMissingImage(new DockerError(404, engineMessage(response.body)))) throw new DockerError(404, engineMessage(response.body));
           if (response.status >= 500 && attempt + 1 < attempts) throw new RetryableCreateError(response.status, `node ${engine.name} answered ${response.status}`);
         } catch (err) {
+          // An image this node lacks and cannot pull, that another candidate has: go there (classic swarm's image affinity).
+          const image = request.config.Image;
+          const holder = imageFallback && image && isMissingImage(err) ? ranked.find((n) => n.addr !== engine.addr && n.hasImage(image)) : undefined;
+          if (holder) {
+            imageFallback = false;
+            this.logger.info(`${image} is not on ${engine.name} and could not be pulled there; creating on ${holder.name}, which has it`);
+            const response = await this.createOn(hold(holder, context), context, headers);
+            if (response.status !== 201) return { engine: held!.engine, response };
+            return this.created(held!.engine, response, request, requestContext);
+          }
           if (!(err instanceof RetryableCreateError) || attempt + 1 >= attempts) throw err;
           this.logger.warn(`create on ${engine.name} failed (${err.message}); trying ${ranked[attempt + 1]!.name}`);
           continue;
         }
         if (response.status !== 201) return { engine, response };
-        const created = JSON.parse(response.body.toString('utf8')) as { Id: string; Warnings?: string[] | null };
-        await engine.refreshContainer(created.Id);
-        this.logger.debug(`created ${created.Id.slice(0, 12)}${request.name ? ` (${request.name})` : ''} on ${engine.name}`);
-        this.hooks.afterCreate
-          .promise({ id: created.Id, name: request.name, node: nodeView(engine), warnings: created.Warnings ?? [] }, requestContext)
-          .catch((err: Error) => this.logger.error(`afterCreate: ${err.message}`));
-        return { engine, response, id: created.Id };
+        return this.created(engine, response, request, requestContext);
       }
     } finally {
       if (held) held.engine.pending.delete(held.pending);
       releaseName();
     }
   }
+
+  /** The engine created it: into the cache before the client hears, then afterCreate. */
+  private async created(engine: Engine, response: EngineResponse, request: CreateRequest, requestContext: RequestContext): Promise<CreateOutcome> {
+    const created = JSON.parse(response.body.toString('utf8')) as { Id: string; Warnings?: string[] | null };
+    await engine.refreshContainer(created.Id);
+    this.logger.debug(`created ${created.Id.slice(0, 12)}${request.name ? ` (${request.name})` : ''} on ${engine.name}`);
+    this.hooks.afterCreate
+      .promise({ id: created.Id, name: request.name, node: nodeView(engine), warnings: created.Warnings ?? [] }, requestContext)
+      .catch((err: Error) => this.logger.error(`afterCreate: ${err.message}`));
+    return { engine, response, id: created.Id };
+  }
 }
+
+const isMissingImage = (err: unknown) => err instanceof DockerError && err.status === 404 && /No such image/i.test(err.message);

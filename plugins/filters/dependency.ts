@@ -29,6 +29,29 @@ export function dependencies(config: ContainerConfig): Dependency[] {
   return out.map((d) => ({ ...d, ref: d.ref.replace(/^\//, '') }));
 }
 
+const BUILTIN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none']);
+
+interface ResourceConfig {
+  NetworkMode?: string;
+  Binds?: string[] | null;
+  Mounts?: { Type?: string; Source?: string }[] | null;
+}
+
+/** The networks and named volumes a create uses: they live on one node each, so the container must go there too. */
+export function resources(config: ContainerConfig): { flag: string; kind: 'network' | 'volume'; ref: string }[] {
+  const host = (config.HostConfig ?? {}) as ResourceConfig;
+  const endpoints = Object.keys((config.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {});
+  const networks = new Set([host.NetworkMode ?? '', ...endpoints].filter((n) => !BUILTIN_NETWORKS.has(n) && !n.startsWith('container:')));
+  const volumes = new Set([
+    ...(host.Binds ?? []).map((b) => b.split(':')[0]!).filter((src) => src !== '' && !src.startsWith('/')),
+    ...(host.Mounts ?? []).filter((m) => (m.Type ?? 'volume') === 'volume' && m.Source).map((m) => m.Source!),
+  ]);
+  return [...[...networks].map((ref) => ({ flag: '--network', kind: 'network' as const, ref })), ...[...volumes].map((ref) => ({ flag: '--volume', kind: 'volume' as const, ref }))];
+}
+
+const hasResource = (node: NodeView, kind: 'network' | 'volume', ref: string) =>
+  (kind === 'network' ? node.networkList : node.volumeList).some((r) => r.id === ref || r.name === ref || `${node.name}/${r.name}` === ref || (kind === 'network' && ref.length >= 12 && r.id.startsWith(ref)));
+
 /** A reference as Docker resolves it on one node: full ID, name, `node/name`, or an ID prefix. */
 const refers = (ref: string, node: NodeView, c: NodeContainer) =>
   c.id !== '' && (c.id === ref || c.name === ref || `${node.name}/${c.name}` === ref || (/^[0-9a-f]{4,63}$/i.test(ref) && c.id.startsWith(ref.toLowerCase())));
@@ -36,22 +59,37 @@ const refers = (ref: string, node: NodeView, c: NodeContainer) =>
 /** `node/name` as the chosen node's engine knows it: `name`. */
 const local = (ref: string, node: NodeView) => (ref.replace(/^\//, '').startsWith(`${node.name}/`) ? ref.replace(/^\//, '').slice(node.name.length + 1) : ref);
 
-/** A container goes where its dependencies are; dependencies on different nodes, or a missing one, leave no node. */
+/**
+ * A container goes where its dependencies are (containers it shares volumes, links or namespaces with; the
+ * networks and named volumes it uses). Dependencies on different nodes, or a missing container, leave no node.
+ */
 export function dependencyFilter(): SkepPlugin {
   return {
     name: 'dependency',
     apply(hooks) {
       hooks.filter.tap('dependency', (nodes, context) => {
         const wanted = dependencies(context.request.config);
-        if (wanted.length === 0) return nodes;
+        // a network or volume that some candidates have (and others not) pins the container to those
+        const pinned = resources(context.request.config).filter((r) => {
+          const holders = nodes.filter((n) => hasResource(n, r.kind, r.ref)).length;
+          return holders > 0 && holders < nodes.length;
+        });
+        if (wanted.length === 0 && pinned.length === 0) return nodes;
         return nodes.filter((node) => {
           const missing = wanted.find((d) => !node.containerList.some((c) => refers(d.ref, node, c)));
-          if (!missing) return true;
-          context.rejections.push({ node: node.name, by: 'dependency', reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}` });
-          return false;
+          if (missing) {
+            context.rejections.push({ node: node.name, by: 'dependency', reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}` });
+            return false;
+          }
+          const elsewhere = pinned.find((r) => !hasResource(node, r.kind, r.ref));
+          if (elsewhere) {
+            context.rejections.push({ node: node.name, by: 'dependency', reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}` });
+            return false;
+          }
+          return true;
         });
       });
-      // The engine knows its containers by their own names: `node1/db` becomes `db` on node1.
+      // The engine knows its containers, networks and volumes by their own names: `node1/db` becomes `db` on node1.
       hooks.beforeEngineCreate.tap('dependency', (config, { node }) => {
         const host = config.HostConfig as (DependencyConfig & Record<string, unknown>) | undefined;
         if (!host) return config;
@@ -60,6 +98,14 @@ export function dependencyFilter(): SkepPlugin {
         for (const key of ['NetworkMode', 'IpcMode', 'PidMode'] as const) {
           const ref = containerMode(host[key]);
           if (ref) host[key] = `container:${local(ref, node)}`;
+        }
+        if (host.NetworkMode && !containerMode(host.NetworkMode)) host.NetworkMode = local(host.NetworkMode, node);
+        const resourceHost = host as ResourceConfig;
+        if (resourceHost.Binds) resourceHost.Binds = resourceHost.Binds.map((b) => (b.startsWith('/') ? b : local(b, node)));
+        if (resourceHost.Mounts) resourceHost.Mounts = resourceHost.Mounts.map((m) => (m.Source ? { ...m, Source: local(m.Source, node) } : m));
+        const networking = config.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined;
+        if (networking?.EndpointsConfig) {
+          networking.EndpointsConfig = Object.fromEntries(Object.entries(networking.EndpointsConfig).map(([k, v]) => [local(k, node), v]));
         }
         return config;
       });

@@ -10,6 +10,8 @@ export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>>
     ...over,
     containerList,
     imageList,
+    networkList: over.networkList ?? [],
+    volumeList: over.volumeList ?? [],
     hasImage: (ref) => imageList.some((i) => i.id.startsWith(ref) || i.tags.includes(ref.includes(':') ? ref : `${ref}:latest`)),
   };
 }

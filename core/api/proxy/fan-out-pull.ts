@@ -8,6 +8,7 @@ import { outgoingSearch } from '../request-context.js';
 
 /** A node's progress line as the client sees it: one display line per node (`id` is the node), the layer in the text. */
 function labelled(engine: Engine, line: ProgressLine): ProgressLine {
+  if (typeof line.stream === 'string') return { ...line, stream: `${engine.name}: ${line.stream}` };
   const failed = line.errorDetail?.message ?? line.error;
   const { error: _e, errorDetail: _d, ...rest } = line;
   const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
@@ -15,12 +16,12 @@ function labelled(engine: Engine, line: ProgressLine): ProgressLine {
 }
 
 /**
- * `POST /images/create` (pull, or import with its body teed) on every given node at once, as one well-formed
+ * `POST /images/create` (pull, or import with its body teed) or `/images/load` on every given node at once, as one well-formed
  * progress stream. Node errors become that node's lines, and the stream ends with one error naming every node
  * that failed, so the client's exit status reflects a failure anywhere. When every node refuses before its
  * stream starts, the client gets the engine's own status and message.
  */
-export async function createImageEverywhere(ctx: Context, engines: Engine[]): Promise<void> {
+export async function createImageEverywhere(ctx: Context, engines: Engine[], path = 'images/create'): Promise<void> {
   if (engines.length === 0) throw new DockerError(500, 'No healthy node available in the cluster');
   const withBody = ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0' || ctx.req.headers['transfer-encoding'] !== undefined;
   const headers = headersForEngine(ctx.req.headers, withBody);
@@ -36,6 +37,7 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[]): Pr
   const outcomes = await Promise.all(
     engines.map((engine) =>
       pullOn(engine, {
+        path,
         search: outgoingSearch(ctx),
         headers,
         apiVersion: (ctx.state as SkepState).apiVersion,

@@ -80,11 +80,11 @@ export async function forwardStream(
   ctx: Context,
   engine: Engine,
   path: string,
-  options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false } = {},
+  options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
 ): Promise<void> {
   const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, true),
-    search: outgoingSearch(ctx),
+    search: options.search ?? outgoingSearch(ctx),
     headersTimeoutMs: options.headersTimeoutMs,
   });
   if (ctx.method === 'POST' || ctx.method === 'PUT') {

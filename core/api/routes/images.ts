@@ -7,7 +7,8 @@ import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
 import { labelsMatch, parseFilters } from '../filters.js';
 import { imageMatchesRef } from '../../cluster/image-ref.js';
-import { forwardBuffered } from '../proxy/forward.js';
+import { forwardBuffered, forwardStream } from '../proxy/forward.js';
+import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { createImageEverywhere } from '../proxy/fan-out-pull.js';
 import { requestContext } from '../request-context.js';
 import { withNode } from '../row-node.js';
@@ -58,7 +59,12 @@ function imageRows(engines: Engine[], query: Record<string, string>): ImageSumma
       return true;
     })
     .sort((a, b) => b.image.Created - a.image.Created || a.engine.name.localeCompare(b.engine.name))
-    .map(({ engine, image }) => withNode({ ...image }, views.get(engine)!));
+    .map(({ engine, image }) => {
+      // as an engine answers a reference filter: only the tags that matched
+      const references = filters.get('reference');
+      const tags = references ? (image.RepoTags ?? []).filter((tag) => references.some((r) => referenceMatches({ ...image, RepoTags: [tag] }, r))) : image.RepoTags;
+      return withNode({ ...image, RepoTags: tags }, views.get(engine)!);
+    });
 }
 
 export function imageRoutes(router: Router, deps: ApiDeps): void {
@@ -70,10 +76,66 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   router.post('image.create', '/images/create', (ctx) => createImageEverywhere(ctx, cluster.healthy()));
 
   // docker login: any healthy node checks the credentials with the registry.
-  router.post('system.auth', '/auth', (ctx) => {
+  router.post('system.auth', '/auth', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'auth'));
+
+  /** The healthy nodes that have an image; Docker's 404 when none has. */
+  const holders = (ref: string): Engine[] => {
+    const found = cluster.healthy().filter((e) => e.images.some((i) => imageMatchesRef(i, ref)));
+    if (found.length === 0) throw new DockerError(404, `No such image: ${ref}`);
+    return found;
+  };
+  const anyHealthy = (): Engine => {
     const engine = cluster.healthy()[0];
     if (!engine) throw new DockerError(500, 'No healthy node available in the cluster');
-    return forwardBuffered(ctx, deps, engine, 'auth');
+    return engine;
+  };
+  const refreshed = (engines: Engine[]) => Promise.all(engines.map((e) => e.refreshImages()));
+
+  // docker tag and docker rmi: on every node that has the image; a failure on one node is reported, with where it worked.
+  router.post('image.tag', '/images/*name/tag', async (ctx) => {
+    const engines = holders(String(ctx.params.name));
+    const answers = await callEach(ctx, engines, `images/${ctx.params.name}/tag`);
+    await refreshed(engines);
+    mergeAnswers(answers, () => undefined);
+    ctx.status = 201;
+  });
+  router.delete('image.delete', '/images/*name', async (ctx) => {
+    const engines = holders(String(ctx.params.name));
+    const answers = await callEach(ctx, engines, `images/${ctx.params.name}`);
+    await refreshed(engines);
+    await answer(ctx, deps, mergeAnswers<unknown[]>(answers, (lists) => lists.flatMap((l) => l ?? [])));
+  });
+
+  // docker push: from a node that has the image; the progress streams back.
+  router.post('image.push', '/images/*name/push', (ctx) => forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/push`));
+
+  // docker save: from a node that has every named image.
+  router.get('image.get', '/images/get', (ctx) => {
+    const names = ([] as string[]).concat(ctx.query.names ?? []);
+    const engine = cluster.healthy().find((e) => names.every((n) => e.images.some((i) => imageMatchesRef(i, n))));
+    if (!engine) throw new DockerError(404, `No node has all of: ${names.join(', ')}`);
+    return forwardStream(ctx, engine, 'images/get');
+  });
+  router.get('image.get', '/images/*name/get', (ctx) => forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/get`));
+
+  // docker load: the archive to every healthy node, one progress stream back.
+  router.post('image.load', '/images/load', (ctx) => createImageEverywhere(ctx, cluster.healthy(), 'images/load'));
+
+  router.get('image.search', '/images/search', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'images/search'));
+
+  // docker image prune: every healthy node, the space reclaimed summed.
+  router.post('image.prune', '/images/prune', async (ctx) => {
+    const engines = cluster.healthy();
+    const answers = await callEach(ctx, engines, 'images/prune');
+    await refreshed(engines);
+    await answer(
+      ctx,
+      deps,
+      mergeAnswers<{ ImagesDeleted?: unknown[] | null; SpaceReclaimed?: number }>(answers, (bodies) => ({
+        ImagesDeleted: bodies.flatMap((b) => b?.ImagesDeleted ?? []),
+        SpaceReclaimed: bodies.reduce((sum, b) => sum + (b?.SpaceReclaimed ?? 0), 0),
+      })),
+    );
   });
 
   /** A healthy node that has the image; failing that any healthy node, so the engine gives its own 404. */

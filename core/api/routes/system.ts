@@ -5,6 +5,7 @@ import type { ClusterEvent } from '../../cluster/cluster.js';
 import { SWARM_VERSION, SKEP_VERSION } from '../../version.js';
 import type { ApiDeps } from '../deps.js';
 import { answer } from '../answer.js';
+import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
 import { clusterInfo } from '../info.js';
 
@@ -36,6 +37,23 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
       KernelVersion: os.release(),
       BuildTime: '',
     });
+  });
+
+  // docker system df: every healthy node's usage, summed; each listed image, container and volume is one node's.
+  router.get('system.df', '/system/df', async (ctx) => {
+    const answers = await callEach(ctx, cluster.healthy(), 'system/df');
+    type Df = { LayersSize?: number; Images?: unknown[] | null; Containers?: unknown[] | null; Volumes?: unknown[] | null; BuildCache?: unknown[] | null };
+    await answer(
+      ctx,
+      deps,
+      mergeAnswers<Df>(answers, (all) => ({
+        LayersSize: all.reduce((sum, d) => sum + (d?.LayersSize ?? 0), 0),
+        Images: all.flatMap((d) => d?.Images ?? []),
+        Containers: all.flatMap((d) => d?.Containers ?? []),
+        Volumes: all.flatMap((d) => d?.Volumes ?? []),
+        BuildCache: all.flatMap((d) => d?.BuildCache ?? []),
+      })),
+    );
   });
 
   router.get('system.info', '/info', (ctx) => answer(ctx, deps, clusterInfo(cluster, config)));

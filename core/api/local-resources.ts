@@ -1,0 +1,100 @@
+import type { Context } from 'koa';
+import type { Engine } from '../cluster/engine.js';
+import { nodeView } from '../cluster/node-view.js';
+import { badRequest, DockerError } from '../errors.js';
+import type { ContainerConfig } from '../pipeline-types.js';
+import { noNodeMessage } from '../scheduler/no-node-message.js';
+import type { ApiDeps } from './deps.js';
+import { labelsMatch } from './filters.js';
+import { requestContext } from './request-context.js';
+import { withNode } from './row-node.js';
+
+/** A network or volume as an engine lists it. */
+export type Resource = Record<string, unknown>;
+
+export interface Located {
+  engine: Engine;
+  item: Resource;
+}
+
+const str = (value: unknown) => (typeof value === 'string' ? value : '');
+export const isLocal = (item: Resource) => str(item.Scope ?? 'local') === 'local';
+
+/** What a list shows: a local-scope network or volume as `node/name`, so equal names on two nodes stay apart. */
+export function listedName(engine: Engine, item: Resource): string {
+  return isLocal(item) ? `${engine.name}/${str(item.Name)}` : str(item.Name);
+}
+
+/** Every node's resources, healthy nodes first; list rows remember their node (plugins read it with `nodeOf`). */
+export function listRows(engines: Engine[], pick: (e: Engine) => Resource[]): Resource[] {
+  return engines.flatMap((engine) => {
+    const node = nodeView(engine);
+    return pick(engine).map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
+  });
+}
+
+/**
+ * A network or volume a client named: full ID, `node/name`, a name that only one node has (or a global one), or a
+ * unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names the nodes when the name is on several.
+ */
+export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource[], idKey: string, ref: string, missing: string): Located {
+  const all = engines.flatMap((engine) => pick(engine).map((item) => ({ engine, item })));
+  const byId = all.find((r) => str(r.item[idKey]) === ref);
+  if (byId) return byId;
+  const byNodeName = all.find((r) => `${r.engine.name}/${str(r.item.Name)}` === ref);
+  if (byNodeName) return byNodeName;
+  const byName = all.filter((r) => str(r.item.Name) === ref);
+  // a global-scope resource is the same one on every node
+  if (byName.length === 1 || (byName.length > 1 && byName.every((r) => !isLocal(r.item)))) return byName[0]!;
+  if (byName.length > 1) {
+    throw badRequest(`${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; use node/${ref} or the ID`);
+  }
+  const byPrefix = idKey === 'Id' && ref.length > 0 ? all.filter((r) => str(r.item.Id).startsWith(ref)) : [];
+  if (byPrefix.length === 1) return byPrefix[0]!;
+  throw new DockerError(404, missing);
+}
+
+/** Docker's list filters on networks and volumes that the cache can answer. */
+export function keepResource(item: Resource, filters: Map<string, string[]>, idKey: string): boolean {
+  for (const [key, values] of filters) {
+    const ok = key === 'label' ? labelsMatch(item.Labels as Record<string, string> | null | undefined, values) : values.some((v) => {
+      switch (key) {
+        case 'name': return str(item.Name).includes(v);
+        case 'id': return str(item[idKey]).startsWith(v);
+        case 'driver': return str(item.Driver) === v;
+        case 'scope': return str(item.Scope) === v;
+        case 'dangling': return true;
+        default: return true;
+      }
+    });
+    if (!ok) return false;
+  }
+  return true;
+}
+
+const PROJECT_LABEL = 'com.docker.compose.project';
+
+/**
+ * The node a new network or volume goes to: `node/name` pins it; otherwise the scheduler's filters and ranking
+ * over its labels (`com.docker.swarm.constraints` targets a node), preferring a node that already holds a
+ * resource of the same compose project, so a project's network, volumes and containers meet on one node.
+ */
+export async function chooseNode(ctx: Context, deps: ApiDeps, name: string, labels: Record<string, string> | undefined): Promise<{ engine: Engine; name: string }> {
+  const slash = name.indexOf('/');
+  if (slash > 0) {
+    const engine = deps.cluster.healthy().find((e) => e.name === name.slice(0, slash));
+    if (!engine) throw new DockerError(404, `No healthy node named ${name.slice(0, slash)}`);
+    return { engine, name: name.slice(slash + 1) };
+  }
+  const config: ContainerConfig = { Image: '', Labels: labels ?? {} };
+  const { nodes, ranked, context } = await deps.scheduler.plan({ config, query: {} }, requestContext(ctx));
+  if (ranked.length === 0) throw new DockerError(500, noNodeMessage(nodes, context.rejections));
+  const project = labels?.[PROJECT_LABEL];
+  const holdsProject = (engine: Engine) =>
+    [...engine.networks, ...engine.volumes].some((r) => (r.Labels as Record<string, string> | null)?.[PROJECT_LABEL] === project) ||
+    [...engine.containers.values()].some((c) => c.inspect.Config?.Labels?.[PROJECT_LABEL] === project);
+  const engines = ranked.map((n) => deps.cluster.engines.get(n.addr)).filter((e): e is Engine => e !== undefined);
+  const engine = (project && engines.find(holdsProject)) || engines[0];
+  if (!engine) throw new DockerError(500, 'the chosen node left the cluster');
+  return { engine, name };
+}

@@ -1,0 +1,52 @@
+import type Router from '@koa/router';
+import { DockerError } from '../../errors.js';
+import { noNodeMessage } from '../../scheduler/no-node-message.js';
+import type { ApiDeps } from '../deps.js';
+import { forwardStream } from '../proxy/forward.js';
+import { requestContext } from '../request-context.js';
+
+const SWARM_PREFIXES = ['constraint:', 'affinity:'];
+
+/**
+ * `--build-arg constraint:node==node1` arrives as `{"constraint:node": "=node1"}`: the expression back as the
+ * `constraint:`/`affinity:` environment entries placement reads, and the other build args for the engine.
+ */
+export function splitBuildArgs(raw: string | undefined): { env: string[]; rest: Record<string, string | null> } {
+  let args: Record<string, string | null> = {};
+  try {
+    args = raw ? (JSON.parse(raw) as Record<string, string | null>) : {};
+  } catch {
+    throw new DockerError(400, `invalid buildargs: ${raw}`);
+  }
+  const env: string[] = [];
+  const rest: Record<string, string | null> = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (SWARM_PREFIXES.some((p) => key.startsWith(p))) env.push(value === null || value === '' ? key : `${key}=${value}`);
+    else rest[key] = value;
+  }
+  return { env, rest };
+}
+
+/**
+ * docker build: the scheduler picks the node (constraints and affinities given as build args, memory and CPU
+ * reservations from the query), the context streams to it, the output streams back.
+ */
+export function buildRoutes(router: Router, deps: ApiDeps): void {
+  router.post('image.build', '/build', async (ctx) => {
+    const context = requestContext(ctx);
+    const { env, rest } = splitBuildArgs(context.query.buildargs);
+    const HostConfig = { Memory: Number(context.query.memory ?? 0) || 0, CpuShares: Number(context.query.cpushares ?? 0) || 0 };
+    const request = await deps.hooks.beforeSchedule.promise({ config: { Image: '', Env: env, HostConfig }, query: {} }, context);
+    const { nodes, ranked, context: schedule } = await deps.scheduler.plan(request, context);
+    const node = ranked[0];
+    const engine = node && deps.cluster.engines.get(node.addr);
+    if (!engine) throw new DockerError(500, noNodeMessage(nodes, schedule.rejections));
+    const search = new URLSearchParams(ctx.querystring);
+    if (env.length > 0) search.set('buildargs', JSON.stringify(rest));
+    await forwardStream(ctx, engine, 'build', {
+      search: search.toString(),
+      headersTimeoutMs: false,
+      after: () => engine.refreshImages(),
+    });
+  });
+}

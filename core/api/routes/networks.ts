@@ -1,0 +1,79 @@
+import type Router from '@koa/router';
+import type { Engine } from '../../cluster/engine.js';
+import { badRequest, conflict } from '../../errors.js';
+import { answer } from '../answer.js';
+import { readJsonObject } from '../body.js';
+import type { ApiDeps } from '../deps.js';
+import { parseFilters } from '../filters.js';
+import { chooseNode, keepResource, listRows, resolveResource } from '../local-resources.js';
+import { locateContainer } from '../locate.js';
+import { callEach, mergeAnswers } from '../proxy/fan-out.js';
+import { forwardBuffered } from '../proxy/forward.js';
+import { requestContext } from '../request-context.js';
+
+/** Networks across the cluster: a local network lives on one node and is listed as `node/name`. */
+export function networkRoutes(router: Router, deps: ApiDeps): void {
+  const { cluster } = deps;
+  const ordered = () => [...cluster.healthy(), ...cluster.all().filter((e) => e.health !== 'healthy')];
+  const networks = (e: Engine) => e.networks;
+  const find = (ref: string) => resolveResource(ordered(), networks, 'Id', ref, `network ${ref} not found`);
+
+  router.get('network.list', '/networks', (ctx) => {
+    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling']);
+    return answer(ctx, deps, listRows(ordered(), networks).filter((n) => keepResource(n, filters, 'Id')));
+  });
+  router.get('network.inspect', '/networks/*id', (ctx) => answer(ctx, deps, find(ctx.params.id!).item));
+
+  // docker network create: on the node named (`node/name`), else one the scheduler picks. Names stay unique.
+  router.post('network.create', '/networks/create', async (ctx) => {
+    const body = await readJsonObject(ctx);
+    if (typeof body.Name !== 'string' || body.Name === '') throw badRequest('a network name is required (the "Name" field)');
+    const requested = body.Name;
+    const { engine, name } = await chooseNode(ctx, deps, requested, body.Labels as Record<string, string> | undefined);
+    // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
+    const pinned = requested.includes('/');
+    const taken = cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
+    if (taken) throw conflict(`network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`);
+    await forwardBuffered(ctx, deps, engine, 'networks/create', {
+      body: Buffer.from(JSON.stringify({ ...body, Name: name })),
+      after: async (status) => {
+        if (status < 300) await engine.refreshNetworks();
+      },
+    });
+  });
+
+  router.delete('network.delete', '/networks/*id', async (ctx) => {
+    const { engine, item } = find(ctx.params.id!);
+    await forwardBuffered(ctx, deps, engine, `networks/${String(item.Id)}`, {
+      after: async (status) => {
+        if (status < 300) await engine.refreshNetworks();
+      },
+    });
+  });
+
+  router.post('network.prune', '/networks/prune', async (ctx) => {
+    const engines = cluster.healthy();
+    const answers = await callEach(ctx, engines, 'networks/prune');
+    await Promise.all(engines.map((e) => e.refreshNetworks()));
+    await answer(ctx, deps, mergeAnswers<{ NetworksDeleted?: string[] | null }>(answers, (b) => ({ NetworksDeleted: b.flatMap((x) => x?.NetworksDeleted ?? []) })));
+  });
+
+  // connect/disconnect act on a container: they go to its node, with the network as that node knows it.
+  for (const action of ['connect', 'disconnect'] as const) {
+    router.post(`network.${action}`, `/networks/*id/${action}`, async (ctx) => {
+      const body = await readJsonObject(ctx);
+      if (typeof body.Container !== 'string' || body.Container === '') throw badRequest('a container is required (the "Container" field)');
+      const located = locateContainer(cluster, body.Container);
+      body.Container = located.container.summary.Id;
+      const ref = ctx.params.id!;
+      const network = ref.startsWith(`${located.engine.name}/`) ? ref.slice(located.engine.name.length + 1) : ref;
+      await forwardBuffered(ctx, deps, located.engine, `networks/${network}/${action}`, {
+        body: Buffer.from(JSON.stringify(body)),
+        after: async (status) => {
+          if (status >= 300) return;
+          await Promise.all([located.engine.refreshContainer(located.container.summary.Id), located.engine.refreshNetworks()]);
+        },
+      });
+    });
+  }
+}

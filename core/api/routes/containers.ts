@@ -10,6 +10,7 @@ import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
+import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
@@ -145,6 +146,23 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
         if (status < 300) await located.engine.refreshImages();
       },
     });
+  });
+
+  // docker container prune: every healthy node, the space reclaimed summed.
+  router.post('container.prune', '/containers/prune', async (ctx) => {
+    const engines = cluster.healthy();
+    const answers = await callEach(ctx, engines, 'containers/prune');
+    for (const { engine, status, body } of answers) {
+      if (status < 300) for (const id of (JSON.parse(body.toString('utf8')) as { ContainersDeleted?: string[] | null }).ContainersDeleted ?? []) engine.forgetContainer(id);
+    }
+    await answer(
+      ctx,
+      deps,
+      mergeAnswers<{ ContainersDeleted?: string[] | null; SpaceReclaimed?: number }>(answers, (b) => ({
+        ContainersDeleted: b.flatMap((x) => x?.ContainersDeleted ?? []),
+        SpaceReclaimed: b.reduce((sum, x) => sum + (x?.SpaceReclaimed ?? 0), 0),
+      })),
+    );
   });
 
   router.delete('container.delete', '/containers/*name', async (ctx) => {

@@ -122,6 +122,8 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   router.post('image.load', '/images/load', (ctx) => createImageEverywhere(ctx, cluster.healthy(), 'images/load'));
 
   router.get('image.search', '/images/search', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'images/search'));
+  // what a registry says of an image (the CLI asks before some pulls): any healthy node can ask.
+  router.get('image.distribution', '/distribution/*name/json', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), `distribution/${ctx.params.name}/json`));
 
   // docker image prune: every healthy node, the space reclaimed summed.
   router.post('image.prune', '/images/prune', async (ctx) => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import type { ClusterEvent } from '../../cluster/cluster.js';
 import { SWARM_VERSION, SKEP_VERSION } from '../../version.js';
 import type { ApiDeps } from '../deps.js';
+import { DockerError } from '../../errors.js';
 import { answer } from '../answer.js';
 import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
@@ -55,6 +56,15 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
       })),
     );
   });
+
+  // Swarm mode's objects: Skep fronts engines that are not in swarm mode, and answers as such an engine does.
+  const notSwarmManager = () => {
+    throw new DockerError(503, 'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.');
+  };
+  for (const kind of ['swarm', 'nodes', 'services', 'tasks', 'secrets', 'configs']) {
+    router.all(`swarm-mode.${kind}`, `/${kind}`, notSwarmManager);
+    router.all(`swarm-mode.${kind}`, `/${kind}/*rest`, notSwarmManager);
+  }
 
   router.get('system.info', '/info', (ctx) => answer(ctx, deps, clusterInfo(cluster, config)));
 

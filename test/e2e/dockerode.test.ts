@@ -44,6 +44,10 @@ withRealEngines((test) => {
     stream.write('typed\n');
     const result = (await container.wait()) as { StatusCode: number };
     t.is(result.StatusCode, 0);
+    const inspected = (await container.inspect()) as unknown as { Name: string; Node: { Name: string; Addr: string } };
+    t.is(inspected.Name, '/dode');
+    t.regex(inspected.Node.Name, /^node[12]$/);
+    t.is(inspected.Node.Addr, cluster.engines.find((e) => e.name === inspected.Node.Name)!.addr);
     t.is(await out, 'dode:typed\n');
     t.is(await err, 'oops\n');
     await container.remove();

@@ -113,6 +113,19 @@ withRealEngines((test) => {
     t.is((await skep.docker(['rm', 'rc'])).code, 0);
   });
 
+  test.serial('docker push through Skep, from a node that has the image, with the credentials', async (t) => {
+    const env = clientConfig();
+    t.is((await skep.docker(['login', '-u', registry.user, '--password-stdin', registry.address], { input: PASSWORD, env })).code, 0);
+    const pushed = `${registry.address}/team/pushed:1`;
+    t.is((await skep.docker(['tag', 'busybox', pushed])).code, 0);
+    const push = await skep.docker(['push', pushed], { env });
+    t.is(push.code, 0, push.stderr);
+    t.regex(push.stdout, /1: digest: sha256:[0-9a-f]{64}/);
+    const anonymous = await skep.docker(['push', pushed], { env: clientConfig() });
+    t.not(anonymous.code, 0);
+    t.regex(anonymous.stderr, /no basic auth credentials|unauthorized|authentication required/);
+  });
+
   test.serial('credentials never reach the manager log', async (t) => {
     const logs = skep.logs.join('');
     t.false(logs.includes(PASSWORD));

@@ -107,7 +107,10 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   });
 
   // docker push: from a node that has the image; the progress streams back.
-  router.post('image.push', '/images/*name/push', (ctx) => forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/push`));
+  router.post('image.push', '/images/*name/push', (ctx) => {
+    const tag = requestContext(ctx).query.tag;
+    return forwardStream(ctx, holders(tag ? `${ctx.params.name}:${tag}` : String(ctx.params.name))[0]!, `images/${ctx.params.name}/push`);
+  });
 
   // docker save: from a node that has every named image.
   router.get('image.get', '/images/get', (ctx) => {

@@ -30,7 +30,7 @@ export class Manager {
     const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 
-    const discovery = createDiscovery(config.nodes);
+    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const cluster = new Cluster({ ...config.engine, logger }, logger);
     const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
     const app = createApp({ config, cluster, hooks, scheduler, logger });

@@ -98,7 +98,8 @@ export function listContainers(cluster: Cluster, query: ListQuery): ContainerSum
 
   rows = rows.filter((row) => {
     const state = row.cached.inspect.State;
-    if (!showAll && !(state.Running || state.Paused || state.Restarting)) return false;
+    // a node that is down runs nothing we can vouch for: its containers show only with -a, as classic swarm did
+    if (!showAll && (!(state.Running || state.Paused || state.Restarting) || row.engine.health !== 'healthy')) return false;
     if (before !== undefined && row.cached.summary.Created >= before) return false;
     if (since !== undefined && row.cached.summary.Created <= since) return false;
     for (const [key, values] of filters) {
@@ -116,7 +117,7 @@ export function listContainers(cluster: Cluster, query: ListQuery): ContainerSum
       {
         ...cached.summary,
         State: cached.inspect.State.Status ?? cached.summary.State,
-        Status: statusText(cached.inspect.State, now + engine.clockSkewMs),
+        Status: engine.health === 'unhealthy' ? 'Host Down' : statusText(cached.inspect.State, now + engine.clockSkewMs),
       },
       viewOf(engine),
     ),

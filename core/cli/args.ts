@@ -3,10 +3,10 @@ import { ConfigError } from '../../config/errors.js';
 import type { LogLevel, SwarmConfig } from '../../config/types.js';
 
 /** One flag: its names (as typed, without dashes), whether it takes a value, and what it sets. */
-interface FlagSpec {
+interface FlagSpec<T = ParsedManage> {
   names: string[];
   takesValue: boolean;
-  set(target: ParsedManage, value: string, shown: string): void;
+  set(target: T, value: string, shown: string): void;
 }
 
 export interface ParsedManage {
@@ -14,10 +14,26 @@ export interface ParsedManage {
   configFile?: string;
 }
 
+/** `swarm join`: keep one engine registered in a discovery backend while this runs. */
+export interface ParsedJoin {
+  advertise?: string;
+  heartbeatMs: number;
+  ttlMs: number;
+  discovery?: string;
+}
+
 export type ParsedArgs =
   | { command: 'help'; topic?: string }
   | { command: 'version' }
-  | ({ command: 'manage' } & ParsedManage);
+  | ({ command: 'manage' } & ParsedManage)
+  | ({ command: 'join' } & Required<ParsedJoin>)
+  | { command: 'list'; discovery: string; flags: SwarmConfig };
+
+const JOIN_FLAGS: FlagSpec<ParsedJoin>[] = [
+  { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.advertise = v; } },
+  { names: ['heartbeat'], takesValue: true, set: (t, v, s) => { t.heartbeatMs = duration(v, s); } },
+  { names: ['ttl'], takesValue: true, set: (t, v, s) => { t.ttlMs = duration(v, s); } },
+];
 
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
@@ -101,7 +117,7 @@ const isHelp = (arg: string) => ['-h', '--help', '-help'].includes(arg);
  * Reads one flag at args[i] (Go style: `-name`, `--name`, `=value` or the next argument).
  * Returns how many arguments it used, or 0 when args[i] is not a flag.
  */
-function readFlag(args: string[], i: number, specs: FlagSpec[], target: ParsedManage, where: string): number {
+function readFlag<T>(args: string[], i: number, specs: FlagSpec<T>[], target: T, where: string): number {
   const arg = args[i]!;
   if (!arg.startsWith('-') || arg === '-' || arg === '--') return 0;
   const body = arg.replace(/^--?/, '');
@@ -139,10 +155,14 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   }
   const command = args[i++];
   if (command === undefined || command === 'help' || command === 'h') return { command: 'help', topic: args[i] };
-  if (command !== 'manage' && command !== 'm') {
-    const later = ['join', 'list', 'create'].includes(command) ? ` ('${command}' comes with discovery backends)` : '';
-    throw new ConfigError(`swarm: unknown command "${command}"${later}; see 'swarm --help'`);
+  if (command === 'join' || command === 'j') return parseJoin(args.slice(i), env);
+  if (command === 'list' || command === 'l') {
+    const [discovery, ...extra] = args.slice(i);
+    if (discovery === undefined || isHelp(discovery)) return { command: 'help', topic: 'list' };
+    if (extra.length > 0) throw new ConfigError(`list: expected one discovery argument, got ${1 + extra.length}`);
+    return { command: 'list', discovery, flags: target.flags };
   }
+  if (command !== 'manage' && command !== 'm') throw new ConfigError(`swarm: unknown command "${command}"; see 'swarm --help'`);
 
   const positional: string[] = [];
   while (i < args.length) {
@@ -163,12 +183,31 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   return { command: 'manage', ...target };
 }
 
+function parseJoin(args: string[], env: Record<string, string | undefined>): ParsedArgs {
+  const target: ParsedJoin = { heartbeatMs: 60_000, ttlMs: 180_000 };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; ) {
+    if (isHelp(args[i]!)) return { command: 'help', topic: 'join' };
+    const used = readFlag(args, i, JOIN_FLAGS, target, 'join');
+    if (used > 0) i += used;
+    else positional.push(args[i++]!);
+  }
+  const discovery = positional[0] ?? env.SWARM_DISCOVERY;
+  if (!target.advertise) throw new ConfigError('join: --advertise ip:port is required (the engine address to register)');
+  if (!discovery) throw new ConfigError('join: a discovery argument is required, e.g. etcd://10.0.0.1:2379/swarm');
+  if (positional.length > 1) throw new ConfigError(`join: expected one discovery argument, got ${positional.length}`);
+  if (target.ttlMs <= target.heartbeatMs) throw new ConfigError('join: --ttl must be longer than --heartbeat');
+  return { command: 'join', advertise: target.advertise, heartbeatMs: target.heartbeatMs, ttlMs: target.ttlMs, discovery };
+}
+
 export const USAGE = `Usage: swarm [global options] command [options] [arguments]
 
 A Docker-native clustering system (Skep, compatible with classic swarm).
 
 Commands:
   manage, m   Manage a docker cluster
+  join, j     Keep an engine registered in a discovery backend (etcd://)
+  list, l     List the nodes a discovery backend holds
 
 Global options:
   --debug                 debug mode (same as --log-level=debug)
@@ -181,14 +220,16 @@ Global options:
 export const MANAGE_USAGE = `Usage: swarm manage [options] <discovery>
 
 Manage a docker cluster. <discovery> is nodes://ip:port,ip:port, a bare ip:port,ip:port list (ranges such as
-10.0.0.[10:20]:2375 are expanded), or unix:///path. Without one, the config file's nodes are used, and
+10.0.0.[10:20]:2375 are expanded), unix:///path, file:///path (one address per line, followed as it changes)
+or etcd://host:port[,host:port]/path (nodes registered with swarm join, followed live). Without one, the config file's nodes are used, and
 without those the local engine (unix:///var/run/docker.sock). Flags override the config file.
 
 Options:
   --host, -H value                     address to listen on: tcp://ip:port, ip:port or unix:///path (repeatable;
                                        default tcp://127.0.0.1:2375) [$SWARM_HOST]
   --strategy value                     placement strategy (default: spread)
-  --filter, -f value                   filter to use (repeatable; default: health)
+  --filter, -f value                   filter to use (repeatable; default: health, port, containerslots,
+                                       dependency, affinity, constraint)
   --heartbeat value                    discovery heartbeat (default: 60s)
   --engine-refresh-min-interval value  lower bound of the safety-net refresh (default: 30s)
   --engine-refresh-max-interval value  upper bound of the safety-net refresh (default: 60s)
@@ -196,4 +237,20 @@ Options:
   --cluster-opt value                  cluster option key=value (repeatable): swarm.overcommit, swarm.createretry
   --api-enable-cors, --cors            enable CORS headers in the API
   --config, -c value                   config file (default: searched from the current directory)
+`;
+
+export const JOIN_USAGE = `Usage: swarm join [options] <discovery>
+
+Registers an engine address in a discovery backend and keeps it there while this runs; when it stops, the
+node leaves the cluster once the TTL has passed. <discovery> is etcd://host:port[,host:port]/path.
+
+Options:
+  --advertise, --addr value   address of the engine to register, ip:port (required)
+  --heartbeat value           how often the registration is renewed (default: 60s)
+  --ttl value                 how long a registration outlives its last renewal (default: 180s)
+`;
+
+export const LIST_USAGE = `Usage: swarm list <discovery>
+
+Prints the nodes a discovery backend holds, one per line: nodes://..., file:///path or etcd://host:port/path.
 `;

@@ -4,7 +4,10 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../log.js';
 import { Manager } from '../manager.js';
 import { SKEP_VERSION, SWARM_VERSION } from '../version.js';
-import { MANAGE_USAGE, parseArgs, USAGE } from './args.js';
+import { JOIN_USAGE, LIST_USAGE, MANAGE_USAGE, parseArgs, USAGE } from './args.js';
+import { parseEngineAddress } from '../cluster/address.js';
+import { createDiscovery } from '../discovery/index.js';
+import { EtcdDiscovery } from '../discovery/etcd.js';
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
 function fail(message: string): never {
@@ -15,9 +18,16 @@ function fail(message: string): never {
 async function main(): Promise<void> {
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
-    process.stdout.write(parsed.topic === 'manage' || parsed.topic === 'm' ? MANAGE_USAGE : USAGE);
+    const topics: Record<string, string> = { manage: MANAGE_USAGE, m: MANAGE_USAGE, join: JOIN_USAGE, j: JOIN_USAGE, list: LIST_USAGE, l: LIST_USAGE };
+    process.stdout.write(topics[parsed.topic ?? ''] ?? USAGE);
     return;
   }
+  if (parsed.command === 'list') {
+    const logger = createLogger(parsed.flags.logLevel ?? 'warn');
+    for (const addr of await createDiscovery([parsed.discovery], { logger, heartbeatMs: 60_000 }).list()) process.stdout.write(`${addr}\n`);
+    return;
+  }
+  if (parsed.command === 'join') return join(parsed);
   if (parsed.command === 'version') {
     process.stdout.write(`swarm version ${SWARM_VERSION} (skep ${SKEP_VERSION})\n`);
     return;
@@ -29,7 +39,6 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
   process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
-  for (const key of Object.keys(config.clusterOpts)) logger.warn(`cluster option ${key} is accepted but the scheduler does not use it yet`);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     logger.info(`${signal}: stopping`);
@@ -37,6 +46,23 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** Keeps the engine registered until a signal; the registration then lapses after its TTL. */
+async function join(options: { advertise: string; heartbeatMs: number; ttlMs: number; discovery: string }): Promise<void> {
+  const logger = createLogger('info');
+  const addr = parseEngineAddress(options.advertise).addr;
+  const discovery = createDiscovery([options.discovery], { logger, heartbeatMs: options.heartbeatMs });
+  if (!(discovery instanceof EtcdDiscovery)) throw new ConfigError(`join: ${options.discovery} is not a registry; join takes etcd://host:port/path`);
+  const stop = await discovery.register(addr, options.ttlMs);
+  logger.info(`registered ${addr} in ${options.discovery} (heartbeat ${options.heartbeatMs / 1000}s, ttl ${options.ttlMs / 1000}s)`);
+  const quit = (signal: string) => {
+    logger.info(`${signal}: stopping; ${addr} leaves the cluster once its TTL has passed`);
+    stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => quit('SIGINT'));
+  process.once('SIGTERM', () => quit('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

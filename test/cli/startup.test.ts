@@ -17,6 +17,10 @@ test('bad command lines: one line on stderr, exit code 1, no stack trace', async
     [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: unknown strategy "fastest"/],
     [['manage', '-H', 'nonsense', '127.0.0.1:1'], /^swarm: bad listen address "nonsense"/],
     [['manage', '-H', '127.0.0.1:0', '999.1:2:3'], /^swarm: bad engine address "999.1:2:3"/],
+    [['join', 'etcd://127.0.0.1:2379/x'], /^swarm: join: --advertise ip:port is required/],
+    [['join', '--advertise', '10.0.0.1:2375', '--heartbeat', '10s', '--ttl', '5s', 'etcd://127.0.0.1:2379/x'], /^swarm: join: --ttl must be longer than --heartbeat/],
+    [['join', '--advertise', '10.0.0.1:2375', '10.0.0.1:2375'], /^swarm: join: 10.0.0.1:2375 is not a registry/],
+    [['list', 'file:///no/such/file'], /^swarm: discovery file \/no\/such\/file: no such file/],
   ];
   for (const [args, message] of cases) {
     const res = await swarm(args);

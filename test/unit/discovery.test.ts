@@ -3,6 +3,10 @@ import { ConfigError } from '../../config/errors.js';
 import { parseEngineAddress } from '../../core/cluster/address.js';
 import { createDiscovery } from '../../core/discovery/index.js';
 import { StaticDiscovery } from '../../core/discovery/static.js';
+import { EtcdDiscovery, parseEtcdSpec } from '../../core/discovery/etcd.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('static lists: nodes://, bare lists, ranges, duplicates dropped', (t) => {
   t.deepEqual(new StaticDiscovery(['nodes://10.0.0.1:2375,10.0.0.2:2375']).entries, ['10.0.0.1:2375', '10.0.0.2:2375']);
@@ -11,12 +15,41 @@ test('static lists: nodes://, bare lists, ranges, duplicates dropped', (t) => {
   t.throws(() => new StaticDiscovery(['10.0.0.[5:1]:2375']), { instanceOf: ConfigError, message: /1 is below 5/ });
 });
 
-test('backends not served yet, and the dead hosted token service, say so', (t) => {
-  t.throws(() => createDiscovery(['token://abc']), { instanceOf: ConfigError, message: /shut down in 2019/ });
-  t.throws(() => createDiscovery(['etcd://127.0.0.1:2379/swarm']), { instanceOf: ConfigError, message: /etcd:\/\/ discovery is not supported yet/ });
+const options = { heartbeatMs: 1000 };
+
+test('the dead hosted token service and unknown schemes say so; static lists report once', (t) => {
+  t.throws(() => createDiscovery(['token://abc'], options), { instanceOf: ConfigError, message: /shut down in 2019/ });
+  t.throws(() => createDiscovery(['consul://127.0.0.1:8500/swarm'], options), { instanceOf: ConfigError, message: /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/ or etcd:\/\/\)/ });
+  t.true(createDiscovery(['etcd://127.0.0.1:2379/swarm'], options) instanceof EtcdDiscovery);
   let seen: string[] = [];
-  createDiscovery(['a:1,b:2']).watch((entries) => (seen = entries));
+  createDiscovery(['a:1,b:2'], options).watch((entries) => (seen = entries));
   t.deepEqual(seen, ['a:1', 'b:2']);
+});
+
+test('etcd specs: hosts and classic swarm key layout', (t) => {
+  t.deepEqual(parseEtcdSpec('etcd://10.0.0.1:2379,10.0.0.2:2379/swarm'), { hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'], prefix: 'swarm/docker/swarm/nodes/' });
+  t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), { hosts: ['http://127.0.0.1:2379'], prefix: 'docker/swarm/nodes/' });
+  t.throws(() => parseEtcdSpec('etcd:///nohost'), { instanceOf: ConfigError });
+});
+
+test('file discovery: lines, ranges, comments; the file is followed as it changes; a bad edit keeps the last list', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-file-'));
+  const file = join(dir, 'nodes');
+  writeFileSync(file, '# the cluster\n10.0.0.1:2375\n10.0.0.[2:3]:2375\n\n');
+  const discovery = createDiscovery([`file://${file}`], options);
+  const lists: string[][] = [];
+  const stop = discovery.watch((entries) => lists.push(entries));
+  t.deepEqual(lists, [['10.0.0.1:2375', '10.0.0.2:2375', '10.0.0.3:2375']]);
+  const pause = () => new Promise((r) => setTimeout(r, 1600));
+  writeFileSync(file, 'not an address at all:99999\n');
+  await pause();
+  t.is(lists.length, 1, 'a wrong file keeps the last list');
+  writeFileSync(file, '10.0.0.1:2375,10.0.0.9:2375\n');
+  await pause();
+  t.deepEqual(lists.at(-1), ['10.0.0.1:2375', '10.0.0.9:2375']);
+  t.deepEqual(await discovery.list(), ['10.0.0.1:2375', '10.0.0.9:2375']);
+  stop();
+  t.throws(() => createDiscovery([`file://${join(dir, 'missing')}`], options), { message: /no such file/ });
 });
 
 test('engine addresses', (t) => {

@@ -1,0 +1,119 @@
+import { Etcd3, type Lease } from 'etcd3';
+import { ConfigError } from '../../config/errors.js';
+import type { Logger } from '../log.js';
+import type { Discovery } from './discovery.js';
+import { parseEntries } from './entries.js';
+
+/** Where classic swarm kept its nodes in a key-value store: `<path>/docker/swarm/nodes/<ip:port>`. */
+export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string } {
+  const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(spec);
+  if (!m || !m[1]) throw new ConfigError(`"${spec}": expected etcd://host:port[,host:port]/path`);
+  const hosts = m[1].split(',').map((h) => `http://${h.trim()}`);
+  const path = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { hosts, prefix: `${path ? `${path}/` : ''}docker/swarm/nodes/` };
+}
+
+export interface EtcdOptions {
+  logger?: Logger;
+  /** How often the manager re-reads the registry as a safety net beside the watch; how often `join` renews. */
+  heartbeatMs: number;
+}
+
+/**
+ * `etcd://host:port[,host:port]/path` on etcd's v3 API: the manager reads the nodes registered under the path and
+ * follows them live (a watch, with a periodic re-read as a safety net); `swarm join` registers one with a lease.
+ */
+export class EtcdDiscovery implements Discovery {
+  private readonly hosts: string[];
+  readonly prefix: string;
+
+  constructor(
+    spec: string,
+    private readonly options: EtcdOptions,
+  ) {
+    ({ hosts: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec));
+  }
+
+  private client(): Etcd3 {
+    return new Etcd3({ hosts: this.hosts, dialTimeout: 3000 });
+  }
+
+  private async read(client: Etcd3): Promise<string[]> {
+    const values = await client.getAll().prefix(this.prefix).strings();
+    return parseEntries(Object.values(values));
+  }
+
+  async list(): Promise<string[]> {
+    const client = this.client();
+    try {
+      return await this.read(client);
+    } finally {
+      client.close();
+    }
+  }
+
+  watch(onEntries: (entries: string[]) => void): () => void {
+    const client = this.client();
+    let stopped = false;
+    let last: string | undefined;
+    const refresh = async () => {
+      try {
+        const entries = await this.read(client);
+        const text = JSON.stringify(entries);
+        if (stopped || text === last) return;
+        last = text;
+        onEntries(entries);
+      } catch (err) {
+        this.options.logger?.warn(`etcd discovery ${this.hosts.join(',')}: ${(err as Error).message}; keeping the last list`);
+      }
+    };
+    let cancel: (() => Promise<void>) | undefined;
+    void (async () => {
+      await refresh();
+      try {
+        const watcher = await client.watch().prefix(this.prefix).create();
+        watcher.on('put', () => void refresh()).on('delete', () => void refresh());
+        watcher.on('error', (err) => this.options.logger?.warn(`etcd watch: ${err.message}`));
+        cancel = () => watcher.cancel();
+        if (stopped) void cancel();
+      } catch (err) {
+        this.options.logger?.warn(`etcd watch: ${(err as Error).message}; re-reading every heartbeat`);
+      }
+    })();
+    const timer = setInterval(() => void refresh(), this.options.heartbeatMs);
+    timer.unref();
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+      void cancel?.();
+      client.close();
+    };
+  }
+
+  /**
+   * Registers `addr` under a lease of `ttlMs`, renewed every heartbeat while this runs. When it stops, the
+   * registration lapses after the TTL. Resolves once the first registration is written.
+   */
+  async register(addr: string, ttlMs: number): Promise<() => void> {
+    const client = this.client();
+    const key = `${this.prefix}${addr}`;
+    let lease: Lease | undefined;
+    const grant = async () => {
+      lease = client.lease(Math.max(1, Math.round(ttlMs / 1000)), { autoKeepAlive: false });
+      await lease.put(key).value(addr);
+    };
+    await grant();
+    const timer = setInterval(async () => {
+      try {
+        await lease!.keepaliveOnce();
+      } catch (err) {
+        this.options.logger?.warn(`etcd: renewing ${key} failed (${(err as Error).message}); registering again`);
+        await grant().catch((e: Error) => this.options.logger?.warn(`etcd: ${e.message}`));
+      }
+    }, this.options.heartbeatMs);
+    return () => {
+      clearInterval(timer);
+      client.close(); // the lease lapses after its TTL
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestCluster } from '../harness/cluster.js';
+import { withRealEngines } from '../harness/e2e.js';
+import { TestEtcd } from '../harness/etcd.js';
+import { run, waitFor } from '../harness/exec.js';
+import { REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
+
+/** Nodes join and leave through file and etcd discovery, without a manager restart. */
+withRealEngines((test) => {
+  let cluster: TestCluster;
+  const managers: SkepProcess[] = [];
+  const joins: ChildProcess[] = [];
+  const swarm = (...args: string[]) => run(process.execPath, [SWARM_BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 20_000 });
+  /** The node names `docker info` lists, in order. */
+  const nodesOf = async (skep: SkepProcess) => [...(await skep.docker(['info'])).stdout.matchAll(/^ {2}(node\d): /gm)].map((m) => m[1]).sort().join(',');
+  const until = (skep: SkepProcess, wanted: string) => waitFor(`nodes ${wanted}`, async () => ((await nodesOf(skep)) === wanted ? true : undefined), 30_000);
+
+  test.before(async () => {
+    cluster = await TestCluster.start({ prefix: 'skdisc', subnet: 14, size: 3 });
+  });
+  test.after.always(async () => {
+    for (const j of joins) j.kill('SIGKILL');
+    for (const m of managers) await m.stop();
+    await cluster?.stop();
+  });
+
+  test.serial('file://: nodes added and removed as the file changes; swarm list prints them', async (t) => {
+    const [a, b, c] = cluster.engines.map((e) => e.addr) as [string, string, string];
+    const file = join(mkdtempSync(join(tmpdir(), 'skep-nodes-')), 'nodes');
+    writeFileSync(file, `# the cluster\n${a}\n${b}\n`);
+    const skep = await SkepProcess.start([`file://${file}`], { nodes: 2 });
+    managers.push(skep);
+    t.is(await nodesOf(skep), 'node1,node2');
+    writeFileSync(file, `${a}\n${b}\n${c}\n`);
+    await until(skep, 'node1,node2,node3');
+    t.is((await skep.docker(['run', '--rm', '-e', 'constraint:node==node3', 'busybox', 'echo', 'joined'])).stdout, 'joined\n');
+    writeFileSync(file, `${b}\n${c}\n`);
+    await until(skep, 'node2,node3');
+    t.is((await swarm('list', `file://${file}`)).stdout, `${b}\n${c}\n`);
+  });
+
+  test.serial('etcd://: swarm join registers a node with a TTL; the manager follows the registry live; a stopped join lapses', async (t) => {
+    const etcd = await TestEtcd.start(join(cluster.stateDir, 'etcd'));
+    const registry = `etcd://${etcd.endpoint}/skep`;
+    const joinNode = (addr: string) => {
+      const child = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', addr, '--heartbeat', '1s', '--ttl', '3s', registry], { cwd: REPO_ROOT, stdio: 'ignore' });
+      joins.push(child);
+      return child;
+    };
+    const [a, b, c] = cluster.engines.map((e) => e.addr) as [string, string, string];
+    joinNode(a);
+    const second = joinNode(b);
+    await waitFor('two registrations', async () => ((await swarm('list', registry)).stdout.trim().split('\n').length === 2 ? true : undefined), 20_000);
+    const skep = await SkepProcess.start([registry], { nodes: 2 });
+    managers.push(skep);
+    joinNode(c);
+    await until(skep, 'node1,node2,node3');
+    second.kill('SIGTERM');
+    const stoppedAt = Date.now();
+    await until(skep, 'node1,node3');
+    t.true(Date.now() - stoppedAt >= 2000, 'the registration outlived its join by about the TTL');
+    t.deepEqual((await swarm('list', registry)).stdout.trim().split('\n').sort(), [a, c].sort());
+  });
+});

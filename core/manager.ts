@@ -11,6 +11,7 @@ import { createHooks, type SkepHooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
 import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { Scheduler } from './scheduler/scheduler.js';
+import { Rescheduler } from './scheduler/rescheduler.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
@@ -33,6 +34,7 @@ export class Manager {
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const cluster = new Cluster({ ...config.engine, logger }, logger);
     const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
+    new Rescheduler(cluster, scheduler, logger);
     const app = createApp({ config, cluster, hooks, scheduler, logger });
     const listeners = await listen(app, config.hosts, logger);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));

@@ -6,7 +6,7 @@ import { clusterApiRange } from './api-version.js';
 import { type CachedContainer, Engine, type EngineEvent, type EngineOptions } from './engine.js';
 import { resolveContainer } from './lookup.js';
 import type { DockerEvent } from './docker-types.js';
-import { decorateEvent, type EventNode, nodeEvent } from './event-decorate.js';
+import { decorateEvent, type EventNode, swarmEvent } from './event-decorate.js';
 
 const eventNode = (engine: Engine): EventNode => ({ name: engine.name, id: engine.id, addr: engine.addr, ip: engine.ip });
 
@@ -71,16 +71,19 @@ export class Cluster extends EventEmitter {
         this.apiRange = undefined;
         this.emit('health', e, previous);
         const action = e.health === 'healthy' ? (previous === 'pending' ? 'engine_connect' : 'engine_reconnect') : previous === 'healthy' ? 'engine_disconnect' : undefined;
-        if (action) {
-          const { event, timeNano } = nodeEvent(action, eventNode(e));
-          this.publish(e, event, timeNano);
-        }
+        if (action) this.announce(e, action);
       });
       engine.on('api-version', () => (this.apiRange = undefined));
       engine.on('event', (e: Engine, { event, timeNano }: EngineEvent) => this.publish(e, event, timeNano));
       this.engines.set(addr, engine);
       engine.start();
     }
+  }
+
+  /** Skep's own event about a node (`Type: swarm`), to every `/events` client. */
+  announce(engine: Engine, action: string, attributes: Record<string, string> = {}): void {
+    const { event, timeNano } = swarmEvent(action, eventNode(engine), attributes);
+    this.publish(engine, event, timeNano);
   }
 
   /** One event for `/events` clients: decorated with its node, remembered for `since`, broadcast. */

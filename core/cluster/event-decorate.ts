@@ -25,8 +25,11 @@ export function decorateEvent(event: DockerEvent, timeNano: bigint, node: EventN
   return { event: decorated, raw: `${JSON.stringify(decorated).slice(0, -1)},"timeNano":${timeNano}}` };
 }
 
-/** Skep's own event when a node connects, disconnects or reconnects (classic swarm's `Type: swarm` events). */
-export function nodeEvent(action: 'engine_connect' | 'engine_disconnect' | 'engine_reconnect', node: EventNode, nowMs = Date.now()): { event: DockerEvent; timeNano: bigint } {
+/**
+ * Skep's own event (classic swarm's `Type: swarm` events): a node connects, disconnects or reconnects
+ * (`engine_connect`...), or a container is moved off a failed node (`container_reschedule`, with its details).
+ */
+export function swarmEvent(action: string, node: EventNode, attributes: Record<string, string> = {}, nowMs = Date.now()): { event: DockerEvent; timeNano: bigint } {
   const timeNano = BigInt(nowMs) * 1_000_000n;
   const event: DockerEvent = {
     status: action,
@@ -34,7 +37,7 @@ export function nodeEvent(action: 'engine_connect' | 'engine_disconnect' | 'engi
     from: 'swarm',
     Type: 'swarm',
     Action: action,
-    Actor: { ID: node.id, Attributes: {} },
+    Actor: { ID: node.id, Attributes: attributes },
     scope: 'local',
     time: Math.floor(nowMs / 1000),
   };

@@ -39,7 +39,8 @@ withRealEngines((test) => {
   test.serial("errors have Docker's shape and status", async (t) => {
     const cases: [string, RequestInit | undefined, number, RegExp][] = [
       ['/v1.99/info', undefined, 400, /^client version 1\.99 is too new\. Maximum supported API version is 1\.41$/],
-      ['/v1.41/swarm', undefined, 404, /^page not found$/],
+      ['/v1.41/swarm', undefined, 503, /^This node is not a swarm manager/],
+      ['/v1.41/plugins', undefined, 404, /^page not found$/],
       ['/v1.41/containers/nope/json', undefined, 404, /^No such container: nope$/],
       ['/v1.41/exec/nope/json', undefined, 404, /^No such exec instance: nope$/],
       ['/v1.41/containers/create', { method: 'POST', body: '{"Image":' }, 400, /^invalid JSON in request body/],

@@ -92,8 +92,25 @@ export class TestCluster {
     process.kill(Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim()), signal);
   }
 
-  /** Starts a killed engine again with the same state, address and ID. */
+  /** Cuts (down) or restores (up) the network link of an engine's namespace, as a pulled cable would. */
+  async link(engine: TestEngine, state: 'up' | 'down'): Promise<void> {
+    await must('ip', ['-n', engine.netns, 'link', 'set', 'eth0', state]);
+  }
+
+  /**
+   * Starts a killed engine again with the same state, address and ID. The killed dockerd's containerd outlives it
+   * and can keep the new one from starting, so it goes first, as after a machine crash (container shims stay).
+   */
   async restart(engine: TestEngine): Promise<void> {
+    const containerd = join(engine.dir, 'exec', 'containerd', 'containerd.toml'); // not its shims, which hold the containers
+    for (const pid of processesNaming(containerd)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    await waitFor(`the old containerd of ${engine.name} to go`, async () => (processesNaming(containerd).length === 0 ? true : undefined), 10_000);
     spawnDockerd(engine);
     await pingable(engine);
   }
@@ -170,7 +187,11 @@ async function importBusybox(engine: TestEngine, tar: string): Promise<void> {
 
 /** Processes whose command line names the prefix's state folder: dockerd, its containerd, shims. */
 function harnessProcesses(prefix: string): number[] {
-  const marker = join(STATE_ROOT, prefix) + '/';
+  return processesNaming(join(STATE_ROOT, prefix) + '/');
+}
+
+/** Processes whose command line contains `marker`. */
+function processesNaming(marker: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

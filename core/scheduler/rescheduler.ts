@@ -1,0 +1,92 @@
+import type { Cluster } from '../cluster/cluster.js';
+import type { ContainerInspect } from '../cluster/docker-types.js';
+import type { Engine } from '../cluster/engine.js';
+import type { Logger } from '../log.js';
+import type { ContainerConfig, RequestContext } from '../pipeline-types.js';
+import type { Scheduler } from './scheduler.js';
+
+export const RESCHEDULE_LABEL = 'com.docker.swarm.reschedule-policies';
+const POLICY = 'on-node-failure';
+
+/** `-e reschedule:on-node-failure`, or the label `com.docker.swarm.reschedule-policies=["on-node-failure"]`. */
+export function wantsReschedule(inspect: ContainerInspect): boolean {
+  const config = inspect.Config as { Env?: string[] | null; Labels?: Record<string, string> | null } | undefined;
+  if ((config?.Env ?? []).includes(`reschedule:${POLICY}`)) return true;
+  try {
+    const policies = JSON.parse(config?.Labels?.[RESCHEDULE_LABEL] ?? '[]') as unknown;
+    return Array.isArray(policies) && policies.includes(POLICY);
+  } catch {
+    return false;
+  }
+}
+
+/** The create body that makes the same container again: its config, host config and network endpoints. */
+export function recreateBody(inspect: ContainerInspect): ContainerConfig {
+  const { Hostname, ...config } = (inspect.Config ?? {}) as Record<string, unknown>;
+  const networks = ((inspect.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null; Links?: string[] | null }> } | undefined)?.Networks) ?? {};
+  const EndpointsConfig = Object.fromEntries(Object.entries(networks).map(([name, n]) => [name, { Aliases: n.Aliases ?? undefined, Links: n.Links ?? undefined }]));
+  // the old hostname was the old container's ID: let the engine name the new one
+  const hostname = typeof Hostname === 'string' && !inspect.Id.startsWith(Hostname) ? { Hostname } : {};
+  return { ...config, ...hostname, HostConfig: inspect.HostConfig as ContainerConfig['HostConfig'], NetworkingConfig: { EndpointsConfig } };
+}
+
+const CONTEXT: RequestContext = { route: 'skep.reschedule', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} };
+
+/**
+ * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same
+ * name, same config) on a node the scheduler picks, and started if it was running. When the failed node returns,
+ * the stale copies there are removed, so each container exists once.
+ */
+export class Rescheduler {
+  /** Stale copies left on failed nodes, removed when each node returns. */
+  private readonly stale = new Map<Engine, Set<string>>();
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly scheduler: Scheduler,
+    private readonly logger: Logger,
+  ) {
+    cluster.on('health', (engine: Engine, previous: string) => {
+      if (engine.health === 'unhealthy' && previous === 'healthy') void this.evacuate(engine);
+      if (engine.health === 'healthy' && previous === 'unhealthy') void this.cleanUp(engine);
+    });
+  }
+
+  private async evacuate(failed: Engine): Promise<void> {
+    const moving = [...failed.containers.values()].filter((c) => wantsReschedule(c.inspect));
+    for (const { inspect } of moving) {
+      const name = inspect.Name.replace(/^\//, '');
+      // out of the failed node's view first: the name is free again, and its copy is not listed twice
+      failed.forgetContainer(inspect.Id);
+      this.stale.set(failed, (this.stale.get(failed) ?? new Set()).add(inspect.Id));
+      try {
+        const outcome = await this.scheduler.create({ name, config: recreateBody(inspect), query: {} }, CONTEXT, {});
+        if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
+        if (inspect.State.Running) {
+          await outcome.engine.client.request('POST', `containers/${outcome.id}/start`);
+          await outcome.engine.refreshContainer(outcome.id);
+        }
+        this.logger.info(`Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`);
+        this.cluster.announce(outcome.engine, 'container_reschedule', { container: outcome.id, name, 'from.node': failed.name, 'from.container': inspect.Id });
+      } catch (err) {
+        this.logger.error(`cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async cleanUp(returned: Engine): Promise<void> {
+    const ids = this.stale.get(returned);
+    if (!ids) return;
+    this.stale.delete(returned);
+    for (const id of ids) {
+      try {
+        const res = await returned.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } });
+        if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
+        returned.forgetContainer(id);
+        this.logger.info(`removed ${id.slice(0, 12)} from ${returned.name}: it was rescheduled while the node was down`);
+      } catch (err) {
+        this.logger.error(`cannot remove the stale copy ${id.slice(0, 12)} from ${returned.name}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+import { TestCluster } from '../harness/cluster.js';
+import { withRealEngines } from '../harness/e2e.js';
+import { waitFor } from '../harness/exec.js';
+import { FakeEngine } from '../harness/fake-engine.js';
+import { SkepProcess } from '../harness/skep.js';
+
+const FAST_HEALTH = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
+
+/** Nodes fail: what the docker CLI shows, within bounded time, on real engines (and two fault shapes dockerd cannot make). */
+withRealEngines((test) => {
+  let cluster: TestCluster;
+  let skep: SkepProcess;
+  const docker = (...args: string[]) => skep.docker(args);
+  const status = async (name: string) => new RegExp(`  ${name}: .*\\n.*\\n {3}└ Status: (\\w+)`).exec((await docker('info')).stdout)?.[1];
+  const until = (name: string, wanted: string, ms = 30_000) => waitFor(`${name} ${wanted}`, async () => ((await status(name)) === wanted ? true : undefined), ms);
+  const engine = (name: string) => cluster.engines.find((e) => e.name === name)!;
+  const timed = async <T>(fn: () => Promise<T>) => {
+    const began = Date.now();
+    const value = await fn();
+    return { value, ms: Date.now() - began };
+  };
+
+  test.before(async () => {
+    cluster = await TestCluster.start({ prefix: 'skflt', subnet: 15, size: 3 });
+    skep = await SkepProcess.start([...FAST_HEALTH, cluster.discovery], { nodes: 3 });
+  });
+  test.after.always(async () => {
+    await skep?.stop();
+    await cluster?.stop();
+  });
+
+  test.serial('a killed engine: ps leaves its containers out (ps -a shows Host Down), rescheduled ones move, and exist once when it returns', async (t) => {
+    const victim = engine('node3');
+    t.is((await docker('run', '-d', '--name', 'moved', '-e', 'constraint:node==~node3', '-e', 'reschedule:on-node-failure', 'busybox', 'sleep', '600')).code, 0);
+    t.is((await docker('run', '-d', '--name', 'labelled', '-e', 'constraint:node==~node3', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]', 'busybox', 'sleep', '600')).code, 0);
+    t.is((await docker('run', '-d', '--name', 'stays', '--restart', 'always', '-e', 'constraint:node==node3', 'busybox', 'sleep', '600')).code, 0);
+    const oldId = (await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim();
+
+    await cluster.kill(victim);
+    const { ms } = await timed(() => until('node3', 'Unhealthy'));
+    t.true(ms < 15_000, `unhealthy after ${ms} ms`);
+    await waitFor('moved and labelled to run elsewhere', async () => {
+      const ps = (await docker('ps', '--format', '{{.Names}}')).stdout;
+      return /^node[12]\/moved$/m.test(ps) && /^node[12]\/labelled$/m.test(ps) ? true : undefined;
+    }, 30_000);
+    t.notRegex((await docker('ps', '--format', '{{.Names}}')).stdout, /stays/, 'docker ps leaves out the down node');
+    t.regex((await docker('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout, /^node3\/stays Host Down$/m);
+    t.not((await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim(), oldId, 'a new container, same name');
+    const refused = await timed(() => docker('logs', 'stays'));
+    t.true(refused.ms < 3000);
+    t.regex(refused.value.stderr, /Container stays running on unhealthy node node3/);
+    await new Promise((r) => setTimeout(r, 1100)); // the CLI's --until is in whole seconds
+    const events = await docker('events', '--since', '2m', '--until', '0s', '--filter', 'type=swarm', '--filter', 'event=container_reschedule', '--format', '{{.Actor.Attributes.name}} {{index .Actor.Attributes "from.node"}}');
+    t.deepEqual(events.stdout.trim().split('\n').sort(), ['labelled node3', 'moved node3']);
+
+    await cluster.restart(victim);
+    await until('node3', 'Healthy', 60_000);
+    await waitFor('the stale copies gone from node3', async () => ((await cluster.docker(victim, ['ps', '-aq', '--filter', 'name=moved'])).stdout.trim() === '' ? true : undefined), 30_000);
+    const all = (await docker('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n').sort();
+    t.is(all.filter((n) => n.endsWith('/moved')).length, 1, all.join(' '));
+    t.is(all.filter((n) => n.endsWith('/labelled')).length, 1);
+    await waitFor('stays restarted by its policy, listed once', async () => {
+      const rows = (await docker('ps', '--format', '{{.Names}}')).stdout.split('\n').filter((n) => n.endsWith('/stays'));
+      return rows.length === 1 ? true : undefined;
+    }, 30_000);
+    t.pass();
+  });
+
+  test.serial('the network to a node cut: unhealthy within bounded time, nothing hangs; back and current when the link returns', async (t) => {
+    const cut = engine('node2');
+    t.is((await docker('run', '-d', '--name', 'behind', '-e', 'constraint:node==node2', 'busybox', 'sleep', '600')).code, 0);
+    await cluster.link(cut, 'down');
+    try {
+      const listed = await timed(() => docker('ps'));
+      t.true(listed.ms < 2000, `ps took ${listed.ms} ms`);
+      const { ms } = await timed(() => until('node2', 'Unhealthy'));
+      t.true(ms < 20_000, `unhealthy after ${ms} ms`);
+      const refused = await timed(() => docker('inspect', 'behind'));
+      t.true(refused.ms < 3000);
+      t.regex(refused.value.stderr, /running on unhealthy node node2/);
+      const created = await timed(() => docker('run', '-d', '--name', 'elsewhere', 'busybox', 'sleep', '600'));
+      t.is(created.value.code, 0);
+      t.true(created.ms < 5000, `create took ${created.ms} ms`);
+      // while cut off, the node changes behind the manager's back
+      t.is((await cluster.docker(cut, ['run', '-d', '--name', 'while-cut', 'busybox', 'sleep', '600'])).code, 0);
+    } finally {
+      await cluster.link(cut, 'up');
+    }
+    await until('node2', 'Healthy');
+    t.regex((await docker('ps', '--format', '{{.Names}}')).stdout, /^node2\/while-cut$/m, 'the view is current again');
+    t.regex((await docker('ps', '--format', '{{.Names}}')).stdout, /^node2\/behind$/m);
+  });
+
+  test.serial('the manager restarted while containers run: the view is rebuilt from the engines, nothing lost', async (t) => {
+    const before = (await docker('ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}')).stdout.trim().split('\n').sort();
+    await skep.stop();
+    skep = await SkepProcess.start([...FAST_HEALTH, cluster.discovery], { nodes: 3 });
+    const after = (await docker('ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}')).stdout.trim().split('\n').sort();
+    t.deepEqual(after, before);
+  });
+
+  test.serial('an engine that never answers and one that answers garbage: every other node stays served at once', async (t) => {
+    const silent = await FakeEngine.start('silent');
+    const garbage = await FakeEngine.start('garbage');
+    const mixed = await SkepProcess.start([...FAST_HEALTH, [engine('node1').addr, silent.addr, garbage.addr].join(',')], { nodes: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const listed = await timed(() => mixed.docker(['ps', '-a', '--format', '{{.Names}}']));
+        t.true(listed.ms < 1500, `ps took ${listed.ms} ms`);
+        const ran = await timed(() => mixed.docker(['run', '--rm', 'busybox', 'echo', 'served']));
+        t.is(ran.value.stdout, 'served\n', ran.value.stderr);
+        t.true(ran.ms < 5000, `run took ${ran.ms} ms`);
+      }
+      const info = (await mixed.docker(['info'])).stdout;
+      t.regex(info, new RegExp(`${garbage.addr}\\n.*\\n {3}└ Status: (Pending|Unhealthy)`));
+      t.regex(info, new RegExp(`${silent.addr}\\n.*\\n {3}└ Status: (Pending|Unhealthy)`));
+      t.regex(info, /└ Error: .*(JSON|Unexpected token|timed out|Timeout)/i);
+    } finally {
+      await mixed.stop();
+      await silent.stop();
+      await garbage.stop();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
+import { resolveTls } from './tls.js';
 import type { ResolvedConfig, SwarmConfig } from './types.js';
 
 function ms(value: SwarmConfig['heartbeat'], fallback: number): number {
@@ -36,6 +37,7 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     experimental: pick('experimental') ?? base.experimental,
     builtins: { ...file.builtins, ...flags.builtins },
     plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],
+    ...resolveTls({ ...file.tls, ...flags.tls }, pick('engineTls')),
     configFile,
   };
   if (resolved.nodes.length === 0) throw new ConfigError('no nodes: name at least one engine address');

@@ -33,6 +33,13 @@ export interface SwarmConfig {
   cors?: boolean;
   logLevel?: LogLevel;
   experimental?: boolean;
+  /**
+   * TLS towards clients (classic's `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert`, `--tlskey`). Unless
+   * `engineTls` says otherwise, the same files serve towards engines too, as in classic swarm.
+   */
+  tls?: TlsConfig;
+  /** TLS towards engines, for the whole cluster and per node (keyed by `ip:port`); `false` for plain TCP. */
+  engineTls?: (EngineTlsConfig & { nodes?: Record<string, EngineTlsConfig> }) | false;
   /** Built-in plugins to turn off by name, e.g. `{ 'node-field': false }`. */
   builtins?: Record<string, boolean>;
   /** Third-party plugins, after the built-ins; falsy entries are skipped and nested arrays flattened. */
@@ -40,6 +47,34 @@ export interface SwarmConfig {
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Files (paths) for the client side. */
+export interface TlsConfig {
+  /** Serve over TLS (`--tls`; implied by `verify`). */
+  enabled?: boolean;
+  /** Require a client certificate signed by `ca` (`--tlsverify`). */
+  verify?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** Files (paths) for talking to engines that require TLS. */
+export interface EngineTlsConfig {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  /** The name to expect in the engine's certificate, when it is not the address. */
+  serverName?: string;
+}
+
+/** TLS material as the manager uses it: file contents, read and checked at start. */
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  serverName?: string;
+}
 
 /** The configuration after defaults, the config file and the flags are merged and checked. */
 export interface ResolvedConfig {
@@ -61,6 +96,10 @@ export interface ResolvedConfig {
   experimental: boolean;
   builtins: Record<string, boolean>;
   plugins: PluginOption[];
+  /** Serving clients over TLS; `verify` requires a client certificate. */
+  serverTls?: TlsMaterial & { verify: boolean };
+  /** Talking to engines over TLS: the cluster's settings and each node's own. */
+  engineTls?: TlsMaterial & { nodes: Record<string, TlsMaterial> };
   /** Where the config file was found, if one was. */
   configFile?: string;
 }

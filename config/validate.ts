@@ -39,7 +39,12 @@ const TOP_KEYS: Record<string, Check> = {
   experimental: isBoolean,
   builtins: isRecordOf(isBoolean, 'an object of true/false values'),
   plugins: (v) => (Array.isArray(v) ? undefined : 'a list of plugins'),
+  tls: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object'),
+  engineTls: (v) => (v === false || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object, or false'),
 };
+
+const TLS_KEYS: Record<string, Check> = { enabled: isBoolean, verify: isBoolean, ca: isString, cert: isString, key: isString };
+const ENGINE_TLS_KEYS: Record<string, Check> = { ca: isString, cert: isString, key: isString, serverName: isString, nodes: isRecordOf((v) => (v !== null && typeof v === 'object' ? undefined : 'an object'), 'an object of per-node settings') };
 
 function show(value: unknown): string {
   try {
@@ -68,5 +73,11 @@ export function validateConfig(raw: unknown, source: string): SwarmConfig {
   const obj = raw as Record<string, unknown>;
   checkKeys(obj, TOP_KEYS, '', source);
   if (obj.engine !== undefined) checkKeys(obj.engine as Record<string, unknown>, ENGINE_KEYS, 'engine.', source);
+  if (obj.tls !== undefined) checkKeys(obj.tls as Record<string, unknown>, TLS_KEYS, 'tls.', source);
+  if (obj.engineTls) {
+    checkKeys(obj.engineTls as Record<string, unknown>, ENGINE_TLS_KEYS, 'engineTls.', source);
+    const nodes = (obj.engineTls as { nodes?: Record<string, Record<string, unknown>> }).nodes ?? {};
+    for (const [addr, settings] of Object.entries(nodes)) checkKeys(settings, { ca: isString, cert: isString, key: isString, serverName: isString }, `engineTls.nodes.${addr}.`, source);
+  }
   return obj as SwarmConfig;
 }

@@ -16,7 +16,10 @@ export function hostPorts(config: PortConfig): HostPort[] {
   const out: HostPort[] = [];
   for (const [key, bindings] of Object.entries(host.PortBindings ?? {})) {
     const protocol = key.split('/')[1] ?? 'tcp';
-    for (const b of bindings ?? []) if (Number(b.HostPort || 0) > 0) out.push({ ip: b.HostIp || '0.0.0.0', port: Number(b.HostPort), protocol });
+    if (!Array.isArray(bindings)) continue; // not Docker's shape: the engine refuses it
+    for (const b of bindings) {
+      if (b && Number(b.HostPort || 0) > 0) out.push({ ip: typeof b.HostIp === 'string' && b.HostIp ? b.HostIp : '0.0.0.0', port: Number(b.HostPort), protocol });
+    }
   }
   if (host.NetworkMode === 'host') {
     for (const key of Object.keys(exposed)) {

@@ -32,11 +32,11 @@ export class Manager {
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
-    const cluster = new Cluster({ ...config.engine, logger }, logger);
+    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls }, logger);
     const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
     new Rescheduler(cluster, scheduler, logger);
     const app = createApp({ config, cluster, hooks, scheduler, logger });
-    const listeners = await listen(app, config.hosts, logger);
+    const listeners = await listen(app, config.hosts, logger, config.serverTls);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(config, hooks, cluster, listeners, stopDiscovery);
   }

@@ -4,13 +4,24 @@ import { badRequest, DockerError } from '../errors.js';
 /** JSON bodies on control routes are small; this bounds what a client can make the manager buffer. */
 const MAX_JSON_BODY = 4 * 1024 * 1024;
 
+/** A client that sends a small body slower than this is cut off, so stuck clients cannot pile up. */
+const BODY_TIMEOUT_MS = 30_000;
+
 export async function readBody(ctx: Context, limit = MAX_JSON_BODY): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new DockerError(413, `request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
+  const timer = setTimeout(() => ctx.req.destroy(new DockerError(408, `the request body did not arrive within ${BODY_TIMEOUT_MS / 1000}s`)), BODY_TIMEOUT_MS);
+  try {
+    for await (const chunk of ctx.req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new DockerError(413, `request body is larger than ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof DockerError) throw err;
+    throw new DockerError(400, `the request body could not be read: ${(err as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
 }
@@ -27,4 +38,33 @@ export async function readJsonObject(ctx: Context): Promise<Record<string, unkno
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('request body must be a JSON object');
   return parsed as Record<string, unknown>;
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string list' | 'string map' | 'object list';
+
+const KIND_CHECKS: Record<Kind, (v: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v) => typeof v === 'boolean',
+  object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  array: (v) => Array.isArray(v),
+  'string list': (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
+  'object list': (v) => Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)),
+  'string map': (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'),
+};
+
+/**
+ * Refuses fields of the wrong JSON type with a 400 in the engine's wording, before anything (a plugin, the
+ * scheduler) reads them. `null` is allowed, as Go's decoder allows it. Keys are `Field` or `Parent.Field`.
+ */
+export function checkTypes(body: Record<string, unknown>, fields: Record<string, Kind>, struct: string): void {
+  for (const [path, kind] of Object.entries(fields)) {
+    const [parent, child] = path.includes('.') ? path.split('.') : [undefined, path];
+    const holder = parent === undefined ? body : (body[parent] as Record<string, unknown> | null | undefined);
+    if (holder === null || holder === undefined || typeof holder !== 'object') continue;
+    const value = holder[child!];
+    if (value === undefined || value === null || KIND_CHECKS[kind](value)) continue;
+    const got = Array.isArray(value) ? 'array' : typeof value;
+    throw badRequest(`json: cannot unmarshal ${got} into Go struct field ${parent ? `${parent}.` : `${struct}.`}${child} of type ${kind}`);
+  }
 }

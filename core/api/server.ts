@@ -1,11 +1,17 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
+import type { ResolvedConfig } from '../../config/types.js';
 import type Koa from 'koa';
 import type { Logger } from '../log.js';
 import { parseListenAddress } from './listen-address.js';
 import { holdUpgrade } from './proxy/hijack.js';
 import { sniffConnection } from './raw-hijack.js';
+
+type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 export interface Listener {
   readonly address: string;
@@ -40,12 +46,19 @@ function createHttpServer(app: Koa<any>): http.Server {
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
-export async function listen(app: Koa<any>, hosts: string[], logger: Logger): Promise<Listener[]> {
+export async function listen(app: Koa<any>, hosts: string[], logger: Logger, tlsOptions?: ServerTls): Promise<Listener[]> {
   const listeners: Listener[] = [];
   for (const text of hosts) {
     const address = parseListenAddress(text);
     const server = createHttpServer(app);
-    const front = net.createServer({ allowHalfOpen: true }, (socket) => sniffConnection(socket, (s) => server.emit('connection', s)));
+    const onSocket = (socket: net.Socket) => sniffConnection(socket, (s) => server.emit('connection', s));
+    // With --tlsverify, a client without a certificate signed by the CA is refused in the handshake.
+    const front = tlsOptions
+      ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert, ca: tlsOptions.ca, requestCert: tlsOptions.verify, rejectUnauthorized: tlsOptions.verify, allowHalfOpen: true }, onSocket)
+      : net.createServer({ allowHalfOpen: true }, onSocket);
+    if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
+      logger.warn(`listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`);
+    }
     if (address.kind === 'unix' && existsSync(address.path)) unlinkSync(address.path);
     await new Promise<void>((resolve, reject) => {
       front.once('error', reject);

@@ -69,6 +69,11 @@ const GLOBAL_FLAGS: FlagSpec[] = [
 
 const MANAGE_FLAGS: FlagSpec[] = [
   { names: ['host', 'H'], takesValue: true, set: (t, v) => { t.flags.hosts = [...(t.flags.hosts ?? []), v]; } },
+  { names: ['tls'], takesValue: false, set: (t, v, s) => { t.flags.tls = { ...t.flags.tls, enabled: bool(v, s) }; } },
+  { names: ['tlsverify'], takesValue: false, set: (t, v, s) => { t.flags.tls = { ...t.flags.tls, verify: bool(v, s) }; } },
+  { names: ['tlscacert'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, ca: v }; } },
+  { names: ['tlscert'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, cert: v }; } },
+  { names: ['tlskey'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, key: v }; } },
   { names: ['strategy'], takesValue: true, set: (t, v) => { t.flags.strategy = v; } },
   {
     names: ['filter', 'f'],
@@ -237,6 +242,10 @@ Options:
   --cluster-opt value                  cluster option key=value (repeatable): swarm.overcommit, swarm.createretry
   --api-enable-cors, --cors            enable CORS headers in the API
   --config, -c value                   config file (default: searched from the current directory)
+  --tls                                serve clients over TLS (implied by --tlsverify)
+  --tlsverify                          require client certificates signed by --tlscacert
+  --tlscacert, --tlscert, --tlskey     CA, certificate and key files; unless the config file says otherwise,
+                                       they are also what the manager uses towards engines
 `;
 
 export const JOIN_USAGE = `Usage: swarm join [options] <discovery>

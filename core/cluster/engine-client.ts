@@ -1,5 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import got, { RequestError, type Got, type Request } from 'got';
+import { checkServerIdentity } from 'node:tls';
+import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 
 export interface EngineTimeouts {
@@ -57,10 +59,13 @@ export class EngineClient {
   constructor(
     readonly address: EngineAddress,
     readonly timeouts: EngineTimeouts,
+    /** For engines that require TLS: the CA to trust, the manager's certificate and key, the name to expect. */
+    readonly tls?: TlsMaterial,
   ) {
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     this.http = got.extend({
-      prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `http://${host}:${address.port}/`,
+      prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `${tls ? 'https' : 'http'}://${host}:${address.port}/`,
+      https: tls ? { certificateAuthority: tls.ca, certificate: tls.cert, key: tls.key, checkServerIdentity: tls.serverName ? (_host, cert) => checkServerIdentity(tls.serverName!, cert) : undefined } : undefined,
       enableUnixSockets: address.kind === 'unix',
       retry: { limit: 0 },
       throwHttpErrors: false,

@@ -9,8 +9,8 @@ import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, Docke
 import { EngineCallError, EngineClient, isConnectionError } from './engine-client.js';
 import { exactTimeNano, readJsonLines } from './event-stream.js';
 
-/** The engine settings of the configuration, and where to log. */
-export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger };
+/** The engine settings of the configuration, where to log, and TLS towards engines (the cluster's and per node). */
+export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger; tls?: ResolvedConfig['engineTls'] };
 
 /** One container as the cache holds it: the engine's list row and its inspect document, read together. */
 export interface CachedContainer {
@@ -83,7 +83,8 @@ export class Engine extends EventEmitter {
     private readonly options: EngineOptions,
   ) {
     super();
-    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs });
+    const tls = address.kind === 'tcp' && options.tls ? (options.tls.nodes[address.addr] ?? options.tls) : undefined;
+    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs }, tls);
   }
 
   get addr(): string {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX, DOCKER_CLI } from './support.js';
@@ -29,9 +30,12 @@ export interface ClusterOptions {
   labels?: string[][];
   /** Registries every engine may reach over plain HTTP (`--insecure-registry`), e.g. a test registry. */
   insecureRegistries?: string[];
+  /** Engines require TLS on port 2376 (`--tlsverify`): clients need a certificate signed by `ca`. */
+  tls?: { ca: string; cert: string; key: string };
 }
 
 const ENGINE_PORT = 2375;
+const TLS_ENGINE_PORT = 2376;
 const STATE_ROOT = '/tmp/skep-harness';
 /** The busybox root filesystem every test engine imports (made when the first cluster starts). */
 export const BUSYBOX_TAR = join(STATE_ROOT, 'busybox.tar');
@@ -128,7 +132,12 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   const dir = join(STATE_ROOT, prefix, name);
   for (const sub of ['etc', 'data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
-  const args = [...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r])];
+  const port = options.tls ? TLS_ENGINE_PORT : ENGINE_PORT;
+  const tls = options.tls ? ['--tlsverify', '--tlscacert', options.tls.ca, '--tlscert', options.tls.cert, '--tlskey', options.tls.key] : ['--tls=false'];
+  const args = [
+    ...tls, '-H', `tcp://${ip}:${port}`,
+    ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
+  ];
   writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(args));
 
   await must('ip', ['netns', 'add', netns]);
@@ -137,7 +146,7 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   await must('ip', ['-n', netns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
   await must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
   await must('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-  const engine = { name, netns, ip, addr: `${ip}:${ENGINE_PORT}`, dir, socket: join(dir, 'exec', 'docker.sock') };
+  const engine = { name, netns, ip, addr: `${ip}:${port}`, dir, socket: join(dir, 'exec', 'docker.sock') };
   spawnDockerd(engine);
   return engine;
 }
@@ -146,8 +155,7 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
 function spawnDockerd(engine: TestEngine): void {
   const extra = JSON.parse(readFileSync(join(engine.dir, 'dockerd-args.json'), 'utf8')) as string[];
   const dockerd = [
-    'dockerd', '--tls=false',
-    '-H', `tcp://${engine.ip}:${ENGINE_PORT}`, '-H', `unix://${engine.socket}`,
+    'dockerd', '-H', `unix://${engine.socket}`,
     '--data-root', join(engine.dir, 'data'), '--exec-root', join(engine.dir, 'exec'), '--pidfile', join(engine.dir, 'exec', 'docker.pid'),
     ...extra,
   ].map((a) => `'${a}'`).join(' ');
@@ -162,7 +170,17 @@ function spawnDockerd(engine: TestEngine): void {
   child.unref();
 }
 
-const pingable = (engine: TestEngine) => waitFor(`engine ${engine.name} at ${engine.addr}`, async () => ((await fetch(`http://${engine.addr}/_ping`)).ok ? true : undefined), 60_000);
+/** Answers `_ping` on its unix socket (so TLS engines too): the engine is up. */
+const pingable = (engine: TestEngine) =>
+  waitFor(`engine ${engine.name} at ${engine.addr}`, () =>
+    new Promise<true | undefined>((resolve) => {
+      const req = http.get({ socketPath: engine.socket, path: '/_ping', timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200 ? true : undefined);
+      });
+      req.on('error', () => resolve(undefined));
+      req.on('timeout', () => req.destroy());
+    }), 60_000);
 
 /** A busybox root filesystem as a tar, built once from the machine's static busybox. */
 async function busyboxTar(): Promise<string> {

@@ -1,8 +1,16 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DOCKER_CLI } from './support.js';
 import { run, waitFor } from './exec.js';
+
+export interface ClientTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const SWARM_BIN = fileURLToPath(new URL('../../core/cli/swarm.js', import.meta.url));
@@ -25,6 +33,8 @@ export class SkepProcess {
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
+    /** The client certificate the docker CLI presents, for a manager started with --tlsverify. */
+    readonly clientTls?: ClientTls,
   ) {}
 
   get url(): string {
@@ -36,26 +46,48 @@ export class SkepProcess {
   }
 
   /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` and waits until `nodes` nodes are healthy. */
-  static async start(args: string[], options: { nodes: number; global?: string[] }): Promise<SkepProcess> {
+  static async start(args: string[], options: { nodes: number; global?: string[]; clientTls?: ClientTls }): Promise<SkepProcess> {
     const port = await freePort();
     const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const skep = new SkepProcess(child, port);
+    const skep = new SkepProcess(child, port, options.clientTls);
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
     await waitFor(`${options.nodes} healthy nodes behind Skep`, async () => {
       if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
-      const info = (await (await fetch(`${skep.url}/info`)).json()) as { SystemStatus: [string, string][] };
+      const info = (await skep.getJson('/info')) as { SystemStatus: [string, string][] };
       const healthy = info.SystemStatus.filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length;
       return healthy === options.nodes ? true : undefined;
     }, 60_000);
     return skep;
   }
 
-  /** The docker CLI pointed at this manager. */
+  /** A GET answered with JSON, over TLS with the client certificate when the manager requires one. */
+  getJson(path: string): Promise<unknown> {
+    if (!this.clientTls) return fetch(`${this.url}${path}`).then((r) => r.json());
+    const { ca, cert, key } = this.clientTls;
+    return new Promise((resolve, reject) => {
+      https
+        .get({ host: '127.0.0.1', port: this.port, path, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(body));
+            } catch (err) {
+              reject(err);
+            }
+          });
+        })
+        .on('error', reject);
+    });
+  }
+
+  /** The docker CLI pointed at this manager (with --tlsverify and the client certificate when it needs one). */
   docker(args: string[], options: { input?: string | Buffer; cli?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
-    return run(options.cli ?? DOCKER_CLI, args, {
+    const tls = this.clientTls ? ['--tlsverify', '--tlscacert', this.clientTls.ca, '--tlscert', this.clientTls.cert, '--tlskey', this.clientTls.key] : [];
+    return run(options.cli ?? DOCKER_CLI, [...tls, ...args], {
       input: options.input,
       env: { ...process.env, DOCKER_HOST: this.dockerHost, DOCKER_CLI_HINTS: 'false', ...options.env },
       timeoutMs: options.timeoutMs ?? 60_000,

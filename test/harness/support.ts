@@ -12,7 +12,7 @@ export const BUSYBOX = '/bin/busybox';
 export function realEngineSupport(): { ok: true } | { ok: false; reason: string } {
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  for (const cmd of ['dockerd', 'ip', 'nsenter', 'unshare', 'script', 'docker-registry', 'htpasswd', 'docker-compose', 'etcd']) if (!onPath(cmd)) missing.push(cmd);
+  for (const cmd of ['dockerd', 'ip', 'nsenter', 'unshare', 'script', 'docker-registry', 'htpasswd', 'docker-compose', 'etcd', 'openssl']) if (!onPath(cmd)) missing.push(cmd);
   for (const file of [BUSYBOX, DOCKER_CLI, DOCKER_CLI_DEBIAN]) if (!existsSync(file)) missing.push(file);
   return missing.length === 0 ? { ok: true } : { ok: false, reason: `real-engine tests need ${missing.join(', ')}` };
 }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
@@ -43,10 +44,23 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   ctx.res.detachSocket(client as net.Socket);
 
   const address = engine.address;
+  const engineTls = engine.client.tls;
   const upstream =
     address.kind === 'unix'
       ? net.connect({ path: address.socketPath, allowHalfOpen: true })
-      : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+      : engineTls
+        ? tls.connect({
+            host: address.host,
+            port: address.port,
+            ca: engineTls.ca,
+            cert: engineTls.cert,
+            key: engineTls.key,
+            // present only when given: tls.connect asserts on an undefined checkServerIdentity
+            ...(engineTls.serverName
+              ? { servername: engineTls.serverName, checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(engineTls.serverName!, cert) }
+              : {}),
+          }) // TLS ends a direction with close_notify; the engine's side keeps writing until it is done
+        : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
 
   const search = outgoingSearch(ctx);
   const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${search ? `?${search}` : ''} HTTP/1.1`];
@@ -60,7 +74,7 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   upstream.setTimeout(engine.client.timeouts.connectMs, () => {
     if (!connected) upstream.destroy(new Error(`connect timeout after ${engine.client.timeouts.connectMs} ms`));
   });
-  upstream.once('connect', () => {
+  upstream.once(engineTls && address.kind === 'tcp' ? 'secureConnect' : 'connect', () => {
     connected = true;
     for (const s of [upstream, client as net.Socket]) {
       s.setKeepAlive?.(true, 30_000);

@@ -5,6 +5,7 @@ import { badRequest } from '../../errors.js';
 import type { ContainerConfig } from '../../pipeline-types.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
+import { checkCreateBody } from '../create-body.js';
 import { listContainers } from '../container-list.js';
 import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
@@ -36,6 +37,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('container.create', '/containers/create', async (ctx) => {
     const body = (await readJsonObject(ctx)) as ContainerConfig;
+    checkCreateBody(body);
     // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
     const context = requestContext(ctx);
     const name = context.query.name;

@@ -3,6 +3,7 @@ import type { ContainerConfig } from '../../pipeline-types.js';
 import { noNodeMessage } from '../../scheduler/no-node-message.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
+import { checkCreateBody } from '../create-body.js';
 import type { ApiDeps } from '../deps.js';
 import { requestContext } from '../request-context.js';
 
@@ -13,6 +14,7 @@ import { requestContext } from '../request-context.js';
 export function placementRoutes(router: Router, deps: ApiDeps): void {
   router.post('skep.placement', '/skep/placement', async (ctx) => {
     const config = (await readJsonObject(ctx)) as ContainerConfig;
+    checkCreateBody(config);
     const context = requestContext(ctx);
     const request = await deps.hooks.beforeSchedule.promise({ name: context.query.name, config, query: {} }, context);
     const { nodes, ranked, context: schedule } = await deps.scheduler.plan(request, context);

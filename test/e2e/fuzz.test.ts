@@ -1,0 +1,172 @@
+import http from 'node:http';
+import net from 'node:net';
+import { TestCluster } from '../harness/cluster.js';
+import { withRealEngines } from '../harness/e2e.js';
+import { SkepProcess } from '../harness/skep.js';
+
+const REQUESTS = 2500;
+const CONCURRENCY = 8;
+
+/** A small seeded generator, so a failing run can be replayed with its seed. */
+function random(seed: number) {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+    chance: (p: number) => next() < p,
+  };
+}
+
+const JUNK = ['', 'no-such-thing', '0', 'ffffffffffff', '%00', '..%2F..%2Fetc', '%E2%98%83', 'a'.repeat(300), '-', 'node9/x', '%20', 'null', '[]', '{}'];
+const ROUTES = [
+  '/_ping', '/version', '/info', '/system/df', '/containers/json', '/containers/create', '/containers/{x}/json', '/containers/{x}/start', '/containers/{x}/stop',
+  '/containers/{x}/restart', '/containers/{x}/kill', '/containers/{x}/pause', '/containers/{x}/unpause', '/containers/{x}/update', '/containers/{x}/rename',
+  '/containers/{x}/top', '/containers/{x}/changes', '/containers/{x}/resize', '/containers/{x}/logs', '/containers/{x}/export', '/containers/{x}/archive',
+  '/containers/{x}/wait', '/containers/{x}/attach', '/containers/{x}/exec', '/containers/{x}', '/containers/prune', '/exec/{x}/start', '/exec/{x}/json',
+  '/exec/{x}/resize', '/images/json', '/images/create', '/images/{x}/json', '/images/{x}/history', '/images/{x}/tag', '/images/{x}', '/images/{x}/push',
+  '/images/get', '/images/load', '/images/search', '/images/prune', '/build', '/commit', '/networks', '/networks/create', '/networks/{x}',
+  '/networks/{x}/connect', '/networks/{x}/disconnect', '/networks/prune', '/volumes', '/volumes/create', '/volumes/{x}', '/volumes/prune', '/auth',
+  '/events', '/skep/placement', '/swarm', '/nodes', '/plugins', '/distribution/{x}/json', '/{x}',
+];
+const QUERY_KEYS = ['all', 'filters', 'name', 'limit', 'since', 'until', 'force', 't', 'fromImage', 'fromSrc', 'tag', 'repo', 'container', 'stream', 'follow', 'buildargs', 'signal', 'h', 'w', 'path', 'condition'];
+const QUERY_VALUES = ['1', '0', 'true', '-1', 'abc', '{"label":["a=b"]}', '{"node":["x"]}', '{"status":["nope"]}', '{bad json', '{"colour":["red"]}', '[1,2]', 'busybox:nope', '-', '1e99', '%FF'];
+const FIELD_VALUES: unknown[] = [null, 5, -1, 1e300, 'str', '', true, [], [1, 'a', null], {}, { a: 1 }, 'constraint:zone==', ['constraint:node==/[/'], { 'com.docker.swarm.constraints': '["x"' }];
+const CREATE_TEMPLATE = { Image: 'no-such-image-here:1', Cmd: ['true'], Env: ['A=1'], Labels: { a: 'b' }, HostConfig: { Memory: 0, CpuShares: 0, PortBindings: {}, Binds: [], NetworkMode: 'bridge' } };
+
+function body(r: ReturnType<typeof random>): Buffer | undefined {
+  switch (r.int(7)) {
+    case 0: return undefined;
+    case 1: return Buffer.from('{"Image": "busy');
+    case 2: return Buffer.from(Array.from({ length: r.int(200) }, () => r.int(256)));
+    case 3: return Buffer.from(JSON.stringify(r.pick(FIELD_VALUES)));
+    case 4: return r.chance(0.05) ? Buffer.alloc(5 * 1024 * 1024, 0x7b) : Buffer.from('[]');
+    default: {
+      // a create-shaped body with one field of the wrong type, top level or in HostConfig
+      const config = structuredClone(CREATE_TEMPLATE) as Record<string, any>;
+      const keys = ['Image', 'Env', 'Labels', 'Cmd', 'HostConfig', 'NetworkingConfig', 'ExposedPorts'];
+      const hostKeys = ['Memory', 'CpuShares', 'PortBindings', 'Binds', 'NetworkMode', 'VolumesFrom', 'Links', 'Mounts'];
+      if (r.chance(0.5)) config[r.pick(keys)] = r.pick(FIELD_VALUES);
+      else config.HostConfig[r.pick(hostKeys)] = r.pick(FIELD_VALUES);
+      return Buffer.from(JSON.stringify(config));
+    }
+  }
+}
+
+interface Outcome {
+  method: string;
+  path: string;
+  status: number;
+  message: string;
+}
+
+function send(port: number, method: string, path: string, payload: Buffer | undefined, headers: Record<string, string>): Promise<Outcome | undefined> {
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}) }, timeout: 3000, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('latin1');
+      res.on('data', (d: string) => {
+        if (text.length < 2000) text += d;
+      });
+      res.on('end', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
+      res.on('error', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
+    });
+    // a stream that stays open (events, logs -f, wait) is fine: give up on it
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ method, path, status: res.statusCode ?? 0, message: '' });
+    });
+    req.end(payload);
+  });
+}
+
+/** A request cut short: headers only part written, or a body shorter than announced, then the connection drops. */
+function truncated(port: number, r: ReturnType<typeof random>): Promise<void> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      const full = `POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"Image":"busybox","Cmd":["tr`;
+      socket.write(full.slice(0, 1 + r.int(full.length)));
+      setTimeout(() => socket.destroy(), r.int(200));
+    });
+    socket.on('close', () => resolve());
+    socket.on('error', () => resolve());
+  });
+}
+
+withRealEngines((test) => {
+  let cluster: TestCluster;
+  let skep: SkepProcess;
+
+  test.before(async () => {
+    cluster = await TestCluster.start({ prefix: 'skfuzz', subnet: 17, size: 2 });
+    skep = await SkepProcess.start([cluster.discovery], { nodes: 2 });
+  });
+  test.after.always(async () => {
+    await skep?.stop();
+    await cluster?.stop();
+  });
+
+  test.serial(`${REQUESTS} generated hostile requests: the manager stays up and responsive, never answers a client error with its own 5xx, changes nothing it refused`, async (t) => {
+    for (const name of ['keep1', 'keep2']) t.is((await skep.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '600'])).code, 0);
+    const snapshot = async () => {
+      const out: string[] = [];
+      for (const e of cluster.engines) {
+        out.push((await cluster.docker(e, ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'])).stdout.trim());
+        out.push((await cluster.docker(e, ['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).stdout.trim());
+      }
+      return out.join('\n').split('\n').filter(Boolean).sort();
+    };
+    const before = await snapshot();
+
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+    t.log(`seed ${seed} (FUZZ_SEED=${seed} replays it)`);
+    const r = random(seed);
+    const outcomes: Outcome[] = [];
+    let issued = 0;
+    const worker = async () => {
+      while (issued < REQUESTS) {
+        issued++;
+        if (r.chance(0.03)) {
+          await truncated(skep.port, r);
+          continue;
+        }
+        const method = r.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'HEAD', 'PATCH', 'OPTIONS']);
+        const version = r.pick(['', '', '/v1.41', '/v1.24', '/v9.99', '/v1.12', '/vx.y']);
+        const route = r.pick(ROUTES).replace('{x}', () => r.pick(JUNK));
+        const query = Array.from({ length: r.int(4) }, () => `${r.pick(QUERY_KEYS)}=${encodeURIComponent(r.pick(QUERY_VALUES))}`).join('&');
+        const headers: Record<string, string> = { 'Content-Type': r.pick(['application/json', 'text/plain', 'application/x-tar', '']) };
+        if (r.chance(0.2)) headers['X-Registry-Auth'] = r.pick(['%%%', 'e30=', 'eyJ1c2VybmFtZSI6MX0=', 'x'.repeat(100)]);
+        if (r.chance(0.1)) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
+        const outcome = await send(skep.port, method, `${version}${route}${query ? `?${query}` : ''}`, body(r), headers);
+        if (outcome) outcomes.push(outcome);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+
+    t.true(outcomes.length > REQUESTS * 0.8, `${outcomes.length} answered`);
+    const own5xx = outcomes.filter((o) => o.status >= 500 && /internal error|plugin "[^"]+" failed|Cannot read prop|is not a function|undefined/i.test(o.message));
+    t.deepEqual(own5xx.slice(0, 5), [], `${own5xx.length} Skep-made 5xx answers`);
+    const logs = skep.logs.join('');
+    t.notRegex(logs, /uncaught exception|unhandled rejection|level=error msg="(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) /);
+
+    const ping = Date.now();
+    t.is((await fetch(`${skep.url}/_ping`)).status, 200);
+    t.true(Date.now() - ping < 1000);
+    t.is(skep.child.exitCode, null, 'the manager is still running');
+
+    // creates the fuzz made (a few bodies are valid) are the only change allowed; remove them, then compare
+    const created = outcomes.filter((o) => o.status === 201 && /"Id":"[0-9a-f]{64}"/.test(o.message)).map((o) => /"Id":"([0-9a-f]{64})"/.exec(o.message)![1]!);
+    for (const id of created) await skep.docker(['rm', '-f', id]);
+    const after = (await snapshot()).filter((line) => !created.some((id) => line.startsWith(id)));
+    t.deepEqual(after, before.filter((line) => !created.some((id) => line.startsWith(id))));
+    t.log(`${outcomes.length} answers: ${[...new Set(outcomes.map((o) => o.status))].sort().join(', ')}; ${created.length} valid creates`);
+  });
+});

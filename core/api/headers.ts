@@ -13,7 +13,7 @@ export function headersForEngine(headers: IncomingHttpHeaders, keepLength: boole
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED_UP.has(name)) continue;
-    if (name === 'content-length' && !keepLength) continue;
+    if ((name === 'content-length' || name === 'transfer-encoding') && !keepLength) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;

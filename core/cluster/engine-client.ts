@@ -30,9 +30,12 @@ export class EngineCallError extends Error {
   }
 }
 
-/** True when the engine could not be reached (as opposed to answering with an error). */
+/** got's own refusals of a request it was given (a GET with a body...): the client's mistake, not the engine's. */
+const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_UNESCAPED_CHARACTERS']);
+
+/** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
 export function isConnectionError(err: unknown): boolean {
-  return err instanceof RequestError && err.response === undefined;
+  return err instanceof RequestError && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
 }
 
 /** The message an engine put in its error body, or the body itself. */

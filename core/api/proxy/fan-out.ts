@@ -20,7 +20,7 @@ export function callEach(ctx: Context, engines: Engine[], path: string, body?: B
       try {
         const res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
           headers: headersForEngine(ctx.req.headers, false),
-          body,
+          body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : body,
           search: outgoingSearch(ctx),
         });
         return { engine, status: res.status, body: res.body };

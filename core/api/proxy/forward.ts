@@ -44,7 +44,10 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
 
 /** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
 export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engine, path: string, options: ForwardOptions = {}): Promise<void> {
-  const body = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
+  // An engine ignores a body on GET and HEAD (and the HTTP client refuses to send one): read it off and drop it.
+  const withoutBody = ctx.method === 'GET' || ctx.method === 'HEAD';
+  const received = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
+  const body = withoutBody ? undefined : received;
   let res;
   try {
     res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
@@ -82,12 +85,13 @@ export async function forwardStream(
   path: string,
   options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
 ): Promise<void> {
+  const sendsBody = ctx.method === 'POST' || ctx.method === 'PUT';
   const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
-    headers: headersForEngine(ctx.req.headers, true),
+    headers: headersForEngine(ctx.req.headers, sendsBody),
     search: options.search ?? outgoingSearch(ctx),
     headersTimeoutMs: options.headersTimeoutMs,
   });
-  if (ctx.method === 'POST' || ctx.method === 'PUT') {
+  if (sendsBody) {
     if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});
     else upstream.end();
   }

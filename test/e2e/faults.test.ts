@@ -121,4 +121,24 @@ withRealEngines((test) => {
       await garbage.stop();
     }
   });
+
+  test.serial('swarm.createretry: a create that fails on the chosen node is tried on the next; without it the failure reaches the client', async (t) => {
+    const failing = await FakeEngine.start('create-fails');
+    const nodes = [failing.addr, engine('node1').addr].join(',');
+    const retrying = await SkepProcess.start([...FAST_HEALTH, '--cluster-opt', 'swarm.createretry=1', nodes], { nodes: 2 });
+    const once = await SkepProcess.start([...FAST_HEALTH, nodes], { nodes: 2 });
+    try {
+      // the fake engine is empty, so spread ranks it first
+      const ran = await retrying.docker(['run', '--rm', 'busybox', 'echo', 'retried']);
+      t.is(ran.stdout, 'retried\n', ran.stderr);
+      t.regex(retrying.logs.join(''), /create on a-fake-engine failed .*; trying node1/);
+      const failed = await once.docker(['create', 'busybox', 'true']);
+      t.not(failed.code, 0);
+      t.regex(failed.stderr, /fake engine: this create fails/);
+    } finally {
+      await retrying.stop();
+      await once.stop();
+      await failing.stop();
+    }
+  });
 });

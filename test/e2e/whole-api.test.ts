@@ -18,7 +18,6 @@ withRealEngines((test) => {
   let cluster: TestCluster;
   let skep: SkepProcess;
   const docker = (...args: string[]) => skep.docker(args);
-  const onEngine = async (name: string, ...args: string[]) => cluster.docker(cluster.engines.find((e) => e.name === name)!, args);
   const holders = async (image: string) => {
     const out: string[] = [];
     for (const e of cluster.engines) if ((await cluster.docker(e, ['image', 'inspect', image])).code === 0) out.push(e.name);

@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 /**
  * NOT a Docker engine: a loopback HTTP server with a fault shape dockerd cannot be made to produce, for fault
  * tests only. `silent` accepts connections and never answers; `garbage` answers every call at once with 200
- * and a body that is not JSON.
+ * and a body that is not JSON; `create-fails` looks like an empty, healthy engine whose every create fails (500).
  */
 export class FakeEngine {
   private readonly sockets = new Set<Socket>();
@@ -19,9 +19,10 @@ export class FakeEngine {
     });
   }
 
-  static async start(mode: 'silent' | 'garbage'): Promise<FakeEngine> {
+  static async start(mode: 'silent' | 'garbage' | 'create-fails'): Promise<FakeEngine> {
     const server = createServer((req, res) => {
       if (mode === 'silent') return; // hold the request open, forever
+      if (mode === 'create-fails') return answerAsFailingEngine(req.method ?? 'GET', (req.url ?? '/').replace(/^\/v[\d.]+/, ''), res);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('}{ this is not what an engine says');
     });
@@ -34,4 +35,24 @@ export class FakeEngine {
     for (const s of this.sockets) s.destroy();
     await new Promise((resolve) => this.server.close(resolve));
   }
+}
+
+/** Just enough of an engine for the manager to count it healthy and empty; creates fail. */
+function answerAsFailingEngine(method: string, path: string, res: import('node:http').ServerResponse): void {
+  const json = (status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.41' });
+    res.end(JSON.stringify(body));
+  };
+  const route = path.split('?')[0];
+  if (route === '/_ping') return void res.end('OK');
+  if (route === '/version') return json(200, { Version: '20.10.0-fake', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' });
+  if (route === '/info') return json(200, { ID: 'FAKE:FAKE:FAKE', Name: 'a-fake-engine', NCPU: 2, MemTotal: 2 ** 31, OSType: 'linux', Driver: 'fake', SystemTime: new Date().toISOString(), Labels: [] });
+  if (route === '/containers/json' || route === '/images/json' || route === '/networks') return json(200, []);
+  if (route === '/volumes') return json(200, { Volumes: [], Warnings: null });
+  if (route === '/events') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return void res.flushHeaders(); // an open stream with nothing to say
+  }
+  if (method === 'POST' && route === '/containers/create') return json(500, { message: 'fake engine: this create fails' });
+  json(404, { message: 'page not found' });
 }

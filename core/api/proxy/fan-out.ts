@@ -45,3 +45,11 @@ export function mergeAnswers<T>(answers: NodeAnswer[], merge: (bodies: T[]) => u
   }
   return merge(answers.map((a) => (a.body.length ? (JSON.parse(a.body.toString('utf8')) as T) : (undefined as T))));
 }
+
+/** Prune answers of several nodes as one: what each deleted (`deletedKey`), listed together, and the space reclaimed summed. */
+export function mergePrune(answers: NodeAnswer[], deletedKey: string, withSpace = true): unknown {
+  return mergeAnswers<Record<string, unknown> | undefined>(answers, (bodies) => ({
+    [deletedKey]: bodies.flatMap((b) => (b?.[deletedKey] as unknown[] | null | undefined) ?? []),
+    ...(withSpace ? { SpaceReclaimed: bodies.reduce((sum, b) => sum + Number(b?.SpaceReclaimed ?? 0), 0) } : {}),
+  }));
+}

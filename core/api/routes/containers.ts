@@ -11,7 +11,7 @@ import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
-import { callEach, mergeAnswers } from '../proxy/fan-out.js';
+import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
@@ -157,14 +157,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     for (const { engine, status, body } of answers) {
       if (status < 300) for (const id of (JSON.parse(body.toString('utf8')) as { ContainersDeleted?: string[] | null }).ContainersDeleted ?? []) engine.forgetContainer(id);
     }
-    await answer(
-      ctx,
-      deps,
-      mergeAnswers<{ ContainersDeleted?: string[] | null; SpaceReclaimed?: number }>(answers, (b) => ({
-        ContainersDeleted: b.flatMap((x) => x?.ContainersDeleted ?? []),
-        SpaceReclaimed: b.reduce((sum, x) => sum + (x?.SpaceReclaimed ?? 0), 0),
-      })),
-    );
+    await answer(ctx, deps, mergePrune(answers, 'ContainersDeleted'));
   });
 
   router.delete('container.delete', '/containers/*name', async (ctx) => {

@@ -8,7 +8,7 @@ import type { ApiDeps } from '../deps.js';
 import { labelsMatch, parseFilters } from '../filters.js';
 import { imageMatchesRef } from '../../cluster/image-ref.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
-import { callEach, mergeAnswers } from '../proxy/fan-out.js';
+import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
 import { createImageEverywhere } from '../proxy/fan-out-pull.js';
 import { requestContext } from '../request-context.js';
 import { withNode } from '../row-node.js';
@@ -133,14 +133,7 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     const engines = cluster.healthy();
     const answers = await callEach(ctx, engines, 'images/prune');
     await refreshed(engines);
-    await answer(
-      ctx,
-      deps,
-      mergeAnswers<{ ImagesDeleted?: unknown[] | null; SpaceReclaimed?: number }>(answers, (bodies) => ({
-        ImagesDeleted: bodies.flatMap((b) => b?.ImagesDeleted ?? []),
-        SpaceReclaimed: bodies.reduce((sum, b) => sum + (b?.SpaceReclaimed ?? 0), 0),
-      })),
-    );
+    await answer(ctx, deps, mergePrune(answers, 'ImagesDeleted'));
   });
 
   /** A healthy node that has the image; failing that any healthy node, so the engine gives its own 404. */

@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
 import { chooseNode, keepResource, listRows, resolveResource } from '../local-resources.js';
 import { locateContainer } from '../locate.js';
-import { callEach, mergeAnswers } from '../proxy/fan-out.js';
+import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
 
@@ -55,7 +55,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     const engines = cluster.healthy();
     const answers = await callEach(ctx, engines, 'networks/prune');
     await Promise.all(engines.map((e) => e.refreshNetworks()));
-    await answer(ctx, deps, mergeAnswers<{ NetworksDeleted?: string[] | null }>(answers, (b) => ({ NetworksDeleted: b.flatMap((x) => x?.NetworksDeleted ?? []) })));
+    await answer(ctx, deps, mergePrune(answers, 'NetworksDeleted', false));
   });
 
   // connect/disconnect act on a container: they go to its node, with the network as that node knows it.

@@ -5,7 +5,7 @@ import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
 import { chooseNode, keepResource, listRows, resolveResource } from '../local-resources.js';
-import { callEach, mergeAnswers } from '../proxy/fan-out.js';
+import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
 
@@ -46,13 +46,6 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     const engines = cluster.healthy();
     const answers = await callEach(ctx, engines, 'volumes/prune');
     await Promise.all(engines.map((e) => e.refreshVolumes()));
-    await answer(
-      ctx,
-      deps,
-      mergeAnswers<{ VolumesDeleted?: string[] | null; SpaceReclaimed?: number }>(answers, (b) => ({
-        VolumesDeleted: b.flatMap((x) => x?.VolumesDeleted ?? []),
-        SpaceReclaimed: b.reduce((sum, x) => sum + (x?.SpaceReclaimed ?? 0), 0),
-      })),
-    );
+    await answer(ctx, deps, mergePrune(answers, 'VolumesDeleted'));
   });
 }

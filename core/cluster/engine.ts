@@ -16,6 +16,8 @@ export type EngineOptions = ResolvedConfig['engine'] & { logger: Logger; tls?: R
 export interface CachedContainer {
   summary: ContainerSummary;
   inspect: ContainerInspect;
+  /** When the cache last read it (ms): a full listing that began earlier cannot know it. */
+  readAt: number;
 }
 
 /** A create placed on an engine and not yet in its cache, with what it holds there meanwhile. */
@@ -174,9 +176,11 @@ export class Engine extends EventEmitter {
 
   /** Lists every container; inspects only new ones and those whose state changed since the last read. */
   private async refreshContainers(): Promise<void> {
+    const listedAt = Date.now();
     const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
     const seen = new Set(rows.map((r) => r.Id));
-    for (const id of this.containers.keys()) if (!seen.has(id)) this.forgetContainer(id);
+    // gone from the engine; but not one read after this listing began (a create that just landed)
+    for (const [id, cached] of this.containers) if (!seen.has(id) && cached.readAt < listedAt) this.forgetContainer(id);
     const stale = rows.filter((row) => {
       const cached = this.containers.get(row.Id);
       if (cached && cached.summary.State === row.State) {
@@ -193,7 +197,7 @@ export class Engine extends EventEmitter {
   private async inspectInto(row: ContainerSummary): Promise<void> {
     try {
       const inspect = await this.client.json<ContainerInspect>(`containers/${row.Id}/json`);
-      if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect });
+      if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect, readAt: Date.now() });
     } catch (err) {
       if (err instanceof EngineCallError && err.status === 404) this.forgetContainer(row.Id);
       else throw err;

@@ -56,6 +56,7 @@ export class Scheduler {
     const reserve = { cpus: 0, memory: Number(request.config.HostConfig?.Memory ?? 0) || 0 };
     const context: ScheduleContext = { request, requestContext, rejections: [], reserve };
     const nodes = this.cluster.all().map(nodeView);
+    this.logger.debug(`placing ${request.name ?? 'a container'}: ${nodes.map((n) => `${n.name} ${n.containers} containers`).join(', ')}`);
     const candidates = await this.hooks.filter.promise(nodes, context);
     const ranked = candidates.length > 0 ? await this.hooks.rank.promise(candidates, context) : [];
     return { nodes, ranked, context };
@@ -102,6 +103,7 @@ export class Scheduler {
       engine.pending.add(held.pending);
       return engine;
     };
+    // `return await` below, not `return`: the hold must last until the container is in the cache
     try {
       const { ranked, context } = await this.exclusive(async () => {
         const placement = await this.plan(request, requestContext);
@@ -127,14 +129,14 @@ export class Scheduler {
             this.logger.info(`${image} is not on ${engine.name} and could not be pulled there; creating on ${holder.name}, which has it`);
             const response = await this.createOn(hold(holder, context), context, headers);
             if (response.status !== 201) return { engine: held!.engine, response };
-            return this.created(held!.engine, response, request, requestContext);
+            return await this.created(held!.engine, response, request, requestContext);
           }
           if (!(err instanceof RetryableCreateError) || attempt + 1 >= attempts) throw err;
           this.logger.warn(`create on ${engine.name} failed (${err.message}); trying ${ranked[attempt + 1]!.name}`);
           continue;
         }
         if (response.status !== 201) return { engine, response };
-        return this.created(engine, response, request, requestContext);
+        return await this.created(engine, response, request, requestContext);
       }
     } finally {
       if (held) held.engine.pending.delete(held.pending);

@@ -36,7 +36,7 @@ withRealEngines((test) => {
       size: 3,
       labels: [['zone=z0', 'storage=ssd'], ['zone=z1', 'storage=disk'], ['zone=z0', 'storage=disk', 'containerslots=2']],
     });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3 });
+    skep = await SkepProcess.start([cluster.discovery], { nodes: 3, global: ['-l', 'debug'] });
     memory = Number((await cluster.docker(cluster.engines[0]!, ['info', '-f', '{{.MemTotal}}'])).stdout.trim());
   });
   test.afterEach.always(() => removeAll());
@@ -113,7 +113,7 @@ withRealEngines((test) => {
 
   test.serial('containerslots holds under concurrent creates', async (t) => {
     const results = await Promise.all([1, 2, 3, 4].map(() => createOn(['-e', 'constraint:node==node3'])));
-    t.is(results.filter((r) => r.node === 'node3').length, 2);
+    t.is(results.filter((r) => r.node === 'node3').length, 2, skep.logs.join('').split('\n').filter((l) => /placing|created/.test(l)).join('\n'));
     for (const refused of results.filter((r) => r.error)) t.regex(refused.error!, /\[node3: all 2 container slots are used \(containerslots=2\)\]/);
   });
 

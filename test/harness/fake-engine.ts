@@ -37,7 +37,7 @@ export class FakeEngine {
   }
 }
 
-/** Just enough of an engine for the manager to count it healthy and empty; creates fail. */
+/** Just enough of an engine for the manager to count it healthy and empty, with a busybox image; creates fail. */
 function answerAsFailingEngine(method: string, path: string, res: import('node:http').ServerResponse): void {
   const json = (status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': '1.41' });
@@ -47,7 +47,9 @@ function answerAsFailingEngine(method: string, path: string, res: import('node:h
   if (route === '/_ping') return void res.end('OK');
   if (route === '/version') return json(200, { Version: '20.10.0-fake', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' });
   if (route === '/info') return json(200, { ID: 'FAKE:FAKE:FAKE', Name: 'a-fake-engine', NCPU: 2, MemTotal: 2 ** 31, OSType: 'linux', Driver: 'fake', SystemTime: new Date().toISOString(), Labels: [] });
-  if (route === '/containers/json' || route === '/images/json' || route === '/networks') return json(200, []);
+  if (route === '/containers/json' || route === '/networks') return json(200, []);
+  // it claims busybox, so a create is sent to it (and fails) rather than turned away for a missing image
+  if (route === '/images/json') return json(200, [{ Id: `sha256:${'f'.repeat(64)}`, RepoTags: ['busybox:latest'], RepoDigests: [], Created: 0, Size: 0 }]);
   if (route === '/volumes') return json(200, { Volumes: [], Warnings: null });
   if (route === '/events') {
     res.writeHead(200, { 'Content-Type': 'application/json' });

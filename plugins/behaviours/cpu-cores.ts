@@ -1,6 +1,8 @@
 import { STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
 const NAME = 'cpu-cores';
+/** Where a container keeps the cores it asked for. */
+export const CORES_LABEL = 'com.docker.swarm.cpu-cores';
 
 /** What the engine is sent for `cores` on a node with `ncpu` CPUs (classic swarm's conversion). */
 export const sharesFor = (cores: number, ncpu: number) => Math.ceil((cores * 1024) / ncpu);
@@ -15,6 +17,15 @@ export function cpuCores(): SkepPlugin {
   return {
     name: NAME,
     apply(hooks) {
+      // The cores asked for are kept in a label: a container created again from its inspect (rescheduled off a
+      // failed node) carries the engine's shares, and the label says what they meant.
+      hooks.beforeSchedule.tap({ name: NAME, stage: STAGE.NORMALIZE }, (request) => {
+        const config = request.config;
+        const kept = Number(config.Labels?.[CORES_LABEL]);
+        if (kept > 0) config.HostConfig = { ...config.HostConfig, CpuShares: kept };
+        else if (Number(config.HostConfig?.CpuShares ?? 0) > 0) config.Labels = { ...config.Labels, [CORES_LABEL]: String(config.HostConfig!.CpuShares) };
+        return request;
+      });
       // What the container reserves: every strategy ranks only nodes with that many cores free (overcommit included).
       hooks.filter.tap({ name: NAME, stage: STAGE.NORMALIZE }, (nodes, context) => {
         const cores = Number(context.request.config.HostConfig?.CpuShares ?? 0);

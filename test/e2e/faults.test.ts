@@ -31,7 +31,7 @@ withRealEngines((test) => {
 
   test.serial('a killed engine: ps leaves its containers out (ps -a shows Host Down), rescheduled ones move, and exist once when it returns', async (t) => {
     const victim = engine('node3');
-    t.is((await docker('run', '-d', '--name', 'moved', '-e', 'constraint:node==~node3', '-e', 'reschedule:on-node-failure', 'busybox', 'sleep', '600')).code, 0);
+    t.is((await docker('run', '-d', '--name', 'moved', '-c', '1', '-e', 'constraint:node==~node3', '-e', 'reschedule:on-node-failure', 'busybox', 'sleep', '600')).code, 0);
     t.is((await docker('run', '-d', '--name', 'labelled', '-e', 'constraint:node==~node3', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]', 'busybox', 'sleep', '600')).code, 0);
     t.is((await docker('run', '-d', '--name', 'stays', '--restart', 'always', '-e', 'constraint:node==node3', 'busybox', 'sleep', '600')).code, 0);
     const oldId = (await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim();
@@ -46,6 +46,7 @@ withRealEngines((test) => {
     t.notRegex((await docker('ps', '--format', '{{.Names}}')).stdout, /stays/, 'docker ps leaves out the down node');
     t.regex((await docker('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout, /^node3\/stays Host Down$/m);
     t.not((await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim(), oldId, 'a new container, same name');
+    t.is((await docker('inspect', '-f', '{{.HostConfig.CpuShares}}', 'moved')).stdout, '1\n', 'still one core, not the engine shares read as cores');
     const refused = await timed(() => docker('logs', 'stays'));
     t.true(refused.ms < 3000);
     t.regex(refused.value.stderr, /Container stays running on unhealthy node node3/);

@@ -78,6 +78,11 @@ test('cpu-cores: the create reserves its cores; the engine gets shares for its o
   const actions = { hasImage: () => true, pull: async (): Promise<PullResult> => ({ ok: true }) };
   const sent = await hooks.beforeEngineCreate.promise(structuredClone(config), { ...context, node: node('c', { cpus: 8 }), actions });
   t.is(sent.HostConfig!.CpuShares, 256);
+  // the cores are kept in a label; a container made again from its inspect (engine shares) keeps its cores
+  const labelled = await hooks.beforeSchedule.promise({ config: { Image: 'busybox', HostConfig: { CpuShares: 2 } }, query: {} }, context.requestContext);
+  t.is(labelled.config.Labels!['com.docker.swarm.cpu-cores'], '2');
+  const again = await hooks.beforeSchedule.promise({ config: { Image: 'busybox', Labels: labelled.config.Labels, HostConfig: { CpuShares: 1024 } }, query: {} }, context.requestContext);
+  t.is(again.config.HostConfig!.CpuShares, 2);
 });
 
 test('image-node-filter: takes node out of the filters (both JSON forms), keeps the rest', (t) => {

@@ -73,7 +73,7 @@ export class TestCluster {
     await must('ip', ['link', 'set', bridge, 'up']);
     const engines: TestEngine[] = [];
     for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? []));
-    await Promise.all(engines.map(pingable));
+    await Promise.all(engines.map((e) => pingable(e)));
     const rootfs = await busyboxTar();
     await Promise.all(engines.map((e) => importBusybox(e, rootfs)));
     return new TestCluster(options, engines);
@@ -106,17 +106,17 @@ export class TestCluster {
    * and can keep the new one from starting, so it goes first, as after a machine crash (container shims stay).
    */
   async restart(engine: TestEngine): Promise<void> {
-    const containerd = join(engine.dir, 'exec', 'containerd', 'containerd.toml'); // not its shims, which hold the containers
-    for (const pid of processesNaming(containerd)) {
+    // Under load the new containerd sometimes misses dockerd's start deadline; then the whole start is tried again.
+    for (let attempt = 1; ; attempt++) {
+      await killDaemons(engine);
+      spawnDockerd(engine);
       try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
+        await pingable(engine, 30_000);
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
       }
     }
-    await waitFor(`the old containerd of ${engine.name} to go`, async () => (processesNaming(containerd).length === 0 ? true : undefined), 10_000);
-    spawnDockerd(engine);
-    await pingable(engine);
   }
 
   async stop(): Promise<void> {
@@ -170,8 +170,22 @@ function spawnDockerd(engine: TestEngine): void {
   child.unref();
 }
 
+/** Kills an engine's dockerd and containerd (not the shims, which hold the containers) and waits until they are gone. */
+async function killDaemons(engine: TestEngine): Promise<void> {
+  const markers = [join(engine.dir, 'exec', 'containerd', 'containerd.toml'), `--pidfile ${join(engine.dir, 'exec', 'docker.pid')}`];
+  const daemons = () => markers.flatMap((m) => processesNaming(m));
+  for (const pid of daemons()) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  await waitFor(`the old daemons of ${engine.name} to go`, async () => (daemons().length === 0 ? true : undefined), 10_000);
+}
+
 /** Answers `_ping` on its unix socket (so TLS engines too): the engine is up. */
-const pingable = (engine: TestEngine) =>
+const pingable = (engine: TestEngine, timeoutMs = 60_000) =>
   waitFor(`engine ${engine.name} at ${engine.addr}`, () =>
     new Promise<true | undefined>((resolve) => {
       const req = http.get({ socketPath: engine.socket, path: '/_ping', timeout: 2000 }, (res) => {
@@ -180,7 +194,7 @@ const pingable = (engine: TestEngine) =>
       });
       req.on('error', () => resolve(undefined));
       req.on('timeout', () => req.destroy());
-    }), 60_000);
+    }), timeoutMs);
 
 /** A busybox root filesystem as a tar, built once from the machine's static busybox. */
 async function busyboxTar(): Promise<string> {

@@ -106,6 +106,11 @@ export class Cluster extends EventEmitter {
     return this.all().filter((e) => e.health === 'healthy');
   }
 
+  /** Every engine, the healthy ones first (where a name on several nodes resolves to the one that can answer). */
+  healthyFirst(): Engine[] {
+    return [...this.healthy(), ...this.all().filter((e) => e.health !== 'healthy')];
+  }
+
   private *candidates(): Iterable<Candidate> {
     for (const engine of this.engines.values()) {
       for (const container of engine.containers.values()) {

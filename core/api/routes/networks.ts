@@ -14,7 +14,7 @@ import { requestContext } from '../request-context.js';
 /** Networks across the cluster: a local network lives on one node and is listed as `node/name`. */
 export function networkRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
-  const ordered = () => [...cluster.healthy(), ...cluster.all().filter((e) => e.health !== 'healthy')];
+  const ordered = () => cluster.healthyFirst();
   const networks = (e: Engine) => e.networks;
   const find = (ref: string) => resolveResource(ordered(), networks, 'Id', ref, `network ${ref} not found`);
 

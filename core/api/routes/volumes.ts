@@ -12,7 +12,7 @@ import { requestContext } from '../request-context.js';
 /** Volumes across the cluster: a local volume lives on one node and is listed as `node/name`. */
 export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
-  const ordered = () => [...cluster.healthy(), ...cluster.all().filter((e) => e.health !== 'healthy')];
+  const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;
   const find = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`);
   const refreshAfter = (engine: Engine) => async (status: number) => {

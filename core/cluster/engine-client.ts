@@ -33,6 +33,14 @@ export class EngineCallError extends Error {
 /** got's own refusals of a request it was given (a GET with a body...): the client's mistake, not the engine's. */
 const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_UNESCAPED_CHARACTERS']);
 
+/**
+ * The engine took the request and closed the connection without an answer: a refusal of that one request
+ * (dockerd drops some malformed ones this way), not a sign that the node is down.
+ */
+export function isClosedWithoutAnswer(err: unknown): boolean {
+  return err instanceof RequestError && err.response === undefined && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
+}
+
 /** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
 export function isConnectionError(err: unknown): boolean {
   return err instanceof RequestError && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);

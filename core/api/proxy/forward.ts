@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream';
 import { TimeoutError } from 'got';
 import type { Context } from 'koa';
 import { versionedPath } from '../../cluster/api-version.js';
-import { isConnectionError } from '../../cluster/engine-client.js';
+import { isClosedWithoutAnswer, isConnectionError } from '../../cluster/engine-client.js';
 import type { Engine } from '../../cluster/engine.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { DockerError } from '../../errors.js';
@@ -32,6 +32,7 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
 
 /** A failed connection counts against the node's health and becomes an error the client can read. */
 export function unreachable(engine: Engine, err: unknown): DockerError {
+  if (isClosedWithoutAnswer(err)) return new DockerError(500, `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`);
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
   engine.noteError(err);
   const what = err instanceof TimeoutError ? `did not answer in time (${err.message})` : `cannot be reached: ${(err as Error).message}`;

@@ -61,9 +61,11 @@ function pendingContainer({ name, config }: PendingCreate): NodeContainer {
   };
 }
 
-/** The read-only picture of a node handed to plugins; the container and image lists are built when first read. */
+/** The read-only picture of a node handed to plugins; reservations and the lists are computed when first read. */
 export function nodeView(engine: Engine): NodeView {
-  const reserved = reservations(engine);
+  // read per create by the strategies, but not by the inspect and list rewrites that also get a view
+  let reserved: { cpus: number; memory: number } | undefined;
+  const reservedNow = () => (reserved ??= reservations(engine));
   let containerList: NodeContainer[] | undefined;
   let imageList: NodeImage[] | undefined;
   let networkList: NodeResource[] | undefined;
@@ -78,8 +80,12 @@ export function nodeView(engine: Engine): NodeView {
     memory: engine.info?.MemTotal ?? 0,
     labels: Object.freeze(nodeLabels(engine)),
     containers: engine.containers.size + engine.pending.size,
-    reservedCpus: reserved.cpus,
-    reservedMemory: reserved.memory,
+    get reservedCpus() {
+      return reservedNow().cpus;
+    },
+    get reservedMemory() {
+      return reservedNow().memory;
+    },
     serverVersion: engine.version?.Version ?? '',
     apiVersion: engine.version?.ApiVersion ?? '',
     get containerList() {

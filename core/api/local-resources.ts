@@ -63,7 +63,6 @@ export function keepResource(item: Resource, filters: Map<string, string[]>, idK
         case 'id': return str(item[idKey]).startsWith(v);
         case 'driver': return str(item.Driver) === v;
         case 'scope': return str(item.Scope) === v;
-        case 'dangling': return true;
         default: return true;
       }
     });

@@ -56,9 +56,9 @@ export class Scheduler {
     const reserve = { cpus: 0, memory: Number(request.config.HostConfig?.Memory ?? 0) || 0 };
     const context: ScheduleContext = { request, requestContext, rejections: [], reserve };
     const nodes = this.cluster.all().map(nodeView);
-    this.logger.debug(`placing ${request.name ?? 'a container'}: ${nodes.map((n) => `${n.name} ${n.containers} containers`).join(', ')}`);
     const candidates = await this.hooks.filter.promise(nodes, context);
     const ranked = candidates.length > 0 ? await this.hooks.rank.promise(candidates, context) : [];
+    this.logger.debug(`placing ${request.name ?? 'a container'}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`);
     return { nodes, ranked, context };
   }
 

@@ -1,5 +1,5 @@
-import { STAGE, type NodeContainer, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
-import { applyExpressions, labelList, moveEnvToLabel, parseExpression, valueMatches, type Expression } from './expressions.js';
+import type { NodeContainer, NodeView, SkepPlugin } from '../../core/plugin-api.js';
+import { expressionFilter, valueMatches, type Expression } from './expressions.js';
 
 export const AFFINITIES_LABEL = 'com.docker.swarm.affinities';
 
@@ -30,26 +30,8 @@ const holds = (expression: Expression, node: NodeView) => present(expression, no
  * with `!=` and the soft `~` forms, and the label `com.docker.swarm.affinities`: next to (or away from) what is there.
  */
 export function affinityFilter(): SkepPlugin {
-  return {
-    name: 'affinity',
-    apply(hooks) {
-      hooks.beforeSchedule.tap({ name: 'affinity', stage: STAGE.NORMALIZE }, (request) => {
-        moveEnvToLabel(request.config, 'affinity', AFFINITIES_LABEL, 'affinity');
-        return request;
-      });
-      hooks.filter.tap('affinity', (nodes, context) => {
-        const expressions = labelList(context.request.config, AFFINITIES_LABEL).map((e) => parseExpression(e, 'affinity'));
-        return applyExpressions(
-          nodes,
-          expressions,
-          holds,
-          (e, node) => {
-            const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
-            return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
-          },
-          (node, reason) => context.rejections.push({ node: node.name, by: 'affinity', reason }),
-        );
-      });
-    },
-  };
+  return expressionFilter('affinity', AFFINITIES_LABEL, holds, (e, node) => {
+    const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
+    return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
+  });
 }

@@ -1,5 +1,5 @@
-import { STAGE, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
-import { applyExpressions, labelList, moveEnvToLabel, parseExpression, valueMatches, type Expression } from './expressions.js';
+import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
+import { expressionFilter, valueMatches, type Expression } from './expressions.js';
 
 export const CONSTRAINTS_LABEL = 'com.docker.swarm.constraints';
 
@@ -17,26 +17,8 @@ const holds = (expression: Expression, node: NodeView) => actual(expression, nod
  * whose name, engine labels or standard tags (storagedriver, kernelversion, operatingsystem, ostype) match.
  */
 export function constraintFilter(): SkepPlugin {
-  return {
-    name: 'constraint',
-    apply(hooks) {
-      hooks.beforeSchedule.tap({ name: 'constraint', stage: STAGE.NORMALIZE }, (request) => {
-        moveEnvToLabel(request.config, 'constraint', CONSTRAINTS_LABEL, 'constraint');
-        return request;
-      });
-      hooks.filter.tap('constraint', (nodes, context) => {
-        const expressions = labelList(context.request.config, CONSTRAINTS_LABEL).map((e) => parseExpression(e, 'constraint'));
-        return applyExpressions(
-          nodes,
-          expressions,
-          holds,
-          (e, node) => {
-            const seen = e.key.toLowerCase() === 'node' ? `node=${node.name}` : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
-            return `constraint ${e.text} not met (${seen})`;
-          },
-          (node, reason) => context.rejections.push({ node: node.name, by: 'constraint', reason }),
-        );
-      });
-    },
-  };
+  return expressionFilter('constraint', CONSTRAINTS_LABEL, holds, (e, node) => {
+    const seen = e.key.toLowerCase() === 'node' ? `node=${node.name}` : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
+    return `constraint ${e.text} not met (${seen})`;
+  });
 }

@@ -1,4 +1,4 @@
-import { DockerError, type ContainerConfig } from '../../core/plugin-api.js';
+import { DockerError, STAGE, type ContainerConfig, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
 
 /** One `KEY==VALUE` of classic swarm's constraint and affinity language. */
 export interface Expression {
@@ -77,4 +77,29 @@ export function applyExpressions<N extends { name: string }>(
     candidates = kept;
   }
   return candidates;
+}
+
+/**
+ * A filter over classic swarm's expressions (`constraint`, `affinity`): `-e KIND:EXPR` entries move into `label`
+ * before scheduling, and each node must satisfy every expression read back from that label.
+ */
+export function expressionFilter(
+  kind: string,
+  label: string,
+  holds: (expression: Expression, node: NodeView) => boolean,
+  why: (expression: Expression, node: NodeView) => string,
+): SkepPlugin {
+  return {
+    name: kind,
+    apply(hooks) {
+      hooks.beforeSchedule.tap({ name: kind, stage: STAGE.NORMALIZE }, (request) => {
+        moveEnvToLabel(request.config, kind, label, kind);
+        return request;
+      });
+      hooks.filter.tap(kind, (nodes, context) => {
+        const expressions = labelList(context.request.config, label).map((e) => parseExpression(e, kind));
+        return applyExpressions(nodes, expressions, holds, why, (node, reason) => context.rejections.push({ node: node.name, by: kind, reason }));
+      });
+    },
+  };
 }

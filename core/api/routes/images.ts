@@ -75,20 +75,22 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.
   router.post('image.create', '/images/create', (ctx) => createImageEverywhere(ctx, cluster.healthy()));
 
-  // docker login: any healthy node checks the credentials with the registry.
-  router.post('system.auth', '/auth', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'auth'));
-
-  /** The healthy nodes that have an image; Docker's 404 when none has. */
-  const holders = (ref: string): Engine[] => {
-    const found = cluster.healthy().filter((e) => e.images.some((i) => imageMatchesRef(i, ref)));
-    if (found.length === 0) throw new DockerError(404, `No such image: ${ref}`);
-    return found;
-  };
+  const has = (engine: Engine, ref: string) => engine.images.some((i) => imageMatchesRef(i, ref));
   const anyHealthy = (): Engine => {
     const engine = cluster.healthy()[0];
     if (!engine) throw new DockerError(500, 'No healthy node available in the cluster');
     return engine;
   };
+  /** The healthy nodes that have an image; Docker's 404 when none has. */
+  const holders = (ref: string): Engine[] => {
+    const found = cluster.healthy().filter((e) => has(e, ref));
+    if (found.length === 0) throw new DockerError(404, `No such image: ${ref}`);
+    return found;
+  };
+
+  // docker login: any healthy node checks the credentials with the registry.
+  router.post('system.auth', '/auth', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'auth'));
+
   const refreshed = (engines: Engine[]) => Promise.all(engines.map((e) => e.refreshImages()));
 
   // docker tag and docker rmi: on every node that has the image; a failure on one node is reported, with where it worked.
@@ -115,7 +117,7 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   // docker save: from a node that has every named image.
   router.get('image.get', '/images/get', (ctx) => {
     const names = ([] as string[]).concat(ctx.query.names ?? []);
-    const engine = cluster.healthy().find((e) => names.every((n) => e.images.some((i) => imageMatchesRef(i, n))));
+    const engine = cluster.healthy().find((e) => names.every((n) => has(e, n)));
     if (!engine) throw new DockerError(404, `No node has all of: ${names.join(', ')}`);
     return forwardStream(ctx, engine, 'images/get');
   });
@@ -137,13 +139,7 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   });
 
   /** A healthy node that has the image; failing that any healthy node, so the engine gives its own 404. */
-  const holder = (ctx: Context): Engine => {
-    const ref = String(ctx.params.name);
-    const healthy = cluster.healthy();
-    const engine = healthy.find((e) => e.images.some((i) => imageMatchesRef(i, ref))) ?? healthy[0];
-    if (!engine) throw new DockerError(500, 'No healthy node available in the cluster');
-    return engine;
-  };
+  const holder = (ctx: Context): Engine => cluster.healthy().find((e) => has(e, String(ctx.params.name))) ?? anyHealthy();
   for (const action of ['json', 'history'] as const) {
     router.get(`image.${action === 'json' ? 'inspect' : action}`, `/images/*name/${action}`, (ctx) => forwardBuffered(ctx, deps, holder(ctx), `images/${ctx.params.name}/${action}`));
   }

@@ -1,5 +1,6 @@
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError } from './errors.js';
+import { importModule } from './import-module.js';
 import { resolveConfig } from './resolve.js';
 import type { ResolvedConfig, SwarmConfig } from './types.js';
 import { validateConfig } from './validate.js';
@@ -21,6 +22,8 @@ const explorer = () =>
       'swarm.config.mjs',
       'swarm.config.cjs',
     ],
+    // one TypeScript loader for config files and plugins, with its transpile cache
+    loaders: { '.ts': (filepath) => importModule(filepath) },
   });
 
 /** Finds and validates the operator's config file (searched from `cwd`, or read from `file`). */

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
+import { importModule } from '../config/import-module.js';
 import type { SkepHooks } from './hooks.js';
 import type { PluginOption, SkepPlugin } from './plugin-api.js';
 
@@ -23,23 +22,6 @@ function resolveModule(specifier: string, baseDir: string): string {
     return createRequire(join(baseDir, 'swarm.config.js')).resolve(specifier);
   } catch (err) {
     throw new Error(`cannot find the package from ${baseDir} (is it installed?): ${(err as Error).message.split('\n')[0]}`);
-  }
-}
-
-/** Imports a module; a TypeScript file is transpiled next to itself first, so its relative imports resolve. */
-async function importModule(file: string): Promise<Record<string, unknown>> {
-  if (!['.ts', '.mts', '.cts'].includes(extname(file))) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  const ts = (await import('typescript')).default;
-  const output = ts.transpileModule(readFileSync(file, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    fileName: file,
-  }).outputText;
-  const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.skep-plugin.mjs`);
-  writeFileSync(temp, output);
-  try {
-    return (await import(pathToFileURL(temp).href)) as Record<string, unknown>;
-  } finally {
-    unlinkSync(temp);
   }
 }
 

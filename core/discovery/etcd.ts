@@ -1,4 +1,4 @@
-import { Etcd3, type Lease } from 'etcd3';
+import type { Etcd3, Lease } from 'etcd3';
 import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
@@ -34,7 +34,9 @@ export class EtcdDiscovery implements Discovery {
     ({ hosts: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec));
   }
 
-  private client(): Etcd3 {
+  /** The etcd client is loaded only when etcd is used: it brings gRPC, which costs every manager's start-up. */
+  private async client(): Promise<Etcd3> {
+    const { Etcd3 } = await import('etcd3');
     return new Etcd3({ hosts: this.hosts, dialTimeout: 3000 });
   }
 
@@ -44,7 +46,7 @@ export class EtcdDiscovery implements Discovery {
   }
 
   async list(): Promise<string[]> {
-    const client = this.client();
+    const client = await this.client();
     try {
       return await this.read(client);
     } finally {
@@ -53,10 +55,11 @@ export class EtcdDiscovery implements Discovery {
   }
 
   watch(onEntries: (entries: string[]) => void): () => void {
-    const client = this.client();
+    const connecting = this.client();
     let stopped = false;
     let last: string | undefined;
     const refresh = async () => {
+      const client = await connecting;
       try {
         const entries = await this.read(client);
         const text = JSON.stringify(entries);
@@ -71,6 +74,7 @@ export class EtcdDiscovery implements Discovery {
     void (async () => {
       await refresh();
       try {
+        const client = await connecting;
         const watcher = await client.watch().prefix(this.prefix).create();
         watcher.on('put', () => void refresh()).on('delete', () => void refresh());
         watcher.on('error', (err) => this.options.logger?.warn(`etcd watch: ${err.message}`));
@@ -86,7 +90,7 @@ export class EtcdDiscovery implements Discovery {
       stopped = true;
       clearInterval(timer);
       void cancel?.();
-      client.close();
+      void connecting.then((client) => client.close());
     };
   }
 
@@ -95,7 +99,7 @@ export class EtcdDiscovery implements Discovery {
    * registration lapses after the TTL. Resolves once the first registration is written.
    */
   async register(addr: string, ttlMs: number): Promise<() => void> {
-    const client = this.client();
+    const client = await this.client();
     const key = `${this.prefix}${addr}`;
     let lease: Lease | undefined;
     const grant = async () => {

@@ -1,8 +1,9 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import got, { RequestError, type Got, type Request } from 'got';
+import type { Agent, IncomingHttpHeaders } from 'node:http';
+import got, { RequestError, TimeoutError, type Got, type Request } from 'got';
 import { checkServerIdentity } from 'node:tls';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
+import { bufferedCall, engineAgent, type OpenCall, streamCall, TransportError } from './engine-http.js';
 
 export interface EngineTimeouts {
   /** For the manager's own calls (refresh, inspect). */
@@ -38,12 +39,19 @@ const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE
  * (dockerd drops some malformed ones this way), not a sign that the node is down.
  */
 export function isClosedWithoutAnswer(err: unknown): boolean {
-  return err instanceof RequestError && err.response === undefined && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
+  const unanswered = err instanceof TransportError || (err instanceof RequestError && err.response === undefined);
+  return unanswered && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
 }
 
 /** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
 export function isConnectionError(err: unknown): boolean {
+  if (err instanceof TransportError) return !REQUEST_MISTAKES.has(err.code);
   return err instanceof RequestError && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
+}
+
+/** The engine did not answer within a timeout (ours or got's). */
+export function isTimeout(err: unknown): boolean {
+  return err instanceof TimeoutError || (err instanceof TransportError && err.timedOut);
 }
 
 /** The message an engine put in its error body, or the body itself. */
@@ -63,9 +71,18 @@ function dropUndefined(query: Query | undefined): Record<string, string | number
   return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
 }
 
-/** Talks to one engine over tcp or a unix socket. Paths are given without a leading slash. */
+function pathWithQuery(path: string, query?: Query, search?: string): string {
+  const qs = search || new URLSearchParams(dropUndefined(query) as Record<string, string> | undefined).toString();
+  return qs ? `/${path}?${qs}` : `/${path}`;
+}
+
+/**
+ * Talks to one engine over tcp or a unix socket. Paths are given without a leading slash. Calls answered
+ * whole go over node:http with a keep-alive pool (the hot path); streams go through got.
+ */
 export class EngineClient {
-  private readonly http: Got;
+  private streams?: Got;
+  private readonly agent: Agent;
 
   constructor(
     readonly address: EngineAddress,
@@ -73,8 +90,14 @@ export class EngineClient {
     /** For engines that require TLS: the CA to trust, the manager's certificate and key, the name to expect. */
     readonly tls?: TlsMaterial,
   ) {
+    this.agent = engineAgent(tls);
+  }
+
+  /** got, for proxied streams; made on first use (most of 1,000 nodes never stream). */
+  private get http(): Got {
+    const { address, tls } = this;
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-    this.http = got.extend({
+    return (this.streams ??= got.extend({
       prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `${tls ? 'https' : 'http'}://${host}:${address.port}/`,
       https: tls ? { certificateAuthority: tls.ca, certificate: tls.cert, key: tls.key, checkServerIdentity: tls.serverName ? (_host, cert) => checkServerIdentity(tls.serverName!, cert) : undefined } : undefined,
       enableUnixSockets: address.kind === 'unix',
@@ -82,17 +105,13 @@ export class EngineClient {
       throwHttpErrors: false,
       decompress: false,
       followRedirect: false,
-    });
+    }));
   }
 
   /** A manager-side GET that must answer 2xx with JSON, within the request timeout. */
   async json<T>(path: string, query?: Query): Promise<T> {
-    const res = await this.http.get(path, {
-      searchParams: dropUndefined(query),
-      timeout: { connect: this.timeouts.connectMs, request: this.timeouts.requestMs },
-      responseType: 'buffer',
-    });
-    if (res.statusCode >= 300) throw new EngineCallError(res.statusCode, engineMessage(res.body));
+    const res = await this.request('GET', path, { query });
+    if (res.status >= 300) throw new EngineCallError(res.status, engineMessage(res.body));
     return JSON.parse(res.body.toString()) as T;
   }
 
@@ -105,16 +124,19 @@ export class EngineClient {
     path: string,
     options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string; timeoutMs?: number | false } = {},
   ): Promise<EngineResponse> {
-    const timeoutMs = options.timeoutMs ?? this.timeouts.requestMs;
-    const res = await this.http(path, {
-      method: method as 'GET',
+    return bufferedCall(this.address, this.agent, {
+      method,
+      path: pathWithQuery(path, options.query, options.search),
       headers: options.headers,
       body: options.body,
-      searchParams: options.search || dropUndefined(options.query),
-      timeout: timeoutMs === false ? { connect: this.timeouts.connectMs } : { connect: this.timeouts.connectMs, request: timeoutMs },
-      responseType: 'buffer',
+      connectMs: this.timeouts.connectMs,
+      answerMs: options.timeoutMs ?? this.timeouts.requestMs,
     });
-    return { status: res.statusCode, headers: res.headers, body: res.body };
+  }
+
+  /** A GET whose answer streams for as long as the engine keeps it open (`/events`); headers within the request timeout. */
+  follow(path: string, query?: Query): OpenCall {
+    return streamCall(this.address, this.agent, { method: 'GET', path: pathWithQuery(path, query), connectMs: this.timeouts.connectMs, answerMs: this.timeouts.requestMs });
   }
 
   /**
@@ -122,6 +144,11 @@ export class EngineClient {
    * The response headers must come within the request timeout (or `headersTimeoutMs`, `false` for none);
    * the body may then flow for as long as it lasts.
    */
+  /** Closes idle pooled connections (the node left the cluster). */
+  close(): void {
+    this.agent.destroy();
+  }
+
   stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string; headersTimeoutMs?: number | false } = {}): Request {
     const headersMs = options.headersTimeoutMs ?? this.timeouts.requestMs;
     return this.http.stream(path, {

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { pipeline } from 'node:stream';
-import { TimeoutError } from 'got';
 import type { Context } from 'koa';
 import { versionedPath } from '../../cluster/api-version.js';
-import { isClosedWithoutAnswer, isConnectionError } from '../../cluster/engine-client.js';
+import { isClosedWithoutAnswer, isConnectionError, isTimeout } from '../../cluster/engine-client.js';
 import type { Engine } from '../../cluster/engine.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { DockerError } from '../../errors.js';
@@ -35,7 +34,7 @@ export function unreachable(engine: Engine, err: unknown): DockerError {
   if (isClosedWithoutAnswer(err)) return new DockerError(500, `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`);
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
   engine.noteError(err);
-  const what = err instanceof TimeoutError ? `did not answer in time (${err.message})` : `cannot be reached: ${(err as Error).message}`;
+  const what = isTimeout(err) ? `did not answer in time (${(err as Error).message})` : `cannot be reached: ${(err as Error).message}`;
   return new DockerError(500, `Node ${engine.name} (${engine.addr}) ${what}`);
 }
 

@@ -11,7 +11,7 @@ import { createHooks, type SkepHooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
 import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { Rescheduler } from './scheduler/rescheduler.js';
+import { Rescheduler, wantsReschedule } from './scheduler/rescheduler.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
@@ -32,7 +32,7 @@ export class Manager {
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
-    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls }, logger);
+    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule }, logger);
     const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
     new Rescheduler(cluster, scheduler, logger);
     const app = createApp({ config, cluster, hooks, scheduler, logger });

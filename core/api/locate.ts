@@ -1,4 +1,5 @@
-import type { Cluster, Located } from '../cluster/cluster.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Located } from '../cluster/container-index.js';
 import type { Engine } from '../cluster/engine.js';
 import { DockerError } from '../errors.js';
 

@@ -57,9 +57,11 @@ export interface ContainerSummary {
 export interface ContainerInspect {
   Id: string;
   Name: string;
+  /** With nanoseconds, unlike the list's whole seconds. */
+  Created?: string;
   State: ContainerState;
-  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean; StopTimeout?: number };
-  HostConfig?: { Memory?: number; CpuShares?: number };
+  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean; StopTimeout?: number; ExposedPorts?: unknown };
+  HostConfig?: { Memory?: number; CpuShares?: number; PortBindings?: unknown; NetworkMode?: unknown };
   ExecIDs?: string[] | null;
   [key: string]: unknown;
 }

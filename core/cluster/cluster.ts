@@ -3,31 +3,24 @@ import { DockerError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
 import { parseEngineAddress } from './address.js';
 import { clusterApiRange } from './api-version.js';
-import { type CachedContainer, Engine, type EngineEvent, type EngineOptions } from './engine.js';
-import { resolveContainer } from './lookup.js';
+import { ContainerIndex, type Located } from './container-index.js';
+import { limiter } from './limiter.js';
+import { Engine, type EngineEvent, type EngineOptions } from './engine.js';
 import type { DockerEvent } from './docker-types.js';
 import { decorateEvent, type EventNode, swarmEvent } from './event-decorate.js';
 
 const eventNode = (engine: Engine): EventNode => ({ name: engine.name, id: engine.id, addr: engine.addr, ip: engine.ip });
 
-export interface Located {
-  engine: Engine;
-  container: CachedContainer;
-}
-
 const MAX_RECORDED_EXECS = 10_000;
+/** Background reads (inspects, images, networks, volumes) in flight across all nodes at once. */
+const CLUSTER_READS = 32;
+/** How long background reads give way to nodes still making their first connection. */
+const CONNECTS_FIRST_MS = 2000;
 /** Recent events kept so a client's `since` can be answered. */
 const RECENT_EVENTS = 1024;
 
 export interface ClusterEvent extends EngineEvent {
   engine: Engine;
-}
-
-interface Candidate {
-  id: string;
-  name: string;
-  nodeName: string;
-  located: Located;
 }
 
 /**
@@ -43,12 +36,17 @@ export class Cluster extends EventEmitter {
   private apiRange?: { max: string; min: string };
   /** The last events of every node, oldest first (a bounded ring). */
   private readonly recent: ClusterEvent[] = [];
+  private readonly index = new ContainerIndex();
+  private connectsSettled?: Promise<unknown>;
+
+  private readonly options: EngineOptions;
 
   constructor(
-    private readonly options: EngineOptions,
+    options: EngineOptions,
     private readonly logger: Logger,
   ) {
     super();
+    this.options = { readLimit: limiter(CLUSTER_READS, () => this.firstConnects()), ...options };
   }
 
   /** Makes the engine set match a discovery list: removes the missing, adds the new. */
@@ -60,6 +58,7 @@ export class Cluster extends EventEmitter {
     for (const [addr, engine] of this.engines) {
       if (wanted.has(addr)) continue;
       engine.stop();
+      this.index.forget(engine);
       this.engines.delete(addr);
       this.apiRange = undefined;
       this.logger.info(`node ${engine.name} (${addr}) removed`);
@@ -67,6 +66,7 @@ export class Cluster extends EventEmitter {
     for (const [addr, address] of wanted) {
       if (this.engines.has(addr)) continue;
       const engine = new Engine(address, this.options);
+      engine.containers.onChange = (before, after) => this.index.change(engine, before, after);
       engine.on('health', (e: Engine, previous: string) => {
         this.apiRange = undefined;
         this.emit('health', e, previous);
@@ -106,17 +106,32 @@ export class Cluster extends EventEmitter {
     return this.all().filter((e) => e.health === 'healthy');
   }
 
+  /**
+   * Settles when every node known at the first background read has made its first connect attempt, or after
+   * CONNECTS_FIRST_MS (a silent node must not hold the others up). Made once: later reads pass straight on.
+   */
+  private firstConnects(): Promise<unknown> {
+    if (!this.connectsSettled) {
+      let timer: NodeJS.Timeout | undefined;
+      const cap = new Promise((resolve) => (timer = setTimeout(resolve, CONNECTS_FIRST_MS)));
+      this.connectsSettled = Promise.race([Promise.all(this.all().map((e) => e.firstAttempt)), cap]).finally(() => clearTimeout(timer));
+    }
+    return this.connectsSettled;
+  }
+
+  /** Settles when every healthy node's containers have all been inspected (right after start, placement waits). */
+  async inventories(): Promise<void> {
+    await Promise.all(this.healthy().map((e) => e.inventory()));
+  }
+
   /** Every engine, the healthy ones first (where a name on several nodes resolves to the one that can answer). */
   healthyFirst(): Engine[] {
     return [...this.healthy(), ...this.all().filter((e) => e.health !== 'healthy')];
   }
 
-  private *candidates(): Iterable<Candidate> {
-    for (const engine of this.engines.values()) {
-      for (const container of engine.containers.values()) {
-        yield { id: container.summary.Id, name: container.inspect.Name.replace(/^\//, ''), nodeName: engine.name, located: { engine, container } };
-      }
-    }
+  /** Changes with every change to any node's cached containers. */
+  get containersRevision(): number {
+    return this.index.revision;
   }
 
   /** The events still remembered, oldest first. */
@@ -132,14 +147,12 @@ export class Cluster extends EventEmitter {
 
   /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */
   findContainer(ref: string): Located {
-    return resolveContainer(ref, this.candidates()).located;
+    return this.index.find(ref);
   }
 
   /** The container that holds a name, if any (names are unique across the cluster). */
   nameOwner(name: string): string | undefined {
-    const wanted = name.replace(/^\//, '');
-    for (const c of this.candidates()) if (c.name === wanted) return c.id;
-    return undefined;
+    return this.index.named(name.replace(/^\//, ''))[0]?.container.summary.Id;
   }
 
   /** Claims a name for a create under way; returns a release function, or throws Docker's 409 when taken. */

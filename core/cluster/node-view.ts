@@ -25,13 +25,9 @@ export function nodeLabels(engine: Engine): Record<string, string> {
  */
 export function reservations(engine: Engine): { cpus: number; memory: number } {
   const ncpu = engine.info?.NCPU ?? 0;
-  let shares = 0;
-  let memory = 0;
+  const shares = engine.containers.cpuShares;
+  let memory = engine.containers.memory;
   let pendingCpus = 0;
-  for (const { inspect } of engine.containers.values()) {
-    shares += inspect.HostConfig?.CpuShares ?? 0;
-    memory += inspect.HostConfig?.Memory ?? 0;
-  }
   for (const { reserve } of engine.pending) {
     pendingCpus += reserve.cpus;
     memory += reserve.memory;
@@ -61,49 +57,85 @@ function pendingContainer({ name, config }: PendingCreate): NodeContainer {
   };
 }
 
-/** The read-only picture of a node handed to plugins; reservations and the lists are computed when first read. */
+/**
+ * The read-only picture of a node handed to plugins. A class, not an object literal with getters: placement
+ * makes one per node per create (1,000 at scale), so it must cost a few field writes. Reservations and the
+ * lists are computed when first read.
+ */
+class EngineView implements NodeView {
+  readonly id: string;
+  readonly name: string;
+  readonly addr: string;
+  readonly ip: string;
+  readonly health: NodeView['health'];
+  readonly cpus: number;
+  readonly memory: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly containers: number;
+  readonly serverVersion: string;
+  readonly apiVersion: string;
+  readonly #engine: Engine;
+  #reserved?: { cpus: number; memory: number };
+  #containerList?: NodeContainer[];
+  #imageList?: NodeImage[];
+  #networkList?: NodeResource[];
+  #volumeList?: NodeResource[];
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+    this.id = engine.id;
+    this.name = engine.name;
+    this.addr = engine.addr;
+    this.ip = engine.ip;
+    this.health = engine.health;
+    this.cpus = engine.info?.NCPU ?? 0;
+    this.memory = engine.info?.MemTotal ?? 0;
+    this.labels = frozenLabels(engine);
+    this.containers = engine.containers.size + engine.pending.size;
+    this.serverVersion = engine.version?.Version ?? '';
+    this.apiVersion = engine.version?.ApiVersion ?? '';
+    Object.freeze(this);
+  }
+
+  get reservedCpus(): number {
+    return (this.#reserved ??= reservations(this.#engine)).cpus;
+  }
+
+  get reservedMemory(): number {
+    return (this.#reserved ??= reservations(this.#engine)).memory;
+  }
+
+  get containerList(): NodeContainer[] {
+    const engine = this.#engine;
+    return (this.#containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].map(pendingContainer)]);
+  }
+
+  get imageList(): NodeImage[] {
+    return (this.#imageList ??= this.#engine.images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [] })));
+  }
+
+  get networkList(): NodeResource[] {
+    return (this.#networkList ??= this.#engine.networks.map((n) => ({ id: String(n.Id), name: String(n.Name), scope: String(n.Scope ?? 'local') })));
+  }
+
+  get volumeList(): NodeResource[] {
+    return (this.#volumeList ??= this.#engine.volumes.map((v) => ({ id: String(v.Name), name: String(v.Name), scope: String(v.Scope ?? 'local') })));
+  }
+
+  hasImage(ref: string): boolean {
+    return this.#engine.images.some((image) => imageMatchesRef(image, ref));
+  }
+}
+
+/** A node's labels change only with its `/info`: worked out once per `/info` read. */
+const labelsByInfo = new WeakMap<object, Readonly<Record<string, string>>>();
+function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
+  if (!engine.info) return Object.freeze(nodeLabels(engine));
+  let labels = labelsByInfo.get(engine.info);
+  if (!labels) labelsByInfo.set(engine.info, (labels = Object.freeze(nodeLabels(engine))));
+  return labels;
+}
+
 export function nodeView(engine: Engine): NodeView {
-  // read per create by the strategies, but not by the inspect and list rewrites that also get a view
-  let reserved: { cpus: number; memory: number } | undefined;
-  const reservedNow = () => (reserved ??= reservations(engine));
-  let containerList: NodeContainer[] | undefined;
-  let imageList: NodeImage[] | undefined;
-  let networkList: NodeResource[] | undefined;
-  let volumeList: NodeResource[] | undefined;
-  return Object.freeze({
-    id: engine.id,
-    name: engine.name,
-    addr: engine.addr,
-    ip: engine.ip,
-    health: engine.health,
-    cpus: engine.info?.NCPU ?? 0,
-    memory: engine.info?.MemTotal ?? 0,
-    labels: Object.freeze(nodeLabels(engine)),
-    containers: engine.containers.size + engine.pending.size,
-    get reservedCpus() {
-      return reservedNow().cpus;
-    },
-    get reservedMemory() {
-      return reservedNow().memory;
-    },
-    serverVersion: engine.version?.Version ?? '',
-    apiVersion: engine.version?.ApiVersion ?? '',
-    get containerList() {
-      containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].map(pendingContainer)];
-      return containerList;
-    },
-    get imageList() {
-      imageList ??= engine.images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [] }));
-      return imageList;
-    },
-    get networkList() {
-      networkList ??= engine.networks.map((n) => ({ id: String(n.Id), name: String(n.Name), scope: String(n.Scope ?? 'local') }));
-      return networkList;
-    },
-    get volumeList() {
-      volumeList ??= engine.volumes.map((v) => ({ id: String(v.Name), name: String(v.Name), scope: String(v.Scope ?? 'local') }));
-      return volumeList;
-    },
-    hasImage: (ref: string) => engine.images.some((image) => imageMatchesRef(image, ref)),
-  });
+  return new EngineView(engine);
 }

@@ -55,6 +55,8 @@ export class Scheduler {
   async plan(request: CreateRequest, requestContext: RequestContext): Promise<Placement> {
     const reserve = { cpus: 0, memory: Number(request.config.HostConfig?.Memory ?? 0) || 0 };
     const context: ScheduleContext = { request, requestContext, rejections: [], reserve };
+    // what a node's containers reserve is known once they are inspected: only just after start does this wait
+    await this.cluster.inventories();
     const nodes = this.cluster.all().map(nodeView);
     const candidates = await this.hooks.filter.promise(nodes, context);
     const ranked = candidates.length > 0 ? await this.hooks.rank.promise(candidates, context) : [];

@@ -1,4 +1,4 @@
-import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, HookMap } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, HookMap, SyncWaterfallHook } from 'tapable';
 import { nameTapErrors } from './plugin-errors.js';
 import type {
   ContainerConfig,
@@ -10,6 +10,7 @@ import type {
   RequestContext,
   ResponseContext,
   RouteId,
+  RowContext,
   ScheduleContext,
 } from './pipeline-types.js';
 
@@ -33,12 +34,18 @@ export function createHooks() {
     beforeEngineCreate: new AsyncSeriesWaterfallHook<[ContainerConfig, EngineCreateContext]>(['config', 'context']),
     /** Sees each created container and its node; errors are logged, never fail the create. */
     afterCreate: new AsyncParallelHook<[CreatedContainer, RequestContext]>(['created', 'context']),
+    /**
+     * Each row of the container list (`docker ps`), as the manager makes it from its cache. The result is
+     * cached per container until the container, its status text or its node changes: read only the row
+     * and `context.node`. Request-dependent changes belong in `rewriteResponse('container.list')`.
+     */
+    rewriteContainerRow: new SyncWaterfallHook<[Record<string, unknown>, RowContext]>(['row', 'context']),
     /** Per route: may change a JSON response body on its way to the client. */
     rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(
       (_route: RouteId) => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
-  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'afterCreate'] as const) nameTapErrors(hooks[name], name);
+  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'afterCreate', 'rewriteContainerRow'] as const) nameTapErrors(hooks[name], name);
   hooks.rewriteResponse.intercept({
     factory: (route, hook) => {
       nameTapErrors(hook, `rewriteResponse(${route})`);

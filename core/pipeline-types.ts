@@ -173,6 +173,11 @@ export interface CreatedContainer {
   readonly warnings: string[];
 }
 
+/** What a container row's taps may read besides the row: only its node (the result is cached per row). */
+export interface RowContext {
+  readonly node: NodeView;
+}
+
 export interface ResponseContext extends RequestContext {
   readonly status: number;
   /** The node that answered, for container- and node-scoped routes. */

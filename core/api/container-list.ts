@@ -1,13 +1,11 @@
 import type { Cluster } from '../cluster/cluster.js';
-import { statusText } from '../cluster/container-status.js';
 import type { ContainerSummary } from '../cluster/docker-types.js';
-import type { CachedContainer } from '../cluster/engine.js';
+import type { SkepHooks } from '../hooks.js';
+import { listedRow, viewsForOneRequest } from './container-rows.js';
+import type { CachedContainer } from '../cluster/container-cache.js';
 import type { Engine } from '../cluster/engine.js';
 import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
-import { withNode } from './row-node.js';
-import { nodeView } from '../cluster/node-view.js';
-import type { NodeView } from '../pipeline-types.js';
 
 const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -73,21 +71,29 @@ function matches(key: string, values: string[], row: Row): boolean {
   });
 }
 
-/** The container list merged across nodes from the cache, filtered, sorted newest first, as an engine answers. */
-export function listContainers(cluster: Cluster, query: ListQuery): ContainerSummary[] {
-  const filters = parseFilters(query.filters, FILTERS);
-  for (const status of filters.get('status') ?? []) {
-    if (!STATUSES.includes(status)) throw badRequest(`invalid filter 'status=${status}'`);
-  }
-  if (query.limit !== undefined && !/^-?\d+$/.test(query.limit)) throw badRequest(`invalid limit: ${query.limit}`);
+/** Every cached container, newest first; kept between requests until a node's containers change. */
+let sorted: { cluster: Cluster; revision: number; rows: Row[] } | undefined;
 
-  let rows: Row[] = [];
+function newestFirst(cluster: Cluster): Row[] {
+  if (sorted?.cluster === cluster && sorted.revision === cluster.containersRevision) return sorted.rows;
+  const rows: Row[] = [];
   for (const engine of cluster.all()) {
     for (const cached of engine.containers.values()) rows.push({ engine, cached, name: cached.inspect.Name.replace(/^\//, '') });
   }
   // Newest first, by inspect's nanosecond timestamp: the list's whole seconds tie for quick successive creates.
   const created = (row: Row) => String(row.cached.inspect.Created ?? '');
-  rows.sort((a, b) => b.cached.summary.Created - a.cached.summary.Created || created(b).localeCompare(created(a)));
+  rows.sort((a, b) => b.cached.summary.Created - a.cached.summary.Created || (created(a) < created(b) ? 1 : created(a) > created(b) ? -1 : 0));
+  sorted = { cluster, revision: cluster.containersRevision, rows };
+  return rows;
+}
+
+/** The container list merged across nodes from the cache, filtered, sorted newest first, as an engine answers. */
+export function listContainers(cluster: Cluster, hooks: SkepHooks, query: ListQuery): Record<string, unknown>[] {
+  const filters = parseFilters(query.filters, FILTERS);
+  for (const status of filters.get('status') ?? []) {
+    if (!STATUSES.includes(status)) throw badRequest(`invalid filter 'status=${status}'`);
+  }
+  if (query.limit !== undefined && !/^-?\d+$/.test(query.limit)) throw badRequest(`invalid limit: ${query.limit}`);
 
   // before/since bound the list by a container's position in creation order
   const bound = (ref: string | undefined) => (ref ? cluster.findContainer(ref).container.summary.Created : undefined);
@@ -96,7 +102,7 @@ export function listContainers(cluster: Cluster, query: ListQuery): ContainerSum
   const limit = query.limit === undefined ? -1 : Number(query.limit);
   const showAll = truthy(query.all) || limit > 0 || filters.has('status') || filters.has('exited') || before !== undefined || since !== undefined;
 
-  rows = rows.filter((row) => {
+  let rows = newestFirst(cluster).filter((row) => {
     const state = row.cached.inspect.State;
     // a node that is down runs nothing we can vouch for: its containers show only with -a, as classic swarm did
     if (!showAll && (!(state.Running || state.Paused || state.Restarting) || row.engine.health !== 'healthy')) return false;
@@ -110,16 +116,6 @@ export function listContainers(cluster: Cluster, query: ListQuery): ContainerSum
   if (limit > 0) rows = rows.slice(0, limit);
 
   const now = Date.now();
-  const views = new Map<Engine, NodeView>();
-  const viewOf = (engine: Engine) => views.get(engine) ?? views.set(engine, nodeView(engine)).get(engine)!;
-  return rows.map(({ engine, cached }) =>
-    withNode(
-      {
-        ...cached.summary,
-        State: cached.inspect.State.Status ?? cached.summary.State,
-        Status: engine.health === 'unhealthy' ? 'Host Down' : statusText(cached.inspect.State, now + engine.clockSkewMs),
-      },
-      viewOf(engine),
-    ),
-  );
+  const viewOf = viewsForOneRequest();
+  return rows.map(({ engine, cached }) => listedRow(engine, cached, hooks, viewOf, now));
 }

@@ -18,7 +18,18 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)} years`;
 }
 
-const since = (iso: string, now: number) => humanDuration(Math.max(0, now - Date.parse(iso)));
+/** Parsed timestamps, kept: `docker ps` over 30,000 containers would parse 30,000 of them per call. */
+const parsed = new Map<string, number>();
+function parseTime(iso: string): number {
+  let ms = parsed.get(iso);
+  if (ms === undefined) {
+    if (parsed.size >= 100_000) parsed.clear();
+    parsed.set(iso, (ms = Date.parse(iso)));
+  }
+  return ms;
+}
+
+const since = (iso: string, now: number) => humanDuration(Math.max(0, now - parseTime(iso)));
 const isZeroTime = (iso: string) => !iso || iso.startsWith('0001-01-01');
 
 /**

@@ -50,12 +50,10 @@ export function hostIp(): SkepPlugin {
         if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
         return { ...inspect, NetworkSettings: { ...inspect.NetworkSettings, Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node) } };
       });
-      hooks.rewriteResponse.for('container.list').tap('host-ip', (rows, context) =>
-        (rows as { Ports?: ListedPort[] | null }[]).map((row) => {
-          const node = context.nodeOf(row);
-          return node && row.Ports ? { ...row, Ports: rewriteListed(row.Ports, node) } : row;
-        }),
-      );
+      hooks.rewriteContainerRow.tap('host-ip', (row, { node }) => {
+        const ports = row.Ports as ListedPort[] | null | undefined;
+        return ports ? { ...row, Ports: rewriteListed(ports, node) } : row;
+      });
     },
   };
 }

@@ -5,13 +5,11 @@ export function nodeNamePrefix(): SkepPlugin {
   return {
     name: 'node-name-prefix',
     apply(hooks) {
-      hooks.rewriteResponse.for('container.list').tap({ name: 'node-name-prefix', stage: STAGE.SWARM_REWRITE }, (rows, context) =>
-        (rows as { Names?: string[] | null }[]).map((row) => {
-          const node = context.nodeOf(row);
-          if (!node || !row.Names) return row;
-          return { ...row, Names: row.Names.map((name) => `/${node.name}${name.startsWith('/') ? name : `/${name}`}`) };
-        }),
-      );
+      hooks.rewriteContainerRow.tap({ name: 'node-name-prefix', stage: STAGE.SWARM_REWRITE }, (row, { node }) => {
+        const names = row.Names as string[] | null | undefined;
+        if (!names) return row;
+        return { ...row, Names: names.map((name) => `/${node.name}${name.startsWith('/') ? name : `/${name}`}`) };
+      });
     },
   };
 }

@@ -37,11 +37,13 @@ test('host-ip: 0.0.0.0, :: and empty become the node IP, and the duplicate rows 
 
 test('container.list: names prefixed with the node, ports rewritten, swarm containers hidden unless all', async (t) => {
   const hooks = withBuiltins();
-  const rows = () => [
-    withNode({ Names: ['/web'], Image: 'busybox', Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] }, node('node1')),
-    withNode({ Names: ['/manager'], Image: 'swarm:1.2.9', Ports: [] }, node('node2', { ip: '10.0.0.2' })),
-    withNode({ Names: ['/other'], Image: 'docker/swarm', Ports: [] }, node('node2', { ip: '10.0.0.2' })),
-  ];
+  // each row through the per-row taps (as the manager makes rows), then the list through the per-request ones
+  const made = ([row, n]: [Record<string, unknown>, NodeView]) => withNode(hooks.rewriteContainerRow.call(row, { node: n }), n);
+  const rows = () => ([
+    [{ Names: ['/web'], Image: 'busybox', Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] }, node('node1')],
+    [{ Names: ['/manager'], Image: 'swarm:1.2.9', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
+    [{ Names: ['/other'], Image: 'docker/swarm', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
+  ] as [Record<string, unknown>, NodeView][]).map(made);
   const list = hooks.rewriteResponse.get('container.list')!;
   const plain = (await list.promise(rows(), response(request('container.list')))) as { Names: string[]; Ports: { IP?: string }[] }[];
   t.deepEqual(plain.map((r) => r.Names[0]), ['/node1/web', '/node2/other']);

@@ -1,12 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Located } from '../../cluster/cluster.js';
+import type { Located } from '../../cluster/container-index.js';
 import { badRequest } from '../../errors.js';
 import type { ContainerConfig } from '../../pipeline-types.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import { checkCreateBody } from '../create-body.js';
 import { listContainers } from '../container-list.js';
+import { rowsJson } from '../container-rows.js';
 import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
@@ -31,7 +32,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
   };
 
-  const list = (ctx: Context) => answer(ctx, deps, listContainers(cluster, requestContext(ctx).query));
+  const list = (ctx: Context) => answer(ctx, deps, listContainers(cluster, deps.hooks, requestContext(ctx).query), 200, rowsJson);
   router.get('container.list', '/containers/json', list);
   router.get('container.list', '/containers/ps', list);
 

@@ -10,6 +10,8 @@ export interface EngineTimeouts {
   requestMs: number;
   /** For opening a connection, on every call, proxied streams included. */
   connectMs: number;
+  /** How long an unused kept-alive connection stays open. */
+  idleMs: number;
 }
 
 export interface EngineResponse {
@@ -90,7 +92,7 @@ export class EngineClient {
     /** For engines that require TLS: the CA to trust, the manager's certificate and key, the name to expect. */
     readonly tls?: TlsMaterial,
   ) {
-    this.agent = engineAgent(tls);
+    this.agent = engineAgent(timeouts.idleMs, tls);
   }
 
   /** got, for proxied streams; made on first use (most of 1,000 nodes never stream). */

@@ -37,10 +37,11 @@ export interface EngineRequest {
 }
 
 /** A keep-alive connection pool to one engine (tcp, TLS or unix socket). */
-export function engineAgent(tls?: TlsMaterial): http.Agent {
-  // Two idle connections kept per node (a re-read inspects two at a time), closed after 5 s unused: at
-  // 1,000 nodes every idle connection kept costs its buffers, about 10 KB each, and an idle manager needs none.
-  const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 2, timeout: 5_000, scheduling: 'lifo' as const };
+export function engineAgent(idleMs: number, tls?: TlsMaterial): http.Agent {
+  // Two idle connections kept per node (a re-read inspects two at a time), each closed after `idleMs` unused.
+  // Long enough for the next health check to find one open: a new TCP connection costs ~1 ms of system CPU
+  // here, which at 1,000 nodes was most of an idle manager's CPU.
+  const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 2, timeout: idleMs, scheduling: 'lifo' as const };
   if (!tls) return new http.Agent(options);
   return new https.Agent({
     ...options,

@@ -96,7 +96,9 @@ export class Engine extends EventEmitter {
   ) {
     super();
     const tls = address.kind === 'tcp' && options.tls ? (options.tls.nodes[address.addr] ?? options.tls) : undefined;
-    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs }, tls);
+    // an idle connection outlives the time between two health checks, so each check reuses one
+    const idleMs = options.refreshMaxMs + 10_000;
+    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs }, tls);
   }
 
   get addr(): string {

@@ -94,8 +94,14 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const convergeMs = Date.now() - started;
     log(`  ${options.engines} engines healthy after ${convergeMs} ms`);
 
-    // settle: the manager finishes whatever connecting left (background reads, garbage collection)
-    await sleep(5000);
+    // settled: the manager has finished reading every node's inventory (the fleet has had no request for 2 s)
+    let [last, quietSince] = [-1, Date.now()];
+    while (Date.now() - quietSince < 2000) {
+      const { requests } = await fleet.stats();
+      if (requests !== last) [last, quietSince] = [requests, Date.now()];
+      await sleep(250);
+    }
+    log(`  settled (inventory read) ${Date.now() - started} ms after start`);
     const rssSettled = processSample(pid).rssBytes;
     // an idle minute (RSS after it), then CPU and requests to engines over the next idle stretch
     await sleep(options.idleSeconds * 1000);

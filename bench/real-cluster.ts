@@ -44,7 +44,7 @@ async function cycle(client: Client, body: Record<string, unknown>): Promise<num
 
 /** Skep over 3 real dockerd against the first of them called directly, the same calls interleaved round by round. */
 export async function runReal(options: RealOptions, log: (line: string) => void): Promise<RealResult | { skipped: string }> {
-  const support = realEngineSupport();
+  const support = realEngineSupport({ for: 'bench' });
   if (!support.ok) return { skipped: support.reason };
   const loadBefore = loadAverage();
   const cluster = await TestCluster.start({ ...CLUSTER });

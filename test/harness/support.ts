@@ -8,11 +8,16 @@ export const DOCKER_CLI = '/usr/local/bin/docker';
 export const DOCKER_CLI_DEBIAN = '/usr/bin/docker';
 export const BUSYBOX = '/bin/busybox';
 
-/** Whether this machine can run real engines in network namespaces; if not, what is missing. */
-export function realEngineSupport(): { ok: true } | { ok: false; reason: string } {
+/** What starting engines in namespaces takes (and the CLI that imports busybox); the tests need the rest too. */
+const ENGINE_COMMANDS = ['dockerd', 'ip', 'nsenter', 'unshare'];
+const TEST_COMMANDS = ['script', 'docker-registry', 'htpasswd', 'docker-compose', 'etcd', 'openssl'];
+
+/** Whether this machine can run real engines in network namespaces (`for: 'bench'`: engines only); if not, what is missing. */
+export function realEngineSupport(options: { for?: 'tests' | 'bench' } = {}): { ok: true } | { ok: false; reason: string } {
+  const forTests = options.for !== 'bench';
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  for (const cmd of ['dockerd', 'ip', 'nsenter', 'unshare', 'script', 'docker-registry', 'htpasswd', 'docker-compose', 'etcd', 'openssl']) if (!onPath(cmd)) missing.push(cmd);
-  for (const file of [BUSYBOX, DOCKER_CLI, DOCKER_CLI_DEBIAN]) if (!existsSync(file)) missing.push(file);
-  return missing.length === 0 ? { ok: true } : { ok: false, reason: `real-engine tests need ${missing.join(', ')}` };
+  for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])]) if (!onPath(cmd)) missing.push(cmd);
+  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN] : [])]) if (!existsSync(file)) missing.push(file);
+  return missing.length === 0 ? { ok: true } : { ok: false, reason: `real engines need ${missing.join(', ')}` };
 }

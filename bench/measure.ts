@@ -31,8 +31,6 @@ export const timing = (ms: number[]): Timing => ({ median: percentile(ms, 50), p
 
 export const loadAverage = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 export interface Answer {
   status: number;
   body: Buffer;

@@ -1,7 +1,8 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { freePort, REPO_ROOT, SWARM_BIN } from '../test/harness/skep.js';
-import { Client, loadAverage, processSample, sleep, type Timing, timing } from './measure.js';
+import { sleep } from '../test/harness/exec.js';
+import { freePort, healthyNodes, REPO_ROOT, SWARM_BIN } from '../test/harness/skep.js';
+import { Client, loadAverage, processSample, type Timing, timing } from './measure.js';
 
 const FLEET_PROCESS = fileURLToPath(new URL('./fleet-process.js', import.meta.url));
 
@@ -67,12 +68,6 @@ class FleetProcess {
 const fleetCpu = (a: FleetStats, b: FleetStats, ms: number) => ((b.cpuMs - a.cpuMs) / ms) * 100;
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
-/** Counts the healthy nodes in the manager's `/info` (classic swarm's `└ Status: Healthy` lines). */
-async function healthyNodes(client: Client): Promise<number> {
-  const info = await client.json<{ SystemStatus: [string, string][] | null }>('/info');
-  return (info.SystemStatus ?? []).filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length;
-}
-
 export async function runScale(options: ScaleOptions, log: (line: string) => void): Promise<ScaleResult> {
   const loadBefore = loadAverage();
   const fleet = await FleetProcess.start(options.engines, options.containersPerEngine);
@@ -86,7 +81,7 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const pid = skep.pid!;
     for (;;) {
       if (skep.exitCode !== null) throw new Error(`the manager exited ${skep.exitCode}`);
-      const healthy = await healthyNodes(client).catch(() => 0);
+      const healthy = await client.json<Parameters<typeof healthyNodes>[0]>('/info').then(healthyNodes, () => 0);
       if (healthy === options.engines) break;
       if (Date.now() - started > 120_000) throw new Error(`only ${healthy} of ${options.engines} nodes healthy after 2 minutes`);
       await sleep(100);

@@ -26,6 +26,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+type ManagerInfo = { SystemStatus: [string, string][] | null };
+
+/** The healthy nodes in a manager's `/info` (classic swarm's `  └ Status: Healthy` lines). */
+export function healthyNodes(info: ManagerInfo): number {
+  return (info.SystemStatus ?? []).filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length;
+}
+
 /** A Skep manager started through its CLI, as an operator starts it. */
 export class SkepProcess {
   readonly logs: string[] = [];
@@ -56,9 +63,7 @@ export class SkepProcess {
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
     await waitFor(`${options.nodes} healthy nodes behind Skep`, async () => {
       if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
-      const info = (await skep.getJson('/info')) as { SystemStatus: [string, string][] };
-      const healthy = info.SystemStatus.filter(([k, v]) => k === '  └ Status' && v === 'Healthy').length;
-      return healthy === options.nodes ? true : undefined;
+      return healthyNodes((await skep.getJson('/info')) as ManagerInfo) === options.nodes ? true : undefined;
     }, 60_000);
     return skep;
   }

@@ -19,7 +19,7 @@ export type EngineOptions = ResolvedConfig['engine'] & {
   logger: Logger;
   tls?: ResolvedConfig['engineTls'];
   keepWhole?: (inspect: ContainerInspect) => boolean;
-  /** Bounds the inspects of full re-reads across the cluster. */
+  /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
   readLimit?: Limit;
 };
 
@@ -130,12 +130,12 @@ export class Engine extends EventEmitter {
     this.client.close();
   }
 
-  /** Reads specs and the container list, then follows events. Retries with backoff until it works. */
   // declared before the promise that sets it: a later declaration would reset it to undefined
   private endFirstAttempt!: () => void;
   /** Settles when the first connect attempt has ended, either way. */
   readonly firstAttempt = new Promise<void>((resolve) => (this.endFirstAttempt = resolve));
 
+  /** Reads specs and the container list, then follows events. Retries with backoff until it works. */
   private async connect(): Promise<void> {
     try {
       await this.refreshSpecs();

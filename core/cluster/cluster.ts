@@ -119,7 +119,7 @@ export class Cluster extends EventEmitter {
     return this.connectsSettled;
   }
 
-  /** Settles when every healthy node's containers have all been inspected (right after start, placement waits). */
+  /** Settles when every healthy node's inventory is read: its containers inspected, its images, networks, volumes (placement waits for it just after start). */
   async inventories(): Promise<void> {
     await Promise.all(this.healthy().map((e) => e.inventory()));
   }

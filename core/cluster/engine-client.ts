@@ -1,5 +1,5 @@
 import type { Agent, IncomingHttpHeaders } from 'node:http';
-import got, { RequestError, TimeoutError, type Got, type Request } from 'got';
+import type { Got, Request } from 'got';
 import { checkServerIdentity } from 'node:tls';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
@@ -33,6 +33,12 @@ export class EngineCallError extends Error {
   }
 }
 
+/** got, loaded on the first proxied stream: importing it is a tenth of a second of every start-up. */
+let gotModule: typeof import('got') | undefined;
+const loadGot = async () => (gotModule ??= await import('got'));
+/** A got error (none can exist before got is loaded). */
+const isGotError = (err: unknown): err is import('got').RequestError => gotModule !== undefined && err instanceof gotModule.RequestError;
+
 /** got's own refusals of a request it was given (a GET with a body...): the client's mistake, not the engine's. */
 const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_UNESCAPED_CHARACTERS']);
 
@@ -41,19 +47,19 @@ const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE
  * (dockerd drops some malformed ones this way), not a sign that the node is down.
  */
 export function isClosedWithoutAnswer(err: unknown): boolean {
-  const unanswered = err instanceof TransportError || (err instanceof RequestError && err.response === undefined);
+  const unanswered = err instanceof TransportError || (isGotError(err) && err.response === undefined);
   return unanswered && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
 }
 
 /** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof TransportError) return !REQUEST_MISTAKES.has(err.code);
-  return err instanceof RequestError && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
+  return isGotError(err) && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
 }
 
 /** The engine did not answer within a timeout (ours or got's). */
 export function isTimeout(err: unknown): boolean {
-  return err instanceof TimeoutError || (err instanceof TransportError && err.timedOut);
+  return (gotModule !== undefined && err instanceof gotModule.TimeoutError) || (err instanceof TransportError && err.timedOut);
 }
 
 /** The message an engine put in its error body, or the body itself. */
@@ -96,7 +102,8 @@ export class EngineClient {
   }
 
   /** got, for proxied streams; made on first use (most of 1,000 nodes never stream). */
-  private get http(): Got {
+  private async http(): Promise<Got> {
+    const { default: got } = await loadGot();
     const { address, tls } = this;
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     return (this.streams ??= got.extend({
@@ -151,9 +158,9 @@ export class EngineClient {
     this.agent.destroy();
   }
 
-  stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string; headersTimeoutMs?: number | false } = {}): Request {
+  async stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string; headersTimeoutMs?: number | false } = {}): Promise<Request> {
     const headersMs = options.headersTimeoutMs ?? this.timeouts.requestMs;
-    return this.http.stream(path, {
+    return (await this.http()).stream(path, {
       method: method as 'GET',
       headers: options.headers,
       searchParams: options.search || dropUndefined(options.query),

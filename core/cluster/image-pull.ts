@@ -43,12 +43,12 @@ export interface PullOptions {
  * `POST /images/create` (or `/images/load`) on one engine, read to the end. A failure (before the stream or in it) is an outcome,
  * not an exception; the node's image cache is re-read before this resolves.
  */
-export function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
+export async function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
+  const upstream = await engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version?.ApiVersion), {
+    headers: options.headers,
+    search: options.search,
+  });
   return new Promise((resolve) => {
-    const upstream = engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version?.ApiVersion), {
-      headers: options.headers,
-      search: options.search,
-    });
     if (options.body) options.body.pipe(upstream);
     else upstream.end();
 

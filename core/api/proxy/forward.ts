@@ -86,7 +86,7 @@ export async function forwardStream(
   options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
 ): Promise<void> {
   const sendsBody = ctx.method === 'POST' || ctx.method === 'PUT';
-  const upstream = engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
+  const upstream = await engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, sendsBody),
     search: options.search ?? outgoingSearch(ctx),
     headersTimeoutMs: options.headersTimeoutMs,

@@ -1,6 +1,7 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { ContainerSummary } from '../cluster/docker-types.js';
 import type { SkepHooks } from '../hooks.js';
+import { compareText } from './format.js';
 import { listedRow, viewsForOneRequest } from './container-rows.js';
 import type { CachedContainer } from '../cluster/container-cache.js';
 import type { Engine } from '../cluster/engine.js';
@@ -82,7 +83,7 @@ function newestFirst(cluster: Cluster): Row[] {
   }
   // Newest first, by inspect's nanosecond timestamp: the list's whole seconds tie for quick successive creates.
   const created = (row: Row) => String(row.cached.inspect.Created ?? '');
-  rows.sort((a, b) => b.cached.summary.Created - a.cached.summary.Created || (created(a) < created(b) ? 1 : created(a) > created(b) ? -1 : 0));
+  rows.sort((a, b) => b.cached.summary.Created - a.cached.summary.Created || compareText(created(b), created(a)));
   sorted = { cluster, revision: cluster.containersRevision, rows };
   return rows;
 }

@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeLabels, reservations } from '../cluster/node-view.js';
 import { SWARM_VERSION } from '../version.js';
-import { bytesSize } from './format.js';
+import { bytesSize, compareText } from './format.js';
 
 const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
 
@@ -50,7 +50,7 @@ function makeNodeStatus(engine: Engine): [string, string][] {
 
 /** `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus. */
 export function clusterInfo(cluster: Cluster, config: ResolvedConfig) {
-  const engines = cluster.all().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const engines = cluster.all().sort((a, b) => compareText(a.name, b.name));
   const totals = { total: 0, running: 0, paused: 0, stopped: 0, images: 0, cpus: 0, memory: 0 };
   const systemStatus: [string, string][] = [
     ['Role', 'primary'],

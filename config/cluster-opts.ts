@@ -11,7 +11,10 @@ export interface SchedulingOptions {
 export function schedulingOptions(clusterOpts: Record<string, string>): SchedulingOptions {
   const overcommit = Number(clusterOpts['swarm.overcommit'] ?? '0.05');
   const createRetry = Number(clusterOpts['swarm.createretry'] ?? '0');
-  if (!Number.isFinite(overcommit) || overcommit <= -1) throw new ConfigError(`"swarm.overcommit" must be a number above -1 (got "${clusterOpts['swarm.overcommit']}")`);
-  if (!Number.isInteger(createRetry) || createRetry < 0) throw new ConfigError(`"swarm.createretry" must be a whole number (got "${clusterOpts['swarm.createretry']}")`);
+  // classic's words (cluster/swarm/cluster.go NewCluster)
+  if (!Number.isFinite(overcommit)) throw new ConfigError(`Failed to parse swarm.overcommit in Float (got "${clusterOpts['swarm.overcommit']}")`);
+  if (overcommit <= -1) throw new ConfigError(`swarm.overcommit should be larger than -1, ${overcommit.toFixed(6)} is invalid`);
+  if (!Number.isInteger(createRetry)) throw new ConfigError(`Failed to parse swarm.createretry in Int (got "${clusterOpts['swarm.createretry']}")`);
+  if (createRetry < 0) throw new ConfigError(`swarm.createretry can not be negative, ${createRetry} is invalid`);
   return { overcommit, createRetry };
 }

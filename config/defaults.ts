@@ -4,8 +4,8 @@ import type { ResolvedConfig } from './types.js';
 export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
 /** With no nodes configured the manager fronts the local engine, so it serves wherever Docker runs. */
 export const DEFAULT_NODE = 'unix:///var/run/docker.sock';
-/** Classic swarm's default filters, in its order (classic's `whitelist` is not served). */
-export const DEFAULT_FILTERS = ['health', 'port', 'containerslots', 'dependency', 'affinity', 'constraint'];
+/** Classic swarm's default filters, in its order. */
+export const DEFAULT_FILTERS = ['health', 'port', 'containerslots', 'dependency', 'affinity', 'constraint', 'whitelist'];
 
 export function defaults(): ResolvedConfig {
   return {
@@ -27,5 +27,9 @@ export function defaults(): ResolvedConfig {
     experimental: false,
     builtins: {},
     plugins: [],
+    replication: false,
+    replicationTtlMs: 20_000,
+    discoveryOpts: {},
+    refreshOnNodeFilter: false,
   };
 }

@@ -37,14 +37,22 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     experimental: pick('experimental') ?? base.experimental,
     builtins: { ...file.builtins, ...flags.builtins },
     plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],
+    advertise: pick('advertise'),
+    replication: pick('replication') ?? base.replication,
+    replicationTtlMs: ms(pick('replicationTtl'), base.replicationTtlMs),
+    discoveryOpts: { ...file.discoveryOpts, ...flags.discoveryOpts },
+    refreshOnNodeFilter: pick('refreshOnNodeFilter') ?? base.refreshOnNodeFilter,
+    containerNameRefreshFilter: pick('containerNameRefreshFilter'),
     ...resolveTls({ ...file.tls, ...flags.tls }, pick('engineTls')),
     configFile,
   };
   if (resolved.nodes.length === 0) throw new ConfigError('no nodes: name at least one engine address');
   if (resolved.hosts.length === 0) throw new ConfigError('no listen address: give at least one -H');
-  if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('"engine.refreshMinInterval" must be more than zero');
+  // classic's words first (cli/manage.go), then the config keys they concern
+  if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('min refresh interval should be a positive number ("engine.refreshMinInterval")');
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
-    throw new ConfigError('"engine.refreshMaxInterval" must not be less than "engine.refreshMinInterval"');
+    throw new ConfigError('max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")');
   }
+  if (resolved.replication && !resolved.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
   return resolved;
 }

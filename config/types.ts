@@ -42,6 +42,18 @@ export interface SwarmConfig {
   engineTls?: (EngineTlsConfig & { nodes?: Record<string, EngineTlsConfig> }) | false;
   /** Built-in plugins to turn off by name, e.g. `{ 'node-field': false }`. */
   builtins?: Record<string, boolean>;
+  /** This manager's address for other managers (`--advertise`), needed by `replication`. */
+  advertise?: string;
+  /** Manager replication with leader election (`--replication`); accepted, not yet acted on. */
+  replication?: boolean;
+  /** The leader lock's TTL (`--replication-ttl`, 20s). */
+  replicationTtl?: Duration;
+  /** Discovery options (`--discovery-opt key=value`), e.g. `kv.path`. */
+  discoveryOpts?: Record<string, string>;
+  /** Re-read a node's containers when `docker ps` filters on that node (`--refresh-on-node-filter`). */
+  refreshOnNodeFilter?: boolean;
+  /** Re-read every node's containers when `docker ps` filters on exactly this name (`--container-name-refresh-filter`). */
+  containerNameRefreshFilter?: string;
   /** Third-party plugins, after the built-ins; falsy entries are skipped and nested arrays flattened. */
   plugins?: PluginOption[];
 }
@@ -96,6 +108,12 @@ export interface ResolvedConfig {
   experimental: boolean;
   builtins: Record<string, boolean>;
   plugins: PluginOption[];
+  advertise?: string;
+  replication: boolean;
+  replicationTtlMs: number;
+  discoveryOpts: Record<string, string>;
+  refreshOnNodeFilter: boolean;
+  containerNameRefreshFilter?: string;
   /** Serving clients over TLS; `verify` requires a client certificate. */
   serverTls?: TlsMaterial & { verify: boolean };
   /** Talking to engines over TLS: the cluster's settings and each node's own. */

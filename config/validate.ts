@@ -40,6 +40,12 @@ const TOP_KEYS: Record<string, Check> = {
   builtins: isRecordOf(isBoolean, 'an object of true/false values'),
   plugins: (v) => (Array.isArray(v) ? undefined : 'a list of plugins'),
   tls: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object'),
+  advertise: isString,
+  replication: isBoolean,
+  replicationTtl: isDuration,
+  discoveryOpts: isRecordOf(isString, 'an object of string values'),
+  refreshOnNodeFilter: isBoolean,
+  containerNameRefreshFilter: isString,
   engineTls: (v) => (v === false || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object, or false'),
 };
 

@@ -27,7 +27,7 @@ export class Manager {
     const hooks = createHooks();
     const scheduling = schedulingOptions(config.clusterOpts);
     const builtins = builtinPlugins({ ...config, overcommit: scheduling.overcommit });
-    if (builtins.unknown.length > 0) throw new ConfigError(`unknown ${builtins.unknown.join('; ')}`);
+    if (builtins.unknown.length > 0) throw new ConfigError(builtins.unknown.join('; '));
     const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
 

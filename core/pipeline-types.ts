@@ -111,6 +111,15 @@ export interface RequestContext {
   readonly apiVersion?: string;
   /** Per-request scratch space shared by every hook of this request; key it by your plugin's name. */
   readonly state: Record<string, unknown>;
+  /** The manager's log, for what a plugin notices but does not refuse (absent where no manager runs, as in unit tests). */
+  readonly logger?: PluginLogger;
+}
+
+export interface PluginLogger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
 }
 
 /** An answer a `request` tap gives instead of the route (the request never reaches an engine). */
@@ -119,6 +128,17 @@ export interface Reply {
   /** JSON-serialisable; Docker's error shape is `{ message }`. */
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/**
+ * What one filter requires of every node for this create, in classic swarm's words (its `GetFilters`, e.g.
+ * `port 80 (Bridge mode)`, `zone==ssd`): when placement fails, the error lists these, filter by filter, up to the
+ * filter that left no node, as classic did.
+ */
+export interface Condition {
+  /** The filter (plugin) that holds it. */
+  readonly by: string;
+  readonly list: readonly string[];
 }
 
 /** Why one node was left out, for an error a user can act on. */
@@ -134,6 +154,13 @@ export interface ScheduleContext {
   readonly requestContext: RequestContext;
   /** Filters (and strategies, for resources) push here what they rejected; an empty result turns these into the error message. */
   readonly rejections: Rejection[];
+  /** Filters push here what they require (classic's words), whether or not a node fails it. */
+  readonly conditions: Condition[];
+  /**
+   * Whether soft expressions (`==~`, `!=~`) count. Placement tries with them first, and when that places nothing,
+   * once more without any of them, as classic swarm did.
+   */
+  readonly soft: boolean;
   /**
    * What the container reserves on its node. The scheduler holds it there from the choice until the container
    * is in the cache, so concurrent creates see it. `memory` starts as `HostConfig.Memory`; a plugin that gives
@@ -145,6 +172,8 @@ export interface ScheduleContext {
 /** The outcome of a pull a plugin asked for on one node. */
 export interface PullResult {
   readonly ok: boolean;
+  /** The engine's HTTP status: its error's when it refused the pull at once, 200 when the stream began (even if it then failed). */
+  readonly status: number;
   /** The engine's (or registry's) error when the pull failed. */
   readonly message?: string;
 }

@@ -9,6 +9,7 @@ export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */
 export { hostPorts } from './host-ports.js';
+export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 
 /** A plugin: a name (used as the tap name in every hook) and `apply`, which only taps hooks. */
 export interface SkepPlugin {

@@ -7,4 +7,5 @@ export const SKEP_VERSION: string = (JSON.parse(readFileSync(new URL('../../pack
  * What `docker version` and `docker info` show as the server version. Scripts written for classic swarm
  * look for the `swarm/` prefix; the build metadata says which implementation answers.
  */
-export const SWARM_VERSION = `swarm/1.2.9+skep.${SKEP_VERSION}`;
+export const CLASSIC_VERSION = '1.2.9';
+export const SWARM_VERSION = `swarm/${CLASSIC_VERSION}+skep.${SKEP_VERSION}`;

@@ -18,6 +18,7 @@ import { containerSlotsFilter } from './filters/containerslots.js';
 import { dependencyFilter } from './filters/dependency.js';
 import { healthFilter } from './filters/health.js';
 import { portFilter } from './filters/port.js';
+import { whitelistFilter } from './filters/whitelist.js';
 import { binpackStrategy } from './strategies/binpack.js';
 import type { StrategyOptions } from './strategies/fit.js';
 import { randomStrategy } from './strategies/random.js';
@@ -25,7 +26,7 @@ import { spreadStrategy } from './strategies/spread.js';
 
 export {
   cpuCores, hideSwarmContainers, hostIp, imageNodeFilter, import404, nodeField, nodeNamePrefix, registryAuth,
-  affinityFilter, constraintFilter, containerSlotsFilter, dependencyFilter, healthFilter, portFilter,
+  affinityFilter, constraintFilter, containerSlotsFilter, dependencyFilter, healthFilter, portFilter, whitelistFilter,
   binpackStrategy, randomStrategy, spreadStrategy,
 };
 
@@ -37,6 +38,7 @@ export const FILTERS: Record<string, () => SkepPlugin> = {
   dependency: dependencyFilter,
   affinity: affinityFilter,
   constraint: constraintFilter,
+  whitelist: whitelistFilter,
 };
 
 export const STRATEGIES: Record<string, (options: StrategyOptions) => SkepPlugin> = {
@@ -65,23 +67,23 @@ export interface BuiltinSelection {
   overcommit?: number;
 }
 
-/** Unknown names are reported to the caller, which turns them into a configuration error. */
+/** Unknown names are reported to the caller (classic's words first), which turns them into a configuration error. */
 export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlugin[]; unknown: string[] } {
   const unknown: string[] = [];
   const plugins: SkepPlugin[] = [];
   for (const name of selection.filters) {
     const make = FILTERS[name];
     if (make) plugins.push(make());
-    else unknown.push(`filter "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
+    else unknown.push(`filter not supported: "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
   }
   const strategy = STRATEGIES[selection.strategy];
   if (strategy) plugins.push(strategy({ overcommit: selection.overcommit }));
-  else unknown.push(`strategy "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
+  else unknown.push(`strategy not supported: "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
   for (const [name, make] of Object.entries(BEHAVIOURS)) {
     if (selection.builtins[name] !== false) plugins.push(make());
   }
   for (const name of Object.keys(selection.builtins)) {
-    if (!(name in BEHAVIOURS)) unknown.push(`built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ')})`);
+    if (!(name in BEHAVIOURS)) unknown.push(`unknown built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ')})`);
   }
   return { plugins, unknown };
 }

@@ -76,6 +76,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
       ctx.state.apiVersion = version;
       ctx.path = rest;
     }
+    ctx.state.logger = deps.logger;
     await next();
   });
 

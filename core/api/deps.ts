@@ -17,6 +17,8 @@ export interface ApiDeps {
 /** Per-request state (classic swarm kept the API version on a shared struct: a data race). */
 export interface SkepState {
   apiVersion?: string;
+  /** The manager's log, handed to plugins through their request context. */
+  logger?: Logger;
   /** The request as plugins see it, made when the route is known (see request-context.ts). */
   request?: RequestContext;
 }

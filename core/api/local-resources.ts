@@ -3,7 +3,6 @@ import type { Engine } from '../cluster/engine.js';
 import { nodeView } from '../cluster/node-view.js';
 import { badRequest, DockerError } from '../errors.js';
 import type { ContainerConfig } from '../pipeline-types.js';
-import { noNodeMessage } from '../scheduler/no-node-message.js';
 import type { ApiDeps } from './deps.js';
 import { labelsMatch } from './filters.js';
 import { requestContext } from './request-context.js';
@@ -86,8 +85,8 @@ export async function chooseNode(ctx: Context, deps: ApiDeps, name: string, labe
     return { engine, name: name.slice(slash + 1) };
   }
   const config: ContainerConfig = { Image: '', Labels: labels ?? {} };
-  const { nodes, ranked, context } = await deps.scheduler.plan({ config, query: {} }, requestContext(ctx));
-  if (ranked.length === 0) throw new DockerError(500, noNodeMessage(nodes, context.rejections));
+  const { ranked, message } = await deps.scheduler.plan({ config, query: {} }, requestContext(ctx));
+  if (ranked.length === 0) throw new DockerError(500, message!);
   const project = labels?.[PROJECT_LABEL];
   const holdsProject = (engine: Engine) =>
     [...engine.networks, ...engine.volumes].some((r) => (r.Labels as Record<string, string> | null)?.[PROJECT_LABEL] === project) ||

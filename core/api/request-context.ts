@@ -24,6 +24,7 @@ export function requestContext(ctx: Context, route?: RouteId): RequestContext {
     headers: ctx.req.headers,
     apiVersion: state.apiVersion,
     state: {},
+    logger: state.logger,
   };
   return state.request;
 }

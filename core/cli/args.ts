@@ -12,6 +12,8 @@ interface FlagSpec<T = ParsedManage> {
 export interface ParsedManage {
   flags: SwarmConfig;
   configFile?: string;
+  /** Classic's `--engine-refresh-retry`, deprecated: only its default is accepted. */
+  refreshRetry?: string;
 }
 
 /** `swarm join`: keep one engine registered in a discovery backend while this runs. */
@@ -19,7 +21,16 @@ export interface ParsedJoin {
   advertise?: string;
   heartbeatMs: number;
   ttlMs: number;
+  /** `--delay`: a random wait in [0, delay] before the first registration, so nodes do not register together. */
+  delayMs: number;
   discovery?: string;
+  discoveryOpts: Record<string, string>;
+}
+
+/** `swarm list`: how long to wait for the backend's answer (`--timeout`). */
+interface ParsedList {
+  timeoutMs: number;
+  discoveryOpts: Record<string, string>;
 }
 
 export type ParsedArgs =
@@ -27,12 +38,25 @@ export type ParsedArgs =
   | { command: 'version' }
   | ({ command: 'manage' } & ParsedManage)
   | ({ command: 'join' } & Required<ParsedJoin>)
-  | { command: 'list'; discovery: string; flags: SwarmConfig };
+  | ({ command: 'list'; discovery: string; flags: SwarmConfig } & ParsedList);
+
+/** `--discovery-opt key=value`, as classic checked it. */
+const discoveryOpt = (opts: Record<string, string>, v: string) => {
+  if (!v.includes('=')) throw new ConfigError('--discovery-opt must contain key=value strings');
+  opts[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1);
+};
 
 const JOIN_FLAGS: FlagSpec<ParsedJoin>[] = [
   { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.advertise = v; } },
-  { names: ['heartbeat'], takesValue: true, set: (t, v, s) => { t.heartbeatMs = duration(v, s); } },
-  { names: ['ttl'], takesValue: true, set: (t, v, s) => { t.ttlMs = duration(v, s); } },
+  { names: ['heartbeat'], takesValue: true, set: (t, v) => { t.heartbeatMs = goDuration(v, '--heartbeat'); } },
+  { names: ['ttl'], takesValue: true, set: (t, v) => { t.ttlMs = goDuration(v, '--ttl'); } },
+  { names: ['delay'], takesValue: true, set: (t, v) => { t.delayMs = goDuration(v, '--delay'); } },
+  { names: ['discovery-opt'], takesValue: true, set: (t, v) => discoveryOpt(t.discoveryOpts, v) },
+];
+
+const LIST_FLAGS: FlagSpec<ParsedList>[] = [
+  { names: ['timeout'], takesValue: true, set: (t, v) => { t.timeoutMs = goDuration(v, '--timeout'); } },
+  { names: ['discovery-opt'], takesValue: true, set: (t, v) => discoveryOpt(t.discoveryOpts, v) },
 ];
 
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -43,15 +67,25 @@ const bool = (value: string, shown: string) => {
   throw new ConfigError(`invalid boolean value "${value}" for flag ${shown}`);
 };
 
-const duration = (value: string, shown: string) => {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new ConfigError(`invalid duration "${value}" for flag ${shown} (use e.g. 30s, 1m, 500ms)`);
-  return ms;
+
+/** A duration as classic read it with Go's time.ParseDuration (a sign allowed), failing in classic's words. */
+const goDuration = (value: string, what: string) => {
+  const negative = value.startsWith('-');
+  const ms = /^[+-]?0$/.test(value) ? 0 : /^[+-]?[\d.]/.test(value) && !/^[+-]?\d+$/.test(value) ? parseDuration(value.replace(/^[+-]/, '')) : undefined;
+  if (ms === undefined) throw new ConfigError(`invalid ${what}: time: invalid duration "${value}"`);
+  return negative ? -ms : ms;
 };
 
-const KNOWN_CLUSTER_OPTS: Record<string, (v: string) => boolean> = {
-  'swarm.overcommit': (v) => /^-?\d+(\.\d+)?$/.test(v) && Number(v) > -1,
-  'swarm.createretry': (v) => /^\d+$/.test(v),
+/** Classic's cluster options and its words for a bad value (cluster/swarm/cluster.go NewCluster). */
+const KNOWN_CLUSTER_OPTS: Record<string, (v: string) => string | undefined> = {
+  'swarm.overcommit': (v) => {
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) return `Failed to parse swarm.overcommit in Float (strconv.ParseFloat: parsing "${v}": invalid syntax)`;
+    return Number(v) <= -1 ? `swarm.overcommit should be larger than -1, ${Number(v).toFixed(6)} is invalid` : undefined;
+  },
+  'swarm.createretry': (v) => {
+    if (!/^[+-]?\d+$/.test(v)) return `Failed to parse swarm.createretry in Int (strconv.Atoi: parsing "${v}": invalid syntax)`;
+    return Number(v) < 0 ? `swarm.createretry can not be negative, ${Number(v)} is invalid` : undefined;
+  },
 };
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -80,22 +114,39 @@ const MANAGE_FLAGS: FlagSpec[] = [
     takesValue: true,
     set: (t, v) => { t.flags.filters = [...(t.flags.filters ?? []), ...v.split(',').map((f) => f.trim()).filter(Boolean)]; },
   },
-  { names: ['heartbeat'], takesValue: true, set: (t, v, s) => { t.flags.heartbeat = duration(v, s); } },
+  {
+    names: ['heartbeat'],
+    takesValue: true,
+    set: (t, v) => {
+      const ms = goDuration(v, '--heartbeat');
+      if (ms < 1000) throw new ConfigError('--heartbeat should be at least one second');
+      t.flags.heartbeat = ms;
+    },
+  },
   {
     names: ['engine-refresh-min-interval'],
     takesValue: true,
-    set: (t, v, s) => { t.flags.engine = { ...t.flags.engine, refreshMinInterval: duration(v, s) }; },
+    set: (t, v, s) => {
+      const ms = goDuration(v, `value "${v}" for flag ${s}`);
+      if (ms <= 0) throw new ConfigError('min refresh interval should be a positive number');
+      t.flags.engine = { ...t.flags.engine, refreshMinInterval: ms };
+    },
   },
   {
     names: ['engine-refresh-max-interval'],
     takesValue: true,
-    set: (t, v, s) => { t.flags.engine = { ...t.flags.engine, refreshMaxInterval: duration(v, s) }; },
+    set: (t, v, s) => {
+      const ms = goDuration(v, `value "${v}" for flag ${s}`);
+      if (ms < 0) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
+      t.flags.engine = { ...t.flags.engine, refreshMaxInterval: ms };
+    },
   },
   {
     names: ['engine-failure-retry'],
     takesValue: true,
     set: (t, v, s) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new ConfigError(`invalid value "${v}" for flag ${s} (a whole number of at least 1)`);
+      if (!/^[+-]?\d+$/.test(v)) throw new ConfigError(`invalid value "${v}" for flag ${s}: parse error`);
+      if (Number(v) <= 0) throw new ConfigError('invalid failure retry count');
       t.flags.engine = { ...t.flags.engine, failureRetry: Number(v) };
     },
   },
@@ -108,13 +159,36 @@ const MANAGE_FLAGS: FlagSpec[] = [
       const check = KNOWN_CLUSTER_OPTS[key];
       if (eq <= 0) throw new ConfigError(`invalid value "${v}" for flag ${s} (expected key=value)`);
       if (!check) throw new ConfigError(`unsupported cluster option "${key}" (known: ${Object.keys(KNOWN_CLUSTER_OPTS).join(', ')})`);
-      if (!check(v.slice(eq + 1))) throw new ConfigError(`invalid value "${v.slice(eq + 1)}" for cluster option ${key}`);
+      const problem = check(v.slice(eq + 1));
+      if (problem) throw new ConfigError(problem);
       t.flags.clusterOpts = { ...t.flags.clusterOpts, [key]: v.slice(eq + 1) };
     },
   },
   { names: ['api-enable-cors', 'cors'], takesValue: false, set: (t, v, s) => { t.flags.cors = bool(v, s); } },
-  { names: ['config', 'c'], takesValue: true, set: (t, v) => { t.configFile = v; } },
+  { names: ['config'], takesValue: true, set: (t, v) => { t.configFile = v; } },
+  // classic's flags that Skep takes as classic did; replication itself is the manager-HA work still to come
+  {
+    names: ['cluster-driver', 'c'],
+    takesValue: true,
+    set: (_t, v) => {
+      if (v === 'mesos-experimental') throw new ConfigError('unsupported cluster "mesos-experimental" (Skep drives Docker engines only: --cluster-driver swarm)');
+      if (v !== 'swarm') throw new ConfigError(`unsupported cluster "${v}"`);
+    },
+  },
+  { names: ['engine-refresh-retry'], takesValue: true, set: (t, v) => { t.refreshRetry = v; } },
+  { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.flags.advertise = v; } },
+  { names: ['replication'], takesValue: false, set: (t, v, s) => { t.flags.replication = bool(v, s); } },
+  { names: ['replication-ttl'], takesValue: true, set: (t, v) => { t.flags.replicationTtl = goDuration(v, '--replication-ttl'); } },
+  { names: ['discovery-opt'], takesValue: true, set: (t, v) => { t.flags.discoveryOpts = { ...t.flags.discoveryOpts }; discoveryOpt(t.flags.discoveryOpts, v); } },
+  { names: ['refresh-on-node-filter'], takesValue: false, set: (t, v, s) => { t.flags.refreshOnNodeFilter = bool(v, s); } },
+  { names: ['container-name-refresh-filter'], takesValue: true, set: (t, v) => { t.flags.containerNameRefreshFilter = v; } },
 ];
+
+/** Classic's address check for `--advertise` (cli/join.go checkAddrFormat): host:port with a port in 1-65535. */
+export function checkAddrFormat(addr: string): boolean {
+  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(addr);
+  return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 65535;
+}
 
 const isHelp = (arg: string) => ['-h', '--help', '-help'].includes(arg);
 
@@ -161,12 +235,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   const command = args[i++];
   if (command === undefined || command === 'help' || command === 'h') return { command: 'help', topic: args[i] };
   if (command === 'join' || command === 'j') return parseJoin(args.slice(i), env);
-  if (command === 'list' || command === 'l') {
-    const [discovery, ...extra] = args.slice(i);
-    if (discovery === undefined || isHelp(discovery)) return { command: 'help', topic: 'list' };
-    if (extra.length > 0) throw new ConfigError(`list: expected one discovery argument, got ${1 + extra.length}`);
-    return { command: 'list', discovery, flags: target.flags };
-  }
+  if (command === 'list' || command === 'l') return parseList(args.slice(i), env, target.flags);
   if (command !== 'manage' && command !== 'm') throw new ConfigError(`swarm: unknown command "${command}"; see 'swarm --help'`);
 
   const positional: string[] = [];
@@ -185,11 +254,39 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   const discovery = positional[0] ?? env.SWARM_DISCOVERY;
   if (discovery) target.flags.nodes = discovery;
   if (!target.flags.hosts && env.SWARM_HOST) target.flags.hosts = [env.SWARM_HOST];
+  if (target.flags.advertise === undefined && env.SWARM_ADVERTISE) target.flags.advertise = env.SWARM_ADVERTISE;
+  checkManage(target);
   return { command: 'manage', ...target };
 }
 
+/** What classic's `manage` refused before it started, in its words (cli/manage.go). */
+function checkManage({ flags, refreshRetry }: ParsedManage): void {
+  const { refreshMinInterval: min, refreshMaxInterval: max } = flags.engine ?? {};
+  if (typeof min === 'number' && typeof max === 'number' && max < min) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
+  if (refreshRetry !== undefined && refreshRetry !== '3') throw new ConfigError('--engine-refresh-retry is deprecated. Use --engine-failure-retry');
+  if (!flags.replication) return;
+  if (!flags.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
+  if (!checkAddrFormat(flags.advertise)) throw new ConfigError('--advertise should be of the form ip:port or hostname:port');
+  if (typeof flags.replicationTtl === 'number' && flags.replicationTtl <= 0) throw new ConfigError('--replication-ttl should be a positive number');
+}
+
+function parseList(args: string[], env: Record<string, string | undefined>, flags: SwarmConfig): ParsedArgs {
+  const target: ParsedList = { timeoutMs: 10_000, discoveryOpts: {} };
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; ) {
+    if (isHelp(args[i]!)) return { command: 'help', topic: 'list' };
+    const used = readFlag(args, i, LIST_FLAGS, target, 'list');
+    if (used > 0) i += used;
+    else positional.push(args[i++]!);
+  }
+  const discovery = positional.length === 1 ? positional[0] : env.SWARM_DISCOVERY;
+  if (!discovery) throw new ConfigError("discovery required to list a cluster. See 'swarm list --help'.");
+  if (target.timeoutMs <= 0) throw new ConfigError('--timeout should be a positive number');
+  return { command: 'list', discovery, flags, ...target };
+}
+
 function parseJoin(args: string[], env: Record<string, string | undefined>): ParsedArgs {
-  const target: ParsedJoin = { heartbeatMs: 60_000, ttlMs: 180_000 };
+  const target: ParsedJoin = { heartbeatMs: 60_000, ttlMs: 180_000, delayMs: 0, discoveryOpts: {}, advertise: env.SWARM_ADVERTISE };
   const positional: string[] = [];
   for (let i = 0; i < args.length; ) {
     if (isHelp(args[i]!)) return { command: 'help', topic: 'join' };
@@ -197,12 +294,15 @@ function parseJoin(args: string[], env: Record<string, string | undefined>): Par
     if (used > 0) i += used;
     else positional.push(args[i++]!);
   }
-  const discovery = positional[0] ?? env.SWARM_DISCOVERY;
-  if (!target.advertise) throw new ConfigError('join: --advertise ip:port is required (the engine address to register)');
-  if (!discovery) throw new ConfigError('join: a discovery argument is required, e.g. etcd://10.0.0.1:2379/swarm');
-  if (positional.length > 1) throw new ConfigError(`join: expected one discovery argument, got ${positional.length}`);
-  if (target.ttlMs <= target.heartbeatMs) throw new ConfigError('join: --ttl must be longer than --heartbeat');
-  return { command: 'join', advertise: target.advertise, heartbeatMs: target.heartbeatMs, ttlMs: target.ttlMs, discovery };
+  // classic's checks and words, in its order (cli/join.go)
+  const discovery = positional.length === 1 ? positional[0] : env.SWARM_DISCOVERY;
+  if (!discovery) throw new ConfigError("discovery required to join a cluster. See 'swarm join --help'.");
+  if (!target.advertise) throw new ConfigError('missing mandatory --advertise flag');
+  if (!checkAddrFormat(target.advertise)) throw new ConfigError('--advertise should be of the form ip:port or hostname:port');
+  if (target.delayMs < 0) throw new ConfigError('--delay should not be a negative number');
+  if (target.heartbeatMs < 1000) throw new ConfigError('--heartbeat should be at least one second');
+  if (target.ttlMs <= target.heartbeatMs) throw new ConfigError('--ttl must be strictly superior to the heartbeat value');
+  return { command: 'join', ...target, advertise: target.advertise, discovery };
 }
 
 export const USAGE = `Usage: swarm [global options] command [options] [arguments]
@@ -241,7 +341,15 @@ Options:
   --engine-failure-retry value         consecutive failures before a node is unhealthy (default: 3)
   --cluster-opt value                  cluster option key=value (repeatable): swarm.overcommit, swarm.createretry
   --api-enable-cors, --cors            enable CORS headers in the API
-  --config, -c value                   config file (default: searched from the current directory)
+  --config value                       config file (default: searched from the current directory)
+  --cluster-driver, -c value           cluster driver (only swarm, the default)
+  --discovery-opt value                discovery option key=value (repeatable)
+  --refresh-on-node-filter             re-read a node's containers when a list filters on that node
+  --container-name-refresh-filter value
+                                       re-read every node's containers when a list filters on this name
+  --advertise, --addr value            this manager's address, for --replication [$SWARM_ADVERTISE]
+  --replication                        manager replication (accepted; Skep runs as the primary)
+  --replication-ttl value              leader lock TTL (default: 20s)
   --tls                                serve clients over TLS (implied by --tlsverify)
   --tlsverify                          require client certificates signed by --tlscacert
   --tlscacert, --tlscert, --tlskey     CA, certificate and key files; unless the config file says otherwise,
@@ -254,12 +362,18 @@ Registers an engine address in a discovery backend and keeps it there while this
 node leaves the cluster once the TTL has passed. <discovery> is etcd://host:port[,host:port]/path.
 
 Options:
-  --advertise, --addr value   address of the engine to register, ip:port (required)
+  --advertise, --addr value   address of the engine to register, ip:port (required) [$SWARM_ADVERTISE]
   --heartbeat value           how often the registration is renewed (default: 60s)
   --ttl value                 how long a registration outlives its last renewal (default: 180s)
+  --delay value               a random delay in [0s, delay] before the first registration (default: 0s)
+  --discovery-opt value       discovery option key=value (repeatable)
 `;
 
-export const LIST_USAGE = `Usage: swarm list <discovery>
+export const LIST_USAGE = `Usage: swarm list [options] <discovery>
 
 Prints the nodes a discovery backend holds, one per line: nodes://..., file:///path or etcd://host:port/path.
+
+Options:
+  --timeout value         how long to wait for the backend (default: 10s)
+  --discovery-opt value   discovery option key=value (repeatable)
 `;

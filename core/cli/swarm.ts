@@ -3,7 +3,7 @@ import { ConfigError } from '../../config/errors.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../log.js';
 import { Manager } from '../manager.js';
-import { SKEP_VERSION, SWARM_VERSION } from '../version.js';
+import { CLASSIC_VERSION, SKEP_VERSION } from '../version.js';
 import { JOIN_USAGE, LIST_USAGE, MANAGE_USAGE, parseArgs, USAGE } from './args.js';
 import { parseEngineAddress } from '../cluster/address.js';
 import { createDiscovery } from '../discovery/index.js';
@@ -24,12 +24,22 @@ async function main(): Promise<void> {
   }
   if (parsed.command === 'list') {
     const logger = createLogger(parsed.flags.logLevel ?? 'warn');
-    for (const addr of await createDiscovery([parsed.discovery], { logger, heartbeatMs: 60_000 }).list()) process.stdout.write(`${addr}\n`);
+    const listed = createDiscovery([parsed.discovery], { logger, heartbeatMs: parsed.timeoutMs }).list();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConfigError('Timed out')), parsed.timeoutMs);
+    });
+    try {
+      for (const addr of await Promise.race([listed, timedOut])) process.stdout.write(`${addr}\n`);
+    } finally {
+      clearTimeout(timer);
+    }
     return;
   }
   if (parsed.command === 'join') return join(parsed);
   if (parsed.command === 'version') {
-    process.stdout.write(`swarm version ${SWARM_VERSION} (skep ${SKEP_VERSION})\n`);
+    // classic printed `swarm version 1.2.9 (<commit>)`; scripts match `version [0-9]+.[0-9]+.[0-9]+`
+    process.stdout.write(`swarm version ${CLASSIC_VERSION} (skep ${SKEP_VERSION})\n`);
     return;
   }
   const config = await loadConfig(parsed.flags, { file: parsed.configFile });
@@ -39,6 +49,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
   process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
+  if (config.replication) logger.warn(`--replication: manager replication is not built yet; ${config.advertise} serves as the primary`);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     logger.info(`${signal}: stopping`);
@@ -49,11 +60,16 @@ async function main(): Promise<void> {
 }
 
 /** Keeps the engine registered until a signal; the registration then lapses after its TTL. */
-async function join(options: { advertise: string; heartbeatMs: number; ttlMs: number; discovery: string }): Promise<void> {
+async function join(options: { advertise: string; heartbeatMs: number; ttlMs: number; delayMs: number; discovery: string }): Promise<void> {
   const logger = createLogger('info');
   const addr = parseEngineAddress(options.advertise).addr;
   const discovery = createDiscovery([options.discovery], { logger, heartbeatMs: options.heartbeatMs });
   if (!(discovery instanceof EtcdDiscovery)) throw new ConfigError(`join: ${options.discovery} is not a registry; join takes etcd://host:port/path`);
+  if (options.delayMs > 0) {
+    const delay = Math.floor(Math.random() * options.delayMs);
+    logger.info(`Add a random delay ${delay / 1000}s to avoid synchronized registration`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
   const stop = await discovery.register(addr, options.ttlMs);
   logger.info(`registered ${addr} in ${options.discovery} (heartbeat ${options.heartbeatMs / 1000}s, ttl ${options.ttlMs / 1000}s)`);
   const quit = (signal: string) => {

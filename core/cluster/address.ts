@@ -30,3 +30,8 @@ export function parseEngineAddress(text: string): EngineAddress {
   const host = m[1]!.replace(/^\[|\]$/g, '');
   return { kind: 'tcp', host, port, socketPath: '', addr: `${m[1]}:${port}` };
 }
+
+/** The Docker client's words for an engine it cannot reach, which classic swarm passed on. */
+export function connectionMessage(address: EngineAddress): string {
+  return `Cannot connect to the Docker daemon at ${address.kind === 'unix' ? address.addr : `tcp://${address.addr}`}. Is the docker daemon running?`;
+}

@@ -57,6 +57,8 @@ export class Cluster extends EventEmitter {
     }));
     for (const [addr, engine] of this.engines) {
       if (wanted.has(addr)) continue;
+      // classic announced a node that leaves discovery as disconnected
+      if (engine.health !== 'pending') this.announce(engine, 'engine_disconnect');
       engine.stop();
       this.index.forget(engine);
       this.engines.delete(addr);
@@ -148,6 +150,11 @@ export class Cluster extends EventEmitter {
   /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */
   findContainer(ref: string): Located {
     return this.index.find(ref);
+  }
+
+  /** The containers that carry a swarm ID (`com.docker.swarm.id`): one, or two while a stale copy waits for removal. */
+  withSwarmId(swarmId: string): Located[] {
+    return this.index.withSwarmId(swarmId);
   }
 
   /** The container that holds a name, if any (names are unique across the cluster). */

@@ -8,6 +8,8 @@ export interface Located {
 }
 
 const bareName = (c: CachedContainer) => c.inspect.Name.replace(/^\//, '');
+/** The `com.docker.swarm.id` label classic swarm gives every container it creates. */
+const swarmIdOf = (c: CachedContainer) => (c.inspect.Config as { Labels?: Record<string, string> | null } | undefined)?.Labels?.['com.docker.swarm.id'];
 
 /**
  * Every cached container of the cluster by ID and by name, kept in step with each node's cache, so a lookup
@@ -17,25 +19,29 @@ export class ContainerIndex {
   private readonly owners = new Map<string, Engine>();
   /** Names are unique per node, not across nodes: a name may be held on several. */
   private readonly byName = new Map<string, Set<string>>();
+  /** A swarm ID is held twice only while a rescheduled container's stale copy is still on its returned node. */
+  private readonly bySwarmId = new Map<string, Set<string>>();
   /** Counts changes to any node's containers: what was worked out from them before is out of date. */
   revision = 0;
 
   change(engine: Engine, before: CachedContainer | undefined, after: CachedContainer | undefined): void {
     this.revision++;
-    if (before && (!after || bareName(before) !== bareName(after))) {
-      const ids = this.byName.get(bareName(before));
-      ids?.delete(before.summary.Id);
-      if (ids?.size === 0) this.byName.delete(bareName(before));
-    }
+    if (before && (!after || bareName(before) !== bareName(after))) unlink(this.byName, bareName(before), before.summary.Id);
+    const swarmId = before && swarmIdOf(before);
+    if (swarmId && (!after || swarmIdOf(after) !== swarmId)) unlink(this.bySwarmId, swarmId, before.summary.Id);
     if (!after) {
       if (before && this.owners.get(before.summary.Id) === engine) this.owners.delete(before.summary.Id);
       return;
     }
     this.owners.set(after.summary.Id, engine);
-    const name = bareName(after);
-    const ids = this.byName.get(name);
-    if (ids) ids.add(after.summary.Id);
-    else this.byName.set(name, new Set([after.summary.Id]));
+    link(this.byName, bareName(after), after.summary.Id);
+    const newSwarmId = swarmIdOf(after);
+    if (newSwarmId) link(this.bySwarmId, newSwarmId, after.summary.Id);
+  }
+
+  /** The containers that carry a swarm ID, on any node. */
+  withSwarmId(swarmId: string): Located[] {
+    return [...(this.bySwarmId.get(swarmId) ?? [])].flatMap((id) => this.located(id) ?? []);
   }
 
   /** Drops a node's containers (the node left the cluster). */
@@ -63,6 +69,9 @@ export class ContainerIndex {
     const wanted = ref.replace(/^\//, '');
     const byId = this.located(wanted);
     if (byId) return byId;
+    // classic swarm's own ID for a container, kept across rescheduling (the healthy copy when two exist)
+    const bySwarmId = this.withSwarmId(wanted).sort((a, b) => Number(b.engine.health === 'healthy') - Number(a.engine.health === 'healthy'));
+    if (bySwarmId[0]) return bySwarmId[0];
 
     const slash = wanted.indexOf('/');
     const byName = slash < 0 ? this.named(wanted) : this.named(wanted.slice(slash + 1)).filter((l) => l.engine.name === wanted.slice(0, slash));
@@ -84,4 +93,16 @@ export class ContainerIndex {
     }
     throw notFound(`No such container: ${ref}`);
   }
+}
+
+function link(map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key);
+  if (ids) ids.add(id);
+  else map.set(key, new Set([id]));
+}
+
+function unlink(map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key);
+  ids?.delete(id);
+  if (ids?.size === 0) map.delete(key);
 }

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { connectionMessage } from './address.js';
 import { versionedPath } from './api-version.js';
 import { engineMessage } from './engine-client.js';
 import type { Engine } from './engine.js';
@@ -60,7 +61,7 @@ export async function pullOn(engine: Engine, options: PullOptions): Promise<Pull
     };
     upstream.once('error', (err: Error) => {
       engine.noteError(err);
-      finish({ ok: false, status: 500, message: `node ${engine.name}: ${err.message}` });
+      finish({ ok: false, status: 500, message: `${connectionMessage(engine.address)} (node ${engine.name}: ${err.message})` });
     });
     upstream.once('response', (res: { statusCode: number }) => {
       if (res.statusCode >= 300) {

@@ -6,17 +6,15 @@ import { parseEntries } from './entries.js';
 
 /**
  * `file:///path`: one `ip:port` per line (ranges, commas and `#` comments as classic swarm took them). The file is
- * watched: nodes are added and removed as it changes, without a restart. A file that becomes unreadable or wrong
- * keeps the last good list, and says why in the log.
+ * watched: nodes are added and removed as it changes, without a restart. A file that is missing (at start too, as
+ * classic allowed), unreadable or wrong keeps the last good list, and says why in the log.
  */
 export class FileDiscovery implements Discovery {
   constructor(
     readonly path: string,
     private readonly logger?: Logger,
     private readonly pollMs = 1000,
-  ) {
-    this.read(); // at start, a missing or wrong file is an error
-  }
+  ) {}
 
   private read(): string[] {
     let text: string;
@@ -37,20 +35,24 @@ export class FileDiscovery implements Discovery {
   }
 
   watch(onEntries: (entries: string[]) => void): () => void {
-    let last = JSON.stringify(this.read());
-    onEntries(JSON.parse(last) as string[]);
-    // stat polling: it follows editors that replace the file, and files on any filesystem
+    let last: string | undefined;
+    let lastError: string | undefined;
     const onChange = () => {
       try {
         const entries = this.read();
+        lastError = undefined;
         if (JSON.stringify(entries) === last) return;
+        if (last !== undefined) this.logger?.info(`discovery file ${this.path}: ${entries.length} nodes`);
         last = JSON.stringify(entries);
-        this.logger?.info(`discovery file ${this.path}: ${entries.length} nodes`);
         onEntries(entries);
       } catch (err) {
-        this.logger?.warn(`${(err as Error).message}; keeping the last list`);
+        // said once per distinct failure, not on every poll
+        if ((err as Error).message !== lastError) this.logger?.error(`Discovery error: ${(err as Error).message}; ${last === undefined ? 'no nodes until it can be read' : 'keeping the last list'}`);
+        lastError = (err as Error).message;
       }
     };
+    onChange();
+    // stat polling: it follows editors that replace the file, a file that appears later, and files on any filesystem
     watchFile(this.path, { interval: this.pollMs, persistent: false }, onChange);
     return () => unwatchFile(this.path, onChange);
   }

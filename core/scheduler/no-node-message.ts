@@ -1,14 +1,24 @@
-import type { NodeView, Rejection } from '../pipeline-types.js';
+import type { NodeView, ScheduleContext } from '../pipeline-types.js';
+
+/** Where placement found no node: in a filter (named by its plugin), or in the ranking (no node has the resources). */
+export type Failure = { stage: 'filter'; by?: string } | { stage: 'rank' };
 
 /**
- * Classic swarm's wording, so scripts that match it still do, then node by node what left it out
- * (`[node2: constraint storage==ssd not met (storage=disk)]`). When only health ruled nodes out, classic's
- * shorter "No healthy node available in the cluster".
+ * Classic swarm's message first, exactly, so scripts that match it still do (scheduler/filter/filter.go
+ * ApplyFilters and listAllFilters, scheduler/strategy/weighted_node.go); then, one line per node, why it was
+ * left out (`[node2: constraint storage==ssd not met (storage=disk)]`).
  */
-export function noNodeMessage(nodes: NodeView[], rejections: Rejection[]): string {
-  if (nodes.length === 0) return 'No nodes in the cluster';
-  if (rejections.length === 0) return 'Unable to find a node that satisfies the following conditions';
-  if (rejections.every((r) => r.by === 'health')) return 'No healthy node available in the cluster';
-  const lines = [...new Set(rejections.map((r) => `[${r.node}: ${r.reason}]`))];
-  return `Unable to find a node that satisfies the following conditions \n${lines.join('\n')}`;
+export function noNodeMessage(nodes: readonly NodeView[], context: ScheduleContext, failure: Failure): string {
+  if (nodes.length === 0) return 'No nodes available in the cluster';
+  const perNode = [...new Set(context.rejections.map((r) => `[${r.node}: ${r.reason}]`))];
+  if (failure.stage === 'rank') return ['no resources available to schedule container', ...perNode].join('\n');
+  if (failure.by === 'health') return 'No healthy node available in the cluster';
+  const shown: string[] = [];
+  const last = failure.by === undefined ? -1 : context.conditions.map((c) => c.by).lastIndexOf(failure.by);
+  for (const [i, condition] of context.conditions.entries()) {
+    if (last >= 0 && i > last) break;
+    // Go's %v of a []string: the items space-separated, in brackets
+    if (condition.list.length > 0) shown.push(`[${condition.list.join(' ')}]`);
+  }
+  return [`Unable to find a node that satisfies the following conditions ${shown.map((l) => `\n${l}`).join('')}`, ...perNode].join('\n');
 }

@@ -2,11 +2,30 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { ContainerInspect } from '../cluster/docker-types.js';
 import type { Engine } from '../cluster/engine.js';
 import type { Logger } from '../log.js';
+import { badRequest } from '../errors.js';
 import type { ContainerConfig, RequestContext } from '../pipeline-types.js';
+import { labelStrings, SWARM_LABELS } from '../swarm-labels.js';
 import type { Scheduler } from './scheduler.js';
 
-export const RESCHEDULE_LABEL = 'com.docker.swarm.reschedule-policies';
+export const RESCHEDULE_LABEL = SWARM_LABELS.reschedulePolicies;
 const POLICY = 'on-node-failure';
+const POLICIES = [POLICY, 'off'];
+
+/**
+ * Classic's create-time handling of reschedule policies (cluster/config.go): `-e reschedule:POLICY` moves into the
+ * label, so the engine never sees it, and the label must hold at most one known policy, in classic's words.
+ */
+export function normalizeReschedulePolicy(config: ContainerConfig): void {
+  const env = config.Env ?? [];
+  const moved = env.filter((e) => e.startsWith('reschedule:')).map((e) => e.slice('reschedule:'.length));
+  if (moved.length > 0) {
+    config.Env = env.filter((e) => !e.startsWith('reschedule:'));
+    config.Labels = { ...config.Labels, [RESCHEDULE_LABEL]: JSON.stringify([...(labelStrings(config.Labels, RESCHEDULE_LABEL) ?? []), ...moved]) };
+  }
+  const policies = labelStrings(config.Labels, RESCHEDULE_LABEL) ?? [];
+  if (policies.length > 1) throw badRequest('too many reschedule policies');
+  if (policies.length === 1 && !POLICIES.includes(policies[0]!)) throw badRequest(`invalid reschedule policy: ${policies[0]}`);
+}
 
 /** `-e reschedule:on-node-failure`, or the label `com.docker.swarm.reschedule-policies=["on-node-failure"]`. */
 export function wantsReschedule(inspect: ContainerInspect): boolean {
@@ -34,13 +53,11 @@ const CONTEXT: RequestContext = { route: 'skep.reschedule', method: 'POST', path
 
 /**
  * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same
- * name, same config) on a node the scheduler picks, and started if it was running. When the failed node returns,
- * the stale copies there are removed, so each container exists once.
+ * name, same config, same swarm ID) on a node the scheduler picks, and started if it was running. When the failed
+ * node returns, a container there whose swarm ID now lives on another node is a stale copy and is removed, so
+ * each container exists once (classic's removeDuplicateContainers; no memory of the manager's own is needed).
  */
 export class Rescheduler {
-  /** Stale copies left on failed nodes, removed when each node returns. */
-  private readonly stale = new Map<Engine, Set<string>>();
-
   constructor(
     private readonly cluster: Cluster,
     private readonly scheduler: Scheduler,
@@ -48,7 +65,7 @@ export class Rescheduler {
   ) {
     cluster.on('health', (engine: Engine, previous: string) => {
       if (engine.health === 'unhealthy' && previous === 'healthy') void this.evacuate(engine);
-      if (engine.health === 'healthy' && previous === 'unhealthy') void this.cleanUp(engine);
+      if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine);
     });
   }
 
@@ -58,7 +75,6 @@ export class Rescheduler {
       const name = inspect.Name.replace(/^\//, '');
       // out of the failed node's view first: the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
-      this.stale.set(failed, (this.stale.get(failed) ?? new Set()).add(inspect.Id));
       try {
         const outcome = await this.scheduler.create({ name, config: recreateBody(inspect), query: {} }, CONTEXT, {});
         if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
@@ -74,18 +90,18 @@ export class Rescheduler {
     }
   }
 
-  private async cleanUp(returned: Engine): Promise<void> {
-    const ids = this.stale.get(returned);
-    if (!ids) return;
-    this.stale.delete(returned);
-    for (const id of ids) {
+  private async removeDuplicates(returned: Engine): Promise<void> {
+    for (const { inspect } of [...returned.containers.values()]) {
+      const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
+      const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;
+      if (!elsewhere) continue;
       try {
-        const res = await returned.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } });
+        const res = await returned.client.request('DELETE', `containers/${inspect.Id}`, { query: { force: 1, v: 0 } });
         if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
-        returned.forgetContainer(id);
-        this.logger.info(`removed ${id.slice(0, 12)} from ${returned.name}: it was rescheduled while the node was down`);
+        returned.forgetContainer(inspect.Id);
+        this.logger.info(`container ${inspect.Id.slice(0, 12)} was rescheduled on node ${elsewhere.engine.name}, removed it from ${returned.name}`);
       } catch (err) {
-        this.logger.error(`cannot remove the stale copy ${id.slice(0, 12)} from ${returned.name}: ${(err as Error).message}`);
+        this.logger.error(`Failed to remove duplicate container ${inspect.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
       }
     }
   }

@@ -40,8 +40,9 @@ const headerOf = (headers: Readonly<Record<string, string | string[] | undefined
 
 /**
  * A create that needs an image the chosen node lacks pulls it there first, with the client's credentials
- * (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged. When that pull cannot succeed
- * the client gets the engine's `404 No such image`, so the docker CLI pulls with its own credentials and retries.
+ * (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged. When that pull fails, the
+ * create fails with the engine's own message and status (classic passed the pull's error on); the scheduler
+ * then tries the nodes that have the image, if any does.
  */
 export function registryAuth(): SkepPlugin {
   return {
@@ -53,10 +54,7 @@ export function registryAuth(): SkepPlugin {
         const headers = requestContext.headers;
         const auth = headerOf(headers, 'x-registry-auth') ?? (headerOf(headers, 'x-registry-config') && authFromConfig(headerOf(headers, 'x-registry-config')!, image));
         const pulled = await actions.pull(image, auth ? { 'X-Registry-Auth': auth } : {});
-        if (!pulled.ok) {
-          const tagged = image.includes('@') || image.slice(image.lastIndexOf('/') + 1).includes(':') ? image : `${image}:latest`;
-          throw new DockerError(404, `No such image: ${tagged}`);
-        }
+        if (!pulled.ok) throw new DockerError(pulled.status >= 400 ? pulled.status : 500, pulled.message ?? `pulling ${image} failed`);
         return config;
       });
     },

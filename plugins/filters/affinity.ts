@@ -1,7 +1,5 @@
-import type { NodeContainer, NodeView, SkepPlugin } from '../../core/plugin-api.js';
-import { expressionFilter, valueMatches, type Expression } from './expressions.js';
-
-export const AFFINITIES_LABEL = 'com.docker.swarm.affinities';
+import { SWARM_LABELS, type NodeContainer, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
+import { expressionFilter, expressionText, valueMatches, type Expression } from './expressions.js';
 
 const containerIs = (pattern: string, c: NodeContainer) =>
   (c.id !== '' && /^[0-9a-f]{4,64}$/i.test(pattern) && c.id.startsWith(pattern.toLowerCase())) || (c.name !== '' && valueMatches(pattern, c.name));
@@ -30,8 +28,14 @@ const holds = (expression: Expression, node: NodeView) => present(expression, no
  * with `!=` and the soft `~` forms, and the label `com.docker.swarm.affinities`: next to (or away from) what is there.
  */
 export function affinityFilter(): SkepPlugin {
-  return expressionFilter('affinity', AFFINITIES_LABEL, holds, (e, node) => {
-    const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
-    return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
+  return expressionFilter({
+    kind: 'affinity',
+    label: SWARM_LABELS.affinities,
+    holds,
+    why: (e, node) => {
+      const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
+      return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
+    },
+    condition: (e) => `${expressionText(e)} (soft=${e.soft})`,
   });
 }

@@ -1,7 +1,5 @@
-import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
-import { expressionFilter, valueMatches, type Expression } from './expressions.js';
-
-export const CONSTRAINTS_LABEL = 'com.docker.swarm.constraints';
+import { SWARM_LABELS, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
+import { expressionFilter, expressionText, valueMatches, type Expression } from './expressions.js';
 
 /** What a constraint key reads on a node: `node` is its name or ID, anything else an engine label or standard tag. */
 function actual(expression: Expression, node: NodeView): string[] {
@@ -17,8 +15,15 @@ const holds = (expression: Expression, node: NodeView) => actual(expression, nod
  * whose name, engine labels or standard tags (storagedriver, kernelversion, operatingsystem, ostype) match.
  */
 export function constraintFilter(): SkepPlugin {
-  return expressionFilter('constraint', CONSTRAINTS_LABEL, holds, (e, node) => {
-    const seen = e.key.toLowerCase() === 'node' ? `node=${node.name}` : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
-    return `constraint ${e.text} not met (${seen})`;
+  return expressionFilter({
+    kind: 'constraint',
+    label: SWARM_LABELS.constraints,
+    holds,
+    why: (e, node) => {
+      const seen = e.key.toLowerCase() === 'node' ? `node=${node.name}` : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
+      return `constraint ${e.text} not met (${seen})`;
+    },
+    // classic's ConstraintFilter.GetFilters: without the soft flag
+    condition: expressionText,
   });
 }

@@ -29,6 +29,16 @@ export function dependencies(config: ContainerConfig): Dependency[] {
   return out.map((d) => ({ ...d, ref: d.ref.replace(/^\//, '') }));
 }
 
+/** What classic's DependencyFilter.GetFilters listed: `--volumes-from=X`, `--link=X:alias`, `--net=container:X`. */
+export function dependencyConditions(config: ContainerConfig): string[] {
+  const host = (config.HostConfig ?? {}) as DependencyConfig;
+  return [
+    ...(host.VolumesFrom ?? []).map((v) => `--volumes-from=${v}`),
+    ...(host.Links ?? []).map((l) => `--link=${l}`),
+    ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : []),
+  ];
+}
+
 const BUILTIN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none']);
 
 interface ResourceConfig {
@@ -68,6 +78,7 @@ export function dependencyFilter(): SkepPlugin {
     name: 'dependency',
     apply(hooks) {
       hooks.filter.tap('dependency', (nodes, context) => {
+        context.conditions.push({ by: 'dependency', list: dependencyConditions(context.request.config) });
         const wanted = dependencies(context.request.config);
         // a network or volume that some candidates have (and others not) pins the container to those
         const pinned = resources(context.request.config).filter((r) => {

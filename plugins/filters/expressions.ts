@@ -1,11 +1,11 @@
-import { DockerError, STAGE, type ContainerConfig, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
+import { DockerError, labelStrings, STAGE, type ContainerConfig, type NodeView, type PluginLogger, type SkepPlugin } from '../../core/plugin-api.js';
 
 /** One `KEY==VALUE` of classic swarm's constraint and affinity language. */
 export interface Expression {
   key: string;
   /** `==` must match, `!=` must not. */
   equal: boolean;
-  /** `==~` / `!=~`: dropped when no node satisfies it, instead of failing the create. */
+  /** `==~` / `!=~`: placement first tries with it, then (if nothing fits) once more without any soft expression. */
   soft: boolean;
   value: string;
   text: string;
@@ -34,71 +34,79 @@ export function valueMatches(pattern: string, value: string): boolean {
   return new RegExp(`^${glob}$`, 'i').test(value);
 }
 
-/** A JSON list of expressions kept in a container label (`com.docker.swarm.constraints`). */
-export function labelList(config: ContainerConfig, label: string): string[] {
-  const raw = config.Labels?.[label];
-  if (raw === undefined || raw === '') return [];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new DockerError(400, `invalid label ${label}: ${raw} is not a JSON list of strings`);
-  }
-  if (!Array.isArray(parsed) || !parsed.every((e) => typeof e === 'string')) throw new DockerError(400, `invalid label ${label}: ${raw} is not a JSON list of strings`);
-  return parsed;
+/** `key==value` as classic wrote an expression back (the `~` of a soft one not shown). */
+export const expressionText = (e: Expression) => `${e.key}${e.equal ? '==' : '!='}${e.value}`;
+
+/**
+ * A JSON list of expressions kept in a container label (`com.docker.swarm.constraints`). A label that is no such
+ * list is ignored, as classic ignored it, with a warning that names it.
+ */
+export function labelList(config: ContainerConfig, label: string, logger?: PluginLogger): string[] {
+  const list = labelStrings(config.Labels, label);
+  if (list === undefined) logger?.warn(`label ${label} is ignored: ${config.Labels?.[label]} is not a JSON list of strings`);
+  return list ?? [];
 }
 
 /**
  * Moves `-e PREFIX:EXPR` entries out of the environment into the label, as classic swarm did: the engine never
  * sees them, and the container keeps them (its label) for later placement decisions.
  */
-export function moveEnvToLabel(config: ContainerConfig, prefix: string, label: string, kind: string): void {
+export function moveEnvToLabel(config: ContainerConfig, prefix: string, label: string, kind: string, logger?: PluginLogger): void {
   const env = config.Env ?? [];
   const moved = env.filter((e) => e.startsWith(`${prefix}:`)).map((e) => e.slice(prefix.length + 1));
   if (moved.length === 0) return;
   for (const text of moved) parseExpression(text, kind);
   config.Env = env.filter((e) => !e.startsWith(`${prefix}:`));
-  config.Labels = { ...config.Labels, [label]: JSON.stringify([...labelList(config, label), ...moved]) };
+  config.Labels = { ...config.Labels, [label]: JSON.stringify([...labelList(config, label, logger), ...moved]) };
 }
 
-/** Applies expressions one by one; a soft one that would leave no node is dropped. Rejected nodes say why. */
+/**
+ * Applies expressions one by one, soft ones only when `soft` (classic's first pass). Rejected nodes say why.
+ */
 export function applyExpressions<N extends { name: string }>(
   nodes: N[],
   expressions: Expression[],
+  soft: boolean,
   holds: (expression: Expression, node: N) => boolean,
   why: (expression: Expression, node: N) => string,
   reject: (node: N, reason: string) => void,
 ): N[] {
   let candidates = nodes;
   for (const expression of expressions) {
+    if (expression.soft && !soft) continue;
     const kept = candidates.filter((node) => holds(expression, node));
-    if (expression.soft && kept.length === 0) continue;
     for (const node of candidates) if (!kept.includes(node)) reject(node, why(expression, node));
     candidates = kept;
   }
   return candidates;
 }
 
+export interface ExpressionFilterSpec {
+  /** The filter's name and the `-e KIND:...` prefix. */
+  kind: string;
+  label: string;
+  holds: (expression: Expression, node: NodeView) => boolean;
+  why: (expression: Expression, node: NodeView) => string;
+  /** One expression as classic's `GetFilters` listed it. */
+  condition: (expression: Expression) => string;
+}
+
 /**
- * A filter over classic swarm's expressions (`constraint`, `affinity`): `-e KIND:EXPR` entries move into `label`
- * before scheduling, and each node must satisfy every expression read back from that label.
+ * A filter over classic swarm's expressions (`constraint`, `affinity`, `whitelist`): `-e KIND:EXPR` entries move
+ * into `label` before scheduling, and each node must satisfy every expression read back from that label.
  */
-export function expressionFilter(
-  kind: string,
-  label: string,
-  holds: (expression: Expression, node: NodeView) => boolean,
-  why: (expression: Expression, node: NodeView) => string,
-): SkepPlugin {
+export function expressionFilter({ kind, label, holds, why, condition }: ExpressionFilterSpec): SkepPlugin {
   return {
     name: kind,
     apply(hooks) {
-      hooks.beforeSchedule.tap({ name: kind, stage: STAGE.NORMALIZE }, (request) => {
-        moveEnvToLabel(request.config, kind, label, kind);
+      hooks.beforeSchedule.tap({ name: kind, stage: STAGE.NORMALIZE }, (request, context) => {
+        moveEnvToLabel(request.config, kind, label, kind, context.logger);
         return request;
       });
       hooks.filter.tap(kind, (nodes, context) => {
-        const expressions = labelList(context.request.config, label).map((e) => parseExpression(e, kind));
-        return applyExpressions(nodes, expressions, holds, why, (node, reason) => context.rejections.push({ node: node.name, by: kind, reason }));
+        const expressions = labelList(context.request.config, label, context.requestContext.logger).map((e) => parseExpression(e, kind));
+        context.conditions.push({ by: kind, list: expressions.map(condition) });
+        return applyExpressions(nodes, expressions, context.soft, holds, why, (node, reason) => context.rejections.push({ node: node.name, by: kind, reason }));
       });
     },
   };

@@ -1,8 +1,15 @@
-import { hostPorts, type HostPort, type SkepPlugin } from '../../core/plugin-api.js';
+import { hostPorts, type ContainerConfig, type HostPort, type SkepPlugin } from '../../core/plugin-api.js';
 
 const ANY = new Set(['', '0.0.0.0', '::']);
 /** Two bindings collide on the same port and protocol when their addresses overlap (a wildcard overlaps all). */
 export const collide = (a: HostPort, b: HostPort) => a.port === b.port && a.protocol === b.protocol && (ANY.has(a.ip) || ANY.has(b.ip) || a.ip === b.ip);
+
+/** What classic's PortFilter.GetFilters listed: `port 80/tcp (Host mode)` under host networking, else `port 8080 (Bridge mode)`. */
+export function portConditions(config: ContainerConfig): string[] {
+  const host = (config.HostConfig ?? {}) as { NetworkMode?: string; PortBindings?: Record<string, { HostPort?: string }[] | null> | null };
+  if (host.NetworkMode === 'host') return Object.keys((config.ExposedPorts as Record<string, unknown> | undefined) ?? {}).map((p) => `port ${p} (Host mode)`);
+  return Object.values(host.PortBindings ?? {}).flatMap((bindings) => (bindings ?? []).map((b) => `port ${b.HostPort ?? ''} (Bridge mode)`));
+}
 
 /** A node where a wanted host port is taken by a container (running or stopped) is not a candidate. */
 export function portFilter(): SkepPlugin {
@@ -10,6 +17,7 @@ export function portFilter(): SkepPlugin {
     name: 'port',
     apply(hooks) {
       hooks.filter.tap('port', (nodes, context) => {
+        context.conditions.push({ by: 'port', list: portConditions(context.request.config) });
         const wanted = hostPorts(context.request.config);
         if (wanted.length === 0) return nodes;
         return nodes.filter((node) => {

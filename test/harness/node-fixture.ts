@@ -27,6 +27,8 @@ export function scheduleContext(config: ContainerConfig = { Image: 'busybox' }, 
     request: { name, config, query: {} },
     requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} },
     rejections: [],
+    conditions: [],
+    soft: true,
     reserve: { cpus: 0, memory: Number(config.HostConfig?.Memory ?? 0) },
   };
 }

@@ -30,24 +30,63 @@ test('reads every manage flag, repeatable ones repeated', (t) => {
   });
 });
 
-test('unknown and malformed flags are one-line configuration errors', (t) => {
+test('unknown and malformed flags are one-line configuration errors, in classic swarm\'s words where it had them', (t) => {
   const cases: [string[], RegExp][] = [
     [['manage', '--bogus'], /flag provided but not defined: --bogus/],
     [['--nope', 'manage'], /flag provided but not defined: --nope/],
     [['manage', '-H'], /flag needs an argument: -H/],
-    [['manage', '--heartbeat', 'soon'], /invalid duration "soon" for flag --heartbeat/],
-    [['manage', '--engine-failure-retry', '0'], /invalid value "0" for flag --engine-failure-retry/],
+    [['manage', '--heartbeat', 'soon'], /^invalid --heartbeat: time: invalid duration "soon"$/],
+    [['manage', '--heartbeat', '500ms'], /^--heartbeat should be at least one second$/],
+    [['manage', '--engine-failure-retry', '0'], /^invalid failure retry count$/],
+    [['manage', '--engine-refresh-min-interval', '0s'], /^min refresh interval should be a positive number$/],
+    [['manage', '--engine-refresh-min-interval', '-5s'], /^min refresh interval should be a positive number$/],
+    [['manage', '--engine-refresh-min-interval', '10s', '--engine-refresh-max-interval', '5s'], /^max refresh interval cannot be less than min refresh interval$/],
+    [['manage', '--engine-refresh-retry', '5'], /^--engine-refresh-retry is deprecated. Use --engine-failure-retry$/],
     [['manage', '--cluster-opt', 'nokey'], /expected key=value/],
-    [['manage', '--cluster-opt', 'swarm.overcommit=-3'], /invalid value "-3" for cluster option swarm.overcommit/],
+    [['manage', '--cluster-opt', 'swarm.overcommit=-2'], /^swarm\.overcommit should be larger than -1, -2\.000000 is invalid$/],
+    [['manage', '--cluster-opt', 'swarm.createretry=-1'], /^swarm\.createretry can not be negative, -1 is invalid$/],
     [['manage', '--cluster-opt', 'mesos.user=x'], /unsupported cluster option "mesos.user"/],
+    [['manage', '--cluster-driver', 'kube'], /^unsupported cluster "kube"$/],
+    [['manage', '--discovery-opt', 'novalue'], /^--discovery-opt must contain key=value strings$/],
+    [['manage', '--replication', 'etcd://h:2379/p'], /^--advertise address must be provided when using --leader-election$/],
+    [['manage', '--replication', '--advertise', '127.0.0.1ab:1bcde', 'etcd://h:2379/p'], /^--advertise should be of the form ip:port or hostname:port$/],
+    [['manage', '--replication', '--advertise', '10.0.0.5:2375', '--replication-ttl', '0s', 'etcd://h:2379/p'], /^--replication-ttl should be a positive number$/],
     [['manage', 'a:1', 'b:2'], /expected one discovery argument, got 2/],
+    [['join', 'etcd://h:2379/p'], /^missing mandatory --advertise flag$/],
+    [['join', '--advertise', '127.0.0.1:0', 'etcd://h:2379/p'], /^--advertise should be of the form ip:port or hostname:port$/],
+    [['join', '--advertise', '127.0.0.1:65536', 'etcd://h:2379/p'], /^--advertise should be of the form ip:port or hostname:port$/],
+    [['join', '--advertise', '127.0.0.1:2376', '--delay', 'asdf', 'etcd://h:2379/p'], /^invalid --delay: time: invalid duration "asdf"$/],
+    [['join', '--advertise', '127.0.0.1:2376', '--delay=-30s', 'etcd://h:2379/p'], /^--delay should not be a negative number$/],
+    [['join', '--advertise', '127.0.0.1:2376', '--heartbeat', '10s', '--ttl', '5s', 'etcd://h:2379/p'], /^--ttl must be strictly superior to the heartbeat value$/],
+    [['join', '--advertise', '127.0.0.1:2376'], /^discovery required to join a cluster\. See 'swarm join --help'\.$/],
+    [['list', '--timeout', '-10s', 'etcd://h:2379/p'], /^--timeout should be a positive number$/],
+    [['list', '--timeout', '0s', 'etcd://h:2379/p'], /^--timeout should be a positive number$/],
+    [['list'], /^discovery required to list a cluster\. See 'swarm list --help'\.$/],
     [['launch'], /unknown command "launch"/],
   ];
   for (const [args, message] of cases) {
     const err = t.throws(() => parseArgs(args), { instanceOf: ConfigError }, args.join(' '));
-    t.regex(err!.message, message);
+    t.regex(err!.message, message, args.join(' '));
     t.false(err!.message.includes('\n'));
   }
+});
+
+test('every flag classic swarm took is accepted: manage, join and list', (t) => {
+  t.like(
+    parseArgs([
+      'manage', '--replication', '--advertise', '10.0.0.5:2375', '--replication-ttl', '15s', '--discovery-opt', 'kv.path=x', '--refresh-on-node-filter',
+      '--container-name-refresh-filter', 'refreshme', '-c', 'swarm', '--engine-refresh-retry', '3', 'etcd://10.0.0.9:2379/prod',
+    ]),
+    {
+      command: 'manage',
+      flags: { replication: true, advertise: '10.0.0.5:2375', replicationTtl: 15000, discoveryOpts: { 'kv.path': 'x' }, refreshOnNodeFilter: true, containerNameRefreshFilter: 'refreshme' },
+    },
+  );
+  t.like(parseArgs(['join', '--addr', '10.0.0.1:2375', '--delay', '2s', '--discovery-opt', 'kv.cacertfile=/ca', 'etcd://h:2379/p']), {
+    command: 'join', advertise: '10.0.0.1:2375', delayMs: 2000, discoveryOpts: { 'kv.cacertfile': '/ca' }, discovery: 'etcd://h:2379/p',
+  });
+  t.like(parseArgs(['list', '--timeout', '3s', 'file:///x']), { command: 'list', timeoutMs: 3000, discovery: 'file:///x' });
+  t.like(parseArgs(['join', 'etcd://h:2379/p'], { SWARM_ADVERTISE: '10.0.0.2:2375' }), { advertise: '10.0.0.2:2375' });
 });
 
 test('help, version, and the environment variables classic swarm read', (t) => {

@@ -77,7 +77,7 @@ test('cpu-cores: the create reserves its cores; the engine gets shares for its o
   const nodes = [node('a', { reservedCpus: 1 }), node('b')];
   t.deepEqual(await hooks.filter.promise(nodes, context), nodes);
   t.deepEqual(context.reserve, { cpus: 2, memory: 0 });
-  const actions = { hasImage: () => true, pull: async (): Promise<PullResult> => ({ ok: true }) };
+  const actions = { hasImage: () => true, pull: async (): Promise<PullResult> => ({ ok: true, status: 200 }) };
   const sent = await hooks.beforeEngineCreate.promise(structuredClone(config), { ...context, node: node('c', { cpus: 8 }), actions });
   t.is(sent.HostConfig!.CpuShares, 256);
   // the cores are kept in a label; a container made again from its inspect (engine shares) keeps its cores
@@ -112,11 +112,11 @@ test('import-404 answers docker import before any engine; a pull goes on', async
   t.is(await hooks.request.promise(request('image.create', { fromImage: 'busybox', tag: 'latest' })), undefined);
 });
 
-test('registry-auth: pulls what the node lacks with the client credentials, else the engine-style 404', async (t) => {
+test('registry-auth: pulls what the node lacks with the client credentials; a failed pull fails with the engine\'s own error', async (t) => {
   const hooks = withBuiltins();
   const pulls: [string, Record<string, string> | undefined][] = [];
   let pullOk = true;
-  const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, message: 'denied' }) };
+  const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: 'invalid reference format' }) };
   const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: request('container.create', {}, headers), node: node('n'), actions });
   await hooks.beforeEngineCreate.promise({ Image: 'busybox' }, ctx({}));
   t.is(pulls.length, 0, 'no pull for an image the node has');
@@ -129,8 +129,8 @@ test('registry-auth: pulls what the node lacks with the client credentials, else
   t.deepEqual(JSON.parse(Buffer.from(sent, 'base64url').toString()), { username: 'u', password: 'p' });
   pullOk = false;
   const refused = await t.throwsAsync(hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app' }, ctx({})));
-  t.is((refused as { status?: number }).status, 404);
-  t.is(refused!.message, 'No such image: reg:5000/team/app:latest');
+  t.is((refused as { status?: number }).status, 400);
+  t.is(refused!.message, 'invalid reference format');
   t.is(registryOf('busybox'), 'https://index.docker.io/v1/');
   t.is(registryOf('localhost/x'), 'localhost');
   t.is(authFromConfig('%%%', 'reg:5000/x'), undefined);

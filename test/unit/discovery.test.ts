@@ -49,7 +49,16 @@ test('file discovery: lines, ranges, comments; the file is followed as it change
   t.deepEqual(lists.at(-1), ['10.0.0.1:2375', '10.0.0.9:2375']);
   t.deepEqual(await discovery.list(), ['10.0.0.1:2375', '10.0.0.9:2375']);
   stop();
-  t.throws(() => createDiscovery([`file://${join(dir, 'missing')}`], options), { message: /no such file/ });
+  // a file that does not exist yet: the manager waits for it (classic kept retrying), `swarm list` says why
+  const later = createDiscovery([`file://${join(dir, 'later')}`], options);
+  const seen: string[][] = [];
+  const stopLater = later.watch((entries) => seen.push(entries));
+  await t.throwsAsync(later.list(), { message: /no such file/ });
+  t.deepEqual(seen, []);
+  writeFileSync(join(dir, 'later'), '10.0.0.7:2375\n');
+  await pause();
+  t.deepEqual(seen, [['10.0.0.7:2375']]);
+  stopLater();
 });
 
 test('engine addresses', (t) => {

@@ -8,7 +8,6 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlugins, loadPlugins, orderPlugins } from '../../core/plugins.js';
-import { noNodeMessage } from '../../core/scheduler/no-node-message.js';
 import { builtinPlugins } from '../../plugins/index.js';
 import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
 
@@ -45,16 +44,7 @@ test('plugin lists: falsy entries skipped, nested lists flattened, non-plugins a
   await t.throwsAsync(loadPlugins([{ name: 'x' } as unknown as SkepPlugin], '.'), { instanceOf: ConfigError, message: /"plugins\[0\]" is not a plugin/ });
   t.throws(() => applyPlugins(createHooks(), [p('a'), p('a')]), { instanceOf: ConfigError, message: /two plugins are named "a"/ });
   const { unknown } = builtinPlugins({ filters: ['health', 'nope'], strategy: 'fastest', builtins: { ghost: false } });
-  t.deepEqual(unknown.map((u) => u.split(' (')[0]), ['filter "nope"', 'strategy "fastest"', 'built-in "ghost"']);
-});
-
-test('when no node fits, the error says why in classic wording', (t) => {
-  t.is(noNodeMessage([node('a')], [{ node: 'a', by: 'health', reason: 'node a is unhealthy' }]), 'No healthy node available in the cluster');
-  t.is(
-    noNodeMessage([node('a'), node('b')], [{ node: 'a', by: 'constraint', reason: 'zone==z9' }, { node: 'b', by: 'constraint', reason: 'zone==z9' }]),
-    'Unable to find a node that satisfies the following conditions \n[a: zone==z9]\n[b: zone==z9]',
-  );
-  t.is(noNodeMessage([], []), 'No nodes in the cluster');
+  t.deepEqual(unknown.map((u) => u.split(' (')[0]), ['filter not supported: "nope"', 'strategy not supported: "fastest"', 'unknown built-in "ghost"']);
 });
 
 test('a failing tap names its plugin and hook; a DockerError passes unchanged', async (t) => {

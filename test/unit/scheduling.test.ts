@@ -2,6 +2,7 @@ import test from 'ava';
 import { createHooks } from '../../core/hooks.js';
 import type { ContainerConfig, NodeView } from '../../core/plugin-api.js';
 import { applyPlugins } from '../../core/plugins.js';
+import { planOver } from '../../core/scheduler/plan.js';
 import { parseExpression, valueMatches } from '../../plugins/filters/expressions.js';
 import { builtinPlugins, FILTERS, STRATEGIES } from '../../plugins/index.js';
 import { fakeContainer, fakeNode, scheduleContext } from '../harness/node-fixture.js';
@@ -18,15 +19,13 @@ const nodes = () => [
   fakeNode('node3', { id: 'CCC|10.0.0.13:2375', labels: { zone: 'z0', storage: 'disk', containerslots: '1' }, containerList: [fakeContainer('web', { running: false })] }),
 ];
 
-/** Runs the named filters (through the hooks, as a create would) and says which nodes stay and why the others went. */
+/** Places as a create would (beforeSchedule, then classic's two passes of filter and rank): which nodes, and why not the others. */
 async function place(config: ContainerConfig, filters = Object.keys(FILTERS), strategy = 'spread', list: NodeView[] = nodes()) {
   const hooks = createHooks();
   applyPlugins(hooks, builtinPlugins({ filters, strategy, builtins: {} }).plugins);
   const request = await hooks.beforeSchedule.promise({ config, query: {} }, scheduleContext().requestContext);
-  const context = scheduleContext(request.config);
-  const kept = await hooks.filter.promise(list, context);
-  const ranked = kept.length ? await hooks.rank.promise(kept, context) : [];
-  return { names: ranked.map((n) => n.name), why: Object.fromEntries(context.rejections.map((r) => [r.node, `${r.by}: ${r.reason}`])), config: request.config };
+  const { ranked, context, message } = await planOver(hooks, list, request, scheduleContext().requestContext);
+  return { names: ranked.map((n) => n.name), why: Object.fromEntries(context.rejections.map((r) => [r.node, `${r.by}: ${r.reason}`])), config: request.config, message };
 }
 
 test('expressions: operators, soft forms, globs and regular expressions, refusals', (t) => {
@@ -48,6 +47,10 @@ test('constraint: by node name or ID, engine label, standard tag, glob and regex
   t.deepEqual((await place({ Labels: { 'com.docker.swarm.constraints': '["zone==z1"]' } }, ['constraint'])).names, ['node2']);
   const soft = await place({ Env: ['constraint:storage==~nvme', 'constraint:zone==z1'] });
   t.deepEqual(soft.names, ['node2'], 'the soft constraint that nothing meets is dropped');
+  // classic's second pass drops every soft expression, even one that some node meets
+  const both = await place({ Env: ['affinity:container==~db', 'constraint:zone==z0'] });
+  t.deepEqual(both.names.sort(), ['node1'], 'a soft affinity that only clashes with a hard constraint gives way');
+  t.deepEqual((await place({ Env: ['affinity:container==~db', 'constraint:zone==z1'] })).names, ['node2'], 'kept when it can be met');
   const hard = await place({ Env: ['constraint:storage==nvme'] }, ['constraint']);
   t.deepEqual(hard.names, []);
   t.is(hard.why.node2, 'constraint: constraint storage==nvme not met (storage=disk)');
@@ -110,4 +113,51 @@ test('strategies: spread alternates, binpack fills the fullest node that fits, b
   t.deepEqual((await place({ HostConfig: { Memory: 4.1 * GiB } }, [], 'spread', list())).names, ['c', 'b'], 'overcommit: 5% beyond capacity');
   t.deepEqual((await place({}, [], 'random', list())).names.sort(), ['a', 'b', 'c']);
   t.deepEqual(Object.keys(STRATEGIES), ['spread', 'binpack', 'random']);
+});
+
+test('no node fits: classic\'s conditions, filter by filter up to the one that failed, then the reasons per node', async (t) => {
+  const failed = await place({ Env: ['constraint:zone==nowhere'], HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
+  t.is(
+    failed.message,
+    [
+      'Unable to find a node that satisfies the following conditions ',
+      '[port 8080 (Bridge mode)]',
+      '[available container slots]',
+      '[zone==nowhere]',
+      '[node2: port 8080/tcp is already used on node2 (by db)]',
+      '[node3: all 1 container slots are used (containerslots=1)]',
+      '[node1: constraint zone==nowhere not met (zone=z0)]',
+    ].join('\n'),
+  );
+  const affinity = await place({ Env: ['affinity:test.label!=true', 'affinity:container==~nothing', 'constraint:node==node-9'] });
+  t.regex(affinity.message!, /^Unable to find a node that satisfies the following conditions \n\[available container slots\]\n\[test\.label!=true \(soft=false\) container==nothing \(soft=true\)\]\n\[node==node-9\]\n\[node3: /);
+  const host = await place({ ExposedPorts: { '8080/tcp': {} }, HostConfig: { NetworkMode: 'host' }, Env: ['constraint:zone==z1'] }, ['port', 'constraint']);
+  t.regex(host.message!, /conditions \n\[port 8080\/tcp \(Host mode\)\]\n\[zone==z1\]\n/);
+  const deps = await place({ HostConfig: { VolumesFrom: ['ghost'], Links: ['db:d'] } }, ['health', 'dependency', 'constraint']);
+  t.regex(deps.message!, /conditions \n\[--volumes-from=ghost --link=db:d\]\n\[node1: --volumes-from ghost: no such container on node1\]/);
+  const big = await place({ HostConfig: { Memory: 64 * GiB } });
+  t.regex(big.message!, /^no resources available to schedule container\n\[node\d: [\d.]+ \w+ of [\d.]+ \w+ memory free; the container reserves 64\.00 GiB\]/);
+  const down = await place({}, ['health'], 'spread', [fakeNode('x', { health: 'unhealthy' })]);
+  t.is(down.message, 'No healthy node available in the cluster');
+  t.is((await place({}, ['health'], 'spread', [])).message, 'No nodes available in the cluster');
+});
+
+test('whitelist: only the nodes it names, from -e whitelist: or the label; classic ignores the operator', async (t) => {
+  t.deepEqual((await place({ Env: ['whitelist:node==node1|node3'] }, ['whitelist'])).names.sort(), ['node1', 'node3']);
+  t.deepEqual((await place({ Labels: { 'com.docker.swarm.whitelists': '["node==node2"]' } }, ['whitelist'])).names, ['node2']);
+  const none = await place({ Env: ['whitelist:node==node9'] }, ['whitelist']);
+  t.regex(none.message!, /conditions \n\[node==node9 \(soft=false\)\]\n\[node1: whitelist node==node9 not met/);
+  t.deepEqual(none.config.Env, [], 'the engine never sees whitelist: entries');
+});
+
+test('a label with bad JSON is ignored with a warning naming it, as classic ignored it', async (t) => {
+  const warnings: string[] = [];
+  const hooks = createHooks();
+  applyPlugins(hooks, builtinPlugins({ filters: ['constraint', 'affinity'], strategy: 'spread', builtins: {} }).plugins);
+  const requestContext = { ...scheduleContext().requestContext, logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} } };
+  const request = await hooks.beforeSchedule.promise({ config: { Labels: { 'com.docker.swarm.affinities': '[not json', 'com.docker.swarm.constraints': '{"a":1}' } }, query: {} }, requestContext);
+  const { ranked } = await planOver(hooks, nodes(), request, requestContext);
+  t.is(ranked.length, 3);
+  t.true(warnings.some((w) => w.startsWith('label com.docker.swarm.affinities is ignored: [not json')), warnings.join('\n'));
+  t.true(warnings.some((w) => w.startsWith('label com.docker.swarm.constraints is ignored')));
 });

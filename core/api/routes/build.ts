@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import { DockerError } from '../../errors.js';
-import { noNodeMessage } from '../../scheduler/no-node-message.js';
 import type { ApiDeps } from '../deps.js';
 import { forwardStream } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
@@ -37,10 +36,10 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     const { env, rest } = splitBuildArgs(context.query.buildargs);
     const HostConfig = { Memory: Number(context.query.memory ?? 0) || 0, CpuShares: Number(context.query.cpushares ?? 0) || 0 };
     const request = await deps.hooks.beforeSchedule.promise({ config: { Image: '', Env: env, HostConfig }, query: {} }, context);
-    const { nodes, ranked, context: schedule } = await deps.scheduler.plan(request, context);
+    const { ranked, message } = await deps.scheduler.plan(request, context);
     const node = ranked[0];
     const engine = node && deps.cluster.engines.get(node.addr);
-    if (!engine) throw new DockerError(500, noNodeMessage(nodes, schedule.rejections));
+    if (!engine) throw new DockerError(500, message ?? 'the chosen node left the cluster');
     const search = new URLSearchParams(ctx.querystring);
     if (env.length > 0) search.set('buildargs', JSON.stringify(rest));
     await forwardStream(ctx, engine, 'build', {

@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { ContainerConfig } from '../../pipeline-types.js';
-import { noNodeMessage } from '../../scheduler/no-node-message.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import { checkCreateBody } from '../create-body.js';
@@ -17,12 +16,12 @@ export function placementRoutes(router: Router, deps: ApiDeps): void {
     checkCreateBody(config);
     const context = requestContext(ctx);
     const request = await deps.hooks.beforeSchedule.promise({ name: context.query.name, config, query: {} }, context);
-    const { nodes, ranked, context: schedule } = await deps.scheduler.plan(request, context);
+    const { ranked, context: schedule, message } = await deps.scheduler.plan(request, context);
     await answer(ctx, deps, {
       Node: ranked[0]?.name ?? null,
       Ranked: ranked.map((n) => n.name),
       Rejected: schedule.rejections.map((r) => ({ Node: r.node, Filter: r.by, Reason: r.reason })),
-      Message: ranked.length === 0 ? noNodeMessage(nodes, schedule.rejections) : undefined,
+      Message: message,
       Config: request.config,
     });
   });

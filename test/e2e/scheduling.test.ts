@@ -48,7 +48,7 @@ withRealEngines((test) => {
   test.serial('docker info names the strategy and every filter, in order', async (t) => {
     const info = (await docker('info')).stdout;
     t.regex(info, /^ Strategy: spread$/m);
-    t.regex(info, /^ Filters: health, port, containerslots, dependency, affinity, constraint$/m);
+    t.regex(info, /^ Filters: health, port, containerslots, dependency, affinity, constraint, whitelist$/m);
   });
 
   test.serial('constraints: node name, engine label, standard tag, glob, regex, soft; the engine never sees them', async (t) => {
@@ -60,7 +60,8 @@ withRealEngines((test) => {
     t.deepEqual(await createOn(['--label', 'com.docker.swarm.constraints=["zone==z1"]']), { node: 'node2' });
     t.truthy((await createOn(['-e', 'constraint:zone==~z9'])).node, 'a soft constraint nothing meets is dropped');
     const hard = await createOn(['-e', 'constraint:zone==z9']);
-    t.regex(hard.error!, /Unable to find a node that satisfies the following conditions/);
+    // classic's lines exactly, then Skep's per node
+    t.regex(hard.error!, /Unable to find a node that satisfies the following conditions \n\[available container slots\]\n\[zone==z9\]\n\[node/);
     t.regex(hard.error!, /\[node1: constraint zone==z9 not met \(zone=z0\)\]/);
     t.regex(hard.error!, /\[node2: constraint zone==z9 not met \(zone=z1\)\]/);
     const id = (await docker('create', '-e', 'A=1', '-e', 'constraint:zone==z1', 'busybox', 'true')).stdout.trim();
@@ -68,6 +69,51 @@ withRealEngines((test) => {
     t.is((await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.constraints"}}', id)).stdout, '["zone==z1"]\n');
     const bad = await createOn(['-e', 'constraint:zone=z1']);
     t.regex(bad.error!, /invalid constraint expression "zone=z1"/);
+  });
+
+  test.serial('classic\'s soft pass: a soft affinity that clashes with a hard constraint gives way; bad JSON labels are ignored', async (t) => {
+    t.is((await docker('run', '-d', '--name', 'soft-db', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);
+    t.deepEqual(await createOn(['-e', 'affinity:container==~soft-db', '-e', 'constraint:zone==z0', '-e', 'constraint:storage==ssd']), { node: 'node1' });
+    t.deepEqual(await createOn(['-e', 'affinity:container==~soft-db']), { node: 'node2' }, 'met when it can be');
+    const bad = await createOn(['--label', 'com.docker.swarm.affinities=[not json', '-e', 'constraint:node==node3']);
+    t.deepEqual(bad, { node: 'node3' });
+    t.true(skep.logs.join('').includes('label com.docker.swarm.affinities is ignored: [not json'), 'the warning names the label');
+    const ports = await createOn(['-p', '18090:80', '-e', 'affinity:container==nothing-here']);
+    t.regex(ports.error!, /conditions \n\[port 18090 \(Bridge mode\)\]\n\[available container slots\]\n\[container==nothing-here \(soft=false\)\]\n\[node/);
+    const big = await createOn(['-m', String(memory * 4)]);
+    t.regex(big.error!, /no resources available to schedule container\n\[node1: /);
+  });
+
+  test.serial('every container gets classic\'s swarm ID, and is found by it; reschedule policies are checked and kept from the engine', async (t) => {
+    const id = (await docker('create', '--name', 'with-id', '-e', 'reschedule:on-node-failure', 'busybox', 'true')).stdout.trim();
+    const swarmId = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', id)).stdout.trim();
+    t.regex(swarmId, /^[0-9a-f]{64}$/);
+    t.is((await docker('inspect', '-f', '{{.Id}}', swarmId)).stdout.trim(), id);
+    t.is((await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.reschedule-policies"}}', id)).stdout, '["on-node-failure"]\n');
+    t.false((await docker('inspect', '-f', '{{json .Config.Env}}', id)).stdout.includes('reschedule:'));
+    t.regex((await createOn(['-e', 'reschedule:sometimes'])).error!, /invalid reschedule policy: sometimes/);
+    t.regex((await createOn(['-e', 'reschedule:off', '-e', 'reschedule:on-node-failure'])).error!, /too many reschedule policies/);
+  });
+
+  test.serial('whitelist: only the named nodes', async (t) => {
+    t.deepEqual(await createOn(['-e', 'whitelist:node==node3']), { node: 'node3' });
+    t.regex((await createOn(['-e', 'whitelist:node==node7'])).error!, /conditions \n\[available container slots\]\n\[node==node7 \(soft=false\)\]/);
+  });
+
+  test.serial('an image on some nodes only: classic\'s image affinity over all nodes; a pull that fails says the engine\'s words', async (t) => {
+    await cluster.docker(cluster.engines[1]!, ['tag', 'busybox', 'only-on-two:1']);
+    await new Promise((r) => setTimeout(r, 300)); // the tag event reaches the cache
+    // spread would pick node1 or node3 (node2 has the most containers); the retry goes where the image is
+    t.is((await docker('run', '-d', '--name', 'filler', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);
+    const made = await skep.docker(['create', '-e', 'affinity:container!=~filler', 'only-on-two:1', 'true']);
+    t.is(made.code, 0, made.stderr);
+    t.is(await nodeOf(made.stdout.trim()), 'node2');
+    // over the API (the CLI refuses such a name itself): the engine's refusal of the pull, not "No such image"
+    const invalid = await fetch(`${skep.url}/containers/create`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'a'.repeat(64) }) });
+    const body = (await invalid.json()) as { message: string };
+    t.regex(body.message, /invalid repository name \(a{64}\), cannot specify 64-byte hexadecimal strings/);
+    t.not(invalid.status, 404);
+    await cluster.docker(cluster.engines[1]!, ['rmi', 'only-on-two:1']);
   });
 
   test.serial('affinities: to a container, to an image on one node only, to a container label; away with !=', async (t) => {

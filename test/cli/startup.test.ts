@@ -13,12 +13,15 @@ test('bad command lines: one line on stderr, exit code 1, no stack trace', async
   const cases: [string[], RegExp][] = [
     [['manage', '--bogus'], /^swarm: manage: flag provided but not defined: --bogus/],
     [['manage', 'token://abcdef'], /^swarm: "token:\/\/abcdef": the hosted token:\/\/ discovery service was shut down in 2019/],
-    [['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'], /^swarm: unknown filter "nosuch" \(known: health, port, containerslots, dependency, affinity, constraint\)/],
-    [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: unknown strategy "fastest"/],
+    [['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'], /^swarm: filter not supported: "nosuch" \(known: health, port, containerslots, dependency, affinity, constraint, whitelist\)/],
+    [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: strategy not supported: "fastest"/],
+    [['manage', '--cluster-opt', 'swarm.overcommit=-2', '127.0.0.1:1'], /^swarm: swarm\.overcommit should be larger than -1, -2\.000000 is invalid$/m],
+    [['manage', '--replication', '127.0.0.1:1'], /^swarm: --advertise address must be provided when using --leader-election$/m],
     [['manage', '-H', 'nonsense', '127.0.0.1:1'], /^swarm: bad listen address "nonsense"/],
     [['manage', '-H', '127.0.0.1:0', '999.1:2:3'], /^swarm: bad engine address "999.1:2:3"/],
-    [['join', 'etcd://127.0.0.1:2379/x'], /^swarm: join: --advertise ip:port is required/],
-    [['join', '--advertise', '10.0.0.1:2375', '--heartbeat', '10s', '--ttl', '5s', 'etcd://127.0.0.1:2379/x'], /^swarm: join: --ttl must be longer than --heartbeat/],
+    [['join', 'etcd://127.0.0.1:2379/x'], /^swarm: missing mandatory --advertise flag$/m],
+    [['join', '--advertise', '10.0.0.1:2375', '--heartbeat', '10s', '--ttl', '5s', 'etcd://127.0.0.1:2379/x'], /^swarm: --ttl must be strictly superior to the heartbeat value$/m],
+    [['list', '--timeout', '0s', 'file:///x'], /^swarm: --timeout should be a positive number$/m],
     [['join', '--advertise', '10.0.0.1:2375', '10.0.0.1:2375'], /^swarm: join: 10.0.0.1:2375 is not a registry/],
     [['list', 'file:///no/such/file'], /^swarm: discovery file \/no\/such\/file: no such file/],
   ];
@@ -45,7 +48,10 @@ test('help and version', async (t) => {
   t.regex(help.stdout, /Commands:\n {2}manage, m/);
   const manageHelp = await swarm(['manage', '--help']);
   t.regex(manageHelp.stdout, /--engine-failure-retry/);
-  t.regex((await swarm(['--version'])).stdout, /^swarm version swarm\/1\.2\.9\+skep\./);
+  const version = await swarm(['--version']);
+  t.regex(version.stdout, /^swarm version 1\.2\.9 \(skep \d+\.\d+\.\d+\)\n$/);
+  t.regex(version.stdout.split('\n')[0]!, /version [0-9]+\.[0-9]+\.[0-9]+/, 'what scripts written for classic match');
+  t.is((await swarm(['-v'])).stdout, version.stdout);
 });
 
 test('the classic command form starts, serves, and shows an unreachable node as Pending with its error', async (t) => {
@@ -61,7 +67,7 @@ test('the classic command form starts, serves, and shows an unreachable node as 
       return body.SystemStatus.some(([k, v]) => k === '  └ Error' && /ECONNREFUSED/.test(v)) ? body : undefined;
     });
     const rows = Object.fromEntries(info.SystemStatus.slice(0, 4));
-    t.deepEqual(rows, { Role: 'primary', Strategy: 'spread', Filters: 'health, port, containerslots, dependency, affinity, constraint', Nodes: '2' });
+    t.deepEqual(rows, { Role: 'primary', Strategy: 'spread', Filters: 'health, port, containerslots, dependency, affinity, constraint, whitelist', Nodes: '2' });
     t.deepEqual(info.SystemStatus.filter(([k]) => k === '  └ Status').map(([, v]) => v), ['Pending', 'Pending']);
     const created = await fetch(`http://127.0.0.1:${port}/containers/create`, { method: 'POST', body: '{"Image":"busybox"}' });
     t.is(created.status, 500);

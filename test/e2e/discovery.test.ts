@@ -27,18 +27,24 @@ withRealEngines((test) => {
     await cluster?.stop();
   });
 
-  test.serial('file://: nodes added and removed as the file changes; swarm list prints them', async (t) => {
+  test.serial('file://: a file that is not there yet is waited for; nodes added and removed as it changes (engine_disconnect); swarm list prints them', async (t) => {
     const [a, b, c] = cluster.engines.map((e) => e.addr) as [string, string, string];
     const file = join(mkdtempSync(join(tmpdir(), 'skep-nodes-')), 'nodes');
-    writeFileSync(file, `# the cluster\n${a}\n${b}\n`);
-    const skep = await SkepProcess.start([`file://${file}`], { nodes: 2 });
+    // classic kept running when its discovery could not be read, and retried
+    const skep = await SkepProcess.start([`file://${file}`], { nodes: 0 });
     managers.push(skep);
-    t.is(await nodesOf(skep), 'node1,node2');
+    t.regex(skep.logs.join(''), /level=error msg="Discovery error: discovery file [^"]*: no such file/);
+    const since = Math.floor(Date.now() / 1000);
+    writeFileSync(file, `# the cluster\n${a}\n${b}\n`);
+    await until(skep, 'node1,node2');
     writeFileSync(file, `${a}\n${b}\n${c}\n`);
     await until(skep, 'node1,node2,node3');
     t.is((await skep.docker(['run', '--rm', '-e', 'constraint:node==node3', 'busybox', 'echo', 'joined'])).stdout, 'joined\n');
     writeFileSync(file, `${b}\n${c}\n`);
     await until(skep, 'node2,node3');
+    const events = await (await fetch(`${skep.url}/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"type":["swarm"]}')}`)).text();
+    const actions = events.trim().split('\n').map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    t.true(actions.some((e) => e.Action === 'engine_disconnect' && e.Actor.Attributes['node.name'] === 'node1'), events);
     t.is((await swarm('list', `file://${file}`)).stdout, `${b}\n${c}\n`);
   });
 

@@ -65,7 +65,11 @@ function matches(key: string, values: string[], row: Row): boolean {
       case 'volume': return (summary.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v);
       case 'publish': return portMatches(summary.Ports, v, 'PublicPort');
       case 'expose': return portMatches(summary.Ports, v, 'PrivatePort');
-      case 'is-task': return v === 'false';
+      // classic's rule: a task is a container with the label com.docker.swarm.task
+      case 'is-task': {
+        if (v !== 'true' && v !== 'false') throw badRequest(`invalid filter 'is-task=${v}'`);
+        return (v === 'true') === (summary.Labels?.['com.docker.swarm.task'] !== undefined);
+      }
       case 'node': return row.engine.name === v || row.engine.id === v || row.engine.addr === v;
       default: return true;
     }

@@ -24,11 +24,11 @@ export function listedName(engine: Engine, item: Resource): string {
   return isLocal(item) ? `${engine.name}/${str(item.Name)}` : str(item.Name);
 }
 
-/** Every node's resources, healthy nodes first; list rows remember their node (plugins read it with `nodeOf`). */
-export function listRows(engines: Engine[], pick: (e: Engine) => Resource[]): Resource[] {
+/** Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node (plugins read it with `nodeOf`). */
+export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], keep: (item: Resource, engine: Engine) => boolean = () => true): Resource[] {
   return engines.flatMap((engine) => {
     const node = nodeView(engine);
-    return pick(engine).map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
+    return pick(engine).filter((item) => keep(item, engine)).map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
   });
 }
 
@@ -53,21 +53,56 @@ export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource
   throw new DockerError(404, missing);
 }
 
-/** Docker's list filters on networks and volumes that the cache can answer. */
-export function keepResource(item: Resource, filters: Map<string, string[]>, idKey: string): boolean {
+/** A lookup that, when it misses, reads the resources again and looks once more (read your own writes). */
+export async function findFresh(lookup: () => Located, reread: () => Promise<unknown>): Promise<Located> {
+  try {
+    return lookup();
+  } catch (err) {
+    if (!(err instanceof DockerError) || err.status !== 404) throw err;
+    await reread();
+    return lookup();
+  }
+}
+
+const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'ingress']);
+const dangling = (v: string) => {
+  if (!['true', 'false', '1', '0'].includes(v)) throw badRequest(`Invalid filter 'dangling=${v}'`);
+  return v === 'true' || v === '1';
+};
+
+/**
+ * Docker's list filters on networks and volumes, answered from the cache, plus `node` (classic's). `dangling`:
+ * a network or volume no container on its node uses (built-in networks never are).
+ */
+export function keepResource(item: Resource, filters: Map<string, string[]>, idKey: string, engine: Engine): boolean {
   for (const [key, values] of filters) {
     const ok = key === 'label' ? labelsMatch(item.Labels as Record<string, string> | null | undefined, values) : values.some((v) => {
       switch (key) {
-        case 'name': return str(item.Name).includes(v);
+        case 'name': return str(item.Name).includes(v) || listedName(engine, item).includes(v);
         case 'id': return str(item[idKey]).startsWith(v);
         case 'driver': return str(item.Driver) === v;
         case 'scope': return str(item.Scope) === v;
+        case 'type': return BUILTIN_NETWORKS.has(str(item.Name)) === (v === 'builtin');
+        case 'node': return engine.name === v || engine.id === v || engine.addr === v;
+        case 'dangling': return dangling(v) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
         default: return true;
       }
     });
     if (!ok) return false;
   }
   return true;
+}
+
+function networkUsed(item: Resource, engine: Engine): boolean {
+  for (const { summary } of engine.containers.values()) {
+    for (const n of Object.values(summary.NetworkSettings?.Networks ?? {})) if ((n as { NetworkID?: string }).NetworkID === item.Id) return true;
+  }
+  return false;
+}
+
+function volumeUsed(item: Resource, engine: Engine): boolean {
+  for (const { summary } of engine.containers.values()) if ((summary.Mounts ?? []).some((m) => m.Name === item.Name)) return true;
+  return false;
 }
 
 const PROJECT_LABEL = 'com.docker.compose.project';

@@ -244,6 +244,11 @@ export class Engine extends EventEmitter {
     }
   }
 
+  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`); counts toward health. */
+  refreshContainerList(): Promise<boolean> {
+    return this.counted(async () => this.inspectRows(await this.refreshContainers()));
+  }
+
   /** Lists every container: new ones are cached from their row at once. Returns the rows to inspect (new or changed). */
   private async refreshContainers(): Promise<ContainerSummary[]> {
     const listedAt = Date.now();

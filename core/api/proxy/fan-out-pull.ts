@@ -6,9 +6,13 @@ import type { SkepState } from '../deps.js';
 import { headersForEngine } from '../headers.js';
 import { outgoingSearch } from '../request-context.js';
 
-/** A node's progress line as the client sees it: one display line per node (`id` is the node), the layer in the text. */
+/**
+ * A node's progress line as the client sees it: one display line per node (`id` is the node), the layer in the
+ * text. A `stream` line (`Loaded image: busybox:latest`) passes as the engine wrote it, as classic passed it:
+ * SDKs parse those lines.
+ */
 function labelled(engine: Engine, line: ProgressLine): ProgressLine {
-  if (typeof line.stream === 'string') return { ...line, stream: `${engine.name}: ${line.stream}` };
+  if (typeof line.stream === 'string') return line;
   const failed = line.errorDetail?.message ?? line.error;
   const { error: _e, errorDetail: _d, ...rest } = line;
   const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
@@ -57,6 +61,8 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
   for (const { engine, outcome } of failed) {
     if (outcome.status >= 300) write({ id: engine.name, status: `Error: ${outcome.message}` });
   }
+  // which nodes have it now, on lines of their own (the engines' lines stay as they were)
+  for (const { engine } of outcomes.filter(({ outcome }) => outcome.ok)) write({ id: engine.name, status: path === 'images/load' ? 'Loaded' : 'Done' });
   if (failed.length > 0) {
     const message = failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
     write({ errorDetail: { message }, error: message });

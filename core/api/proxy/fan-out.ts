@@ -14,14 +14,14 @@ export interface NodeAnswer {
 }
 
 /** The same call on each node at once, answers buffered; an unreachable node answers 500 with why. */
-export function callEach(ctx: Context, engines: Engine[], path: string, body?: Buffer): Promise<NodeAnswer[]> {
+export function callEach(ctx: Context, engines: Engine[], path: string, body?: Buffer, search = outgoingSearch(ctx)): Promise<NodeAnswer[]> {
   return Promise.all(
     engines.map(async (engine) => {
       try {
         const res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
           headers: headersForEngine(ctx.req.headers, false),
           body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : body,
-          search: outgoingSearch(ctx),
+          search,
         });
         return { engine, status: res.status, body: res.body };
       } catch (err) {

@@ -1,4 +1,6 @@
 import type Router from '@koa/router';
+import { answer } from '../answer.js';
+import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { DockerError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
 import { forwardStream } from '../proxy/forward.js';
@@ -31,6 +33,12 @@ export function splitBuildArgs(raw: string | undefined): { env: string[]; rest: 
  * reservations from the query), the context streams to it, the output streams back.
  */
 export function buildRoutes(router: Router, deps: ApiDeps): void {
+  // docker builder prune: every healthy node, as the other prunes
+  router.post('image.build-prune', '/build/prune', async (ctx) => {
+    const engines = deps.cluster.healthy();
+    await answer(ctx, deps, mergePrune(await callEach(ctx, engines, 'build/prune'), 'CachesDeleted'));
+  });
+
   router.post('image.build', '/build', async (ctx) => {
     const context = requestContext(ctx);
     const { env, rest } = splitBuildArgs(context.query.buildargs);

@@ -16,6 +16,8 @@ import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
+const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+
 /** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
 const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;
 /** Calls answered in one piece. */
@@ -32,7 +34,26 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
   };
 
-  const list = (ctx: Context) => answer(ctx, deps, listContainers(cluster, deps.hooks, requestContext(ctx).query), 200, rowsJson);
+  const list = async (ctx: Context) => {
+    const query = requestContext(ctx).query;
+    await refreshFirst(query.filters);
+    await answer(ctx, deps, listContainers(cluster, deps.hooks, query), 200, rowsJson);
+  };
+  /** Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on, `--container-name-refresh-filter` every node. */
+  const refreshFirst = async (filters: string | undefined) => {
+    if (!filters || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined)) return;
+    let parsed: { node?: unknown; name?: unknown };
+    try {
+      parsed = JSON.parse(filters) as typeof parsed;
+    } catch {
+      return; // the list answers bad JSON with Docker's 400
+    }
+    const values = (v: unknown) => (Array.isArray(v) ? v.map(String) : v && typeof v === 'object' ? Object.keys(v) : []);
+    const nodes = config.refreshOnNodeFilter ? values(parsed.node) : [];
+    const everyNode = config.containerNameRefreshFilter !== undefined && values(parsed.name).includes(config.containerNameRefreshFilter);
+    const engines = cluster.healthy().filter((e) => everyNode || nodes.some((n) => n === e.name || n === e.id || n === e.addr));
+    await Promise.all(engines.map((e) => e.refreshContainerList()));
+  };
   router.get('container.list', '/containers/json', list);
   router.get('container.list', '/containers/ps', list);
 
@@ -162,6 +183,16 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.delete('container.delete', '/containers/*name', async (ctx) => {
+    // `docker rm --link /web/db`: the link `db` of the container `web`, removed by web's engine
+    if (truthy(requestContext(ctx).query.link)) {
+      const ref = String(ctx.params.name).replace(/^\//, '');
+      const alias = ref.slice(ref.lastIndexOf('/') + 1);
+      const parent = locateContainer(cluster, ref.slice(0, ref.lastIndexOf('/')));
+      await forwardBuffered(ctx, deps, parent.engine, `containers/${parent.container.inspect.Name.replace(/^\//, '')}/${alias}`, {
+        after: refreshAfter(parent),
+      });
+      return;
+    }
     const located = locate(ctx);
     const id = located.container.summary.Id;
     await forwardBuffered(ctx, deps, located.engine, pathOf(located), {

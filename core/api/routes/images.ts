@@ -32,10 +32,35 @@ interface ImageRow {
   image: ImageSummary;
 }
 
+const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
+
+/** Each node's whole image list, intermediate images too (`all=1`), asked of the engine. */
+async function withAllImages(ctx: Context, engines: Engine[]): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
+  // the filters are applied here, across the cluster (a `before` image may be on another node)
+  const answers = await callEach(ctx, engines, 'images/json', undefined, 'all=1');
+  return mergeAnswers<ImageSummary[]>(answers, (lists) => lists.map((images, i) => ({ engine: answers[i]!.engine, images: images ?? [] }))) as { engine: Engine; images: ImageSummary[] }[];
+}
+
+/** Classic's getImagesJSON: one row per image ID across the cluster, its tags and digests merged without repeats. */
+function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
+  const byId = new Map<string, ImageSummary>();
+  for (const row of rows) {
+    const seen = byId.get(row.Id);
+    if (!seen) {
+      byId.set(row.Id, { ...row });
+      continue;
+    }
+    seen.RepoTags = [...new Set([...(seen.RepoTags ?? []), ...(row.RepoTags ?? [])])];
+    seen.RepoDigests = [...new Set([...(seen.RepoDigests ?? []), ...(row.RepoDigests ?? [])])];
+  }
+  return [...byId.values()];
+}
+
 /** One row per image per node (plugins read the node with `nodeOf`), filtered as an engine filters, newest first. */
-function imageRows(engines: Engine[], query: Record<string, string>): ImageSummary[] {
+function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: Record<string, string>): ImageSummary[] {
+  const engines = lists.map((l) => l.engine);
   const filters = parseFilters(query.filters, IMAGE_FILTERS);
-  const rows: ImageRow[] = engines.flatMap((engine) => engine.images.map((image) => ({ engine, image })));
+  const rows: ImageRow[] = lists.flatMap(({ engine, images }) => images.map((image) => ({ engine, image })));
   const createdOf = (ref: string | undefined) => {
     if (!ref) return undefined;
     const found = rows.find((r) => imageMatchesRef(r.image, ref));
@@ -70,7 +95,13 @@ function imageRows(engines: Engine[], query: Record<string, string>): ImageSumma
 export function imageRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
 
-  router.get('image.list', '/images/json', (ctx) => answer(ctx, deps, imageRows(cluster.all(), requestContext(ctx).query)));
+  router.get('image.list', '/images/json', async (ctx) => {
+    const query = requestContext(ctx).query;
+    // intermediate images are not cached: with `all`, every healthy node is asked
+    const engines = truthy(query.all) ? await withAllImages(ctx, cluster.healthy()) : cluster.all().map((engine) => ({ engine, images: engine.images }));
+    // the taps see one row per image per node (the node filter needs that); the client one row per image, as classic
+    await answer(ctx, deps, imageRows(engines, query), 200, (rows) => JSON.stringify(mergeByImageId(rows as ImageSummary[])));
+  });
 
   // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.
   router.post('image.create', '/images/create', (ctx) => createImageEverywhere(ctx, cluster.healthy()));
@@ -118,7 +149,8 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   router.get('image.get', '/images/get', (ctx) => {
     const names = ([] as string[]).concat(ctx.query.names ?? []);
     const engine = cluster.healthy().find((e) => names.every((n) => has(e, n)));
-    if (!engine) throw new DockerError(404, `No node has all of: ${names.join(', ')}`);
+    // classic's words (its %v of the names), so scripts that match them still do
+    if (!engine) throw new DockerError(404, `Unable to find a healthy engine containing all images: [${names.join(' ')}]`);
     return forwardStream(ctx, engine, 'images/get');
   });
   router.get('image.get', '/images/*name/get', (ctx) => forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/get`));
@@ -138,9 +170,16 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, mergePrune(answers, 'ImagesDeleted'));
   });
 
-  /** A healthy node that has the image; failing that any healthy node, so the engine gives its own 404. */
-  const holder = (ctx: Context): Engine => cluster.healthy().find((e) => has(e, String(ctx.params.name))) ?? anyHealthy();
+  /**
+   * A healthy node that has the image. Not in the cache: the nodes' images are read again first (an image just
+   * built, loaded, tagged or committed is then found: read your own writes); failing that any healthy node, so
+   * the engine gives its own 404.
+   */
+  const holder = async (ctx: Context): Promise<Engine> => {
+    const find = () => cluster.healthy().find((e) => has(e, String(ctx.params.name)));
+    return find() ?? (await refreshed(cluster.healthy()), find()) ?? anyHealthy();
+  };
   for (const action of ['json', 'history'] as const) {
-    router.get(`image.${action === 'json' ? 'inspect' : action}`, `/images/*name/${action}`, (ctx) => forwardBuffered(ctx, deps, holder(ctx), `images/${ctx.params.name}/${action}`));
+    router.get(`image.${action === 'json' ? 'inspect' : action}`, `/images/*name/${action}`, async (ctx) => forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/${action}`));
   }
 }

@@ -5,7 +5,7 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { chooseNode, keepResource, listRows, resolveResource } from '../local-resources.js';
+import { chooseNode, findFresh, keepResource, listedName, listRows, resolveResource } from '../local-resources.js';
 import { locateContainer } from '../locate.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
@@ -16,13 +16,21 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const networks = (e: Engine) => e.networks;
-  const find = (ref: string) => resolveResource(ordered(), networks, 'Id', ref, `network ${ref} not found`);
+  const lookup = (ref: string) => resolveResource(ordered(), networks, 'Id', ref, `network ${ref} not found`);
+  /** Not in the cache: every node's networks read again first (one just created elsewhere is then found). */
+  const find = (ref: string) => findFresh(() => lookup(ref), () => Promise.all(cluster.healthy().map((e) => e.refreshNetworks())));
 
   router.get('network.list', '/networks', (ctx) => {
-    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling']);
-    return answer(ctx, deps, listRows(ordered(), networks).filter((n) => keepResource(n, filters, 'Id')));
+    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling', 'node']);
+    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`Invalid filter: 'type'='${type}'`);
+    return answer(ctx, deps, listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)));
   });
-  router.get('network.inspect', '/networks/*id', (ctx) => answer(ctx, deps, find(ctx.params.id!).item));
+  // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
+  router.get('network.inspect', '/networks/*id', async (ctx) => {
+    const { engine, item } = await find(ctx.params.id!);
+    const live = await engine.client.json<Record<string, unknown>>(`networks/${String(item.Id)}`, requestContext(ctx).query);
+    await answer(ctx, deps, { ...live, Name: listedName(engine, live) });
+  });
 
   // docker network create: on the node named (`node/name`), else one the scheduler picks. Names stay unique.
   router.post('network.create', '/networks/create', async (ctx) => {
@@ -32,7 +40,8 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     const { engine, name } = await chooseNode(ctx, deps, requested, body.Labels as Record<string, string> | undefined);
     // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
     const pinned = requested.includes('/');
-    const taken = cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
+    // CheckDuplicate: false asks for a duplicate name, and the engine makes one
+    const taken = body.CheckDuplicate === false ? undefined : cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
     if (taken) throw conflict(`network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`);
     await forwardBuffered(ctx, deps, engine, 'networks/create', {
       body: Buffer.from(JSON.stringify({ ...body, Name: name })),
@@ -43,7 +52,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.delete('network.delete', '/networks/*id', async (ctx) => {
-    const { engine, item } = find(ctx.params.id!);
+    const { engine, item } = await find(ctx.params.id!);
     await forwardBuffered(ctx, deps, engine, `networks/${String(item.Id)}`, {
       after: async (status) => {
         if (status < 300) await engine.refreshNetworks();

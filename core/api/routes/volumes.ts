@@ -1,11 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
+import { DockerError } from '../../errors.js';
 import type { Engine } from '../../cluster/engine.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { chooseNode, keepResource, listRows, resolveResource } from '../local-resources.js';
-import { callEach, mergePrune } from '../proxy/fan-out.js';
+import { chooseNode, findFresh, keepResource, listRows, resolveResource } from '../local-resources.js';
+import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
 
@@ -14,31 +16,42 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;
-  const find = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`);
+  const lookup = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`);
+  /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). */
+  const find = (ref: string) => findFresh(() => lookup(ref), () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())));
   const refreshAfter = (engine: Engine) => async (status: number) => {
     if (status < 300) await engine.refreshVolumes();
   };
 
   router.get('volume.list', '/volumes', (ctx) => {
-    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'driver', 'label', 'dangling']);
-    return answer(ctx, deps, { Volumes: listRows(ordered(), volumes).filter((v) => keepResource(v, filters, 'Name')), Warnings: null });
+    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'driver', 'label', 'dangling', 'node']);
+    return answer(ctx, deps, { Volumes: listRows(ordered(), volumes, (v, engine) => keepResource(v, filters, 'Name', engine)), Warnings: null });
   });
-  router.get('volume.inspect', '/volumes/*name', (ctx) => answer(ctx, deps, find(ctx.params.name!).item));
+  router.get('volume.inspect', '/volumes/*name', async (ctx) => answer(ctx, deps, (await find(ctx.params.name!)).item));
 
-  // docker volume create: an existing name answers as the engine does (the volume it has); a new one goes to the
-  // node named (`node/name`), else to one the scheduler picks.
+  // docker volume create, as classic did it: `node/name` on that node; otherwise on every healthy node the filters
+  // keep (the label com.docker.swarm.whitelists or constraints pick nodes), under one name (made here when none
+  // is given). An engine that has the volume answers with it.
   router.post('volume.create', '/volumes/create', async (ctx) => {
     const body = await readJsonObject(ctx);
-    const wanted = typeof body.Name === 'string' ? body.Name : '';
-    const existing = wanted ? ordered().find((e) => e.volumes.some((v) => v.Name === wanted || `${e.name}/${String(v.Name)}` === wanted)) : undefined;
-    const { engine, name } = existing
-      ? { engine: existing, name: wanted.startsWith(`${existing.name}/`) ? wanted.slice(existing.name.length + 1) : wanted }
-      : await chooseNode(ctx, deps, wanted, body.Labels as Record<string, string> | undefined);
-    await forwardBuffered(ctx, deps, engine, 'volumes/create', { body: Buffer.from(JSON.stringify({ ...body, Name: name })), after: refreshAfter(engine) });
+    const wanted = typeof body.Name === 'string' && body.Name !== '' ? body.Name : randomBytes(32).toString('hex');
+    const slash = wanted.indexOf('/');
+    if (slash > 0) {
+      const { engine, name } = await chooseNode(ctx, deps, wanted, undefined);
+      await forwardBuffered(ctx, deps, engine, 'volumes/create', { body: Buffer.from(JSON.stringify({ ...body, Name: name })), after: refreshAfter(engine) });
+      return;
+    }
+    const { ranked, message } = await deps.scheduler.plan({ config: { Image: '', Labels: (body.Labels as Record<string, string>) ?? {} }, query: {} }, requestContext(ctx));
+    const engines = ranked.flatMap((n) => cluster.engines.get(n.addr) ?? []);
+    if (engines.length === 0) throw new DockerError(500, message ?? 'No healthy node available in the cluster');
+    const answers = await callEach(ctx, engines, 'volumes/create', Buffer.from(JSON.stringify({ ...body, Name: wanted })));
+    await Promise.all(engines.map((e) => e.refreshVolumes()));
+    const created = mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
+    await answer(ctx, deps, created, 201);
   });
 
   router.delete('volume.delete', '/volumes/*name', async (ctx) => {
-    const { engine, item } = find(ctx.params.name!);
+    const { engine, item } = await find(ctx.params.name!);
     await forwardBuffered(ctx, deps, engine, `volumes/${String(item.Name)}`, { after: refreshAfter(engine) });
   });
 

@@ -5,6 +5,7 @@ import type {
   CreateRequest,
   CreatedContainer,
   EngineCreateContext,
+  EngineUpdateContext,
   NodeView,
   Reply,
   RequestContext,
@@ -32,6 +33,8 @@ export function createHooks() {
     rank: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
     /** The node is chosen: may change the body sent to that node's engine (per-node values), or refuse by throwing. */
     beforeEngineCreate: new AsyncSeriesWaterfallHook<[ContainerConfig, EngineCreateContext]>(['config', 'context']),
+    /** `docker update`: may change the body on its way to the container's node (per-node values, as on create). */
+    beforeEngineUpdate: new AsyncSeriesWaterfallHook<[Record<string, unknown>, EngineUpdateContext]>(['update', 'context']),
     /** Sees each created container and its node; errors are logged, never fail the create. */
     afterCreate: new AsyncParallelHook<[CreatedContainer, RequestContext]>(['created', 'context']),
     /**
@@ -45,7 +48,7 @@ export function createHooks() {
       (_route: RouteId) => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
-  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'afterCreate', 'rewriteContainerRow'] as const) nameTapErrors(hooks[name], name);
+  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'beforeEngineUpdate', 'afterCreate', 'rewriteContainerRow'] as const) nameTapErrors(hooks[name], name);
   hooks.rewriteResponse.intercept({
     factory: (route, hook) => {
       nameTapErrors(hook, `rewriteResponse(${route})`);

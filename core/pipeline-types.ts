@@ -195,6 +195,12 @@ export interface EngineCreateContext extends ScheduleContext {
   readonly actions: NodeActions;
 }
 
+/** A `docker update` on its way to the node that holds the container. */
+export interface EngineUpdateContext {
+  readonly requestContext: RequestContext;
+  readonly node: NodeView;
+}
+
 export interface CreatedContainer {
   readonly id: string;
   readonly name?: string;

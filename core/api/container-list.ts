@@ -10,6 +10,15 @@ import { labelsMatch, parseFilters } from './filters.js';
 
 const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
+const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
+
+const regExpOrNone = (pattern: string) => {
+  try {
+    return new RegExp(pattern);
+  } catch {
+    return undefined;
+  }
+};
 
 export interface ListQuery {
   all?: string;
@@ -49,13 +58,10 @@ function matches(key: string, values: string[], row: Row): boolean {
     switch (key) {
       case 'id': return summary.Id.startsWith(v);
       case 'name': {
-        // as Docker 20.10: the name with and without its slash; and the node-prefixed forms
-        try {
-          const pattern = new RegExp(v);
-          return [row.name, `/${row.name}`, `${row.engine.name}/${row.name}`, `/${row.engine.name}/${row.name}`].some((n) => pattern.test(n));
-        } catch {
-          throw badRequest(`invalid filter 'name=${v}': not a valid regular expression`);
-        }
+        // as Docker 20.10: the name with and without its slash; and the node-prefixed forms (a pattern that is no
+        // regular expression matches nothing there, without an error)
+        const pattern = regExpOrNone(v);
+        return !!pattern && [row.name, `/${row.name}`, `${row.engine.name}/${row.name}`, `/${row.engine.name}/${row.name}`].some((n) => pattern.test(n));
       }
       case 'status': return state === v;
       case 'exited': return state === 'exited' && String(inspect.State.ExitCode) === v;
@@ -67,7 +73,7 @@ function matches(key: string, values: string[], row: Row): boolean {
       case 'expose': return portMatches(summary.Ports, v, 'PrivatePort');
       // classic's rule: a task is a container with the label com.docker.swarm.task
       case 'is-task': {
-        if (v !== 'true' && v !== 'false') throw badRequest(`invalid filter 'is-task=${v}'`);
+        if (v !== 'true' && v !== 'false') throw badRequest(`Invalid filter 'is-task=[${v}]'`);
         return (v === 'true') === (summary.Labels?.['com.docker.swarm.task'] !== undefined);
       }
       case 'node': return row.engine.name === v || row.engine.id === v || row.engine.addr === v;
@@ -96,7 +102,14 @@ function newestFirst(cluster: Cluster): Row[] {
 export function listContainers(cluster: Cluster, hooks: SkepHooks, query: ListQuery): Record<string, unknown>[] {
   const filters = parseFilters(query.filters, FILTERS);
   for (const status of filters.get('status') ?? []) {
-    if (!STATUSES.includes(status)) throw badRequest(`invalid filter 'status=${status}'`);
+    if (!STATUSES.includes(status)) throw badRequest(`Invalid filter 'status=${status}'`);
+  }
+  // the engine's own refusals of bad values
+  for (const health of filters.get('health') ?? []) {
+    if (!HEALTH.includes(health)) throw badRequest(`Unrecognised filter value for health: ${health}`);
+  }
+  for (const code of filters.get('exited') ?? []) {
+    if (!/^[+-]?\d+$/.test(code)) throw badRequest(`strconv.Atoi: parsing ${JSON.stringify(code)}: invalid syntax`);
   }
   if (query.limit !== undefined && !/^-?\d+$/.test(query.limit)) throw badRequest(`invalid limit: ${query.limit}`);
 

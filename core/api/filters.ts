@@ -15,7 +15,7 @@ export function parseFilters(raw: string | undefined, allowed: readonly string[]
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('invalid filter: expected a JSON object');
   for (const [key, value] of Object.entries(parsed)) {
-    if (!allowed.includes(key)) throw badRequest(`invalid filter '${key}'`);
+    if (!allowed.includes(key)) throw badRequest(`Invalid filter '${key}'`);
     const values = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.keys(value) : undefined;
     if (!values || !values.every((v) => typeof v === 'string')) throw badRequest(`invalid filter '${key}': values must be strings`);
     if (values.length > 0) out.set(key, values as string[]);

@@ -42,7 +42,8 @@ function makeNodeStatus(engine: Engine): [string, string][] {
     ['  └ Reserved CPUs', `${reserved.cpus} / ${engine.info?.NCPU ?? 0}`],
     ['  └ Reserved Memory', `${bytesSize(reserved.memory)} / ${bytesSize(engine.info?.MemTotal ?? 0)}`],
     ['  └ Labels', labels],
-    ['  └ Error', engine.lastError ?? '(none)'],
+    // as classic 1.2.9 printed it: an Error line only when the node has one
+    ...(engine.lastError ? [['  └ Error', engine.lastError] as [string, string]] : []),
     ['  └ UpdatedAt', engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never'],
     ['  └ ServerVersion', engine.version?.Version ?? ''],
   ];

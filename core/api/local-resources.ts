@@ -65,8 +65,11 @@ export async function findFresh(lookup: () => Located, reread: () => Promise<unk
 }
 
 const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'ingress']);
-const dangling = (v: string) => {
-  if (!['true', 'false', '1', '0'].includes(v)) throw badRequest(`Invalid filter 'dangling=${v}'`);
+/** The engine's own refusals of a bad `dangling` value, for networks and for volumes. */
+const dangling = (v: string, idKey: string) => {
+  if (!['true', 'false', '1', '0'].includes(v)) {
+    throw badRequest(idKey === 'Id' ? `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")` : `Invalid filter 'dangling=[${v}]'`);
+  }
   return v === 'true' || v === '1';
 };
 
@@ -84,7 +87,7 @@ export function keepResource(item: Resource, filters: Map<string, string[]>, idK
         case 'scope': return str(item.Scope) === v;
         case 'type': return BUILTIN_NETWORKS.has(str(item.Name)) === (v === 'builtin');
         case 'node': return engine.name === v || engine.id === v || engine.addr === v;
-        case 'dangling': return dangling(v) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
+        case 'dangling': return dangling(v, idKey) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
         default: return true;
       }
     });

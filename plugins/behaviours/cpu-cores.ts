@@ -37,6 +37,12 @@ export function cpuCores(): SkepPlugin {
         if (cores > 0 && node.cpus > 0) config.HostConfig = { ...config.HostConfig, CpuShares: sharesFor(cores, node.cpus) };
         return config;
       });
+      // docker update --cpu-shares N: N cores too, so inspect afterwards shows what was asked
+      hooks.beforeEngineUpdate.tap(NAME, (update, { node }) => {
+        const cores = Number(update.CpuShares ?? 0);
+        if (cores > 0 && node.cpus > 0) return { ...update, CpuShares: sharesFor(cores, node.cpus) };
+        return update;
+      });
       hooks.rewriteResponse.for('container.inspect').tap(NAME, (body, { node }) => {
         const inspect = body as { HostConfig?: { CpuShares?: number } };
         const shares = inspect?.HostConfig?.CpuShares;

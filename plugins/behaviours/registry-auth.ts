@@ -2,6 +2,8 @@ import { DockerError, type SkepPlugin } from '../../core/plugin-api.js';
 
 const NAME = 'registry-auth';
 const DOCKER_HUB = 'https://index.docker.io/v1/';
+/** How a registry says no to a pull without (the right) credentials, or for an image it does not have. */
+const REGISTRY_REFUSED = /unauthorized|no basic auth credentials|authentication required|access denied|denied:|manifest unknown|not found/i;
 
 /** The registry an image reference names: its first segment when that looks like a host, else Docker Hub. */
 export function registryOf(image: string): string {
@@ -40,9 +42,11 @@ const headerOf = (headers: Readonly<Record<string, string | string[] | undefined
 
 /**
  * A create that needs an image the chosen node lacks pulls it there first, with the client's credentials
- * (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged. When that pull fails, the
- * create fails with the engine's own message and status (classic passed the pull's error on); the scheduler
- * then tries the nodes that have the image, if any does.
+ * (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged. When that pull fails, the create
+ * fails with the engine's own message and status (a bad reference, an unreachable node), as classic passed the
+ * pull's error on; the scheduler then tries the nodes that have the image, if any does. One deliberate difference:
+ * when the registry refused for want of credentials (or knows no such image), the client gets what the engine
+ * answers a create of an image it lacks, `404 No such image`, so the docker CLI pulls with its own login and retries.
  */
 export function registryAuth(): SkepPlugin {
   return {
@@ -54,7 +58,13 @@ export function registryAuth(): SkepPlugin {
         const headers = requestContext.headers;
         const auth = headerOf(headers, 'x-registry-auth') ?? (headerOf(headers, 'x-registry-config') && authFromConfig(headerOf(headers, 'x-registry-config')!, image));
         const pulled = await actions.pull(image, auth ? { 'X-Registry-Auth': auth } : {});
-        if (!pulled.ok) throw new DockerError(pulled.status >= 400 ? pulled.status : 500, pulled.message ?? `pulling ${image} failed`);
+        if (!pulled.ok) {
+          if (REGISTRY_REFUSED.test(pulled.message ?? '')) {
+            const tagged = image.includes('@') || image.slice(image.lastIndexOf('/') + 1).includes(':') ? image : `${image}:latest`;
+            throw new DockerError(404, `No such image: ${tagged}`);
+          }
+          throw new DockerError(pulled.status >= 400 ? pulled.status : 500, pulled.message ?? `pulling ${image} failed`);
+        }
         return config;
       });
     },

@@ -137,7 +137,7 @@ withRealEngines((test) => {
     t.is(byName.stdout.trim().split('\n').length, 2);
     const bad = await docker('ps', '--filter', 'colour=red');
     t.not(bad.code, 0);
-    t.regex(bad.stderr, /invalid filter 'colour'/);
+    t.regex(bad.stderr, /Invalid filter 'colour'/);
   });
 
   test.serial('docker inspect finds a container by full ID, ID prefix, name and node/name', async (t) => {

@@ -44,7 +44,7 @@ withRealEngines((test) => {
       ['/v1.41/containers/nope/json', undefined, 404, /^No such container: nope$/],
       ['/v1.41/exec/nope/json', undefined, 404, /^No such exec instance: nope$/],
       ['/v1.41/containers/create', { method: 'POST', body: '{"Image":' }, 400, /^invalid JSON in request body/],
-      ['/v1.41/containers/json?filters={"colour":["red"]}', undefined, 400, /^invalid filter 'colour'$/],
+      ['/v1.41/containers/json?filters={"colour":["red"]}', undefined, 400, /^Invalid filter 'colour'$/],
       ['/v1.41/containers/create?name=no%20spaces', { method: 'POST', body: '{}' }, 400, /^Invalid container name/],
     ];
     for (const [path, init, status, message] of cases) {

@@ -66,7 +66,8 @@ withRealEngines((test) => {
     t.not(wrong.code, 0);
     const pull = await skep.docker(['pull', image], { env });
     t.is(pull.code, 0, pull.stderr);
-    t.regex(pull.stdout, /node1: .*Pull complete|node1: Status: Downloaded newer image/);
+    // classic's lines: the node as the id, `Pulling IMAGE... : <the engine's status>`
+    t.regex(pull.stdout, new RegExp(`node1: Pulling ${image.replace(/[.]/g, '\\.')}(:latest)?\\.\\.\\. : (Pull complete|Status: Downloaded newer image)`));
     t.deepEqual(await holders(), ['node1', 'node2']);
   });
 

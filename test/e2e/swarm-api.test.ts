@@ -121,7 +121,7 @@ withRealEngines((test) => {
       t.regex((await plain('port', 'web')).stdout, /^80\/tcp -> 0\.0\.0\.0:8080$/m);
       const filtered = await plain('images', '--filter', 'node=node1');
       t.not(filtered.code, 0);
-      t.regex(filtered.stderr, /invalid filter 'node'/);
+      t.regex(filtered.stderr, /Invalid filter 'node'/);
       const shares = await plain('run', '-d', '--name', 'raw', '-c', '2', 'busybox', 'sleep', '300');
       t.is(shares.code, 0, shares.stderr);
       t.is(await onEngine((await nodeOf('raw'))!, 'inspect', '-f', '{{.HostConfig.CpuShares}}', 'raw'), '2');

@@ -116,7 +116,8 @@ test('registry-auth: pulls what the node lacks with the client credentials; a fa
   const hooks = withBuiltins();
   const pulls: [string, Record<string, string> | undefined][] = [];
   let pullOk = true;
-  const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: 'invalid reference format' }) };
+  let pullMessage = 'invalid reference format';
+  const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: pullMessage }) };
   const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: request('container.create', {}, headers), node: node('n'), actions });
   await hooks.beforeEngineCreate.promise({ Image: 'busybox' }, ctx({}));
   t.is(pulls.length, 0, 'no pull for an image the node has');
@@ -131,6 +132,10 @@ test('registry-auth: pulls what the node lacks with the client credentials; a fa
   const refused = await t.throwsAsync(hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app' }, ctx({})));
   t.is((refused as { status?: number }).status, 400);
   t.is(refused!.message, 'invalid reference format');
+  pullMessage = 'Head "https://reg:5000/v2/team/app/manifests/latest": no basic auth credentials';
+  const denied = await t.throwsAsync(hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app' }, ctx({})));
+  t.is((denied as { status?: number }).status, 404, 'the registry wants a login: the CLI pulls with its own');
+  t.is(denied!.message, 'No such image: reg:5000/team/app:latest');
   t.is(registryOf('busybox'), 'https://index.docker.io/v1/');
   t.is(registryOf('localhost/x'), 'localhost');
   t.is(authFromConfig('%%%', 'reg:5000/x'), undefined);

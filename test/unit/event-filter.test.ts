@@ -27,7 +27,7 @@ test("Docker's event filters: OR within a key, AND across keys", (t) => {
   t.false(match({ label: ['tier=front', 'tier=back'] }, start));
   t.true(match({ node: ['node1'] }, start));
   t.false(match({ node: ['node2'] }, start));
-  t.throws(() => eventMatcher('{"colour":["red"]}'), { instanceOf: DockerError, message: "invalid filter 'colour'" });
+  t.throws(() => eventMatcher('{"colour":["red"]}'), { instanceOf: DockerError, message: "Invalid filter 'colour'" });
 });
 
 test('since and until: Unix seconds with a fraction, or RFC 3339', (t) => {

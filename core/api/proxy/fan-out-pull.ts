@@ -7,16 +7,23 @@ import { headersForEngine } from '../headers.js';
 import { outgoingSearch } from '../request-context.js';
 
 /**
- * A node's progress line as the client sees it: one display line per node (`id` is the node), the layer in the
- * text. A `stream` line (`Loaded image: busybox:latest`) passes as the engine wrote it, as classic passed it:
- * SDKs parse those lines.
+ * A node's progress line as the client sees it, as classic wrote it (api/handlers.go postImagesCreate): `id` is the
+ * node, and a pull's status reads `Pulling busybox:latest... : Downloading` (the layer is not named). A `stream`
+ * line (`Loaded image: busybox:latest`) passes as the engine wrote it, as classic passed it: SDKs parse those.
  */
-function labelled(engine: Engine, line: ProgressLine): ProgressLine {
+function labelled(engine: Engine, line: ProgressLine, pulling: string | undefined): ProgressLine {
   if (typeof line.stream === 'string') return line;
   const failed = line.errorDetail?.message ?? line.error;
   const { error: _e, errorDetail: _d, ...rest } = line;
-  const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
-  return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${text}` : text };
+  const text = failed ?? line.status ?? '';
+  if (pulling !== undefined) return { ...rest, id: engine.name, status: text ? `Pulling ${pulling}... : ${text}` : `Pulling ${pulling}...` };
+  return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${failed !== undefined ? `Error: ${failed}` : text}` : failed !== undefined ? `Error: ${failed}` : text };
+}
+
+/** Classic's getImageRef: `name:tag`, or `name@digest` when the tag is a digest. */
+function imageRef(image: string, tag: string | undefined): string {
+  if (!tag) return image;
+  return tag.includes(':') ? `${image}@${tag}` : `${image}:${tag}`;
 }
 
 /**
@@ -38,6 +45,8 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
     ctx.res.flushHeaders();
   };
   const write = (line: ProgressLine) => ctx.res.write(`${JSON.stringify(line)}\n`);
+  const query = new URLSearchParams(outgoingSearch(ctx));
+  const pulling = path === 'images/create' && query.get('fromImage') ? imageRef(query.get('fromImage')!, query.get('tag') ?? undefined) : undefined;
   const outcomes = await Promise.all(
     engines.map((engine) =>
       pullOn(engine, {
@@ -47,7 +56,7 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
         apiVersion: (ctx.state as SkepState).apiVersion,
         body: withBody ? ctx.req : undefined,
         onStart: start,
-        onLine: (line) => write(labelled(engine, line)),
+        onLine: (line) => write(labelled(engine, line, pulling)),
       }).then((outcome) => ({ engine, outcome })),
     ),
   );
@@ -59,12 +68,14 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
     throw new DockerError(first.status, same ? first.message ?? 'failed' : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '));
   }
   for (const { engine, outcome } of failed) {
-    if (outcome.status >= 300) write({ id: engine.name, status: `Error: ${outcome.message}` });
+    if (outcome.status >= 300) write(labelled(engine, { error: outcome.message }, pulling));
   }
-  // which nodes have it now, on lines of their own (the engines' lines stay as they were)
-  for (const { engine } of outcomes.filter(({ outcome }) => outcome.ok)) write({ id: engine.name, status: path === 'images/load' ? 'Loaded' : 'Done' });
+  // which nodes loaded it, on lines of their own (the engines' lines stay as they were)
+  if (path === 'images/load') for (const { engine } of outcomes.filter(({ outcome }) => outcome.ok)) write({ id: engine.name, status: 'Loaded' });
   if (failed.length > 0) {
-    const message = failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
+    // the engine's message, as classic ended the stream; each node's own when they differ
+    const same = failed.every(({ outcome }) => outcome.message === failed[0]!.outcome.message);
+    const message = same ? failed[0]!.outcome.message ?? 'failed' : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
     write({ errorDetail: { message }, error: message });
   }
   ctx.res.end();

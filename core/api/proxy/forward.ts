@@ -114,5 +114,8 @@ export async function forwardStream(
     return;
   }
   ctx.body = upstream;
+  // an answer of fixed length (an engine's error to a build, say) keeps its framing: not re-chunked
+  const length = response.headers['content-length'];
+  if (length !== undefined) ctx.length = Number(length);
   ctx.res.flushHeaders();
 }

@@ -14,6 +14,7 @@ import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
+import { nodeView } from '../../cluster/node-view.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
 
 const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
@@ -92,7 +93,12 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   for (const action of STATE_CHANGES) {
     router.post(`container.${action}`, `/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
+      // docker update: per-node values (CpuShares as cores) are set by the plugins, as on create
+      const body = action === 'update' && deps.hooks.beforeEngineUpdate.isUsed()
+        ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
+        : undefined;
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
+        body,
         after: refreshAfter(located),
         timeoutMs: action === 'stop' || action === 'restart' ? stopWaitMs(ctx, located) : undefined,
       });

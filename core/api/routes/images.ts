@@ -75,6 +75,7 @@ function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: R
       const references = filters.get('reference');
       if (references && !references.some((r) => referenceMatches(image, r))) return false;
       const dangling = filters.get('dangling')?.[0];
+      if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw new DockerError(400, `Invalid filter 'dangling=[${dangling}]'`);
       const isDangling = (image.RepoTags ?? []).every((t) => t === '<none>:<none>');
       if (dangling !== undefined && (dangling === 'true' || dangling === '1') !== isDangling) return false;
       const labels = filters.get('label');

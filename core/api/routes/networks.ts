@@ -22,7 +22,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('network.list', '/networks', (ctx) => {
     const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling', 'node']);
-    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`Invalid filter: 'type'='${type}'`);
+    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`invalid filter: 'type'='${type}'`);
     return answer(ctx, deps, listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)));
   });
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)

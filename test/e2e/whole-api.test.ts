@@ -82,7 +82,9 @@ withRealEngines((test) => {
       t.is((await d('save', '-o', join(dir, 'busybox.tar'), 'busybox')).code, 0);
       const loaded = await d('load', '-i', join(dir, 'busybox.tar'));
       t.is(loaded.code, 0, loaded.stderr);
-      for (const node of ['node1', 'node2', 'node3']) t.regex(loaded.stdout, new RegExp(`${node}: Loaded image`));
+      // the engines' own lines, as classic passed them (SDKs parse them), then which nodes loaded it
+      t.is(loaded.stdout.match(/^Loaded image: busybox:latest$/gm)?.length, 3, loaded.stdout);
+      for (const node of ['node1', 'node2', 'node3']) t.regex(loaded.stdout, new RegExp(`^${node}: Loaded$`, 'm'));
       const pruned = await d('image', 'prune', '-f');
       t.is(pruned.code, 0, pruned.stderr);
       t.regex(pruned.stdout, /Total reclaimed space/);

@@ -5,7 +5,7 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { chooseNode, findFresh, keepResource, listedName, listRows, resolveResource } from '../local-resources.js';
+import { chooseNode, findFresh, keepResource, listRows, resolveResource } from '../local-resources.js';
 import { locateContainer } from '../locate.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
@@ -29,7 +29,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   router.get('network.inspect', '/networks/*id', async (ctx) => {
     const { engine, item } = await find(ctx.params.id!);
     const live = await engine.client.json<Record<string, unknown>>(`networks/${String(item.Id)}`, requestContext(ctx).query);
-    await answer(ctx, deps, { ...live, Name: listedName(engine, live) });
+    await answer(ctx, deps, live);
   });
 
   // docker network create: on the node named (`node/name`), else one the scheduler picks. Names stay unique.

@@ -10,6 +10,7 @@ export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */
 export { hostPorts } from './host-ports.js';
 export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
+export { truthy } from './query-flag.js';
 
 /** A plugin: a name (used as the tap name in every hook) and `apply`, which only taps hooks. */
 export interface SkepPlugin {

@@ -7,6 +7,7 @@ import type { CachedContainer } from '../cluster/container-cache.js';
 import type { Engine } from '../cluster/engine.js';
 import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
+import { truthy } from '../query-flag.js';
 
 const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
@@ -34,7 +35,6 @@ interface Row {
   name: string;
 }
 
-const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
 function imageMatches(row: Row, wanted: string): boolean {
   const image = row.cached.summary.Image;

@@ -34,9 +34,10 @@ export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], kee
 
 /**
  * A network or volume a client named: full ID, `node/name`, a name that only one node has (or a global one), or a
- * unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names the nodes when the name is on several.
+ * unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names the nodes when the name is on several,
+ * unless `firstOfSameName` (volumes: classic made one name on every node, and took the first).
  */
-export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource[], idKey: string, ref: string, missing: string): Located {
+export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource[], idKey: string, ref: string, missing: string, firstOfSameName = false): Located {
   const all = engines.flatMap((engine) => pick(engine).map((item) => ({ engine, item })));
   const byId = all.find((r) => str(r.item[idKey]) === ref);
   if (byId) return byId;
@@ -44,7 +45,7 @@ export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource
   if (byNodeName) return byNodeName;
   const byName = all.filter((r) => str(r.item.Name) === ref);
   // a global-scope resource is the same one on every node
-  if (byName.length === 1 || (byName.length > 1 && byName.every((r) => !isLocal(r.item)))) return byName[0]!;
+  if (byName.length === 1 || (byName.length > 1 && (firstOfSameName || byName.every((r) => !isLocal(r.item))))) return byName[0]!;
   if (byName.length > 1) {
     throw badRequest(`${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; use node/${ref} or the ID`);
   }

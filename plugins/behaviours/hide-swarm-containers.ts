@@ -1,4 +1,4 @@
-import type { SkepPlugin } from '../../core/plugin-api.js';
+import { truthy, type SkepPlugin } from '../../core/plugin-api.js';
 
 /** The repository of an image reference, without tag or digest: `swarm:1.2.9` → `swarm`. */
 export function repositoryOf(image: string): string {
@@ -8,7 +8,6 @@ export function repositoryOf(image: string): string {
 }
 
 /** Docker's reading of a boolean query parameter. */
-const truthy = (value: string | undefined) => value !== undefined && !['', '0', 'no', 'false', 'none'].includes(value.toLowerCase());
 
 /**
  * Containers of the `swarm` image (classic swarm's own managers and agents) are left out of `docker ps`, and shown

@@ -16,8 +16,8 @@ import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+import { truthy } from '../../query-flag.js';
 
-const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
 /** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
 const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;

@@ -13,6 +13,7 @@ import { createImageEverywhere } from '../proxy/fan-out-pull.js';
 import { requestContext } from '../request-context.js';
 import { withNode } from '../row-node.js';
 import { nodeView } from '../../cluster/node-view.js';
+import { truthy } from '../../query-flag.js';
 
 // `node` comes with the image node-filter plugin (a documented Swarm API behaviour), which takes it out of the query.
 const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since'] as const;
@@ -32,7 +33,6 @@ interface ImageRow {
   image: ImageSummary;
 }
 
-const truthy = (v: string | undefined) => v !== undefined && v !== '' && v !== '0' && v !== 'false';
 
 /** Each node's whole image list, intermediate images too (`all=1`), asked of the engine. */
 async function withAllImages(ctx: Context, engines: Engine[]): Promise<{ engine: Engine; images: ImageSummary[] }[]> {

@@ -16,7 +16,7 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;
-  const lookup = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`);
+  const lookup = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`, true);
   /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). */
   const find = (ref: string) => findFresh(() => lookup(ref), () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())));
   const refreshAfter = (engine: Engine) => async (status: number) => {
@@ -50,9 +50,19 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, created, 201);
   });
 
+  // docker volume rm NAME: from every node that has it (classic's RemoveVolumes); `node/name` from that node
   router.delete('volume.delete', '/volumes/*name', async (ctx) => {
     const { engine, item } = await find(ctx.params.name!);
-    await forwardBuffered(ctx, deps, engine, `volumes/${String(item.Name)}`, { after: refreshAfter(engine) });
+    const name = String(item.Name);
+    const holders = ctx.params.name === name ? cluster.healthy().filter((e) => e.volumes.some((v) => v.Name === name)) : [];
+    if (holders.length <= 1) {
+      await forwardBuffered(ctx, deps, engine, `volumes/${name}`, { after: refreshAfter(engine) });
+      return;
+    }
+    const answers = await callEach(ctx, holders, `volumes/${name}`);
+    await Promise.all(holders.map((e) => e.refreshVolumes()));
+    mergeAnswers(answers, () => undefined);
+    ctx.status = 204;
   });
 
   router.post('volume.prune', '/volumes/prune', async (ctx) => {

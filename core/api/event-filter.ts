@@ -3,7 +3,8 @@ import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
 import { withDefaultTag } from '../cluster/image-ref.js';
 
-const EVENT_FILTERS = ['container', 'event', 'image', 'label', 'type', 'volume', 'network', 'daemon', 'scope', 'node'] as const;
+/** Every filter the Engine API documents for /events (`node` is classic swarm's: the event's node). */
+const EVENT_FILTERS = ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'] as const;
 
 /** Which node an event came from, for the `node` filter. */
 export interface EventSource {
@@ -38,6 +39,7 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
           case 'network': return type === 'network' && (actorId === v || attrs.name === v);
           case 'volume': return type === 'volume' && actorId === v;
           case 'daemon': return type === 'daemon' && (actorId === v || attrs.name === v);
+          case 'plugin': case 'service': case 'secret': case 'config': return type === key && (actorId === v || attrs.name === v);
           case 'scope': return (event.scope ?? 'local') === v;
           case 'node': return source.name === v || source.id === v || source.addr === v;
           default: return false;

@@ -238,18 +238,8 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   if (command === 'list' || command === 'l') return parseList(args.slice(i), env, target.flags);
   if (command !== 'manage' && command !== 'm') throw new ConfigError(`swarm: unknown command "${command}"; see 'swarm --help'`);
 
-  const positional: string[] = [];
-  while (i < args.length) {
-    const arg = args[i]!;
-    if (isHelp(arg)) return { command: 'help', topic: 'manage' };
-    const used = readFlag(args, i, MANAGE_FLAGS, target, 'manage');
-    if (used > 0) {
-      i += used;
-      continue;
-    }
-    positional.push(arg);
-    i++;
-  }
+  const positional = readCommand(args.slice(i), MANAGE_FLAGS, target, 'manage');
+  if (!positional) return { command: 'help', topic: 'manage' };
   if (positional.length > 1) throw new ConfigError(`manage: expected one discovery argument, got ${positional.length}: ${positional.join(' ')}`);
   const discovery = positional[0] ?? env.SWARM_DISCOVERY;
   if (discovery) target.flags.nodes = discovery;
@@ -270,15 +260,22 @@ function checkManage({ flags, refreshRetry }: ParsedManage): void {
   if (typeof flags.replicationTtl === 'number' && flags.replicationTtl <= 0) throw new ConfigError('--replication-ttl should be a positive number');
 }
 
-function parseList(args: string[], env: Record<string, string | undefined>, flags: SwarmConfig): ParsedArgs {
-  const target: ParsedList = { timeoutMs: 10_000, discoveryOpts: {} };
+/** A subcommand's flags into `target`, and its other arguments; undefined when it asked for help. */
+function readCommand<T>(args: string[], specs: FlagSpec<T>[], target: T, where: string): string[] | undefined {
   const positional: string[] = [];
   for (let i = 0; i < args.length; ) {
-    if (isHelp(args[i]!)) return { command: 'help', topic: 'list' };
-    const used = readFlag(args, i, LIST_FLAGS, target, 'list');
+    if (isHelp(args[i]!)) return undefined;
+    const used = readFlag(args, i, specs, target, where);
     if (used > 0) i += used;
     else positional.push(args[i++]!);
   }
+  return positional;
+}
+
+function parseList(args: string[], env: Record<string, string | undefined>, flags: SwarmConfig): ParsedArgs {
+  const target: ParsedList = { timeoutMs: 10_000, discoveryOpts: {} };
+  const positional = readCommand(args, LIST_FLAGS, target, 'list');
+  if (!positional) return { command: 'help', topic: 'list' };
   const discovery = positional.length === 1 ? positional[0] : env.SWARM_DISCOVERY;
   if (!discovery) throw new ConfigError("discovery required to list a cluster. See 'swarm list --help'.");
   if (target.timeoutMs <= 0) throw new ConfigError('--timeout should be a positive number');
@@ -287,13 +284,8 @@ function parseList(args: string[], env: Record<string, string | undefined>, flag
 
 function parseJoin(args: string[], env: Record<string, string | undefined>): ParsedArgs {
   const target: ParsedJoin = { heartbeatMs: 60_000, ttlMs: 180_000, delayMs: 0, discoveryOpts: {}, advertise: env.SWARM_ADVERTISE };
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; ) {
-    if (isHelp(args[i]!)) return { command: 'help', topic: 'join' };
-    const used = readFlag(args, i, JOIN_FLAGS, target, 'join');
-    if (used > 0) i += used;
-    else positional.push(args[i++]!);
-  }
+  const positional = readCommand(args, JOIN_FLAGS, target, 'join');
+  if (!positional) return { command: 'help', topic: 'join' };
   // classic's checks and words, in its order (cli/join.go)
   const discovery = positional.length === 1 ? positional[0] : env.SWARM_DISCOVERY;
   if (!discovery) throw new ConfigError("discovery required to join a cluster. See 'swarm join --help'.");

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
-import type { ContainerInspect } from '../cluster/docker-types.js';
+import type { ContainerInspect, ContainerSummary } from '../cluster/docker-types.js';
 import type { Engine } from '../cluster/engine.js';
 import type { Logger } from '../log.js';
 import { badRequest } from '../errors.js';
@@ -65,7 +65,9 @@ export class Rescheduler {
   ) {
     cluster.on('health', (engine: Engine, previous: string) => {
       if (engine.health === 'unhealthy' && previous === 'healthy') void this.evacuate(engine);
-      if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine);
+      // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
+      // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
+      if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
     });
   }
 
@@ -90,18 +92,26 @@ export class Rescheduler {
     }
   }
 
-  private async removeDuplicates(returned: Engine): Promise<void> {
-    for (const { inspect } of [...returned.containers.values()]) {
-      const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
+  private async removeDuplicates(returned: Engine, onlyStopped: boolean): Promise<void> {
+    let rows: ContainerSummary[];
+    try {
+      // from the engine itself: the cache forgot the copies it rescheduled away
+      rows = await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+    } catch (err) {
+      this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
+      return;
+    }
+    for (const row of rows) {
+      const swarmId = row.Labels?.[SWARM_LABELS.id];
       const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;
-      if (!elsewhere) continue;
+      if (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running))) continue;
       try {
-        const res = await returned.client.request('DELETE', `containers/${inspect.Id}`, { query: { force: 1, v: 0 } });
+        const res = await returned.client.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
         if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
-        returned.forgetContainer(inspect.Id);
-        this.logger.info(`container ${inspect.Id.slice(0, 12)} was rescheduled on node ${elsewhere.engine.name}, removed it from ${returned.name}`);
+        returned.forgetContainer(row.Id);
+        this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled on node ${elsewhere.engine.name}, removed it from ${returned.name}`);
       } catch (err) {
-        this.logger.error(`Failed to remove duplicate container ${inspect.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
+        this.logger.error(`Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
       }
     }
   }

@@ -11,11 +11,11 @@ import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import type { ContainerConfig, CreateRequest, NodeActions, NodeView, RequestContext, ScheduleContext } from '../pipeline-types.js';
-
-export type { Placement } from './plan.js';
 import { labelStrings, SWARM_LABELS } from '../swarm-labels.js';
 import { planOver, type Placement } from './plan.js';
 import { normalizeReschedulePolicy } from './rescheduler.js';
+
+export type { Placement } from './plan.js';
 
 export interface CreateOutcome {
   engine: Engine;

@@ -142,4 +142,28 @@ withRealEngines((test) => {
       await failing.stop();
     }
   });
+
+  test.serial('a node that cannot be reached during a create: counted against it, logged, the next ranked node used; classic\'s words when none is left', async (t) => {
+    // slow to call a node unhealthy, so the create still finds the killed engine in the running
+    const patient = await SkepProcess.start(['--engine-failure-retry=50', '--engine-refresh-min-interval=30s', cluster.discovery], { nodes: 3 });
+    const victim = engine('node3');
+    try {
+      // fill the other nodes until spread ranks node3 first (the dry run says where a create would go)
+      const firstChoice = async () => ((await (await fetch(`${patient.url}/skep/placement`, { method: 'POST', body: '{"Image":"busybox"}' })).json()) as { Node: string }).Node;
+      for (let node = await firstChoice(), i = 0; node !== 'node3' && i < 10; node = await firstChoice(), i++) {
+        t.is((await patient.docker(['run', '-d', '-e', `constraint:node==${node}`, 'busybox', 'sleep', '600'])).code, 0);
+      }
+      t.is(await firstChoice(), 'node3');
+      await cluster.kill(victim);
+      const ran = await patient.docker(['run', '--rm', 'busybox', 'echo', 'placed elsewhere']);
+      t.is(ran.stdout, 'placed elsewhere\n', ran.stderr);
+      t.regex(patient.logs.join(''), /node node3 could not be reached for a create: .*ECONNREFUSED/);
+      const pinned = await patient.docker(['create', '-e', 'constraint:node==node3', 'busybox', 'true']);
+      t.regex(pinned.stderr, new RegExp(`Cannot connect to the Docker daemon at tcp://${victim.addr.replace(/\./g, '\\.')}\\. Is the docker daemon running\\?`));
+      t.regex((await patient.docker(['info'])).stdout, /node3: .*\n(.*\n)*? {3}└ Error: .*ECONNREFUSED/, 'the failures count against node3');
+    } finally {
+      await patient.stop();
+      await cluster.restart(victim);
+    }
+  });
 });

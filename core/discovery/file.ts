@@ -51,9 +51,18 @@ export class FileDiscovery implements Discovery {
         lastError = (err as Error).message;
       }
     };
-    onChange();
-    // stat polling: it follows editors that replace the file, a file that appears later, and files on any filesystem
+    // stat polling: it follows editors that replace the file, and files on any filesystem
     watchFile(this.path, { interval: this.pollMs, persistent: false }, onChange);
-    return () => unwatchFile(this.path, onChange);
+    // until the file is first read, read it again every poll (a file that appears as the watch starts is not a change)
+    const retry = setInterval(() => {
+      if (last === undefined) onChange();
+      else clearInterval(retry);
+    }, this.pollMs);
+    retry.unref();
+    onChange();
+    return () => {
+      clearInterval(retry);
+      unwatchFile(this.path, onChange);
+    };
   }
 }

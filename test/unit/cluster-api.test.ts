@@ -2,7 +2,9 @@ import test from 'ava';
 import { splitBuildArgs } from '../../core/api/routes/build.js';
 import type { ContainerInspect } from '../../core/cluster/docker-types.js';
 import { decorateEvent } from '../../core/cluster/event-decorate.js';
-import { recreateBody, wantsReschedule } from '../../core/scheduler/rescheduler.js';
+import { normalizeReschedulePolicy, recreateBody, wantsReschedule } from '../../core/scheduler/rescheduler.js';
+import { truthy } from '../../core/query-flag.js';
+import type { ContainerConfig } from '../../core/pipeline-types.js';
 
 test('build args: constraint: and affinity: back as expressions for placement, the rest for the engine', (t) => {
   t.deepEqual(splitBuildArgs('{"constraint:node":"=node1","affinity:image":"=~redis","VERSION":"1"}'), {
@@ -40,4 +42,19 @@ test('rescheduling: the policy by environment or label; the same container made 
   t.is(body.Hostname, undefined, 'the old ID-based hostname is left for the engine to choose');
   t.deepEqual(body.HostConfig, { Memory: 5 });
   t.deepEqual(body.NetworkingConfig, { EndpointsConfig: { mynet: { Aliases: ['web'], Links: undefined } } });
+});
+
+test('reschedule policies as classic checked them at create: moved from the environment into the label, one known policy at most', (t) => {
+  const config: ContainerConfig = { Env: ['A=1', 'reschedule:on-node-failure'] };
+  normalizeReschedulePolicy(config);
+  t.deepEqual(config.Env, ['A=1']);
+  t.is(config.Labels!['com.docker.swarm.reschedule-policies'], '["on-node-failure"]');
+  t.throws(() => normalizeReschedulePolicy({ Env: ['reschedule:sometimes'] }), { message: 'invalid reschedule policy: sometimes' });
+  t.throws(() => normalizeReschedulePolicy({ Env: ['reschedule:off', 'reschedule:on-node-failure'] }), { message: 'too many reschedule policies' });
+  t.notThrows(() => normalizeReschedulePolicy({ Labels: { 'com.docker.swarm.reschedule-policies': '["off"]' } }));
+});
+
+test('query flags as the engine reads them', (t) => {
+  for (const yes of ['1', 'true', 'True', 'yes', 'x']) t.true(truthy(yes), yes);
+  for (const no of [undefined, '', '0', 'false', 'False', 'no', 'none']) t.false(truthy(no), String(no));
 });

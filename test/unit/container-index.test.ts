@@ -93,3 +93,17 @@ test('the cache keeps only what the manager reads of an inspect document, unless
   t.is(kept.Created, inspect.Created);
   t.is(keptInspect(inspect, true), inspect);
 });
+
+test('a container is found by classic\'s swarm ID too, and the index follows the label', (t) => {
+  const swarmId = 'd'.repeat(64);
+  const { index, engines } = cluster(['node1', []], ['node2', []]);
+  engines[0]!.containers.set(webId, cached(webId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
+  t.is(index.find(swarmId).container.summary.Id, webId);
+  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name), ['node1']);
+  // a rescheduled copy on another node carries the same swarm ID until the stale one goes
+  engines[1]!.containers.set(dbId, cached(dbId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
+  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name).sort(), ['node1', 'node2']);
+  engines[0]!.containers.delete(webId);
+  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name), ['node2']);
+  t.throws(() => index.find('e'.repeat(64)), { instanceOf: DockerError, message: /No such container/ });
+});

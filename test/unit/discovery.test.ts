@@ -56,7 +56,7 @@ test('file discovery: lines, ranges, comments; the file is followed as it change
   await t.throwsAsync(later.list(), { message: /no such file/ });
   t.deepEqual(seen, []);
   writeFileSync(join(dir, 'later'), '10.0.0.7:2375\n');
-  await pause();
+  for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
   t.deepEqual(seen, [['10.0.0.7:2375']]);
   stopLater();
 });

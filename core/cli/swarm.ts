@@ -70,11 +70,20 @@ async function join(options: { advertise: string; heartbeatMs: number; ttlMs: nu
     logger.info(`Add a random delay ${delay / 1000}s to avoid synchronized registration`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-  const stop = await discovery.register(addr, options.ttlMs);
-  logger.info(`registered ${addr} in ${options.discovery} (heartbeat ${options.heartbeatMs / 1000}s, ttl ${options.ttlMs / 1000}s)`);
+  // as classic: a discovery that cannot be reached is retried every heartbeat, the error logged
+  let stop: (() => void) | undefined;
+  while (!stop) {
+    try {
+      stop = await discovery.register(addr, options.ttlMs);
+    } catch (err) {
+      logger.error(`Discovery error: ${(err as Error).message.split('\n')[0]}; retrying in ${options.heartbeatMs / 1000}s`);
+      await new Promise((resolve) => setTimeout(resolve, options.heartbeatMs));
+    }
+  }
+  logger.info(`Registering on the discovery service every ${options.heartbeatMs / 1000}s... (addr ${addr}, discovery ${options.discovery}, ttl ${options.ttlMs / 1000}s)`);
   const quit = (signal: string) => {
     logger.info(`${signal}: stopping; ${addr} leaves the cluster once its TTL has passed`);
-    stop();
+    stop?.();
     process.exit(0);
   };
   process.once('SIGINT', () => quit('SIGINT'));

@@ -67,7 +67,7 @@ export class EtcdDiscovery implements Discovery {
         last = text;
         onEntries(entries);
       } catch (err) {
-        this.options.logger?.warn(`etcd discovery ${this.hosts.join(',')}: ${(err as Error).message}; keeping the last list`);
+        this.options.logger?.error(`Discovery error: etcd ${this.hosts.join(',')}: ${(err as Error).message}; keeping the last list`);
       }
     };
     let cancel: (() => Promise<void>) | undefined;

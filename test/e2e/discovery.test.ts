@@ -6,7 +6,7 @@ import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { TestEtcd } from '../harness/etcd.js';
 import { run, waitFor } from '../harness/exec.js';
-import { REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
+import { freePort, REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
 
 /** Nodes join and leave through file and etcd discovery, without a manager restart. */
 withRealEngines((test) => {
@@ -69,5 +69,21 @@ withRealEngines((test) => {
     await until(skep, 'node1,node3');
     t.true(Date.now() - stoppedAt >= 2000, 'the registration outlived its join by about the TTL');
     t.deepEqual((await swarm('list', registry)).stdout.trim().split('\n').sort(), [a, c].sort());
+  });
+
+  test.serial('etcd:// not running yet: manage and join keep running, retrying every heartbeat; the node appears once etcd does', async (t) => {
+    const port = await freePort();
+    const registry = `etcd://127.0.0.1:${port}/late`;
+    const joined = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', cluster.engines[0]!.addr, '--heartbeat', '1s', '--ttl', '5s', registry], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    joins.push(joined);
+    let joinLog = '';
+    joined.stderr!.on('data', (d: Buffer) => (joinLog += d.toString()));
+    const skep = await SkepProcess.start(['--heartbeat', '1s', registry], { nodes: 0 });
+    managers.push(skep);
+    await waitFor('both to report the discovery error', async () => (/Discovery error/.test(joinLog) && /Discovery error/.test(skep.logs.join('')) ? true : undefined), 20_000);
+    t.is(joined.exitCode, null, 'join still running');
+    await TestEtcd.start(join(cluster.stateDir, 'etcd-late'), port);
+    await until(skep, 'node1');
+    t.regex(joinLog, /Registering on the discovery service every 1s/);
   });
 });

@@ -8,9 +8,11 @@ import { freePort } from './skep.js';
 export class TestEtcd {
   private constructor(readonly endpoint: string) {}
 
-  static async start(dir: string): Promise<TestEtcd> {
+  /** Starts etcd; `client` picks its client port (a manager may be pointed at it before it runs). */
+  static async start(dir: string, client?: number): Promise<TestEtcd> {
     mkdirSync(dir, { recursive: true });
-    const [client, peer] = [await freePort(), await freePort()];
+    client ??= await freePort();
+    const peer = await freePort();
     const endpoint = `127.0.0.1:${client}`;
     const log = openSync(join(dir, 'etcd.log'), 'a');
     spawn(

@@ -33,7 +33,6 @@ interface ImageRow {
   image: ImageSummary;
 }
 
-
 /** Each node's whole image list, intermediate images too (`all=1`), asked of the engine. */
 async function withAllImages(ctx: Context, engines: Engine[]): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
   // the filters are applied here, across the cluster (a `before` image may be on another node)
@@ -99,9 +98,9 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   router.get('image.list', '/images/json', async (ctx) => {
     const query = requestContext(ctx).query;
     // intermediate images are not cached: with `all`, every healthy node is asked
-    const engines = truthy(query.all) ? await withAllImages(ctx, cluster.healthy()) : cluster.all().map((engine) => ({ engine, images: engine.images }));
+    const lists = truthy(query.all) ? await withAllImages(ctx, cluster.healthy()) : cluster.all().map((engine) => ({ engine, images: engine.images }));
     // the taps see one row per image per node (the node filter needs that); the client one row per image, as classic
-    await answer(ctx, deps, imageRows(engines, query), 200, (rows) => JSON.stringify(mergeByImageId(rows as ImageSummary[])));
+    await answer(ctx, deps, imageRows(lists, query), 200, (rows) => JSON.stringify(mergeByImageId(rows as ImageSummary[])));
   });
 
   // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.

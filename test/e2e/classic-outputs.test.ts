@@ -98,7 +98,10 @@ withRealEngines((test) => {
     const names = async (...filter: string[]) => (await docker('network', 'ls', ...filter, '--format', '{{.Name}}')).stdout.trim().split('\n').filter(Boolean).sort();
     t.deepEqual(await names('--filter', 'type=custom'), ['node2/backend']);
     t.deepEqual(await names('--filter', 'type=builtin', '--filter', 'node=node1'), ['node1/bridge', 'node1/host', 'node1/none']);
-    t.regex((await docker('network', 'ls', '--filter', 'type=bogus')).stderr, /invalid filter: 'type'='bogus'/);
+    t.regex((await docker('network', 'ls', '--filter', 'type=bogus')).stderr, /Invalid filter: 'type'='bogus'/, "classic's words");
+    t.regex((await docker('network', 'inspect', 'no-such-net')).stderr, /No such network: no-such-net/);
+    t.regex((await docker('volume', 'inspect', 'no-such-vol')).stderr, /No such volume: no-such-vol/);
+    t.regex((await docker('images', '--filter', 'before=no-such-image:1')).stderr, /Invalid filter: 'type'='before': no such image found: 'no-such-image:1'/);
     t.is((await api('/networks/create', json({ Name: 'twice', CheckDuplicate: false, Labels: { 'com.docker.swarm.constraints': '["node==node1"]' } }))).status, 201);
     t.is((await api('/networks/create', json({ Name: 'twice', CheckDuplicate: false, Labels: { 'com.docker.swarm.constraints': '["node==node1"]' } }))).status, 201);
     t.is((await api('/networks/create', json({ Name: 'twice' }))).status, 409);

@@ -60,23 +60,24 @@ function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: R
   const engines = lists.map((l) => l.engine);
   const filters = parseFilters(query.filters, IMAGE_FILTERS);
   const rows: ImageRow[] = lists.flatMap(({ engine, images }) => images.map((image) => ({ engine, image })));
-  const createdOf = (ref: string | undefined) => {
+  // classic's words for a bad before/since or dangling (api/handlers.go getImagesJSON)
+  const createdOf = (type: string, ref: string | undefined) => {
     if (!ref) return undefined;
     const found = rows.find((r) => imageMatchesRef(r.image, ref));
-    if (!found) throw new DockerError(404, `No such image: ${ref}`);
+    if (!found) throw new DockerError(400, `Invalid filter: 'type'='${type}': no such image found: '${ref}'`);
     return found.image.Created;
   };
-  const before = createdOf(filters.get('before')?.[0]);
-  const since = createdOf(filters.get('since')?.[0]);
+  const dangling = filters.get('dangling')?.[0];
+  if (dangling !== undefined && dangling !== 'true' && dangling !== 'false') throw new DockerError(400, "Invalid filter: 'type'='dangling'");
+  const before = createdOf('before', filters.get('before')?.[0]);
+  const since = createdOf('since', filters.get('since')?.[0]);
   const views = new Map(engines.map((engine) => [engine, nodeView(engine)]));
   return rows
     .filter(({ image }) => {
       const references = filters.get('reference');
       if (references && !references.some((r) => referenceMatches(image, r))) return false;
-      const dangling = filters.get('dangling')?.[0];
-      if (dangling !== undefined && !['true', 'false', '1', '0'].includes(dangling)) throw new DockerError(400, `Invalid filter 'dangling=[${dangling}]'`);
       const isDangling = (image.RepoTags ?? []).every((t) => t === '<none>:<none>');
-      if (dangling !== undefined && (dangling === 'true' || dangling === '1') !== isDangling) return false;
+      if (dangling !== undefined && (dangling === 'true') !== isDangling) return false;
       const labels = filters.get('label');
       if (labels && !labelsMatch(image.Labels as Record<string, string> | null | undefined, labels)) return false;
       if (before !== undefined && image.Created >= before) return false;

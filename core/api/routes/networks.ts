@@ -16,13 +16,17 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const networks = (e: Engine) => e.networks;
-  const lookup = (ref: string) => resolveResource(ordered(), networks, 'Id', ref, `network ${ref} not found`);
-  /** Not in the cache: every node's networks read again first (one just created elsewhere is then found). */
-  const find = (ref: string) => findFresh(() => lookup(ref), () => Promise.all(cluster.healthy().map((e) => e.refreshNetworks())));
+  /**
+   * Not in the cache: every node's networks read again first (one just created elsewhere is then found). Missing:
+   * classic's words, which differ by route (`No such network: X` on inspect, `No such network X` on delete).
+   */
+  const find = (ref: string, missing = `No such network: ${ref}`) =>
+    findFresh(() => resolveResource(ordered(), networks, 'Id', ref, missing), () => Promise.all(cluster.healthy().map((e) => e.refreshNetworks())));
 
   router.get('network.list', '/networks', (ctx) => {
     const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling', 'node']);
-    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`invalid filter: 'type'='${type}'`);
+    // classic's words (api/handlers.go getNetworks)
+    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`Invalid filter: 'type'='${type}'`);
     return answer(ctx, deps, listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)));
   });
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
@@ -52,7 +56,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   });
 
   router.delete('network.delete', '/networks/*id', async (ctx) => {
-    const { engine, item } = await find(ctx.params.id!);
+    const { engine, item } = await find(ctx.params.id!, `No such network ${ctx.params.id}`);
     await forwardBuffered(ctx, deps, engine, `networks/${String(item.Id)}`, {
       after: async (status) => {
         if (status < 300) await engine.refreshNetworks();

@@ -16,9 +16,9 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;
-  const lookup = (ref: string) => resolveResource(ordered(), volumes, 'Name', ref, `get ${ref}: no such volume`, true);
-  /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). */
-  const find = (ref: string) => findFresh(() => lookup(ref), () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())));
+  /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). Missing: classic's words. */
+  const find = (ref: string, missing = `No such volume: ${ref}`) =>
+    findFresh(() => resolveResource(ordered(), volumes, 'Name', ref, missing, true), () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())));
   const refreshAfter = (engine: Engine) => async (status: number) => {
     if (status < 300) await engine.refreshVolumes();
   };
@@ -52,7 +52,7 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
 
   // docker volume rm NAME: from every node that has it (classic's RemoveVolumes); `node/name` from that node
   router.delete('volume.delete', '/volumes/*name', async (ctx) => {
-    const { engine, item } = await find(ctx.params.name!);
+    const { engine, item } = await find(ctx.params.name!, `No such volume ${ctx.params.name}`);
     const name = String(item.Name);
     const holders = ctx.params.name === name ? cluster.healthy().filter((e) => e.volumes.some((v) => v.Name === name)) : [];
     if (holders.length <= 1) {

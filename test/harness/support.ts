@@ -7,6 +7,8 @@ const onPath = (cmd: string) => (process.env.PATH ?? '').split(delimiter).some((
 export const DOCKER_CLI = '/usr/local/bin/docker';
 export const DOCKER_CLI_DEBIAN = '/usr/bin/docker';
 export const BUSYBOX = '/bin/busybox';
+/** Debian's python, with Debian's docker-py (python3-docker) beside it. */
+export const PYTHON = '/usr/bin/python3';
 
 /** What starting engines in namespaces takes (and the CLI that imports busybox); the tests need the rest too. */
 const ENGINE_COMMANDS = ['dockerd', 'ip', 'nsenter', 'unshare'];
@@ -18,6 +20,6 @@ export function realEngineSupport(options: { for?: 'tests' | 'bench' } = {}): { 
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
   for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])]) if (!onPath(cmd)) missing.push(cmd);
-  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN] : [])]) if (!existsSync(file)) missing.push(file);
+  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON] : [])]) if (!existsSync(file)) missing.push(file);
   return missing.length === 0 ? { ok: true } : { ok: false, reason: `real engines need ${missing.join(', ')}` };
 }

@@ -95,8 +95,9 @@ export class Rescheduler {
   private async removeDuplicates(returned: Engine, onlyStopped: boolean): Promise<void> {
     let rows: ContainerSummary[];
     try {
-      // from the engine itself: the cache forgot the copies it rescheduled away
-      rows = await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+      // a returning node's list from the engine itself (the cache forgot the copies rescheduled away); a node seen
+      // for the first time was just listed into the cache, which costs no request
+      rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
     } catch (err) {
       this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
       return;

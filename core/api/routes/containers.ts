@@ -14,10 +14,9 @@ import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
-import { nodeView } from '../../cluster/node-view.js';
 import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
-
 
 /** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
 const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;

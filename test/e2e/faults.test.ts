@@ -35,6 +35,7 @@ withRealEngines((test) => {
     t.is((await docker('run', '-d', '--name', 'labelled', '-e', 'constraint:node==~node3', '--label', 'com.docker.swarm.reschedule-policies=["on-node-failure"]', 'busybox', 'sleep', '600')).code, 0);
     t.is((await docker('run', '-d', '--name', 'stays', '--restart', 'always', '-e', 'constraint:node==node3', 'busybox', 'sleep', '600')).code, 0);
     const oldId = (await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim();
+    const swarmId = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'moved')).stdout.trim();
 
     await cluster.kill(victim);
     const { ms } = await timed(() => until('node3', 'Unhealthy'));
@@ -46,6 +47,8 @@ withRealEngines((test) => {
     t.notRegex((await docker('ps', '--format', '{{.Names}}')).stdout, /stays/, 'docker ps leaves out the down node');
     t.regex((await docker('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout, /^node3\/stays Host Down$/m);
     t.not((await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim(), oldId, 'a new container, same name');
+    t.is((await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'moved')).stdout.trim(), swarmId, 'and the same swarm ID');
+    t.is((await docker('inspect', '-f', '{{.Name}}', swarmId)).stdout, '/moved\n', 'found by its swarm ID');
     t.is((await docker('inspect', '-f', '{{.HostConfig.CpuShares}}', 'moved')).stdout, '1\n', 'still one core, not the engine shares read as cores');
     const refused = await timed(() => docker('logs', 'stays'));
     t.true(refused.ms < 3000);

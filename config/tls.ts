@@ -25,8 +25,9 @@ export function resolveTls(tls: TlsConfig | undefined, engineTls: SwarmConfig['e
   const serving = tls && (tls.enabled || tls.verify);
   let serverTls: ResolvedConfig['serverTls'];
   if (serving) {
-    if (!tls.cert || !tls.key) throw new ConfigError('TLS needs a certificate and its key (--tlscert, --tlskey)');
-    if (tls.verify && !tls.ca) throw new ConfigError('--tlsverify needs the CA that signs client certificates (--tlscacert)');
+    // classic's words (cli/manage.go)
+    if (!tls.cert || !tls.key) throw new ConfigError('--tlscert and --tlskey must be provided when using --tls');
+    if (tls.verify && !tls.ca) throw new ConfigError('--tlscacert must be provided when using --tlsverify (the CA that signs client certificates)');
     serverTls = { ...material(tls, 'TLS'), verify: Boolean(tls.verify) };
   }
   if (engineTls === false) return { serverTls };

@@ -17,6 +17,8 @@ test('bad command lines: one line on stderr, exit code 1, no stack trace', async
     [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: strategy not supported: "fastest"/],
     [['manage', '--cluster-opt', 'swarm.overcommit=-2', '127.0.0.1:1'], /^swarm: swarm\.overcommit should be larger than -1, -2\.000000 is invalid$/m],
     [['manage', '--replication', '127.0.0.1:1'], /^swarm: --advertise address must be provided when using --leader-election$/m],
+    [['manage', '--tls', '127.0.0.1:1'], /^swarm: --tlscert and --tlskey must be provided when using --tls$/m],
+    [['manage', '--tlsverify', '--tlscert', '/x', '--tlskey', '/y', '127.0.0.1:1'], /^swarm: --tlscacert must be provided when using --tlsverify/m],
     [['manage', '-H', 'nonsense', '127.0.0.1:1'], /^swarm: bad listen address "nonsense"/],
     [['manage', '-H', '127.0.0.1:0', '999.1:2:3'], /^swarm: bad engine address "999.1:2:3"/],
     [['join', 'etcd://127.0.0.1:2379/x'], /^swarm: missing mandatory --advertise flag$/m],

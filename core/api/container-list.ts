@@ -9,7 +9,8 @@ import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
 import { truthy } from '../query-flag.js';
 
-const FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
+/** Every filter the Engine API documents for the container list, plus classic's `node`. */
+export const CONTAINER_FILTERS = ['id', 'name', 'label', 'status', 'exited', 'ancestor', 'before', 'since', 'health', 'network', 'volume', 'publish', 'expose', 'is-task', 'node'] as const;
 const STATUSES = ['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead'];
 const HEALTH = ['starting', 'healthy', 'unhealthy', 'none'];
 
@@ -100,7 +101,7 @@ function newestFirst(cluster: Cluster): Row[] {
 
 /** The container list merged across nodes from the cache, filtered, sorted newest first, as an engine answers. */
 export function listContainers(cluster: Cluster, hooks: SkepHooks, query: ListQuery): Record<string, unknown>[] {
-  const filters = parseFilters(query.filters, FILTERS);
+  const filters = parseFilters(query.filters, CONTAINER_FILTERS);
   for (const status of filters.get('status') ?? []) {
     if (!STATUSES.includes(status)) throw badRequest(`Invalid filter 'status=${status}'`);
   }

@@ -13,7 +13,7 @@ withRealEngines((test) => {
   let cluster: TestCluster;
   let skep: SkepProcess;
   const docker = (...args: string[]) => skep.docker(args);
-  const engine = (name: string) => cluster.engines.find((e) => e.name === name)!;
+  const engine = (name: string) => cluster.engine(name);
   const onEngine = async (name: string, ...args: string[]) => (await cluster.docker(engine(name), args)).stdout.trim();
   const api = (path: string, init?: RequestInit) => fetch(`${skep.url}${path}`, init);
   const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });

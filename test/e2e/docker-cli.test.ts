@@ -221,7 +221,7 @@ withRealEngines((test) => {
     const listed = await docker('images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=snap');
     t.is(listed.stdout, 'snap:1\n');
     const holder = await nodeOf('s1');
-    const onHolder = await cluster.docker(cluster.engines.find((e) => e.name === holder)!, ['image', 'inspect', '-f', '{{.Id}}', 'snap:1']);
+    const onHolder = await cluster.docker(cluster.engine(holder!), ['image', 'inspect', '-f', '{{.Id}}', 'snap:1']);
     t.is(`${onHolder.stdout.trim()}\n`, committed.stdout);
   });
 

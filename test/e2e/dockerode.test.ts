@@ -47,7 +47,7 @@ withRealEngines((test) => {
     const inspected = (await container.inspect()) as unknown as { Name: string; Node: { Name: string; Addr: string } };
     t.is(inspected.Name, '/dode');
     t.regex(inspected.Node.Name, /^node[12]$/);
-    t.is(inspected.Node.Addr, cluster.engines.find((e) => e.name === inspected.Node.Name)!.addr);
+    t.is(inspected.Node.Addr, cluster.engine(inspected.Node.Name).addr);
     t.is(await out, 'dode:typed\n');
     t.is(await err, 'oops\n');
     await container.remove();

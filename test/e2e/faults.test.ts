@@ -13,7 +13,7 @@ withRealEngines((test) => {
   const docker = (...args: string[]) => skep.docker(args);
   const status = async (name: string) => new RegExp(`  ${name}: .*\\n.*\\n {3}└ Status: (\\w+)`).exec((await docker('info')).stdout)?.[1];
   const until = (name: string, wanted: string, ms = 30_000) => waitFor(`${name} ${wanted}`, async () => ((await status(name)) === wanted ? true : undefined), ms);
-  const engine = (name: string) => cluster.engines.find((e) => e.name === name)!;
+  const engine = (name: string) => cluster.engine(name);
   const timed = async <T>(fn: () => Promise<T>) => {
     const began = Date.now();
     const value = await fn();

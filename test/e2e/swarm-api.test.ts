@@ -10,7 +10,7 @@ withRealEngines((test) => {
   let cluster: TestCluster;
   let skep: SkepProcess;
   const docker = (...args: string[]) => skep.docker(args);
-  const engine = (name: string) => cluster.engines.find((e) => e.name === name)!;
+  const engine = (name: string) => cluster.engine(name);
   const onEngine = async (name: string, ...args: string[]) => (await cluster.docker(engine(name), args)).stdout.trim();
   /** The node that really runs a container, asked of the engines. */
   const nodeOf = async (ref: string) => {

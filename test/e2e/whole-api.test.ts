@@ -47,7 +47,7 @@ withRealEngines((test) => {
       const name = event.Actor.Attributes['node.name']!;
       t.is(event.Actor.Attributes.name, `ev-${name}`);
       t.is(event.from, `busybox node:${name}`);
-      t.is(event.Actor.Attributes['node.addr'], cluster.engines.find((e) => e.name === name)!.addr);
+      t.is(event.Actor.Attributes['node.addr'], cluster.engine(name).addr);
     }
     t.deepEqual(seen.map((e) => e.Actor.Attributes['node.name']).sort(), ['node1', 'node2', 'node3']);
     // the API's event also carries classic swarm's top-level node object (the CLI does not print it)

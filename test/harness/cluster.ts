@@ -60,6 +60,13 @@ export class TestCluster {
     return `${this.options.prefix}-br`;
   }
 
+  /** One engine by its node name (`node1`, ...). */
+  engine(name: string): TestEngine {
+    const found = this.engines.find((e) => e.name === name);
+    if (!found) throw new Error(`no engine ${name} in this cluster`);
+    return found;
+  }
+
   /** `ip:port,ip:port,...` for `swarm manage`. */
   get discovery(): string {
     return this.engines.map((e) => e.addr).join(',');

@@ -15,9 +15,12 @@ function labelled(engine: Engine, line: ProgressLine, pulling: string | undefine
   if (typeof line.stream === 'string') return line;
   const failed = line.errorDetail?.message ?? line.error;
   const { error: _e, errorDetail: _d, ...rest } = line;
-  const text = failed ?? line.status ?? '';
-  if (pulling !== undefined) return { ...rest, id: engine.name, status: text ? `Pulling ${pulling}... : ${text}` : `Pulling ${pulling}...` };
-  return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${failed !== undefined ? `Error: ${failed}` : text}` : failed !== undefined ? `Error: ${failed}` : text };
+  if (pulling !== undefined) {
+    const text = failed ?? line.status ?? '';
+    return { ...rest, id: engine.name, status: text ? `Pulling ${pulling}... : ${text}` : `Pulling ${pulling}...` };
+  }
+  const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
+  return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${text}` : text };
 }
 
 /** Classic's getImageRef: `name:tag`, or `name@digest` when the tag is a digest. */

@@ -6,7 +6,8 @@ import type { ContainerConfig } from '../../pipeline-types.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import { checkCreateBody } from '../create-body.js';
-import { listContainers } from '../container-list.js';
+import { CONTAINER_FILTERS, listContainers } from '../container-list.js';
+import { parseFilters } from '../filters.js';
 import { rowsJson } from '../container-rows.js';
 import { locateContainer } from '../locate.js';
 import type { ApiDeps } from '../deps.js';
@@ -40,17 +41,16 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, listContainers(cluster, deps.hooks, query), 200, rowsJson);
   };
   /** Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on, `--container-name-refresh-filter` every node. */
-  const refreshFirst = async (filters: string | undefined) => {
-    if (!filters || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined)) return;
-    let parsed: { node?: unknown; name?: unknown };
+  const refreshFirst = async (raw: string | undefined) => {
+    if (!raw || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined)) return;
+    let filters: Map<string, string[]>;
     try {
-      parsed = JSON.parse(filters) as typeof parsed;
+      filters = parseFilters(raw, CONTAINER_FILTERS);
     } catch {
-      return; // the list answers bad JSON with Docker's 400
+      return; // the list itself answers bad filters with Docker's 400
     }
-    const values = (v: unknown) => (Array.isArray(v) ? v.map(String) : v && typeof v === 'object' ? Object.keys(v) : []);
-    const nodes = config.refreshOnNodeFilter ? values(parsed.node) : [];
-    const everyNode = config.containerNameRefreshFilter !== undefined && values(parsed.name).includes(config.containerNameRefreshFilter);
+    const nodes = config.refreshOnNodeFilter ? (filters.get('node') ?? []) : [];
+    const everyNode = config.containerNameRefreshFilter !== undefined && (filters.get('name') ?? []).includes(config.containerNameRefreshFilter);
     const engines = cluster.healthy().filter((e) => everyNode || nodes.some((n) => n === e.name || n === e.id || n === e.addr));
     await Promise.all(engines.map((e) => e.refreshContainerList()));
   };

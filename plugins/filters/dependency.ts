@@ -32,9 +32,10 @@ export function dependencies(config: ContainerConfig): Dependency[] {
 /** What classic's DependencyFilter.GetFilters listed: `--volumes-from=X`, `--link=X:alias`, `--net=container:X`. */
 export function dependencyConditions(config: ContainerConfig): string[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
+  const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : []);
   return [
-    ...(host.VolumesFrom ?? []).map((v) => `--volumes-from=${v}`),
-    ...(host.Links ?? []).map((l) => `--link=${l}`),
+    ...list(host.VolumesFrom).map((v) => `--volumes-from=${v}`),
+    ...list(host.Links).map((l) => `--link=${l}`),
     ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : []),
   ];
 }

@@ -6,9 +6,12 @@ export const collide = (a: HostPort, b: HostPort) => a.port === b.port && a.prot
 
 /** What classic's PortFilter.GetFilters listed: `port 80/tcp (Host mode)` under host networking, else `port 8080 (Bridge mode)`. */
 export function portConditions(config: ContainerConfig): string[] {
-  const host = (config.HostConfig ?? {}) as { NetworkMode?: string; PortBindings?: Record<string, { HostPort?: string }[] | null> | null };
-  if (host.NetworkMode === 'host') return Object.keys((config.ExposedPorts as Record<string, unknown> | undefined) ?? {}).map((p) => `port ${p} (Host mode)`);
-  return Object.values(host.PortBindings ?? {}).flatMap((bindings) => (bindings ?? []).map((b) => `port ${b.HostPort ?? ''} (Bridge mode)`));
+  // a body is the client's: anything that is not the documented shape lists nothing
+  const host = (config.HostConfig ?? {}) as { NetworkMode?: unknown; PortBindings?: unknown };
+  const exposed = config.ExposedPorts;
+  if (host.NetworkMode === 'host') return exposed && typeof exposed === 'object' ? Object.keys(exposed).map((p) => `port ${p} (Host mode)`) : [];
+  const bindings = host.PortBindings && typeof host.PortBindings === 'object' ? Object.values(host.PortBindings) : [];
+  return bindings.flatMap((list) => (Array.isArray(list) ? list : [])).map((b) => `port ${String((b as { HostPort?: unknown } | null)?.HostPort ?? '')} (Bridge mode)`);
 }
 
 /** A node where a wanted host port is taken by a container (running or stopped) is not a candidate. */

@@ -1,4 +1,5 @@
-import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, HookMap, SyncWaterfallHook } from 'tapable';
+import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesWaterfallHook, type Hook, HookMap, SyncWaterfallHook } from 'tapable';
+import { silentLogger, type Logger } from './log.js';
 import { nameTapErrors } from './plugin-errors.js';
 import type {
   ContainerConfig,
@@ -10,7 +11,6 @@ import type {
   Reply,
   RequestContext,
   ResponseContext,
-  RouteId,
   RowContext,
   ScheduleContext,
 } from './pipeline-types.js';
@@ -21,10 +21,14 @@ import type {
  * beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
  * `docs/plugins.md` is the contract of each.
  */
-export function createHooks() {
+export function createHooks(logger: Logger = silentLogger) {
   const hooks = Object.freeze({
     /** Every request, before its route runs: return a Reply to answer early (no engine is called), or nothing to go on. */
     request: new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
+    /** Per route, after the global `request` taps: the same, for one route (`routeRequest.for('image.create')`). */
+    routeRequest: new HookMap<AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>>(
+      () => new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
+    ),
     /** May change the create request (normalise, add labels, reject by throwing DockerError). */
     beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, RequestContext]>(['request', 'context']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
@@ -45,16 +49,14 @@ export function createHooks() {
     rewriteContainerRow: new SyncWaterfallHook<[Record<string, unknown>, RowContext]>(['row', 'context']),
     /** Per route: may change a JSON response body on its way to the client. */
     rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(
-      (_route: RouteId) => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
+      () => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
-  for (const name of ['request', 'beforeSchedule', 'filter', 'rank', 'beforeEngineCreate', 'beforeEngineUpdate', 'afterCreate', 'rewriteContainerRow'] as const) nameTapErrors(hooks[name], name);
-  hooks.rewriteResponse.intercept({
-    factory: (route, hook) => {
-      nameTapErrors(hook, `rewriteResponse(${route})`);
-      return hook;
-    },
-  });
+  // every hook, derived from the object above: a failing tap names its plugin and hook, and is logged
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (hook instanceof HookMap) (hook as unknown as HookMap<Hook<unknown[], unknown>>).intercept({ factory: (route, made) => (nameTapErrors(made, `${name}(${String(route)})`, logger), made) });
+    else nameTapErrors(hook, name, logger);
+  }
   return hooks;
 }
 

@@ -24,12 +24,12 @@ export class Manager {
   ) {}
 
   static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
-    const hooks = createHooks();
+    const hooks = createHooks(logger);
     const scheduling = schedulingOptions(config.clusterOpts);
     const builtins = builtinPlugins({ ...config, overcommit: scheduling.overcommit });
     if (builtins.unknown.length > 0) throw new ConfigError(builtins.unknown.join('; '));
     const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
-    applyPlugins(hooks, orderPlugins(builtins.plugins, configured));
+    applyPlugins(hooks, orderPlugins(builtins.plugins, configured), logger);
 
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule }, logger);

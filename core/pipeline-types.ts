@@ -1,5 +1,8 @@
 /** The data the hook pipeline hands to plugins. Plugins see these shapes only, never engine or cluster objects. */
 
+import type { OtherRoute, RouteId } from './route-ids.js';
+export type { OtherRoute, RouteId } from './route-ids.js';
+
 export type NodeHealth = 'pending' | 'healthy' | 'unhealthy';
 
 /** A read-only picture of one node (engine) as the scheduler and the plugins see it. */
@@ -84,20 +87,9 @@ export interface CreateRequest {
   query: Record<string, string>;
 }
 
-/** Stable names of the routes whose responses plugins may rewrite. */
-export type RouteId =
-  | 'system.info'
-  | 'system.version'
-  | 'container.list'
-  | 'container.inspect'
-  | 'container.create'
-  | 'image.list'
-  | 'network.list'
-  | 'volume.list'
-  | (string & {});
-
 export interface RequestContext {
-  readonly route: RouteId;
+  /** The route's name; a request no route serves, and the manager's own work, have an `OtherRoute`. */
+  readonly route: RouteId | OtherRoute;
   readonly method: string;
   /** The path without its `/v1.xx` prefix. */
   readonly path: string;

@@ -2,17 +2,19 @@
  * The public plugin API: everything a plugin (built-in or third-party) may import. Nothing else in core is
  * part of the contract. Third parties import the same names from the package root (`import { ... } from 'skep'`).
  */
-import type { SkepHooks } from './hooks.js';
+import type { PluginHooks, PluginTools } from './plugin-hooks.js';
 
 export type { SkepHooks } from './hooks.js';
+export type { PluginHooks, PluginTools } from './plugin-hooks.js';
 export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */
 export { hostPorts } from './host-ports.js';
 export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 export { truthy } from './query-flag.js';
+export { nodesThatFit } from './reservation-fit.js';
 
-/** A plugin: a name (used as the tap name in every hook) and `apply`, which only taps hooks. */
+/** A plugin: a name (the tap name of every tap it makes, whatever name a tap gives) and `apply`, which only taps hooks. */
 export interface SkepPlugin {
   readonly name: string;
   /**
@@ -20,7 +22,7 @@ export interface SkepPlugin {
    * the order listed, then `post` plugins. Taps of one hook run in that order unless a tap gives `stage` or `before`.
    */
   readonly enforce?: 'pre' | 'post';
-  apply(hooks: SkepHooks): void;
+  apply(hooks: PluginHooks, tools: PluginTools): void;
 }
 
 /** What a plugin module exports (as `default`, or as `plugin`): a plugin, or a function of options that makes one. */

@@ -4,6 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.js';
 import { importModule } from '../config/import-module.js';
 import type { SkepHooks } from './hooks.js';
+import { silentLogger, type Logger } from './log.js';
+import { pluginHooks, pluginLogger } from './plugin-hooks.js';
 import type { PluginOption, SkepPlugin } from './plugin-api.js';
 
 const isPlugin = (value: unknown): value is SkepPlugin => {
@@ -72,14 +74,17 @@ export function orderPlugins(builtins: SkepPlugin[], configured: SkepPlugin[]): 
   return [...all.filter((p) => p.enforce === 'pre'), ...all.filter((p) => !p.enforce), ...all.filter((p) => p.enforce === 'post')];
 }
 
-/** Applies plugins in order; two plugins with the same name are a configuration error. */
-export function applyPlugins(hooks: SkepHooks, plugins: SkepPlugin[]): void {
+/**
+ * Applies plugins in order, each through hooks bound to its name and with a logger of its own; two plugins with
+ * the same name are a configuration error.
+ */
+export function applyPlugins(hooks: SkepHooks, plugins: SkepPlugin[], logger: Logger = silentLogger): void {
   const seen = new Set<string>();
   for (const plugin of plugins) {
     if (seen.has(plugin.name)) throw new ConfigError(`two plugins are named "${plugin.name}"`);
     seen.add(plugin.name);
     try {
-      plugin.apply(hooks);
+      plugin.apply(pluginHooks(hooks, plugin.name), { logger: pluginLogger(logger, plugin.name) });
     } catch (err) {
       throw new ConfigError(`plugin "${plugin.name}" failed to apply: ${(err as Error).message}`);
     }

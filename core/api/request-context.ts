@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { NodeView, RequestContext, ResponseContext, RouteId } from '../pipeline-types.js';
+import type { NodeView, OtherRoute, RequestContext, ResponseContext, RouteId } from '../pipeline-types.js';
 import type { SkepState } from './deps.js';
 import { nodeOf } from './row-node.js';
 
@@ -14,7 +14,7 @@ function plainQuery(ctx: Context): Record<string, string> {
 }
 
 /** The request as plugins see it: made once per request, so every hook of the request shares its query and state. */
-export function requestContext(ctx: Context, route?: RouteId): RequestContext {
+export function requestContext(ctx: Context, route?: RouteId | OtherRoute): RequestContext {
   const state = ctx.state as SkepState;
   state.request ??= {
     route: route ?? `${ctx.method} ${ctx.path}`,

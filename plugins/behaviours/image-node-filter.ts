@@ -29,8 +29,7 @@ export function imageNodeFilter(): SkepPlugin {
   return {
     name: NAME,
     apply(hooks) {
-      hooks.request.tap(NAME, (context) => {
-        if (context.route !== 'image.list') return;
+      hooks.routeRequest.for('image.list').tap(NAME, (context) => {
         const { nodes, rest } = takeNodeFilter(context.query.filters);
         if (!nodes) return;
         context.state[NAME] = nodes;

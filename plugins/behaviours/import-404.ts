@@ -8,8 +8,8 @@ export function import404(): SkepPlugin {
   return {
     name: 'import-404',
     apply(hooks) {
-      hooks.request.tap('import-404', (context) => {
-        if (context.route !== 'image.create' || context.query.fromSrc === undefined) return;
+      hooks.routeRequest.for('image.create').tap('import-404', (context) => {
+        if (context.query.fromSrc === undefined) return;
         return {
           status: 404,
           body: { message: 'docker import is not supported by the Swarm manager (the "import-404" plugin refuses it): import on a node directly, or turn the plugin off' },

@@ -1,5 +1,5 @@
-import type { SkepPlugin } from '../../core/plugin-api.js';
-import { nodesThatFit, type StrategyOptions } from './fit.js';
+import { nodesThatFit, type SkepPlugin } from '../../core/plugin-api.js';
+import type { StrategyOptions } from './fit.js';
 
 /** Any node that fits, in random order. */
 export function randomStrategy(options: StrategyOptions = {}): SkepPlugin {

@@ -1,6 +1,7 @@
 import test from 'ava';
+import { replyBeforeRoute } from '../../core/api/request-stage.js';
 import { createHooks } from '../../core/hooks.js';
-import type { ContainerConfig, NodeView, PullResult, RequestContext, ResponseContext, ScheduleContext } from '../../core/plugin-api.js';
+import type { ContainerConfig, NodeView, PullResult, RequestContext, ResponseContext, RouteId, ScheduleContext } from '../../core/plugin-api.js';
 import { applyPlugins } from '../../core/plugins.js';
 import { withNode, nodeOf } from '../../core/api/row-node.js';
 import { coresFor, cpuCores, sharesFor } from '../../plugins/behaviours/cpu-cores.js';
@@ -12,7 +13,7 @@ import { BEHAVIOURS } from '../../plugins/index.js';
 import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
 
 const node = fakeNode;
-const request = (route: string, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => ({
+const request = (route: RouteId, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => ({
   route, method: 'GET', path: '/', query, headers, state: {},
 });
 const response = (req: RequestContext, n?: NodeView): ResponseContext => ({ ...req, status: 200, node: n, nodeOf });
@@ -97,7 +98,7 @@ test('image-node-filter: takes node out of the filters (both JSON forms), keeps 
 test('image.list through the request and rewrite stages: only the named node, each row with its Node', async (t) => {
   const hooks = withBuiltins();
   const req = request('image.list', { filters: '{"node":["node2"]}' });
-  t.is(await hooks.request.promise(req), undefined);
+  t.is(await replyBeforeRoute(hooks, req), undefined);
   t.is(req.query.filters, '{}');
   const rows = [withNode({ Id: 'a' }, node('node1')), withNode({ Id: 'b' }, node('node2'))];
   const out = (await hooks.rewriteResponse.get('image.list')!.promise(rows, response(req))) as { Id: string; Node: { Name: string } }[];
@@ -106,10 +107,10 @@ test('image.list through the request and rewrite stages: only the named node, ea
 
 test('import-404 answers docker import before any engine; a pull goes on', async (t) => {
   const hooks = withBuiltins();
-  const reply = await hooks.request.promise(request('image.create', { fromSrc: '-', repo: 'x' }));
+  const reply = await replyBeforeRoute(hooks, request('image.create', { fromSrc: '-', repo: 'x' }));
   t.is(reply?.status, 404);
   t.regex(String((reply?.body as { message: string }).message), /docker import is not supported/);
-  t.is(await hooks.request.promise(request('image.create', { fromImage: 'busybox', tag: 'latest' })), undefined);
+  t.is(await replyBeforeRoute(hooks, request('image.create', { fromImage: 'busybox', tag: 'latest' })), undefined);
 });
 
 test('registry-auth: pulls what the node lacks with the client credentials; a failed pull fails with the engine\'s own error', async (t) => {

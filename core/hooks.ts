@@ -7,9 +7,13 @@ import type {
   CreatedContainer,
   EngineCreateContext,
   EngineUpdateContext,
+  NodeTotals,
   NodeView,
+  PlacementRequestContext,
   Reply,
   RequestContext,
+  Reservation,
+  ReserveContext,
   ResponseContext,
   RowContext,
   ScheduleContext,
@@ -17,8 +21,8 @@ import type {
 
 /**
  * Every hook of the pipeline, declared in this one place. Plugins tap; only core calls.
- * Every request: request → (the route). A create: request → beforeSchedule → filter → rank →
- * beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
+ * Every request: request → routeRequest → (the route). Whatever is placed: beforeSchedule → reserve → filter →
+ * rank; a container then: beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
  * `docs/plugins.md` is the contract of each.
  */
 export function createHooks(logger: Logger = silentLogger) {
@@ -30,7 +34,15 @@ export function createHooks(logger: Logger = silentLogger) {
       () => new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
     ),
     /** May change the create request (normalise, add labels, reject by throwing DockerError). */
-    beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, RequestContext]>(['request', 'context']),
+    beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, PlacementRequestContext]>(['request', 'context']),
+    /** What the thing placed reserves on its node (CPU cores, memory): starts as `{ cpus: 0, memory: HostConfig.Memory }`. */
+    reserve: new AsyncSeriesWaterfallHook<[Reservation, ReserveContext]>(['reservation', 'context']),
+    /**
+     * What a node's containers reserve, from its engine's totals: starts as `{ cpus: 0, memory: totals.memory }`
+     * (CpuShares are a weight to the engine; the cpu-cores built-in reads them as cores). Called while a NodeView
+     * is read: keep it quick and pure.
+     */
+    nodeReserved: new SyncWaterfallHook<[Reservation, NodeTotals]>(['reserved', 'totals']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
     filter: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
     /** Orders the candidates, best first. */

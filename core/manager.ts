@@ -9,9 +9,11 @@ import { Cluster } from './cluster/cluster.js';
 import { createDiscovery } from './discovery/index.js';
 import { createHooks, type SkepHooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
+import type { NodeTotals } from './pipeline-types.js';
 import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
-import { Scheduler } from './scheduler/scheduler.js';
-import { Rescheduler, wantsReschedule } from './scheduler/rescheduler.js';
+import { PlacementService } from './scheduler/placement-service.js';
+import { wantsReschedule } from './scheduler/reschedule-policy.js';
+import { Rescheduler } from './scheduler/rescheduler.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
@@ -32,10 +34,11 @@ export class Manager {
     applyPlugins(hooks, orderPlugins(builtins.plugins, configured), logger);
 
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
-    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule }, logger);
-    const scheduler = new Scheduler(cluster, hooks, logger, { createRetry: scheduling.createRetry });
-    new Rescheduler(cluster, scheduler, logger);
-    const app = createApp({ config, cluster, hooks, scheduler, logger });
+    const readReservation = (totals: NodeTotals) => hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
+    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation }, logger);
+    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry });
+    new Rescheduler(cluster, placement, logger);
+    const app = createApp({ config, cluster, hooks, placement, logger });
     const listeners = await listen(app, config.hosts, logger, config.serverTls);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(config, hooks, cluster, listeners, stopDiscovery);

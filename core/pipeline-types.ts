@@ -141,9 +141,43 @@ export interface Rejection {
   readonly reason: string;
 }
 
+/** What is being placed. `reschedule`: a container created again because its node failed. */
+export type Placing = 'container' | 'build' | 'network' | 'volume' | 'reschedule';
+
+/** The request context of a placement: it says what is placed, so a create-only rule needs no route id. */
+export interface PlacementRequestContext extends RequestContext {
+  readonly placing: Placing;
+  /** The dry run (`POST /skep/placement`): nothing is held or created. */
+  readonly dryRun: boolean;
+}
+
+/** What a container (or a build) reserves on its node: CPU cores and bytes of memory. */
+export interface Reservation {
+  readonly cpus: number;
+  readonly memory: number;
+}
+
+/** A node's containers as its engine counts them (stopped ones too), for the `nodeReserved` stage. */
+export interface NodeTotals {
+  /** The node's CPUs. */
+  readonly ncpu: number;
+  /** The sum of its containers' `HostConfig.CpuShares`, as the engine holds them. */
+  readonly cpuShares: number;
+  /** The sum of their `HostConfig.Memory`. */
+  readonly memory: number;
+}
+
+/** What the `reserve` stage sees: the request after `beforeSchedule`. */
+export interface ReserveContext {
+  readonly request: CreateRequest;
+  readonly requestContext: PlacementRequestContext;
+}
+
 export interface ScheduleContext {
   readonly request: CreateRequest;
-  readonly requestContext: RequestContext;
+  readonly requestContext: PlacementRequestContext;
+  /** What is being placed (also `requestContext.placing`). */
+  readonly placing: Placing;
   /** Filters (and strategies, for resources) push here what they rejected; an empty result turns these into the error message. */
   readonly rejections: Rejection[];
   /** Filters push here what they require (classic's words), whether or not a node fails it. */
@@ -154,11 +188,11 @@ export interface ScheduleContext {
    */
   readonly soft: boolean;
   /**
-   * What the container reserves on its node. The scheduler holds it there from the choice until the container
-   * is in the cache, so concurrent creates see it. `memory` starts as `HostConfig.Memory`; a plugin that gives
-   * a field a meaning (the cpu-cores built-in) sets the rest.
+   * What the container reserves on its node, as the `reserve` stage made it (`memory` starts as
+   * `HostConfig.Memory`; the cpu-cores built-in sets `cpus`). Placement holds it there from the choice until the
+   * result is in the cache, so concurrent placements see it.
    */
-  readonly reserve: { cpus: number; memory: number };
+  readonly reserve: Reservation;
 }
 
 /** The outcome of a pull a plugin asked for on one node. */

@@ -3,14 +3,15 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { PlacementService } from '../scheduler/placement-service.js';
 
 /** What the HTTP layer is given; routes reach the cluster only through these. */
 export interface ApiDeps {
   config: ResolvedConfig;
   cluster: Cluster;
   hooks: SkepHooks;
-  scheduler: Scheduler;
+  /** Everything that is placed goes through it (containers, builds, networks, volumes, the dry run). */
+  placement: PlacementService;
   logger: Logger;
 }
 

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Engine } from '../cluster/engine.js';
-import { nodeLabels, reservations } from '../cluster/node-view.js';
+import { nodeLabels } from '../cluster/node-view.js';
 import { SWARM_VERSION } from '../version.js';
 import { bytesSize, compareText } from './format.js';
 
@@ -29,7 +29,7 @@ function nodeStatus(engine: Engine): [string, string][] {
 /** One node's block of classic swarm's `docker info`: `  node1: addr` then `   └ Key: value` lines. */
 function makeNodeStatus(engine: Engine): [string, string][] {
   const counts = countStates(engine);
-  const reserved = reservations(engine);
+  const reserved = engine.reserved();
   const labels = Object.entries(nodeLabels(engine))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)

@@ -1,11 +1,8 @@
-import type { Context } from 'koa';
+import type { Cluster } from '../cluster/cluster.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeView } from '../cluster/node-view.js';
 import { badRequest, DockerError } from '../errors.js';
-import type { ContainerConfig } from '../pipeline-types.js';
-import type { ApiDeps } from './deps.js';
 import { labelsMatch } from './filters.js';
-import { requestContext } from './request-context.js';
 import { withNode } from './row-node.js';
 
 /** A network or volume as an engine lists it. */
@@ -111,27 +108,23 @@ function volumeUsed(item: Resource, engine: Engine): boolean {
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 
-/**
- * The node a new network or volume goes to: `node/name` pins it; otherwise the scheduler's filters and ranking
- * over its labels (`com.docker.swarm.constraints` targets a node), preferring a node that already holds a
- * resource of the same compose project, so a project's network, volumes and containers meet on one node.
- */
-export async function chooseNode(ctx: Context, deps: ApiDeps, name: string, labels: Record<string, string> | undefined): Promise<{ engine: Engine; name: string }> {
+/** `node/name`: the healthy node named, and the name on it; undefined for a plain name (placement picks the node). */
+export function pinnedNode(cluster: Cluster, name: string): { engine: Engine; name: string } | undefined {
   const slash = name.indexOf('/');
-  if (slash > 0) {
-    const engine = deps.cluster.healthy().find((e) => e.name === name.slice(0, slash));
-    if (!engine) throw new DockerError(404, `No healthy node named ${name.slice(0, slash)}`);
-    return { engine, name: name.slice(slash + 1) };
-  }
-  const config: ContainerConfig = { Image: '', Labels: labels ?? {} };
-  const { ranked, message } = await deps.scheduler.plan({ config, query: {} }, requestContext(ctx));
-  if (ranked.length === 0) throw new DockerError(500, message!);
+  if (slash <= 0) return undefined;
+  const engine = cluster.healthy().find((e) => e.name === name.slice(0, slash));
+  if (!engine) throw new DockerError(404, `No healthy node named ${name.slice(0, slash)}`);
+  return { engine, name: name.slice(slash + 1) };
+}
+
+/**
+ * Of the nodes placement ranked for a new network or volume, the first that already holds something of the same
+ * compose project, so a project's network, volumes and containers meet on one node; else the best ranked.
+ */
+export function projectFirst(labels: Record<string, string> | undefined): (ranked: Engine[]) => Engine[] {
   const project = labels?.[PROJECT_LABEL];
   const holdsProject = (engine: Engine) =>
     [...engine.networks, ...engine.volumes].some((r) => (r.Labels as Record<string, string> | null)?.[PROJECT_LABEL] === project) ||
     [...engine.containers.values()].some((c) => c.inspect.Config?.Labels?.[PROJECT_LABEL] === project);
-  const engines = ranked.map((n) => deps.cluster.engines.get(n.addr)).filter((e): e is Engine => e !== undefined);
-  const engine = (project && engines.find(holdsProject)) || engines[0];
-  if (!engine) throw new DockerError(500, 'the chosen node left the cluster');
-  return { engine, name };
+  return (ranked) => [(project && ranked.find(holdsProject)) || ranked[0]!];
 }

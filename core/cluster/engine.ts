@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../log.js';
-import type { ContainerConfig, NodeHealth } from '../pipeline-types.js';
+import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import { ContainerCache, keptInspect, rowInspect } from './container-cache.js';
@@ -21,13 +21,20 @@ export type EngineOptions = ResolvedConfig['engine'] & {
   keepWhole?: (inspect: ContainerInspect) => boolean;
   /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
   readLimit?: Limit;
+  /**
+   * What the node's containers reserve, from the engine's totals (the `nodeReserved` stage): policy, such as
+   * reading CpuShares as cores, belongs to plugins. Without it: no cores, their memory.
+   */
+  readReservation?: (totals: NodeTotals) => Reservation;
 };
 
-/** A create placed on an engine and not yet in its cache, with what it holds there meanwhile. */
+/**
+ * Something placed on an engine whose result is not in its cache yet (a create, a build...), with what it holds
+ * there meanwhile; a container's create also counts as one of the node's containers.
+ */
 export interface PendingCreate {
-  name?: string;
-  config: ContainerConfig;
-  reserve: { cpus: number; memory: number };
+  reserve: Reservation;
+  container?: { name?: string; config: ContainerConfig };
 }
 
 /** One event of an engine's stream: parsed, as the engine wrote it, and its exact time. */
@@ -65,8 +72,10 @@ export class Engine extends EventEmitter {
   images: ImageSummary[] = [];
   networks: Record<string, unknown>[] = [];
   volumes: Record<string, unknown>[] = [];
-  /** Creates placed on this engine and not yet in the cache: placement counts them as containers. */
+  /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
+  /** Placements under way that are containers: placement counts them among the node's containers. */
+  pendingContainers = 0;
 
   private stopped = false;
   /** A quick re-probe of an unhealthy engine is scheduled. */
@@ -99,6 +108,27 @@ export class Engine extends EventEmitter {
     // an idle connection outlives the time between two health checks, so each check reuses one
     const idleMs = options.refreshMaxMs + 10_000;
     this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs }, tls);
+  }
+
+  /** What the node's containers (stopped ones too: classic swarm's rule) and the placements under way hold. */
+  reserved(): Reservation {
+    const totals: NodeTotals = { ncpu: this.info?.NCPU ?? 0, cpuShares: this.containers.cpuShares, memory: this.containers.memory };
+    const base = this.options.readReservation?.(totals) ?? { cpus: 0, memory: totals.memory };
+    let { cpus, memory } = base;
+    for (const { reserve } of this.pending) {
+      cpus += reserve.cpus;
+      memory += reserve.memory;
+    }
+    return { cpus, memory };
+  }
+
+  /** Holds what a placement reserves here until the returned release is called (once). */
+  hold(pending: PendingCreate): () => void {
+    this.pending.add(pending);
+    if (pending.container) this.pendingContainers++;
+    return () => {
+      if (this.pending.delete(pending) && pending.container) this.pendingContainers--;
+    };
   }
 
   get addr(): string {

@@ -19,22 +19,6 @@ export function nodeLabels(engine: Engine): Record<string, string> {
   return labels;
 }
 
-/**
- * Reserved resources: every container counts, stopped ones too (classic swarm's rule), CpuShares read as
- * cores; and what creates under way hold.
- */
-export function reservations(engine: Engine): { cpus: number; memory: number } {
-  const ncpu = engine.info?.NCPU ?? 0;
-  const shares = engine.containers.cpuShares;
-  let memory = engine.containers.memory;
-  let pendingCpus = 0;
-  for (const { reserve } of engine.pending) {
-    pendingCpus += reserve.cpus;
-    memory += reserve.memory;
-  }
-  return { cpus: (ncpu ? Math.round((shares * ncpu) / 1024) : 0) + pendingCpus, memory };
-}
-
 function cachedContainer(inspect: ContainerInspect): NodeContainer {
   return {
     id: inspect.Id,
@@ -46,7 +30,7 @@ function cachedContainer(inspect: ContainerInspect): NodeContainer {
   };
 }
 
-function pendingContainer({ name, config }: PendingCreate): NodeContainer {
+function pendingContainer({ name, config }: NonNullable<PendingCreate['container']>): NodeContainer {
   return {
     id: '',
     name: name ?? '',
@@ -91,23 +75,23 @@ class EngineView implements NodeView {
     this.cpus = engine.info?.NCPU ?? 0;
     this.memory = engine.info?.MemTotal ?? 0;
     this.labels = frozenLabels(engine);
-    this.containers = engine.containers.size + engine.pending.size;
+    this.containers = engine.containers.size + engine.pendingContainers;
     this.serverVersion = engine.version?.Version ?? '';
     this.apiVersion = engine.version?.ApiVersion ?? '';
     Object.freeze(this);
   }
 
   get reservedCpus(): number {
-    return (this.#reserved ??= reservations(this.#engine)).cpus;
+    return (this.#reserved ??= this.#engine.reserved()).cpus;
   }
 
   get reservedMemory(): number {
-    return (this.#reserved ??= reservations(this.#engine)).memory;
+    return (this.#reserved ??= this.#engine.reserved()).memory;
   }
 
   get containerList(): NodeContainer[] {
     const engine = this.#engine;
-    return (this.#containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].map(pendingContainer)]);
+    return (this.#containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].flatMap((p) => (p.container ? [pendingContainer(p.container)] : []))]);
   }
 
   get imageList(): NodeImage[] {

@@ -1,55 +1,14 @@
 import type { Cluster } from '../cluster/cluster.js';
-import type { ContainerInspect, ContainerSummary } from '../cluster/docker-types.js';
+import type { ContainerSummary } from '../cluster/docker-types.js';
 import type { Engine } from '../cluster/engine.js';
 import type { Logger } from '../log.js';
-import { badRequest } from '../errors.js';
-import type { ContainerConfig, RequestContext } from '../pipeline-types.js';
-import { labelStrings, SWARM_LABELS } from '../swarm-labels.js';
-import type { Scheduler } from './scheduler.js';
+import type { RequestContext } from '../pipeline-types.js';
+import { SWARM_LABELS } from '../swarm-labels.js';
+import type { PlacementService } from './placement-service.js';
+import { recreateBody, wantsReschedule } from './reschedule-policy.js';
 
-export const RESCHEDULE_LABEL = SWARM_LABELS.reschedulePolicies;
-const POLICY = 'on-node-failure';
-const POLICIES = [POLICY, 'off'];
-
-/**
- * Classic's create-time handling of reschedule policies (cluster/config.go): `-e reschedule:POLICY` moves into the
- * label, so the engine never sees it, and the label must hold at most one known policy, in classic's words.
- */
-export function normalizeReschedulePolicy(config: ContainerConfig): void {
-  const env = config.Env ?? [];
-  const moved = env.filter((e) => e.startsWith('reschedule:')).map((e) => e.slice('reschedule:'.length));
-  if (moved.length > 0) {
-    config.Env = env.filter((e) => !e.startsWith('reschedule:'));
-    config.Labels = { ...config.Labels, [RESCHEDULE_LABEL]: JSON.stringify([...(labelStrings(config.Labels, RESCHEDULE_LABEL) ?? []), ...moved]) };
-  }
-  const policies = labelStrings(config.Labels, RESCHEDULE_LABEL) ?? [];
-  if (policies.length > 1) throw badRequest('too many reschedule policies');
-  if (policies.length === 1 && !POLICIES.includes(policies[0]!)) throw badRequest(`invalid reschedule policy: ${policies[0]}`);
-}
-
-/** `-e reschedule:on-node-failure`, or the label `com.docker.swarm.reschedule-policies=["on-node-failure"]`. */
-export function wantsReschedule(inspect: ContainerInspect): boolean {
-  const config = inspect.Config as { Env?: string[] | null; Labels?: Record<string, string> | null } | undefined;
-  if ((config?.Env ?? []).includes(`reschedule:${POLICY}`)) return true;
-  try {
-    const policies = JSON.parse(config?.Labels?.[RESCHEDULE_LABEL] ?? '[]') as unknown;
-    return Array.isArray(policies) && policies.includes(POLICY);
-  } catch {
-    return false;
-  }
-}
-
-/** The create body that makes the same container again: its config, host config and network endpoints. */
-export function recreateBody(inspect: ContainerInspect): ContainerConfig {
-  const { Hostname, ...config } = (inspect.Config ?? {}) as Record<string, unknown>;
-  const networks = ((inspect.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null; Links?: string[] | null }> } | undefined)?.Networks) ?? {};
-  const EndpointsConfig = Object.fromEntries(Object.entries(networks).map(([name, n]) => [name, { Aliases: n.Aliases ?? undefined, Links: n.Links ?? undefined }]));
-  // the old hostname was the old container's ID: let the engine name the new one
-  const hostname = typeof Hostname === 'string' && !inspect.Id.startsWith(Hostname) ? { Hostname } : {};
-  return { ...config, ...hostname, HostConfig: inspect.HostConfig as ContainerConfig['HostConfig'], NetworkingConfig: { EndpointsConfig } };
-}
-
-const CONTEXT: RequestContext = { route: 'skep.reschedule', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} };
+/** Each rescheduled create's own request context: plugins keep per-request state in it. */
+const rescheduleContext = (): RequestContext => ({ route: 'skep.reschedule', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} });
 
 /**
  * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same
@@ -60,7 +19,7 @@ const CONTEXT: RequestContext = { route: 'skep.reschedule', method: 'POST', path
 export class Rescheduler {
   constructor(
     private readonly cluster: Cluster,
-    private readonly scheduler: Scheduler,
+    private readonly placement: PlacementService,
     private readonly logger: Logger,
   ) {
     cluster.on('health', (engine: Engine, previous: string) => {
@@ -78,7 +37,7 @@ export class Rescheduler {
       // out of the failed node's view first: the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
       try {
-        const outcome = await this.scheduler.create({ name, config: recreateBody(inspect), query: {} }, CONTEXT, {});
+        const outcome = await this.placement.createContainer({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
         if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
         if (inspect.State.Running) {
           await outcome.engine.client.request('POST', `containers/${outcome.id}/start`);

@@ -27,11 +27,12 @@ export function cpuCores(): SkepPlugin {
         return request;
       });
       // What the container reserves: every strategy ranks only nodes with that many cores free (overcommit included).
-      hooks.filter.tap({ name: NAME, stage: STAGE.NORMALIZE }, (nodes, context) => {
-        const cores = Number(context.request.config.HostConfig?.CpuShares ?? 0);
-        if (cores > 0) context.reserve.cpus = cores;
-        return nodes;
+      hooks.reserve.tap(NAME, (reservation, { request }) => {
+        const cores = Number(request.config.HostConfig?.CpuShares ?? 0);
+        return cores > 0 ? { ...reservation, cpus: cores } : reservation;
       });
+      // And what a node's containers reserve: the engine holds their shares, which read back as cores.
+      hooks.nodeReserved.tap(NAME, (reserved, { cpuShares, ncpu }) => (ncpu > 0 ? { ...reserved, cpus: coresFor(cpuShares, ncpu) } : reserved));
       hooks.beforeEngineCreate.tap(NAME, (config, { node }) => {
         const cores = config.HostConfig?.CpuShares ?? 0;
         if (cores > 0 && node.cpus > 0) config.HostConfig = { ...config.HostConfig, CpuShares: sharesFor(cores, node.cpus) };

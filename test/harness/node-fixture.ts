@@ -1,4 +1,4 @@
-import type { NodeContainer, NodeImage, NodeView, ScheduleContext, ContainerConfig } from '../../core/plugin-api.js';
+import type { NodeContainer, NodeImage, NodeView, Placing, ScheduleContext, ContainerConfig } from '../../core/plugin-api.js';
 
 /** A NodeView for unit tests of plugins (no engine): what a filter or a strategy is given. */
 export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>> = {}): NodeView {
@@ -21,11 +21,12 @@ export function fakeContainer(name: string, over: Partial<NodeContainer> = {}): 
   return { id: `${name}-id`, name, image: 'busybox', labels: {}, running: true, hostPorts: [], ...over };
 }
 
-/** The context of one create. */
-export function scheduleContext(config: ContainerConfig = { Image: 'busybox' }, name?: string): ScheduleContext {
+/** The context of one placement (a container's create unless `placing` says otherwise). */
+export function scheduleContext(config: ContainerConfig = { Image: 'busybox' }, name?: string, placing: Placing = 'container'): ScheduleContext {
   return {
     request: { name, config, query: {} },
-    requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} },
+    requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {}, placing, dryRun: false },
+    placing,
     rejections: [],
     conditions: [],
     soft: true,

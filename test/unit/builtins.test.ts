@@ -75,9 +75,10 @@ test('cpu-cores: the create reserves its cores; the engine gets shares for its o
   applyPlugins(hooks, [cpuCores()]);
   const config: ContainerConfig = { Image: 'busybox', HostConfig: { CpuShares: 2 } };
   const context: ScheduleContext = scheduleContext(config);
-  const nodes = [node('a', { reservedCpus: 1 }), node('b')];
-  t.deepEqual(await hooks.filter.promise(nodes, context), nodes);
-  t.deepEqual(context.reserve, { cpus: 2, memory: 0 });
+  t.deepEqual(await hooks.reserve.promise({ cpus: 0, memory: 0 }, context), { cpus: 2, memory: 0 }, 'the reserve stage reads -c as cores');
+  t.deepEqual(hooks.nodeReserved.call({ cpus: 0, memory: 7 }, { ncpu: 4, cpuShares: 512, memory: 7 }), { cpus: 2, memory: 7 }, 'and a node\'s shares back as cores');
+  const withoutPlugin = createHooks();
+  t.deepEqual(withoutPlugin.nodeReserved.call({ cpus: 0, memory: 7 }, { ncpu: 4, cpuShares: 512, memory: 7 }), { cpus: 0, memory: 7 }, 'without it, shares reserve no cores');
   const actions = { hasImage: () => true, pull: async (): Promise<PullResult> => ({ ok: true, status: 200 }) };
   const sent = await hooks.beforeEngineCreate.promise(structuredClone(config), { ...context, node: node('c', { cpus: 8 }), actions });
   t.is(sent.HostConfig!.CpuShares, 256);
@@ -119,7 +120,7 @@ test('registry-auth: pulls what the node lacks with the client credentials; a fa
   let pullOk = true;
   let pullMessage = 'invalid reference format';
   const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: pullMessage }) };
-  const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: request('container.create', {}, headers), node: node('n'), actions });
+  const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: { ...request('container.create', {}, headers), placing: 'container' as const, dryRun: false }, node: node('n'), actions });
   await hooks.beforeEngineCreate.promise({ Image: 'busybox' }, ctx({}));
   t.is(pulls.length, 0, 'no pull for an image the node has');
   await hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app:1' }, ctx({ 'x-registry-auth': 'AUTH' }));

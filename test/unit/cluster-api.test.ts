@@ -2,7 +2,7 @@ import test from 'ava';
 import { splitBuildArgs } from '../../core/api/routes/build.js';
 import type { ContainerInspect } from '../../core/cluster/docker-types.js';
 import { decorateEvent } from '../../core/cluster/event-decorate.js';
-import { normalizeReschedulePolicy, recreateBody, wantsReschedule } from '../../core/scheduler/rescheduler.js';
+import { normalizeReschedulePolicy, recreateBody, wantsReschedule } from '../../core/scheduler/reschedule-policy.js';
 import { truthy } from '../../core/query-flag.js';
 import type { ContainerConfig } from '../../core/pipeline-types.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { pipeline } from 'node:stream';
+import { finished, pipeline } from 'node:stream';
 import type { Context } from 'koa';
 import { versionedPath } from '../../cluster/api-version.js';
 import { isClosedWithoutAnswer, isConnectionError, isTimeout } from '../../cluster/engine-client.js';
@@ -77,14 +77,15 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
 
 /**
  * Pipes the request to the engine and its answer back without buffering (logs, export, archive, stats, wait).
- * Headers are flushed at once: `docker run` waits on `/wait`'s headers before it starts the container.
+ * Headers are flushed at once: `docker run` waits on `/wait`'s headers before it starts the container. Resolves
+ * once the answer is under way; `settled` once it has ended and `after` has run (a build's hold lasts that long).
  */
 export async function forwardStream(
   ctx: Context,
   engine: Engine,
   path: string,
   options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
-): Promise<void> {
+): Promise<{ settled: Promise<void> }> {
   const sendsBody = ctx.method === 'POST' || ctx.method === 'PUT';
   const upstream = await engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, sendsBody),
@@ -105,17 +106,20 @@ export async function forwardStream(
     throw unreachable(engine, err);
   });
   upstream.on('error', () => {}); // errors after the headers only end the stream
-  if (options.after) upstream.once('end', () => void options.after!(response.statusCode));
+  let afterRun: Promise<unknown> = Promise.resolve();
+  if (options.after) upstream.once('end', () => (afterRun = Promise.resolve(options.after!(response.statusCode)).catch(() => {})));
+  const settled = new Promise<void>((resolve) => finished(upstream, () => resolve())).then(() => afterRun.then(() => {}));
 
   ctx.status = response.statusCode;
   ctx.set(headersForClient(response.headers));
   if (EMPTY_STATUS.has(response.statusCode) || ctx.method === 'HEAD') {
     upstream.resume();
-    return;
+    return { settled };
   }
   ctx.body = upstream;
   // an answer of fixed length (an engine's error to a build, say) keeps its framing: not re-chunked
   const length = response.headers['content-length'];
   if (length !== undefined) ctx.length = Number(length);
   ctx.res.flushHeaders();
+  return { settled };
 }

@@ -43,17 +43,12 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     const context = requestContext(ctx);
     const { env, rest } = splitBuildArgs(context.query.buildargs);
     const HostConfig = { Memory: Number(context.query.memory ?? 0) || 0, CpuShares: Number(context.query.cpushares ?? 0) || 0 };
-    const request = await deps.hooks.beforeSchedule.promise({ config: { Image: '', Env: env, HostConfig }, query: {} }, context);
-    const { ranked, message } = await deps.scheduler.plan(request, context);
-    const node = ranked[0];
-    const engine = node && deps.cluster.engines.get(node.addr);
-    if (!engine) throw new DockerError(500, message ?? 'the chosen node left the cluster');
     const search = new URLSearchParams(ctx.querystring);
     if (env.length > 0) search.set('buildargs', JSON.stringify(rest));
-    await forwardStream(ctx, engine, 'build', {
-      search: search.toString(),
-      headersTimeoutMs: false,
-      after: () => engine.refreshImages(),
+    // the build's --memory and --cpu-shares are held on its node until the image it made is in the cache
+    await deps.placement.place('build', { config: { Image: '', Env: env, HostConfig }, query: {} }, context, {
+      call: ([engine]) => forwardStream(ctx, engine!, 'build', { search: search.toString(), headersTimeoutMs: false, after: () => engine!.refreshImages() }),
+      settled: ({ settled }) => settled,
     });
   });
 }

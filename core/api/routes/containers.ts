@@ -27,7 +27,7 @@ const PLAIN_READS = ['top', 'changes', 'resize'] as const;
 const STREAMS = ['logs', 'stats', 'export'] as const;
 
 export function containerRoutes(router: Router, deps: ApiDeps): void {
-  const { cluster, scheduler, logger, config } = deps;
+  const { cluster, placement, logger, config } = deps;
 
   const locate = (ctx: Context): Located => locateContainer(cluster, String(ctx.params.name));
   const pathOf = (located: Located, action?: string) => `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;
@@ -67,7 +67,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
       throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
-    const outcome = await scheduler.create({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
+    const outcome = await placement.createContainer({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
     ctx.set('Content-Type', String(outcome.response.headers['content-type'] ?? 'application/json'));
     if (outcome.response.status !== 201) {
       ctx.status = outcome.response.status;

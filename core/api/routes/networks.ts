@@ -5,7 +5,7 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { chooseNode, findFresh, keepResource, listRows, resolveResource } from '../local-resources.js';
+import { findFresh, keepResource, listRows, pinnedNode, projectFirst, resolveResource } from '../local-resources.js';
 import { locateContainer } from '../locate.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
@@ -36,23 +36,27 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, live);
   });
 
-  // docker network create: on the node named (`node/name`), else one the scheduler picks. Names stay unique.
+  // docker network create: on the node named (`node/name`), else one placement picks. Names stay unique.
   router.post('network.create', '/networks/create', async (ctx) => {
     const body = await readJsonObject(ctx);
     if (typeof body.Name !== 'string' || body.Name === '') throw badRequest('a network name is required (the "Name" field)');
-    const requested = body.Name;
-    const { engine, name } = await chooseNode(ctx, deps, requested, body.Labels as Record<string, string> | undefined);
-    // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
-    const pinned = requested.includes('/');
-    // CheckDuplicate: false asks for a duplicate name, and the engine makes one
-    const taken = body.CheckDuplicate === false ? undefined : cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
-    if (taken) throw conflict(`network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`);
-    await forwardBuffered(ctx, deps, engine, 'networks/create', {
-      body: Buffer.from(JSON.stringify({ ...body, Name: name })),
-      after: async (status) => {
-        if (status < 300) await engine.refreshNetworks();
-      },
-    });
+    const labels = body.Labels as Record<string, string> | undefined;
+    const pinned = pinnedNode(cluster, body.Name);
+    const create = async (engine: Engine, name: string) => {
+      // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
+      // CheckDuplicate: false asks for a duplicate name, and the engine makes one.
+      const taken = body.CheckDuplicate === false ? undefined : cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
+      if (taken) throw conflict(`network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`);
+      await forwardBuffered(ctx, deps, engine, 'networks/create', {
+        body: Buffer.from(JSON.stringify({ ...body, Name: name })),
+        after: async (status) => {
+          if (status < 300) await engine.refreshNetworks();
+        },
+      });
+    };
+    if (pinned) return create(pinned.engine, pinned.name);
+    const name = body.Name;
+    await deps.placement.place('network', { config: { Image: '', Labels: labels ?? {} }, query: {} }, requestContext(ctx), { pick: projectFirst(labels), call: ([engine]) => create(engine!, name) });
   });
 
   router.delete('network.delete', '/networks/*id', async (ctx) => {

@@ -15,8 +15,8 @@ export function placementRoutes(router: Router, deps: ApiDeps): void {
     const config = (await readJsonObject(ctx)) as ContainerConfig;
     checkCreateBody(config);
     const context = requestContext(ctx);
-    const request = await deps.hooks.beforeSchedule.promise({ name: context.query.name, config, query: {} }, context);
-    const { ranked, context: schedule, message } = await deps.scheduler.plan(request, context);
+    const { request, plan } = await deps.placement.dryRun({ name: context.query.name, config, query: {} }, context);
+    const { ranked, context: schedule, message } = plan;
     await answer(ctx, deps, {
       Node: ranked[0]?.name ?? null,
       Ranked: ranked.map((n) => n.name),

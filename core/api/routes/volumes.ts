@@ -6,7 +6,7 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { chooseNode, findFresh, keepResource, listRows, resolveResource } from '../local-resources.js';
+import { findFresh, keepResource, listRows, pinnedNode, resolveResource } from '../local-resources.js';
 import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
@@ -35,18 +35,21 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   router.post('volume.create', '/volumes/create', async (ctx) => {
     const body = await readJsonObject(ctx);
     const wanted = typeof body.Name === 'string' && body.Name !== '' ? body.Name : randomBytes(32).toString('hex');
-    const slash = wanted.indexOf('/');
-    if (slash > 0) {
-      const { engine, name } = await chooseNode(ctx, deps, wanted, undefined);
+    const pinned = pinnedNode(cluster, wanted);
+    if (pinned) {
+      const { engine, name } = pinned;
       await forwardBuffered(ctx, deps, engine, 'volumes/create', { body: Buffer.from(JSON.stringify({ ...body, Name: name })), after: refreshAfter(engine) });
       return;
     }
-    const { ranked, message } = await deps.scheduler.plan({ config: { Image: '', Labels: (body.Labels as Record<string, string>) ?? {} }, query: {} }, requestContext(ctx));
-    const engines = ranked.flatMap((n) => cluster.engines.get(n.addr) ?? []);
-    if (engines.length === 0) throw new DockerError(500, message ?? 'No healthy node available in the cluster');
-    const answers = await callEach(ctx, engines, 'volumes/create', Buffer.from(JSON.stringify({ ...body, Name: wanted })));
-    await Promise.all(engines.map((e) => e.refreshVolumes()));
-    const created = mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
+    const labels = (body.Labels as Record<string, string>) ?? {};
+    const created = await deps.placement.place('volume', { config: { Image: '', Labels: labels }, query: {} }, requestContext(ctx), {
+      pick: (ranked) => ranked,
+      call: async (engines) => {
+        const answers = await callEach(ctx, engines, 'volumes/create', Buffer.from(JSON.stringify({ ...body, Name: wanted })));
+        await Promise.all(engines.map((e) => e.refreshVolumes()));
+        return mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
+      },
+    });
     await answer(ctx, deps, created, 201);
   });
 

@@ -1,0 +1,144 @@
+import type { Cluster } from '../cluster/cluster.js';
+import type { Engine } from '../cluster/engine.js';
+import { nodeView } from '../cluster/node-view.js';
+import { DockerError } from '../errors.js';
+import type { SkepHooks } from '../hooks.js';
+import type { Logger } from '../log.js';
+import type { CreateRequest, NodeView, Placing, PlacementRequestContext, RequestContext, ScheduleContext } from '../pipeline-types.js';
+import { createContainer, type CreateOutcome } from './container-create.js';
+import { planOver, type Plan } from './plan.js';
+
+export type { Plan } from './plan.js';
+export type { CreateOutcome } from './container-create.js';
+
+export interface PlacementOptions {
+  /** `swarm.createretry`: after a failed create, how many more nodes (next in rank) to try. */
+  createRetry: number;
+}
+
+/** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
+export interface Held {
+  readonly plan: Plan;
+  /** The chosen engines, best first; a container goes to the first, a volume to each. */
+  readonly engines: Engine[];
+  /** Moves the hold to the next ranked node (a create that failed on the first). */
+  moveTo(node: NodeView): Engine;
+  release(): void;
+}
+
+export interface PlaceOptions<T> {
+  /** Which of the ranked nodes the thing goes to: the first by default; a volume goes to every one. */
+  pick?: (ranked: Engine[]) => Engine[];
+  /** The engine call on the chosen nodes; it settles once its result is in the cache (the hold lasts that long). */
+  call: (engines: Engine[], context: ScheduleContext) => Promise<T>;
+  /**
+   * For a call that answers before its work is done (a build streams its output): the hold lasts until this
+   * settles instead, and the route returns at once.
+   */
+  settled?: (result: T) => Promise<unknown>;
+}
+
+/**
+ * The one owner of placement, for everything Skep places (containers, builds, networks, volumes, rescheduled
+ * containers, the dry run): beforeSchedule → reserve → filter → rank → hold the reservation → the engine call →
+ * release once the result is in the cache. Choosing and holding run one at a time, so each placement sees what
+ * the ones before it hold (concurrent `docker run -m` never overfill a node). Routes and the rescheduler call
+ * only this.
+ */
+export class PlacementService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly cluster: Cluster,
+    readonly hooks: SkepHooks,
+    readonly logger: Logger,
+    private readonly options: PlacementOptions = { createRetry: 0 },
+  ) {}
+
+  /** A container: created on the node chosen (see container-create.ts); `reschedule` when its node failed. */
+  createContainer(request: CreateRequest, requestContext: RequestContext, headers: Record<string, string>, placing: 'container' | 'reschedule' = 'container'): Promise<CreateOutcome> {
+    return createContainer(this, request, requestContext, headers, { placing, createRetry: this.options.createRetry });
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** The request after `beforeSchedule`, and the context that says what is placed. */
+  async prepare(placing: Placing, request: CreateRequest, requestContext: RequestContext, dryRun = false): Promise<{ request: CreateRequest; context: PlacementRequestContext }> {
+    const context: PlacementRequestContext = { ...requestContext, placing, dryRun };
+    return { request: await this.hooks.beforeSchedule.promise(request, context), context };
+  }
+
+  /**
+   * reserve → filter → rank over every node: first with soft expressions, then, if that places nothing, once more
+   * without them (classic's two passes). Changes nothing.
+   */
+  async plan(request: CreateRequest, context: PlacementRequestContext): Promise<Plan> {
+    // what a node's containers reserve is known once they are inspected: only just after start does this wait
+    await this.cluster.inventories();
+    const plan = await planOver(this.hooks, this.cluster.all().map(nodeView), request, context);
+    const { ranked, nodes } = plan;
+    this.logger.debug(`placing ${context.placing} ${request.name ?? ''}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`);
+    return plan;
+  }
+
+  /** The dry run (`POST /skep/placement`): where a container would go and why, nothing held or created. */
+  async dryRun(original: CreateRequest, requestContext: RequestContext): Promise<{ request: CreateRequest; plan: Plan }> {
+    const { request, context } = await this.prepare('container', original, requestContext, true);
+    return { request, plan: await this.plan(request, context) };
+  }
+
+  /**
+   * Plans and holds, one placement at a time: the chosen nodes hold what the thing reserves until `release`. No
+   * node: classic's message as a 500, as classic answered it.
+   */
+  choose(request: CreateRequest, context: PlacementRequestContext, pick: (ranked: Engine[]) => Engine[] = (ranked) => ranked.slice(0, 1)): Promise<Held> {
+    return this.exclusive(async () => {
+      const plan = await this.plan(request, context);
+      const ranked = plan.ranked.flatMap((n) => this.cluster.engines.get(n.addr) ?? []);
+      const engines = ranked.length > 0 ? pick(ranked) : [];
+      if (engines.length === 0) throw new DockerError(500, plan.message ?? 'the chosen node left the cluster during scheduling');
+      const container = context.placing === 'container' || context.placing === 'reschedule' ? { name: request.name, config: request.config } : undefined;
+      const reserve = { ...plan.context.reserve };
+      let releases = engines.map((e) => e.hold({ reserve, container }));
+      let chosen = engines;
+      return {
+        plan,
+        get engines() {
+          return chosen;
+        },
+        moveTo: (node: NodeView) => {
+          const engine = this.cluster.engines.get(node.addr);
+          if (!engine) throw new DockerError(500, 'the chosen node left the cluster during scheduling');
+          for (const release of releases) release();
+          releases = [engine.hold({ reserve, container })];
+          chosen = [engine];
+          return engine;
+        },
+        release: () => {
+          for (const release of releases) release();
+          releases = [];
+        },
+      };
+    });
+  }
+
+  /** The whole sequence for a build, a network or a volume: beforeSchedule, choose and hold, the call, release. */
+  async place<T>(placing: Exclude<Placing, 'container' | 'reschedule'>, original: CreateRequest, requestContext: RequestContext, options: PlaceOptions<T>): Promise<T> {
+    const { request, context } = await this.prepare(placing, original, requestContext);
+    const held = await this.choose(request, context, options.pick);
+    let result: T;
+    try {
+      result = await options.call(held.engines, held.plan.context);
+    } catch (err) {
+      held.release();
+      throw err;
+    }
+    if (options.settled) void options.settled(result).catch(() => {}).finally(() => held.release());
+    else held.release();
+    return result;
+  }
+}

@@ -1,9 +1,10 @@
 import type { Agent, IncomingHttpHeaders } from 'node:http';
 import type { Got, Request } from 'got';
-import { checkServerIdentity } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate } from 'node:tls';
+import type net from 'node:net';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
-import { bufferedCall, engineAgent, type OpenCall, streamCall, TransportError } from './engine-http.js';
+import { bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError } from './engine-http.js';
 
 export interface EngineTimeouts {
   /** For the manager's own calls (refresh, inspect). */
@@ -74,6 +75,14 @@ export function engineMessage(body: Buffer | string): string {
   return text.trim();
 }
 
+/** The TLS options in got's own names. */
+const gotTls = (o: ConnectionOptions) => ({
+  certificateAuthority: o.ca,
+  certificate: o.cert,
+  key: o.key,
+  checkServerIdentity: o.checkServerIdentity as ((host: string, cert: PeerCertificate) => Error | undefined) | undefined,
+});
+
 function dropUndefined(query: Query | undefined): Record<string, string | number | boolean> | undefined {
   if (!query) return undefined;
   return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
@@ -108,7 +117,7 @@ export class EngineClient {
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     return (this.streams ??= got.extend({
       prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `${tls ? 'https' : 'http'}://${host}:${address.port}/`,
-      https: tls ? { certificateAuthority: tls.ca, certificate: tls.cert, key: tls.key, checkServerIdentity: tls.serverName ? (_host, cert) => checkServerIdentity(tls.serverName!, cert) : undefined } : undefined,
+      https: tls ? gotTls(tlsOptions(tls)) : undefined,
       enableUnixSockets: address.kind === 'unix',
       retry: { limit: 0 },
       throwHttpErrors: false,
@@ -153,6 +162,11 @@ export class EngineClient {
    * The response headers must come within the request timeout (or `headersTimeoutMs`, `false` for none);
    * the body may then flow for as long as it lasts.
    */
+  /** A raw connection for a hijacked exchange (attach, exec start), with the engine's TLS; open within the connect timeout. */
+  raw(): Promise<net.Socket> {
+    return rawConnection(this.address, this.timeouts.connectMs, this.tls);
+  }
+
   /** Closes idle pooled connections (the node left the cluster). */
   close(): void {
     this.agent.destroy();

@@ -1,6 +1,7 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import net from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 
@@ -36,19 +37,50 @@ export interface EngineRequest {
   answerMs: number | false;
 }
 
+/**
+ * The TLS options towards an engine, the one place they are assembled (the pool, got's streams and hijacked
+ * connections all use them): the CA to trust, the manager's certificate and key, and the name to expect.
+ */
+export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
+  return {
+    ca: tls.ca,
+    cert: tls.cert,
+    key: tls.key,
+    // only when given: tls.connect asserts on an explicit undefined checkServerIdentity
+    ...(tls.serverName ? { servername: tls.serverName, checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(tls.serverName!, cert) } : {}),
+  };
+}
+
 /** A keep-alive connection pool to one engine (tcp, TLS or unix socket). */
 export function engineAgent(idleMs: number, tls?: TlsMaterial): http.Agent {
   // Two idle connections kept per node (a re-read inspects two at a time), each closed after `idleMs` unused:
   // long enough for the next health check to find one open instead of connecting again.
   const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 2, timeout: idleMs, scheduling: 'lifo' as const };
-  if (!tls) return new http.Agent(options);
-  return new https.Agent({
-    ...options,
-    ca: tls.ca,
-    cert: tls.cert,
-    key: tls.key,
-    // only when given: tls.connect takes an explicit undefined for a missing function
-    ...(tls.serverName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(tls.serverName!, cert) } : {}),
+  return tls ? new https.Agent({ ...options, ...tlsOptions(tls) }) : new http.Agent(options);
+}
+
+/**
+ * A raw connection to the engine for a hijacked exchange (attach, exec start), open within `connectMs`. Half-close
+ * is allowed, so the client's end of stdin reaches the engine as a FIN while output still flows.
+ */
+export function rawConnection(address: EngineAddress, connectMs: number, tls?: TlsMaterial): Promise<net.Socket> {
+  const socket =
+    address.kind === 'unix'
+      ? net.connect({ path: address.socketPath, allowHalfOpen: true })
+      : tls
+        ? // TLS ends a direction with close_notify; the engine's side keeps writing until it is done
+          tlsConnect({ host: address.host, port: address.port, ...tlsOptions(tls) })
+        : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
+  return new Promise((resolve, reject) => {
+    // a cut network must not leave the client waiting on the kernel's connect timeout (minutes)
+    socket.setTimeout(connectMs, () => socket.destroy(new TransportError('ETIMEDOUT', `connect timeout after ${connectMs} ms`, true)));
+    const failed = (err: Error) => reject(asTransportError(err, 'ECONNREFUSED'));
+    socket.once('error', failed);
+    socket.once(tls && address.kind === 'tcp' ? 'secureConnect' : 'connect', () => {
+      socket.setTimeout(0);
+      socket.removeListener('error', failed);
+      resolve(socket);
+    });
   });
 }
 

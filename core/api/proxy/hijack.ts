@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
@@ -44,24 +43,6 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   ctx.res.detachSocket(client as net.Socket);
 
   const address = engine.address;
-  const engineTls = engine.client.tls;
-  const upstream =
-    address.kind === 'unix'
-      ? net.connect({ path: address.socketPath, allowHalfOpen: true })
-      : engineTls
-        ? tls.connect({
-            host: address.host,
-            port: address.port,
-            ca: engineTls.ca,
-            cert: engineTls.cert,
-            key: engineTls.key,
-            // present only when given: tls.connect asserts on an undefined checkServerIdentity
-            ...(engineTls.serverName
-              ? { servername: engineTls.serverName, checkServerIdentity: (_host: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(engineTls.serverName!, cert) }
-              : {}),
-          }) // TLS ends a direction with close_notify; the engine's side keeps writing until it is done
-        : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
-
   const search = outgoingSearch(ctx);
   const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${search ? `?${search}` : ''} HTTP/1.1`];
   const raw = unmarkedHeaders(ctx.req.rawHeaders);
@@ -69,38 +50,35 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   lines.push(`Host: ${address.kind === 'unix' ? 'docker' : engine.addr}`);
   const requestHead = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 
-  let connected = false;
-  // A cut network must not leave the client waiting on the kernel's connect timeout (minutes).
-  upstream.setTimeout(engine.client.timeouts.connectMs, () => {
-    if (!connected) upstream.destroy(new Error(`connect timeout after ${engine.client.timeouts.connectMs} ms`));
-  });
-  upstream.once(engineTls && address.kind === 'tcp' ? 'secureConnect' : 'connect', () => {
-    connected = true;
-    for (const s of [upstream, client as net.Socket]) {
-      s.setKeepAlive?.(true, 30_000);
-      s.setNoDelay?.(true);
-      s.setTimeout?.(0);
-    }
-    // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
-    // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
-    upstream.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  upstream.on('error', (err) => {
-    if (!connected) {
+  let upstream: net.Socket | undefined;
+  // the client gone before the engine answered the connect: nothing to relay
+  client.on('error', () => upstream?.destroy());
+  client.on('close', () => upstream?.destroy());
+  engine.client.raw().then(
+    (socket) => {
+      upstream = socket;
+      if (client.destroyed) return void socket.destroy();
+      for (const s of [socket, client as net.Socket]) {
+        s.setKeepAlive?.(true, 30_000);
+        s.setNoDelay?.(true);
+        s.setTimeout?.(0);
+      }
+      // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
+      // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
+      socket.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
+      client.pipe(socket);
+      socket.pipe(client);
+      socket.on('error', (err) => {
+        logger.debug(`hijack to ${engine.name}: ${err.message}`);
+        client.destroy();
+      });
+      // Once both directions are done, or either side is torn down, free the other.
+      socket.on('close', () => client.end());
+    },
+    (err: Error) => {
       engine.noteError(err);
       const body = JSON.stringify({ message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}` });
       client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-      return;
-    }
-    logger.debug(`hijack to ${engine.name}: ${err.message}`);
-    client.destroy();
-  });
-  client.on('error', () => upstream.destroy());
-  // Once both directions are done, or either side is torn down, free the other.
-  client.on('close', () => upstream.destroy());
-  upstream.on('close', () => {
-    if (connected) client.end();
-  });
+    },
+  );
 }

@@ -4,11 +4,11 @@ import type { Logger } from '../log.js';
 import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
-import { ContainerCache, keptInspect, rowInspect } from './container-cache.js';
-import type { ContainerInspect, ContainerSummary, DockerEvent, DockerInfo, DockerVersion, ImageSummary } from './docker-types.js';
-import { EngineCallError, EngineClient, isConnectionError } from './engine-client.js';
-import type { OpenCall } from './engine-http.js';
-import { exactTimeNano, readJsonLines } from './event-stream.js';
+import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
+import { EngineClient } from './engine-client.js';
+import { EngineHealth } from './engine-health.js';
+import { EventFollower } from './event-follower.js';
+import { Inventory } from './inventory.js';
 import type { Limit } from './limiter.js';
 
 /**
@@ -46,58 +46,35 @@ export interface EngineEvent {
 
 /** Events that change nothing the cache holds. */
 const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy', 'exec_create', 'exec_start', 'exec_die', 'exec_detach']);
-const MAX_EVENT_BACKOFF_MS = 10_000;
-// per node: across nodes, the cluster's read limit sets how many run at once
-const INSPECT_CONCURRENCY = 2;
-const MAX_REMOVED_REMEMBERED = 4096;
+
+interface EngineEvents {
+  health: [engine: Engine, previous: NodeHealth];
+  'api-version': [engine: Engine];
+  event: [engine: Engine, event: EngineEvent];
+}
 
 /**
- * One Docker engine: its specs, a cached copy of its containers, images, networks and volumes kept
- * current from its `/events` stream, a jittered one-request check as a safety net, and its health.
- * Emits `health` (engine, previous), `api-version` (engine) and `event` (engine, EngineEvent).
+ * One Docker engine, made of a few objects with one job each: its client (every exchange), its health state
+ * machine (engine-health.ts), its event follower (event-follower.ts) and its inventory (inventory.ts). This class
+ * reads the specs, wires the three together, and holds what placements reserve on it. Emits `health` (engine,
+ * previous), `api-version` (engine) and `event` (engine, EngineEvent).
  */
-export class Engine extends EventEmitter {
+export class Engine extends EventEmitter<EngineEvents> {
   readonly client: EngineClient;
-  health: NodeHealth = 'pending';
   info?: DockerInfo;
   version?: DockerVersion;
-  lastError?: string;
-  updatedAt?: Date;
   /** Engine clock minus manager clock, so cached times read as the engine would print them. */
   clockSkewMs = 0;
-  failures = 0;
   /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
   specsRevision = 0;
-  readonly containers = new ContainerCache();
-  images: ImageSummary[] = [];
-  networks: Record<string, unknown>[] = [];
-  volumes: Record<string, unknown>[] = [];
   /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
   /** Placements under way that are containers: placement counts them among the node's containers. */
   pendingContainers = 0;
-
-  private stopped = false;
-  /** A quick re-probe of an unhealthy engine is scheduled. */
-  private probing = false;
-  private refreshTimer?: NodeJS.Timeout;
-  private eventsStream?: OpenCall;
-  private eventsTimer?: NodeJS.Timeout;
-  private eventFailures = 0;
-  /** The events stream broke since the last full read: what it would have told must be read again. */
-  private streamBroke = false;
-  /** The background reads of the node's inventory (inspects, images, networks, volumes) under way. */
-  private inventoryRead: Promise<void> = Promise.resolve();
-  private lastEventNano?: bigint;
-  private readonly containerRefreshes = new Map<string, () => Promise<void>>();
-  /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
-  private readonly removed = new Set<string>();
-  readonly refreshImages = coalesce(async () => { this.images = await this.client.json<ImageSummary[]>('images/json'); }, (e) => this.noteError(e));
-  readonly refreshInfo = coalesce(async () => void (await this.readInfo()), (e) => this.noteError(e));
-  readonly refreshNetworks = coalesce(async () => { this.networks = await this.client.json<Record<string, unknown>[]>('networks'); }, (e) => this.noteError(e));
-  readonly refreshVolumes = coalesce(async () => {
-    this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
-  }, (e) => this.noteError(e));
+  private readonly state: EngineHealth;
+  private readonly events: EventFollower;
+  private readonly stock: Inventory;
+  readonly refreshInfo = coalesce(async () => void (await this.readInfo()), (e) => this.report(e));
 
   constructor(
     readonly address: EngineAddress,
@@ -108,6 +85,91 @@ export class Engine extends EventEmitter {
     // an idle connection outlives the time between two health checks, so each check reuses one
     const idleMs = options.refreshMaxMs + 10_000;
     this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs }, tls);
+    const name = () => this.name;
+    this.stock = new Inventory(this.client, options, (err) => this.report(err));
+    this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync() }, name);
+    this.state.on('change', (previous) => {
+      const next = this.state.state;
+      if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}`);
+      this.emit('health', this, previous);
+    });
+    this.events = new EventFollower(this.client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
+      event: (event, raw, timeNano) => this.onEvent(event, raw, timeNano),
+      opened: (missed) => {
+        if (this.health === 'healthy') this.report();
+        if (missed) void this.state.counted(() => this.resync());
+      },
+      broke: (err) => this.report(err),
+    });
+  }
+
+  get health(): NodeHealth {
+    return this.state.state;
+  }
+
+  get failures(): number {
+    return this.state.failures;
+  }
+
+  get lastError(): string | undefined {
+    return this.state.lastError;
+  }
+
+  get updatedAt(): Date | undefined {
+    return this.state.updatedAt;
+  }
+
+  /** Settles when the first connect attempt has ended, either way. */
+  get firstAttempt(): Promise<void> {
+    return this.state.firstAttempt;
+  }
+
+  get containers() {
+    return this.stock.containers;
+  }
+
+  get images() {
+    return this.stock.images;
+  }
+
+  get networks() {
+    return this.stock.networks;
+  }
+
+  get volumes() {
+    return this.stock.volumes;
+  }
+
+  readonly refreshImages = () => this.stock.refreshImages();
+  readonly refreshNetworks = () => this.stock.refreshNetworks();
+  readonly refreshVolumes = () => this.stock.refreshVolumes();
+
+  /** Re-reads one container (list row and inspect); drops it when the engine no longer has it. */
+  refreshContainer(id: string): Promise<void> {
+    return this.stock.refreshContainer(id);
+  }
+
+  /** Drops a container the engine removed (or the manager moved away), for good. */
+  forgetContainer(id: string): void {
+    this.stock.forgetContainer(id);
+  }
+
+  /** Settles once the node's inventory is read: every container listed so far inspected, images, networks, volumes. */
+  inventory(): Promise<void> {
+    return this.stock.settled();
+  }
+
+  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`); counts toward health. */
+  refreshContainerList(): Promise<boolean> {
+    return this.state.counted(() => this.stock.readContainers());
+  }
+
+  /**
+   * The outcome of an exchange with this engine, whoever made it (a proxied call, a create, a pull): nothing when
+   * it worked, the error when not. The one way anything counts toward the node's health.
+   */
+  report(err?: unknown): void {
+    this.state.report(err);
   }
 
   /** What the node's containers (stopped ones too: classic swarm's rule) and the placements under way hold. */
@@ -149,44 +211,22 @@ export class Engine extends EventEmitter {
   }
 
   start(): void {
-    void this.connect();
+    this.state.start();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.refreshTimer);
-    clearTimeout(this.eventsTimer);
-    this.eventsStream?.abort();
+    this.stock.stopped = true;
+    this.state.stop();
+    this.events.stop();
     this.client.close();
   }
 
-  // declared before the promise that sets it: a later declaration would reset it to undefined
-  private endFirstAttempt!: () => void;
-  /** Settles when the first connect attempt has ended, either way. */
-  readonly firstAttempt = new Promise<void>((resolve) => (this.endFirstAttempt = resolve));
-
-  /** Reads specs and the container list, then follows events. Retries with backoff until it works. */
+  /** The first contact: specs, then events followed, then the container list (the rest in the background). */
   private async connect(): Promise<void> {
-    try {
-      await this.refreshSpecs();
-      this.followEvents();
-      await this.refreshAll();
-      this.noteSuccess();
-      this.options.logger.info(`node ${this.name} (${this.addr}) connected: ${this.containers.size} containers`);
-      this.scheduleCheck();
-    } catch (err) {
-      this.noteError(err);
-      if (this.stopped) return;
-      const delay = Math.min(1000 * 2 ** Math.min(this.failures - 1, 10), this.options.refreshMaxMs);
-      this.refreshTimer = setTimeout(() => void this.connect(), delay);
-    } finally {
-      this.endFirstAttempt();
-    }
-  }
-
-  /** Settles once the node's inventory is read: every container listed so far inspected, images, networks, volumes. */
-  inventory(): Promise<void> {
-    return this.inventoryRead;
+    await this.refreshSpecs();
+    this.events.follow();
+    await this.stock.readAll();
+    this.options.logger.info(`node ${this.name} (${this.addr}) connected: ${this.containers.size} containers`);
   }
 
   // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
@@ -212,185 +252,34 @@ export class Engine extends EventEmitter {
   }
 
   /**
-   * Lists the containers; the rest of the inventory follows in the background, so that 1,000 nodes are
-   * served after four requests each rather than after their 30,000 inspects. Placement waits for it.
-   */
-  private async refreshAll(): Promise<void> {
-    const stale = await this.refreshContainers();
-    const limit = this.options.readLimit ?? ((job) => job());
-    const read = (async () => {
-      await limit(this.refreshImages);
-      await limit(this.refreshNetworks);
-      await limit(this.refreshVolumes);
-      await this.inspectRows(stale);
-    })();
-    this.inventoryRead = Promise.all([this.inventoryRead, read]).then(() => {});
-  }
-
-  /** The safety net's next check, at a random moment between the min and max intervals. */
-  private scheduleCheck(): void {
-    if (this.stopped) return;
-    const { refreshMinMs, refreshMaxMs } = this.options;
-    const delay = refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs);
-    this.refreshTimer = setTimeout(async () => {
-      // an unhealthy node is re-probed sooner by kickRefresh, which resumes this schedule
-      if ((await this.check()) || this.health !== 'unhealthy') this.scheduleCheck();
-    }, delay);
-  }
-
-  /**
    * The safety net, one request: the engine's `/info`. Its events keep the cache current, so everything is
    * read again only when `/info`'s container counts disagree with the cache.
    */
-  private check(): Promise<boolean> {
-    return this.counted(async () => {
-      const info = await this.readInfo();
-      const { size, running, paused } = this.containers;
-      if (info.Containers !== size || info.ContainersRunning !== running || info.ContainersPaused !== paused) {
-        this.options.logger.debug(`node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`);
-        await this.refreshAll();
-      }
-    });
-  }
-
-  /** Re-reads the specs and everything cached. */
-  private resync(): Promise<boolean> {
-    this.streamBroke = false;
-    return this.counted(async () => {
-      await this.refreshSpecs();
-      await this.refreshAll();
-    });
-  }
-
-  /** Runs an exchange whose outcome counts toward health; true when it worked. */
-  private async counted(exchange: () => Promise<void>): Promise<boolean> {
-    try {
-      await exchange();
-      this.noteSuccess();
-      return true;
-    } catch (err) {
-      this.noteError(err);
-      return false;
+  private async check(): Promise<void> {
+    const info = await this.readInfo();
+    const { size, running, paused } = this.containers;
+    if (info.Containers !== size || info.ContainersRunning !== running || info.ContainersPaused !== paused) {
+      this.options.logger.debug(`node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`);
+      await this.stock.readAll();
     }
   }
 
-  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`); counts toward health. */
-  refreshContainerList(): Promise<boolean> {
-    return this.counted(async () => this.inspectRows(await this.refreshContainers()));
+  /** Re-reads the specs and everything cached, and follows events again if the stream is down. */
+  private async resync(): Promise<void> {
+    this.events.caughtUp();
+    await this.refreshSpecs();
+    await this.stock.readAll();
+    this.events.follow();
   }
 
-  /** Lists every container: new ones are cached from their row at once. Returns the rows to inspect (new or changed). */
-  private async refreshContainers(): Promise<ContainerSummary[]> {
-    const listedAt = Date.now();
-    const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
-    const seen = new Set(rows.map((r) => r.Id));
-    // gone from the engine; but not one read after this listing began (a create that just landed)
-    for (const [id, cached] of this.containers) if (!seen.has(id) && cached.readAt < listedAt) this.forgetContainer(id);
-    const stale = rows.filter((row) => {
-      const cached = this.containers.get(row.Id);
-      if (cached && !cached.partial && cached.summary.State === row.State) {
-        cached.summary = row;
-        cached.listed = undefined; // the served row is made again from the new one
-        return false;
-      }
-      if (!cached && !this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: rowInspect(row), readAt: listedAt, partial: true });
-      return true;
-    });
-    return stale;
-  }
-
-  private async inspectRows(rows: ContainerSummary[]): Promise<void> {
-    const limit = this.options.readLimit ?? ((job) => job());
-    for (let i = 0; i < rows.length && !this.stopped; i += INSPECT_CONCURRENCY) {
-      await Promise.all(rows.slice(i, i + INSPECT_CONCURRENCY).map((row) => limit(() => this.inspectInto(row)).catch((err) => this.noteError(err))));
-    }
-  }
-
-  private remember(row: ContainerSummary, inspect: ContainerInspect): void {
-    if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false), readAt: Date.now() });
-  }
-
-  private async inspectInto(row: ContainerSummary): Promise<void> {
-    try {
-      this.remember(row, await this.client.json<ContainerInspect>(`containers/${row.Id}/json`));
-    } catch (err) {
-      if (err instanceof EngineCallError && err.status === 404) this.forgetContainer(row.Id);
-      else throw err;
-    }
-  }
-
-  /** Drops a container the engine removed, for good (container IDs are never reused). */
-  forgetContainer(id: string): void {
-    this.containers.delete(id);
-    this.removed.add(id);
-    if (this.removed.size > MAX_REMOVED_REMEMBERED) this.removed.delete(this.removed.values().next().value!);
-  }
-
-  /** Re-reads one container (list row and inspect); drops it when the engine no longer has it. */
-  refreshContainer(id: string): Promise<void> {
-    let refresh = this.containerRefreshes.get(id);
-    if (!refresh) {
-      refresh = coalesce(async () => {
-        // both at once: this is on every create's and every state change's way back to the client
-        const [rows, inspect] = await Promise.all([
-          this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) }),
-          this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
-            if (err instanceof EngineCallError && err.status === 404) return undefined;
-            throw err;
-          }),
-        ]);
-        const row = rows.find((r) => r.Id === id);
-        if (row && inspect) this.remember(row, inspect);
-        else this.forgetContainer(id);
-      }, (e) => this.noteError(e));
-      this.containerRefreshes.set(id, refresh);
-    }
-    return refresh().finally(() => this.containerRefreshes.delete(id));
-  }
-
-  /** Follows `/events`, resuming from the last event seen so a reconnect loses nothing. */
-  private followEvents(): void {
-    if (this.stopped || this.eventsStream) return;
-    const since = this.lastEventNano !== undefined
-      ? `${this.lastEventNano / 1_000_000_000n}.${(this.lastEventNano % 1_000_000_000n).toString().padStart(9, '0')}`
-      : this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined;
-    const call = this.client.follow('events', { since });
-    this.eventsStream = call;
-    let ended = false;
-    const reconnect = (err?: Error) => {
-      if (ended) return;
-      ended = true;
-      call.abort();
-      this.eventsStream = undefined;
-      if (this.stopped) return;
-      this.streamBroke = true;
-      if (err) this.noteError(err);
-      this.eventFailures++;
-      const delay = Math.min(this.eventFailures * 1000, MAX_EVENT_BACKOFF_MS);
-      this.eventsTimer = setTimeout(() => this.followEvents(), delay);
-    };
-    call.response.then((res) => {
-      if (res.statusCode !== 200) return reconnect(new Error(`events stream answered ${res.statusCode}`));
-      this.eventFailures = 0;
-      if (this.health === 'healthy') this.failures = 0;
-      if (this.streamBroke) void this.resync();
-      readJsonLines<DockerEvent>(res, (event, line) => this.onEvent(event, line), (line) => this.options.logger.warn(`node ${this.name}: bad event line ${line.slice(0, 200)}`));
-      res.on('error', (err) => reconnect(err));
-      res.on('end', () => reconnect(new Error('events stream closed by the engine')));
-      res.on('close', () => reconnect(new Error('events stream closed by the engine')));
-    }, reconnect);
-  }
-
-  private onEvent(event: DockerEvent, raw: string): void {
-    const timeNano = exactTimeNano(raw, event.time);
-    this.lastEventNano = timeNano;
+  private onEvent(event: DockerEvent, raw: string, timeNano: bigint): void {
     const action = (event.Action ?? event.status ?? '').split(':')[0]!;
     const actorId = event.Actor?.ID ?? event.id ?? '';
     switch (event.Type ?? 'container') {
       case 'container':
         if (action === 'destroy') this.forgetContainer(actorId);
         // a create says only that the container exists: a copy cached or being read already knows that
-        else if (action === 'create' && (this.containers.get(actorId) || this.containerRefreshes.has(actorId))) break;
+        else if (action === 'create' && (this.containers.get(actorId) || this.stock.refreshing(actorId))) break;
         else if (!QUIET_CONTAINER_ACTIONS.has(action)) void this.refreshContainer(actorId);
         if (action === 'commit') void this.refreshImages();
         break;
@@ -408,53 +297,9 @@ export class Engine extends EventEmitter {
         void this.refreshVolumes();
         break;
       case 'daemon':
-        if (action === 'reload') void this.readInfo().catch((e) => this.noteError(e));
+        if (action === 'reload') void this.readInfo().catch((e) => this.report(e));
         break;
     }
     this.emit('event', this, { event, raw, timeNano } satisfies EngineEvent);
-  }
-
-  /** Any successful exchange: the node is healthy. */
-  noteSuccess(): void {
-    this.failures = 0;
-    this.lastError = undefined;
-    this.updatedAt = new Date();
-    this.setHealth('healthy');
-  }
-
-  /** A failed exchange; connection failures count toward unhealthy, engine error answers do not. */
-  noteError(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    if (!isConnectionError(err) && err instanceof EngineCallError) {
-      this.options.logger.warn(`node ${this.name}: ${message}`);
-      return;
-    }
-    this.failures++;
-    this.lastError = message;
-    this.options.logger.debug(`node ${this.name}: failure ${this.failures}: ${message}`);
-    if (this.health === 'healthy' && this.failures >= this.options.failureRetry) this.setHealth('unhealthy');
-    if (this.health === 'unhealthy') this.kickRefresh();
-  }
-
-  /** While unhealthy, probe sooner than the safety-net interval so the node comes back promptly. */
-  private kickRefresh(): void {
-    if (this.stopped || this.probing) return;
-    this.probing = true;
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(async () => {
-      this.probing = false;
-      if (await this.resync()) {
-        this.followEvents();
-        this.scheduleCheck();
-      }
-    }, Math.min(1000 * this.failures, this.options.refreshMinMs));
-  }
-
-  private setHealth(next: NodeHealth): void {
-    if (this.health === next) return;
-    const previous = this.health;
-    this.health = next;
-    if (previous !== 'pending' || next !== 'healthy') this.options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}`);
-    this.emit('health', this, previous);
   }
 }

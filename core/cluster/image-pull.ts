@@ -60,7 +60,7 @@ export async function pullOn(engine: Engine, options: PullOptions): Promise<Pull
       void engine.refreshImages().then(() => resolve(outcome));
     };
     upstream.once('error', (err: Error) => {
-      engine.noteError(err);
+      engine.report(err);
       finish({ ok: false, status: 500, message: `${connectionMessage(engine.address)} (node ${engine.name}: ${err.message})` });
     });
     upstream.once('response', (res: { statusCode: number }) => {

@@ -110,7 +110,7 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
     });
   } catch (err) {
     // the node could not be reached: that counts toward its health, and the next ranked node is tried
-    engine.noteError(err);
+    engine.report(err);
     service.logger.warn(`node ${engine.name} could not be reached for a create: ${(err as Error).message}`);
     throw new RetryableCreateError(500, `${connectionMessage(engine.address)} (node ${engine.name}: ${(err as Error).message})`);
   }

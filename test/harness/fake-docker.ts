@@ -109,6 +109,11 @@ export class FakeDocker {
     return container;
   }
 
+  /** A container removed behind the manager's back, announced on `/events`. */
+  remove(id: string): void {
+    if (this.containers.delete(id)) this.emit('container', 'destroy', id);
+  }
+
   private emit(type: string, action: string, id: string, attributes: Record<string, string> = {}): void {
     const nano = BigInt(Date.now()) * 1_000_000n;
     const line = JSON.stringify({ Type: type, Action: action, status: action, id, Actor: { ID: id, Attributes: attributes }, scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano) });

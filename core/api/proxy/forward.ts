@@ -33,7 +33,7 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
 export function unreachable(engine: Engine, err: unknown): DockerError {
   if (isClosedWithoutAnswer(err)) return new DockerError(500, `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`);
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
-  engine.noteError(err);
+  engine.report(err);
   const what = isTimeout(err) ? `did not answer in time (${(err as Error).message})` : `cannot be reached: ${(err as Error).message}`;
   return new DockerError(500, `Node ${engine.name} (${engine.addr}) ${what}`);
 }

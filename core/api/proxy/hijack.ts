@@ -76,7 +76,7 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       socket.on('close', () => client.end());
     },
     (err: Error) => {
-      engine.noteError(err);
+      engine.report(err);
       const body = JSON.stringify({ message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}` });
       client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },

@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../log.js';
+import type { NodeHealth } from '../pipeline-types.js';
+import { EngineCallError, isConnectionError } from './engine-client.js';
+
+export interface HealthOptions {
+  /** Consecutive connection failures before a healthy node is unhealthy (`--engine-failure-retry`). */
+  failureRetry: number;
+  /** Bounds of the jittered safety-net check (`--engine-refresh-min/max-interval`). */
+  refreshMinMs: number;
+  refreshMaxMs: number;
+  logger: Logger;
+}
+
+/** What the state machine runs on the engine's behalf; each resolves when the exchange worked, rejects when not. */
+export interface HealthJobs {
+  /** The first contact, and each retry until one works: specs, the container list, the event stream. */
+  connect(): Promise<void>;
+  /** The safety net: one quick exchange that reads everything again only when needed. */
+  check(): Promise<void>;
+  /** Everything read again (an unhealthy node's probe). */
+  resync(): Promise<void>;
+}
+
+interface HealthEvents {
+  /** The node moved from `previous` to the current state. */
+  change: [previous: NodeHealth];
+}
+
+/** The first connect's retries back off 1 s, 2 s, 4 s... up to the longest refresh interval. */
+export const connectDelay = (failures: number, maxMs: number) => Math.min(1000 * 2 ** Math.min(Math.max(failures - 1, 0), 10), maxMs);
+/** An unhealthy node is probed again after a second per failure so far, never later than the shortest refresh interval. */
+export const probeDelay = (failures: number, minMs: number) => Math.min(1000 * failures, minMs);
+
+/**
+ * One engine's connection and health: Pending → Healthy ⇄ Unhealthy. Every exchange's outcome is reported
+ * through `report`; connection failures count toward unhealthy (`failureRetry` in a row), an engine's error
+ * answer does not. It schedules the jobs: connect with backoff until it works, then the jittered safety-net
+ * check, and while unhealthy a sooner probe. Emits `change` (previous) on every move.
+ */
+export class EngineHealth extends EventEmitter<HealthEvents> {
+  state: NodeHealth = 'pending';
+  failures = 0;
+  /** The last connection failure's message, until an exchange works again. */
+  lastError?: string;
+  updatedAt?: Date;
+  private stopped = false;
+  private probing = false;
+  private timer?: NodeJS.Timeout;
+  // declared before the promise that sets it: a later declaration would reset it to undefined
+  private endFirstAttempt!: () => void;
+  /** Settles when the first connect attempt has ended, either way. */
+  readonly firstAttempt = new Promise<void>((resolve) => (this.endFirstAttempt = resolve));
+
+  constructor(
+    private readonly options: HealthOptions,
+    private readonly jobs: HealthJobs,
+    private readonly nameOf: () => string,
+  ) {
+    super();
+  }
+
+  start(): void {
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /**
+   * The outcome of one exchange with the engine: nothing (or undefined) when it worked, the error when not. The one
+   * way anything counts toward the node's health.
+   */
+  report(err?: unknown): void {
+    if (err === undefined) {
+      this.failures = 0;
+      this.lastError = undefined;
+      this.updatedAt = new Date();
+      return this.move('healthy');
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    if (!isConnectionError(err) && err instanceof EngineCallError) {
+      this.options.logger.warn(`node ${this.nameOf()}: ${message}`);
+      return;
+    }
+    this.failures++;
+    this.lastError = message;
+    this.options.logger.debug(`node ${this.nameOf()}: failure ${this.failures}: ${message}`);
+    if (this.state === 'healthy' && this.failures >= this.options.failureRetry) this.move('unhealthy');
+    if (this.state === 'unhealthy') this.probeSoon();
+  }
+
+  /** Runs an exchange and reports its outcome; true when it worked. */
+  async counted(exchange: () => Promise<void>): Promise<boolean> {
+    try {
+      await exchange();
+      this.report();
+      return true;
+    } catch (err) {
+      this.report(err);
+      return false;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      await this.jobs.connect();
+      this.report();
+      this.scheduleCheck();
+    } catch (err) {
+      this.report(err);
+      if (!this.stopped) this.timer = setTimeout(() => void this.connect(), connectDelay(this.failures, this.options.refreshMaxMs));
+    } finally {
+      this.endFirstAttempt();
+    }
+  }
+
+  /** The safety net's next check, at a random moment between the min and max intervals. */
+  private scheduleCheck(): void {
+    if (this.stopped) return;
+    const { refreshMinMs, refreshMaxMs } = this.options;
+    this.timer = setTimeout(async () => {
+      // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
+      if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
+    }, refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs));
+  }
+
+  /** While unhealthy, probe sooner than the safety-net interval so the node comes back promptly. */
+  private probeSoon(): void {
+    if (this.stopped || this.probing) return;
+    this.probing = true;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(async () => {
+      this.probing = false;
+      if (await this.counted(this.jobs.resync)) this.scheduleCheck();
+    }, probeDelay(this.failures, this.options.refreshMinMs));
+  }
+
+  private move(next: NodeHealth): void {
+    if (this.state === next) return;
+    const previous = this.state;
+    this.state = next;
+    this.emit('change', previous);
+  }
+}

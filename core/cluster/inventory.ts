@@ -1,0 +1,144 @@
+import { coalesce } from './coalesce.js';
+import { ContainerCache, keptInspect, rowInspect } from './container-cache.js';
+import type { ContainerInspect, ContainerSummary, ImageSummary } from './docker-types.js';
+import { EngineCallError, type EngineClient } from './engine-client.js';
+import type { Limit } from './limiter.js';
+
+// per node: across nodes, the cluster's read limit sets how many run at once
+const INSPECT_CONCURRENCY = 2;
+const MAX_REMOVED_REMEMBERED = 4096;
+
+export interface InventoryOptions {
+  /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
+  readLimit?: Limit;
+  /** Which containers' whole inspect documents to keep (the rest keep only what the manager reads). */
+  keepWhole?: (inspect: ContainerInspect) => boolean;
+}
+
+/**
+ * What one engine holds, as the manager caches it: its containers (listed, then inspected in the background),
+ * images, networks and volumes, and the reads that keep them current. A failed read goes to `report` (it counts
+ * toward the node's health there); the caller decides when to read.
+ */
+export class Inventory {
+  readonly containers = new ContainerCache();
+  images: ImageSummary[] = [];
+  networks: Record<string, unknown>[] = [];
+  volumes: Record<string, unknown>[] = [];
+  stopped = false;
+  /** The background reads of the node's inventory (inspects, images, networks, volumes) under way. */
+  private reading: Promise<void> = Promise.resolve();
+  private readonly containerRefreshes = new Map<string, () => Promise<void>>();
+  /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
+  private readonly removed = new Set<string>();
+  readonly refreshImages = coalesce(async () => void (this.images = await this.client.json<ImageSummary[]>('images/json')), (e) => this.report(e));
+  readonly refreshNetworks = coalesce(async () => void (this.networks = await this.client.json<Record<string, unknown>[]>('networks')), (e) => this.report(e));
+  readonly refreshVolumes = coalesce(async () => {
+    this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
+  }, (e) => this.report(e));
+
+  constructor(
+    private readonly client: EngineClient,
+    private readonly options: InventoryOptions,
+    private readonly report: (err: unknown) => void,
+  ) {}
+
+  /** Settles once what was listed so far is read: every container inspected, images, networks, volumes. */
+  settled(): Promise<void> {
+    return this.reading;
+  }
+
+  /**
+   * Lists the containers; the rest follows in the background, so that 1,000 nodes are served after four requests
+   * each rather than after their 30,000 inspects. Placement waits for it (`settled`).
+   */
+  async readAll(): Promise<void> {
+    const stale = await this.listContainers();
+    const limit = this.options.readLimit ?? ((job) => job());
+    const read = (async () => {
+      await limit(this.refreshImages);
+      await limit(this.refreshNetworks);
+      await limit(this.refreshVolumes);
+      await this.inspectRows(stale);
+    })();
+    this.reading = Promise.all([this.reading, read]).then(() => {});
+  }
+
+  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`). */
+  async readContainers(): Promise<void> {
+    await this.inspectRows(await this.listContainers());
+  }
+
+  /** Lists every container: new ones are cached from their row at once. Returns the rows to inspect (new or changed). */
+  private async listContainers(): Promise<ContainerSummary[]> {
+    const listedAt = Date.now();
+    const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+    const seen = new Set(rows.map((r) => r.Id));
+    // gone from the engine; but not one read after this listing began (a create that just landed)
+    for (const [id, cached] of this.containers) if (!seen.has(id) && cached.readAt < listedAt) this.forgetContainer(id);
+    return rows.filter((row) => {
+      const cached = this.containers.get(row.Id);
+      if (cached && !cached.partial && cached.summary.State === row.State) {
+        cached.summary = row;
+        cached.listed = undefined; // the served row is made again from the new one
+        return false;
+      }
+      if (!cached && !this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: rowInspect(row), readAt: listedAt, partial: true });
+      return true;
+    });
+  }
+
+  private async inspectRows(rows: ContainerSummary[]): Promise<void> {
+    const limit = this.options.readLimit ?? ((job) => job());
+    for (let i = 0; i < rows.length && !this.stopped; i += INSPECT_CONCURRENCY) {
+      await Promise.all(rows.slice(i, i + INSPECT_CONCURRENCY).map((row) => limit(() => this.inspectInto(row)).catch((err) => this.report(err))));
+    }
+  }
+
+  private remember(row: ContainerSummary, inspect: ContainerInspect): void {
+    if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false), readAt: Date.now() });
+  }
+
+  private async inspectInto(row: ContainerSummary): Promise<void> {
+    try {
+      this.remember(row, await this.client.json<ContainerInspect>(`containers/${row.Id}/json`));
+    } catch (err) {
+      if (err instanceof EngineCallError && err.status === 404) this.forgetContainer(row.Id);
+      else throw err;
+    }
+  }
+
+  /** Drops a container the engine removed, for good (container IDs are never reused). */
+  forgetContainer(id: string): void {
+    this.containers.delete(id);
+    this.removed.add(id);
+    if (this.removed.size > MAX_REMOVED_REMEMBERED) this.removed.delete(this.removed.values().next().value!);
+  }
+
+  /** A read of this container is under way. */
+  refreshing(id: string): boolean {
+    return this.containerRefreshes.has(id);
+  }
+
+  /** Re-reads one container (list row and inspect); drops it when the engine no longer has it. */
+  refreshContainer(id: string): Promise<void> {
+    let refresh = this.containerRefreshes.get(id);
+    if (!refresh) {
+      refresh = coalesce(async () => {
+        // both at once: this is on every create's and every state change's way back to the client
+        const [rows, inspect] = await Promise.all([
+          this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) }),
+          this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
+            if (err instanceof EngineCallError && err.status === 404) return undefined;
+            throw err;
+          }),
+        ]);
+        const row = rows.find((r) => r.Id === id);
+        if (row && inspect) this.remember(row, inspect);
+        else this.forgetContainer(id);
+      }, (e) => this.report(e));
+      this.containerRefreshes.set(id, refresh);
+    }
+    return refresh().finally(() => this.containerRefreshes.delete(id));
+  }
+}

@@ -1,0 +1,97 @@
+import test from 'ava';
+import { parseEngineAddress } from '../../core/cluster/address.js';
+import { EngineCallError } from '../../core/cluster/engine-client.js';
+import { connectDelay, EngineHealth, probeDelay } from '../../core/cluster/engine-health.js';
+import { TransportError } from '../../core/cluster/engine-http.js';
+import { Engine } from '../../core/cluster/engine.js';
+import type { NodeHealth } from '../../core/plugin-api.js';
+import { waitFor } from '../harness/exec.js';
+import { FakeDocker } from '../harness/fake-docker.js';
+import { recordingLogger } from '../harness/in-process.js';
+
+const quick = { refreshMinMs: 200, refreshMaxMs: 300, failureRetry: 2, requestTimeoutMs: 2000, connectTimeoutMs: 500 };
+const refused = () => new TransportError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1');
+
+test('backoff: connect retries double from a second up to the longest interval; an unhealthy probe waits a second per failure', (t) => {
+  t.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => connectDelay(n, 30_000)), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+  t.deepEqual([1, 3, 40].map((n) => probeDelay(n, 30_000)), [1000, 3000, 30_000]);
+});
+
+test('the state machine: connection failures in a row make a healthy node unhealthy, an engine\'s error answer does not, success heals', (t) => {
+  const logger = recordingLogger();
+  const moves: string[] = [];
+  const never = () => new Promise<void>(() => {});
+  const health = new EngineHealth({ ...quick, failureRetry: 3, logger }, { connect: never, check: never, resync: never }, () => 'n1');
+  health.on('change', (previous) => moves.push(`${previous}->${health.state}`));
+  t.teardown(() => health.stop());
+  health.report(refused());
+  t.is(health.state, 'pending', 'a node never reached stays pending');
+  health.report();
+  t.deepEqual([health.state, health.failures, health.lastError], ['healthy', 0, undefined]);
+  health.report(new EngineCallError(500, 'the engine says no'));
+  t.is(health.failures, 0, 'an answer is not a connection failure');
+  t.true(logger.lines.includes('warn node n1: the engine says no'));
+  health.report(refused());
+  health.report(refused());
+  t.is(health.state, 'healthy', 'two failures of three');
+  health.report(refused());
+  t.deepEqual([health.state, health.failures, health.lastError], ['unhealthy', 3, 'connect ECONNREFUSED 127.0.0.1:1']);
+  health.report();
+  t.deepEqual(moves, ['pending->healthy', 'healthy->unhealthy', 'unhealthy->healthy']);
+});
+
+test.serial('a real exchange: pending, healthy once connected, unhealthy when the engine goes, healthy again when it returns', async (t) => {
+  const fake = await FakeDocker.start({ name: 'flaky', images: ['busybox'] });
+  const logger = recordingLogger();
+  const engine = new Engine(parseEngineAddress(fake.addr), { ...quick, logger });
+  const moves: [NodeHealth, NodeHealth][] = [];
+  engine.on('health', (e, previous) => moves.push([previous, e.health]));
+  t.teardown(async () => {
+    engine.stop();
+    await fake.stop();
+  });
+  t.is(engine.health, 'pending');
+  engine.start();
+  await engine.firstAttempt;
+  t.is(engine.health, 'healthy');
+  t.is(engine.name, 'flaky');
+  await fake.down();
+  await waitFor('unhealthy', async () => (engine.health === 'unhealthy' ? true : undefined), 10_000, 50);
+  t.truthy(engine.lastError);
+  await fake.listen();
+  await waitFor('healthy again', async () => (engine.health === 'healthy' ? true : undefined), 10_000, 50);
+  t.deepEqual(moves, [['pending', 'healthy'], ['healthy', 'unhealthy'], ['unhealthy', 'healthy']]);
+  t.true(logger.lines.some((l) => l === `warn node flaky (${fake.addr}) is now unhealthy`));
+});
+
+test.serial('an address nobody answers stays pending and is retried with backoff; its first attempt still settles', async (t) => {
+  const gone = await FakeDocker.start({ name: 'gone' });
+  const addr = gone.addr;
+  await gone.stop();
+  const logger = recordingLogger();
+  const engine = new Engine(parseEngineAddress(addr), { ...quick, logger });
+  t.teardown(() => engine.stop());
+  engine.start();
+  await engine.firstAttempt;
+  t.is(engine.health, 'pending');
+  t.is(engine.failures, 1);
+  await waitFor('a second attempt, a second later', async () => (engine.failures === 2 ? true : undefined), 3000, 50);
+  t.is(engine.health, 'pending');
+});
+
+test.serial('the cache follows the engine\'s events: a container made behind the manager\'s back appears, a removal drops it', async (t) => {
+  const fake = await FakeDocker.start({ name: 'watched', images: ['busybox'] });
+  const engine = new Engine(parseEngineAddress(fake.addr), { ...quick, refreshMinMs: 60_000, refreshMaxMs: 60_000, logger: recordingLogger() });
+  t.teardown(async () => {
+    engine.stop();
+    await fake.stop();
+  });
+  engine.start();
+  await engine.firstAttempt;
+  const made = fake.add('sidecar');
+  await waitFor('the create seen', async () => (engine.containers.get(made.id) ? true : undefined), 5000, 20);
+  t.is(engine.containers.get(made.id)!.inspect.Name, '/sidecar');
+  fake.remove(made.id);
+  await waitFor('the removal seen', async () => (engine.containers.get(made.id) ? undefined : true), 5000, 20);
+  t.pass();
+});

@@ -1,5 +1,17 @@
 import { ConfigError } from './errors.js';
 
+/** Classic's cluster options and its words for a bad value (cluster/swarm/cluster.go NewCluster). */
+export const CLUSTER_OPTS: Record<string, (v: string) => string | undefined> = {
+  'swarm.overcommit': (v) => {
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) return `Failed to parse swarm.overcommit in Float (strconv.ParseFloat: parsing "${v}": invalid syntax)`;
+    return Number(v) <= -1 ? `swarm.overcommit should be larger than -1, ${Number(v).toFixed(6)} is invalid` : undefined;
+  },
+  'swarm.createretry': (v) => {
+    if (!/^[+-]?\d+$/.test(v)) return `Failed to parse swarm.createretry in Int (strconv.Atoi: parsing "${v}": invalid syntax)`;
+    return Number(v) < 0 ? `swarm.createretry can not be negative, ${Number(v)} is invalid` : undefined;
+  },
+};
+
 /** The `--cluster-opt` values placement reads, with classic swarm's defaults. */
 export interface SchedulingOptions {
   /** Reservations may exceed a node's CPUs and memory by this fraction (`swarm.overcommit`, 5%). */

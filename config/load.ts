@@ -22,9 +22,29 @@ const explorer = () =>
       'swarm.config.mjs',
       'swarm.config.cjs',
     ],
-    // one TypeScript loader for config files and plugins, with its transpile cache
-    loaders: { '.ts': (filepath) => importModule(filepath) },
+    // from the current folder upwards (to the home folder, then the user's config folder), as cosmiconfig searches
+    searchStrategy: 'global',
+    // one loader for JavaScript and TypeScript config files and plugins; a failure names the file
+    loaders: Object.fromEntries(['.ts', '.js', '.mjs', '.cjs'].map((ext) => [ext, loadNamingFile])),
   });
+
+/** A config file that could not be loaded, with its path (cosmiconfig's search does not say which it was). */
+class FileLoadError extends Error {
+  constructor(
+    readonly filepath: string,
+    cause: unknown,
+  ) {
+    super((cause as Error).message ?? String(cause));
+  }
+}
+
+async function loadNamingFile(filepath: string): Promise<unknown> {
+  try {
+    return await importModule(filepath);
+  } catch (err) {
+    throw new FileLoadError(filepath, err);
+  }
+}
 
 /** Finds and validates the operator's config file (searched from `cwd`, or read from `file`). */
 export async function loadConfigFile(options: { cwd?: string; file?: string } = {}): Promise<{ config: SwarmConfig; filepath?: string }> {
@@ -32,7 +52,7 @@ export async function loadConfigFile(options: { cwd?: string; file?: string } = 
   try {
     result = options.file ? await explorer().load(options.file) : await explorer().search(options.cwd ?? process.cwd());
   } catch (err) {
-    const where = options.file ?? 'the config file';
+    const where = err instanceof FileLoadError ? err.filepath : (options.file ?? 'the config file');
     throw new ConfigError(`${where}: ${(err as Error).message.split('\n')[0]}`);
   }
   if (!result || result.isEmpty) return { config: {} };

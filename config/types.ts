@@ -1,7 +1,7 @@
 import type { PluginOption } from '../core/plugin-api.js';
 
-/** A duration: milliseconds as a number, or Go-style text as classic swarm took it ("30s", "1m30s", "500ms"). */
-export type Duration = number | string;
+/** A duration as classic swarm took it, Go's form with a unit: "30s", "1m30s", "500ms". */
+export type Duration = string;
 
 /** What an operator writes in `swarm.config.ts`. Every key is optional; command-line flags override it. */
 export interface SwarmConfig {

@@ -1,5 +1,6 @@
+import { CLUSTER_OPTS } from './cluster-opts.js';
 import { ConfigError } from './errors.js';
-import { parseDuration } from './duration.js';
+import { DURATION_EXPECTED, parseDuration } from './duration.js';
 import type { SwarmConfig } from './types.js';
 
 type Check = (value: unknown) => string | undefined; // returns what was expected, or undefined when fine
@@ -8,7 +9,7 @@ const isString: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 
 const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
 const isStringList: Check = (v) =>
   Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'a list of non-empty strings';
-const isDuration: Check = (v) => (parseDuration(v) !== undefined ? undefined : 'a duration such as "30s" or a number of milliseconds');
+const isDuration: Check = (v) => ((parseDuration(v) ?? -1) >= 0 ? undefined : DURATION_EXPECTED);
 const isWholeAtLeast = (min: number): Check => (v) =>
   Number.isInteger(v) && (v as number) >= min ? undefined : `a whole number of at least ${min}`;
 const isOneOf = (...allowed: string[]): Check => (v) =>
@@ -49,6 +50,11 @@ const TOP_KEYS: Record<string, Check> = {
   engineTls: (v) => (v === false || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object, or false'),
 };
 
+/** Classic's cluster options, each value checked in classic's words. */
+const CLUSTER_OPT_KEYS: Record<string, Check> = Object.fromEntries(
+  Object.entries(CLUSTER_OPTS).map(([key, check]) => [key, (v: unknown) => (typeof v !== 'string' ? 'a string' : check(v) ? `valid: ${check(v)}` : undefined)]),
+);
+
 const TLS_KEYS: Record<string, Check> = { enabled: isBoolean, verify: isBoolean, ca: isString, cert: isString, key: isString };
 const ENGINE_TLS_KEYS: Record<string, Check> = { ca: isString, cert: isString, key: isString, serverName: isString, nodes: isRecordOf((v) => (v !== null && typeof v === 'object' ? undefined : 'an object'), 'an object of per-node settings') };
 
@@ -79,6 +85,7 @@ export function validateConfig(raw: unknown, source: string): SwarmConfig {
   const obj = raw as Record<string, unknown>;
   checkKeys(obj, TOP_KEYS, '', source);
   if (obj.engine !== undefined) checkKeys(obj.engine as Record<string, unknown>, ENGINE_KEYS, 'engine.', source);
+  if (obj.clusterOpts !== undefined) checkKeys(obj.clusterOpts as Record<string, unknown>, CLUSTER_OPT_KEYS, 'clusterOpts.', source);
   if (obj.tls !== undefined) checkKeys(obj.tls as Record<string, unknown>, TLS_KEYS, 'tls.', source);
   if (obj.engineTls) {
     checkKeys(obj.engineTls as Record<string, unknown>, ENGINE_TLS_KEYS, 'engineTls.', source);

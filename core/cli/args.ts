@@ -1,3 +1,4 @@
+import { CLUSTER_OPTS } from '../../config/cluster-opts.js';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LogLevel, SwarmConfig } from '../../config/types.js';
@@ -70,22 +71,12 @@ const bool = (value: string, shown: string) => {
 
 /** A duration as classic read it with Go's time.ParseDuration (a sign allowed), failing in classic's words. */
 const goDuration = (value: string, what: string) => {
-  const negative = value.startsWith('-');
-  const ms = /^[+-]?0$/.test(value) ? 0 : /^[+-]?[\d.]/.test(value) && !/^[+-]?\d+$/.test(value) ? parseDuration(value.replace(/^[+-]/, '')) : undefined;
-  if (ms === undefined) throw new ConfigError(`invalid ${what}: time: invalid duration "${value}"`);
-  return negative ? -ms : ms;
-};
-
-/** Classic's cluster options and its words for a bad value (cluster/swarm/cluster.go NewCluster). */
-const KNOWN_CLUSTER_OPTS: Record<string, (v: string) => string | undefined> = {
-  'swarm.overcommit': (v) => {
-    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v)) return `Failed to parse swarm.overcommit in Float (strconv.ParseFloat: parsing "${v}": invalid syntax)`;
-    return Number(v) <= -1 ? `swarm.overcommit should be larger than -1, ${Number(v).toFixed(6)} is invalid` : undefined;
-  },
-  'swarm.createretry': (v) => {
-    if (!/^[+-]?\d+$/.test(v)) return `Failed to parse swarm.createretry in Int (strconv.Atoi: parsing "${v}": invalid syntax)`;
-    return Number(v) < 0 ? `swarm.createretry can not be negative, ${Number(v)} is invalid` : undefined;
-  },
+  const ms = parseDuration(value);
+  if (ms !== undefined) return ms;
+  // Go's own words (time.ParseDuration)
+  const unit = /^[+-]?(?:\d+\.?\d*|\.\d+)([^\d.]+)/.exec(value)?.[1];
+  const why = /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(value) ? `missing unit in duration "${value}"` : unit ? `unknown unit "${unit}" in duration "${value}"` : `invalid duration "${value}"`;
+  throw new ConfigError(`invalid ${what}: time: ${why}`);
 };
 
 const GLOBAL_FLAGS: FlagSpec[] = [
@@ -120,7 +111,7 @@ const MANAGE_FLAGS: FlagSpec[] = [
     set: (t, v) => {
       const ms = goDuration(v, '--heartbeat');
       if (ms < 1000) throw new ConfigError('--heartbeat should be at least one second');
-      t.flags.heartbeat = ms;
+      t.flags.heartbeat = `${ms}ms`;
     },
   },
   {
@@ -129,7 +120,7 @@ const MANAGE_FLAGS: FlagSpec[] = [
     set: (t, v, s) => {
       const ms = goDuration(v, `value "${v}" for flag ${s}`);
       if (ms <= 0) throw new ConfigError('min refresh interval should be a positive number');
-      t.flags.engine = { ...t.flags.engine, refreshMinInterval: ms };
+      t.flags.engine = { ...t.flags.engine, refreshMinInterval: `${ms}ms` };
     },
   },
   {
@@ -138,7 +129,7 @@ const MANAGE_FLAGS: FlagSpec[] = [
     set: (t, v, s) => {
       const ms = goDuration(v, `value "${v}" for flag ${s}`);
       if (ms < 0) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
-      t.flags.engine = { ...t.flags.engine, refreshMaxInterval: ms };
+      t.flags.engine = { ...t.flags.engine, refreshMaxInterval: `${ms}ms` };
     },
   },
   {
@@ -156,9 +147,9 @@ const MANAGE_FLAGS: FlagSpec[] = [
     set: (t, v, s) => {
       const eq = v.indexOf('=');
       const key = v.slice(0, eq);
-      const check = KNOWN_CLUSTER_OPTS[key];
+      const check = CLUSTER_OPTS[key];
       if (eq <= 0) throw new ConfigError(`invalid value "${v}" for flag ${s} (expected key=value)`);
-      if (!check) throw new ConfigError(`unsupported cluster option "${key}" (known: ${Object.keys(KNOWN_CLUSTER_OPTS).join(', ')})`);
+      if (!check) throw new ConfigError(`unsupported cluster option "${key}" (known: ${Object.keys(CLUSTER_OPTS).join(', ')})`);
       const problem = check(v.slice(eq + 1));
       if (problem) throw new ConfigError(problem);
       t.flags.clusterOpts = { ...t.flags.clusterOpts, [key]: v.slice(eq + 1) };
@@ -178,7 +169,7 @@ const MANAGE_FLAGS: FlagSpec[] = [
   { names: ['engine-refresh-retry'], takesValue: true, set: (t, v) => { t.refreshRetry = v; } },
   { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.flags.advertise = v; } },
   { names: ['replication'], takesValue: false, set: (t, v, s) => { t.flags.replication = bool(v, s); } },
-  { names: ['replication-ttl'], takesValue: true, set: (t, v) => { t.flags.replicationTtl = goDuration(v, '--replication-ttl'); } },
+  { names: ['replication-ttl'], takesValue: true, set: (t, v) => { t.flags.replicationTtl = `${goDuration(v, '--replication-ttl')}ms`; } },
   { names: ['discovery-opt'], takesValue: true, set: (t, v) => { t.flags.discoveryOpts = { ...t.flags.discoveryOpts }; discoveryOpt(t.flags.discoveryOpts, v); } },
   { names: ['refresh-on-node-filter'], takesValue: false, set: (t, v, s) => { t.flags.refreshOnNodeFilter = bool(v, s); } },
   { names: ['container-name-refresh-filter'], takesValue: true, set: (t, v) => { t.flags.containerNameRefreshFilter = v; } },
@@ -251,13 +242,13 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
 
 /** What classic's `manage` refused before it started, in its words (cli/manage.go). */
 function checkManage({ flags, refreshRetry }: ParsedManage): void {
-  const { refreshMinInterval: min, refreshMaxInterval: max } = flags.engine ?? {};
-  if (typeof min === 'number' && typeof max === 'number' && max < min) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
+  const [min, max] = [flags.engine?.refreshMinInterval, flags.engine?.refreshMaxInterval].map((d) => parseDuration(d));
+  if (min !== undefined && max !== undefined && max < min) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
   if (refreshRetry !== undefined && refreshRetry !== '3') throw new ConfigError('--engine-refresh-retry is deprecated. Use --engine-failure-retry');
   if (!flags.replication) return;
   if (!flags.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
   if (!checkAddrFormat(flags.advertise)) throw new ConfigError('--advertise should be of the form ip:port or hostname:port');
-  if (typeof flags.replicationTtl === 'number' && flags.replicationTtl <= 0) throw new ConfigError('--replication-ttl should be a positive number');
+  if ((parseDuration(flags.replicationTtl) ?? 1) <= 0) throw new ConfigError('--replication-ttl should be a positive number');
 }
 
 /** A subcommand's flags into `target`, and its other arguments; undefined when it asked for help. */

@@ -6,7 +6,7 @@ test('accepts the exact form existing scripts use', (t) => {
   const parsed = parseArgs(['-l', 'debug', '-experimental', 'manage', '-H', '127.0.0.1:4000', '--heartbeat=1s', '10.0.0.1:2375,10.0.0.2:2375']);
   t.deepEqual(parsed, {
     command: 'manage',
-    flags: { logLevel: 'debug', experimental: true, hosts: ['127.0.0.1:4000'], heartbeat: 1000, nodes: '10.0.0.1:2375,10.0.0.2:2375' },
+    flags: { logLevel: 'debug', experimental: true, hosts: ['127.0.0.1:4000'], heartbeat: '1000ms', nodes: '10.0.0.1:2375,10.0.0.2:2375' },
   });
 });
 
@@ -22,7 +22,7 @@ test('reads every manage flag, repeatable ones repeated', (t) => {
       hosts: ['tcp://0.0.0.0:2375', 'unix:///run/skep.sock'],
       strategy: 'spread',
       filters: ['health', 'health'],
-      engine: { refreshMinInterval: 5000, refreshMaxInterval: 10000, failureRetry: 2 },
+      engine: { refreshMinInterval: '5000ms', refreshMaxInterval: '10000ms', failureRetry: 2 },
       clusterOpts: { 'swarm.overcommit': '0.1', 'swarm.createretry': '2' },
       cors: true,
       nodes: 'nodes://a:1,b:2',
@@ -36,6 +36,8 @@ test('unknown and malformed flags are one-line configuration errors, in classic 
     [['--nope', 'manage'], /flag provided but not defined: --nope/],
     [['manage', '-H'], /flag needs an argument: -H/],
     [['manage', '--heartbeat', 'soon'], /^invalid --heartbeat: time: invalid duration "soon"$/],
+    [['manage', '--heartbeat', '30'], /^invalid --heartbeat: time: missing unit in duration "30"$/],
+    [['manage', '--heartbeat', '5y'], /^invalid --heartbeat: time: unknown unit "y" in duration "5y"$/],
     [['manage', '--heartbeat', '500ms'], /^--heartbeat should be at least one second$/],
     [['manage', '--engine-failure-retry', '0'], /^invalid failure retry count$/],
     [['manage', '--engine-refresh-min-interval', '0s'], /^min refresh interval should be a positive number$/],
@@ -79,7 +81,7 @@ test('every flag classic swarm took is accepted: manage, join and list', (t) => 
     ]),
     {
       command: 'manage',
-      flags: { replication: true, advertise: '10.0.0.5:2375', replicationTtl: 15000, discoveryOpts: { 'kv.path': 'x' }, refreshOnNodeFilter: true, containerNameRefreshFilter: 'refreshme' },
+      flags: { replication: true, advertise: '10.0.0.5:2375', replicationTtl: '15000ms', discoveryOpts: { 'kv.path': 'x' }, refreshOnNodeFilter: true, containerNameRefreshFilter: 'refreshme' },
     },
   );
   t.like(parseArgs(['join', '--addr', '10.0.0.1:2375', '--delay', '2s', '--discovery-opt', 'kv.cacertfile=/ca', 'etcd://h:2379/p']), {

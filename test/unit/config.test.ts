@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -6,6 +6,7 @@ import { ConfigError } from '../../config/errors.js';
 import { loadConfig, loadConfigFile } from '../../config/load.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { validateConfig } from '../../config/validate.js';
+import { loadPlugins } from '../../core/plugins.js';
 import { REPO_ROOT } from '../harness/skep.js';
 
 test('a bad key is named, with what was expected and what was given', (t) => {
@@ -13,10 +14,15 @@ test('a bad key is named, with what was expected and what was given', (t) => {
     [{ strategy: 3 }, /"strategy" must be a non-empty string \(got 3\)/],
     [{ nodes: [1] }, /"nodes" must be a list of addresses/],
     [{ engine: { failureRetry: 0 } }, /"engine.failureRetry" must be a whole number of at least 1/],
-    [{ engine: { refreshMinInterval: 'soon' } }, /"engine.refreshMinInterval" must be a duration/],
+    [{ engine: { refreshMinInterval: 'soon' } }, /"engine.refreshMinInterval" must be a duration with a unit/],
+    [{ heartbeat: 30 }, /^swarm.config.ts: "heartbeat" must be a duration with a unit, as Go writes it \("30s", "1m30s", "500ms"\); a bare number has no unit \(got 30\)$/],
+    [{ engine: { requestTimeout: '30' } }, /"engine.requestTimeout" must be a duration with a unit.*\(got "30"\)$/],
     [{ logLevel: 'loud' }, /"logLevel" must be one of debug, info, warn, error/],
     [{ stratgey: 'spread' }, /unknown key "stratgey"/],
     [{ engine: { retries: 1 } }, /unknown key "engine.retries"/],
+    [{ clusterOpts: { 'swarm.overcomit': '0.1' } }, /unknown key "clusterOpts.swarm.overcomit" \(known: clusterOpts.swarm.overcommit, clusterOpts.swarm.createretry\)/],
+    [{ clusterOpts: { 'swarm.createretry': '-1' } }, /"clusterOpts.swarm.createretry" must be valid: swarm.createretry can not be negative, -1 is invalid/],
+    [{ tls: { verfy: true } }, /unknown key "tls.verfy"/],
     [[], /default export must be an object/],
   ];
   for (const [raw, message] of cases) {
@@ -65,4 +71,39 @@ test("the project's own swarm.config.ts loads through defineConfig from the pack
   const { config, filepath } = await loadConfigFile({ cwd: REPO_ROOT });
   t.is(filepath, join(REPO_ROOT, 'swarm.config.ts'));
   t.is(config.strategy, 'spread');
+});
+
+test('a config outside the checkout, found from a folder below it, imports skep and lists a .ts plugin; nothing is written', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'skep-outside-'));
+  const below = join(root, 'deploy', 'today');
+  mkdirSync(below, { recursive: true });
+  writeFileSync(join(root, 'swarm.config.ts'), `
+    import { defineConfig, DockerError } from 'skep';
+    const refusal: DockerError = new DockerError(403, 'checked at load');
+    export default defineConfig({ nodes: ['10.0.0.1:2375'], strategy: 'binpack', heartbeat: '20s', plugins: [['./audit.ts', { status: refusal.status }]] });
+  `);
+  writeFileSync(join(root, 'audit.ts'), `
+    import { DockerError, type SkepPlugin } from 'skep';
+    export default (options: { status: number }): SkepPlugin => ({ name: 'audit-' + new DockerError(options.status, 'x').status, apply() {} });
+  `);
+  const before = readdirSync(root, { recursive: true }).sort();
+  const tempBefore = readdirSync(tmpdir()).filter((f) => /jiti|skep-ts-cache/.test(f));
+  chmodSync(root, 0o555); // read-only (for a user other than root, which CI's unit tier may be)
+  t.teardown(() => chmodSync(root, 0o755));
+  const config = await loadConfig({}, { cwd: below });
+  t.is(config.configFile, join(root, 'swarm.config.ts'));
+  t.is(config.strategy, 'binpack');
+  t.is(config.heartbeatMs, 20_000);
+  const plugins = await loadPlugins(config.plugins, root);
+  t.deepEqual(plugins.map((p) => p.name), ['audit-403']);
+  t.deepEqual(readdirSync(root, { recursive: true }).sort(), before, 'nothing written next to the config');
+  t.deepEqual(readdirSync(tmpdir()).filter((f) => /jiti|skep-ts-cache/.test(f)), tempBefore, 'and no transpile cache in the shared temp folder');
+});
+
+test('a config file that fails to load is named in the error, never a temporary file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skep-broken-'));
+  writeFileSync(join(dir, 'swarm.config.ts'), "const token: string = process.env.NOPE ?? '';\nif (!token) throw new Error('NOPE is not set');\nexport default {};\n");
+  await t.throwsAsync(loadConfig({}, { cwd: dir }), { instanceOf: ConfigError, message: `${join(dir, 'swarm.config.ts')}: NOPE is not set` });
+  writeFileSync(join(dir, 'swarm.config.ts'), 'export default { nodes: [1,\n');
+  await t.throwsAsync(loadConfig({}, { cwd: dir }), { message: new RegExp(`^${join(dir, 'swarm.config.ts')}: `) });
 });

@@ -18,7 +18,8 @@ export class PluginError extends DockerError {
 interface TapLike {
   name: string;
   type: 'sync' | 'async' | 'promise';
-  fn: Function; // tapable types it so
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- tapable's own type for a tap's function
+  fn: Function;
 }
 
 interface Interceptable {

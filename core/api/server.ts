@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { ResolvedConfig } from '../../config/types.js';
 import type Koa from 'koa';
 import type { Logger } from '../log.js';
+import type { SkepState } from './deps.js';
 import { parseListenAddress } from './listen-address.js';
 import { holdUpgrade } from './proxy/hijack.js';
 import { sniffConnection } from './raw-hijack.js';
@@ -19,7 +20,7 @@ export interface Listener {
 }
 
 /** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
-function createHttpServer(app: Koa<any>): http.Server {
+function createHttpServer(app: Koa<SkepState>): http.Server {
   const handler = app.callback();
   const server = http.createServer(handler);
   // No request timeout: logs -f, events, wait and hijacked sessions may stay quiet for hours.
@@ -46,7 +47,7 @@ function createHttpServer(app: Koa<any>): http.Server {
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
-export async function listen(app: Koa<any>, hosts: string[], logger: Logger, tlsOptions?: ServerTls): Promise<Listener[]> {
+export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, tlsOptions?: ServerTls): Promise<Listener[]> {
   const listeners: Listener[] = [];
   for (const text of hosts) {
     const address = parseListenAddress(text);

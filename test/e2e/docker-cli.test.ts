@@ -50,7 +50,7 @@ withRealEngines((test) => {
     t.regex(res.stdout, /^ Strategy: spread$/m);
     t.regex(res.stdout, /^ Nodes: 3$/m);
     for (const [i, engine] of cluster.engines.entries()) {
-      const block = res.stdout.split(`  ${engine.name}: ${engine.addr}\n`)[1]?.split(/\n  \S/)[0];
+      const block = res.stdout.split(`  ${engine.name}: ${engine.addr}\n`)[1]?.split(/\n {2}\S/)[0];
       t.truthy(block, `no block for ${engine.name}`);
       t.regex(block!, /^ {3}└ ID: [A-Z0-9:]{59}\|10\.213\.6\.\d+:2375$/m);
       t.regex(block!, /^ {3}└ Status: Healthy$/m);

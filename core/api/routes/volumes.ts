@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
-import { DockerError } from '../../errors.js';
 import type { Engine } from '../../cluster/engine.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';

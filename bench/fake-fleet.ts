@@ -15,7 +15,9 @@ const INFO = fixture('info');
 const VERSION = JSON.stringify(fixture('version'));
 const NETWORKS = JSON.stringify(fixture('networks'));
 const IMAGE_ID = String(ROW.ImageID);
-const IMAGES = JSON.stringify([{ Id: IMAGE_ID, ParentId: '', RepoTags: ['busybox:latest'], RepoDigests: [], Created: 1795855000, Size: 2_100_000, SharedSize: -1, VirtualSize: 2_100_000, Labels: null, Containers: -1 }]);
+const IMAGES = JSON.stringify([
+  { Id: IMAGE_ID, ParentId: '', RepoTags: ['busybox:latest'], RepoDigests: [], Created: 1795855000, Size: 2_100_000, SharedSize: -1, VirtualSize: 2_100_000, Labels: null, Containers: -1 },
+]);
 const VOLUMES = JSON.stringify({ Volumes: [], Warnings: null });
 const PORT = 2375;
 
@@ -36,14 +38,27 @@ function template(doc: Record<string, unknown>, holes: Record<string, unknown>):
 }
 
 const inspectOf = template(INSPECT, {
-  Id: '@@id@@', Name: '@@name@@', Created: '@@created@@', State: '@@state@@',
+  Id: '@@id@@',
+  Name: '@@name@@',
+  Created: '@@created@@',
+  State: '@@state@@',
 });
 const rowOf = template(ROW, { Id: '@@id@@', Names: '@@names@@', Created: '@@created@@', State: '@@state@@', Status: '@@status@@' });
 
-const stateOf = (c: FakeContainer) => JSON.stringify({
-  Status: c.running ? 'running' : 'exited', Running: c.running, Paused: false, Restarting: false, OOMKilled: false, Dead: false,
-  Pid: c.running ? 4242 : 0, ExitCode: 0, Error: '', StartedAt: new Date(c.created * 1000).toISOString(), FinishedAt: '0001-01-01T00:00:00Z',
-});
+const stateOf = (c: FakeContainer) =>
+  JSON.stringify({
+    Status: c.running ? 'running' : 'exited',
+    Running: c.running,
+    Paused: false,
+    Restarting: false,
+    OOMKilled: false,
+    Dead: false,
+    Pid: c.running ? 4242 : 0,
+    ExitCode: 0,
+    Error: '',
+    StartedAt: new Date(c.created * 1000).toISOString(),
+    FinishedAt: '0001-01-01T00:00:00Z',
+  });
 
 const hexId = (engine: number, n: number) => `${engine.toString(16).padStart(8, '0')}${n.toString(16).padStart(8, '0')}`.repeat(4);
 
@@ -80,8 +95,15 @@ class FakeEngine {
   emit(action: string, c: FakeContainer): void {
     const nano = BigInt(Date.now()) * 1_000_000n;
     const line = JSON.stringify({
-      status: action, id: c.id, from: 'busybox', Type: 'container', Action: action,
-      Actor: { ID: c.id, Attributes: { image: 'busybox', name: c.name } }, scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano),
+      status: action,
+      id: c.id,
+      from: 'busybox',
+      Type: 'container',
+      Action: action,
+      Actor: { ID: c.id, Attributes: { image: 'busybox', name: c.name } },
+      scope: 'local',
+      time: Number(nano / 1_000_000_000n),
+      timeNano: Number(nano),
     });
     for (const w of this.watchers) w.write(`${line}\n`);
   }
@@ -89,14 +111,29 @@ class FakeEngine {
   info(): string {
     const running = [...this.containers.values()].filter((c) => c.running).length;
     return JSON.stringify({
-      ...INFO, ID: `FAKE:${this.index}`, Name: this.name, NCPU: 4, MemTotal: 8 * 2 ** 30, Labels: [`zone=z${this.index % 2}`],
-      Containers: this.containers.size, ContainersRunning: running, ContainersPaused: 0, ContainersStopped: this.containers.size - running,
-      Images: 1, SystemTime: new Date().toISOString(),
+      ...INFO,
+      ID: `FAKE:${this.index}`,
+      Name: this.name,
+      NCPU: 4,
+      MemTotal: 8 * 2 ** 30,
+      Labels: [`zone=z${this.index % 2}`],
+      Containers: this.containers.size,
+      ContainersRunning: running,
+      ContainersPaused: 0,
+      ContainersStopped: this.containers.size - running,
+      Images: 1,
+      SystemTime: new Date().toISOString(),
     });
   }
 
   rowJson(c: FakeContainer): string {
-    return (c.row ??= rowOf({ id: JSON.stringify(c.id), names: JSON.stringify([`/${c.name}`]), created: String(c.created), state: JSON.stringify(c.running ? 'running' : 'exited'), status: JSON.stringify(c.running ? 'Up 1 hour' : 'Exited (0) 1 minute ago') }));
+    return (c.row ??= rowOf({
+      id: JSON.stringify(c.id),
+      names: JSON.stringify([`/${c.name}`]),
+      created: String(c.created),
+      state: JSON.stringify(c.running ? 'running' : 'exited'),
+      status: JSON.stringify(c.running ? 'Up 1 hour' : 'Exited (0) 1 minute ago'),
+    }));
   }
 
   inspectJson(c: FakeContainer): string {
@@ -153,12 +190,18 @@ export class FakeFleet {
     const containerMatch = /^\/containers\/([^/]+)(?:\/(json|start|stop|kill))?$/.exec(path);
     if (method === 'GET') {
       switch (path) {
-        case '/_ping': return json(200, '"OK"');
-        case '/version': return json(200, VERSION);
-        case '/info': return json(200, engine.info());
-        case '/images/json': return json(200, IMAGES);
-        case '/networks': return json(200, NETWORKS);
-        case '/volumes': return json(200, VOLUMES);
+        case '/_ping':
+          return json(200, '"OK"');
+        case '/version':
+          return json(200, VERSION);
+        case '/info':
+          return json(200, engine.info());
+        case '/images/json':
+          return json(200, IMAGES);
+        case '/networks':
+          return json(200, NETWORKS);
+        case '/volumes':
+          return json(200, VOLUMES);
         case '/events':
           res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': '1.41' });
           res.flushHeaders();

@@ -29,7 +29,10 @@ export interface Timing {
 
 export const timing = (ms: number[]): Timing => ({ median: percentile(ms, 50), p99: percentile(ms, 99), count: ms.length });
 
-export const loadAverage = (): string => loadavg().map((l) => l.toFixed(2)).join(' ');
+export const loadAverage = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 export interface Answer {
   status: number;
@@ -101,11 +104,13 @@ export class Client {
 export async function throughput(client: Client, connections: number, seconds: number, path: string): Promise<number> {
   const until = Date.now() + seconds * 1000;
   let done = 0;
-  await Promise.all(Array.from({ length: connections }, async () => {
-    while (Date.now() < until) {
-      await client.ok('GET', path);
-      done++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (Date.now() < until) {
+        await client.ok('GET', path);
+        done++;
+      }
+    }),
+  );
   return done / seconds;
 }

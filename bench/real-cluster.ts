@@ -72,7 +72,10 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
     for (const [call, path] of reads) {
       const samples = { skep: [] as number[], engine: [] as number[] };
       for (let round = 0; round < options.rounds; round++) {
-        for (const [who, client] of [['skep', viaSkep], ['engine', direct]] as const) {
+        for (const [who, client] of [
+          ['skep', viaSkep],
+          ['engine', direct],
+        ] as const) {
           for (let i = 0; i < options.callsPerRound; i++) samples[who].push((await client.ok('GET', path)).ms);
         }
       }

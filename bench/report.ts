@@ -35,36 +35,43 @@ const SCALE_TARGETS: Target[] = [
 export function scaleTable(results: ScaleResult[]): string {
   const cols = results.map((r) => `N=${r.engines}`);
   const row = (what: string, f: (r: ScaleResult) => string) => [what, ...results.map(f)];
-  return table(['fake engines × 30 containers', ...cols], [
-    row('converge to all healthy (ms)', (r) => String(r.convergeMs)),
-    row('RSS settled / after an idle minute (MiB)', (r) => `${r.rssSettledMiB} / ${r.rssAfterIdleMiB}`),
-    row('idle CPU (% of a core)', (r) => r.idleCpuPercent.toFixed(2)),
-    row('idle requests to engines (/s)', (r) => r.idleEngineRequestsPerSecond.toFixed(1)),
-    row('GET /info median / p99 (ms)', (r) => pair(r.info)),
-    row('GET /info size (KiB)', (r) => String(Math.round(r.info.bytes / 1024))),
-    row('GET /containers/json?all=1 median / p99 (ms)', (r) => pair(r.list)),
-    row('GET /containers/json?all=1 size (MiB)', (r) => (r.list.bytes / 2 ** 20).toFixed(1)),
-    row('GET /containers/{id}/json median / p99 (ms)', (r) => pair(r.inspect)),
-    ...[0, 1].flatMap((i) => [
-      row(`creates at concurrency ${results[0]?.creates[i]?.concurrency} (/s)`, (r) => r.creates[i]!.perSecond.toFixed(0)),
-      row(`  median / p99 (ms); manager CPU per create (ms)`, (r) => `${pair(r.creates[i]!.ms)}; ${r.creates[i]!.cpuMsPerCreate.toFixed(2)}`),
-    ]),
-    row('fake fleet busiest (% of a core)', (r) => r.fleetCpuPercentMax.toFixed(0)),
-    row('load average before → after', (r) => `${r.loadBefore.split(' ')[0]} → ${r.loadAfter.split(' ')[0]}`),
-  ]);
+  return table(
+    ['fake engines × 30 containers', ...cols],
+    [
+      row('converge to all healthy (ms)', (r) => String(r.convergeMs)),
+      row('RSS settled / after an idle minute (MiB)', (r) => `${r.rssSettledMiB} / ${r.rssAfterIdleMiB}`),
+      row('idle CPU (% of a core)', (r) => r.idleCpuPercent.toFixed(2)),
+      row('idle requests to engines (/s)', (r) => r.idleEngineRequestsPerSecond.toFixed(1)),
+      row('GET /info median / p99 (ms)', (r) => pair(r.info)),
+      row('GET /info size (KiB)', (r) => String(Math.round(r.info.bytes / 1024))),
+      row('GET /containers/json?all=1 median / p99 (ms)', (r) => pair(r.list)),
+      row('GET /containers/json?all=1 size (MiB)', (r) => (r.list.bytes / 2 ** 20).toFixed(1)),
+      row('GET /containers/{id}/json median / p99 (ms)', (r) => pair(r.inspect)),
+      ...[0, 1].flatMap((i) => [
+        row(`creates at concurrency ${results[0]?.creates[i]?.concurrency} (/s)`, (r) => r.creates[i]!.perSecond.toFixed(0)),
+        row(`  median / p99 (ms); manager CPU per create (ms)`, (r) => `${pair(r.creates[i]!.ms)}; ${r.creates[i]!.cpuMsPerCreate.toFixed(2)}`),
+      ]),
+      row('fake fleet busiest (% of a core)', (r) => r.fleetCpuPercentMax.toFixed(0)),
+      row('load average before → after', (r) => `${r.loadBefore.split(' ')[0]} → ${r.loadAfter.split(' ')[0]}`),
+    ],
+  );
 }
 
 export function targetsTable(result: ScaleResult): string {
-  return table(['target at N=' + result.engines, 'goal', 'classic swarm', 'Skep', 'met'], SCALE_TARGETS.map((t) => {
-    const v = t.measured(result);
-    return [`${t.what} (${t.unit})`, t.goal, t.classic, Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : 2), t.met(v) ? 'yes' : 'NO'];
-  }));
+  return table(
+    ['target at N=' + result.engines, 'goal', 'classic swarm', 'Skep', 'met'],
+    SCALE_TARGETS.map((t) => {
+      const v = t.measured(result);
+      return [`${t.what} (${t.unit})`, t.goal, t.classic, Number.isInteger(v) ? String(v) : v.toFixed(v >= 100 ? 0 : 2), t.met(v) ? 'yes' : 'NO'];
+    }),
+  );
 }
 
 export function realTable(result: RealResult): string {
   const rate = (v?: number) => (v === undefined ? '' : v.toFixed(0));
   const ratio = (r: RealRow) => (r.skep.median / r.engine.median).toFixed(2);
-  return table(['3 real engines, 30 containers', 'engine median / p99 (ms)', 'Skep median / p99 (ms)', 'Skep / engine', 'engine req/s @8', 'Skep req/s @8'], result.rows.map((r) => [
-    r.call, pair(r.engine), pair(r.skep), ratio(r), rate(r.engineRate), rate(r.skepRate),
-  ]));
+  return table(
+    ['3 real engines, 30 containers', 'engine median / p99 (ms)', 'Skep median / p99 (ms)', 'Skep / engine', 'engine req/s @8', 'Skep req/s @8'],
+    result.rows.map((r) => [r.call, pair(r.engine), pair(r.skep), ratio(r), rate(r.engineRate), rate(r.skepRate)]),
+  );
 }

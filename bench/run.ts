@@ -29,7 +29,12 @@ if (flag('no-real') === undefined) {
 if (flag('no-scale') === undefined) {
   for (const engines of sizes) {
     log(`scale: ${engines} fake engines × 30 containers:`);
-    report.scale.push(await runScale(quick ? { engines, containersPerEngine: 30, idleSeconds: 2, idleWindowSeconds: 2, creates: 50 } : { engines, containersPerEngine: 30, idleSeconds: 60, idleWindowSeconds: 30, creates: 500 }, log));
+    report.scale.push(
+      await runScale(
+        quick ? { engines, containersPerEngine: 30, idleSeconds: 2, idleWindowSeconds: 2, creates: 50 } : { engines, containersPerEngine: 30, idleSeconds: 60, idleWindowSeconds: 30, creates: 500 },
+        log,
+      ),
+    );
   }
 }
 

@@ -41,7 +41,10 @@ interface FleetStats {
 
 /** The fake fleet's process: started, asked for its counters, stopped. */
 class FleetProcess {
-  private constructor(private readonly child: ChildProcess, readonly addresses: string[]) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly addresses: string[],
+  ) {}
 
   static start(engines: number, perEngine: number): Promise<FleetProcess> {
     const child = fork(FLEET_PROCESS, [String(engines), String(perEngine)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -127,9 +130,13 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       const cpuFrom = processSample(pid).cpuMs;
       const t0 = Date.now();
       let left = options.creates;
-      await measure(() => Promise.all(Array.from({ length: concurrency }, async () => {
-        while (left-- > 0) ms.push((await creator.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] })).ms);
-      })));
+      await measure(() =>
+        Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (left-- > 0) ms.push((await creator.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] })).ms);
+          }),
+        ),
+      );
       const elapsed = Date.now() - t0;
       creator.close();
       creates.push({ concurrency, perSecond: (options.creates / elapsed) * 1000, ms: timing(ms), cpuMsPerCreate: (processSample(pid).cpuMs - cpuFrom) / options.creates });

@@ -7,17 +7,20 @@ type Check = (value: unknown) => string | undefined; // returns what was expecte
 
 const isString: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'a non-empty string');
 const isBoolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'true or false');
-const isStringList: Check = (v) =>
-  Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'a list of non-empty strings';
+const isStringList: Check = (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string' && s !== '') ? undefined : 'a list of non-empty strings');
 const isDuration: Check = (v) => ((parseDuration(v) ?? -1) >= 0 ? undefined : DURATION_EXPECTED);
-const isWholeAtLeast = (min: number): Check => (v) =>
-  Number.isInteger(v) && (v as number) >= min ? undefined : `a whole number of at least ${min}`;
-const isOneOf = (...allowed: string[]): Check => (v) =>
-  allowed.includes(v as string) ? undefined : `one of ${allowed.join(', ')}`;
-const isRecordOf = (inner: Check, what: string): Check => (v) =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => inner(x) === undefined)
-    ? undefined
-    : what;
+const isWholeAtLeast =
+  (min: number): Check =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min ? undefined : `a whole number of at least ${min}`;
+const isOneOf =
+  (...allowed: string[]): Check =>
+  (v) =>
+    allowed.includes(v as string) ? undefined : `one of ${allowed.join(', ')}`;
+const isRecordOf =
+  (inner: Check, what: string): Check =>
+  (v) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => inner(x) === undefined) ? undefined : what;
 
 const ENGINE_KEYS: Record<string, Check> = {
   refreshMinInterval: isDuration,
@@ -56,7 +59,13 @@ const CLUSTER_OPT_KEYS: Record<string, Check> = Object.fromEntries(
 );
 
 const TLS_KEYS: Record<string, Check> = { enabled: isBoolean, verify: isBoolean, ca: isString, cert: isString, key: isString };
-const ENGINE_TLS_KEYS: Record<string, Check> = { ca: isString, cert: isString, key: isString, serverName: isString, nodes: isRecordOf((v) => (v !== null && typeof v === 'object' ? undefined : 'an object'), 'an object of per-node settings') };
+const ENGINE_TLS_KEYS: Record<string, Check> = {
+  ca: isString,
+  cert: isString,
+  key: isString,
+  serverName: isString,
+  nodes: isRecordOf((v) => (v !== null && typeof v === 'object' ? undefined : 'an object'), 'an object of per-node settings'),
+};
 
 function show(value: unknown): string {
   try {
@@ -70,7 +79,12 @@ function checkKeys(obj: Record<string, unknown>, checks: Record<string, Check>, 
   for (const [key, value] of Object.entries(obj)) {
     const name = prefix + key;
     const check = checks[key];
-    if (!check) throw new ConfigError(`${source}: unknown key "${name}" (known: ${Object.keys(checks).map((k) => prefix + k).join(', ')})`);
+    if (!check)
+      throw new ConfigError(
+        `${source}: unknown key "${name}" (known: ${Object.keys(checks)
+          .map((k) => prefix + k)
+          .join(', ')})`,
+      );
     if (value === undefined) continue;
     const expected = check(value);
     if (expected) throw new ConfigError(`${source}: "${name}" must be ${expected} (got ${show(value)})`);

@@ -30,9 +30,7 @@ export function createHooks(logger: Logger = silentLogger) {
     /** Every request, before its route runs: return a Reply to answer early (no engine is called), or nothing to go on. */
     request: new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
     /** Per route, after the global `request` taps: the same, for one route (`routeRequest.for('image.create')`). */
-    routeRequest: new HookMap<AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>>(
-      () => new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
-    ),
+    routeRequest: new HookMap<AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>>(() => new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context'])),
     /** May change the create request (normalise, add labels, reject by throwing DockerError). */
     beforeSchedule: new AsyncSeriesWaterfallHook<[CreateRequest, PlacementRequestContext]>(['request', 'context']),
     /** What the thing placed reserves on its node (CPU cores, memory): starts as `{ cpus: 0, memory: HostConfig.Memory }`. */
@@ -60,9 +58,7 @@ export function createHooks(logger: Logger = silentLogger) {
      */
     rewriteContainerRow: new SyncWaterfallHook<[Record<string, unknown>, RowContext]>(['row', 'context']),
     /** Per route: may change a JSON response body on its way to the client. */
-    rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(
-      () => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
-    ),
+    rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(() => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context'])),
   });
   // every hook, derived from the object above: a failing tap names its plugin and hook, and is logged
   for (const [name, hook] of Object.entries(hooks)) {

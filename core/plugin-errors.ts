@@ -56,7 +56,10 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
         if (!Array.isArray(c?.rejections) && !Array.isArray(c?.conditions)) return () => {};
         const from = [c!.rejections?.length ?? 0, c!.conditions?.length ?? 0] as const;
         return () => {
-          for (const [list, start] of [[c!.rejections, from[0]], [c!.conditions, from[1]]] as const) {
+          for (const [list, start] of [
+            [c!.rejections, from[0]],
+            [c!.conditions, from[1]],
+          ] as const) {
             for (let i = start; list && i < list.length; i++) if (list[i]!.by !== plugin) list[i] = { ...list[i]!, by: plugin };
           }
         };

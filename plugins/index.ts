@@ -25,9 +25,24 @@ import { randomStrategy } from './strategies/random.js';
 import { spreadStrategy } from './strategies/spread.js';
 
 export {
-  cpuCores, hideSwarmContainers, hostIp, imageNodeFilter, import404, nodeField, nodeNamePrefix, registryAuth,
-  affinityFilter, constraintFilter, containerSlotsFilter, dependencyFilter, healthFilter, portFilter, whitelistFilter,
-  binpackStrategy, randomStrategy, spreadStrategy,
+  cpuCores,
+  hideSwarmContainers,
+  hostIp,
+  imageNodeFilter,
+  import404,
+  nodeField,
+  nodeNamePrefix,
+  registryAuth,
+  affinityFilter,
+  constraintFilter,
+  containerSlotsFilter,
+  dependencyFilter,
+  healthFilter,
+  portFilter,
+  whitelistFilter,
+  binpackStrategy,
+  randomStrategy,
+  spreadStrategy,
 };
 
 /** Classic swarm's filters, in its default order. */

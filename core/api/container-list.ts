@@ -36,7 +36,6 @@ interface Row {
   name: string;
 }
 
-
 function imageMatches(row: Row, wanted: string): boolean {
   const image = row.cached.summary.Image;
   const imageId = row.cached.summary.ImageID.replace(/^sha256:/, '');
@@ -57,28 +56,39 @@ function matches(key: string, values: string[], row: Row): boolean {
   if (key === 'label') return labelsMatch(summary.Labels, values);
   return values.some((v) => {
     switch (key) {
-      case 'id': return summary.Id.startsWith(v);
+      case 'id':
+        return summary.Id.startsWith(v);
       case 'name': {
         // as Docker 20.10: the name with and without its slash; and the node-prefixed forms (a pattern that is no
         // regular expression matches nothing there, without an error)
         const pattern = regExpOrNone(v);
         return !!pattern && [row.name, `/${row.name}`, `${row.engine.name}/${row.name}`, `/${row.engine.name}/${row.name}`].some((n) => pattern.test(n));
       }
-      case 'status': return state === v;
-      case 'exited': return state === 'exited' && String(inspect.State.ExitCode) === v;
-      case 'ancestor': return imageMatches(row, v);
-      case 'health': return (inspect.State.Health?.Status ?? 'none') === v;
-      case 'network': return Object.keys(summary.NetworkSettings?.Networks ?? {}).includes(v);
-      case 'volume': return (summary.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v);
-      case 'publish': return portMatches(summary.Ports, v, 'PublicPort');
-      case 'expose': return portMatches(summary.Ports, v, 'PrivatePort');
+      case 'status':
+        return state === v;
+      case 'exited':
+        return state === 'exited' && String(inspect.State.ExitCode) === v;
+      case 'ancestor':
+        return imageMatches(row, v);
+      case 'health':
+        return (inspect.State.Health?.Status ?? 'none') === v;
+      case 'network':
+        return Object.keys(summary.NetworkSettings?.Networks ?? {}).includes(v);
+      case 'volume':
+        return (summary.Mounts ?? []).some((m) => m.Name === v || m.Destination === v || m.Source === v);
+      case 'publish':
+        return portMatches(summary.Ports, v, 'PublicPort');
+      case 'expose':
+        return portMatches(summary.Ports, v, 'PrivatePort');
       // classic's rule: a task is a container with the label com.docker.swarm.task
       case 'is-task': {
         if (v !== 'true' && v !== 'false') throw badRequest(`Invalid filter 'is-task=[${v}]'`);
         return (v === 'true') === (summary.Labels?.['com.docker.swarm.task'] !== undefined);
       }
-      case 'node': return row.engine.name === v || row.engine.id === v || row.engine.addr === v;
-      default: return true;
+      case 'node':
+        return row.engine.name === v || row.engine.id === v || row.engine.addr === v;
+      default:
+        return true;
     }
   });
 }

@@ -27,24 +27,40 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
     const type = event.Type ?? 'container';
     const action = event.Action ?? event.status ?? '';
     for (const [key, values] of filters) {
-      const ok = key === 'label' ? labelsMatch(attrs, values) : values.some((v) => {
-        switch (key) {
-          case 'type': return type === v;
-          case 'event': return action === v || (!v.includes(':') && action.startsWith(`${v}:`));
-          case 'container': return (type === 'container' && (actorId === v || (v.length >= 1 && actorId.startsWith(v)) || attrs.name === v)) || attrs.container === v;
-          case 'image': {
-            const image = type === 'image' ? actorId : attrs.image;
-            return image !== undefined && (image === v || withDefaultTag(image) === withDefaultTag(v));
-          }
-          case 'network': return type === 'network' && (actorId === v || attrs.name === v);
-          case 'volume': return type === 'volume' && actorId === v;
-          case 'daemon': return type === 'daemon' && (actorId === v || attrs.name === v);
-          case 'plugin': case 'service': case 'secret': case 'config': return type === key && (actorId === v || attrs.name === v);
-          case 'scope': return (event.scope ?? 'local') === v;
-          case 'node': return source.name === v || source.id === v || source.addr === v;
-          default: return false;
-        }
-      });
+      const ok =
+        key === 'label'
+          ? labelsMatch(attrs, values)
+          : values.some((v) => {
+              switch (key) {
+                case 'type':
+                  return type === v;
+                case 'event':
+                  return action === v || (!v.includes(':') && action.startsWith(`${v}:`));
+                case 'container':
+                  return (type === 'container' && (actorId === v || (v.length >= 1 && actorId.startsWith(v)) || attrs.name === v)) || attrs.container === v;
+                case 'image': {
+                  const image = type === 'image' ? actorId : attrs.image;
+                  return image !== undefined && (image === v || withDefaultTag(image) === withDefaultTag(v));
+                }
+                case 'network':
+                  return type === 'network' && (actorId === v || attrs.name === v);
+                case 'volume':
+                  return type === 'volume' && actorId === v;
+                case 'daemon':
+                  return type === 'daemon' && (actorId === v || attrs.name === v);
+                case 'plugin':
+                case 'service':
+                case 'secret':
+                case 'config':
+                  return type === key && (actorId === v || attrs.name === v);
+                case 'scope':
+                  return (event.scope ?? 'local') === v;
+                case 'node':
+                  return source.name === v || source.id === v || source.addr === v;
+                default:
+                  return false;
+              }
+            });
       if (!ok) return false;
     }
     return true;

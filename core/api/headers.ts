@@ -3,9 +3,17 @@ import type { IncomingHttpHeaders } from 'node:http';
 /** Hop-by-hop headers (RFC 9110) and the ones each side sets for itself. */
 const NOT_FORWARDED_UP = new Set(['host', 'connection', 'keep-alive', 'upgrade', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding']);
 const NOT_FORWARDED_DOWN = new Set([
-  'connection', 'keep-alive', 'transfer-encoding', 'content-length', 'upgrade', 'trailer',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'trailer',
   // the manager answers these for the whole cluster
-  'api-version', 'server', 'docker-experimental', 'ostype',
+  'api-version',
+  'server',
+  'docker-experimental',
+  'ostype',
 ]);
 
 /** The client's headers as the engine should get them. `keepLength` for bodies streamed through unchanged. */

@@ -25,7 +25,9 @@ export function listedName(engine: Engine, item: Resource): string {
 export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], keep: (item: Resource, engine: Engine) => boolean = () => true): Resource[] {
   return engines.flatMap((engine) => {
     const node = nodeView(engine);
-    return pick(engine).filter((item) => keep(item, engine)).map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
+    return pick(engine)
+      .filter((item) => keep(item, engine))
+      .map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
   });
 }
 
@@ -77,18 +79,29 @@ const dangling = (v: string, idKey: string) => {
  */
 export function keepResource(item: Resource, filters: Map<string, string[]>, idKey: string, engine: Engine): boolean {
   for (const [key, values] of filters) {
-    const ok = key === 'label' ? labelsMatch(item.Labels as Record<string, string> | null | undefined, values) : values.some((v) => {
-      switch (key) {
-        case 'name': return str(item.Name).includes(v) || listedName(engine, item).includes(v);
-        case 'id': return str(item[idKey]).startsWith(v);
-        case 'driver': return str(item.Driver) === v;
-        case 'scope': return str(item.Scope) === v;
-        case 'type': return BUILTIN_NETWORKS.has(str(item.Name)) === (v === 'builtin');
-        case 'node': return engine.name === v || engine.id === v || engine.addr === v;
-        case 'dangling': return dangling(v, idKey) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
-        default: return true;
-      }
-    });
+    const ok =
+      key === 'label'
+        ? labelsMatch(item.Labels as Record<string, string> | null | undefined, values)
+        : values.some((v) => {
+            switch (key) {
+              case 'name':
+                return str(item.Name).includes(v) || listedName(engine, item).includes(v);
+              case 'id':
+                return str(item[idKey]).startsWith(v);
+              case 'driver':
+                return str(item.Driver) === v;
+              case 'scope':
+                return str(item.Scope) === v;
+              case 'type':
+                return BUILTIN_NETWORKS.has(str(item.Name)) === (v === 'builtin');
+              case 'node':
+                return engine.name === v || engine.id === v || engine.addr === v;
+              case 'dangling':
+                return dangling(v, idKey) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
+              default:
+                return true;
+            }
+          });
     if (!ok) return false;
   }
   return true;

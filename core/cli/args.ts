@@ -48,15 +48,45 @@ const discoveryOpt = (opts: Record<string, string>, v: string) => {
 };
 
 const JOIN_FLAGS: FlagSpec<ParsedJoin>[] = [
-  { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.advertise = v; } },
-  { names: ['heartbeat'], takesValue: true, set: (t, v) => { t.heartbeatMs = goDuration(v, '--heartbeat'); } },
-  { names: ['ttl'], takesValue: true, set: (t, v) => { t.ttlMs = goDuration(v, '--ttl'); } },
-  { names: ['delay'], takesValue: true, set: (t, v) => { t.delayMs = goDuration(v, '--delay'); } },
+  {
+    names: ['advertise', 'addr'],
+    takesValue: true,
+    set: (t, v) => {
+      t.advertise = v;
+    },
+  },
+  {
+    names: ['heartbeat'],
+    takesValue: true,
+    set: (t, v) => {
+      t.heartbeatMs = goDuration(v, '--heartbeat');
+    },
+  },
+  {
+    names: ['ttl'],
+    takesValue: true,
+    set: (t, v) => {
+      t.ttlMs = goDuration(v, '--ttl');
+    },
+  },
+  {
+    names: ['delay'],
+    takesValue: true,
+    set: (t, v) => {
+      t.delayMs = goDuration(v, '--delay');
+    },
+  },
   { names: ['discovery-opt'], takesValue: true, set: (t, v) => discoveryOpt(t.discoveryOpts, v) },
 ];
 
 const LIST_FLAGS: FlagSpec<ParsedList>[] = [
-  { names: ['timeout'], takesValue: true, set: (t, v) => { t.timeoutMs = goDuration(v, '--timeout'); } },
+  {
+    names: ['timeout'],
+    takesValue: true,
+    set: (t, v) => {
+      t.timeoutMs = goDuration(v, '--timeout');
+    },
+  },
   { names: ['discovery-opt'], takesValue: true, set: (t, v) => discoveryOpt(t.discoveryOpts, v) },
 ];
 
@@ -67,7 +97,6 @@ const bool = (value: string, shown: string) => {
   if (['false', '0'].includes(value)) return false;
   throw new ConfigError(`invalid boolean value "${value}" for flag ${shown}`);
 };
-
 
 /** A duration as classic read it with Go's time.ParseDuration (a sign allowed), failing in classic's words. */
 const goDuration = (value: string, what: string) => {
@@ -80,7 +109,13 @@ const goDuration = (value: string, what: string) => {
 };
 
 const GLOBAL_FLAGS: FlagSpec[] = [
-  { names: ['debug'], takesValue: false, set: (t, v, s) => { if (bool(v, s)) t.flags.logLevel = 'debug'; } },
+  {
+    names: ['debug'],
+    takesValue: false,
+    set: (t, v, s) => {
+      if (bool(v, s)) t.flags.logLevel = 'debug';
+    },
+  },
   {
     names: ['log-level', 'l'],
     takesValue: true,
@@ -89,21 +124,77 @@ const GLOBAL_FLAGS: FlagSpec[] = [
       t.flags.logLevel = v as LogLevel;
     },
   },
-  { names: ['experimental'], takesValue: false, set: (t, v, s) => { t.flags.experimental = bool(v, s); } },
+  {
+    names: ['experimental'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.experimental = bool(v, s);
+    },
+  },
 ];
 
 const MANAGE_FLAGS: FlagSpec[] = [
-  { names: ['host', 'H'], takesValue: true, set: (t, v) => { t.flags.hosts = [...(t.flags.hosts ?? []), v]; } },
-  { names: ['tls'], takesValue: false, set: (t, v, s) => { t.flags.tls = { ...t.flags.tls, enabled: bool(v, s) }; } },
-  { names: ['tlsverify'], takesValue: false, set: (t, v, s) => { t.flags.tls = { ...t.flags.tls, verify: bool(v, s) }; } },
-  { names: ['tlscacert'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, ca: v }; } },
-  { names: ['tlscert'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, cert: v }; } },
-  { names: ['tlskey'], takesValue: true, set: (t, v) => { t.flags.tls = { ...t.flags.tls, key: v }; } },
-  { names: ['strategy'], takesValue: true, set: (t, v) => { t.flags.strategy = v; } },
+  {
+    names: ['host', 'H'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.hosts = [...(t.flags.hosts ?? []), v];
+    },
+  },
+  {
+    names: ['tls'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.tls = { ...t.flags.tls, enabled: bool(v, s) };
+    },
+  },
+  {
+    names: ['tlsverify'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.tls = { ...t.flags.tls, verify: bool(v, s) };
+    },
+  },
+  {
+    names: ['tlscacert'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.tls = { ...t.flags.tls, ca: v };
+    },
+  },
+  {
+    names: ['tlscert'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.tls = { ...t.flags.tls, cert: v };
+    },
+  },
+  {
+    names: ['tlskey'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.tls = { ...t.flags.tls, key: v };
+    },
+  },
+  {
+    names: ['strategy'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.strategy = v;
+    },
+  },
   {
     names: ['filter', 'f'],
     takesValue: true,
-    set: (t, v) => { t.flags.filters = [...(t.flags.filters ?? []), ...v.split(',').map((f) => f.trim()).filter(Boolean)]; },
+    set: (t, v) => {
+      t.flags.filters = [
+        ...(t.flags.filters ?? []),
+        ...v
+          .split(',')
+          .map((f) => f.trim())
+          .filter(Boolean),
+      ];
+    },
   },
   {
     names: ['heartbeat'],
@@ -155,8 +246,20 @@ const MANAGE_FLAGS: FlagSpec[] = [
       t.flags.clusterOpts = { ...t.flags.clusterOpts, [key]: v.slice(eq + 1) };
     },
   },
-  { names: ['api-enable-cors', 'cors'], takesValue: false, set: (t, v, s) => { t.flags.cors = bool(v, s); } },
-  { names: ['config'], takesValue: true, set: (t, v) => { t.configFile = v; } },
+  {
+    names: ['api-enable-cors', 'cors'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.cors = bool(v, s);
+    },
+  },
+  {
+    names: ['config'],
+    takesValue: true,
+    set: (t, v) => {
+      t.configFile = v;
+    },
+  },
   // classic's flags that Skep takes as classic did; replication itself is the manager-HA work still to come
   {
     names: ['cluster-driver', 'c'],
@@ -166,13 +269,56 @@ const MANAGE_FLAGS: FlagSpec[] = [
       if (v !== 'swarm') throw new ConfigError(`unsupported cluster "${v}"`);
     },
   },
-  { names: ['engine-refresh-retry'], takesValue: true, set: (t, v) => { t.refreshRetry = v; } },
-  { names: ['advertise', 'addr'], takesValue: true, set: (t, v) => { t.flags.advertise = v; } },
-  { names: ['replication'], takesValue: false, set: (t, v, s) => { t.flags.replication = bool(v, s); } },
-  { names: ['replication-ttl'], takesValue: true, set: (t, v) => { t.flags.replicationTtl = `${goDuration(v, '--replication-ttl')}ms`; } },
-  { names: ['discovery-opt'], takesValue: true, set: (t, v) => { t.flags.discoveryOpts = { ...t.flags.discoveryOpts }; discoveryOpt(t.flags.discoveryOpts, v); } },
-  { names: ['refresh-on-node-filter'], takesValue: false, set: (t, v, s) => { t.flags.refreshOnNodeFilter = bool(v, s); } },
-  { names: ['container-name-refresh-filter'], takesValue: true, set: (t, v) => { t.flags.containerNameRefreshFilter = v; } },
+  {
+    names: ['engine-refresh-retry'],
+    takesValue: true,
+    set: (t, v) => {
+      t.refreshRetry = v;
+    },
+  },
+  {
+    names: ['advertise', 'addr'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.advertise = v;
+    },
+  },
+  {
+    names: ['replication'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.replication = bool(v, s);
+    },
+  },
+  {
+    names: ['replication-ttl'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.replicationTtl = `${goDuration(v, '--replication-ttl')}ms`;
+    },
+  },
+  {
+    names: ['discovery-opt'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.discoveryOpts = { ...t.flags.discoveryOpts };
+      discoveryOpt(t.flags.discoveryOpts, v);
+    },
+  },
+  {
+    names: ['refresh-on-node-filter'],
+    takesValue: false,
+    set: (t, v, s) => {
+      t.flags.refreshOnNodeFilter = bool(v, s);
+    },
+  },
+  {
+    names: ['container-name-refresh-filter'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.containerNameRefreshFilter = v;
+    },
+  },
 ];
 
 /** Classic's address check for `--advertise` (cli/join.go checkAddrFormat): host:port with a port in 1-65535. */
@@ -254,7 +400,7 @@ function checkManage({ flags, refreshRetry }: ParsedManage): void {
 /** A subcommand's flags into `target`, and its other arguments; undefined when it asked for help. */
 function readCommand<T>(args: string[], specs: FlagSpec<T>[], target: T, where: string): string[] | undefined {
   const positional: string[] = [];
-  for (let i = 0; i < args.length; ) {
+  for (let i = 0; i < args.length;) {
     if (isHelp(args[i]!)) return undefined;
     const used = readFlag(args, i, specs, target, where);
     if (used > 0) i += used;

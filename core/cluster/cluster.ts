@@ -51,10 +51,12 @@ export class Cluster extends EventEmitter {
 
   /** Makes the engine set match a discovery list: removes the missing, adds the new. */
   setEntries(entries: string[]): void {
-    const wanted = new Map(entries.map((e) => {
-      const address = parseEngineAddress(e);
-      return [address.addr, address] as const;
-    }));
+    const wanted = new Map(
+      entries.map((e) => {
+        const address = parseEngineAddress(e);
+        return [address.addr, address] as const;
+      }),
+    );
     for (const [addr, engine] of this.engines) {
       if (wanted.has(addr)) continue;
       // classic announced a node that leaves discovery as disconnected

@@ -121,10 +121,13 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
   private scheduleCheck(): void {
     if (this.stopped) return;
     const { refreshMinMs, refreshMaxMs } = this.options;
-    this.timer = setTimeout(async () => {
-      // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
-      if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
-    }, refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs));
+    this.timer = setTimeout(
+      async () => {
+        // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
+        if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
+      },
+      refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs),
+    );
   }
 
   /** While unhealthy, probe sooner than the safety-net interval so the node comes back promptly. */
@@ -132,10 +135,13 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     if (this.stopped || this.probing) return;
     this.probing = true;
     clearTimeout(this.timer);
-    this.timer = setTimeout(async () => {
-      this.probing = false;
-      if (await this.counted(this.jobs.resync)) this.scheduleCheck();
-    }, probeDelay(this.failures, this.options.refreshMinMs));
+    this.timer = setTimeout(
+      async () => {
+        this.probing = false;
+        if (await this.counted(this.jobs.resync)) this.scheduleCheck();
+      },
+      probeDelay(this.failures, this.options.refreshMinMs),
+    );
   }
 
   private move(next: NodeHealth): void {

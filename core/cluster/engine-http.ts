@@ -84,8 +84,7 @@ export function rawConnection(address: EngineAddress, connectMs: number, tls?: T
   });
 }
 
-const asTransportError = (err: unknown, fallback: string) =>
-  err instanceof TransportError ? err : new TransportError((err as NodeJS.ErrnoException).code ?? fallback, (err as Error).message);
+const asTransportError = (err: unknown, fallback: string) => (err instanceof TransportError ? err : new TransportError((err as NodeJS.ErrnoException).code ?? fallback, (err as Error).message));
 
 /** A call in flight: its answer's head, and a way to abandon it. */
 export interface OpenCall {

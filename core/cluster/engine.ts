@@ -74,7 +74,10 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly state: EngineHealth;
   private readonly events: EventFollower;
   private readonly stock: Inventory;
-  readonly refreshInfo = coalesce(async () => void (await this.readInfo()), (e) => this.report(e));
+  readonly refreshInfo = coalesce(
+    async () => void (await this.readInfo()),
+    (e) => this.report(e),
+  );
 
   constructor(
     readonly address: EngineAddress,

@@ -31,11 +31,20 @@ export class Inventory {
   private readonly containerRefreshes = new Map<string, () => Promise<void>>();
   /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
   private readonly removed = new Set<string>();
-  readonly refreshImages = coalesce(async () => void (this.images = await this.client.json<ImageSummary[]>('images/json')), (e) => this.report(e));
-  readonly refreshNetworks = coalesce(async () => void (this.networks = await this.client.json<Record<string, unknown>[]>('networks')), (e) => this.report(e));
-  readonly refreshVolumes = coalesce(async () => {
-    this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
-  }, (e) => this.report(e));
+  readonly refreshImages = coalesce(
+    async () => void (this.images = await this.client.json<ImageSummary[]>('images/json')),
+    (e) => this.report(e),
+  );
+  readonly refreshNetworks = coalesce(
+    async () => void (this.networks = await this.client.json<Record<string, unknown>[]>('networks')),
+    (e) => this.report(e),
+  );
+  readonly refreshVolumes = coalesce(
+    async () => {
+      this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
+    },
+    (e) => this.report(e),
+  );
 
   constructor(
     private readonly client: EngineClient,
@@ -124,19 +133,22 @@ export class Inventory {
   refreshContainer(id: string): Promise<void> {
     let refresh = this.containerRefreshes.get(id);
     if (!refresh) {
-      refresh = coalesce(async () => {
-        // both at once: this is on every create's and every state change's way back to the client
-        const [rows, inspect] = await Promise.all([
-          this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) }),
-          this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
-            if (err instanceof EngineCallError && err.status === 404) return undefined;
-            throw err;
-          }),
-        ]);
-        const row = rows.find((r) => r.Id === id);
-        if (row && inspect) this.remember(row, inspect);
-        else this.forgetContainer(id);
-      }, (e) => this.report(e));
+      refresh = coalesce(
+        async () => {
+          // both at once: this is on every create's and every state change's way back to the client
+          const [rows, inspect] = await Promise.all([
+            this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) }),
+            this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
+              if (err instanceof EngineCallError && err.status === 404) return undefined;
+              throw err;
+            }),
+          ]);
+          const row = rows.find((r) => r.Id === id);
+          if (row && inspect) this.remember(row, inspect);
+          else this.forgetContainer(id);
+        },
+        (e) => this.report(e),
+      );
       this.containerRefreshes.set(id, refresh);
     }
     return refresh().finally(() => this.containerRefreshes.delete(id));

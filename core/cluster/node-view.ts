@@ -91,7 +91,10 @@ class EngineView implements NodeView {
 
   get containerList(): NodeContainer[] {
     const engine = this.#engine;
-    return (this.#containerList ??= [...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)), ...[...engine.pending].flatMap((p) => (p.container ? [pendingContainer(p.container)] : []))]);
+    return (this.#containerList ??= [
+      ...[...engine.containers.values()].map((c) => cachedContainer(c.inspect)),
+      ...[...engine.pending].flatMap((p) => (p.container ? [pendingContainer(p.container)] : [])),
+    ]);
   }
 
   get imageList(): NodeImage[] {

@@ -17,9 +17,7 @@ export function createDiscovery(specs: string[], options: DiscoveryOptions): Dis
   for (const spec of specs) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();
     if (scheme === 'token') {
-      throw new ConfigError(
-        `"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file:// or etcd://`,
-      );
+      throw new ConfigError(`"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file:// or etcd://`);
     }
     if (scheme === 'file' || scheme === 'etcd') {
       if (specs.length > 1) throw new ConfigError(`"${spec}": ${scheme}:// discovery takes the whole node list; give it alone`);

@@ -117,13 +117,7 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
 }
 
 /** One placement: choose and hold the first node, create there (then on the next ranked nodes, as allowed). */
-async function placeOnce(
-  service: PlacementService,
-  request: CreateRequest,
-  placing: PlacementRequestContext,
-  headers: Record<string, string>,
-  options: CreateOptions,
-): Promise<CreateOutcome> {
+async function placeOnce(service: PlacementService, request: CreateRequest, placing: PlacementRequestContext, headers: Record<string, string>, options: CreateOptions): Promise<CreateOutcome> {
   const held = await service.choose(request, placing);
   const { ranked, context } = held.plan;
   // `return await` below, not `return`: the hold must last until the container is in the cache

@@ -81,7 +81,9 @@ export class PlacementService {
     await this.cluster.inventories();
     const plan = await planOver(this.hooks, this.cluster.all().map(nodeView), request, context);
     const { ranked, nodes } = plan;
-    this.logger.debug(`placing ${context.placing} ${request.name ?? ''}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`);
+    this.logger.debug(
+      `placing ${context.placing} ${request.name ?? ''}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`,
+    );
     return plan;
   }
 
@@ -137,7 +139,11 @@ export class PlacementService {
       held.release();
       throw err;
     }
-    if (options.settled) void options.settled(result).catch(() => {}).finally(() => held.release());
+    if (options.settled)
+      void options
+        .settled(result)
+        .catch(() => {})
+        .finally(() => held.release());
     else held.release();
     return result;
   }

@@ -38,7 +38,7 @@ export function wantsReschedule(inspect: ContainerInspect): boolean {
 /** The create body that makes the same container again: its config, host config and network endpoints. */
 export function recreateBody(inspect: ContainerInspect): ContainerConfig {
   const { Hostname, ...config } = (inspect.Config ?? {}) as Record<string, unknown>;
-  const networks = ((inspect.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null; Links?: string[] | null }> } | undefined)?.Networks) ?? {};
+  const networks = (inspect.NetworkSettings as { Networks?: Record<string, { Aliases?: string[] | null; Links?: string[] | null }> } | undefined)?.Networks ?? {};
   const EndpointsConfig = Object.fromEntries(Object.entries(networks).map(([name, n]) => [name, { Aliases: n.Aliases ?? undefined, Links: n.Links ?? undefined }]));
   // the old hostname was the old container's ID: let the engine name the new one
   const hostname = typeof Hostname === 'string' && !inspect.Id.startsWith(Hostname) ? { Hostname } : {};

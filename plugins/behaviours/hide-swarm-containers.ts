@@ -17,9 +17,9 @@ export function hideSwarmContainers(): SkepPlugin {
   return {
     name: 'hide-swarm-containers',
     apply(hooks) {
-      hooks.rewriteResponse.for('container.list').tap('hide-swarm-containers', (rows, context) =>
-        truthy(context.query.all) ? rows : (rows as { Image?: string }[]).filter((row) => repositoryOf(row.Image ?? '') !== 'swarm'),
-      );
+      hooks.rewriteResponse
+        .for('container.list')
+        .tap('hide-swarm-containers', (rows, context) => (truthy(context.query.all) ? rows : (rows as { Image?: string }[]).filter((row) => repositoryOf(row.Image ?? '') !== 'swarm')));
     },
   };
 }

@@ -30,7 +30,12 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 export function rewriteBindings(ports: Record<string, Binding[] | null>, node: NodeView): Record<string, Binding[] | null> {
   const out: Record<string, Binding[] | null> = {};
   for (const [port, bindings] of Object.entries(ports)) {
-    out[port] = bindings && uniqueBy(bindings.map((b) => ({ ...b, HostIp: reachableIp(b.HostIp, node) })), (b) => `${b.HostIp}|${b.HostPort}`);
+    out[port] =
+      bindings &&
+      uniqueBy(
+        bindings.map((b) => ({ ...b, HostIp: reachableIp(b.HostIp, node) })),
+        (b) => `${b.HostIp}|${b.HostPort}`,
+      );
   }
   return out;
 }

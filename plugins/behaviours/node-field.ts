@@ -12,9 +12,9 @@ export function nodeField(): SkepPlugin {
   return {
     name: 'node-field',
     apply(hooks) {
-      hooks.rewriteResponse.for('container.inspect').tap({ name: 'node-field', stage: STAGE.SWARM_REWRITE }, (body, context) =>
-        context.node && isObject(body) ? { ...body, Node: containerNode(context.node) } : body,
-      );
+      hooks.rewriteResponse
+        .for('container.inspect')
+        .tap({ name: 'node-field', stage: STAGE.SWARM_REWRITE }, (body, context) => (context.node && isObject(body) ? { ...body, Node: containerNode(context.node) } : body));
     },
   };
 }

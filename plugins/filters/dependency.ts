@@ -22,7 +22,11 @@ export function dependencies(config: ContainerConfig): Dependency[] {
   const out: Dependency[] = [];
   for (const entry of host.VolumesFrom ?? []) out.push({ flag: '--volumes-from', ref: entry.split(':')[0]! });
   for (const entry of host.Links ?? []) out.push({ flag: '--link', ref: entry.split(':')[0]! });
-  for (const [flag, mode] of [['--net', host.NetworkMode], ['--ipc', host.IpcMode], ['--pid', host.PidMode]] as const) {
+  for (const [flag, mode] of [
+    ['--net', host.NetworkMode],
+    ['--ipc', host.IpcMode],
+    ['--pid', host.PidMode],
+  ] as const) {
     const ref = containerMode(mode);
     if (ref) out.push({ flag: `${flag}=container`, ref });
   }
@@ -33,11 +37,7 @@ export function dependencies(config: ContainerConfig): Dependency[] {
 export function dependencyConditions(config: ContainerConfig): string[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
   const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : []);
-  return [
-    ...list(host.VolumesFrom).map((v) => `--volumes-from=${v}`),
-    ...list(host.Links).map((l) => `--link=${l}`),
-    ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : []),
-  ];
+  return [...list(host.VolumesFrom).map((v) => `--volumes-from=${v}`), ...list(host.Links).map((l) => `--link=${l}`), ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : [])];
 }
 
 const BUILTIN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none']);
@@ -61,7 +61,9 @@ export function resources(config: ContainerConfig): { flag: string; kind: 'netwo
 }
 
 const hasResource = (node: NodeView, kind: 'network' | 'volume', ref: string) =>
-  (kind === 'network' ? node.networkList : node.volumeList).some((r) => r.id === ref || r.name === ref || `${node.name}/${r.name}` === ref || (kind === 'network' && ref.length >= 12 && r.id.startsWith(ref)));
+  (kind === 'network' ? node.networkList : node.volumeList).some(
+    (r) => r.id === ref || r.name === ref || `${node.name}/${r.name}` === ref || (kind === 'network' && ref.length >= 12 && r.id.startsWith(ref)),
+  );
 
 /** A reference as Docker resolves it on one node: full ID, name, `node/name`, or an ID prefix. */
 const refers = (ref: string, node: NodeView, c: NodeContainer) =>

@@ -30,7 +30,10 @@ export function parseExpression(text: string, kind: string): Expression {
 /** A value against a pattern: `/regex/`, or a glob (`*`, `?`), without regard to case (classic swarm's rule). */
 export function valueMatches(pattern: string, value: string): boolean {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) return new RegExp(pattern.slice(1, -1), 'i').test(value);
-  const glob = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const glob = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${glob}$`, 'i').test(value);
 }
 

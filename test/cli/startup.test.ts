@@ -13,7 +13,10 @@ test('bad command lines: one line on stderr, exit code 1, no stack trace', async
   const cases: [string[], RegExp][] = [
     [['manage', '--bogus'], /^swarm: manage: flag provided but not defined: --bogus/],
     [['manage', 'token://abcdef'], /^swarm: "token:\/\/abcdef": the hosted token:\/\/ discovery service was shut down in 2019/],
-    [['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'], /^swarm: filter not supported: "nosuch" \(known: health, port, containerslots, dependency, affinity, constraint, whitelist\)/],
+    [
+      ['manage', '-H', '127.0.0.1:0', '--filter', 'nosuch', '127.0.0.1:1'],
+      /^swarm: filter not supported: "nosuch" \(known: health, port, containerslots, dependency, affinity, constraint, whitelist\)/,
+    ],
     [['manage', '-H', '127.0.0.1:0', '--strategy=fastest', '127.0.0.1:1'], /^swarm: strategy not supported: "fastest"/],
     [['manage', '--cluster-opt', 'swarm.overcommit=-2', '127.0.0.1:1'], /^swarm: swarm\.overcommit should be larger than -1, -2\.000000 is invalid$/m],
     [['manage', '--replication', '127.0.0.1:1'], /^swarm: --advertise address must be provided when using --leader-election$/m],
@@ -70,7 +73,10 @@ test('the classic command form starts, serves, and shows an unreachable node as 
     });
     const rows = Object.fromEntries(info.SystemStatus.slice(0, 4));
     t.deepEqual(rows, { Role: 'primary', Strategy: 'spread', Filters: 'health, port, containerslots, dependency, affinity, constraint, whitelist', Nodes: '2' });
-    t.deepEqual(info.SystemStatus.filter(([k]) => k === '  └ Status').map(([, v]) => v), ['Pending', 'Pending']);
+    t.deepEqual(
+      info.SystemStatus.filter(([k]) => k === '  └ Status').map(([, v]) => v),
+      ['Pending', 'Pending'],
+    );
     const created = await fetch(`http://127.0.0.1:${port}/containers/create`, { method: 'POST', body: '{"Image":"busybox"}' });
     t.is(created.status, 500);
     t.deepEqual(await created.json(), { message: 'No healthy node available in the cluster' });

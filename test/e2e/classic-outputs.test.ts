@@ -27,18 +27,37 @@ withRealEngines((test) => {
     await cluster?.stop();
   });
 
-  test.serial('docker load: the engines\' lines unchanged, then which nodes loaded; docker images: one row per image ID, tags merged', async (t) => {
+  test.serial("docker load: the engines' lines unchanged, then which nodes loaded; docker images: one row per image ID, tags merged", async (t) => {
     const tar = join(mkdtempSync(join(tmpdir(), 'skep-save-')), 'busybox.tar');
     t.is((await run(DOCKER_CLI, ['-H', `unix://${engine('node1').socket}`, 'save', '-o', tar, 'busybox'])).code, 0);
     const loaded = await api('/images/load?quiet=1', { method: 'POST', headers: { 'Content-Type': 'application/x-tar' }, body: readFileSync(tar) });
     t.is(loaded.status, 200);
-    const lines = (await loaded.text()).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = (await loaded.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     t.is(lines.filter((l) => l.stream === 'Loaded image: busybox:latest\n').length, 3, JSON.stringify(lines));
-    t.deepEqual(lines.filter((l) => l.status === 'Loaded').map((l) => l.id).sort(), ['node1', 'node2', 'node3']);
+    t.deepEqual(
+      lines
+        .filter((l) => l.status === 'Loaded')
+        .map((l) => l.id)
+        .sort(),
+      ['node1', 'node2', 'node3'],
+    );
     const id = await onEngine('node1', 'images', '-q', 'busybox');
-    t.is((await docker('images', '-q')).stdout.trim().split('\n').filter((l) => l === id).length, 1, 'images -q lists the ID once, not once per node');
+    t.is(
+      (await docker('images', '-q')).stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l === id).length,
+      1,
+      'images -q lists the ID once, not once per node',
+    );
     await cluster.docker(engine('node2'), ['tag', 'busybox', 'busybox:two']);
-    const rows = (await docker('images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}')).stdout.trim().split('\n').filter((l) => l.startsWith(id));
+    const rows = (await docker('images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}')).stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith(id));
     t.deepEqual(rows.sort(), [`${id} busybox:latest`, `${id} busybox:two`], 'the CLI prints a row per tag, one image behind them');
     const listed = (await (await api('/images/json')).json()) as { Id: string; RepoTags: string[] }[];
     const merged = listed.filter((i) => i.Id.includes(id));
@@ -46,10 +65,10 @@ withRealEngines((test) => {
     t.deepEqual(merged[0]!.RepoTags.sort(), ['busybox:latest', 'busybox:two']);
     const onThree = (await docker('images', '--filter', 'node=node3', '--format', '{{.Repository}}:{{.Tag}}')).stdout.trim().split('\n');
     t.true(onThree.includes('busybox:latest'));
-    t.false(onThree.includes('busybox:two'), '--filter node= still narrows to that node\'s tags');
+    t.false(onThree.includes('busybox:two'), "--filter node= still narrows to that node's tags");
   });
 
-  test.serial('docker save of images no node has together: classic\'s words', async (t) => {
+  test.serial("docker save of images no node has together: classic's words", async (t) => {
     await cluster.docker(engine('node3'), ['tag', 'busybox', 'only-three:1']);
     await new Promise((r) => setTimeout(r, 300));
     const res = await docker('save', '-o', join(mkdtempSync(join(tmpdir(), 'skep-save-')), 'x.tar'), 'busybox:two', 'only-three:1');
@@ -64,14 +83,14 @@ withRealEngines((test) => {
     // right after the stream, over the API as an SDK does
     const inspect = await api('/images/fresh:1/json');
     t.is(inspect.status, 200);
-    const node = (await (await api('/images/json')).json() as { RepoTags?: string[]; Node?: { Name: string } }[]).find((i) => i.RepoTags?.includes('fresh:1'))!.Node!.Name;
+    const node = ((await (await api('/images/json')).json()) as { RepoTags?: string[]; Node?: { Name: string } }[]).find((i) => i.RepoTags?.includes('fresh:1'))!.Node!.Name;
     const withAll = ((await (await api('/images/json?all=1')).json()) as { Id: string }[]).map((i) => i.Id);
     const onNode = ((await (await fetch(`http://${engine(node).addr}/images/json?all=1`)).json()) as { Id: string }[]).map((i) => i.Id);
     t.true(onNode.length > ((await (await fetch(`http://${engine(node).addr}/images/json`)).json()) as unknown[]).length, 'the build left intermediate images');
     for (const id of onNode) t.true(withAll.includes(id), `${id} listed with all=1`);
   });
 
-  test.serial('an engine\'s error on a streamed route keeps its status, headers and framing', async (t) => {
+  test.serial("an engine's error on a streamed route keeps its status, headers and framing", async (t) => {
     const request = 'POST /v1.41/build?t=x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
     const viaSkep = (await rawExchange(skep.port, request)).toString();
     t.regex(viaSkep, /^HTTP\/1\.1 500 /);
@@ -82,7 +101,10 @@ withRealEngines((test) => {
 
   test.serial('docker network inspect lists the containers attached, through run --net, connect, disconnect and removal', async (t) => {
     t.is((await docker('network', 'create', 'node2/backend')).code, 0);
-    const containers = async () => Object.values(JSON.parse((await docker('network', 'inspect', '-f', '{{json .Containers}}', 'backend')).stdout) as Record<string, { Name: string }>).map((c) => c.Name).sort();
+    const containers = async () =>
+      Object.values(JSON.parse((await docker('network', 'inspect', '-f', '{{json .Containers}}', 'backend')).stdout) as Record<string, { Name: string }>)
+        .map((c) => c.Name)
+        .sort();
     t.is((await docker('run', '-d', '--name', 'member', '--net', 'backend', 'busybox', 'sleep', '300')).code, 0);
     t.deepEqual(await containers(), ['member']);
     t.is((await docker('run', '-d', '--name', 'joiner', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);

@@ -15,7 +15,11 @@ withRealEngines((test) => {
   const joins: ChildProcess[] = [];
   const swarm = (...args: string[]) => run(process.execPath, [SWARM_BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 20_000 });
   /** The node names `docker info` lists, in order. */
-  const nodesOf = async (skep: SkepProcess) => [...(await skep.docker(['info'])).stdout.matchAll(/^ {2}(node\d): /gm)].map((m) => m[1]).sort().join(',');
+  const nodesOf = async (skep: SkepProcess) =>
+    [...(await skep.docker(['info'])).stdout.matchAll(/^ {2}(node\d): /gm)]
+      .map((m) => m[1])
+      .sort()
+      .join(',');
   const until = (skep: SkepProcess, wanted: string) => waitFor(`nodes ${wanted}`, async () => ((await nodesOf(skep)) === wanted ? true : undefined), 30_000);
 
   test.before(async () => {
@@ -43,8 +47,14 @@ withRealEngines((test) => {
     writeFileSync(file, `${b}\n${c}\n`);
     await until(skep, 'node2,node3');
     const events = await (await fetch(`${skep.url}/events?since=${since}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"type":["swarm"]}')}`)).text();
-    const actions = events.trim().split('\n').map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
-    t.true(actions.some((e) => e.Action === 'engine_disconnect' && e.Actor.Attributes['node.name'] === 'node1'), events);
+    const actions = events
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { Action: string; Actor: { Attributes: Record<string, string> } });
+    t.true(
+      actions.some((e) => e.Action === 'engine_disconnect' && e.Actor.Attributes['node.name'] === 'node1'),
+      events,
+    );
     t.is((await swarm('list', `file://${file}`)).stdout, `${b}\n${c}\n`);
   });
 
@@ -74,7 +84,10 @@ withRealEngines((test) => {
   test.serial('etcd:// not running yet: manage and join keep running, retrying every heartbeat; the node appears once etcd does', async (t) => {
     const port = await freePort();
     const registry = `etcd://127.0.0.1:${port}/late`;
-    const joined = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', cluster.engines[0]!.addr, '--heartbeat', '1s', '--ttl', '5s', registry], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const joined = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', cluster.engines[0]!.addr, '--heartbeat', '1s', '--ttl', '5s', registry], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     joins.push(joined);
     let joinLog = '';
     joined.stderr!.on('data', (d: Buffer) => (joinLog += d.toString()));

@@ -122,7 +122,10 @@ withRealEngines((test) => {
     const ps = await docker('ps', '--format', '{{.Names}} {{.Status}}');
     const running = ps.stdout.trim().split('\n').sort();
     // each name says its node, as classic swarm listed them
-    t.deepEqual(running.map((l) => l.split(' ')[0]!.replace(/^node\d\//, '')), ['s1', 's2', 's3']);
+    t.deepEqual(
+      running.map((l) => l.split(' ')[0]!.replace(/^node\d\//, '')),
+      ['s1', 's2', 's3'],
+    );
     for (const line of running) t.is(line.split('/')[0], (await nodeOf(line.split(' ')[0]!.split('/')[1]!)) ?? 'nowhere');
     for (const line of running) t.regex(line, / Up (Less than a second|\d+ seconds?|About a minute|\d+ minutes)$/);
     const all = await docker('ps', '-a', '--format', '{{.Names}}\t{{.Status}}');
@@ -213,7 +216,7 @@ withRealEngines((test) => {
     t.is(exported.stdout.trim(), '1');
   });
 
-  test.serial('docker commit happens on the container\'s node, and the image is listed at once', async (t) => {
+  test.serial("docker commit happens on the container's node, and the image is listed at once", async (t) => {
     t.is((await docker('exec', 's1', 'sh', '-c', 'echo kept > /kept')).code, 0);
     const committed = await docker('commit', 's1', 'snap:1');
     t.is(committed.code, 0, committed.stderr);
@@ -225,7 +228,7 @@ withRealEngines((test) => {
     t.is(`${onHolder.stdout.trim()}\n`, committed.stdout);
   });
 
-  test.serial('docker network connect and disconnect act on the container\'s node', async (t) => {
+  test.serial("docker network connect and disconnect act on the container's node", async (t) => {
     t.is((await docker('run', '-d', '--name', 'loner', '--network', 'none', 'busybox', 'sleep', '300')).code, 0);
     const networks = async () => (await docker('inspect', '-f', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'loner')).stdout.trim();
     t.is(await networks(), 'none');
@@ -244,7 +247,10 @@ withRealEngines((test) => {
     const res = await docker('events', '--since', '10m', '--until', '0s', '--filter', 'event=start', '--filter', 'type=container', '--format', '{{.Actor.Attributes.name}}');
     t.is(res.code, 0, res.stderr);
     const names = res.stdout.trim().split('\n');
-    t.true(['s1', 's2', 's3', 'talker'].every((n) => names.includes(n)), res.stdout);
+    t.true(
+      ['s1', 's2', 's3', 'talker'].every((n) => names.includes(n)),
+      res.stdout,
+    );
     t.false(names.includes('idle'), 'created, never started');
     const one = await docker('events', '--since', '10m', '--until', '0s', '--filter', 'container=s2', '--filter', 'event=create', '--format', '{{.Action}} {{.Actor.Attributes.name}}');
     t.is(one.stdout, 'create s2\n');

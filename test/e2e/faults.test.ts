@@ -40,10 +40,14 @@ withRealEngines((test) => {
     await cluster.kill(victim);
     const { ms } = await timed(() => until('node3', 'Unhealthy'));
     t.true(ms < 15_000, `unhealthy after ${ms} ms`);
-    await waitFor('moved and labelled to run elsewhere', async () => {
-      const ps = (await docker('ps', '--format', '{{.Names}}')).stdout;
-      return /^node[12]\/moved$/m.test(ps) && /^node[12]\/labelled$/m.test(ps) ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'moved and labelled to run elsewhere',
+      async () => {
+        const ps = (await docker('ps', '--format', '{{.Names}}')).stdout;
+        return /^node[12]\/moved$/m.test(ps) && /^node[12]\/labelled$/m.test(ps) ? true : undefined;
+      },
+      30_000,
+    );
     t.notRegex((await docker('ps', '--format', '{{.Names}}')).stdout, /stays/, 'docker ps leaves out the down node');
     t.regex((await docker('ps', '-a', '--format', '{{.Names}} {{.Status}}')).stdout, /^node3\/stays Host Down$/m);
     t.not((await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim(), oldId, 'a new container, same name');
@@ -54,7 +58,19 @@ withRealEngines((test) => {
     t.true(refused.ms < 3000);
     t.regex(refused.value.stderr, /Container stays running on unhealthy node node3/);
     await new Promise((r) => setTimeout(r, 1100)); // the CLI's --until is in whole seconds
-    const events = await docker('events', '--since', '2m', '--until', '0s', '--filter', 'type=swarm', '--filter', 'event=container_reschedule', '--format', '{{.Actor.Attributes.name}} {{index .Actor.Attributes "from.node"}}');
+    const events = await docker(
+      'events',
+      '--since',
+      '2m',
+      '--until',
+      '0s',
+      '--filter',
+      'type=swarm',
+      '--filter',
+      'event=container_reschedule',
+      '--format',
+      '{{.Actor.Attributes.name}} {{index .Actor.Attributes "from.node"}}',
+    );
     t.deepEqual(events.stdout.trim().split('\n').sort(), ['labelled node3', 'moved node3']);
 
     await cluster.restart(victim);
@@ -63,10 +79,14 @@ withRealEngines((test) => {
     const all = (await docker('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n').sort();
     t.is(all.filter((n) => n.endsWith('/moved')).length, 1, all.join(' '));
     t.is(all.filter((n) => n.endsWith('/labelled')).length, 1);
-    await waitFor('stays restarted by its policy, listed once', async () => {
-      const rows = (await docker('ps', '--format', '{{.Names}}')).stdout.split('\n').filter((n) => n.endsWith('/stays'));
-      return rows.length === 1 ? true : undefined;
-    }, 30_000);
+    await waitFor(
+      'stays restarted by its policy, listed once',
+      async () => {
+        const rows = (await docker('ps', '--format', '{{.Names}}')).stdout.split('\n').filter((n) => n.endsWith('/stays'));
+        return rows.length === 1 ? true : undefined;
+      },
+      30_000,
+    );
     t.pass();
   });
 
@@ -146,7 +166,7 @@ withRealEngines((test) => {
     }
   });
 
-  test.serial('a node that cannot be reached during a create: counted against it, logged, the next ranked node used; classic\'s words when none is left', async (t) => {
+  test.serial("a node that cannot be reached during a create: counted against it, logged, the next ranked node used; classic's words when none is left", async (t) => {
     // slow to call a node unhealthy, so the create still finds the killed engine in the running
     const patient = await SkepProcess.start(['--engine-failure-retry=50', '--engine-refresh-min-interval=30s', cluster.discovery], { nodes: 3 });
     const victim = engine('node3');

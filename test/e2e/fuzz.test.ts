@@ -26,27 +26,106 @@ function random(seed: number) {
 
 const JUNK = ['', 'no-such-thing', '0', 'ffffffffffff', '%00', '..%2F..%2Fetc', '%E2%98%83', 'a'.repeat(300), '-', 'node9/x', '%20', 'null', '[]', '{}'];
 const ROUTES = [
-  '/_ping', '/version', '/info', '/system/df', '/containers/json', '/containers/create', '/containers/{x}/json', '/containers/{x}/start', '/containers/{x}/stop',
-  '/containers/{x}/restart', '/containers/{x}/kill', '/containers/{x}/pause', '/containers/{x}/unpause', '/containers/{x}/update', '/containers/{x}/rename',
-  '/containers/{x}/top', '/containers/{x}/changes', '/containers/{x}/resize', '/containers/{x}/logs', '/containers/{x}/export', '/containers/{x}/archive',
-  '/containers/{x}/wait', '/containers/{x}/attach', '/containers/{x}/exec', '/containers/{x}', '/containers/prune', '/exec/{x}/start', '/exec/{x}/json',
-  '/exec/{x}/resize', '/images/json', '/images/create', '/images/{x}/json', '/images/{x}/history', '/images/{x}/tag', '/images/{x}', '/images/{x}/push',
-  '/images/get', '/images/load', '/images/search', '/images/prune', '/build', '/commit', '/networks', '/networks/create', '/networks/{x}',
-  '/networks/{x}/connect', '/networks/{x}/disconnect', '/networks/prune', '/volumes', '/volumes/create', '/volumes/{x}', '/volumes/prune', '/auth',
-  '/events', '/skep/placement', '/swarm', '/nodes', '/plugins', '/distribution/{x}/json', '/{x}',
+  '/_ping',
+  '/version',
+  '/info',
+  '/system/df',
+  '/containers/json',
+  '/containers/create',
+  '/containers/{x}/json',
+  '/containers/{x}/start',
+  '/containers/{x}/stop',
+  '/containers/{x}/restart',
+  '/containers/{x}/kill',
+  '/containers/{x}/pause',
+  '/containers/{x}/unpause',
+  '/containers/{x}/update',
+  '/containers/{x}/rename',
+  '/containers/{x}/top',
+  '/containers/{x}/changes',
+  '/containers/{x}/resize',
+  '/containers/{x}/logs',
+  '/containers/{x}/export',
+  '/containers/{x}/archive',
+  '/containers/{x}/wait',
+  '/containers/{x}/attach',
+  '/containers/{x}/exec',
+  '/containers/{x}',
+  '/containers/prune',
+  '/exec/{x}/start',
+  '/exec/{x}/json',
+  '/exec/{x}/resize',
+  '/images/json',
+  '/images/create',
+  '/images/{x}/json',
+  '/images/{x}/history',
+  '/images/{x}/tag',
+  '/images/{x}',
+  '/images/{x}/push',
+  '/images/get',
+  '/images/load',
+  '/images/search',
+  '/images/prune',
+  '/build',
+  '/commit',
+  '/networks',
+  '/networks/create',
+  '/networks/{x}',
+  '/networks/{x}/connect',
+  '/networks/{x}/disconnect',
+  '/networks/prune',
+  '/volumes',
+  '/volumes/create',
+  '/volumes/{x}',
+  '/volumes/prune',
+  '/auth',
+  '/events',
+  '/skep/placement',
+  '/swarm',
+  '/nodes',
+  '/plugins',
+  '/distribution/{x}/json',
+  '/{x}',
 ];
-const QUERY_KEYS = ['all', 'filters', 'name', 'limit', 'since', 'until', 'force', 't', 'fromImage', 'fromSrc', 'tag', 'repo', 'container', 'stream', 'follow', 'buildargs', 'signal', 'h', 'w', 'path', 'condition'];
+const QUERY_KEYS = [
+  'all',
+  'filters',
+  'name',
+  'limit',
+  'since',
+  'until',
+  'force',
+  't',
+  'fromImage',
+  'fromSrc',
+  'tag',
+  'repo',
+  'container',
+  'stream',
+  'follow',
+  'buildargs',
+  'signal',
+  'h',
+  'w',
+  'path',
+  'condition',
+];
 const QUERY_VALUES = ['1', '0', 'true', '-1', 'abc', '{"label":["a=b"]}', '{"node":["x"]}', '{"status":["nope"]}', '{bad json', '{"colour":["red"]}', '[1,2]', 'busybox:nope', '-', '1e99', '%FF'];
 const FIELD_VALUES: unknown[] = [null, 5, -1, 1e300, 'str', '', true, [], [1, 'a', null], {}, { a: 1 }, 'constraint:zone==', ['constraint:node==/[/'], { 'com.docker.swarm.constraints': '["x"' }];
 const CREATE_TEMPLATE = { Image: 'no-such-image-here:1', Cmd: ['true'], Env: ['A=1'], Labels: { a: 'b' }, HostConfig: { Memory: 0, CpuShares: 0, PortBindings: {}, Binds: [], NetworkMode: 'bridge' } };
 
 function body(r: ReturnType<typeof random>): Buffer | undefined {
   switch (r.int(7)) {
-    case 0: return undefined;
-    case 1: return Buffer.from('{"Image": "busy');
-    case 2: return Buffer.from(Array.from({ length: r.int(200) }, () => r.int(256)));
-    case 3: return Buffer.from(JSON.stringify(r.pick(FIELD_VALUES)));
-    case 4: return r.chance(0.05) ? Buffer.alloc(5 * 1024 * 1024, 0x7b) : Buffer.from('[]');
+    case 0:
+      return undefined;
+    case 1:
+      return Buffer.from('{"Image": "busy');
+    case 2:
+      return Buffer.from(Array.from({ length: r.int(200) }, () => r.int(256)));
+    case 3:
+      return Buffer.from(JSON.stringify(r.pick(FIELD_VALUES)));
+    case 4:
+      return r.chance(0.05) ? Buffer.alloc(5 * 1024 * 1024, 0x7b) : Buffer.from('[]');
     default: {
       // a create-shaped body with one field of the wrong type, top level or in HostConfig
       const config = structuredClone(CREATE_TEMPLATE) as Record<string, any>;
@@ -68,15 +147,18 @@ interface Outcome {
 
 function send(port: number, method: string, path: string, payload: Buffer | undefined, headers: Record<string, string>): Promise<Outcome | undefined> {
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}) }, timeout: 3000, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('latin1');
-      res.on('data', (d: string) => {
-        if (text.length < 2000) text += d;
-      });
-      res.on('end', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
-      res.on('error', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, headers: { ...headers, ...(payload ? { 'Content-Length': String(payload.length) } : {}) }, timeout: 3000, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('latin1');
+        res.on('data', (d: string) => {
+          if (text.length < 2000) text += d;
+        });
+        res.on('end', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
+        res.on('error', () => resolve({ method, path, status: res.statusCode ?? 0, message: text }));
+      },
+    );
     // a stream that stays open (events, logs -f, wait) is fine: give up on it
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
@@ -164,7 +246,9 @@ withRealEngines((test) => {
 
     t.true(outcomes.length > REQUESTS * 0.8, `${outcomes.length} answered`);
     // the engines are up all along: an answer saying a node cannot be reached is Skep's mistake too
-    const own5xx = outcomes.filter((o) => o.status >= 500 && /internal error|plugin "[^"]+" failed|Cannot read prop|is not a function|undefined|cannot be reached|did not answer in time|unhealthy node/i.test(o.message));
+    const own5xx = outcomes.filter(
+      (o) => o.status >= 500 && /internal error|plugin "[^"]+" failed|Cannot read prop|is not a function|undefined|cannot be reached|did not answer in time|unhealthy node/i.test(o.message),
+    );
     t.deepEqual(own5xx.slice(0, 5), [], `${own5xx.length} Skep-made 5xx answers`);
     const logs = skep.logs.join('');
     t.notRegex(logs, /uncaught exception|unhandled rejection|level=error msg="(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) /);
@@ -178,7 +262,10 @@ withRealEngines((test) => {
     const created = outcomes.filter((o) => o.status === 201 && /"Id":"[0-9a-f]{64}"/.test(o.message)).map((o) => /"Id":"([0-9a-f]{64})"/.exec(o.message)![1]!);
     for (const id of created) await skep.docker(['rm', '-f', id]);
     const after = (await snapshot()).filter((line) => !created.some((id) => line.startsWith(id)));
-    t.deepEqual(after, before.filter((line) => !created.some((id) => line.startsWith(id))));
+    t.deepEqual(
+      after,
+      before.filter((line) => !created.some((id) => line.startsWith(id))),
+    );
     const fiveHundreds = [...new Set(outcomes.filter((o) => o.status >= 500).map((o) => `${o.method} ${o.path.split('?')[0]}: ${o.message.slice(0, 160)}`))];
     t.log(`5xx (engines' own, or a node's failure): ${fiveHundreds.slice(0, 12).join(' | ')}`);
     t.log(`${outcomes.length} answers: ${[...new Set(outcomes.map((o) => o.status))].sort().join(', ')}; ${created.length} valid creates`);
@@ -187,7 +274,10 @@ withRealEngines((test) => {
   test.serial('hundreds of stuck clients (half a header, half a body) do not keep others from being served', async (t) => {
     const sockets = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
-        stuck(skep.port, i % 2 ? 'GET /v1.41/info HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"Image":'),
+        stuck(
+          skep.port,
+          i % 2 ? 'GET /v1.41/info HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"Image":',
+        ),
       ),
     );
     try {

@@ -89,9 +89,7 @@ withRealEngines((test) => {
 
   test.serial('attach with Connection: Upgrade answers 101 and splices stdin and stdout', async (t) => {
     const { body } = await create('upcat', { Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
-    const request =
-      `POST /v1.41/containers/upcat/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: skep\r\n` +
-      'Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n';
+    const request = `POST /v1.41/containers/upcat/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: skep\r\n` + 'Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n';
     const pending = rawExchange(skep.port, request, { writes: ['hello 101\n'], gapMs: 700, endAfterWrites: true });
     await new Promise((r) => setTimeout(r, 300));
     t.is((await start(body.Id)).status, 204);
@@ -186,10 +184,12 @@ withRealEngines((test) => {
     const shared = [...seen.values()].filter((line) => engineLines.some((e) => undecorated(e) === undecorated(line) && timeNano(e) === timeNano(line)));
     t.is(shared.length, 1, 'the start event of the container on node1 arrives as node1 wrote it, to the nanosecond');
     t.regex(shared[0]!, new RegExp(`"node.name":"${engine.name}"`));
-    const nodes = await Promise.all(ids.map(async (id) => {
-      for (const engine of cluster.engines) if ((await cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
-      return undefined;
-    }));
+    const nodes = await Promise.all(
+      ids.map(async (id) => {
+        for (const engine of cluster.engines) if ((await cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
+        return undefined;
+      }),
+    );
     t.not(nodes[0], nodes[1], 'the two containers ran on different nodes');
   });
 
@@ -201,7 +201,14 @@ withRealEngines((test) => {
     const busybox = images.filter((i) => i.RepoTags.includes('busybox:latest'));
     t.deepEqual(busybox.map((i) => i.Node.Name).sort(), ['node1', 'node2'], 'one row per node that holds it');
     const networks = (await (await api('/v1.41/networks')).json()) as { Name: string }[];
-    t.deepEqual(networks.filter((n) => n.Name.endsWith('/bridge')).map((n) => n.Name).sort(), ['node1/bridge', 'node2/bridge'], 'a local network is listed as node/name');
+    t.deepEqual(
+      networks
+        .filter((n) => n.Name.endsWith('/bridge'))
+        .map((n) => n.Name)
+        .sort(),
+      ['node1/bridge', 'node2/bridge'],
+      'a local network is listed as node/name',
+    );
     const volumes = (await (await api('/v1.41/volumes')).json()) as { Volumes: unknown[] };
     t.true(Array.isArray(volumes.Volumes));
   });

@@ -20,10 +20,7 @@ withRealEngines((test) => {
     // Short engine timeouts from a config file (there are no flags for them), fast refreshes from flags.
     const config = join(mkdtempSync(join(tmpdir(), 'skep-health-')), 'swarm.config.json');
     writeFileSync(config, JSON.stringify({ engine: { requestTimeout: '2s', connectTimeout: '1s' } }));
-    skep = await SkepProcess.start(
-      ['--config', config, '--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery],
-      { nodes: 2 },
-    );
+    skep = await SkepProcess.start(['--config', config, '--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery], { nodes: 2 });
   });
   test.after.always(async () => {
     await skep?.stop();
@@ -31,7 +28,7 @@ withRealEngines((test) => {
   });
 
   test.serial('a killed engine turns unhealthy, fails fast, takes no creates, and comes back', async (t) => {
-    const [node1, node2] = cluster.engines as [typeof cluster.engines[0], typeof cluster.engines[0]];
+    const [node1, node2] = cluster.engines as [(typeof cluster.engines)[0], (typeof cluster.engines)[0]];
     t.is((await skep.docker(['run', '-d', '--name', 'on1', 'busybox', 'sleep', '300'])).code, 0);
     t.is((await skep.docker(['run', '-d', '--name', 'on2', 'busybox', 'sleep', '300'])).code, 0);
     const victim = (await cluster.docker(node1, ['ps', '-q', '--filter', 'name=on1'])).stdout.trim() ? node1 : node2;

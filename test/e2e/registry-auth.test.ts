@@ -83,7 +83,7 @@ withRealEngines((test) => {
     t.is((await skep.docker(['rm', 'r1', 'r2'])).code, 0);
   });
 
-  test.serial('X-Registry-Auth sent with the create (the seed\'s HttpHeaders way) makes Skep pull on the chosen node itself', async (t) => {
+  test.serial("X-Registry-Auth sent with the create (the seed's HttpHeaders way) makes Skep pull on the chosen node itself", async (t) => {
     await removeEverywhere();
     const auth = Buffer.from(JSON.stringify({ username: registry.user, password: PASSWORD, serveraddress: registry.address })).toString('base64');
     const env = clientConfig({ HttpHeaders: { 'X-Registry-Auth': auth } });

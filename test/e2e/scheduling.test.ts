@@ -34,7 +34,11 @@ withRealEngines((test) => {
       prefix: 'sksch',
       subnet: 12,
       size: 3,
-      labels: [['zone=z0', 'storage=ssd'], ['zone=z1', 'storage=disk'], ['zone=z0', 'storage=disk', 'containerslots=2']],
+      labels: [
+        ['zone=z0', 'storage=ssd'],
+        ['zone=z1', 'storage=disk'],
+        ['zone=z0', 'storage=disk', 'containerslots=2'],
+      ],
     });
     skep = await SkepProcess.start([cluster.discovery], { nodes: 3, global: ['-l', 'debug'] });
     memory = Number((await cluster.docker(cluster.engines[0]!, ['info', '-f', '{{.MemTotal}}'])).stdout.trim());
@@ -71,7 +75,7 @@ withRealEngines((test) => {
     t.regex(bad.error!, /invalid constraint expression "zone=z1"/);
   });
 
-  test.serial('classic\'s soft pass: a soft affinity that clashes with a hard constraint gives way; bad JSON labels are ignored', async (t) => {
+  test.serial("classic's soft pass: a soft affinity that clashes with a hard constraint gives way; bad JSON labels are ignored", async (t) => {
     t.is((await docker('run', '-d', '--name', 'soft-db', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);
     t.deepEqual(await createOn(['-e', 'affinity:container==~soft-db', '-e', 'constraint:zone==z0', '-e', 'constraint:storage==ssd']), { node: 'node1' });
     t.deepEqual(await createOn(['-e', 'affinity:container==~soft-db']), { node: 'node2' }, 'met when it can be');
@@ -84,7 +88,7 @@ withRealEngines((test) => {
     t.regex(big.error!, /no resources available to schedule container\n\[node1: /);
   });
 
-  test.serial('every container gets classic\'s swarm ID, and is found by it; reschedule policies are checked and kept from the engine', async (t) => {
+  test.serial("every container gets classic's swarm ID, and is found by it; reschedule policies are checked and kept from the engine", async (t) => {
     const id = (await docker('create', '--name', 'with-id', '-e', 'reschedule:on-node-failure', 'busybox', 'true')).stdout.trim();
     const swarmId = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', id)).stdout.trim();
     t.regex(swarmId, /^[0-9a-f]{64}$/);
@@ -100,7 +104,7 @@ withRealEngines((test) => {
     t.regex((await createOn(['-e', 'whitelist:node==node7'])).error!, /conditions \n\[available container slots\]\n\[node==node7 \(soft=false\)\]/);
   });
 
-  test.serial('an image on some nodes only: classic\'s image affinity over all nodes; a pull that fails says the engine\'s words', async (t) => {
+  test.serial("an image on some nodes only: classic's image affinity over all nodes; a pull that fails says the engine's words", async (t) => {
     await cluster.docker(cluster.engines[1]!, ['tag', 'busybox', 'only-on-two:1']);
     await new Promise((r) => setTimeout(r, 300)); // the tag event reaches the cache
     // spread would pick node1 or node3 (node2 has the most containers); the retry goes where the image is
@@ -144,7 +148,7 @@ withRealEngines((test) => {
     t.regex((await createOn(['--net', 'host', '--expose', '18082', '-e', 'constraint:zone==z0'])).error!, /port 18082\/tcp is already used/);
   });
 
-  test.serial('dependency: --volumes-from, --link and --net=container go to the dependency\'s node; split or missing ones fail', async (t) => {
+  test.serial("dependency: --volumes-from, --link and --net=container go to the dependency's node; split or missing ones fail", async (t) => {
     t.is((await docker('run', '-d', '--name', 'dep-base', '-e', 'constraint:node==node1', 'busybox', 'sleep', '300')).code, 0);
     t.is((await docker('run', '-d', '--name', 'dep-other', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);
     t.deepEqual(await createOn(['--volumes-from', 'dep-base']), { node: 'node1' });
@@ -159,7 +163,15 @@ withRealEngines((test) => {
 
   test.serial('containerslots holds under concurrent creates', async (t) => {
     const results = await Promise.all([1, 2, 3, 4].map(() => createOn(['-e', 'constraint:node==node3'])));
-    t.is(results.filter((r) => r.node === 'node3').length, 2, skep.logs.join('').split('\n').filter((l) => /placing|created/.test(l)).join('\n'));
+    t.is(
+      results.filter((r) => r.node === 'node3').length,
+      2,
+      skep.logs
+        .join('')
+        .split('\n')
+        .filter((l) => /placing|created/.test(l))
+        .join('\n'),
+    );
     for (const refused of results.filter((r) => r.error)) t.regex(refused.error!, /\[node3: all 2 container slots are used \(containerslots=2\)\]/);
   });
 

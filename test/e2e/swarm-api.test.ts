@@ -66,8 +66,8 @@ withRealEngines((test) => {
     t.is((await docker('inspect', '-f', '{{.Node.ID}}', 'web')).stdout, `${id}|${e.addr}\n`);
   });
 
-  test.serial('docker images --filter node=NAME lists that node\'s images only; the API says which node holds each row', async (t) => {
-    const idOn = async (name: string) => (await onEngine(name, 'images', '-q', '--no-trunc', 'busybox'));
+  test.serial("docker images --filter node=NAME lists that node's images only; the API says which node holds each row", async (t) => {
+    const idOn = async (name: string) => await onEngine(name, 'images', '-q', '--no-trunc', 'busybox');
     const node2 = await docker('images', '-q', '--no-trunc', '--filter', 'node=node2');
     t.is(node2.stdout.trim(), await idOn('node2'));
     const all = (await docker('images', '-q', '--no-trunc', 'busybox')).stdout.trim().split('\n').sort();

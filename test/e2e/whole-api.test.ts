@@ -42,7 +42,10 @@ withRealEngines((test) => {
     for (const node of ['node1', 'node2', 'node3']) t.is((await docker('run', '-d', '--name', `ev-${node}`, '-e', `constraint:node==${node}`, 'busybox', 'sleep', '300')).code, 0);
     await waitFor('three start events', async () => (out.trim().split('\n').length >= 3 ? true : undefined), 10_000);
     events.kill();
-    const seen = out.trim().split('\n').map((l) => JSON.parse(l) as { from: string; Actor: { Attributes: Record<string, string> } });
+    const seen = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { from: string; Actor: { Attributes: Record<string, string> } });
     for (const event of seen) {
       const name = event.Actor.Attributes['node.name']!;
       t.is(event.Actor.Attributes.name, `ev-${name}`);
@@ -52,7 +55,10 @@ withRealEngines((test) => {
     t.deepEqual(seen.map((e) => e.Actor.Attributes['node.name']).sort(), ['node1', 'node2', 'node3']);
     // the API's event also carries classic swarm's top-level node object (the CLI does not print it)
     const raw = await fetch(`${skep.url}/events?since=${Math.floor(Date.now() / 1000) - 60}&until=${Math.floor(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"event":["start"]}')}`);
-    const nodes = (await raw.text()).trim().split('\n').map((l) => (JSON.parse(l) as { node: { Name: string; Ip: string } }).node);
+    const nodes = (await raw.text())
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { node: { Name: string; Ip: string } }).node);
     t.deepEqual(nodes.map((n) => n.Name).sort(), ['node1', 'node2', 'node3']);
     const narrowed = await docker('events', '--since', '1m', '--until', '0s', '--filter', 'node=node2', '--filter', 'event=start', '--format', '{{.Actor.Attributes.name}}');
     t.is(narrowed.stdout, 'ev-node2\n');
@@ -122,13 +128,19 @@ withRealEngines((test) => {
       const vol = `vol-${label}`;
       t.is((await d('network', 'create', net)).code, 0);
       t.is((await d('volume', 'create', vol)).code, 0);
-      const netNode = (await d('network', 'ls', '--format', '{{.Name}}')).stdout.split('\n').find((n) => n.endsWith(`/${net}`))!.split('/')[0]!;
+      const netNode = (await d('network', 'ls', '--format', '{{.Name}}')).stdout
+        .split('\n')
+        .find((n) => n.endsWith(`/${net}`))!
+        .split('/')[0]!;
       t.regex(netNode, /^node\d$/);
       const inspected = await d('network', 'inspect', '-f', '{{.Name}}', net);
       t.is(inspected.stdout, `${net}\n`, `${inspected.stderr} ${JSON.stringify(await (await fetch(`${skep.url}/networks/${net}`)).json())}`);
       t.is((await d('network', 'inspect', '-f', '{{.Name}}', `${netNode}/${net}`)).stdout, `${net}\n`);
       const volNodes = (await d('volume', 'ls', '--format', '{{.Name}}')).stdout.split('\n').filter((n) => n.endsWith(`/${vol}`));
-      t.deepEqual(volNodes.sort(), ['node1', 'node2', 'node3'].map((n) => `${n}/${vol}`));
+      t.deepEqual(
+        volNodes.sort(),
+        ['node1', 'node2', 'node3'].map((n) => `${n}/${vol}`),
+      );
       t.is((await d('volume', 'inspect', '-f', '{{.Name}}', vol)).stdout, `${vol}\n`);
       const dup = await d('network', 'create', net);
       t.regex(dup.stderr, new RegExp(`network with name ${net} already exists`));

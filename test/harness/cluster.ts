@@ -141,10 +141,7 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
   const port = options.tls ? TLS_ENGINE_PORT : ENGINE_PORT;
   const tls = options.tls ? ['--tlsverify', '--tlscacert', options.tls.ca, '--tlscert', options.tls.cert, '--tlskey', options.tls.key] : ['--tls=false'];
-  const args = [
-    ...tls, '-H', `tcp://${ip}:${port}`,
-    ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
-  ];
+  const args = [...tls, '-H', `tcp://${ip}:${port}`, ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r])];
   writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(args));
 
   await must('ip', ['netns', 'add', netns]);
@@ -162,10 +159,19 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
 function spawnDockerd(engine: TestEngine): void {
   const extra = JSON.parse(readFileSync(join(engine.dir, 'dockerd-args.json'), 'utf8')) as string[];
   const dockerd = [
-    'dockerd', '-H', `unix://${engine.socket}`,
-    '--data-root', join(engine.dir, 'data'), '--exec-root', join(engine.dir, 'exec'), '--pidfile', join(engine.dir, 'exec', 'docker.pid'),
+    'dockerd',
+    '-H',
+    `unix://${engine.socket}`,
+    '--data-root',
+    join(engine.dir, 'data'),
+    '--exec-root',
+    join(engine.dir, 'exec'),
+    '--pidfile',
+    join(engine.dir, 'exec', 'docker.pid'),
     ...extra,
-  ].map((a) => `'${a}'`).join(' ');
+  ]
+    .map((a) => `'${a}'`)
+    .join(' ');
   // nsenter (not `ip netns exec`, which remounts /sys and hides cgroups); a private mount and UTS namespace
   // give the engine its own hostname and /etc/docker, so its own engine ID.
   const script = `hostname ${engine.name} && mount --bind '${join(engine.dir, 'etc')}' /etc/docker && exec ${dockerd}`;
@@ -193,15 +199,19 @@ async function killDaemons(engine: TestEngine): Promise<void> {
 
 /** Answers `_ping` on its unix socket (so TLS engines too): the engine is up. */
 const pingable = (engine: TestEngine, timeoutMs = 60_000) =>
-  waitFor(`engine ${engine.name} at ${engine.addr}`, () =>
-    new Promise<true | undefined>((resolve) => {
-      const req = http.get({ socketPath: engine.socket, path: '/_ping', timeout: 2000 }, (res) => {
-        res.resume();
-        resolve(res.statusCode === 200 ? true : undefined);
-      });
-      req.on('error', () => resolve(undefined));
-      req.on('timeout', () => req.destroy());
-    }), timeoutMs);
+  waitFor(
+    `engine ${engine.name} at ${engine.addr}`,
+    () =>
+      new Promise<true | undefined>((resolve) => {
+        const req = http.get({ socketPath: engine.socket, path: '/_ping', timeout: 2000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200 ? true : undefined);
+        });
+        req.on('error', () => resolve(undefined));
+        req.on('timeout', () => req.destroy());
+      }),
+    timeoutMs,
+  );
 
 /** A busybox root filesystem as a tar, built once from the machine's static busybox. */
 async function busyboxTar(): Promise<string> {
@@ -247,7 +257,9 @@ function processesNaming(marker: string): number[] {
 /** Stops engines of a prefix (politely, then by force) and removes their namespaces, links and state. */
 export async function cleanup(prefix: string): Promise<void> {
   const pidFiles = existsSync(join(STATE_ROOT, prefix))
-    ? readdirSync(join(STATE_ROOT, prefix)).map((n) => join(STATE_ROOT, prefix, n, 'exec', 'docker.pid')).filter(existsSync)
+    ? readdirSync(join(STATE_ROOT, prefix))
+        .map((n) => join(STATE_ROOT, prefix, n, 'exec', 'docker.pid'))
+        .filter(existsSync)
     : [];
   for (const file of pidFiles) {
     try {
@@ -265,7 +277,10 @@ export async function cleanup(prefix: string): Promise<void> {
     }
   }
   for (let i = 0; i < 25 && harnessProcesses(prefix).length > 0; i++) await sleep(200);
-  const namespaces = (await run('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]!).filter((n) => n.startsWith(`${prefix}-n`));
+  const namespaces = (await run('ip', ['netns', 'list'])).stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n.startsWith(`${prefix}-n`));
   for (const ns of namespaces) await run('ip', ['netns', 'delete', ns]);
   const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
   for (const link of links.filter((l) => l.startsWith(`${prefix}-`))) await run('ip', ['link', 'delete', link]);

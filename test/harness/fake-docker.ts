@@ -116,34 +116,79 @@ export class FakeDocker {
 
   private emit(type: string, action: string, id: string, attributes: Record<string, string> = {}): void {
     const nano = BigInt(Date.now()) * 1_000_000n;
-    const line = JSON.stringify({ Type: type, Action: action, status: action, id, Actor: { ID: id, Attributes: attributes }, scope: 'local', time: Number(nano / 1_000_000_000n), timeNano: Number(nano) });
+    const line = JSON.stringify({
+      Type: type,
+      Action: action,
+      status: action,
+      id,
+      Actor: { ID: id, Attributes: attributes },
+      scope: 'local',
+      time: Number(nano / 1_000_000_000n),
+      timeNano: Number(nano),
+    });
     for (const w of this.watchers) w.write(`${line}\n`);
   }
 
   private info(): Record<string, unknown> {
     const running = [...this.containers.values()].filter((c) => c.running).length;
     return {
-      ID: this.id, Name: this.options.name, NCPU: this.options.ncpu ?? 2, MemTotal: this.options.memTotal ?? 2 * 1024 ** 3,
-      Labels: this.options.labels ?? [], Containers: this.containers.size, ContainersRunning: running, ContainersPaused: 0,
-      ContainersStopped: this.containers.size - running, Images: this.images.length, OSType: 'linux', OperatingSystem: 'Fake OS',
-      KernelVersion: '6.0.0-fake', Driver: 'overlay2', ServerVersion: '20.10.0-fake', SystemTime: new Date().toISOString(),
+      ID: this.id,
+      Name: this.options.name,
+      NCPU: this.options.ncpu ?? 2,
+      MemTotal: this.options.memTotal ?? 2 * 1024 ** 3,
+      Labels: this.options.labels ?? [],
+      Containers: this.containers.size,
+      ContainersRunning: running,
+      ContainersPaused: 0,
+      ContainersStopped: this.containers.size - running,
+      Images: this.images.length,
+      OSType: 'linux',
+      OperatingSystem: 'Fake OS',
+      KernelVersion: '6.0.0-fake',
+      Driver: 'overlay2',
+      ServerVersion: '20.10.0-fake',
+      SystemTime: new Date().toISOString(),
     };
   }
 
   private row(c: FakeContainer): Record<string, unknown> {
     return {
-      Id: c.id, Names: [`/${c.name}`], Image: c.config.Image ?? '', ImageID: imageId(withTag(String(c.config.Image ?? ''))), Command: '', Created: c.created,
-      State: c.running ? 'running' : 'created', Status: c.running ? 'Up 1 second' : 'Created', Labels: c.config.Labels ?? {}, Ports: [], Mounts: [],
-      HostConfig: { NetworkMode: 'default' }, NetworkSettings: { Networks: {} },
+      Id: c.id,
+      Names: [`/${c.name}`],
+      Image: c.config.Image ?? '',
+      ImageID: imageId(withTag(String(c.config.Image ?? ''))),
+      Command: '',
+      Created: c.created,
+      State: c.running ? 'running' : 'created',
+      Status: c.running ? 'Up 1 second' : 'Created',
+      Labels: c.config.Labels ?? {},
+      Ports: [],
+      Mounts: [],
+      HostConfig: { NetworkMode: 'default' },
+      NetworkSettings: { Networks: {} },
     };
   }
 
   private inspect(c: FakeContainer): Record<string, unknown> {
     return {
-      Id: c.id, Name: `/${c.name}`, Created: new Date(c.created * 1000).toISOString(), Image: imageId(withTag(String(c.config.Image ?? ''))),
-      State: { Status: c.running ? 'running' : 'created', Running: c.running, Paused: false, Restarting: false, Pid: c.running ? 42 : 0, ExitCode: 0, StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' },
+      Id: c.id,
+      Name: `/${c.name}`,
+      Created: new Date(c.created * 1000).toISOString(),
+      Image: imageId(withTag(String(c.config.Image ?? ''))),
+      State: {
+        Status: c.running ? 'running' : 'created',
+        Running: c.running,
+        Paused: false,
+        Restarting: false,
+        Pid: c.running ? 42 : 0,
+        ExitCode: 0,
+        StartedAt: '0001-01-01T00:00:00Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+      },
       Config: { Hostname: c.id.slice(0, 12), Image: c.config.Image, Env: c.config.Env ?? [], Labels: c.config.Labels ?? {} },
-      HostConfig: { NetworkMode: 'default', ...c.config.HostConfig }, NetworkSettings: { Networks: {} }, Mounts: [],
+      HostConfig: { NetworkMode: 'default', ...c.config.HostConfig },
+      NetworkSettings: { Networks: {} },
+      Mounts: [],
     };
   }
 
@@ -167,12 +212,21 @@ export class FakeDocker {
 
     if (method === 'GET') {
       switch (path) {
-        case '/_ping': return void res.end('OK');
-        case '/version': return json(200, { Version: '20.10.0-fake', ApiVersion: API, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', KernelVersion: '6.0.0-fake' });
-        case '/info': return json(200, this.info());
-        case '/images/json': return json(200, this.images.map((i) => ({ ...i, RepoDigests: [], Created: 0, Size: 1, ParentId: '', Labels: null })));
-        case '/networks': return json(200, this.networks);
-        case '/volumes': return json(200, { Volumes: this.volumes, Warnings: null });
+        case '/_ping':
+          return void res.end('OK');
+        case '/version':
+          return json(200, { Version: '20.10.0-fake', ApiVersion: API, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', KernelVersion: '6.0.0-fake' });
+        case '/info':
+          return json(200, this.info());
+        case '/images/json':
+          return json(
+            200,
+            this.images.map((i) => ({ ...i, RepoDigests: [], Created: 0, Size: 1, ParentId: '', Labels: null })),
+          );
+        case '/networks':
+          return json(200, this.networks);
+        case '/volumes':
+          return json(200, { Volumes: this.volumes, Warnings: null });
         case '/events':
           res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API });
           res.flushHeaders();
@@ -182,7 +236,10 @@ export class FakeDocker {
         case '/containers/json': {
           const wanted = (JSON.parse(url.searchParams.get('filters') ?? '{}') as { id?: string[] }).id;
           const all = url.searchParams.get('all') === '1';
-          return json(200, [...this.containers.values()].filter((c) => (all || c.running) && (!wanted || wanted.includes(c.id))).map((c) => this.row(c)));
+          return json(
+            200,
+            [...this.containers.values()].filter((c) => (all || c.running) && (!wanted || wanted.includes(c.id))).map((c) => this.row(c)),
+          );
         }
       }
       const network = /^\/networks\/(.+)$/.exec(path);

@@ -46,7 +46,8 @@ function answerAsFailingEngine(method: string, path: string, res: import('node:h
   const route = path.split('?')[0];
   if (route === '/_ping') return void res.end('OK');
   if (route === '/version') return json(200, { Version: '20.10.0-fake', ApiVersion: '1.41', MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64' });
-  if (route === '/info') return json(200, { ID: 'FAKE:FAKE:FAKE', Name: 'a-fake-engine', NCPU: 2, MemTotal: 2 ** 31, OSType: 'linux', Driver: 'fake', SystemTime: new Date().toISOString(), Labels: [] });
+  if (route === '/info')
+    return json(200, { ID: 'FAKE:FAKE:FAKE', Name: 'a-fake-engine', NCPU: 2, MemTotal: 2 ** 31, OSType: 'linux', Driver: 'fake', SystemTime: new Date().toISOString(), Labels: [] });
   if (route === '/containers/json' || route === '/networks') return json(200, []);
   // it claims busybox, so a create is sent to it (and fails) rather than turned away for a missing image
   if (route === '/images/json') return json(200, [{ Id: `sha256:${'f'.repeat(64)}`, RepoTags: ['busybox:latest'], RepoDigests: [], Created: 0, Size: 0 }]);

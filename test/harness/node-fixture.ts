@@ -5,8 +5,19 @@ export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>>
   const containerList: NodeContainer[] = [...(over.containerList ?? [])];
   const imageList: NodeImage[] = [...(over.imageList ?? [])];
   return {
-    id: `${name.toUpperCase()}:ID|10.0.0.1:2375`, name, addr: '10.0.0.1:2375', ip: '10.0.0.1', health: 'healthy', cpus: 2, memory: 1000,
-    labels: { zone: 'z0' }, containers: containerList.length, reservedCpus: 0, reservedMemory: 0, serverVersion: '20.10', apiVersion: '1.41',
+    id: `${name.toUpperCase()}:ID|10.0.0.1:2375`,
+    name,
+    addr: '10.0.0.1:2375',
+    ip: '10.0.0.1',
+    health: 'healthy',
+    cpus: 2,
+    memory: 1000,
+    labels: { zone: 'z0' },
+    containers: containerList.length,
+    reservedCpus: 0,
+    reservedMemory: 0,
+    serverVersion: '20.10',
+    apiVersion: '1.41',
     ...over,
     containerList,
     imageList,

@@ -15,7 +15,13 @@ test("a request is sent at the client's version, clamped to the engine's", (t) =
 });
 
 test('the cluster promises what every engine speaks, and no more than Skep does', (t) => {
-  t.deepEqual(clusterApiRange([{ ApiVersion: '1.41', MinAPIVersion: '1.12' }, { ApiVersion: '1.43', MinAPIVersion: '1.24' }]), { max: '1.41', min: '1.24' });
+  t.deepEqual(
+    clusterApiRange([
+      { ApiVersion: '1.41', MinAPIVersion: '1.12' },
+      { ApiVersion: '1.43', MinAPIVersion: '1.24' },
+    ]),
+    { max: '1.41', min: '1.24' },
+  );
   t.deepEqual(clusterApiRange([{ ApiVersion: '1.52', MinAPIVersion: '1.44' }]), { max: '1.47', min: '1.44' });
   t.deepEqual(clusterApiRange([]), { max: '1.41', min: '1.24' });
 });

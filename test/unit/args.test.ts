@@ -12,9 +12,25 @@ test('accepts the exact form existing scripts use', (t) => {
 
 test('reads every manage flag, repeatable ones repeated', (t) => {
   const parsed = parseArgs([
-    'manage', '--host', 'tcp://0.0.0.0:2375', '-H=unix:///run/skep.sock', '--strategy', 'spread', '-f', 'health', '--filter=health',
-    '--engine-refresh-min-interval', '5s', '--engine-refresh-max-interval=10s', '--engine-failure-retry', '2',
-    '--cluster-opt', 'swarm.overcommit=0.1', '--cluster-opt=swarm.createretry=2', '--api-enable-cors', 'nodes://a:1,b:2',
+    'manage',
+    '--host',
+    'tcp://0.0.0.0:2375',
+    '-H=unix:///run/skep.sock',
+    '--strategy',
+    'spread',
+    '-f',
+    'health',
+    '--filter=health',
+    '--engine-refresh-min-interval',
+    '5s',
+    '--engine-refresh-max-interval=10s',
+    '--engine-failure-retry',
+    '2',
+    '--cluster-opt',
+    'swarm.overcommit=0.1',
+    '--cluster-opt=swarm.createretry=2',
+    '--api-enable-cors',
+    'nodes://a:1,b:2',
   ]);
   t.like(parsed, {
     command: 'manage',
@@ -30,7 +46,7 @@ test('reads every manage flag, repeatable ones repeated', (t) => {
   });
 });
 
-test('unknown and malformed flags are one-line configuration errors, in classic swarm\'s words where it had them', (t) => {
+test("unknown and malformed flags are one-line configuration errors, in classic swarm's words where it had them", (t) => {
   const cases: [string[], RegExp][] = [
     [['manage', '--bogus'], /flag provided but not defined: --bogus/],
     [['--nope', 'manage'], /flag provided but not defined: --nope/],
@@ -76,8 +92,22 @@ test('unknown and malformed flags are one-line configuration errors, in classic 
 test('every flag classic swarm took is accepted: manage, join and list', (t) => {
   t.like(
     parseArgs([
-      'manage', '--replication', '--advertise', '10.0.0.5:2375', '--replication-ttl', '15s', '--discovery-opt', 'kv.path=x', '--refresh-on-node-filter',
-      '--container-name-refresh-filter', 'refreshme', '-c', 'swarm', '--engine-refresh-retry', '3', 'etcd://10.0.0.9:2379/prod',
+      'manage',
+      '--replication',
+      '--advertise',
+      '10.0.0.5:2375',
+      '--replication-ttl',
+      '15s',
+      '--discovery-opt',
+      'kv.path=x',
+      '--refresh-on-node-filter',
+      '--container-name-refresh-filter',
+      'refreshme',
+      '-c',
+      'swarm',
+      '--engine-refresh-retry',
+      '3',
+      'etcd://10.0.0.9:2379/prod',
     ]),
     {
       command: 'manage',
@@ -85,7 +115,11 @@ test('every flag classic swarm took is accepted: manage, join and list', (t) => 
     },
   );
   t.like(parseArgs(['join', '--addr', '10.0.0.1:2375', '--delay', '2s', '--discovery-opt', 'kv.cacertfile=/ca', 'etcd://h:2379/p']), {
-    command: 'join', advertise: '10.0.0.1:2375', delayMs: 2000, discoveryOpts: { 'kv.cacertfile': '/ca' }, discovery: 'etcd://h:2379/p',
+    command: 'join',
+    advertise: '10.0.0.1:2375',
+    delayMs: 2000,
+    discoveryOpts: { 'kv.cacertfile': '/ca' },
+    discovery: 'etcd://h:2379/p',
   });
   t.like(parseArgs(['list', '--timeout', '3s', 'file:///x']), { command: 'list', timeoutMs: 3000, discovery: 'file:///x' });
   t.like(parseArgs(['join', 'etcd://h:2379/p'], { SWARM_ADVERTISE: '10.0.0.2:2375' }), { advertise: '10.0.0.2:2375' });

@@ -14,25 +14,56 @@ import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
 
 const node = fakeNode;
 const request = (route: RouteId, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => ({
-  route, method: 'GET', path: '/', query, headers, state: {},
+  route,
+  method: 'GET',
+  path: '/',
+  query,
+  headers,
+  state: {},
 });
 const response = (req: RequestContext, n?: NodeView): ResponseContext => ({ ...req, status: 200, node: n, nodeOf });
 const withBuiltins = () => {
   const hooks = createHooks();
-  applyPlugins(hooks, Object.values(BEHAVIOURS).map((make) => make()));
+  applyPlugins(
+    hooks,
+    Object.values(BEHAVIOURS).map((make) => make()),
+  );
   return hooks;
 };
 
 test('host-ip: 0.0.0.0, :: and empty become the node IP, and the duplicate rows Docker makes for :: collapse', (t) => {
   const n = node('node1');
-  t.deepEqual(rewriteBindings({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: '8080' }, { HostIp: '::', HostPort: '8080' }], '53/udp': null, '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }] }, n), {
-    '80/tcp': [{ HostIp: '10.0.0.1', HostPort: '8080' }],
-    '53/udp': null,
-    '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }],
-  });
   t.deepEqual(
-    rewriteListed([{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }, { IP: '::', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }, { PrivatePort: 443, Type: 'tcp' }], n),
-    [{ IP: '10.0.0.1', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }, { PrivatePort: 443, Type: 'tcp' }],
+    rewriteBindings(
+      {
+        '80/tcp': [
+          { HostIp: '0.0.0.0', HostPort: '8080' },
+          { HostIp: '::', HostPort: '8080' },
+        ],
+        '53/udp': null,
+        '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }],
+      },
+      n,
+    ),
+    {
+      '80/tcp': [{ HostIp: '10.0.0.1', HostPort: '8080' }],
+      '53/udp': null,
+      '81/tcp': [{ HostIp: '127.0.0.1', HostPort: '81' }],
+    },
+  );
+  t.deepEqual(
+    rewriteListed(
+      [
+        { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+        { IP: '::', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+        { PrivatePort: 443, Type: 'tcp' },
+      ],
+      n,
+    ),
+    [
+      { IP: '10.0.0.1', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+      { PrivatePort: 443, Type: 'tcp' },
+    ],
   );
 });
 
@@ -40,17 +71,26 @@ test('container.list: names prefixed with the node, ports rewritten, swarm conta
   const hooks = withBuiltins();
   // each row through the per-row taps (as the manager makes rows), then the list through the per-request ones
   const made = ([row, n]: [Record<string, unknown>, NodeView]) => withNode(hooks.rewriteContainerRow.call(row, { node: n }), n);
-  const rows = () => ([
-    [{ Names: ['/web'], Image: 'busybox', Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] }, node('node1')],
-    [{ Names: ['/manager'], Image: 'swarm:1.2.9', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
-    [{ Names: ['/other'], Image: 'docker/swarm', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
-  ] as [Record<string, unknown>, NodeView][]).map(made);
+  const rows = () =>
+    (
+      [
+        [{ Names: ['/web'], Image: 'busybox', Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }] }, node('node1')],
+        [{ Names: ['/manager'], Image: 'swarm:1.2.9', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
+        [{ Names: ['/other'], Image: 'docker/swarm', Ports: [] }, node('node2', { ip: '10.0.0.2' })],
+      ] as [Record<string, unknown>, NodeView][]
+    ).map(made);
   const list = hooks.rewriteResponse.get('container.list')!;
   const plain = (await list.promise(rows(), response(request('container.list')))) as { Names: string[]; Ports: { IP?: string }[] }[];
-  t.deepEqual(plain.map((r) => r.Names[0]), ['/node1/web', '/node2/other']);
+  t.deepEqual(
+    plain.map((r) => r.Names[0]),
+    ['/node1/web', '/node2/other'],
+  );
   t.is(plain[0]!.Ports[0]!.IP, '10.0.0.1');
   const all = (await list.promise(rows(), response(request('container.list', { all: '1' })))) as { Names: string[] }[];
-  t.deepEqual(all.map((r) => r.Names[0]), ['/node1/web', '/node2/manager', '/node2/other']);
+  t.deepEqual(
+    all.map((r) => r.Names[0]),
+    ['/node1/web', '/node2/manager', '/node2/other'],
+  );
   t.is(repositoryOf('registry:5000/swarm:1'), 'registry:5000/swarm');
   t.is(repositoryOf('swarm@sha256:abc'), 'swarm');
 });
@@ -76,7 +116,7 @@ test('cpu-cores: the create reserves its cores; the engine gets shares for its o
   const config: ContainerConfig = { Image: 'busybox', HostConfig: { CpuShares: 2 } };
   const context: ScheduleContext = scheduleContext(config);
   t.deepEqual(await hooks.reserve.promise({ cpus: 0, memory: 0 }, context), { cpus: 2, memory: 0 }, 'the reserve stage reads -c as cores');
-  t.deepEqual(hooks.nodeReserved.call({ cpus: 0, memory: 7 }, { ncpu: 4, cpuShares: 512, memory: 7 }), { cpus: 2, memory: 7 }, 'and a node\'s shares back as cores');
+  t.deepEqual(hooks.nodeReserved.call({ cpus: 0, memory: 7 }, { ncpu: 4, cpuShares: 512, memory: 7 }), { cpus: 2, memory: 7 }, "and a node's shares back as cores");
   const withoutPlugin = createHooks();
   t.deepEqual(withoutPlugin.nodeReserved.call({ cpus: 0, memory: 7 }, { ncpu: 4, cpuShares: 512, memory: 7 }), { cpus: 0, memory: 7 }, 'without it, shares reserve no cores');
   const actions = { hasImage: () => true, pull: async (): Promise<PullResult> => ({ ok: true, status: 200 }) };
@@ -103,7 +143,10 @@ test('image.list through the request and rewrite stages: only the named node, ea
   t.is(req.query.filters, '{}');
   const rows = [withNode({ Id: 'a' }, node('node1')), withNode({ Id: 'b' }, node('node2'))];
   const out = (await hooks.rewriteResponse.get('image.list')!.promise(rows, response(req))) as { Id: string; Node: { Name: string } }[];
-  t.deepEqual(out.map((r) => [r.Id, r.Node.Name]), [['b', 'node2']]);
+  t.deepEqual(
+    out.map((r) => [r.Id, r.Node.Name]),
+    [['b', 'node2']],
+  );
 });
 
 test('import-404 answers docker import before any engine; a pull goes on', async (t) => {
@@ -114,13 +157,21 @@ test('import-404 answers docker import before any engine; a pull goes on', async
   t.is(await replyBeforeRoute(hooks, request('image.create', { fromImage: 'busybox', tag: 'latest' })), undefined);
 });
 
-test('registry-auth: pulls what the node lacks with the client credentials; a failed pull fails with the engine\'s own error', async (t) => {
+test("registry-auth: pulls what the node lacks with the client credentials; a failed pull fails with the engine's own error", async (t) => {
   const hooks = withBuiltins();
   const pulls: [string, Record<string, string> | undefined][] = [];
   let pullOk = true;
   let pullMessage = 'invalid reference format';
-  const actions = { hasImage: (ref: string) => ref === 'busybox', pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: pullMessage }) };
-  const ctx = (headers: Record<string, string>) => ({ ...scheduleContext({}), requestContext: { ...request('container.create', {}, headers), placing: 'container' as const, dryRun: false }, node: node('n'), actions });
+  const actions = {
+    hasImage: (ref: string) => ref === 'busybox',
+    pull: async (ref: string, headers?: Record<string, string>) => (pulls.push([ref, headers]), { ok: pullOk, status: 400, message: pullMessage }),
+  };
+  const ctx = (headers: Record<string, string>) => ({
+    ...scheduleContext({}),
+    requestContext: { ...request('container.create', {}, headers), placing: 'container' as const, dryRun: false },
+    node: node('n'),
+    actions,
+  });
   await hooks.beforeEngineCreate.promise({ Image: 'busybox' }, ctx({}));
   t.is(pulls.length, 0, 'no pull for an image the node has');
   await hooks.beforeEngineCreate.promise({ Image: 'reg:5000/team/app:1' }, ctx({ 'x-registry-auth': 'AUTH' }));

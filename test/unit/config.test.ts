@@ -77,15 +77,21 @@ test('a config outside the checkout, found from a folder below it, imports skep 
   const root = mkdtempSync(join(tmpdir(), 'skep-outside-'));
   const below = join(root, 'deploy', 'today');
   mkdirSync(below, { recursive: true });
-  writeFileSync(join(root, 'swarm.config.ts'), `
+  writeFileSync(
+    join(root, 'swarm.config.ts'),
+    `
     import { defineConfig, DockerError } from 'skep';
     const refusal: DockerError = new DockerError(403, 'checked at load');
     export default defineConfig({ nodes: ['10.0.0.1:2375'], strategy: 'binpack', heartbeat: '20s', plugins: [['./audit.ts', { status: refusal.status }]] });
-  `);
-  writeFileSync(join(root, 'audit.ts'), `
+  `,
+  );
+  writeFileSync(
+    join(root, 'audit.ts'),
+    `
     import { DockerError, type SkepPlugin } from 'skep';
     export default (options: { status: number }): SkepPlugin => ({ name: 'audit-' + new DockerError(options.status, 'x').status, apply() {} });
-  `);
+  `,
+  );
   const before = readdirSync(root, { recursive: true }).sort();
   const tempBefore = readdirSync(tmpdir()).filter((f) => /jiti|skep-ts-cache/.test(f));
   chmodSync(root, 0o555); // read-only (for a user other than root, which CI's unit tier may be)
@@ -95,9 +101,16 @@ test('a config outside the checkout, found from a folder below it, imports skep 
   t.is(config.strategy, 'binpack');
   t.is(config.heartbeatMs, 20_000);
   const plugins = await loadPlugins(config.plugins, root);
-  t.deepEqual(plugins.map((p) => p.name), ['audit-403']);
+  t.deepEqual(
+    plugins.map((p) => p.name),
+    ['audit-403'],
+  );
   t.deepEqual(readdirSync(root, { recursive: true }).sort(), before, 'nothing written next to the config');
-  t.deepEqual(readdirSync(tmpdir()).filter((f) => /jiti|skep-ts-cache/.test(f)), tempBefore, 'and no transpile cache in the shared temp folder');
+  t.deepEqual(
+    readdirSync(tmpdir()).filter((f) => /jiti|skep-ts-cache/.test(f)),
+    tempBefore,
+    'and no transpile cache in the shared temp folder',
+  );
 });
 
 test('a config file that fails to load is named in the error, never a temporary file', async (t) => {

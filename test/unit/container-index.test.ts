@@ -34,7 +34,16 @@ test('full ID, name in every form, unique prefix', (t) => {
 });
 
 test('a name beats an ID prefix, as in Docker', (t) => {
-  const { index } = cluster(['node1', [[webId, 'web'], ['c'.repeat(64), 'aaaa']]], ['node2', [[dbId, 'db']]]);
+  const { index } = cluster(
+    [
+      'node1',
+      [
+        [webId, 'web'],
+        ['c'.repeat(64), 'aaaa'],
+      ],
+    ],
+    ['node2', [[dbId, 'db']]],
+  );
   t.is(index.find('aaaa').container.summary.Id, 'c'.repeat(64));
 });
 
@@ -65,7 +74,10 @@ test('the index follows renames, removals and nodes that leave', (t) => {
 test('a node cache keeps running totals of reservations and states', (t) => {
   const cache = new ContainerCache();
   const withResources = (id: string, running: boolean, memory: number, shares: number) =>
-    cached(id, id, { State: { Status: running ? 'running' : 'exited', Running: running, Paused: false, Restarting: false, ExitCode: 0, StartedAt: '', FinishedAt: '' }, HostConfig: { Memory: memory, CpuShares: shares } });
+    cached(id, id, {
+      State: { Status: running ? 'running' : 'exited', Running: running, Paused: false, Restarting: false, ExitCode: 0, StartedAt: '', FinishedAt: '' },
+      HostConfig: { Memory: memory, CpuShares: shares },
+    });
   cache.set('a', withResources('a', true, 100, 512));
   cache.set('b', withResources('b', false, 50, 0));
   t.deepEqual([cache.memory, cache.cpuShares, cache.running, cache.paused], [150, 512, 1, 0]);
@@ -78,11 +90,14 @@ test('a node cache keeps running totals of reservations and states', (t) => {
 
 test('the cache keeps only what the manager reads of an inspect document, unless asked for all of it', (t) => {
   const inspect = {
-    Id: 'x', Name: '/x', Created: '2026-01-01T00:00:00.123456789Z',
+    Id: 'x',
+    Name: '/x',
+    Created: '2026-01-01T00:00:00.123456789Z',
     State: { Status: 'running', Running: true, Paused: false, Restarting: false, ExitCode: 0, StartedAt: 's', FinishedAt: 'f', Health: { Status: 'healthy', Log: [{ Output: 'a long log' }] } },
     Config: { Image: 'busybox', Labels: { a: 'b' }, Env: ['SECRET=1'], Cmd: ['sh'] },
     HostConfig: { Memory: 1, CpuShares: 2, PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, NetworkMode: 'bridge', Binds: ['/a:/b'] },
-    GraphDriver: { Data: {} }, ExecIDs: ['e1'],
+    GraphDriver: { Data: {} },
+    ExecIDs: ['e1'],
   } as unknown as ContainerInspect;
   const kept = keptInspect(inspect, false);
   t.deepEqual(kept.State.Health, { Status: 'healthy' });
@@ -94,16 +109,28 @@ test('the cache keeps only what the manager reads of an inspect document, unless
   t.is(keptInspect(inspect, true), inspect);
 });
 
-test('a container is found by classic\'s swarm ID too, and the index follows the label', (t) => {
+test("a container is found by classic's swarm ID too, and the index follows the label", (t) => {
   const swarmId = 'd'.repeat(64);
   const { index, engines } = cluster(['node1', []], ['node2', []]);
   engines[0]!.containers.set(webId, cached(webId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
   t.is(index.find(swarmId).container.summary.Id, webId);
-  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name), ['node1']);
+  t.deepEqual(
+    index.withSwarmId(swarmId).map((l) => l.engine.name),
+    ['node1'],
+  );
   // a rescheduled copy on another node carries the same swarm ID until the stale one goes
   engines[1]!.containers.set(dbId, cached(dbId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
-  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name).sort(), ['node1', 'node2']);
+  t.deepEqual(
+    index
+      .withSwarmId(swarmId)
+      .map((l) => l.engine.name)
+      .sort(),
+    ['node1', 'node2'],
+  );
   engines[0]!.containers.delete(webId);
-  t.deepEqual(index.withSwarmId(swarmId).map((l) => l.engine.name), ['node2']);
+  t.deepEqual(
+    index.withSwarmId(swarmId).map((l) => l.engine.name),
+    ['node2'],
+  );
   t.throws(() => index.find('e'.repeat(64)), { instanceOf: DockerError, message: /No such container/ });
 });

@@ -4,7 +4,14 @@ import { humanDuration, statusText } from '../../core/cluster/container-status.j
 const now = Date.parse('2026-01-01T12:00:00Z');
 const ago = (ms: number) => new Date(now - ms).toISOString();
 const state = (over: Record<string, unknown>) => ({
-  Status: 'running', Running: true, Paused: false, Restarting: false, ExitCode: 0, StartedAt: ago(5000), FinishedAt: '0001-01-01T00:00:00Z', ...over,
+  Status: 'running',
+  Running: true,
+  Paused: false,
+  Restarting: false,
+  ExitCode: 0,
+  StartedAt: ago(5000),
+  FinishedAt: '0001-01-01T00:00:00Z',
+  ...over,
 });
 
 test("go-units' human durations", (t) => {

@@ -19,7 +19,10 @@ const options = { heartbeatMs: 1000 };
 
 test('the dead hosted token service and unknown schemes say so; static lists report once', (t) => {
   t.throws(() => createDiscovery(['token://abc'], options), { instanceOf: ConfigError, message: /shut down in 2019/ });
-  t.throws(() => createDiscovery(['consul://127.0.0.1:8500/swarm'], options), { instanceOf: ConfigError, message: /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/ or etcd:\/\/\)/ });
+  t.throws(() => createDiscovery(['consul://127.0.0.1:8500/swarm'], options), {
+    instanceOf: ConfigError,
+    message: /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/ or etcd:\/\/\)/,
+  });
   t.true(createDiscovery(['etcd://127.0.0.1:2379/swarm'], options) instanceof EtcdDiscovery);
   let seen: string[] = [];
   createDiscovery(['a:1,b:2'], options).watch((entries) => (seen = entries));

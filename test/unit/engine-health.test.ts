@@ -13,11 +13,17 @@ const quick = { refreshMinMs: 200, refreshMaxMs: 300, failureRetry: 2, requestTi
 const refused = () => new TransportError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1');
 
 test('backoff: connect retries double from a second up to the longest interval; an unhealthy probe waits a second per failure', (t) => {
-  t.deepEqual([1, 2, 3, 4, 5, 6, 7].map((n) => connectDelay(n, 30_000)), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
-  t.deepEqual([1, 3, 40].map((n) => probeDelay(n, 30_000)), [1000, 3000, 30_000]);
+  t.deepEqual(
+    [1, 2, 3, 4, 5, 6, 7].map((n) => connectDelay(n, 30_000)),
+    [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+  );
+  t.deepEqual(
+    [1, 3, 40].map((n) => probeDelay(n, 30_000)),
+    [1000, 3000, 30_000],
+  );
 });
 
-test('the state machine: connection failures in a row make a healthy node unhealthy, an engine\'s error answer does not, success heals', (t) => {
+test("the state machine: connection failures in a row make a healthy node unhealthy, an engine's error answer does not, success heals", (t) => {
   const logger = recordingLogger();
   const moves: string[] = [];
   const never = () => new Promise<void>(() => {});
@@ -60,7 +66,11 @@ test.serial('a real exchange: pending, healthy once connected, unhealthy when th
   t.truthy(engine.lastError);
   await fake.listen();
   await waitFor('healthy again', async () => (engine.health === 'healthy' ? true : undefined), 10_000, 50);
-  t.deepEqual(moves, [['pending', 'healthy'], ['healthy', 'unhealthy'], ['unhealthy', 'healthy']]);
+  t.deepEqual(moves, [
+    ['pending', 'healthy'],
+    ['healthy', 'unhealthy'],
+    ['unhealthy', 'healthy'],
+  ]);
   t.true(logger.lines.some((l) => l === `warn node flaky (${fake.addr}) is now unhealthy`));
 });
 
@@ -79,7 +89,7 @@ test.serial('an address nobody answers stays pending and is retried with backoff
   t.is(engine.health, 'pending');
 });
 
-test.serial('the cache follows the engine\'s events: a container made behind the manager\'s back appears, a removal drops it', async (t) => {
+test.serial("the cache follows the engine's events: a container made behind the manager's back appears, a removal drops it", async (t) => {
   const fake = await FakeDocker.start({ name: 'watched', images: ['busybox'] });
   const engine = new Engine(parseEngineAddress(fake.addr), { ...quick, refreshMinMs: 60_000, refreshMaxMs: 60_000, logger: recordingLogger() });
   t.teardown(async () => {

@@ -41,7 +41,11 @@ test.serial('concurrent creates each hold their memory until in the cache: the n
   const refused = answers.find((a) => a.status !== 201)!;
   t.is(refused.status, 500);
   t.regex(refused.body.message, /^no resources available to schedule container\n\[fake1: .* memory free; the container reserves 600 MiB\]/);
-  t.deepEqual(skep.manager.cluster.all().map((e) => e.pending.size), [0, 0], 'nothing is held once the creates are in');
+  t.deepEqual(
+    skep.manager.cluster.all().map((e) => e.pending.size),
+    [0, 0],
+    'nothing is held once the creates are in',
+  );
 });
 
 test.serial('a build holds its --memory on its node until the image is in the cache; a create meanwhile goes elsewhere', async (t) => {
@@ -64,7 +68,10 @@ test.serial('a build holds its --memory on its node until the image is in the ca
   t.is(built.status, 200);
   t.regex(built.text, /Successfully tagged app:1/);
   await waitFor('the build to release its hold', async () => (held.pending.size === 0 ? true : undefined), 5000, 20);
-  t.true(held.images.some((i) => i.RepoTags?.includes('app:1')), 'its image is in the cache before the hold goes');
+  t.true(
+    held.images.some((i) => i.RepoTags?.includes('app:1')),
+    'its image is in the cache before the hold goes',
+  );
 });
 
 test.serial('every kind of placement runs beforeSchedule and says what it places; each gets its own request context', async (t) => {
@@ -80,19 +87,25 @@ test.serial('every kind of placement runs beforeSchedule and says what it places
   t.is((await skep.call('POST', '/build?t=x', 'tar')).status, 200);
   t.is((await skep.call('POST', '/networks/create', { Name: 'front' })).status, 201);
   t.is((await skep.call('POST', '/volumes/create', { Name: 'data' })).status, 201);
-  t.deepEqual(seen.map((s) => [s.placing, s.dryRun, s.route]), [
-    ['container', false, 'container.create'],
-    ['container', true, 'skep.placement'],
-    ['build', false, 'image.build'],
-    ['network', false, 'network.create'],
-    ['volume', false, 'volume.create'],
-  ]);
+  t.deepEqual(
+    seen.map((s) => [s.placing, s.dryRun, s.route]),
+    [
+      ['container', false, 'container.create'],
+      ['container', true, 'skep.placement'],
+      ['build', false, 'image.build'],
+      ['network', false, 'network.create'],
+      ['volume', false, 'volume.create'],
+    ],
+  );
   t.is(new Set(seen.map((s) => s.state)).size, seen.length);
-  t.true(fleet.every((f) => f.volumes.some((v) => v.Name === 'data')), 'a volume is made on every node placement keeps');
+  t.true(
+    fleet.every((f) => f.volumes.some((v) => v.Name === 'data')),
+    'a volume is made on every node placement keeps',
+  );
   t.is(fleet.filter((f) => f.networks.some((n) => n.Name === 'front')).length, 1, 'a network on one node');
 });
 
-test.serial('a network or volume is placed by its constraint label, and refused in classic\'s words when no node meets it', async (t) => {
+test.serial("a network or volume is placed by its constraint label, and refused in classic's words when no node meets it", async (t) => {
   const fleet = [await FakeDocker.start({ name: 'east', labels: ['zone=e'] }), await FakeDocker.start({ name: 'west', labels: ['zone=w'] })];
   const skep = await inProcessManager(fleet);
   t.teardown(async () => {
@@ -101,15 +114,21 @@ test.serial('a network or volume is placed by its constraint label, and refused 
   });
   const labels = (zone: string) => ({ 'com.docker.swarm.constraints': JSON.stringify([`zone==${zone}`]) });
   t.is((await skep.call('POST', '/networks/create', { Name: 'n1', Labels: labels('w') })).status, 201);
-  t.deepEqual(fleet.map((f) => f.networks.some((n) => n.Name === 'n1')), [false, true]);
+  t.deepEqual(
+    fleet.map((f) => f.networks.some((n) => n.Name === 'n1')),
+    [false, true],
+  );
   t.is((await skep.call('POST', '/volumes/create', { Name: 'v1', Labels: labels('e') })).status, 201);
-  t.deepEqual(fleet.map((f) => f.volumes.some((v) => v.Name === 'v1')), [true, false]);
+  t.deepEqual(
+    fleet.map((f) => f.volumes.some((v) => v.Name === 'v1')),
+    [true, false],
+  );
   const refused = await skep.call('POST', '/networks/create', { Name: 'n2', Labels: labels('north') });
   t.is(refused.status, 500);
   t.regex(refused.body.message, /^Unable to find a node that satisfies the following conditions \n(\[.*\]\n)*\[zone==north\]\n\[east: constraint zone==north not met \(zone=e\)\]/);
 });
 
-test.serial('the first-ranked node is unreachable: the create goes to the next, and the node\'s failure is counted', async (t) => {
+test.serial("the first-ranked node is unreachable: the create goes to the next, and the node's failure is counted", async (t) => {
   const fleet = await fakes(2);
   const skep = await inProcessManager(fleet, { engine: { refreshMinMs: 60_000, refreshMaxMs: 60_000, failureRetry: 3, requestTimeoutMs: 5000, connectTimeoutMs: 1000 } });
   t.teardown(async () => {
@@ -127,7 +146,7 @@ test.serial('the first-ranked node is unreachable: the create goes to the next, 
   t.true(skep.logger.lines.includes('warn trying fake2 instead of fake1'));
 });
 
-test.serial('with swarm.createretry, an engine\'s 5xx sends the create to the next ranked node; without, the client gets it', async (t) => {
+test.serial("with swarm.createretry, an engine's 5xx sends the create to the next ranked node; without, the client gets it", async (t) => {
   const fleet = await fakes(2);
   fleet[0]!.createFailure = { status: 500, message: 'fake engine: disk full' };
   fleet[1]!.add('older');
@@ -144,10 +163,10 @@ test.serial('with swarm.createretry, an engine\'s 5xx sends the create to the ne
   t.is(nodeOf(fleet, retried.body.Id), 'fake2');
   const failed = await plain.call('POST', '/containers/create?name=r2', { Image: 'busybox' });
   t.is(failed.status, 500);
-  t.is(failed.body.message, 'fake engine: disk full', 'the engine\'s own answer');
+  t.is(failed.body.message, 'fake engine: disk full', "the engine's own answer");
 });
 
-test.serial('the chosen node lacks the image and cannot pull it: placed again where the image is; nowhere: the engine\'s own 404', async (t) => {
+test.serial("the chosen node lacks the image and cannot pull it: placed again where the image is; nowhere: the engine's own 404", async (t) => {
   const fleet = [await FakeDocker.start({ name: 'bare', images: [] }), await FakeDocker.start({ name: 'stocked', images: ['busybox', 'redis:7'] })];
   fleet[1]!.add('older');
   const skep = await inProcessManager(fleet);
@@ -205,7 +224,13 @@ test.serial('a node that fails: its containers with a reschedule policy are plac
   seen.length = 0;
   await fleet[0]!.down();
   await waitFor('both containers on fake2', async () => (fleet[1]!.containers.size === 4 ? true : undefined), 15_000);
-  t.deepEqual(seen.map((s) => [s.placing, s.route]), [['reschedule', 'skep.reschedule'], ['reschedule', 'skep.reschedule']]);
+  t.deepEqual(
+    seen.map((s) => [s.placing, s.route]),
+    [
+      ['reschedule', 'skep.reschedule'],
+      ['reschedule', 'skep.reschedule'],
+    ],
+  );
   t.not(seen[0]!.state, seen[1]!.state, 'each rescheduled create has its own context');
   t.deepEqual([...fleet[1]!.containers.values()].map((c) => c.name).sort(), ['o1', 'o2', 'w1', 'w2']);
 });

@@ -23,11 +23,15 @@ const plugin = (name: string, apply: SkepPlugin['apply']): SkepPlugin => ({ name
 test('every kind of tap that fails names its plugin and hook, and is logged once at error level with its stack', async (t) => {
   const logger = recordingLogger();
   const hooks = createHooks(logger);
-  applyPlugins(hooks, [
-    plugin('callback-style', (h) => h.filter.tapAsync('callback-style', (_nodes, _context, done) => done(new Error('no quorum')))),
-    plugin('sorter', (h) => h.rank.tap('sorter', () => (undefined as unknown as { sort(): never }).sort())),
-    plugin('promiser', (h) => h.beforeSchedule.tapPromise('promiser', async () => Promise.reject(new RangeError('bad label')))),
-  ], logger);
+  applyPlugins(
+    hooks,
+    [
+      plugin('callback-style', (h) => h.filter.tapAsync('callback-style', (_nodes, _context, done) => done(new Error('no quorum')))),
+      plugin('sorter', (h) => h.rank.tap('sorter', () => (undefined as unknown as { sort(): never }).sort())),
+      plugin('promiser', (h) => h.beforeSchedule.tapPromise('promiser', async () => Promise.reject(new RangeError('bad label')))),
+    ],
+    logger,
+  );
   const filtered = await t.throwsAsync(hooks.filter.promise([fakeNode('a')], scheduleContext()), { instanceOf: PluginError });
   t.is(filtered!.message, 'plugin "callback-style" failed in filter: no quorum');
   t.is(filtered!.status, 500);
@@ -38,7 +42,7 @@ test('every kind of tap that fails names its plugin and hook, and is logged once
   t.regex(errors[1]!, /^error plugin "sorter" failed in rank: .*\n\s*TypeError: Cannot read properties of undefined[\s\S]*at /);
 });
 
-test('a DockerError from any kind of tap is the plugin\'s answer: it passes unchanged and is not logged', async (t) => {
+test("a DockerError from any kind of tap is the plugin's answer: it passes unchanged and is not logged", async (t) => {
   const logger = recordingLogger();
   const hooks = createHooks(logger);
   applyPlugins(hooks, [plugin('gate', (h) => h.filter.tapAsync('gate', (_n, _c, done) => done(new DockerError(403, 'not you'))))], logger);
@@ -65,20 +69,33 @@ test('a plugin taps under its own name: it cannot speak as health, in tap names 
   ]);
   const context = scheduleContext();
   await hooks.filter.promise([fakeNode('a'), fakeNode('b')], context);
-  t.deepEqual(hooks.filter.taps.map((tap) => tap.name), ['impostor', 'impostor']);
-  t.deepEqual(context.rejections.map((r) => r.by), ['impostor', 'impostor']);
-  t.deepEqual(context.conditions.map((c) => c.by), ['impostor']);
+  t.deepEqual(
+    hooks.filter.taps.map((tap) => tap.name),
+    ['impostor', 'impostor'],
+  );
+  t.deepEqual(
+    context.rejections.map((r) => r.by),
+    ['impostor', 'impostor'],
+  );
+  t.deepEqual(
+    context.conditions.map((c) => c.by),
+    ['impostor'],
+  );
 });
 
 test('plugins can only tap, and get a logger that names them', (t) => {
   const logger = recordingLogger();
   let seen: Record<string, unknown> = {};
-  applyPlugins(createHooks(), [
-    plugin('audit', (h, tools) => {
-      seen = { filter: Object.keys(h.filter).sort(), perRoute: Object.keys(h.rewriteResponse.for('container.list')).sort() };
-      tools.logger.warn('ready');
-    }),
-  ], logger);
+  applyPlugins(
+    createHooks(),
+    [
+      plugin('audit', (h, tools) => {
+        seen = { filter: Object.keys(h.filter).sort(), perRoute: Object.keys(h.rewriteResponse.for('container.list')).sort() };
+        tools.logger.warn('ready');
+      }),
+    ],
+    logger,
+  );
   t.deepEqual(seen, { filter: ['tap', 'tapAsync', 'tapPromise'], perRoute: ['tap', 'tapAsync', 'tapPromise'] });
   t.deepEqual(logger.lines, ['warn plugin audit: ready']);
 });

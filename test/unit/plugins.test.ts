@@ -20,9 +20,15 @@ test('health filter and spread strategy: healthy nodes, fewest containers first'
   const ctx = context();
   const nodes = [node('a', { containers: 3 }), node('b', { health: 'unhealthy' }), node('c', { containers: 1 }), node('d', { containers: 1, reservedMemory: 500 })];
   const filtered = await hooks.filter.promise(nodes, ctx);
-  t.deepEqual(filtered.map((n) => n.name), ['a', 'c', 'd']);
+  t.deepEqual(
+    filtered.map((n) => n.name),
+    ['a', 'c', 'd'],
+  );
   t.deepEqual(ctx.rejections, [{ node: 'b', by: 'health', reason: 'the node is unhealthy' }]);
-  t.deepEqual((await hooks.rank.promise(filtered, ctx)).map((n) => n.name), ['c', 'd', 'a']);
+  t.deepEqual(
+    (await hooks.rank.promise(filtered, ctx)).map((n) => n.name),
+    ['c', 'd', 'a'],
+  );
 });
 
 test('a third-party plugin taps the same hooks, ordered by stage', async (t) => {
@@ -40,11 +46,17 @@ test('a third-party plugin taps the same hooks, ordered by stage', async (t) => 
 
 test('plugin lists: falsy entries skipped, nested lists flattened, non-plugins and duplicates refused', async (t) => {
   const p = (name: string): SkepPlugin => ({ name, apply() {} });
-  t.deepEqual((await loadPlugins([p('a'), false, null, [p('b'), [undefined, p('c')]]], '.')).map((x) => x.name), ['a', 'b', 'c']);
+  t.deepEqual(
+    (await loadPlugins([p('a'), false, null, [p('b'), [undefined, p('c')]]], '.')).map((x) => x.name),
+    ['a', 'b', 'c'],
+  );
   await t.throwsAsync(loadPlugins([{ name: 'x' } as unknown as SkepPlugin], '.'), { instanceOf: ConfigError, message: /"plugins\[0\]" is not a plugin/ });
   t.throws(() => applyPlugins(createHooks(), [p('a'), p('a')]), { instanceOf: ConfigError, message: /two plugins are named "a"/ });
   const { unknown } = builtinPlugins({ filters: ['health', 'nope'], strategy: 'fastest', builtins: { ghost: false } });
-  t.deepEqual(unknown.map((u) => u.split(' (')[0]), ['filter not supported: "nope"', 'strategy not supported: "fastest"', 'unknown built-in "ghost"']);
+  t.deepEqual(
+    unknown.map((u) => u.split(' (')[0]),
+    ['filter not supported: "nope"', 'strategy not supported: "fastest"', 'unknown built-in "ghost"'],
+  );
 });
 
 test('a failing tap names its plugin and hook; a DockerError passes unchanged', async (t) => {
@@ -60,7 +72,9 @@ test('a failing tap names its plugin and hook; a DockerError passes unchanged', 
   });
   await t.throwsAsync(hooks.rank.promise([node('a')], context()), { instanceOf: PluginError, message: 'plugin "sorter" failed in rank: bad sort' });
   const rewrite = hooks.rewriteResponse.get('container.inspect')!;
-  await t.throwsAsync(rewrite.promise({}, { ...context().requestContext, status: 200, nodeOf: () => undefined }), { message: 'plugin "decorator" failed in rewriteResponse(container.inspect): bad body' });
+  await t.throwsAsync(rewrite.promise({}, { ...context().requestContext, status: 200, nodeOf: () => undefined }), {
+    message: 'plugin "decorator" failed in rewriteResponse(container.inspect): bad body',
+  });
   const gated = await t.throwsAsync(hooks.filter.promise([node('a')], context()), { instanceOf: DockerError });
   t.is(gated!.status, 403);
   t.is(gated!.message, 'not you');
@@ -70,25 +84,34 @@ test('apply order: pre, built-ins (a same-named plugin replaces one in place), c
   const p = (name: string, enforce?: 'pre' | 'post'): SkepPlugin => ({ name, enforce, apply() {} });
   const replacement = p('b');
   const ordered = orderPlugins([p('a'), p('b'), p('c')], [p('x'), p('late', 'post'), replacement, p('early', 'pre')]);
-  t.deepEqual(ordered.map((x) => x.name), ['early', 'a', 'b', 'c', 'x', 'late']);
+  t.deepEqual(
+    ordered.map((x) => x.name),
+    ['early', 'a', 'b', 'c', 'x', 'late'],
+  );
   t.is(ordered[2], replacement);
 });
 
 test('plugins load from a TypeScript file with options and from an npm package, relative to the config folder', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'skep-plugins-'));
-  writeFileSync(join(dir, 'tagger.ts'), `
+  writeFileSync(
+    join(dir, 'tagger.ts'),
+    `
     import type { SkepPlugin } from 'skep';
     interface Options { tag: string }
     export default function tagger(options?: Options): SkepPlugin {
       const tag: string = options?.tag ?? 'none';
       return { name: 'tagger-' + tag, apply() {} };
     }
-  `);
+  `,
+  );
   mkdirSync(join(dir, 'node_modules', 'skep-plugin-audit'), { recursive: true });
   writeFileSync(join(dir, 'node_modules', 'skep-plugin-audit', 'package.json'), JSON.stringify({ name: 'skep-plugin-audit', type: 'module', main: 'index.js' }));
   writeFileSync(join(dir, 'node_modules', 'skep-plugin-audit', 'index.js'), "export const plugin = { name: 'audit', apply() {} };\n");
   const loaded = await loadPlugins(['./tagger.ts', ['./tagger.ts', { tag: 'blue' }], 'skep-plugin-audit'], dir);
-  t.deepEqual(loaded.map((x) => x.name), ['tagger-none', 'tagger-blue', 'audit']);
+  t.deepEqual(
+    loaded.map((x) => x.name),
+    ['tagger-none', 'tagger-blue', 'audit'],
+  );
 });
 
 test('a plugin that cannot load fails with its name, its file and the reason', async (t) => {

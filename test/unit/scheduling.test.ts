@@ -115,7 +115,7 @@ test('strategies: spread alternates, binpack fills the fullest node that fits, b
   t.deepEqual(Object.keys(STRATEGIES), ['spread', 'binpack', 'random']);
 });
 
-test('no node fits: classic\'s conditions, filter by filter up to the one that failed, then the reasons per node', async (t) => {
+test("no node fits: classic's conditions, filter by filter up to the one that failed, then the reasons per node", async (t) => {
   const failed = await place({ Env: ['constraint:zone==nowhere'], HostConfig: { PortBindings: { '80/tcp': [{ HostPort: '8080' }] } } });
   t.is(
     failed.message,
@@ -130,7 +130,10 @@ test('no node fits: classic\'s conditions, filter by filter up to the one that f
     ].join('\n'),
   );
   const affinity = await place({ Env: ['affinity:test.label!=true', 'affinity:container==~nothing', 'constraint:node==node-9'] });
-  t.regex(affinity.message!, /^Unable to find a node that satisfies the following conditions \n\[available container slots\]\n\[test\.label!=true \(soft=false\) container==nothing \(soft=true\)\]\n\[node==node-9\]\n\[node3: /);
+  t.regex(
+    affinity.message!,
+    /^Unable to find a node that satisfies the following conditions \n\[available container slots\]\n\[test\.label!=true \(soft=false\) container==nothing \(soft=true\)\]\n\[node==node-9\]\n\[node3: /,
+  );
   const host = await place({ ExposedPorts: { '8080/tcp': {} }, HostConfig: { NetworkMode: 'host' }, Env: ['constraint:zone==z1'] }, ['port', 'constraint']);
   t.regex(host.message!, /conditions \n\[port 8080\/tcp \(Host mode\)\]\n\[zone==z1\]\n/);
   const deps = await place({ HostConfig: { VolumesFrom: ['ghost'], Links: ['db:d'] } }, ['health', 'dependency', 'constraint']);
@@ -159,6 +162,9 @@ test('a label with bad JSON is ignored with a warning naming it, as classic igno
   const request = await hooks.beforeSchedule.promise({ config: { Labels: { 'com.docker.swarm.affinities': '[not json', 'com.docker.swarm.constraints': '{"a":1}' } }, query: {} }, requestContext);
   const { ranked } = await planOver(hooks, nodes(), request, requestContext);
   t.is(ranked.length, 3);
-  t.true(warnings.some((w) => w.startsWith('label com.docker.swarm.affinities is ignored: [not json')), warnings.join('\n'));
+  t.true(
+    warnings.some((w) => w.startsWith('label com.docker.swarm.affinities is ignored: [not json')),
+    warnings.join('\n'),
+  );
   t.true(warnings.some((w) => w.startsWith('label com.docker.swarm.constraints is ignored')));
 });

@@ -37,7 +37,7 @@ function imageRef(image: string, tag: string | undefined): string {
  */
 export async function createImageEverywhere(ctx: Context, engines: Engine[], path = 'images/create'): Promise<void> {
   if (engines.length === 0) throw new DockerError(500, 'No healthy node available in the cluster');
-  const withBody = ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0' || ctx.req.headers['transfer-encoding'] !== undefined;
+  const withBody = (ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0') || ctx.req.headers['transfer-encoding'] !== undefined;
   const headers = headersForEngine(ctx.req.headers, withBody);
   let started = false;
   const start = () => {
@@ -68,7 +68,7 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
     // Every node refused at once: answer as one engine would, with its status and message.
     const first = failed[0]!.outcome;
     const same = failed.every(({ outcome }) => outcome.message === first.message);
-    throw new DockerError(first.status, same ? first.message ?? 'failed' : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '));
+    throw new DockerError(first.status, same ? (first.message ?? 'failed') : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '));
   }
   for (const { engine, outcome } of failed) {
     if (outcome.status >= 300) write(labelled(engine, { error: outcome.message }, pulling));
@@ -78,7 +78,7 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
   if (failed.length > 0) {
     // the engine's message, as classic ended the stream; each node's own when they differ
     const same = failed.every(({ outcome }) => outcome.message === failed[0]!.outcome.message);
-    const message = same ? failed[0]!.outcome.message ?? 'failed' : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
+    const message = same ? (failed[0]!.outcome.message ?? 'failed') : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
     write({ errorDetail: { message }, error: message });
   }
   ctx.res.end();

@@ -93,9 +93,10 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     router.post(`container.${action}`, `/containers/*name/${action}`, async (ctx) => {
       const located = locate(ctx);
       // docker update: per-node values (CpuShares as cores) are set by the plugins, as on create
-      const body = action === 'update' && deps.hooks.beforeEngineUpdate.isUsed()
-        ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
-        : undefined;
+      const body =
+        action === 'update' && deps.hooks.beforeEngineUpdate.isUsed()
+          ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
+          : undefined;
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
         body,
         after: refreshAfter(located),

@@ -19,7 +19,12 @@ import { truthy } from '../../query-flag.js';
 const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since'] as const;
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '.')}$`);
+  return new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '.')}$`,
+  );
 }
 
 /** Docker's `reference` filter: `name`, `name:tag`, with `*` globs. */
@@ -137,7 +142,11 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     const engines = holders(String(ctx.params.name));
     const answers = await callEach(ctx, engines, `images/${ctx.params.name}`);
     await refreshed(engines);
-    await answer(ctx, deps, mergeAnswers<unknown[]>(answers, (lists) => lists.flatMap((l) => l ?? [])));
+    await answer(
+      ctx,
+      deps,
+      mergeAnswers<unknown[]>(answers, (lists) => lists.flatMap((l) => l ?? [])),
+    );
   });
 
   // docker push: from a node that has the image; the progress streams back.

@@ -21,13 +21,20 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
    * classic's words, which differ by route (`No such network: X` on inspect, `No such network X` on delete).
    */
   const find = (ref: string, missing = `No such network: ${ref}`) =>
-    findFresh(() => resolveResource(ordered(), networks, 'Id', ref, missing), () => Promise.all(cluster.healthy().map((e) => e.refreshNetworks())));
+    findFresh(
+      () => resolveResource(ordered(), networks, 'Id', ref, missing),
+      () => Promise.all(cluster.healthy().map((e) => e.refreshNetworks())),
+    );
 
   router.get('network.list', '/networks', (ctx) => {
     const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling', 'node']);
     // classic's words (api/handlers.go getNetworks)
     for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`Invalid filter: 'type'='${type}'`);
-    return answer(ctx, deps, listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)));
+    return answer(
+      ctx,
+      deps,
+      listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)),
+    );
   });
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
   router.get('network.inspect', '/networks/*id', async (ctx) => {

@@ -73,8 +73,7 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     const matches = eventMatcher(ctx.query.filters as string | undefined);
     const since = parseEventTime(ctx.query.since as string | undefined, 'since');
     const until = parseEventTime(ctx.query.until as string | undefined, 'until');
-    const wanted = ({ engine, event, timeNano }: ClusterEvent) =>
-      (since === undefined || timeNano >= since) && (until === undefined || timeNano <= until) && matches(event, engine);
+    const wanted = ({ engine, event, timeNano }: ClusterEvent) => (since === undefined || timeNano >= since) && (until === undefined || timeNano <= until) && matches(event, engine);
     ctx.status = 200;
     ctx.set('Content-Type', 'application/json');
     ctx.respond = false;

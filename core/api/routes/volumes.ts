@@ -17,7 +17,10 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const volumes = (e: Engine) => e.volumes;
   /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). Missing: classic's words. */
   const find = (ref: string, missing = `No such volume: ${ref}`) =>
-    findFresh(() => resolveResource(ordered(), volumes, 'Name', ref, missing, true), () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())));
+    findFresh(
+      () => resolveResource(ordered(), volumes, 'Name', ref, missing, true),
+      () => Promise.all(cluster.healthy().map((e) => e.refreshVolumes())),
+    );
   const refreshAfter = (engine: Engine) => async (status: number) => {
     if (status < 300) await engine.refreshVolumes();
   };

@@ -12,13 +12,15 @@ export default function vetoNode(options?: VetoNodeOptions): SkepPlugin {
   return {
     name: 'veto-node',
     apply(hooks) {
-      hooks.filter.tap('veto-node', (nodes, context) =>
-        nodes.filter((node) => {
+      hooks.filter.tap('veto-node', (nodes, context) => {
+        // what this filter requires of every node, for classic's no-node message
+        context.conditions.push({ by: 'veto-node', list: [`node!=${vetoed}`] });
+        return nodes.filter((node) => {
           if (node.name !== vetoed) return true;
           context.rejections.push({ node: node.name, by: 'veto-node', reason: `node ${node.name} takes no new containers (veto-node)` });
           return false;
-        }),
-      );
+        });
+      });
     },
   };
 }

@@ -131,6 +131,8 @@ export interface Condition {
   /** The filter (plugin) that holds it. */
   readonly by: string;
   readonly list: readonly string[];
+  /** The whole message when this filter is the one that left no node (classic's health filter had its own). */
+  readonly whenNoneLeft?: string;
 }
 
 /** Why one node was left out, for an error a user can act on. */

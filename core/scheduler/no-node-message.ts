@@ -12,9 +12,10 @@ export function noNodeMessage(nodes: readonly NodeView[], context: ScheduleConte
   if (nodes.length === 0) return 'No nodes available in the cluster';
   const perNode = [...new Set(context.rejections.map((r) => `[${r.node}: ${r.reason}]`))];
   if (failure.stage === 'rank') return ['no resources available to schedule container', ...perNode].join('\n');
-  if (failure.by === 'health') return 'No healthy node available in the cluster';
-  const shown: string[] = [];
   const last = failure.by === undefined ? -1 : context.conditions.map((c) => c.by).lastIndexOf(failure.by);
+  const own = context.conditions[last]?.whenNoneLeft;
+  if (own) return own;
+  const shown: string[] = [];
   for (const [i, condition] of context.conditions.entries()) {
     if (last >= 0 && i > last) break;
     // Go's %v of a []string: the items space-separated, in brackets

@@ -234,3 +234,26 @@ test.serial('a node that fails: its containers with a reschedule policy are plac
   t.not(seen[0]!.state, seen[1]!.state, 'each rescheduled create has its own context');
   t.deepEqual([...fleet[1]!.containers.values()].map((c) => c.name).sort(), ['o1', 'o2', 'w1', 'w2']);
 });
+
+test.serial('CpuShares are cores only through cpu-cores: with it off, docker info reads no cores reserved and the engine gets the shares', async (t) => {
+  const reservedCpus = async (skep: Awaited<ReturnType<typeof inProcessManager>>) => {
+    const info = (await skep.call('GET', '/info')).body as { SystemStatus: [string, string][] };
+    return info.SystemStatus.find(([k]) => k === '  └ Reserved CPUs')![1];
+  };
+  const fleet = await fakes(1, { ncpu: 2 });
+  const on = await inProcessManager(fleet);
+  const off = await inProcessManager(fleet, { builtins: { 'cpu-cores': false } });
+  t.teardown(async () => {
+    await on.stop();
+    await off.stop();
+    await Promise.all(fleet.map((f) => f.stop()));
+  });
+  const created = await on.call('POST', '/containers/create?name=one-core', { Image: 'busybox', HostConfig: { CpuShares: 1 } });
+  t.is(created.status, 201);
+  t.is(fleet[0]!.containers.get(created.body.Id)!.config.HostConfig!.CpuShares, 512, 'one core of two, as shares');
+  await waitFor('both caches to hold it', async () => ([on, off].every((s) => s.manager.cluster.all()[0]!.containers.size === 1) ? true : undefined), 5000, 20);
+  t.is(await reservedCpus(on), '1 / 2');
+  t.is(await reservedCpus(off), '0 / 2', 'without the plugin, shares are a weight, not cores');
+  const plain = await off.call('POST', '/containers/create?name=weighted', { Image: 'busybox', HostConfig: { CpuShares: 512 } });
+  t.is(fleet[0]!.containers.get(plain.body.Id)!.config.HostConfig!.CpuShares, 512, 'sent as given');
+});

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { Placing, SkepPlugin } from '../../core/plugin-api.js';
 import { waitFor } from '../harness/exec.js';
 import { FakeDocker } from '../harness/fake-docker.js';
@@ -11,6 +11,16 @@ const GiB = 1024 ** 3;
 const fakes = (n: number, over: Partial<Parameters<typeof FakeDocker.start>[0]> = {}) =>
   Promise.all(Array.from({ length: n }, (_, i) => FakeDocker.start({ name: `fake${i + 1}`, images: ['busybox'], ...over })));
 const nodeOf = (fleet: FakeDocker[], id: string) => fleet.find((f) => f.containers.has(id))?.name;
+
+/** A manager over these fake engines, stopped with them when the test ends. */
+async function managerOver(t: ExecutionContext, fleet: FakeDocker[], over: Parameters<typeof inProcessManager>[1] = {}) {
+  const skep = await inProcessManager(fleet, over);
+  t.teardown(async () => {
+    await skep.stop();
+    await Promise.all(fleet.map((f) => f.stop()));
+  });
+  return skep;
+}
 
 /** A plugin that records what each placement said it was placing, and each request context's state object. */
 function recorder(seen: { placing: Placing; dryRun: boolean; state: object; route: string }[]): SkepPlugin {
@@ -28,11 +38,7 @@ function recorder(seen: { placing: Placing; dryRun: boolean; state: object; rout
 test.serial('concurrent creates each hold their memory until in the cache: the node that is full is passed over, then none is left', async (t) => {
   const fleet = await fakes(2, { memTotal: GiB });
   for (const f of fleet) f.createDelayMs = 300;
-  const skep = await inProcessManager(fleet);
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet);
   const create = (name: string) => skep.call('POST', `/containers/create?name=${name}`, { Image: 'busybox', HostConfig: { Memory: 600 * MiB } });
   const answers = await Promise.all(['job-a', 'job-b', 'job-c'].map(create));
   const created = answers.filter((a) => a.status === 201);
@@ -51,11 +57,7 @@ test.serial('concurrent creates each hold their memory until in the cache: the n
 test.serial('a build holds its --memory on its node until the image is in the cache; a create meanwhile goes elsewhere', async (t) => {
   const fleet = await fakes(2, { memTotal: GiB });
   for (const f of fleet) f.buildMs = 800;
-  const skep = await inProcessManager(fleet);
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet);
   const build = skep.call('POST', `/build?t=app:1&memory=${700 * MiB}`, 'not a real tar: the fake engine does not read it');
   await waitFor('the build to be under way', async () => (fleet.some((f) => f.calls.includes('POST /build')) ? true : undefined), 5000, 20);
   const builder = fleet.find((f) => f.calls.includes('POST /build'))!;
@@ -77,11 +79,7 @@ test.serial('a build holds its --memory on its node until the image is in the ca
 test.serial('every kind of placement runs beforeSchedule and says what it places; each gets its own request context', async (t) => {
   const fleet = await fakes(2);
   const seen: { placing: Placing; dryRun: boolean; state: object; route: string }[] = [];
-  const skep = await inProcessManager(fleet, { plugins: [recorder(seen)] });
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet, { plugins: [recorder(seen)] });
   t.is((await skep.call('POST', '/containers/create?name=web', { Image: 'busybox' })).status, 201);
   t.is((await skep.call('POST', '/skep/placement', { Image: 'busybox' })).status, 200);
   t.is((await skep.call('POST', '/build?t=x', 'tar')).status, 200);
@@ -107,11 +105,7 @@ test.serial('every kind of placement runs beforeSchedule and says what it places
 
 test.serial("a network or volume is placed by its constraint label, and refused in classic's words when no node meets it", async (t) => {
   const fleet = [await FakeDocker.start({ name: 'east', labels: ['zone=e'] }), await FakeDocker.start({ name: 'west', labels: ['zone=w'] })];
-  const skep = await inProcessManager(fleet);
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet);
   const labels = (zone: string) => ({ 'com.docker.swarm.constraints': JSON.stringify([`zone==${zone}`]) });
   t.is((await skep.call('POST', '/networks/create', { Name: 'n1', Labels: labels('w') })).status, 201);
   t.deepEqual(
@@ -130,11 +124,7 @@ test.serial("a network or volume is placed by its constraint label, and refused 
 
 test.serial("the first-ranked node is unreachable: the create goes to the next, and the node's failure is counted", async (t) => {
   const fleet = await fakes(2);
-  const skep = await inProcessManager(fleet, { engine: { refreshMinMs: 60_000, refreshMaxMs: 60_000, failureRetry: 3, requestTimeoutMs: 5000, connectTimeoutMs: 1000 } });
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet, { engine: { refreshMinMs: 60_000, refreshMaxMs: 60_000, failureRetry: 3, requestTimeoutMs: 5000, connectTimeoutMs: 1000 } });
   // spread puts the next container on the node with fewer: fake1, which then goes away unnoticed
   fleet[1]!.add('older');
   await waitFor('the cache to count it', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 1) ? true : undefined), 5000, 20);
@@ -169,11 +159,7 @@ test.serial("with swarm.createretry, an engine's 5xx sends the create to the nex
 test.serial("the chosen node lacks the image and cannot pull it: placed again where the image is; nowhere: the engine's own 404", async (t) => {
   const fleet = [await FakeDocker.start({ name: 'bare', images: [] }), await FakeDocker.start({ name: 'stocked', images: ['busybox', 'redis:7'] })];
   fleet[1]!.add('older');
-  const skep = await inProcessManager(fleet);
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet);
   await waitFor('the cache to count it', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 1) ? true : undefined), 5000, 20);
   const moved = await skep.call('POST', '/containers/create?name=cache', { Image: 'redis:7' });
   t.is(moved.status, 201);
@@ -193,11 +179,7 @@ test.serial('a filter that throws is answered as a 500 naming the plugin and hoo
       hooks.filter.tap('broken-filter', (nodes) => nodes.map((n) => (n as unknown as { gone: { x: number } }).gone.x) as never);
     },
   };
-  const skep = await inProcessManager(fleet, { plugins: [broken] });
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet, { plugins: [broken] });
   const answer = await skep.call('POST', '/containers/create', { Image: 'busybox' });
   t.is(answer.status, 500);
   t.regex(answer.body.message, /^plugin "broken-filter" failed in filter: Cannot read properties of undefined/);
@@ -210,11 +192,7 @@ test.serial('a filter that throws is answered as a 500 naming the plugin and hoo
 test.serial('a node that fails: its containers with a reschedule policy are placed again elsewhere, each in its own context', async (t) => {
   const fleet = await fakes(2);
   const seen: { placing: Placing; dryRun: boolean; state: object; route: string }[] = [];
-  const skep = await inProcessManager(fleet, { plugins: [recorder(seen)] });
-  t.teardown(async () => {
-    await skep.stop();
-    await Promise.all(fleet.map((f) => f.stop()));
-  });
+  const skep = await managerOver(t, fleet, { plugins: [recorder(seen)] });
   // spread puts both on fake1, which has fewer
   for (const name of ['o1', 'o2']) fleet[1]!.add(name);
   await waitFor('the cache to count them', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 2) ? true : undefined), 5000, 20);

@@ -34,6 +34,9 @@ interface Attributable {
 
 type Callback = (err?: unknown, result?: unknown) => void;
 
+/** For the many calls with no rejections to stamp (every container row, every node's reservation): no closure made. */
+const NOTHING_TO_STAMP = () => {};
+
 /**
  * Wraps every tap of a hook, present and future (tapable's `register` interceptor), whatever its kind (`tap`,
  * `tapPromise`, callback-style `tapAsync`): an error names the plugin and the hook and is logged once, at error
@@ -53,7 +56,7 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
       const plugin = tap.name;
       const stamper = (context: unknown) => {
         const c = context as Attributable | undefined;
-        if (!Array.isArray(c?.rejections) && !Array.isArray(c?.conditions)) return () => {};
+        if (!Array.isArray(c?.rejections) && !Array.isArray(c?.conditions)) return NOTHING_TO_STAMP;
         const from = [c!.rejections?.length ?? 0, c!.conditions?.length ?? 0] as const;
         return () => {
           for (const [list, start] of [

@@ -34,8 +34,10 @@ interface Attributable {
 
 type Callback = (err?: unknown, result?: unknown) => void;
 
-/** For the many calls with no rejections to stamp (every container row, every node's reservation): no closure made. */
-const NOTHING_TO_STAMP = () => {};
+/** Stamps the entries from `start` on with the plugin's name. */
+function stampFrom(list: { by: string }[], start: number, plugin: string): void {
+  for (let i = start; i < list.length; i++) if (list[i]!.by !== plugin) list[i] = { ...list[i]!, by: plugin };
+}
 
 /**
  * Wraps every tap of a hook, present and future (tapable's `register` interceptor), whatever its kind (`tap`,
@@ -54,27 +56,23 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
     register(tap) {
       const fn = tap.fn as (...args: unknown[]) => unknown;
       const plugin = tap.name;
-      const stamper = (context: unknown) => {
+      // the lengths before the tap ran (-1: nothing to stamp), then every entry it added carries its name
+      const lengths = (context: unknown): [number, number] => {
         const c = context as Attributable | undefined;
-        if (!Array.isArray(c?.rejections) && !Array.isArray(c?.conditions)) return NOTHING_TO_STAMP;
-        const from = [c!.rejections?.length ?? 0, c!.conditions?.length ?? 0] as const;
-        return () => {
-          for (const [list, start] of [
-            [c!.rejections, from[0]],
-            [c!.conditions, from[1]],
-          ] as const) {
-            for (let i = start; list && i < list.length; i++) if (list[i]!.by !== plugin) list[i] = { ...list[i]!, by: plugin };
-          }
-        };
+        return [Array.isArray(c?.rejections) ? c.rejections.length : -1, Array.isArray(c?.conditions) ? c.conditions.length : -1];
+      };
+      const stamp = (context: unknown, [rejections, conditions]: [number, number]) => {
+        if (rejections >= 0) stampFrom((context as Attributable).rejections!, rejections, plugin);
+        if (conditions >= 0) stampFrom((context as Attributable).conditions!, conditions, plugin);
       };
       if (tap.type === 'async') {
         tap.fn = (...args: unknown[]) => {
           const callback = args.pop() as Callback;
-          const stamp = stamper(args[1]);
+          const before = lengths(args[1]);
           try {
             fn(...args, (err?: unknown, result?: unknown) => {
               if (err) return callback(wrap(plugin, err));
-              stamp();
+              stamp(args[1], before);
               callback(null, result);
             });
           } catch (err) {
@@ -84,15 +82,15 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
         return tap;
       }
       tap.fn = (...args: unknown[]) => {
-        const stamp = stamper(args[1]);
+        const before = lengths(args[1]);
         try {
           const result = fn(...args);
           if (!(result instanceof Promise)) {
-            stamp();
+            stamp(args[1], before);
             return result;
           }
           return result.then(
-            (value: unknown) => (stamp(), value),
+            (value: unknown) => (stamp(args[1], before), value),
             (err: unknown) => Promise.reject(wrap(plugin, err)),
           );
         } catch (err) {

@@ -71,6 +71,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly pending = new Set<PendingCreate>();
   /** Placements under way that are containers: placement counts them among the node's containers. */
   pendingContainers = 0;
+  /** What the `nodeReserved` stage last said of these totals. */
+  private lastReading?: { totals: NodeTotals; reserved: Reservation };
   private readonly state: EngineHealth;
   private readonly events: EventFollower;
   private readonly stock: Inventory;
@@ -177,9 +179,15 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** What the node's containers (stopped ones too: classic swarm's rule) and the placements under way hold. */
   reserved(): Reservation {
-    const totals: NodeTotals = { ncpu: this.info?.NCPU ?? 0, cpuShares: this.containers.cpuShares, memory: this.containers.memory };
-    const base = this.options.readReservation?.(totals) ?? { cpus: 0, memory: totals.memory };
-    let { cpus, memory } = base;
+    const ncpu = this.info?.NCPU ?? 0;
+    const { cpuShares, memory: containersMemory } = this.containers;
+    // the stage is pure: read again only when the totals change (placement reads every node on every create)
+    const last = this.lastReading;
+    if (!last || last.totals.ncpu !== ncpu || last.totals.cpuShares !== cpuShares || last.totals.memory !== containersMemory) {
+      const totals: NodeTotals = { ncpu, cpuShares, memory: containersMemory };
+      this.lastReading = { totals, reserved: this.options.readReservation?.(totals) ?? { cpus: 0, memory: containersMemory } };
+    }
+    let { cpus, memory } = this.lastReading!.reserved;
     for (const { reserve } of this.pending) {
       cpus += reserve.cpus;
       memory += reserve.memory;

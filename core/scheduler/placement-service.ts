@@ -97,11 +97,13 @@ export class PlacementService {
    * Plans and holds, one placement at a time: the chosen nodes hold what the thing reserves until `release`. No
    * node: classic's message as a 500, as classic answered it.
    */
-  choose(request: CreateRequest, context: PlacementRequestContext, pick: (ranked: Engine[]) => Engine[] = (ranked) => ranked.slice(0, 1)): Promise<Held> {
+  choose(request: CreateRequest, context: PlacementRequestContext, pick?: (ranked: Engine[]) => Engine[]): Promise<Held> {
     return this.exclusive(async () => {
       const plan = await this.plan(request, context);
-      const ranked = plan.ranked.flatMap((n) => this.cluster.engines.get(n.addr) ?? []);
-      const engines = ranked.length > 0 ? pick(ranked) : [];
+      const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
+      // by default the best ranked only: a create at 1,000 nodes looks up one engine, not every ranked one
+      const best = plan.ranked[0] && engineOf(plan.ranked[0]);
+      const engines = !best ? [] : pick ? pick(plan.ranked.flatMap((n) => engineOf(n) ?? [])) : [best];
       if (engines.length === 0) throw new DockerError(500, plan.message ?? 'the chosen node left the cluster during scheduling');
       const container = context.placing === 'container' || context.placing === 'reschedule' ? { name: request.name, config: request.config } : undefined;
       const reserve = { ...plan.context.reserve };

@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { ConfigError } from '../../config/errors.js';
+import { privateCacheDir } from '../../config/import-module.js';
 import { loadConfig, loadConfigFile } from '../../config/load.js';
 import { resolveConfig } from '../../config/resolve.js';
 import { validateConfig } from '../../config/validate.js';
@@ -119,4 +120,19 @@ test('a config file that fails to load is named in the error, never a temporary 
   await t.throwsAsync(loadConfig({}, { cwd: dir }), { instanceOf: ConfigError, message: `${join(dir, 'swarm.config.ts')}: NOPE is not set` });
   writeFileSync(join(dir, 'swarm.config.ts'), 'export default { nodes: [1,\n');
   await t.throwsAsync(loadConfig({}, { cwd: dir }), { message: new RegExp(`^${join(dir, 'swarm.config.ts')}: `) });
+});
+
+test("transpiled TypeScript is cached only in a folder of the user's own that nobody else can write", (t) => {
+  const saved = process.env.XDG_CACHE_HOME;
+  t.teardown(() => (saved === undefined ? delete process.env.XDG_CACHE_HOME : (process.env.XDG_CACHE_HOME = saved)));
+  const home = mkdtempSync(join(tmpdir(), 'skep-cache-'));
+  process.env.XDG_CACHE_HOME = home;
+  t.is(privateCacheDir(), join(home, 'skep'), 'made, mode 0700');
+  t.is(statSync(join(home, 'skep')).mode & 0o777, 0o700);
+  chmodSync(join(home, 'skep'), 0o777);
+  t.is(privateCacheDir(), undefined, 'a folder others can write is not used');
+  const planted = mkdtempSync(join(tmpdir(), 'skep-planted-'));
+  rmSync(join(home, 'skep'), { recursive: true });
+  symlinkSync(planted, join(home, 'skep'));
+  t.is(privateCacheDir(), undefined, 'nor a link to somewhere else');
 });

@@ -102,9 +102,9 @@ const bool = (value: string, shown: string) => {
 const goDuration = (value: string, what: string) => {
   const ms = parseDuration(value);
   if (ms !== undefined) return ms;
-  // Go's own words (time.ParseDuration)
   const unit = /^[+-]?(?:\d+\.?\d*|\.\d+)([^\d.]+)/.exec(value)?.[1];
-  const why = /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(value) ? `missing unit in duration "${value}"` : unit ? `unknown unit "${unit}" in duration "${value}"` : `invalid duration "${value}"`;
+  // Go's own words (time.ParseDuration), as the Go that built classic swarm wrote them: Go 1.15 added quotes
+  const why = /^[+-]?(?:\d+\.?\d*|\.\d+)$/.test(value) ? `missing unit in duration ${value}` : unit ? `unknown unit ${unit} in duration ${value}` : `invalid duration ${value}`;
   throw new ConfigError(`invalid ${what}: time: ${why}`);
 };
 

@@ -4,19 +4,12 @@ import { createApp } from '../../core/api/app.js';
 import type { ApiDeps } from '../../core/api/deps.js';
 import { DockerError } from '../../core/errors.js';
 import { createHooks } from '../../core/hooks.js';
-import type { Logger } from '../../core/log.js';
 import type { SkepPlugin } from '../../core/plugin-api.js';
 import { PluginError } from '../../core/plugin-errors.js';
 import { applyPlugins } from '../../core/plugins.js';
 import { ROUTE_IDS } from '../../core/route-ids.js';
+import { recordingLogger } from '../harness/in-process.js';
 import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
-
-/** A logger that keeps what it was told, level first. */
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const plugin = (name: string, apply: SkepPlugin['apply']): SkepPlugin => ({ name, apply });
 

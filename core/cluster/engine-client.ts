@@ -34,6 +34,14 @@ export class EngineCallError extends Error {
   }
 }
 
+/**
+ * What answered is not a Docker engine (a web server on the wrong port): the address works, the node never
+ * will. Counts as a failure like a refused connection, and makes a node that never connected Unhealthy.
+ */
+export class NotAnEngineError extends Error {
+  override name = 'NotAnEngineError';
+}
+
 /** got, loaded on the first proxied stream: importing it is a tenth of a second of every start-up. */
 let gotModule: typeof import('got') | undefined;
 const loadGot = async () => (gotModule ??= await import('got'));
@@ -124,6 +132,22 @@ export class EngineClient {
       decompress: false,
       followRedirect: false,
     }));
+  }
+
+  /**
+   * The engine's specs (`/version`, `/info`): an answer that is not a Docker engine's (no such route, not JSON)
+   * is a NotAnEngineError that says what answered; another error answer is a failure with the engine's words.
+   */
+  async spec<T>(path: 'version' | 'info'): Promise<T> {
+    const res = await this.request('GET', path);
+    const what = `GET /${path} answered ${res.status}`;
+    if (res.status === 404) throw new NotAnEngineError(`not a Docker engine: ${what}`);
+    if (res.status >= 300) throw new Error(`${what}: ${engineMessage(res.body) || 'no message'}`);
+    try {
+      return JSON.parse(res.body.toString()) as T;
+    } catch {
+      throw new NotAnEngineError(`not a Docker engine: ${what} with ${res.headers['content-type'] ?? 'a body'} that is not JSON`);
+    }
   }
 
   /** A manager-side GET that must answer 2xx with JSON, within the request timeout. */

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log.js';
 import type { NodeHealth } from '../pipeline-types.js';
-import { EngineCallError, isConnectionError } from './engine-client.js';
+import { EngineCallError, isConnectionError, NotAnEngineError } from './engine-client.js';
 
 export interface HealthOptions {
   /** Consecutive connection failures before a healthy node is unhealthy (`--engine-failure-retry`). */
@@ -35,8 +35,10 @@ export const probeDelay = (failures: number, minMs: number) => Math.min(1000 * f
 /**
  * One engine's connection and health: Pending → Healthy ⇄ Unhealthy. Every exchange's outcome is reported
  * through `report`; connection failures count toward unhealthy (`failureRetry` in a row), an engine's error
- * answer does not. It schedules the jobs: connect with backoff until it works, then the jittered safety-net
- * check, and while unhealthy a sooner probe. Emits `change` (previous) on every move.
+ * answer does not. An address that answers but is no engine is Unhealthy at once, even before it ever connected.
+ * It schedules the jobs: connect with backoff until it works, then the jittered safety-net check, and while
+ * unhealthy a sooner probe. Emits `change` (previous) on every move. A pending node's failure is logged at
+ * warning level once (later ones at debug), so a node that never connects is not silent, nor a log flood.
  */
 export class EngineHealth extends EventEmitter<HealthEvents> {
   state: NodeHealth = 'pending';
@@ -46,6 +48,8 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
   updatedAt?: Date;
   private stopped = false;
   private probing = false;
+  /** The pending node's first failure has been logged; the next state change resets it. */
+  private toldPending = false;
   private timer?: NodeJS.Timeout;
   // declared before the promise that sets it: a later declaration would reset it to undefined
   private endFirstAttempt!: () => void;
@@ -82,12 +86,16 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     }
     const message = err instanceof Error ? err.message : String(err);
     if (!isConnectionError(err) && err instanceof EngineCallError) {
-      this.options.logger.warn(`node ${this.nameOf()}: ${message}`);
+      this.options.logger.warn(`node ${this.nameOf()}: ${message || `the engine answered ${err.status}`}`);
       return;
     }
     this.failures++;
     this.lastError = message;
-    this.options.logger.debug(`node ${this.nameOf()}: failure ${this.failures}: ${message}`);
+    if (this.state === 'pending' && !this.toldPending && !(err instanceof NotAnEngineError)) {
+      this.toldPending = true;
+      this.options.logger.warn(`node ${this.nameOf()} cannot be reached yet: ${message} (retrying, at least every ${this.options.refreshMaxMs / 1000}s)`);
+    } else this.options.logger.debug(`node ${this.nameOf()}: failure ${this.failures}: ${message}`);
+    if (err instanceof NotAnEngineError && this.state === 'pending') this.move('unhealthy');
     if (this.state === 'healthy' && this.failures >= this.options.failureRetry) this.move('unhealthy');
     if (this.state === 'unhealthy') this.probeSoon();
   }
@@ -111,7 +119,8 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
       this.scheduleCheck();
     } catch (err) {
       this.report(err);
-      if (!this.stopped) this.timer = setTimeout(() => void this.connect(), connectDelay(this.failures, this.options.refreshMaxMs));
+      // an unhealthy node (what answered is no engine) is probed by probeSoon instead
+      if (!this.stopped && this.state === 'pending') this.timer = setTimeout(() => void this.connect(), connectDelay(this.failures, this.options.refreshMaxMs));
     } finally {
       this.endFirstAttempt();
     }
@@ -148,6 +157,7 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     if (this.state === next) return;
     const previous = this.state;
     this.state = next;
+    this.toldPending = false;
     this.emit('change', previous);
   }
 }

@@ -5,7 +5,7 @@ import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pi
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
-import { EngineClient } from './engine-client.js';
+import { EngineClient, NotAnEngineError } from './engine-client.js';
 import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
 import { Inventory } from './inventory.js';
@@ -95,7 +95,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync() }, name);
     this.state.on('change', (previous) => {
       const next = this.state.state;
-      if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}`);
+      if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);
       this.emit('health', this, previous);
     });
     this.events = new EventFollower(this.client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
@@ -243,7 +243,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
   // where in parallel 1,000 nodes would each open and close four more.
   private async refreshSpecs(): Promise<void> {
-    const version = await this.client.json<DockerVersion>('version');
+    const version = await this.client.spec<DockerVersion>('version');
     await this.readInfo();
     const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
@@ -252,9 +252,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private async readInfo(): Promise<DockerInfo> {
-    const info = await this.client.json<DockerInfo>('info');
+    const info = await this.client.spec<DockerInfo>('info');
     if (!info.NCPU || !info.MemTotal) {
-      throw new Error(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
+      throw new NotAnEngineError(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
     }
     if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
     this.info = info;

@@ -9,8 +9,27 @@ export interface Logger {
   error(message: string): void;
 }
 
+/**
+ * Writes lines to a stream until it breaks, then drops them: a reader that went away (`swarm manage | head`,
+ * EPIPE) must not stop the manager, nor turn every later line into an error that is itself logged.
+ */
+export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
+  let broken = false;
+  stream.on('error', () => (broken = true));
+  return (line) => {
+    if (broken) return;
+    try {
+      stream.write(line + '\n');
+    } catch {
+      broken = true;
+    }
+  };
+}
+
+let stderrWriter: ((line: string) => void) | undefined;
+
 /** Plain leveled lines on stderr, classic swarm's logrus text shape: time, level, message. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(level: LogLevel, write: (line: string) => void = (stderrWriter ??= lineWriter(process.stderr))): Logger {
   const at = (lvl: LogLevel) => (message: string) => {
     if (ORDER[lvl] >= ORDER[level]) write(`time="${new Date().toISOString()}" level=${lvl} msg=${JSON.stringify(message)}`);
   };

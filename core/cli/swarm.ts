@@ -16,6 +16,8 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  // `swarm list | head -1`: a reader that went away ends the output, not the process with an uncaught EPIPE
+  process.stdout.on('error', () => {});
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
     const topics: Record<string, string> = { manage: MANAGE_USAGE, m: MANAGE_USAGE, join: JOIN_USAGE, j: JOIN_USAGE, list: LIST_USAGE, l: LIST_USAGE };
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     logger.info(`${signal}: stopping`);
+    // connections that do not close promptly do not hold the process
+    setTimeout(() => process.exit(0), 3000).unref();
     void manager.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -31,5 +31,7 @@ export function defaults(): ResolvedConfig {
     replicationTtlMs: 20_000,
     discoveryOpts: {},
     refreshOnNodeFilter: false,
+    clients: { headerTimeoutMs: 60_000, bodyTimeoutMs: 30_000, maxConnectionsPerAddress: 128 },
+    authorizationPlugins: [],
   };
 }

@@ -17,6 +17,7 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
   const base = defaults();
   const pick = <K extends keyof SwarmConfig>(key: K): SwarmConfig[K] => flags[key] ?? file[key];
   const engine = { ...file.engine, ...flags.engine };
+  const clients = { ...file.clients, ...flags.clients };
   const nodes = pick('nodes');
   const resolved: ResolvedConfig = {
     hosts: pick('hosts') ?? base.hosts,
@@ -44,11 +45,18 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     refreshOnNodeFilter: pick('refreshOnNodeFilter') ?? base.refreshOnNodeFilter,
     containerNameRefreshFilter: pick('containerNameRefreshFilter'),
     ...resolveTls({ ...file.tls, ...flags.tls }, pick('engineTls')),
+    clients: {
+      headerTimeoutMs: ms(clients.headerTimeout, base.clients.headerTimeoutMs),
+      bodyTimeoutMs: ms(clients.bodyTimeout, base.clients.bodyTimeoutMs),
+      maxConnectionsPerAddress: clients.maxConnectionsPerAddress ?? base.clients.maxConnectionsPerAddress,
+    },
+    authorizationPlugins: [...(file.authorizationPlugins ?? []), ...(flags.authorizationPlugins ?? [])],
     configFile,
   };
   if (resolved.nodes.length === 0) throw new ConfigError('no nodes: name at least one engine address');
   if (resolved.hosts.length === 0) throw new ConfigError('no listen address: give at least one -H');
   // classic's words first (cli/manage.go), then the config keys they concern
+  if (resolved.clients.headerTimeoutMs <= 0 || resolved.clients.bodyTimeoutMs <= 0) throw new ConfigError('client timeouts should be positive ("clients.headerTimeout", "clients.bodyTimeout")');
   if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('min refresh interval should be a positive number ("engine.refreshMinInterval")');
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
     throw new ConfigError('max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")');

@@ -56,6 +56,27 @@ export interface SwarmConfig {
   containerNameRefreshFilter?: string;
   /** Third-party plugins, after the built-ins; falsy entries are skipped and nested arrays flattened. */
   plugins?: PluginOption[];
+  /** What one client may hold (docs/security.md). */
+  clients?: {
+    /** Every request head, a connection's first included, must arrive within this (60s); else 408 and closed. */
+    headerTimeout?: Duration;
+    /** A JSON request body must arrive within this (30s); else 408. */
+    bodyTimeout?: Duration;
+    /** Open connections from one client address at most (128); more are answered 429 and closed. */
+    maxConnectionsPerAddress?: number;
+  };
+  /**
+   * Docker authorization plugins, asked about every request in this order (`--authorization-plugin`): a name
+   * is found as dockerd finds it (`/run/docker/plugins/NAME.sock`, `/etc/docker/plugins/NAME.spec`...), or
+   * `{ name, address }` with `unix:///path`, `tcp://host:port` or `http(s)://host:port`.
+   */
+  authorizationPlugins?: (string | AuthorizationPluginConfig)[];
+}
+
+export interface AuthorizationPluginConfig {
+  /** The name in messages (`authorization denied by plugin NAME: ...`). */
+  name: string;
+  address: string;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -118,6 +139,9 @@ export interface ResolvedConfig {
   serverTls?: TlsMaterial & { verify: boolean };
   /** Talking to engines over TLS: the cluster's settings and each node's own. */
   engineTls?: TlsMaterial & { nodes: Record<string, TlsMaterial> };
+  clients: { headerTimeoutMs: number; bodyTimeoutMs: number; maxConnectionsPerAddress: number };
+  /** Names (found as dockerd finds them) or named addresses. */
+  authorizationPlugins: (string | AuthorizationPluginConfig)[];
   /** Where the config file was found, if one was. */
   configFile?: string;
 }

@@ -50,6 +50,11 @@ const TOP_KEYS: Record<string, Check> = {
   discoveryOpts: isRecordOf(isString, 'an object of string values'),
   refreshOnNodeFilter: isBoolean,
   containerNameRefreshFilter: isString,
+  clients: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object'),
+  authorizationPlugins: (v) =>
+    Array.isArray(v) && v.every((p) => isString(p) === undefined || (p !== null && typeof p === 'object' && isString(p.name) === undefined && isString(p.address) === undefined))
+      ? undefined
+      : 'a list of plugin names or { name, address } objects',
   engineTls: (v) => (v === false || (v !== null && typeof v === 'object' && !Array.isArray(v)) ? undefined : 'an object, or false'),
 };
 
@@ -57,6 +62,8 @@ const TOP_KEYS: Record<string, Check> = {
 const CLUSTER_OPT_KEYS: Record<string, Check> = Object.fromEntries(
   Object.entries(CLUSTER_OPTS).map(([key, check]) => [key, (v: unknown) => (typeof v !== 'string' ? 'a string' : check(v) ? `valid: ${check(v)}` : undefined)]),
 );
+
+const CLIENT_KEYS: Record<string, Check> = { headerTimeout: isDuration, bodyTimeout: isDuration, maxConnectionsPerAddress: isWholeAtLeast(1) };
 
 const TLS_KEYS: Record<string, Check> = { enabled: isBoolean, verify: isBoolean, ca: isString, cert: isString, key: isString };
 const ENGINE_TLS_KEYS: Record<string, Check> = {
@@ -100,6 +107,7 @@ export function validateConfig(raw: unknown, source: string): SwarmConfig {
   checkKeys(obj, TOP_KEYS, '', source);
   if (obj.engine !== undefined) checkKeys(obj.engine as Record<string, unknown>, ENGINE_KEYS, 'engine.', source);
   if (obj.clusterOpts !== undefined) checkKeys(obj.clusterOpts as Record<string, unknown>, CLUSTER_OPT_KEYS, 'clusterOpts.', source);
+  if (obj.clients !== undefined) checkKeys(obj.clients as Record<string, unknown>, CLIENT_KEYS, 'clients.', source);
   if (obj.tls !== undefined) checkKeys(obj.tls as Record<string, unknown>, TLS_KEYS, 'tls.', source);
   if (obj.engineTls) {
     checkKeys(obj.engineTls as Record<string, unknown>, ENGINE_TLS_KEYS, 'engineTls.', source);

@@ -39,7 +39,7 @@ export class Manager {
     const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry });
     new Rescheduler(cluster, placement, logger);
     const app = createApp({ config, cluster, hooks, placement, logger });
-    const listeners = await listen(app, config.hosts, logger, config.serverTls);
+    const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(config, hooks, cluster, listeners, stopDiscovery);
   }

@@ -77,6 +77,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
       ctx.path = rest;
     }
     ctx.state.logger = deps.logger;
+    ctx.state.bodyTimeoutMs = config.clients.bodyTimeoutMs;
     await next();
   });
 

@@ -1,29 +1,50 @@
 import type { Context } from 'koa';
 import { badRequest, DockerError } from '../errors.js';
+import type { SkepState } from './deps.js';
 
 /** JSON bodies on control routes are small; this bounds what a client can make the manager buffer. */
 const MAX_JSON_BODY = 4 * 1024 * 1024;
 
-/** A client that sends a small body slower than this is cut off, so stuck clients cannot pile up. */
+/** A client that sends a small body slower than this is cut off, so stuck clients cannot pile up (`clients.bodyTimeout`). */
 const BODY_TIMEOUT_MS = 30_000;
 
-export async function readBody(ctx: Context, limit = MAX_JSON_BODY): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const timer = setTimeout(() => ctx.req.destroy(new DockerError(408, `the request body did not arrive within ${BODY_TIMEOUT_MS / 1000}s`)), BODY_TIMEOUT_MS);
-  try {
-    for await (const chunk of ctx.req) {
-      size += (chunk as Buffer).length;
-      if (size > limit) throw new DockerError(413, `request body is larger than ${limit} bytes`);
-      chunks.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof DockerError) throw err;
-    throw new DockerError(400, `the request body could not be read: ${(err as Error).message}`);
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * The request body, read once (a plugin that read it, as the authorization plugin does, leaves the same bytes
+ * for the route), at most 4 MiB (413) and within `clients.bodyTimeout` (408).
+ */
+export function readBody(ctx: Context): Promise<Buffer> {
+  const state = ctx.state as SkepState;
+  return (state.body ??= receive(ctx, MAX_JSON_BODY, state.bodyTimeoutMs ?? BODY_TIMEOUT_MS));
+}
+
+function receive(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
+  const req = ctx.req;
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (err?: DockerError) => {
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      req.removeListener('end', onEnd);
+      req.removeListener('error', onError);
+      if (!err) return resolve(Buffer.concat(chunks));
+      // the rest of the body is not read: the connection cannot carry another request
+      ctx.set('Connection', 'close');
+      reject(err);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) stop(new DockerError(413, `request body is larger than ${limit} bytes`));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => stop();
+    const onError = (err: Error) => stop(new DockerError(400, `the request body could not be read: ${err.message}`));
+    const timer = setTimeout(() => stop(new DockerError(408, `the request body did not arrive within ${timeoutMs / 1000}s`)), timeoutMs);
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+  });
 }
 
 /** Reads a JSON object body; an empty body is `{}`. Bad JSON is a 400 with the parser's reason. */

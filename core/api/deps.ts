@@ -20,6 +20,10 @@ export interface SkepState {
   apiVersion?: string;
   /** The manager's log, handed to plugins through their request context. */
   logger?: Logger;
+  /** `clients.bodyTimeout`: how long a JSON body may take to arrive. */
+  bodyTimeoutMs?: number;
+  /** The request body once something read it (see body.ts). */
+  body?: Promise<Buffer>;
   /** The request as plugins see it, made when the route is known (see request-context.ts). */
   request?: RequestContext;
 }

@@ -19,12 +19,28 @@ export function markRawHijack(head: string): string | undefined {
   return head.slice(0, firstLineEnd) + MARK_LINES + head.slice(firstLineEnd);
 }
 
-/** Reads a new connection's first request head, marks it if it is an old-form hijack, then hands the socket on. */
-export function sniffConnection(socket: net.Socket, deliver: (socket: net.Socket) => void): void {
+/**
+ * Reads a new connection's first request head, marks it if it is an old-form hijack, then hands the socket on.
+ * The head must arrive within `headerTimeoutMs` (Node's own header timer starts only once the socket is handed
+ * over, so this one covers the first request): else the client gets a 408 and the connection is closed.
+ */
+export function sniffConnection(socket: net.Socket, headerTimeoutMs: number, deliver: (socket: net.Socket) => void): void {
   let buffered = Buffer.alloc(0);
-  const handOver = () => {
+  const refuse = (answer: string) => {
+    clearTimeout(deadline);
     socket.removeListener('data', onData);
-    socket.removeListener('end', handOver);
+    socket.removeListener('end', onEnd);
+    socket.end(answer);
+    socket.destroySoon();
+  };
+  const deadline = setTimeout(() => refuse('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'), headerTimeoutMs);
+  socket.once('close', () => clearTimeout(deadline));
+  // The client closed before a whole head came: nothing to serve (and the HTTP server would never see this end).
+  const onEnd = () => (buffered.length === 0 ? socket.destroy() : refuse('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
+  const handOver = () => {
+    clearTimeout(deadline);
+    socket.removeListener('data', onData);
+    socket.removeListener('end', onEnd);
     socket.pause();
     const end = buffered.indexOf('\r\n\r\n');
     const marked = end >= 0 ? markRawHijack(buffered.subarray(0, end + 4).toString('latin1')) : undefined;
@@ -37,7 +53,7 @@ export function sniffConnection(socket: net.Socket, deliver: (socket: net.Socket
     if (buffered.indexOf('\r\n\r\n') >= 0 || buffered.length >= MAX_HEAD) handOver();
   };
   socket.on('data', onData);
-  socket.once('end', handOver);
+  socket.once('end', onEnd);
 }
 
 /** Headers of a marked request as the client sent them: the marks removed. */

@@ -9,8 +9,10 @@ import type { SkepState } from './deps.js';
 import { parseListenAddress } from './listen-address.js';
 import { holdUpgrade } from './proxy/hijack.js';
 import { sniffConnection } from './raw-hijack.js';
+import { ConnectionCap } from './connection-cap.js';
 
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
+type ClientLimits = ResolvedConfig['clients'];
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
@@ -20,12 +22,13 @@ export interface Listener {
 }
 
 /** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
-function createHttpServer(app: Koa<SkepState>): http.Server {
+function createHttpServer(app: Koa<SkepState>, limits: ClientLimits): http.Server {
   const handler = app.callback();
-  const server = http.createServer(handler);
+  // Header timeouts of later requests on a connection are checked this often: a deadline holds within a quarter.
+  const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.headerTimeoutMs / 4)) }, handler);
   // No request timeout: logs -f, events, wait and hijacked sessions may stay quiet for hours.
   server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  server.headersTimeout = limits.headerTimeoutMs;
   server.keepAliveTimeout = 60_000;
   server.on('upgrade', (req, socket, head) => {
     const res = new http.ServerResponse(req);
@@ -47,16 +50,39 @@ function createHttpServer(app: Koa<SkepState>): http.Server {
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
-export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, tlsOptions?: ServerTls): Promise<Listener[]> {
+export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, limits: ClientLimits, tlsOptions?: ServerTls): Promise<Listener[]> {
   const listeners: Listener[] = [];
+  const cap = new ConnectionCap(limits.maxConnectionsPerAddress);
   for (const text of hosts) {
     const address = parseListenAddress(text);
-    const server = createHttpServer(app);
-    const onSocket = (socket: net.Socket) => sniffConnection(socket, (s) => server.emit('connection', s));
+    const server = createHttpServer(app, limits);
+    const onSocket = (socket: net.Socket) => sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
     // With --tlsverify, a client without a certificate signed by the CA is refused in the handshake.
     const front = tlsOptions
-      ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert, ca: tlsOptions.ca, requestCert: tlsOptions.verify, rejectUnauthorized: tlsOptions.verify, allowHalfOpen: true }, onSocket)
-      : net.createServer({ allowHalfOpen: true }, onSocket);
+      ? tls.createServer(
+          {
+            key: tlsOptions.key,
+            cert: tlsOptions.cert,
+            ca: tlsOptions.ca,
+            requestCert: tlsOptions.verify,
+            rejectUnauthorized: tlsOptions.verify,
+            allowHalfOpen: true,
+            handshakeTimeout: limits.headerTimeoutMs,
+          },
+          onSocket,
+        )
+      : net.createServer({ allowHalfOpen: true });
+    // counted as TCP connections, before any TLS handshake: one that is over the cap costs nothing more
+    front.on('connection', (socket: net.Socket) => {
+      const refuse = (message: string, first: boolean) => {
+        if (first) logger.warn(message);
+        if (tlsOptions) return void socket.destroy();
+        const body = JSON.stringify({ message });
+        socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.destroySoon();
+      };
+      if (cap.admit(socket, refuse) && !tlsOptions) onSocket(socket);
+    });
     if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
       logger.warn(`listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`);
     }

@@ -93,7 +93,10 @@ export async function forwardStream(
     headersTimeoutMs: options.headersTimeoutMs,
   });
   if (sendsBody) {
-    if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});
+    // a body a plugin has read already (see readBody) is sent as read; otherwise it streams through
+    const read = (ctx.state as SkepState).body;
+    if (read) read.then((bytes) => upstream.end(bytes), () => upstream.destroy());
+    else if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});
     else upstream.end();
   }
   // The client went away: stop the engine side too (a `logs -f` must not keep the node's log open).

@@ -7,6 +7,7 @@ import type {
   CreatedContainer,
   EngineCreateContext,
   EngineUpdateContext,
+  FinalAnswer,
   NodeTotals,
   NodeView,
   PlacementRequestContext,
@@ -21,7 +22,7 @@ import type {
 
 /**
  * Every hook of the pipeline, declared in this one place. Plugins tap; only core calls.
- * Every request: request → routeRequest → (the route). Whatever is placed: beforeSchedule → reserve → filter →
+ * Every request: request → routeRequest → (the route) → response. Whatever is placed: beforeSchedule → reserve → filter →
  * rank; a container then: beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
  * `docs/plugins.md` is the contract of each.
  */
@@ -57,6 +58,12 @@ export function createHooks(logger: Logger = silentLogger) {
      * and `context.node`. Request-dependent changes belong in `rewriteResponse('container.list')`.
      */
     rewriteContainerRow: new SyncWaterfallHook<[Record<string, unknown>, RowContext]>(['row', 'context']),
+    /**
+     * Every answer that is not a stream or a hijack, once its route made it (an error answer too), before it is
+     * sent: return a Reply to answer instead, or throw a DockerError. The response phase of Docker's authorization
+     * plugins; costs nothing while no plugin taps it.
+     */
+    response: new AsyncSeriesBailHook<[FinalAnswer, RequestContext], Reply | undefined | void>(['answer', 'context']),
     /** Per route: may change a JSON response body on its way to the client. */
     rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(() => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context'])),
   });

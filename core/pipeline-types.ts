@@ -101,10 +101,45 @@ export interface RequestContext {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The API version the client asked for in the path, if any. */
   readonly apiVersion?: string;
+  /** The URL as the client sent it: the `/v1.xx` prefix and the query string included. */
+  readonly url: string;
+  /** Who is asking; absent for the manager's own work (a rescheduled container's create). */
+  readonly client?: RequestClient;
+  /**
+   * The request body, read once: the route sends the same bytes on. At most 4 MiB (413 beyond), within the body
+   * deadline. Read it only for JSON bodies (`headers['content-type']`): uploads (build contexts, archives) stream.
+   */
+  readBody(): Promise<Buffer>;
   /** Per-request scratch space shared by every hook of this request; key it by your plugin's name. */
   readonly state: Record<string, unknown>;
   /** The manager's log, for what a plugin notices but does not refuse (absent where no manager runs, as in unit tests). */
   readonly logger?: PluginLogger;
+}
+
+/** The client of a request: where it connects from and, under `--tlsverify`, its certificate. */
+export interface RequestClient {
+  /** The client's IP address; absent over a unix socket (its file mode decides who may connect). */
+  readonly address?: string;
+  /** The connection is TLS. */
+  readonly tls: boolean;
+  /** The client's certificate, when the TLS handshake verified one against the CA (`--tlsverify`). */
+  readonly certificate?: ClientCertificate;
+}
+
+export interface ClientCertificate {
+  /** The subject's fields as `openssl` names them: `{ CN: 'alice', O: 'ops' }`. */
+  readonly subject: Readonly<Record<string, string>>;
+  /** The subject's common name: the user, as dockerd's authorization plugins see it. */
+  readonly commonName: string;
+  /** The client's certificate first, then its issuers up to the root that verified it. */
+  readonly chain: readonly CertificateInChain[];
+}
+
+export interface CertificateInChain {
+  readonly subject: Readonly<Record<string, string>>;
+  readonly issuer: Readonly<Record<string, string>>;
+  /** The certificate in PEM. */
+  readonly pem: string;
 }
 
 export interface PluginLogger {
@@ -112,6 +147,14 @@ export interface PluginLogger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+}
+
+/** An answer as the client is about to get it (the `response` stage). */
+export interface FinalAnswer {
+  readonly status: number;
+  /** Lower-case names, as Node keeps them. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
 }
 
 /** An answer a `request` tap gives instead of the route (the request never reaches an engine). */

@@ -12,6 +12,7 @@ import { import404 } from './behaviours/import-404.js';
 import { nodeField } from './behaviours/node-field.js';
 import { nodeNamePrefix } from './behaviours/node-name-prefix.js';
 import { registryAuth } from './behaviours/registry-auth.js';
+import { authorization } from './authorization/index.js';
 import { affinityFilter } from './filters/affinity.js';
 import { constraintFilter } from './filters/constraint.js';
 import { containerSlotsFilter } from './filters/containerslots.js';
@@ -25,6 +26,7 @@ import { randomStrategy } from './strategies/random.js';
 import { spreadStrategy } from './strategies/spread.js';
 
 export {
+  authorization,
   cpuCores,
   hideSwarmContainers,
   hostIp,
@@ -80,12 +82,21 @@ export interface BuiltinSelection {
   builtins: Record<string, boolean>;
   /** `swarm.overcommit`, for the strategy. */
   overcommit?: number;
+  /** Docker authorization plugins to ask about every request, in order (`--authorization-plugin`). */
+  authorizationPlugins?: (string | { name: string; address: string })[];
 }
 
-/** Unknown names are reported to the caller (classic's words first), which turns them into a configuration error. */
+/** Unknown names, and authorization plugins that cannot be found, are reported to the caller (classic's words first), which turns them into a configuration error. */
 export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlugin[]; unknown: string[] } {
   const unknown: string[] = [];
   const plugins: SkepPlugin[] = [];
+  if (selection.authorizationPlugins?.length) {
+    try {
+      plugins.push(authorization({ plugins: selection.authorizationPlugins }));
+    } catch (err) {
+      unknown.push((err as Error).message);
+    }
+  }
   for (const name of selection.filters) {
     const make = FILTERS[name];
     if (make) plugins.push(make());

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { badRequest, DockerError } from '../errors.js';
 import type { SkepState } from './deps.js';
+import { isUpgrade, upgradeBody } from './upgrades.js';
 
 /** JSON bodies on control routes are small; this bounds what a client can make the manager buffer. */
 const MAX_JSON_BODY = 4 * 1024 * 1024;
@@ -19,6 +20,8 @@ export function readBody(ctx: Context): Promise<Buffer> {
 
 function receive(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer> {
   const req = ctx.req;
+  // an upgrade's body came with its head (the socket after it is the hijacked stream)
+  if (isUpgrade(req)) return Promise.resolve(upgradeBody(req));
   if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

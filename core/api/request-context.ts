@@ -2,6 +2,8 @@ import type { Context } from 'koa';
 import type { NodeView, OtherRoute, RequestContext, ResponseContext, RouteId } from '../pipeline-types.js';
 import type { SkepState } from './deps.js';
 import { nodeOf } from './row-node.js';
+import { readBody } from './body.js';
+import { clientOf } from './client-identity.js';
 
 /** The query as plugins see it: one string per parameter (the first, as the engine reads it). */
 function plainQuery(ctx: Context): Record<string, string> {
@@ -23,6 +25,9 @@ export function requestContext(ctx: Context, route?: RouteId | OtherRoute): Requ
     query: plainQuery(ctx),
     headers: ctx.req.headers,
     apiVersion: state.apiVersion,
+    url: ctx.originalUrl,
+    client: clientOf(ctx.req.socket),
+    readBody: () => readBody(ctx),
     state: {},
     logger: state.logger,
   };

@@ -1,6 +1,9 @@
+import { Stream } from 'node:stream';
 import type { RouterMiddleware } from '@koa/router';
+import type { Context } from 'koa';
+import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
-import type { Reply, RequestContext, RouteId } from '../pipeline-types.js';
+import type { FinalAnswer, Reply, RequestContext, RouteId } from '../pipeline-types.js';
 import type { ApiDeps } from './deps.js';
 import { requestContext } from './request-context.js';
 
@@ -34,15 +37,39 @@ export function requestStage(deps: ApiDeps): RouterMiddleware {
     const context = requestContext(ctx, (layer?.name as RouteId | undefined) ?? `${ctx.method} ${layer?.path ?? ctx.path}`);
     const asked = replyBeforeRoute(deps.hooks, context);
     const reply = asked && (await asked);
-    if (reply) {
-      ctx.status = reply.status;
-      if (reply.headers) ctx.set(reply.headers);
-      if (reply.body !== undefined) {
-        ctx.set('Content-Type', 'application/json');
-        ctx.body = reply.body;
-      }
-      return;
+    if (reply) return answerWith(ctx, reply);
+    if (!deps.hooks.response.isUsed()) return next();
+    try {
+      await next();
+    } catch (err) {
+      // an error answer goes through the response stage too, as the error middleware would write it
+      const known = err instanceof DockerError;
+      const body = Buffer.from(JSON.stringify({ message: known ? err.message : `internal error: ${(err as Error).message}` }));
+      const instead = await deps.hooks.response.promise({ status: known ? err.status : 500, headers: { 'content-type': 'application/json' }, body }, context);
+      if (!instead) throw err;
+      return answerWith(ctx, instead);
     }
-    await next();
+    const answer = finalAnswer(ctx);
+    const instead = answer && (await deps.hooks.response.promise(answer, context));
+    if (instead) answerWith(ctx, instead);
   };
+}
+
+function answerWith(ctx: Context, reply: Reply): void {
+  ctx.status = reply.status;
+  if (reply.headers) ctx.set(reply.headers);
+  if (reply.body !== undefined) {
+    ctx.set('Content-Type', 'application/json');
+    ctx.body = reply.body;
+  }
+}
+
+/** The answer as it will be sent, or undefined for one that streams or was hijacked (it is on its way already). */
+function finalAnswer(ctx: Context): FinalAnswer | undefined {
+  const body: unknown = ctx.body;
+  if (ctx.respond === false || ctx.headerSent || body instanceof Stream) return undefined;
+  const bytes = body === undefined || body === null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  return { status: ctx.status, headers, body: bytes };
 }

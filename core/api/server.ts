@@ -7,7 +7,7 @@ import type Koa from 'koa';
 import type { Logger } from '../log.js';
 import type { SkepState } from './deps.js';
 import { parseListenAddress } from './listen-address.js';
-import { holdUpgrade } from './proxy/hijack.js';
+import { holdUpgrade } from './upgrades.js';
 import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
 

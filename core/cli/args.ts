@@ -233,6 +233,14 @@ const MANAGE_FLAGS: FlagSpec[] = [
     },
   },
   {
+    // dockerd's flag: a plugin's name, found where dockerd finds it
+    names: ['authorization-plugin'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.authorizationPlugins = [...(t.flags.authorizationPlugins ?? []), v];
+    },
+  },
+  {
     names: ['cluster-opt'],
     takesValue: true,
     set: (t, v, s) => {
@@ -469,6 +477,8 @@ Options:
   --engine-refresh-max-interval value  upper bound of the safety-net refresh (default: 60s)
   --engine-failure-retry value         consecutive failures before a node is unhealthy (default: 3)
   --cluster-opt value                  cluster option key=value (repeatable): swarm.overcommit, swarm.createretry
+  --authorization-plugin value         Docker authorization plugin to ask about every request (repeatable,
+                                       in order; found as dockerd finds it, e.g. /run/docker/plugins/NAME.sock)
   --api-enable-cors, --cors            enable CORS headers in the API
   --config value                       config file (default: searched from the current directory)
   --cluster-driver, -c value           cluster driver (only swarm, the default)

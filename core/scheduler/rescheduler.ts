@@ -8,7 +8,16 @@ import type { PlacementService } from './placement-service.js';
 import { recreateBody, wantsReschedule } from './reschedule-policy.js';
 
 /** Each rescheduled create's own request context: plugins keep per-request state in it. */
-const rescheduleContext = (): RequestContext => ({ route: 'skep.reschedule', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {} });
+const rescheduleContext = (): RequestContext => ({
+  route: 'skep.reschedule',
+  method: 'POST',
+  path: '/containers/create',
+  url: '/containers/create',
+  query: {},
+  headers: {},
+  state: {},
+  readBody: async () => Buffer.alloc(0),
+});
 
 /**
  * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same

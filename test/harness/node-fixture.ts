@@ -1,4 +1,9 @@
-import type { NodeContainer, NodeImage, NodeView, Placing, ScheduleContext, ContainerConfig } from '../../core/plugin-api.js';
+import type { NodeContainer, NodeImage, NodeView, Placing, RequestContext, ScheduleContext, ContainerConfig } from '../../core/plugin-api.js';
+
+/** A request's context as plugins get it, for unit tests of plugins: a GET of `/` with no body unless told. */
+export function requestFixture(over: Partial<RequestContext> & Pick<RequestContext, 'route'>): RequestContext {
+  return { method: 'GET', path: '/', url: over.path ?? '/', query: {}, headers: {}, state: {}, readBody: async () => Buffer.alloc(0), ...over };
+}
 
 /** A NodeView for unit tests of plugins (no engine): what a filter or a strategy is given. */
 export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>> = {}): NodeView {
@@ -36,7 +41,7 @@ export function fakeContainer(name: string, over: Partial<NodeContainer> = {}): 
 export function scheduleContext(config: ContainerConfig = { Image: 'busybox' }, name?: string, placing: Placing = 'container'): ScheduleContext {
   return {
     request: { name, config, query: {} },
-    requestContext: { route: 'container.create', method: 'POST', path: '/containers/create', query: {}, headers: {}, state: {}, placing, dryRun: false },
+    requestContext: { ...requestFixture({ route: 'container.create', method: 'POST', path: '/containers/create' }), placing, dryRun: false },
     placing,
     rejections: [],
     conditions: [],

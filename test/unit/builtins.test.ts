@@ -10,17 +10,10 @@ import { rewriteBindings, rewriteListed } from '../../plugins/behaviours/host-ip
 import { takeNodeFilter } from '../../plugins/behaviours/image-node-filter.js';
 import { authFromConfig, registryOf } from '../../plugins/behaviours/registry-auth.js';
 import { BEHAVIOURS } from '../../plugins/index.js';
-import { fakeNode, scheduleContext } from '../harness/node-fixture.js';
+import { fakeNode, requestFixture, scheduleContext } from '../harness/node-fixture.js';
 
 const node = fakeNode;
-const request = (route: RouteId, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => ({
-  route,
-  method: 'GET',
-  path: '/',
-  query,
-  headers,
-  state: {},
-});
+const request = (route: RouteId, query: Record<string, string> = {}, headers: Record<string, string> = {}): RequestContext => requestFixture({ route, query, headers });
 const response = (req: RequestContext, n?: NodeView): ResponseContext => ({ ...req, status: 200, node: n, nodeOf });
 const withBuiltins = () => {
   const hooks = createHooks();

@@ -4,9 +4,9 @@ import type { RequestContext, RouteId } from '../../core/plugin-api.js';
 import { applyPlugins } from '../../core/plugins.js';
 import { DockerError } from '../../core/errors.js';
 import allowList from '../../docs/examples/allow-list.js';
-import { scheduleContext } from '../harness/node-fixture.js';
+import { requestFixture, scheduleContext } from '../harness/node-fixture.js';
 
-const request = (route: RouteId): RequestContext => ({ route, method: 'POST', path: '/x', query: {}, headers: {}, state: {} });
+const request = (route: RouteId): RequestContext => requestFixture({ route, method: 'POST', path: '/x' });
 
 test('the allow-list example refuses unlisted routes before any engine, and unlisted images on create', async (t) => {
   const hooks = createHooks();

@@ -1,28 +1,14 @@
-import type { IncomingMessage } from 'node:http';
 import type net from 'node:net';
-import type { Duplex } from 'node:stream';
 import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
 import type { Logger } from '../../log.js';
 import { unmarkedHeaders } from '../raw-hijack.js';
 import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
-
-/** An upgrade request's raw socket and the bytes read past its headers, kept until its route takes them. */
-interface Upgrade {
-  socket: Duplex;
-  head: Buffer;
-}
-
-const upgrades = new WeakMap<IncomingMessage, Upgrade>();
-
-/** Called by the server's `upgrade` listener before the request runs through the Koa app. */
-export function holdUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-  upgrades.set(req, { socket, head });
-}
+import { isUpgrade as isUpgradeRequest, takeUpgrade } from '../upgrades.js';
 
 export function isUpgrade(ctx: Context): boolean {
-  return upgrades.has(ctx.req);
+  return isUpgradeRequest(ctx.req);
 }
 
 /** Request headers that describe the client's connection to us, not ours to the engine. */
@@ -35,9 +21,8 @@ const HOST_HEADER = /^host$/i;
  * end of stdin becomes a FIN to the engine, and the engine's end of output ends the client's side.
  */
 export function relayHijack(ctx: Context, engine: Engine, path: string, logger: Logger): void {
-  const upgrade = upgrades.get(ctx.req);
+  const upgrade = takeUpgrade(ctx.req);
   if (!upgrade) throw new Error('relayHijack called without an upgraded connection');
-  upgrades.delete(ctx.req);
   const { socket: client, head } = upgrade;
   ctx.respond = false;
   ctx.res.detachSocket(client as net.Socket);

@@ -14,10 +14,14 @@ test('`swarm manage 2>&1 | head -2`: when the log reader goes away the manager k
   const port = await freePort();
   const unreachable = `127.0.0.1:${await freePort()}`;
   // debug: a line per retry of the unreachable node, so logging goes on after the reader left
-  const child = spawn(process.execPath, [SWARM_BIN, '--log-level', 'debug', 'manage', '-H', `tcp://127.0.0.1:${port}`, '--engine-refresh-min-interval', '1s', '--engine-refresh-max-interval', '2s', unreachable], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [SWARM_BIN, '--log-level', 'debug', 'manage', '-H', `tcp://127.0.0.1:${port}`, '--engine-refresh-min-interval', '1s', '--engine-refresh-max-interval', '2s', unreachable],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   t.teardown(() => child.kill('SIGKILL'));
   // `head -2`: read two lines, then close the pipe

@@ -71,7 +71,10 @@ test.serial('a real exchange: pending, healthy once connected, unhealthy when th
     ['healthy', 'unhealthy'],
     ['unhealthy', 'healthy'],
   ]);
-  t.true(logger.lines.some((l) => l.startsWith(`warn node flaky (${fake.addr}) is now unhealthy: `)), 'the warning says why');
+  t.true(
+    logger.lines.some((l) => l.startsWith(`warn node flaky (${fake.addr}) is now unhealthy: `)),
+    'the warning says why',
+  );
 });
 
 test.serial('an address nobody answers stays pending and is retried with backoff; its first attempt still settles', async (t) => {

@@ -95,7 +95,11 @@ export async function forwardStream(
   if (sendsBody) {
     // a body a plugin has read already (see readBody) is sent as read; otherwise it streams through
     const read = (ctx.state as SkepState).body;
-    if (read) read.then((bytes) => upstream.end(bytes), () => upstream.destroy());
+    if (read)
+      read.then(
+        (bytes) => upstream.end(bytes),
+        () => upstream.destroy(),
+      );
     else if (hasBody(ctx.req.headers)) pipeline(ctx.req, upstream, () => {});
     else upstream.end();
   }

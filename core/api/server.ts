@@ -1,4 +1,3 @@
-import { existsSync, unlinkSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -10,6 +9,7 @@ import { parseListenAddress } from './listen-address.js';
 import { holdUpgrade } from './upgrades.js';
 import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
+import { prepareSocketPath, restrictSocket } from './unix-socket.js';
 
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
@@ -86,12 +86,13 @@ export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logge
     if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
       logger.warn(`listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`);
     }
-    if (address.kind === 'unix' && existsSync(address.path)) unlinkSync(address.path);
+    if (address.kind === 'unix') prepareSocketPath(address.path);
     await new Promise<void>((resolve, reject) => {
       front.once('error', reject);
       if (address.kind === 'unix') front.listen(address.path, resolve);
       else front.listen(address.port, address.host, resolve);
     });
+    if (address.kind === 'unix') restrictSocket(address.path);
     front.removeAllListeners('error');
     front.on('error', (err) => logger.error(`listener ${text}: ${err.message}`));
     // The HTTP server never listens itself; 'listening' starts its header-timeout bookkeeping.

@@ -4,7 +4,9 @@ import type { Socket } from 'node:net';
 /**
  * NOT a Docker engine: a loopback HTTP server with a fault shape dockerd cannot be made to produce, for fault
  * tests only. `silent` accepts connections and never answers; `garbage` answers every call at once with 200
- * and a body that is not JSON; `create-fails` looks like an empty, healthy engine whose every create fails (500).
+ * and a body that is not JSON; `create-fails` looks like an empty, healthy engine whose every create fails (500);
+ * `chaotic` looks like that engine but answers every other call with garbage: junk bytes, a cut-off JSON body,
+ * a wrong Content-Length, a connection reset, or nothing for a while.
  */
 export class FakeEngine {
   private readonly sockets = new Set<Socket>();
@@ -19,9 +21,12 @@ export class FakeEngine {
     });
   }
 
-  static async start(mode: 'silent' | 'garbage' | 'create-fails'): Promise<FakeEngine> {
+  static async start(mode: 'silent' | 'garbage' | 'create-fails' | 'chaotic'): Promise<FakeEngine> {
+    let calls = 0;
     const server = createServer((req, res) => {
       if (mode === 'silent') return; // hold the request open, forever
+      if (mode === 'chaotic' && ++calls % 2 === 0) return answerGarbage(calls / 2, req, res);
+      if (mode === 'chaotic') return answerAsFailingEngine(req.method ?? 'GET', (req.url ?? '/').replace(/^\/v[\d.]+/, ''), res);
       if (mode === 'create-fails') return answerAsFailingEngine(req.method ?? 'GET', (req.url ?? '/').replace(/^\/v[\d.]+/, ''), res);
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('}{ this is not what an engine says');
@@ -58,4 +63,22 @@ function answerAsFailingEngine(method: string, path: string, res: import('node:h
   }
   if (method === 'POST' && route === '/containers/create') return json(500, { message: 'fake engine: this create fails' });
   json(404, { message: 'page not found' });
+}
+
+/** One of the ways an answer can be wrong, in turn. */
+function answerGarbage(turn: number, req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void {
+  switch (turn % 5) {
+    case 0:
+      return void req.socket.end(Buffer.from([0x00, 0xff, 0x13, 0x37, 0x0d, 0x0a, 0x0d, 0x0a, 0xde, 0xad]));
+    case 1:
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '400' });
+      return void res.socket?.end('{"ID": "half an ans');
+    case 2:
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return void res.end('[{"Id": 12, "Names": "not a list"}, null, "x"]');
+    case 3:
+      return void req.socket.resetAndDestroy();
+    default:
+      setTimeout(() => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'), 3000);
+  }
 }

@@ -52,9 +52,9 @@ export class SkepProcess {
     return `tcp://127.0.0.1:${this.port}`;
   }
 
-  /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` and waits until `nodes` nodes are healthy. */
-  static async start(args: string[], options: { nodes: number; global?: string[]; clientTls?: ClientTls }): Promise<SkepProcess> {
-    const port = await freePort();
+  /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` (a free port unless given) and waits until `nodes` nodes are healthy. */
+  static async start(args: string[], options: { nodes: number; global?: string[]; clientTls?: ClientTls; port?: number }): Promise<SkepProcess> {
+    const port = options.port ?? (await freePort());
     const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { TestCluster, type TestEngine } from '../harness/cluster.js';
+import { sleep, waitFor } from '../harness/exec.js';
+import { FakeEngine } from '../harness/fake-engine.js';
+import { SkepProcess } from '../harness/skep.js';
+
+export interface ChaosOptions {
+  durationMs: number;
+  /** Clients working at once, each on its own connection. */
+  connections: number;
+  /** The test network's third octet and name prefix (one chaos run at a time per prefix). */
+  subnet?: number;
+  prefix?: string;
+  log?: (line: string) => void;
+}
+
+/** A client request that took longer than this is a hung request: the manager must answer (even an error) sooner. */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How much the manager's memory may grow over its start once the load is over. */
+const MEMORY_BOUND_MIB = 100;
+const RESCHEDULE = 'com.docker.swarm.reschedule-policies';
+/** Quick health and engine timeouts, so a fault is noticed and answered within seconds. */
+const MANAGER_FLAGS = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
+
+type Op = 'create' | 'start' | 'exec' | 'logs' | 'remove';
+type Fault = 'engine killed' | 'link cut' | 'engine paused' | 'manager restarted';
+
+interface Tally {
+  ok: number;
+  failed: number;
+  hung: number;
+}
+
+export interface ChaosReport {
+  ok: boolean;
+  seconds: number;
+  faults: Record<Fault | 'garbage engine', number>;
+  requests: Record<Op, Tally>;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+/**
+ * A bounded chaos run on a real 3-node cluster behind a real manager: clients create, start, exec, read logs of
+ * and remove containers (a quarter of them with a reschedule policy) while engines are killed, cut off and
+ * paused, the manager is restarted, and a fake engine (NOT a Docker engine) feeds garbage. Then it checks against
+ * the engines themselves that nothing was lost or made twice, that no request hung, that the manager never
+ * exited by itself, and that its memory came back.
+ */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const run = randomBytes(3).toString('hex');
+  const started = Date.now();
+  const cluster = await TestCluster.start({ prefix: options.prefix ?? 'skchs', subnet: options.subnet ?? 22, size: 3 });
+  const garbage = await FakeEngine.start('chaotic');
+  const report: ChaosReport = {
+    ok: false,
+    seconds: 0,
+    faults: { 'engine killed': 0, 'link cut': 0, 'engine paused': 0, 'manager restarted': 0, 'garbage engine': 1 },
+    requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
+    checks: [],
+  };
+  const args = [...MANAGER_FLAGS, `${cluster.discovery},${garbage.addr}`];
+  let skep = await SkepProcess.start(args, { nodes: 3 });
+  const port = skep.port;
+  let exitedByItself = 0;
+  let restarting = false;
+  const watch = (manager: SkepProcess) => manager.child.once('exit', () => void (restarting || exitedByItself++));
+  watch(skep);
+  let baseline = await settledRss(skep);
+
+  const requested = new Set<string>();
+  const created = new Set<string>();
+  const removed = new Set<string>();
+  /** Removes that failed as the client saw them: the engine may or may not have done it (the answer was lost). */
+  const removeUnsure = new Set<string>();
+  const rescheduled = new Set<string>();
+  let stop = false;
+  let serial = 0;
+
+  const call = async (op: Op, method: string, path: string, body?: unknown): Promise<{ status: number; text: string } | undefined> => {
+    const began = Date.now();
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      const text = await res.text();
+      report.requests[op][res.status < 400 ? 'ok' : 'failed']++;
+      return { status: res.status, text };
+    } catch (err) {
+      const hung = (err as Error).name === 'TimeoutError' || Date.now() - began >= REQUEST_TIMEOUT_MS;
+      report.requests[op][hung ? 'hung' : 'failed']++;
+      if (hung) log(`hung: ${method} ${path} after ${Date.now() - began} ms`);
+      return undefined;
+    }
+  };
+
+  const client = async () => {
+    while (!stop) {
+      const name = `chaos-${run}-${++serial}`;
+      const labels: Record<string, string> = { 'skep.chaos': run };
+      if (serial % 4 === 0) {
+        labels[RESCHEDULE] = '["on-node-failure"]';
+        rescheduled.add(name);
+      }
+      requested.add(name);
+      const res = await call('create', 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sh', '-c', 'echo hello; sleep 3600'], Labels: labels });
+      if (res?.status !== 201) {
+        await sleep(200);
+        continue;
+      }
+      created.add(name);
+      await call('start', 'POST', `/containers/${name}/start`);
+      const exec = await call('exec', 'POST', `/containers/${name}/exec`, { Cmd: ['echo', 'exec'], AttachStdout: true });
+      if (exec?.status === 201) await call('exec', 'POST', `/exec/${idOf(exec.text)}/start`, { Detach: true });
+      await call('logs', 'GET', `/containers/${name}/logs?stdout=1&stderr=1`);
+      if (serial % 5 < 3) {
+        const res = await call('remove', 'DELETE', `/containers/${name}?force=1`);
+        if (res?.status === 204) removed.add(name);
+        else removeUnsure.add(name);
+      }
+    }
+  };
+
+  const engines = cluster.engines;
+  const pick = () => engines[Math.floor(Math.random() * engines.length)]!;
+  const faults: (() => Promise<void>)[] = [
+    async () => {
+      const engine = pick();
+      log(`fault: kill ${engine.name}`);
+      await cluster.kill(engine);
+      report.faults['engine killed']++;
+      await sleep(6000);
+      await cluster.restart(engine);
+    },
+    async () => {
+      const engine = pick();
+      log(`fault: cut ${engine.name}'s link`);
+      await cluster.link(engine, 'down');
+      report.faults['link cut']++;
+      await sleep(5000);
+      await cluster.link(engine, 'up');
+    },
+    async () => {
+      const engine = pick();
+      log(`fault: pause ${engine.name}`);
+      cluster.signal(engine, 'SIGSTOP');
+      report.faults['engine paused']++;
+      await sleep(5000);
+      cluster.signal(engine, 'SIGCONT');
+    },
+    async () => {
+      log('fault: restart the manager');
+      restarting = true;
+      await skep.stop();
+      report.faults['manager restarted']++;
+      skep = await SkepProcess.start(args, { nodes: 3, port });
+      restarting = false;
+      watch(skep);
+      baseline = await settledRss(skep);
+    },
+  ];
+
+  const clients = Array.from({ length: options.connections }, () => client());
+  const deadline = started + options.durationMs;
+  for (let turn = 0; Date.now() < deadline - 8000; turn++) {
+    await sleep(2000);
+    await faults[turn % faults.length]!();
+  }
+  while (Date.now() < deadline) await sleep(500);
+  stop = true;
+  await Promise.all(clients);
+
+  // Every fault is over: wait for the manager to see every node again, and for rescheduled copies to settle.
+  for (const engine of engines) await waitFor(`${engine.name} to answer`, () => cluster.docker(engine, ['version']).then((r) => (r.code === 0 ? true : undefined)), 60_000);
+  await waitFor('3 healthy nodes', async () => (healthy(await skep.getJson('/info')) === 3 ? true : undefined), 60_000);
+  await sleep(10_000);
+  const finalRss = rssMiB(skep);
+
+  const found = await containersOnEngines(cluster, engines, run);
+  const counts = new Map<string, number>();
+  for (const name of found) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const kept = [...created].filter((n) => !removed.has(n) && !removeUnsure.has(n));
+  const lost = kept.filter((n) => !counts.has(n)).map((n) => (rescheduled.has(n) ? `${n} (reschedule policy)` : n));
+  const unsureGone = [...removeUnsure].filter((n) => !counts.has(n)).length;
+  const twice = [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} ×${n}`);
+  const strangers = [...counts.keys()].filter((n) => !requested.has(n));
+  const revived = [...removed].filter((n) => counts.has(n));
+  const hung = Object.values(report.requests).reduce((sum, r) => sum + r.hung, 0);
+  const check = (name: string, ok: boolean, detail: string) => report.checks.push({ name, ok, detail });
+  check('every container a client was told was created exists', lost.length === 0, `${kept.length - lost.length}/${kept.length}${lost.length ? `; lost: ${lost.slice(0, 5).join(', ')}` : ''}`);
+  check(
+    'a container whose remove failed for the client exists once, or not at all',
+    [...removeUnsure].every((n) => (counts.get(n) ?? 0) <= 1),
+    `${removeUnsure.size} such removes: ${unsureGone} done by the engine, ${removeUnsure.size - unsureGone} not`,
+  );
+  check('no container exists twice', twice.length === 0, twice.length ? twice.slice(0, 5).join(', ') : `${found.length} containers on the engines`);
+  check('no container exists that no client asked for', strangers.length === 0, strangers.length ? strangers.slice(0, 5).join(', ') : 'none');
+  check('no container a client was told was removed is back', revived.length === 0, revived.length ? revived.slice(0, 5).join(', ') : `${removed.size} removed`);
+  check(`no request hung past ${REQUEST_TIMEOUT_MS / 1000} s`, hung === 0, `${hung} hung`);
+  check('the manager never exited by itself', exitedByItself === 0, `${exitedByItself} exits`);
+  check(`its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`, finalRss - baseline <= MEMORY_BOUND_MIB, `${baseline} → ${finalRss} MiB`);
+  report.ok = report.checks.every((c) => c.ok);
+  report.seconds = Math.round((Date.now() - started) / 1000);
+
+  await skep.stop();
+  await garbage.stop();
+  await cluster.stop();
+  return report;
+}
+
+const tally = (): Tally => ({ ok: 0, failed: 0, hung: 0 });
+
+function idOf(text: string): string {
+  try {
+    return (JSON.parse(text) as { Id: string }).Id;
+  } catch {
+    return 'none';
+  }
+}
+
+function healthy(info: unknown): number {
+  const status = (info as { SystemStatus?: [string, string][] }).SystemStatus ?? [];
+  return status.filter(([key, value]) => key === '  └ Status' && value === 'Healthy').length;
+}
+
+function rssMiB(skep: SkepProcess): number {
+  const line = readFileSync(`/proc/${skep.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
+  return Math.round(Number(line?.[1] ?? 0) / 1024);
+}
+
+/** The manager's memory once it has read the cluster and warmed up. */
+async function settledRss(skep: SkepProcess): Promise<number> {
+  await sleep(3000);
+  return rssMiB(skep);
+}
+
+/** The run's containers by name, as the engines list them (not the manager). */
+async function containersOnEngines(cluster: TestCluster, engines: TestEngine[], run: string): Promise<string[]> {
+  const names: string[] = [];
+  for (const engine of engines) {
+    const listed = await cluster.docker(engine, ['ps', '-a', '--filter', `label=skep.chaos=${run}`, '--format', '{{.Names}}']);
+    if (listed.code !== 0) throw new Error(`${engine.name}: ${listed.stderr}`);
+    names.push(...listed.stdout.split('\n').filter(Boolean));
+  }
+  return names;
+}
+
+/** The report as a table: faults, requests, checks. */
+export function formatReport(report: ChaosReport): string {
+  const lines = [`chaos run: ${report.seconds} s, ${report.ok ? 'nothing lost' : 'FAILED'}`, '', 'fault                 injected'];
+  for (const [fault, n] of Object.entries(report.faults)) lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
+  lines.push('', 'request     ok  failed  hung');
+  for (const [op, t] of Object.entries(report.requests)) lines.push(`${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`);
+  lines.push('', 'check');
+  for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  return lines.join('\n');
+}

@@ -38,6 +38,8 @@ export interface ChaosReport {
   faults: Record<Fault | 'garbage engine', number>;
   requests: Record<Op, Tally>;
   checks: { name: string; ok: boolean; detail: string }[];
+  /** What the manager's log says the rescheduler did: containers moved off failed nodes, stale copies removed. */
+  rescheduled: { moved: number; staleRemoved: number };
 }
 
 /**
@@ -59,7 +61,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults: { 'engine killed': 0, 'link cut': 0, 'engine paused': 0, 'manager restarted': 0, 'garbage engine': 1 },
     requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
     checks: [],
+    rescheduled: { moved: 0, staleRemoved: 0 },
   };
+  const managerLogs: string[] = [];
   const args = [...MANAGER_FLAGS, `${cluster.discovery},${garbage.addr}`];
   let skep = await SkepProcess.start(args, { nodes: 3 });
   const port = skep.port;
@@ -156,6 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       log('fault: restart the manager');
       restarting = true;
       await skep.stop();
+      managerLogs.push(...skep.logs);
       report.faults['manager restarted']++;
       skep = await SkepProcess.start(args, { nodes: 3, port });
       restarting = false;
@@ -203,6 +208,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   check(`no request hung past ${REQUEST_TIMEOUT_MS / 1000} s`, hung === 0, `${hung} hung`);
   check('the manager never exited by itself', exitedByItself === 0, `${exitedByItself} exits`);
   check(`its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`, finalRss - baseline <= MEMORY_BOUND_MIB, `${baseline} → ${finalRss} MiB`);
+  const logText = [...managerLogs, ...skep.logs].join('');
+  report.rescheduled = { moved: logText.match(/Rescheduled container /g)?.length ?? 0, staleRemoved: logText.match(/was rescheduled on node .*, removed it from/g)?.length ?? 0 };
   report.ok = report.checks.every((c) => c.ok);
   report.seconds = Math.round((Date.now() - started) / 1000);
 
@@ -255,6 +262,7 @@ export function formatReport(report: ChaosReport): string {
   for (const [fault, n] of Object.entries(report.faults)) lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
   lines.push('', 'request     ok  failed  hung');
   for (const [op, t] of Object.entries(report.requests)) lines.push(`${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`);
+  lines.push('', `rescheduled: ${report.rescheduled.moved} containers moved off failed nodes, ${report.rescheduled.staleRemoved} stale copies removed when their node came back`);
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   return lines.join('\n');

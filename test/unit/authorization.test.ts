@@ -101,3 +101,41 @@ test('a name is found where dockerd looks (NAME.sock, NAME.spec, NAME.json); one
   t.throws(() => authorization({ plugins: ['nope'], dirs: { sockets: dir, specs: [dir] } }), { message: 'Error validating authorization plugin: plugin "nope" not found' });
   t.throws(() => authorization({ plugins: [{ name: 'x', address: '/run/x.sock' }] }), { message: /Unknown protocol/ });
 });
+
+/** A plugin over TCP that answers each path as told (status and body), for the error shapes dockerd's client reads. */
+async function tcpPlugin(t: import('ava').ExecutionContext, answers: Record<string, [number, string]>): Promise<string> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    const [status, body] = answers[req.url ?? ''] ?? [404, '404 page not found'];
+    req.resume();
+    req.on('end', () => res.writeHead(status, { 'Content-Type': 'application/json' }).end(body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => server.close());
+  return `tcp://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+}
+
+test('the plugin client reads errors as dockerd does: an Err field, a plain body, a plugin that is not an authz plugin', async (t) => {
+  const { AuthzPluginClient } = await import('../../plugins/authorization/client.js');
+  const activated: [number, string] = [200, '{"Implements":["authz"]}'];
+  const withErr = new AuthzPluginClient({ name: 'p', address: await tcpPlugin(t, { '/Plugin.Activate': activated, '/AuthZPlugin.AuthZReq': [500, '{"Err":"policy engine is down"}'] }) });
+  await t.throwsAsync(withErr.call('AuthZPlugin.AuthZReq', {}), { message: 'AuthZPlugin.AuthZReq: policy engine is down' });
+  const plain = new AuthzPluginClient({ name: 'p', address: await tcpPlugin(t, { '/Plugin.Activate': activated, '/AuthZPlugin.AuthZRes': [502, 'bad gateway\n'] }) });
+  await t.throwsAsync(plain.call('AuthZPlugin.AuthZRes', {}), { message: 'AuthZPlugin.AuthZRes: bad gateway' });
+  const notJson = new AuthzPluginClient({ name: 'p', address: await tcpPlugin(t, { '/Plugin.Activate': activated, '/AuthZPlugin.AuthZReq': [200, 'yes'] }) });
+  await t.throwsAsync(notJson.call('AuthZPlugin.AuthZReq', {}), { message: /^AuthZPlugin.AuthZReq: the plugin answered something that is not a JSON object/ });
+  const volume = new AuthzPluginClient({ name: 'p', address: await tcpPlugin(t, { '/Plugin.Activate': [200, '{"Implements":["VolumeDriver"]}'] }) });
+  await t.throwsAsync(volume.call('AuthZPlugin.AuthZReq', {}), { message: 'Plugin does not implement the requested driver' });
+  const refused = new AuthzPluginClient({ name: 'p', address: 'tcp://127.0.0.1:1' });
+  await t.throwsAsync(refused.call('AuthZPlugin.AuthZReq', {}), { message: 'Post "http://127.0.0.1:1/Plugin.Activate": dial tcp 127.0.0.1:1: connect: connection refused' });
+});
+
+test.serial('error answers go through the response phase too, and a request with no body sends none', async (t) => {
+  const { skep, socket } = await setUp(t);
+  const missing = await skep.call('GET', '/v1.41/containers/nosuch/json');
+  t.is(missing.status, 404);
+  const [before, after] = calls(socket).filter((c) => c.request.RequestUri === '/v1.41/containers/nosuch/json');
+  t.false('RequestBody' in before!.request);
+  t.is(after!.request.ResponseStatusCode, 404);
+  t.regex(Buffer.from(after!.request.ResponseBody, 'base64').toString(), /No such container: nosuch/);
+});

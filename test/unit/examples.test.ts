@@ -4,6 +4,7 @@ import type { RequestContext, RouteId } from '../../core/plugin-api.js';
 import { applyPlugins } from '../../core/plugins.js';
 import { DockerError } from '../../core/errors.js';
 import allowList from '../../docs/examples/allow-list.js';
+import imagesPerClient from '../../docs/examples/images-per-client.js';
 import { requestFixture, scheduleContext } from '../harness/node-fixture.js';
 
 const request = (route: RouteId): RequestContext => requestFixture({ route, method: 'POST', path: '/x' });
@@ -21,4 +22,18 @@ test('the allow-list example refuses unlisted routes before any engine, and unli
   const denied = await t.throwsAsync(hooks.beforeSchedule.promise({ config: { Image: 'evil/miner' }, query: {} }, context), { instanceOf: DockerError });
   t.is(denied!.status, 403);
   t.throws(() => allowList(), { message: /needs "routes"/ });
+});
+
+test('the images-per-client example: each certificate its own images, no certificate no container', async (t) => {
+  const hooks = createHooks();
+  applyPlugins(hooks, [imagesPerClient({ clients: { alice: ['registry.example.com/alice/*'], bob: ['busybox'] } })]);
+  const as = (commonName?: string) => ({
+    ...scheduleContext().requestContext,
+    client: { address: '10.0.0.9', tls: true, certificate: commonName ? { subject: { CN: commonName }, commonName, chain: [] } : undefined },
+  });
+  const create = (image: string, who?: string) => hooks.beforeSchedule.promise({ config: { Image: image }, query: {} }, as(who));
+  await t.notThrowsAsync(create('registry.example.com/alice/app:2', 'alice'));
+  await t.notThrowsAsync(create('busybox', 'bob'));
+  t.is((await t.throwsAsync(create('busybox', 'alice'), { instanceOf: DockerError }))!.message, 'alice may not create containers from busybox');
+  t.is((await t.throwsAsync(create('busybox'), { instanceOf: DockerError }))!.message, 'containers can be created only by clients with a certificate');
 });

@@ -35,6 +35,8 @@ export function sniffConnection(socket: net.Socket, headerTimeoutMs: number, del
   };
   const deadline = setTimeout(() => refuse('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'), headerTimeoutMs);
   socket.once('close', () => clearTimeout(deadline));
+  // a client that resets before its head is whole: nothing to answer (the HTTP server handles errors after)
+  socket.on('error', () => socket.destroy());
   // The client closed before a whole head came: nothing to serve (and the HTTP server would never see this end).
   const onEnd = () => (buffered.length === 0 ? socket.destroy() : refuse('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
   const handOver = () => {

@@ -46,6 +46,16 @@ function createHttpServer(app: Koa<SkepState>, limits: ClientLimits): http.Serve
   return server;
 }
 
+/** The socket is made under a umask that leaves others out, so it is never open to them, not even before its chmod. */
+function listenPrivately(server: net.Server, path: string, listening: () => void): void {
+  const umask = process.umask(0o117);
+  try {
+    server.listen(path, listening);
+  } finally {
+    process.umask(umask);
+  }
+}
+
 /**
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
@@ -89,7 +99,7 @@ export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logge
     if (address.kind === 'unix') prepareSocketPath(address.path);
     await new Promise<void>((resolve, reject) => {
       front.once('error', reject);
-      if (address.kind === 'unix') front.listen(address.path, resolve);
+      if (address.kind === 'unix') listenPrivately(front, address.path, resolve);
       else front.listen(address.port, address.host, resolve);
     });
     if (address.kind === 'unix') restrictSocket(address.path);

@@ -169,9 +169,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     },
   ];
 
+  // the duration is the load's, from now: the cluster's start is not part of it
+  const deadline = Date.now() + options.durationMs;
   const clients = Array.from({ length: options.connections }, () => client());
-  const deadline = started + options.durationMs;
-  for (let turn = 0; Date.now() < deadline - 8000; turn++) {
+  // every kind of fault at least once, however short the run
+  for (let turn = 0; turn < faults.length || Date.now() < deadline - 8000; turn++) {
     await sleep(2000);
     await faults[turn % faults.length]!();
   }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUSYBOX, DOCKER_CLI } from './support.js';
 import { must, run, sleep, waitFor } from './exec.js';
@@ -40,6 +40,18 @@ const STATE_ROOT = '/tmp/skep-harness';
 /** The busybox root filesystem every test engine imports (made when the first cluster starts). */
 export const BUSYBOX_TAR = join(STATE_ROOT, 'busybox.tar');
 
+/**
+ * The state folder sits in /tmp, where any local user could have made it first (with links to plant files as
+ * root): it is used only when it is a real folder of this user that no one else can write.
+ */
+function checkStateRoot(): void {
+  mkdirSync(STATE_ROOT, { recursive: true, mode: 0o700 });
+  const stat = lstatSync(STATE_ROOT);
+  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
+    throw new Error(`refusing to use ${STATE_ROOT}: not a folder of this user that only it can write (remove it)`);
+  }
+}
+
 export class TestCluster {
   private constructor(
     readonly options: ClusterOptions,
@@ -73,6 +85,7 @@ export class TestCluster {
   }
 
   static async start(options: ClusterOptions): Promise<TestCluster> {
+    checkStateRoot();
     await cleanup(options.prefix);
     const bridge = `${options.prefix}-br`;
     await must('ip', ['link', 'add', bridge, 'type', 'bridge']);

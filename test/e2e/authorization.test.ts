@@ -34,14 +34,31 @@ withRealEngines((test) => {
     const ca = await TestCa.create(mkdtempSync(join(tmpdir(), 'skep-authz-ca-')));
     const manager = await ca.issue('manager', { ips: ['127.0.0.1'] });
     alice = await ca.issue('alice');
-    cluster = await TestCluster.start({ prefix: 'skaz', subnet: SUBNET, size: 2 });
+    // node3 is not behind Skep: a dockerd asking the same plugin, to hold Skep's words to dockerd's
+    cluster = await TestCluster.start({ prefix: 'skaz', subnet: SUBNET, size: 3, daemonArgs: [[], [], ['--authorization-plugin', NAME]] });
     // clients over mutual TLS; these engines speak plain TCP on their test network
     const config = join(mkdtempSync(join(tmpdir(), 'skep-authz-config-')), 'swarm.config.json');
     writeFileSync(config, JSON.stringify({ engineTls: false }));
-    skep = await SkepProcess.start(['--config', config, '--tlsverify', '--tlscacert', ca.ca, '--tlscert', manager.cert, '--tlskey', manager.key, '--authorization-plugin', NAME, cluster.discovery], {
-      nodes: 2,
-      clientTls: { ca: ca.ca, ...alice },
-    });
+    skep = await SkepProcess.start(
+      [
+        '--config',
+        config,
+        '--tlsverify',
+        '--tlscacert',
+        ca.ca,
+        '--tlscert',
+        manager.cert,
+        '--tlskey',
+        manager.key,
+        '--authorization-plugin',
+        NAME,
+        `${cluster.engine('node1').addr},${cluster.engine('node2').addr}`,
+      ],
+      {
+        nodes: 2,
+        clientTls: { ca: ca.ca, ...alice },
+      },
+    );
   });
   test.after.always(async () => {
     await skep?.stop();
@@ -80,6 +97,8 @@ withRealEngines((test) => {
     const denied = await skep.docker(['run', '--rm', 'busybox:forbidden', 'true']);
     t.is(denied.code, 125);
     t.regex(denied.stderr, /Error response from daemon: authorization denied by plugin skep-e2e-authz: alice may not run busybox:forbidden/);
+    const byDockerd = await cluster.docker(cluster.engine('node3'), ['run', '--rm', 'busybox:forbidden', 'true']);
+    t.is(denied.stderr.replace('alice', 'anonymous'), byDockerd.stderr, 'the words dockerd prints (its user over a unix socket is anonymous)');
     t.is((await skep.docker(['ps', '-aq', '--filter', 'ancestor=busybox:forbidden'])).stdout, '');
 
     t.is((await skep.docker(['run', '-d', '--name', 'authz-held', 'busybox', 'sleep', '300'])).code, 0);
@@ -94,6 +113,9 @@ withRealEngines((test) => {
     await new Promise((resolve) => plugin.once('exit', resolve));
     const ps = await skep.docker(['ps']);
     t.not(ps.code, 0);
+    // dockerd retries a plugin it cannot reach for 30 s, then answers with the same error Skep gives at once
+    const byDockerd = await cluster.docker(cluster.engine('node3'), ['ps']);
+    t.is(ps.stderr, byDockerd.stderr, "dockerd's own error");
     t.true(
       ps.stderr.includes(
         `Error response from daemon: plugin ${NAME} failed with error: Post "http://%2Frun%2Fdocker%2Fplugins%2F${NAME}.sock/AuthZPlugin.AuthZReq": dial unix ${SOCKET}: connect: connection refused`,

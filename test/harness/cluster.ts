@@ -28,6 +28,8 @@ export interface ClusterOptions {
   size: number;
   /** Engine labels per node, e.g. [['zone=z0'], ['zone=z1']]. */
   labels?: string[][];
+  /** More dockerd flags per node, e.g. [[], [], ['--authorization-plugin', 'x']]. */
+  daemonArgs?: string[][];
   /** Registries every engine may reach over plain HTTP (`--insecure-registry`), e.g. a test registry. */
   insecureRegistries?: string[];
   /** Engines require TLS on port 2376 (`--tlsverify`): clients need a certificate signed by `ca`. */
@@ -92,7 +94,7 @@ export class TestCluster {
     await must('ip', ['addr', 'add', `10.213.${options.subnet}.1/24`, 'dev', bridge]);
     await must('ip', ['link', 'set', bridge, 'up']);
     const engines: TestEngine[] = [];
-    for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? []));
+    for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? [], options.daemonArgs?.[i - 1] ?? []));
     await Promise.all(engines.map((e) => pingable(e)));
     const rootfs = await busyboxTar();
     await Promise.all(engines.map((e) => importBusybox(e, rootfs)));
@@ -144,7 +146,7 @@ export class TestCluster {
   }
 }
 
-async function startEngine(options: ClusterOptions, index: number, labels: string[]): Promise<TestEngine> {
+async function startEngine(options: ClusterOptions, index: number, labels: string[], daemonArgs: string[]): Promise<TestEngine> {
   const { prefix, subnet } = options;
   const name = `node${index}`;
   const netns = `${prefix}-n${index}`;
@@ -154,7 +156,7 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
   const port = options.tls ? TLS_ENGINE_PORT : ENGINE_PORT;
   const tls = options.tls ? ['--tlsverify', '--tlscacert', options.tls.ca, '--tlscert', options.tls.cert, '--tlskey', options.tls.key] : ['--tls=false'];
-  const args = [...tls, '-H', `tcp://${ip}:${port}`, ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r])];
+  const args = [...tls, '-H', `tcp://${ip}:${port}`, ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]), ...daemonArgs];
   writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(args));
 
   await must('ip', ['netns', 'add', netns]);

@@ -24,7 +24,8 @@ function random(seed: number) {
   };
 }
 
-const JUNK = ['', 'no-such-thing', '0', 'ffffffffffff', '%00', '..%2F..%2Fetc', '%E2%98%83', 'a'.repeat(300), '-', 'node9/x', '%20', 'null', '[]', '{}'];
+// not one a prefix of a real ID by any likely chance: `0` named keep1 when its ID began with 0, and paused it
+const JUNK = ['', 'no-such-thing', '0000000000000', 'ffffffffffff', '%00', '..%2F..%2Fetc', '%E2%98%83', 'a'.repeat(300), '-', 'node9/x', '%20', 'null', '[]', '{}'];
 const ROUTES = [
   '/_ping',
   '/version',

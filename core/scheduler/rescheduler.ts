@@ -23,9 +23,13 @@ const rescheduleContext = (): RequestContext => ({
  * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same
  * name, same config, same swarm ID) on a node the scheduler picks, and started if it was running. When the failed
  * node returns, a container there whose swarm ID now lives on another node is a stale copy and is removed, so
- * each container exists once (classic's removeDuplicateContainers; no memory of the manager's own is needed).
+ * each container exists once (classic's removeDuplicateContainers). Beyond classic: the originals it moved are
+ * remembered, so one whose copy a client has removed since is removed too, rather than coming back.
  */
 export class Rescheduler {
+  /** Per failed node (its address): the containers moved off it, by ID, until the node returns. */
+  private readonly moved = new Map<string, Set<string>>();
+
   constructor(
     private readonly cluster: Cluster,
     private readonly placement: PlacementService,
@@ -53,6 +57,8 @@ export class Rescheduler {
           await outcome.engine.refreshContainer(outcome.id);
         }
         this.logger.info(`Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`);
+        if (!this.moved.has(failed.addr)) this.moved.set(failed.addr, new Set());
+        this.moved.get(failed.addr)!.add(inspect.Id);
         this.cluster.announce(outcome.engine, 'container_reschedule', { container: outcome.id, name, 'from.node': failed.name, 'from.container': inspect.Id });
       } catch (err) {
         this.logger.error(`cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`);
@@ -70,15 +76,20 @@ export class Rescheduler {
       this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
       return;
     }
+    const moved = this.moved.get(returned.addr) ?? new Set<string>();
+    this.moved.delete(returned.addr);
     for (const row of rows) {
       const swarmId = row.Labels?.[SWARM_LABELS.id];
       const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;
-      if (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running))) continue;
+      // moved off this node, and its copy is gone since: a client removed the container
+      const removedSince = !elsewhere && moved.has(row.Id);
+      if (!removedSince && (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))) continue;
       try {
         const res = await returned.client.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
         if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
         returned.forgetContainer(row.Id);
-        this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled on node ${elsewhere.engine.name}, removed it from ${returned.name}`);
+        const since = elsewhere ? `on node ${elsewhere.engine.name}` : 'and its copy removed since';
+        this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`);
       } catch (err) {
         this.logger.error(`Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
       }

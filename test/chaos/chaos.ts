@@ -211,7 +211,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   check('the manager never exited by itself', exitedByItself === 0, `${exitedByItself} exits`);
   check(`its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`, finalRss - baseline <= MEMORY_BOUND_MIB, `${baseline} → ${finalRss} MiB`);
   const logText = [...managerLogs, ...skep.logs].join('');
-  report.rescheduled = { moved: logText.match(/Rescheduled container /g)?.length ?? 0, staleRemoved: logText.match(/was rescheduled on node .*, removed it from/g)?.length ?? 0 };
+  report.rescheduled = {
+    moved: logText.match(/Rescheduled container /g)?.length ?? 0,
+    staleRemoved: logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)?.length ?? 0,
+  };
   report.ok = report.checks.every((c) => c.ok);
   report.seconds = Math.round((Date.now() - started) / 1000);
 

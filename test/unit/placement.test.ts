@@ -213,6 +213,22 @@ test.serial('a node that fails: its containers with a reschedule policy are plac
   t.deepEqual([...fleet[1]!.containers.values()].map((c) => c.name).sort(), ['o1', 'o2', 'w1', 'w2']);
 });
 
+test.serial('a rescheduled container the client removed does not come back with its old node: the stale original goes too', async (t) => {
+  const fleet = await fakes(2);
+  const skep = await managerOver(t, fleet);
+  for (const name of ['o1', 'o2']) fleet[1]!.add(name);
+  await waitFor('the cache to count them', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 2) ? true : undefined), 5000, 20);
+  const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
+  for (const name of ['kept', 'removed']) t.is((await skep.call('POST', `/containers/create?name=${name}`, { Image: 'busybox', Labels: policy })).status, 201);
+  await fleet[0]!.down();
+  await waitFor('both moved to fake2', async () => (fleet[1]!.containers.size === 4 ? true : undefined), 15_000);
+  t.is((await skep.call('DELETE', '/containers/removed?force=1')).status, 204);
+  await fleet[0]!.listen();
+  await waitFor('fake1 without stale copies', async () => (fleet[0]!.containers.size === 0 ? true : undefined), 15_000);
+  t.deepEqual([...fleet[1]!.containers.values()].map((c) => c.name).sort(), ['kept', 'o1', 'o2']);
+  t.true(skep.logger.lines.some((l) => /container \w+ was rescheduled and its copy removed since, removed it from fake1/.test(l)));
+});
+
 test.serial('CpuShares are cores only through cpu-cores: with it off, docker info reads no cores reserved and the engine gets the shares', async (t) => {
   const reservedCpus = async (skep: Awaited<ReturnType<typeof inProcessManager>>) => {
     const info = (await skep.call('GET', '/info')).body as { SystemStatus: [string, string][] };

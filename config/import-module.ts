@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isPrivateDir } from './private-dir.js';
 
 /** What `import ... from 'skep'` means in a config or plugin anywhere on disk: this installation's own API. */
 const SELF = {
@@ -18,15 +18,8 @@ let loader: import('jiti').Jiti | undefined;
  * loading the transpiler, about 30 MiB of the manager's memory for as long as it runs.
  */
 export function privateCacheDir(): string | undefined {
-  try {
-    const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'skep');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    const mine = process.getuid === undefined || stat.uid === process.getuid();
-    return stat.isDirectory() && !stat.isSymbolicLink() && mine && (stat.mode & 0o022) === 0 ? dir : undefined;
-  } catch {
-    return undefined;
-  }
+  const dir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'skep');
+  return isPrivateDir(dir) ? dir : undefined;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isPrivateDir } from '../../config/private-dir.js';
 import { BUSYBOX, DOCKER_CLI } from './support.js';
 import { must, run, sleep, waitFor } from './exec.js';
 
@@ -47,11 +48,7 @@ export const BUSYBOX_TAR = join(STATE_ROOT, 'busybox.tar');
  * root): it is used only when it is a real folder of this user that no one else can write.
  */
 function checkStateRoot(): void {
-  mkdirSync(STATE_ROOT, { recursive: true, mode: 0o700 });
-  const stat = lstatSync(STATE_ROOT);
-  if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
-    throw new Error(`refusing to use ${STATE_ROOT}: not a folder of this user that only it can write (remove it)`);
-  }
+  if (!isPrivateDir(STATE_ROOT)) throw new Error(`refusing to use ${STATE_ROOT}: not a folder of this user that only it can write (remove it)`);
 }
 
 export class TestCluster {

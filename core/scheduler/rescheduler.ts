@@ -29,6 +29,8 @@ const rescheduleContext = (): RequestContext => ({
 export class Rescheduler {
   /** Per failed node (its address): the containers moved off it, by ID, until the node returns. */
   private readonly moved = new Map<string, Set<string>>();
+  /** Per failed node: its evacuation under way. A node that returns meanwhile is cleaned up once it has ended. */
+  private readonly evacuating = new Map<string, Promise<void>>();
 
   constructor(
     private readonly cluster: Cluster,
@@ -36,7 +38,11 @@ export class Rescheduler {
     private readonly logger: Logger,
   ) {
     cluster.on('health', (engine: Engine, previous: string) => {
-      if (engine.health === 'unhealthy' && previous === 'healthy') void this.evacuate(engine);
+      if (engine.health === 'unhealthy' && previous === 'healthy')
+        this.evacuating.set(
+          engine.addr,
+          this.evacuate(engine).finally(() => this.evacuating.delete(engine.addr)),
+        );
       // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
       // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
       if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
@@ -46,6 +52,8 @@ export class Rescheduler {
   private async evacuate(failed: Engine): Promise<void> {
     const moving = [...failed.containers.values()].filter((c) => wantsReschedule(c.inspect));
     for (const { inspect } of moving) {
+      // the node is back: what is still on it stays there
+      if (failed.health === 'healthy') break;
       const name = inspect.Name.replace(/^\//, '');
       // out of the failed node's view first: the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
@@ -67,14 +75,21 @@ export class Rescheduler {
   }
 
   private async removeDuplicates(returned: Engine, onlyStopped: boolean): Promise<void> {
-    let rows: ContainerSummary[];
-    try {
-      // a returning node's list from the engine itself (the cache forgot the copies rescheduled away); a node seen
-      // for the first time was just listed into the cache, which costs no request
-      rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
-    } catch (err) {
-      this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
-      return;
+    // copies still being made when the node returned are only then elsewhere
+    await this.evacuating.get(returned.addr);
+    let rows: ContainerSummary[] | undefined;
+    // a returning node's list from the engine itself (the cache forgot the copies rescheduled away); a node seen
+    // for the first time was just listed into the cache, which costs no request. An engine just back may stumble.
+    for (let attempt = 1; !rows; attempt++) {
+      try {
+        rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+      } catch (err) {
+        if (attempt === 3 || returned.health !== 'healthy') {
+          this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
     }
     const moved = this.moved.get(returned.addr) ?? new Set<string>();
     this.moved.delete(returned.addr);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { TestCluster, type TestEngine } from '../harness/cluster.js';
 import { sleep, waitFor } from '../harness/exec.js';
 import { FakeEngine } from '../harness/fake-engine.js';
@@ -40,6 +40,8 @@ export interface ChaosReport {
   checks: { name: string; ok: boolean; detail: string }[];
   /** What the manager's log says the rescheduler did: containers moved off failed nodes, stale copies removed. */
   rescheduled: { moved: number; staleRemoved: number };
+  /** Where the manager's log was written, when a check failed. */
+  managerLog?: string;
 }
 
 /**
@@ -216,6 +218,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     staleRemoved: logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)?.length ?? 0,
   };
   report.ok = report.checks.every((c) => c.ok);
+  if (!report.ok) {
+    // the manager's own account, for whoever looks into the failure
+    report.managerLog = `/tmp/skep-chaos-${run}.log`;
+    writeFileSync(report.managerLog, logText);
+  }
   report.seconds = Math.round((Date.now() - started) / 1000);
 
   await skep.stop();
@@ -270,5 +277,6 @@ export function formatReport(report: ChaosReport): string {
   lines.push('', `rescheduled: ${report.rescheduled.moved} containers moved off failed nodes, ${report.rescheduled.staleRemoved} stale copies removed when their node came back`);
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
+  if (report.managerLog) lines.push('', `the manager's log: ${report.managerLog}`);
   return lines.join('\n');
 }

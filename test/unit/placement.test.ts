@@ -229,6 +229,22 @@ test.serial('a rescheduled container the client removed does not come back with 
   t.true(skep.logger.lines.some((l) => /container \w+ was rescheduled and its copy removed since, removed it from fake1/.test(l)));
 });
 
+test.serial('a node that returns while its containers are being moved: the move stops, and each container exists once', async (t) => {
+  const fleet = [await FakeDocker.start({ name: 'fake1', images: ['busybox'] }), await FakeDocker.start({ name: 'fake2', images: ['busybox'] })];
+  fleet[1]!.createDelayMs = 1000;
+  const skep = await managerOver(t, fleet);
+  const names = ['r1', 'r2', 'r3', 'r4'];
+  for (const name of names) fleet[0]!.add(name, { Image: 'busybox', Labels: { 'com.docker.swarm.id': `swarm-${name}`, 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' } }, true);
+  await waitFor('the cache to count them', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 4) ? true : undefined), 5000, 20);
+  await fleet[0]!.down();
+  await waitFor('the first copy made', async () => (fleet[1]!.containers.size >= 1 ? true : undefined), 15_000, 20);
+  await fleet[0]!.listen(); // back while the others are still being moved
+  const everywhere = () => fleet.flatMap((f) => [...f.containers.values()].map((c) => c.name)).sort();
+  await waitFor('each container once', async () => (JSON.stringify(everywhere()) === JSON.stringify(names) ? true : undefined), 15_000);
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than a create: nothing more is moved
+  t.deepEqual(everywhere(), names);
+});
+
 test.serial('CpuShares are cores only through cpu-cores: with it off, docker info reads no cores reserved and the engine gets the shares', async (t) => {
   const reservedCpus = async (skep: Awaited<ReturnType<typeof inProcessManager>>) => {
     const info = (await skep.call('GET', '/info')).body as { SystemStatus: [string, string][] };

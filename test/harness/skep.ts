@@ -61,14 +61,19 @@ export class SkepProcess {
     });
     const skep = new SkepProcess(child, port, options.clientTls);
     for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
-    await waitFor(
-      `${options.nodes} healthy nodes behind Skep`,
-      async () => {
-        if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
-        return healthyNodes((await skep.getJson('/info')) as ManagerInfo) === options.nodes ? true : undefined;
-      },
-      60_000,
-    );
+    try {
+      await waitFor(
+        `${options.nodes} healthy nodes behind Skep`,
+        async () => {
+          if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
+          return healthyNodes((await skep.getJson('/info')) as ManagerInfo) === options.nodes ? true : undefined;
+        },
+        60_000,
+      );
+    } catch (err) {
+      child.kill('SIGKILL'); // a manager that never got ready must not outlive its test
+      throw err;
+    }
     return skep;
   }
 

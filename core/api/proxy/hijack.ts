@@ -5,11 +5,7 @@ import type { Logger } from '../../log.js';
 import { unmarkedHeaders } from '../raw-hijack.js';
 import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
-import { isUpgrade as isUpgradeRequest, takeUpgrade } from '../upgrades.js';
-
-export function isUpgrade(ctx: Context): boolean {
-  return isUpgradeRequest(ctx.req);
-}
+import { takeUpgrade } from '../upgrades.js';
 
 /** Request headers that describe the client's connection to us, not ours to the engine. */
 const HOST_HEADER = /^host$/i;

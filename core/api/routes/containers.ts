@@ -15,7 +15,8 @@ import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
-import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+import { relayHijack } from '../proxy/hijack.js';
+import { isUpgrade } from '../upgrades.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
 
@@ -150,7 +151,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   const attach = async (ctx: Context) => {
     const located = locate(ctx);
-    if (isUpgrade(ctx)) relayHijack(ctx, located.engine, pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'), logger);
+    if (isUpgrade(ctx.req)) relayHijack(ctx, located.engine, pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'), logger);
     else await forwardStream(ctx, located.engine, pathOf(located, 'attach'));
   };
   router.post('container.attach', '/containers/*name/attach', attach);

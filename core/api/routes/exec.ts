@@ -4,7 +4,8 @@ import type { Engine } from '../../cluster/engine.js';
 import type { ApiDeps } from '../deps.js';
 import { requireHealthy } from '../locate.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
-import { isUpgrade, relayHijack } from '../proxy/hijack.js';
+import { relayHijack } from '../proxy/hijack.js';
+import { isUpgrade } from '../upgrades.js';
 
 /** Exec-scoped calls go to the engine that owns the exec. */
 export function execRoutes(router: Router, deps: ApiDeps): void {
@@ -16,7 +17,7 @@ export function execRoutes(router: Router, deps: ApiDeps): void {
   router.post('exec.start', '/exec/:id/start', async (ctx) => {
     const engine = owner(ctx);
     const path = `exec/${ctx.params.id}/start`;
-    if (isUpgrade(ctx)) relayHijack(ctx, engine, path, logger);
+    if (isUpgrade(ctx.req)) relayHijack(ctx, engine, path, logger);
     else await forwardStream(ctx, engine, path);
   });
   router.post('exec.resize', '/exec/:id/resize', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`));

@@ -4,13 +4,17 @@ import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
 import { parseEntries } from './entries.js';
 
-/** Where classic swarm kept its nodes in a key-value store: `<path>/docker/swarm/nodes/<ip:port>`. */
-export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string } {
+/**
+ * Where classic swarm kept its state in a key-value store, under `<path>/docker/swarm/`: the nodes at
+ * `nodes/<ip:port>`; under replication, the leader election beside them (`leader/`) and Skep's own state (`skep/`).
+ */
+export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string; root: string } {
   const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(spec);
   if (!m || !m[1]) throw new ConfigError(`"${spec}": expected etcd://host:port[,host:port]/path`);
   const hosts = m[1].split(',').map((h) => `http://${h.trim()}`);
   const path = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-  return { hosts, prefix: `${path ? `${path}/` : ''}docker/swarm/nodes/` };
+  const root = `${path ? `${path}/` : ''}docker/swarm/`;
+  return { hosts, prefix: `${root}nodes/`, root };
 }
 
 export interface EtcdOptions {

@@ -29,9 +29,13 @@ test('the dead hosted token service and unknown schemes say so; static lists rep
   t.deepEqual(seen, ['a:1', 'b:2']);
 });
 
-test('etcd specs: hosts and classic swarm key layout', (t) => {
-  t.deepEqual(parseEtcdSpec('etcd://10.0.0.1:2379,10.0.0.2:2379/swarm'), { hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'], prefix: 'swarm/docker/swarm/nodes/' });
-  t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), { hosts: ['http://127.0.0.1:2379'], prefix: 'docker/swarm/nodes/' });
+test('etcd specs: hosts and classic swarm key layout (the election and Skep state beside the nodes)', (t) => {
+  t.deepEqual(parseEtcdSpec('etcd://10.0.0.1:2379,10.0.0.2:2379/swarm'), {
+    hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'],
+    prefix: 'swarm/docker/swarm/nodes/',
+    root: 'swarm/docker/swarm/',
+  });
+  t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), { hosts: ['http://127.0.0.1:2379'], prefix: 'docker/swarm/nodes/', root: 'docker/swarm/' });
   t.throws(() => parseEtcdSpec('etcd:///nohost'), { instanceOf: ConfigError });
 });
 

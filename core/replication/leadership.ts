@@ -1,0 +1,227 @@
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Etcd3, Lease } from 'etcd3';
+import type { Logger } from '../log.js';
+import type { ManagerRole } from './role.js';
+
+export interface LeadershipOptions {
+  /** etcd's client URLs (`http://host:port`). */
+  hosts: string[];
+  /** The election's key prefix: `<path>/docker/swarm/leader/`, classic's leader key made a folder of candidates. */
+  prefix: string;
+  advertise: string;
+  ttlMs: number;
+  logger: Logger;
+}
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Leader election on etcd v3 (the recipe of etcd's own `concurrency` package): every manager puts a key under
+ * the prefix, bound to a lease it renews every third of the TTL; the key created first is the primary. A
+ * manager that dies stops renewing and its key goes with its lease, so the next oldest leads within the TTL.
+ *
+ * A manager trusts what it knows only while its own lease is sure to be alive: its last renewal was sent less
+ * than a TTL ago by the monotonic clock. So a primary frozen (SIGSTOP) past its lease resumes as not primary,
+ * and one cut off from etcd's quorum stops placing before anyone else can be elected.
+ */
+export class Leadership implements ManagerRole {
+  readonly replicated = true;
+  readonly advertise: string;
+  private readonly events = new EventEmitter();
+  private client?: Etcd3;
+  private key?: string;
+  private leader?: { key: string; addr: string };
+  /** Until when (monotonic ms) this manager's lease is alive for sure. */
+  private validUntil = 0;
+  private lastError?: string;
+  /** The etcd failure last logged, until etcd answers again after this manager lost touch. */
+  private warned?: string;
+  private stopped = false;
+  private lease?: Lease;
+  private reported = '';
+  private expiry?: NodeJS.Timeout;
+  private cancelWatch?: () => Promise<void>;
+  /** etcd3's error for a lease etcd no longer has (loaded with etcd3, only when replication is on). */
+  private leaseInvalid?: new (...args: never[]) => Error;
+
+  constructor(private readonly options: LeadershipOptions) {
+    this.advertise = options.advertise;
+    this.events.setMaxListeners(0);
+  }
+
+  isPrimary(): boolean {
+    return this.inTouch() && this.key !== undefined && this.leader?.key === this.key;
+  }
+
+  primary(): string | undefined {
+    return this.inTouch() ? this.leader?.addr : undefined;
+  }
+
+  noPrimaryReason(): string {
+    if (this.lastError && !this.inTouch()) return `etcd cannot be reached: ${this.lastError}`;
+    if (!this.inTouch()) return "this manager's lease has not been renewed within the TTL; asking etcd";
+    if (this.leader?.addr === this.advertise && this.leader.key !== this.key) return `the lease of an earlier manager at ${this.advertise} has not expired yet`;
+    return 'an election is under way';
+  }
+
+  changed(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.events.off('change', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.events.on('change', done);
+    });
+  }
+
+  onChange(listener: () => void): void {
+    this.events.on('change', listener);
+  }
+
+  /** The etcd client, for Skep's own state beside the election (after `start`). */
+  etcd(): Etcd3 {
+    if (!this.client) throw new Error('the election has not started');
+    return this.client;
+  }
+
+  private inTouch(): boolean {
+    return now() < this.validUntil;
+  }
+
+  /** Connects and runs for election in the background; the role is known once etcd has answered. */
+  async start(): Promise<void> {
+    const { Etcd3, EtcdLeaseInvalidError } = await import('etcd3');
+    this.leaseInvalid = EtcdLeaseInvalidError;
+    const callMs = Math.max(500, Math.round(this.options.ttlMs / 3));
+    // every unary call ends within a third of the TTL: a member without quorum must not hold a renewal past the lease
+    this.client = new Etcd3({ hosts: this.options.hosts, dialTimeout: callMs, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }) });
+    void this.watch();
+    void this.campaign();
+  }
+
+  /** Steps down at once: the lease is revoked, so another manager leads without waiting for the TTL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.expiry);
+    await this.cancelWatch?.().catch(() => {});
+    await this.lease?.revoke().catch(() => {});
+    this.client?.close();
+  }
+
+  private async campaign(): Promise<void> {
+    const client = this.client!;
+    const ttlSeconds = Math.max(1, Math.round(this.options.ttlMs / 1000));
+    while (!this.stopped) {
+      try {
+        const sent = now();
+        const lease = client.lease(ttlSeconds, { autoKeepAlive: false });
+        lease.on('lost', () => {});
+        this.lease = lease;
+        const id = await lease.grant();
+        const key = `${this.options.prefix}${id}`;
+        await lease.put(key).value(this.advertise);
+        this.key = key;
+        this.renewed(sent, ttlSeconds);
+        await this.readLeader();
+        await this.keepAlive(lease);
+      } catch (err) {
+        this.failed(err);
+        await sleep(Math.min(1000, this.options.ttlMs / 3));
+      }
+      this.key = undefined;
+      this.update();
+    }
+  }
+
+  /** Renews every third of the TTL until etcd says the lease is gone (expired while this manager was frozen or cut off). */
+  private async keepAlive(lease: Lease): Promise<void> {
+    const every = this.options.ttlMs / 3;
+    let wait = every;
+    while (!this.stopped) {
+      await sleep(wait);
+      const sent = now();
+      try {
+        const res = await lease.keepaliveOnce({ deadline: Date.now() + every });
+        this.renewed(sent, Number(res.TTL));
+        wait = every;
+      } catch (err) {
+        if (this.leaseInvalid && err instanceof this.leaseInvalid) {
+          this.options.logger.warn(`Leader Election: this manager's lease expired (frozen or cut off from etcd for longer than the TTL); running again`);
+          return;
+        }
+        this.failed(err);
+        // the call went to a member that is down or without quorum: another may answer, well within the lease
+        wait = 100;
+        continue;
+      }
+      // the watch says who leads; this re-read is the safety net when it stalled
+      await this.readLeader().catch((err: unknown) => this.failed(err));
+    }
+  }
+
+  private renewed(sent: number, ttlSeconds: number): void {
+    const wasInTouch = this.inTouch();
+    // etcd starts the TTL when it receives the renewal, later than `sent`: counting from `sent` errs on the safe side
+    this.validUntil = sent + Math.min(ttlSeconds * 1000, this.options.ttlMs) - 50;
+    this.lastError = undefined;
+    if (!wasInTouch && this.warned) {
+      this.options.logger.info('Leader Election: etcd answers again');
+      this.warned = undefined;
+    }
+    clearTimeout(this.expiry);
+    this.expiry = setTimeout(() => this.update(), Math.max(0, this.validUntil - now()) + 5);
+    this.update();
+  }
+
+  /** Logged once per cause: with one member of three down, every other call may fail and the next succeed. */
+  private failed(err: unknown): void {
+    const message = (err as Error).message.split('\n')[0] ?? String(err);
+    if (message !== this.warned) this.options.logger.warn(`Leader Election: etcd ${this.options.hosts.join(',')}: ${message}`);
+    this.warned = message;
+    this.lastError = message;
+    this.update();
+  }
+
+  private async readLeader(): Promise<void> {
+    const first = await this.client!.getAll().prefix(this.options.prefix).sort('Create', 'Ascend').limit(1).strings();
+    const [key, addr] = Object.entries(first)[0] ?? [];
+    this.leader = key !== undefined && addr !== undefined ? { key, addr } : undefined;
+    this.update();
+  }
+
+  private async watch(): Promise<void> {
+    while (!this.stopped && !this.cancelWatch) {
+      try {
+        const watcher = await this.client!.watch().prefix(this.options.prefix).create();
+        const reread = () => void this.readLeader().catch((err: unknown) => this.failed(err));
+        watcher.on('put', reread).on('delete', reread).on('connected', reread);
+        watcher.on('error', (err) => this.failed(err));
+        this.cancelWatch = () => watcher.cancel();
+        if (this.stopped) await this.cancelWatch();
+      } catch (err) {
+        this.failed(err);
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** Logs a change of role or primary, with classic's words, and tells whoever listens. */
+  private update(): void {
+    const primary = this.isPrimary();
+    const leader = this.primary();
+    const state = primary ? 'primary' : `replica:${leader ?? ''}`;
+    if (state === this.reported || this.stopped) return;
+    const was = this.reported;
+    this.reported = state;
+    const { logger } = this.options;
+    if (primary) logger.info('Leader Election: Cluster leadership acquired');
+    else if (was === 'primary') logger.info('Leader Election: Cluster leadership lost');
+    if (!primary && leader && leader !== this.advertise) logger.info(`New leader elected: ${leader}`);
+    if (!primary && (!leader || leader === this.advertise) && was !== '') logger.warn(`Leader Election: no primary: ${this.noPrimaryReason()}`);
+    this.events.emit('change');
+  }
+}

@@ -61,6 +61,18 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
     throw new ConfigError('max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")');
   }
-  if (resolved.replication && !resolved.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
+  if (resolved.replication) checkReplication(resolved);
   return resolved;
+}
+
+/** What `--replication` needs: classic's checks (cli/manage.go) first, then Skep's own. */
+function checkReplication(resolved: ResolvedConfig): void {
+  if (!resolved.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
+  if (resolved.nodes.length !== 1 || !/^etcd:\/\//i.test(resolved.nodes[0]!)) {
+    throw new ConfigError('Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd: give the nodes as etcd://host:port[,host:port]/path');
+  }
+  if (resolved.replicationTtlMs < 1000) throw new ConfigError('--replication-ttl should be at least one second (etcd leases count whole seconds)');
+  // a replica forwards requests: the primary's plugin would see the replica, not the client, and decide for the wrong user
+  if (resolved.authorizationPlugins.length > 0)
+    throw new ConfigError("--authorization-plugin cannot be combined with --replication yet: the primary would judge forwarded requests by the replica's identity");
 }

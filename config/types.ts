@@ -44,9 +44,9 @@ export interface SwarmConfig {
   builtins?: Record<string, boolean>;
   /** This manager's address for other managers (`--advertise`), needed by `replication`. */
   advertise?: string;
-  /** Manager replication with leader election (`--replication`); accepted, not yet acted on. */
+  /** Manager replication with leader election on etcd (`--replication`, see docs/ha.md); needs `advertise` and etcd:// nodes. */
   replication?: boolean;
-  /** The leader lock's TTL (`--replication-ttl`, 20s). */
+  /** The leader lease's TTL (`--replication-ttl`, 2s; classic's was 20s): a dead primary is replaced within it. */
   replicationTtl?: Duration;
   /** Discovery options (`--discovery-opt key=value`), e.g. `kv.path`. */
   discoveryOpts?: Record<string, string>;

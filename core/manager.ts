@@ -14,6 +14,11 @@ import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { PlacementService } from './scheduler/placement-service.js';
 import { wantsReschedule } from './scheduler/reschedule-policy.js';
 import { Rescheduler } from './scheduler/rescheduler.js';
+import { parseEtcdSpec } from './discovery/etcd.js';
+import { PrimaryForwarder } from './api/replica.js';
+import { EtcdMovedStore } from './replication/etcd-moved-store.js';
+import { Leadership } from './replication/leadership.js';
+import { type ManagerRole, standalone } from './replication/role.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
@@ -23,6 +28,8 @@ export class Manager {
     readonly cluster: Cluster,
     private readonly listeners: Listener[],
     private readonly stopDiscovery: () => void,
+    readonly role: ManagerRole,
+    private readonly replication?: { leadership: Leadership; forwarder: PrimaryForwarder },
   ) {}
 
   static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
@@ -36,17 +43,32 @@ export class Manager {
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const readReservation = (totals: NodeTotals) => hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
     const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation }, logger);
-    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry });
-    new Rescheduler(cluster, placement, logger);
-    const app = createApp({ config, cluster, hooks, placement, logger });
-    const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls);
+    const replication = config.replication ? await startReplication(config, logger) : undefined;
+    const role = replication?.leadership ?? standalone;
+    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry, isPrimary: replication && (() => role.isPrimary()) });
+    new Rescheduler(cluster, placement, logger, role, replication?.moved);
+    const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder });
+    const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, hooks, cluster, listeners, stopDiscovery);
+    return new Manager(config, hooks, cluster, listeners, stopDiscovery, role, replication);
   }
 
   async stop(): Promise<void> {
+    // the lease first: another manager leads at once rather than after the TTL
+    await this.replication?.leadership.stop();
+    this.replication?.forwarder.close();
     this.stopDiscovery();
     this.cluster.stop();
     await Promise.all(this.listeners.map((l) => l.close()));
   }
+}
+
+/** Under `--replication`: the election on the discovery's etcd, the forwarder to the primary, the rescheduler's record in etcd. */
+async function startReplication(config: ResolvedConfig, logger: Logger) {
+  const { hosts, root } = parseEtcdSpec(config.nodes[0]!);
+  const leadership = new Leadership({ hosts, prefix: `${root}leader/`, advertise: config.advertise!, ttlMs: config.replicationTtlMs, logger });
+  await leadership.start();
+  // a write waits this long for a primary: a failover takes at most the TTL
+  const forwarder = new PrimaryForwarder(leadership, { holdMs: config.replicationTtlMs + 3000, tls: config.serverTls, logger });
+  return { leadership, forwarder, moved: new EtcdMovedStore(() => leadership.etcd(), root) };
 }

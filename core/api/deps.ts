@@ -4,6 +4,8 @@ import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
 import type { PlacementService } from '../scheduler/placement-service.js';
+import type { ManagerRole } from '../replication/role.js';
+import type { PrimaryForwarder } from './replica.js';
 
 /** What the HTTP layer is given; routes reach the cluster only through these. */
 export interface ApiDeps {
@@ -13,6 +15,10 @@ export interface ApiDeps {
   /** Everything that is placed goes through it (containers, builds, networks, volumes, the dry run). */
   placement: PlacementService;
   logger: Logger;
+  /** Primary or replica (always primary without `--replication`). */
+  role: ManagerRole;
+  /** A replica's way to the primary; only under replication. */
+  forwarder?: PrimaryForwarder;
 }
 
 /** Per-request state (classic swarm kept the API version on a shared struct: a data race). */

@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeLabels } from '../cluster/node-view.js';
 import { SWARM_VERSION } from '../version.js';
+import { type ManagerRole, standalone } from '../replication/role.js';
 import { bytesSize, compareText } from './format.js';
 
 const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
@@ -49,16 +50,28 @@ function makeNodeStatus(engine: Engine): [string, string][] {
   ];
 }
 
+/** Classic's lines for the manager's role: `Role: primary`, or `Role: replica` and the primary's address (`none` when none is known). */
+export function roleStatus(role: ManagerRole): [string, string][] {
+  if (!role.replicated || role.isPrimary()) return [['Role', 'primary']];
+  const primary = role.primary();
+  return [
+    ['Role', 'replica'],
+    ['Primary', primary && primary !== role.advertise ? primary : 'none'],
+  ];
+}
+
+/** The primary's `/info` as a replica shows it: the same, with this manager's own role lines. */
+export function withRole(info: { SystemStatus?: unknown }, role: ManagerRole): { SystemStatus?: unknown } {
+  if (!Array.isArray(info.SystemStatus)) return info;
+  const rest = (info.SystemStatus as [string, string][]).filter(([key]) => key !== 'Role' && key !== 'Primary');
+  return { ...info, SystemStatus: [...roleStatus(role), ...rest] };
+}
+
 /** `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus. */
-export function clusterInfo(cluster: Cluster, config: ResolvedConfig) {
+export function clusterInfo(cluster: Cluster, config: ResolvedConfig, role: ManagerRole = standalone) {
   const engines = cluster.all().sort((a, b) => compareText(a.name, b.name));
   const totals = { total: 0, running: 0, paused: 0, stopped: 0, images: 0, cpus: 0, memory: 0 };
-  const systemStatus: [string, string][] = [
-    ['Role', 'primary'],
-    ['Strategy', config.strategy],
-    ['Filters', config.filters.join(', ')],
-    ['Nodes', String(engines.length)],
-  ];
+  const systemStatus: [string, string][] = [...roleStatus(role), ['Strategy', config.strategy], ['Filters', config.filters.join(', ')], ['Nodes', String(engines.length)]];
   for (const engine of engines) {
     const counts = countStates(engine);
     totals.total += counts.total;

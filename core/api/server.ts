@@ -10,6 +10,7 @@ import { holdUpgrade } from './upgrades.js';
 import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
 import { prepareSocketPath, restrictSocket } from './unix-socket.js';
+import type { PrimaryForwarder } from './replica.js';
 
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
@@ -22,8 +23,10 @@ export interface Listener {
 }
 
 /** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
-function createHttpServer(app: Koa<SkepState>, limits: ClientLimits): http.Server {
-  const handler = app.callback();
+function createHttpServer(app: Koa<SkepState>, limits: ClientLimits, forwarder?: PrimaryForwarder): http.Server {
+  const koa = app.callback();
+  // a replica hands each request to the forwarder, which runs it here or has the primary answer it
+  const handler = forwarder ? (req: http.IncomingMessage, res: http.ServerResponse) => void forwarder.request(req, res, () => void koa(req, res)) : koa;
   // Header timeouts of later requests on a connection are checked this often: a deadline holds within a quarter.
   const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.headerTimeoutMs / 4)) }, handler);
   // No request timeout: logs -f, events, wait and hijacked sessions may stay quiet for hours.
@@ -31,13 +34,17 @@ function createHttpServer(app: Koa<SkepState>, limits: ClientLimits): http.Serve
   server.headersTimeout = limits.headerTimeoutMs;
   server.keepAliveTimeout = 60_000;
   server.on('upgrade', (req, socket, head) => {
-    const res = new http.ServerResponse(req);
-    res.shouldKeepAlive = false;
-    res.assignSocket(socket as net.Socket);
-    // An error answer to an upgrade request ends the connection, or the client would wait for the upgrade.
-    res.on('finish', () => socket.end());
-    holdUpgrade(req, socket, head);
-    handler(req, res);
+    const here = () => {
+      const res = new http.ServerResponse(req);
+      res.shouldKeepAlive = false;
+      res.assignSocket(socket as net.Socket);
+      // An error answer to an upgrade request ends the connection, or the client would wait for the upgrade.
+      res.on('finish', () => socket.end());
+      holdUpgrade(req, socket, head);
+      void koa(req, res);
+    };
+    if (forwarder) void forwarder.upgrade(req, socket, head, here);
+    else here();
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -60,12 +67,12 @@ function listenPrivately(server: net.Server, path: string, listening: () => void
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
-export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, limits: ClientLimits, tlsOptions?: ServerTls): Promise<Listener[]> {
+export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, limits: ClientLimits, tlsOptions?: ServerTls, forwarder?: PrimaryForwarder): Promise<Listener[]> {
   const listeners: Listener[] = [];
   const cap = new ConnectionCap(limits.maxConnectionsPerAddress);
   for (const text of hosts) {
     const address = parseListenAddress(text);
-    const server = createHttpServer(app, limits);
+    const server = createHttpServer(app, limits, forwarder);
     const onSocket = (socket: net.Socket) => sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
     // With --tlsverify, a client without a certificate signed by the CA is refused in the handshake.
     const front = tlsOptions

@@ -487,8 +487,8 @@ Options:
   --container-name-refresh-filter value
                                        re-read every node's containers when a list filters on this name
   --advertise, --addr value            this manager's address, for --replication [$SWARM_ADVERTISE]
-  --replication                        manager replication (accepted; Skep runs as the primary)
-  --replication-ttl value              leader lock TTL (default: 20s)
+  --replication                        manager replication: leader election on etcd, replicas forward to the primary
+  --replication-ttl value              leader lease TTL (default: 2s)
   --tls                                serve clients over TLS (implied by --tlsverify)
   --tlsverify                          require client certificates signed by --tlscacert
   --tlscacert, --tlscert, --tlskey     CA, certificate and key files; unless the config file says otherwise,

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
   process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
-  if (config.replication) logger.warn(`--replication: manager replication is not built yet; ${config.advertise} serves as the primary`);
+  if (config.replication) logger.info(`replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     logger.info(`${signal}: stopping`);

@@ -14,6 +14,8 @@ export type { CreateOutcome } from './container-create.js';
 export interface PlacementOptions {
   /** `swarm.createretry`: after a failed create, how many more nodes (next in rank) to try. */
   createRetry: number;
+  /** Under replication: whether this manager is primary right now. Only a primary places (never two at once). */
+  isPrimary?: () => boolean;
 }
 
 /** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
@@ -100,6 +102,8 @@ export class PlacementService {
   choose(request: CreateRequest, context: PlacementRequestContext, pick?: (ranked: Engine[]) => Engine[]): Promise<Held> {
     return this.exclusive(async () => {
       const plan = await this.plan(request, context);
+      // checked after the plan, the last wait: a primary frozen meanwhile has lost its lease and must not go on
+      if (this.options.isPrimary && !this.options.isPrimary()) throw new DockerError(503, 'No elected primary cluster manager: this manager is no longer primary; nothing was placed');
       const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
       // by default the best ranked only: a create at 1,000 nodes looks up one engine, not every ranked one
       const best = plan.ranked[0] && engineOf(plan.ranked[0]);

@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
 import { SWARM_LABELS } from '../swarm-labels.js';
 import type { PlacementService } from './placement-service.js';
+import { type ManagerRole, standalone } from '../replication/role.js';
+import { MemoryMovedStore, type MovedStore } from './moved-store.js';
 import { recreateBody, wantsReschedule } from './reschedule-policy.js';
 
 /** Each rescheduled create's own request context: plugins keep per-request state in it. */
@@ -27,36 +29,77 @@ const rescheduleContext = (): RequestContext => ({
  * remembered, so one whose copy a client has removed since is removed too, rather than coming back.
  */
 export class Rescheduler {
-  /** Per failed node (its address): the containers moved off it, by ID, until the node returns. */
-  private readonly moved = new Map<string, Set<string>>();
   /** Per failed node: its evacuation under way. A node that returns meanwhile is cleaned up once it has ended. */
   private readonly evacuating = new Map<string, Promise<void>>();
+  private wasPrimary: boolean;
 
+  /**
+   * Only the primary acts (classic 1.2.0's rule). `moved` records, per failed node, the containers moved off it
+   * until the node returns; under replication it is in etcd, so a new primary goes on where the old one stopped.
+   */
   constructor(
     private readonly cluster: Cluster,
     private readonly placement: PlacementService,
     private readonly logger: Logger,
+    private readonly role: ManagerRole = standalone,
+    private readonly moved: MovedStore = new MemoryMovedStore(),
   ) {
+    this.wasPrimary = role.isPrimary();
     cluster.on('health', (engine: Engine, previous: string) => {
-      if (engine.health === 'unhealthy' && previous === 'healthy')
-        this.evacuating.set(
-          engine.addr,
-          this.evacuate(engine).finally(() => this.evacuating.delete(engine.addr)),
-        );
+      if (!role.isPrimary()) return;
+      if (engine.health === 'unhealthy' && previous === 'healthy') this.startEvacuation(engine);
       // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
       // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
       if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
     });
+    role.onChange(() => {
+      const primary = role.isPrimary();
+      if (primary && !this.wasPrimary) void this.takeOver();
+      this.wasPrimary = primary;
+    });
+  }
+
+  private startEvacuation(engine: Engine): void {
+    if (this.evacuating.has(engine.addr)) return;
+    this.evacuating.set(
+      engine.addr,
+      this.evacuate(engine).finally(() => this.evacuating.delete(engine.addr)),
+    );
+  }
+
+  /**
+   * A new primary goes on with what nobody did while there was none, or what the old one left half done: nodes
+   * that failed are evacuated, and nodes that returned since containers were moved off them are cleaned.
+   */
+  private async takeOver(): Promise<void> {
+    for (const engine of this.cluster.all()) if (engine.health === 'unhealthy') this.startEvacuation(engine);
+    let nodes: string[] = [];
+    try {
+      nodes = await this.moved.nodes();
+    } catch (err) {
+      this.logger.error(`cannot read what was rescheduled before this manager became primary: ${(err as Error).message}`);
+    }
+    for (const addr of nodes) {
+      const engine = this.cluster.engines.get(addr);
+      if (engine?.health === 'healthy') void this.removeDuplicates(engine, false);
+    }
   }
 
   private async evacuate(failed: Engine): Promise<void> {
     const moving = [...failed.containers.values()].filter((c) => wantsReschedule(c.inspect));
     for (const { inspect } of moving) {
-      // the node is back: what is still on it stays there
-      if (failed.health === 'healthy') break;
+      // the node is back: what is still on it stays there; and only a primary moves anything
+      if (failed.health === 'healthy' || !this.role.isPrimary()) break;
       const name = inspect.Name.replace(/^\//, '');
+      const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
+      const copy = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== failed) : undefined;
       // out of the failed node's view first: the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
+      // moved already, by a primary that died before it could record it: only the record is left to make
+      if (copy) {
+        await this.moved.add(failed.addr, inspect.Id).catch((err: Error) => this.logger.error(`cannot record ${name} as moved: ${err.message}`));
+        continue;
+      }
       try {
         const outcome = await this.placement.createContainer({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
         if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
@@ -65,8 +108,7 @@ export class Rescheduler {
           await outcome.engine.refreshContainer(outcome.id);
         }
         this.logger.info(`Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`);
-        if (!this.moved.has(failed.addr)) this.moved.set(failed.addr, new Set());
-        this.moved.get(failed.addr)!.add(inspect.Id);
+        await this.moved.add(failed.addr, inspect.Id).catch((err: Error) => this.logger.error(`cannot record ${name} as moved: ${err.message}`));
         this.cluster.announce(outcome.engine, 'container_reschedule', { container: outcome.id, name, 'from.node': failed.name, 'from.container': inspect.Id });
       } catch (err) {
         this.logger.error(`cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`);
@@ -91,8 +133,13 @@ export class Rescheduler {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
-    const moved = this.moved.get(returned.addr) ?? new Set<string>();
-    this.moved.delete(returned.addr);
+    let moved: Set<string>;
+    try {
+      moved = await this.moved.take(returned.addr);
+    } catch (err) {
+      this.logger.error(`cannot read what was moved off ${returned.name}: ${(err as Error).message}`);
+      moved = new Set();
+    }
     for (const row of rows) {
       const swarmId = row.Labels?.[SWARM_LABELS.id];
       const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;

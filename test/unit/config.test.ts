@@ -47,6 +47,16 @@ test('defaults, then the file, then flags', (t) => {
   t.throws(() => resolveConfig({ engine: { refreshMinInterval: '10s', refreshMaxInterval: '1s' } }, {}), { message: /^max refresh interval cannot be less than min refresh interval/ });
 });
 
+test("replication needs an advertised address and etcd discovery, in classic's words first; not with an authorization plugin yet", (t) => {
+  const etcd = { nodes: 'etcd://10.0.0.9:2379/prod', replication: true };
+  t.throws(() => resolveConfig(etcd, {}), { message: '--advertise address must be provided when using --leader-election' });
+  t.throws(() => resolveConfig({ ...etcd, nodes: '10.0.0.1:2375', advertise: '10.0.0.5:2375' }, {}), { message: /^Leader election is only supported with consul, etcd and zookeeper discovery\. Skep elects on etcd/ });
+  t.throws(() => resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', replicationTtl: '500ms' }, {}), { message: /^--replication-ttl should be at least one second/ });
+  t.throws(() => resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', authorizationPlugins: ['authz'] }, {}), { message: /^--authorization-plugin cannot be combined with --replication yet/ });
+  const resolved = resolveConfig({ ...etcd, advertise: '10.0.0.5:2375' }, {});
+  t.like(resolved, { replication: true, advertise: '10.0.0.5:2375', replicationTtlMs: 2000 });
+});
+
 test('finds a config file by cosmiconfig search and validates it', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'skep-config-'));
   writeFileSync(join(dir, '.swarmrc.json'), JSON.stringify({ nodes: ['10.0.0.1:2375'], strategy: 'spread' }));

@@ -6,6 +6,7 @@ import { unmarkedHeaders } from '../raw-hijack.js';
 import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
 import { takeUpgrade } from '../upgrades.js';
+import { splice } from './splice.js';
 
 /** Request headers that describe the client's connection to us, not ours to the engine. */
 const HOST_HEADER = /^host$/i;
@@ -13,8 +14,7 @@ const HOST_HEADER = /^host$/i;
 /**
  * Splices a hijacked connection (attach, exec start) to the engine byte for byte. The client's request is
  * written to the engine as it came (path rewritten), so the engine's own status line (101, or 200 for the
- * older raw-stream form, or an error) reaches the client unchanged. Half-close flows through: the client's
- * end of stdin becomes a FIN to the engine, and the engine's end of output ends the client's side.
+ * older raw-stream form, or an error) reaches the client unchanged (see splice.ts for half-close).
  */
 export function relayHijack(ctx: Context, engine: Engine, path: string, logger: Logger): void {
   const upgrade = takeUpgrade(ctx.req);
@@ -39,22 +39,10 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
     (socket) => {
       upstream = socket;
       if (client.destroyed) return void socket.destroy();
-      for (const s of [socket, client as net.Socket]) {
-        s.setKeepAlive?.(true, 30_000);
-        s.setNoDelay?.(true);
-        s.setTimeout?.(0);
-      }
       // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
       // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
       socket.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
-      client.pipe(socket);
-      socket.pipe(client);
-      socket.on('error', (err) => {
-        logger.debug(`hijack to ${engine.name}: ${err.message}`);
-        client.destroy();
-      });
-      // Once both directions are done, or either side is torn down, free the other.
-      socket.on('close', () => client.end());
+      splice(client, socket, logger, engine.name);
     },
     (err: Error) => {
       engine.report(err);

@@ -8,7 +8,7 @@ import { DockerError } from '../../errors.js';
 import { answer } from '../answer.js';
 import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
-import { clusterInfo } from '../info.js';
+import { clusterInfo, withRole } from '../info.js';
 
 export function systemRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, config } = deps;
@@ -66,7 +66,16 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     router.all(`swarm-mode.${kind}`, `/${kind}/*rest`, notSwarmManager);
   }
 
-  router.get('system.info', '/info', (ctx) => answer(ctx, deps, clusterInfo(cluster, config)));
+  router.get('system.info', '/info', async (ctx) => {
+    // a replica shows the primary's view (its reservations count the creates under way there), with its own role
+    const primaryView = deps.forwarder && !deps.role.isPrimary() ? await deps.forwarder.primaryJson('/info') : undefined;
+    if (primaryView && typeof primaryView === 'object') {
+      ctx.set('Content-Type', 'application/json');
+      ctx.body = withRole(primaryView, deps.role);
+      return;
+    }
+    return answer(ctx, deps, clusterInfo(cluster, config, deps.role));
+  });
 
   // The merged event stream of every node: what is remembered since `since`, then live until `until`.
   router.get('system.events', '/events', (ctx) => {

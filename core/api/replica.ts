@@ -1,0 +1,230 @@
+import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { TlsMaterial } from '../../config/types.js';
+import { parseEngineAddress } from '../cluster/address.js';
+import { engineAgent, rawConnection } from '../cluster/engine-http.js';
+import type { Logger } from '../log.js';
+import type { ManagerRole } from '../replication/role.js';
+import { splice } from './proxy/splice.js';
+
+/** What a replica answers itself, as classic did (`/_ping`, `/info`); matched whole, not by suffix as classic did. */
+const LOCAL_PATH = /^(?:\/v\d+\.\d+)?\/(?:_ping|info)$/;
+/** Marks a forwarded request: a manager that is not primary either answers it rather than forward it on (no loops). */
+export const FORWARDED_BY = 'X-Skep-Forwarded-By';
+/** Hop-by-hop headers: they describe one connection, and each side of the relay has its own. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection']);
+const CONNECT_MS = 2000;
+
+export type Decision = { serve: 'here' } | { serve: 'primary'; addr: string } | { serve: 'wait' };
+
+const isRead = (method: string | undefined) => method === 'GET' || method === 'HEAD';
+
+/**
+ * Where a request is served: here when this manager is primary (or not replicated), and for `/_ping` and
+ * `/info`; at the primary when one is known; else reads here, from this manager's own cache, and writes wait
+ * for a primary. A forwarded request is never forwarded again.
+ */
+export function decide(role: ManagerRole, method: string | undefined, url: string | undefined, forwardedBy: unknown): Decision {
+  if (!role.replicated || role.isPrimary() || LOCAL_PATH.test((url ?? '/').split('?')[0]!)) return { serve: 'here' };
+  const primary = role.primary();
+  if (primary && primary !== role.advertise && forwardedBy === undefined) return { serve: 'primary', addr: primary };
+  return isRead(method) ? { serve: 'here' } : { serve: 'wait' };
+}
+
+/** The client's headers as it spelled them, without hop-by-hop ones, marked as forwarded. */
+function forwardedHeaders(raw: string[], by: string): OutgoingHttpHeaders {
+  const headers: Record<string, string | string[]> = {};
+  const names = new Map<string, string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const lower = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(lower)) continue;
+    const name = names.get(lower) ?? raw[i]!;
+    names.set(lower, name);
+    const had = headers[name];
+    headers[name] = had === undefined ? raw[i + 1]! : [...(Array.isArray(had) ? had : [had]), raw[i + 1]!];
+  }
+  headers[FORWARDED_BY] = by;
+  return headers;
+}
+
+function rawAnswerHeaders(raw: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  return out;
+}
+const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+
+export interface ForwarderOptions {
+  /** How long a write waits for a primary (an election, a failover) before it is refused. */
+  holdMs: number;
+  /** The manager's own certificate, key and CA, presented to the primary when the API is served over TLS. */
+  tls?: TlsMaterial;
+  logger: Logger;
+}
+
+/**
+ * A replica's side of replication (classic's api/replica.go): every request goes to the primary as the client
+ * sent it, and the primary's answer comes back as it streams: JSON, streams (logs -f, events, build, pull) and
+ * hijacked connections (attach, exec start, run -it) spliced with half-close. A request the primary never
+ * received (it died, it is being replaced) is not lost: reads are answered here, writes wait for the next primary.
+ */
+export class PrimaryForwarder {
+  private readonly agent: http.Agent;
+
+  constructor(
+    private readonly role: ManagerRole,
+    private readonly options: ForwarderOptions,
+  ) {
+    this.agent = engineAgent(60_000, options.tls);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Serves a request: `here` runs it on this manager, otherwise it is answered by the primary. */
+  async request(req: IncomingMessage, res: ServerResponse, here: () => void): Promise<void> {
+    const deadline = performance.now() + this.options.holdMs;
+    let unreached: string | undefined;
+    for (;;) {
+      const decision = decide(this.role, req.method, req.url, req.headers[FORWARDED_BY.toLowerCase()]);
+      if (decision.serve === 'here') return here();
+      if (decision.serve === 'primary') {
+        const outcome = await this.forward(req, res, decision.addr);
+        if (outcome === 'answered') return;
+        // nothing reached the primary: a read is answered from here, a write waits for the next primary
+        if (isRead(req.method)) return here();
+        unreached = `Unable to reach primary cluster manager (${outcome.message}): ${decision.addr}`;
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || res.destroyed) return this.refuse(res, unreached);
+      await this.role.changed(Math.min(left, 250));
+    }
+  }
+
+  /** An upgrade request (attach, exec start): spliced to the primary once connected, as a replica would. */
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
+    const deadline = performance.now() + this.options.holdMs;
+    let unreached: string | undefined;
+    for (;;) {
+      const decision = decide(this.role, req.method, req.url, req.headers[FORWARDED_BY.toLowerCase()]);
+      if (decision.serve === 'here') return here();
+      if (decision.serve === 'primary') {
+        try {
+          const upstream = await rawConnection(parseEngineAddress(decision.addr), CONNECT_MS, this.options.tls);
+          if (socket.destroyed) return void upstream.destroy();
+          const lines = [`${req.method} ${req.url} HTTP/1.1`];
+          for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+          lines.push(`${FORWARDED_BY}: ${this.role.advertise}`);
+          // one write with what came past the head, as hijack.ts does for engines
+          upstream.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]));
+          splice(socket, upstream, this.options.logger, `primary ${decision.addr}`);
+          return;
+        } catch (err) {
+          if (isRead(req.method)) return here();
+          unreached = `Unable to reach primary cluster manager (${(err as Error).message}): ${decision.addr}`;
+        }
+      }
+      const left = deadline - performance.now();
+      if (left <= 0 || socket.destroyed) {
+        const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
+        const status = unreached ? '500 Internal Server Error' : '503 Service Unavailable';
+        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        return;
+      }
+      await this.role.changed(Math.min(left, 250));
+    }
+  }
+
+  /** The primary's answer to a GET (`/info` shows the primary's view), or undefined when it cannot give one. */
+  async primaryJson(path: string): Promise<unknown> {
+    const addr = this.role.primary();
+    if (!addr || addr === this.role.advertise) return undefined;
+    const { host, port } = parseEngineAddress(addr);
+    return new Promise((resolve) => {
+      const req = (this.options.tls ? https : http).request(
+        { agent: this.agent, host, port, path, method: 'GET', headers: { [FORWARDED_BY]: this.role.advertise ?? '' }, timeout: CONNECT_MS },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', () => resolve(undefined));
+          res.on('end', () => {
+            try {
+              resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+            } catch {
+              resolve(undefined);
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', () => resolve(undefined));
+      req.end();
+    });
+  }
+
+  private noPrimary(): string {
+    return `No elected primary cluster manager (${this.role.noPrimaryReason()}): writes wait for one; reads are answered from this manager's cache`;
+  }
+
+  private refuse(res: ServerResponse, unreached: string | undefined): void {
+    if (res.headersSent || res.destroyed) return void res.destroy();
+    const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
+    res.writeHead(unreached ? 500 : 503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  /**
+   * One attempt at the primary. The body is sent only once the connection is open, so a primary that cannot be
+   * reached has received nothing and the request can go to the next one.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, addr: string): Promise<'answered' | Error> {
+    const { host, port } = parseEngineAddress(addr);
+    return new Promise((resolve) => {
+      let connected = false;
+      const upstream = (this.options.tls ? https : http).request({
+        agent: this.agent,
+        host,
+        port,
+        method: req.method,
+        path: req.url,
+        headers: forwardedHeaders(req.rawHeaders, this.role.advertise ?? ''),
+        setHost: false,
+      });
+      upstream.setTimeout(CONNECT_MS, () => {
+        if (!connected) upstream.destroy(new Error(`connect timeout after ${CONNECT_MS} ms`));
+      });
+      upstream.on('socket', (socket) => {
+        const send = () => {
+          connected = true;
+          upstream.setTimeout(0);
+          if (hasBody(req)) req.pipe(upstream);
+          else upstream.end();
+        };
+        if (socket.connecting) socket.once(this.options.tls ? 'secureConnect' : 'connect', send);
+        else send();
+      });
+      upstream.on('response', (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, rawAnswerHeaders(answer.rawHeaders));
+        // streams (events, logs -f, wait) must show their headers before their first byte
+        res.flushHeaders();
+        answer.pipe(res);
+        answer.on('error', () => res.destroy());
+        resolve('answered');
+      });
+      upstream.on('error', (err) => {
+        // before the connection opened, or a read: nothing the primary acted on, so it can be served elsewhere
+        if (!connected || (isRead(req.method) && !res.headersSent)) return resolve(err);
+        if (!res.headersSent) this.refuse(res, `Unable to reach primary cluster manager (${err.message}): ${addr}`);
+        else res.destroy();
+        resolve('answered');
+      });
+      // the client left: so does the request to the primary (a `logs -f` must not stay open there)
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
+      });
+    });
+  }
+}

@@ -72,7 +72,7 @@ export class SkepProcess {
       );
     } catch (err) {
       child.kill('SIGKILL'); // a manager that never got ready must not outlive its test
-      throw err;
+      throw new Error(`${(err as Error).message}\nthe manager's log:\n${skep.logs.join('').split('\n').slice(-30).join('\n')}`);
     }
     return skep;
   }

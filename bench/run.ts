@@ -1,14 +1,15 @@
 /**
  * `npm run bench`: the real 3-node cluster (Skep against the engine itself), then the scale runs against a
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
- *   --scale=100,500,1000   fleet sizes        --no-real / --no-scale   skip a part
+ *   --scale=100,500,1000   fleet sizes        --no-real / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runReal } from './real-cluster.js';
-import { realTable, scaleTable, targetsTable } from './report.js';
+import { failoverTable, realTable, scaleTable, targetsTable } from './report.js';
+import { runFailover } from './failover.js';
 import { runScale, type ScaleResult } from './scale.js';
 
 const args = process.argv.slice(2);
@@ -21,10 +22,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 log(`machine: ${machine}`);
 
-const report: { machine: string; real?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
+const report: { machine: string; real?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
 if (flag('no-real') === undefined) {
   log('real cluster:');
   report.real = await runReal(quick ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 } : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 }, log);
+}
+if (flag('no-failover') === undefined) {
+  log('failover:');
+  report.failover = await runFailover({ rounds: quick ? 2 : 5 }, log);
 }
 if (flag('no-scale') === undefined) {
   for (const engines of sizes) {
@@ -42,6 +47,9 @@ const sections = [`Machine: ${machine}`];
 const real = report.real as Parameters<typeof realTable>[0] | { skipped: string } | undefined;
 if (real && 'skipped' in real) sections.push(`Real cluster: skipped (${real.skipped})`);
 else if (real) sections.push(realTable(real));
+const failover = report.failover as Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
+if (failover && 'skipped' in failover) sections.push(`Failover: skipped (${failover.skipped})`);
+else if (failover) sections.push(failoverTable(failover));
 if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale[report.scale.length - 1]!));
 process.stdout.write(`${sections.join('\n\n')}\n`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -18,7 +18,7 @@ import { parseEtcdSpec } from './discovery/etcd.js';
 import { PrimaryForwarder } from './api/replica.js';
 import { EtcdMovedStore } from './replication/etcd-moved-store.js';
 import { Leadership } from './replication/leadership.js';
-import { type ManagerRole, standalone } from './replication/role.js';
+import { standalone } from './replication/role.js';
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
@@ -28,7 +28,6 @@ export class Manager {
     readonly cluster: Cluster,
     private readonly listeners: Listener[],
     private readonly stopDiscovery: () => void,
-    readonly role: ManagerRole,
     private readonly replication?: { leadership: Leadership; forwarder: PrimaryForwarder },
   ) {}
 
@@ -50,7 +49,7 @@ export class Manager {
     const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder });
     const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, hooks, cluster, listeners, stopDiscovery, role, replication);
+    return new Manager(config, hooks, cluster, listeners, stopDiscovery, replication);
   }
 
   async stop(): Promise<void> {

@@ -50,7 +50,9 @@ test('defaults, then the file, then flags', (t) => {
 test("replication needs an advertised address and etcd discovery, in classic's words first; not with an authorization plugin yet", (t) => {
   const etcd = { nodes: 'etcd://10.0.0.9:2379/prod', replication: true };
   t.throws(() => resolveConfig(etcd, {}), { message: '--advertise address must be provided when using --leader-election' });
-  t.throws(() => resolveConfig({ ...etcd, nodes: '10.0.0.1:2375', advertise: '10.0.0.5:2375' }, {}), { message: /^Leader election is only supported with consul, etcd and zookeeper discovery\. Skep elects on etcd/ });
+  t.throws(() => resolveConfig({ ...etcd, nodes: '10.0.0.1:2375', advertise: '10.0.0.5:2375' }, {}), {
+    message: /^Leader election is only supported with consul, etcd and zookeeper discovery\. Skep elects on etcd/,
+  });
   t.throws(() => resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', replicationTtl: '500ms' }, {}), { message: /^--replication-ttl should be at least one second/ });
   t.throws(() => resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', authorizationPlugins: ['authz'] }, {}), { message: /^--authorization-plugin cannot be combined with --replication yet/ });
   const resolved = resolveConfig({ ...etcd, advertise: '10.0.0.5:2375' }, {});

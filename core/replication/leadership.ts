@@ -15,6 +15,16 @@ export interface LeadershipOptions {
 }
 
 const now = () => performance.now();
+
+/** gRPC's error text without its trimmings: `14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...` */
+export function etcdMessage(err: unknown): string {
+  const text = ((err as Error)?.message ?? String(err)).split('\n')[0]!;
+  return text
+    .replace(/\. Resolution note:.*$/, '')
+    .replace(/Last error: Error: /, 'last error: ')
+    .replace(/,name resolution: [^,]*,remote_addr=/, ' talking to ')
+    .trim();
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -108,7 +118,11 @@ export class Leadership implements ManagerRole {
     this.stopped = true;
     clearTimeout(this.expiry);
     await this.cancelWatch?.().catch(() => {});
-    await this.lease?.revoke().catch(() => {});
+    const wasPrimary = this.isPrimary();
+    await this.lease?.revoke().then(
+      () => wasPrimary && this.options.logger.info('Leader Election: stepped down; the lease is revoked, so another manager leads at once'),
+      (err: unknown) => this.options.logger.warn(`Leader Election: the lease could not be revoked (${etcdMessage(err)}); it expires within the TTL`),
+    );
     this.client?.close();
   }
 
@@ -179,7 +193,7 @@ export class Leadership implements ManagerRole {
 
   /** Logged once per cause: with one member of three down, every other call may fail and the next succeed. */
   private failed(err: unknown): void {
-    const message = (err as Error).message.split('\n')[0] ?? String(err);
+    const message = etcdMessage(err);
     if (message !== this.warned) this.options.logger.warn(`Leader Election: etcd ${this.options.hosts.join(',')}: ${message}`);
     this.warned = message;
     this.lastError = message;

@@ -7,7 +7,7 @@ import { withRealEngines } from '../harness/e2e.js';
 import { TestEtcd } from '../harness/etcd.js';
 import { must, run, sleep, waitFor } from '../harness/exec.js';
 import { TestRegistry } from '../harness/registry.js';
-import { type ManagerSlot, registerNodes, ReplicatedManagers } from '../harness/replicated.js';
+import { candidates, type ManagerSlot, registerNodes, ReplicatedManagers } from '../harness/replicated.js';
 import { DOCKER_CLI } from '../harness/support.js';
 
 const SUBNET = 23;
@@ -140,6 +140,18 @@ withRealEngines((test) => {
     }
     await managers.restart(primary);
     t.is((await managers.primary()).advertise, next.advertise, 'the restarted manager comes back as a replica');
+    t.like(await managers.role(primary), { role: 'replica', primary: next.advertise });
+  });
+
+  test.serial('SIGTERM of the primary: it revokes its lease as it stops, so another manager leads without waiting for the TTL', async (t) => {
+    const primary = await managers.primary();
+    t.true((await candidates(etcd, 'ha')).includes(primary.advertise));
+    await primary.process.stop();
+    t.regex(primary.process.logs.join(''), /Leader Election: stepped down; the lease is revoked/);
+    t.false((await candidates(etcd, 'ha')).includes(primary.advertise), 'its candidate key went with its lease');
+    const next = await managers.primary(replicasOf(primary));
+    t.is((await next.process.docker(['run', '--rm', 'busybox', 'echo', 'after a clean stop'])).stdout, 'after a clean stop\n');
+    await managers.restart(primary);
     t.like(await managers.role(primary), { role: 'replica', primary: next.advertise });
   });
 

@@ -23,6 +23,16 @@ export async function registerNodes(etcd: TestEtcd, path: string, addrs: string[
   }
 }
 
+/** The managers standing for election under `<path>`: each candidate key's value, its advertised address. */
+export async function candidates(etcd: TestEtcd, path: string): Promise<string[]> {
+  const client = new Etcd3({ hosts: etcd.members.filter((m) => m.running).map((m) => `http://${m.endpoint}`) });
+  try {
+    return Object.values(await client.getAll().prefix(`${path}/docker/swarm/leader/`).strings());
+  } finally {
+    client.close();
+  }
+}
+
 /** One replicated manager: its port stays when it is restarted, so it comes back at the same advertised address. */
 export interface ManagerSlot {
   port: number;

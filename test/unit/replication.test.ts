@@ -3,6 +3,7 @@ import http from 'node:http';
 import test from 'ava';
 import { roleStatus, withRole } from '../../core/api/info.js';
 import { decide, PrimaryForwarder } from '../../core/api/replica.js';
+import { etcdMessage } from '../../core/replication/leadership.js';
 import type { ManagerRole } from '../../core/replication/role.js';
 import { FakeDocker } from '../harness/fake-docker.js';
 import { inProcessManager, recordingLogger } from '../harness/in-process.js';
@@ -181,4 +182,16 @@ test('the primary unreachable for good: the write is refused with classic\'s "Un
   const res = await fetch(`${front.url}/containers/x/start`, { method: 'POST' });
   t.is(res.status, 500);
   t.regex(((await res.json()) as { message: string }).message, new RegExp(`^Unable to reach primary cluster manager \\(connect ECONNREFUSED ${dead}\\): ${dead}$`));
+});
+
+test("etcd's errors in the log and in a refused write's message: gRPC's text without its trimmings", (t) => {
+  t.is(
+    etcdMessage(new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:43893. Resolution note: ')),
+    '14 UNAVAILABLE: No connection established. last error: connect ECONNREFUSED 127.0.0.1:43893',
+  );
+  t.is(
+    etcdMessage(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.665s,name resolution: 0.001s,remote_addr=127.0.0.1:44441')),
+    '4 DEADLINE_EXCEEDED: Deadline exceeded after 0.665s talking to 127.0.0.1:44441',
+  );
+  t.is(etcdMessage(new Error('Lease 660518646872908294 is expired or revoked\nat ...')), 'Lease 660518646872908294 is expired or revoked');
 });

@@ -85,55 +85,67 @@ export class PrimaryForwarder {
   }
 
   /** Serves a request: `here` runs it on this manager, otherwise it is answered by the primary. */
-  async request(req: IncomingMessage, res: ServerResponse, here: () => void): Promise<void> {
+  request(req: IncomingMessage, res: ServerResponse, here: () => void): Promise<void> {
+    return this.serve(req, here, (addr) => this.forward(req, res, addr), {
+      gone: () => res.destroyed,
+      refuse: (unreached) => this.refuse(res, unreached),
+    });
+  }
+
+  /** An upgrade request (attach, exec start): spliced to the primary once connected, as a replica would. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
+    const splicing = async (addr: string): Promise<'answered' | Error> => {
+      try {
+        const upstream = await rawConnection(parseEngineAddress(addr), CONNECT_MS, this.options.tls);
+        // the client left while the connection opened: nothing to splice
+        if (socket.destroyed) {
+          upstream.destroy();
+          return 'answered';
+        }
+        const lines = [`${req.method} ${req.url} HTTP/1.1`];
+        for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        lines.push(`${FORWARDED_BY}: ${this.role.advertise}`);
+        // one write with what came past the head, as hijack.ts does for engines
+        upstream.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]));
+        splice(socket, upstream, this.options.logger, `primary ${addr}`);
+        return 'answered';
+      } catch (err) {
+        return err as Error;
+      }
+    };
+    return this.serve(req, here, splicing, {
+      gone: () => socket.destroyed,
+      refuse: (unreached) => {
+        const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
+        const status = unreached ? '500 Internal Server Error' : '503 Service Unavailable';
+        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      },
+    });
+  }
+
+  /**
+   * Until the request is served: here, or by `attempt` at the primary. An attempt that did not reach the primary
+   * received nothing: a read is then answered here, a write waits for the next primary (refused after the hold).
+   */
+  private async serve(
+    req: IncomingMessage,
+    here: () => void,
+    attempt: (addr: string) => Promise<'answered' | Error>,
+    client: { gone: () => boolean; refuse: (unreached: string | undefined) => void },
+  ): Promise<void> {
     const deadline = performance.now() + this.options.holdMs;
     let unreached: string | undefined;
     for (;;) {
       const decision = decide(this.role, req.method, req.url, req.headers[FORWARDED_BY.toLowerCase()]);
       if (decision.serve === 'here') return here();
       if (decision.serve === 'primary') {
-        const outcome = await this.forward(req, res, decision.addr);
+        const outcome = await attempt(decision.addr);
         if (outcome === 'answered') return;
-        // nothing reached the primary: a read is answered from here, a write waits for the next primary
         if (isRead(req.method)) return here();
         unreached = `Unable to reach primary cluster manager (${outcome.message}): ${decision.addr}`;
       }
       const left = deadline - performance.now();
-      if (left <= 0 || res.destroyed) return this.refuse(res, unreached);
-      await this.role.changed(Math.min(left, 250));
-    }
-  }
-
-  /** An upgrade request (attach, exec start): spliced to the primary once connected, as a replica would. */
-  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
-    const deadline = performance.now() + this.options.holdMs;
-    let unreached: string | undefined;
-    for (;;) {
-      const decision = decide(this.role, req.method, req.url, req.headers[FORWARDED_BY.toLowerCase()]);
-      if (decision.serve === 'here') return here();
-      if (decision.serve === 'primary') {
-        try {
-          const upstream = await rawConnection(parseEngineAddress(decision.addr), CONNECT_MS, this.options.tls);
-          if (socket.destroyed) return void upstream.destroy();
-          const lines = [`${req.method} ${req.url} HTTP/1.1`];
-          for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-          lines.push(`${FORWARDED_BY}: ${this.role.advertise}`);
-          // one write with what came past the head, as hijack.ts does for engines
-          upstream.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]));
-          splice(socket, upstream, this.options.logger, `primary ${decision.addr}`);
-          return;
-        } catch (err) {
-          if (isRead(req.method)) return here();
-          unreached = `Unable to reach primary cluster manager (${(err as Error).message}): ${decision.addr}`;
-        }
-      }
-      const left = deadline - performance.now();
-      if (left <= 0 || socket.destroyed) {
-        const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
-        const status = unreached ? '500 Internal Server Error' : '503 Service Unavailable';
-        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-        return;
-      }
+      if (left <= 0 || client.gone()) return client.refuse(unreached);
       await this.role.changed(Math.min(left, 250));
     }
   }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -33,6 +34,7 @@ async function typescriptLoader(): Promise<import('jiti').Jiti> {
 
 /** Imports a module: JavaScript natively, TypeScript through the loader, `skep` resolving to this installation. */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
-  if (!['.ts', '.mts', '.cts'].includes(extname(file))) return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  // keyed by the file's time: a config edited since (a SIGHUP reload) is read again, an unchanged one is not
+  if (!['.ts', '.mts', '.cts'].includes(extname(file))) return (await import(`${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`)) as Record<string, unknown>;
   return (await (await typescriptLoader()).import(file)) as Record<string, unknown>;
 }

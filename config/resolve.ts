@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { defaults } from './defaults.js';
 import { parseDuration } from './duration.js';
 import { ConfigError } from './errors.js';
@@ -35,6 +36,11 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     clusterOpts: { ...base.clusterOpts, ...file.clusterOpts, ...flags.clusterOpts },
     cors: pick('cors') ?? base.cors,
     logLevel: pick('logLevel') ?? base.logLevel,
+    logFormat: pick('logFormat') ?? base.logFormat,
+    statusAddress: flags.status?.address ?? file.status?.address,
+    shutdownTimeoutMs: ms(pick('shutdownTimeout'), base.shutdownTimeoutMs),
+    // beside the config file, so that the operator who edits one finds the other
+    stateFile: resolve(configFile ? dirname(configFile) : process.cwd(), pick('stateFile') ?? base.stateFile),
     experimental: pick('experimental') ?? base.experimental,
     builtins: { ...file.builtins, ...flags.builtins },
     plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],

@@ -32,7 +32,21 @@ export interface SwarmConfig {
   /** Answer CORS preflights and add `Access-Control-Allow-*` headers (`--api-enable-cors`). */
   cors?: boolean;
   logLevel?: LogLevel;
+  /** `--log-format`: `text` (logrus' shape, the default) or `json` lines. */
+  logFormat?: LogFormat;
   experimental?: boolean;
+  /**
+   * The operator listener (`--status-addr`): `/metrics`, `/healthz`, `/readyz` and the status page, never on
+   * the Docker API port. Off unless an address is given.
+   */
+  status?: { address?: string };
+  /** `--shutdown-timeout`: on SIGTERM, how long running requests may go on before streams are closed (10s). */
+  shutdownTimeout?: Duration;
+  /**
+   * Where node maintenance (availability, Skep-side labels) is kept across restarts: a JSON file, by default
+   * `skep-nodes.json` beside the config file (or in the working directory). Under replication it is in etcd.
+   */
+  stateFile?: string;
   /**
    * TLS towards clients (classic's `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert`, `--tlskey`). Unless
    * `engineTls` says otherwise, the same files serve towards engines too, as in classic swarm.
@@ -81,6 +95,9 @@ export interface AuthorizationPluginConfig {
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** How log lines are written (`--log-format`, as dockerd names it): logrus' text, or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
+
 /** Files (paths) for the client side. */
 export interface TlsConfig {
   /** Serve over TLS (`--tls`; implied by `verify`). */
@@ -126,7 +143,13 @@ export interface ResolvedConfig {
   clusterOpts: Record<string, string>;
   cors: boolean;
   logLevel: LogLevel;
+  logFormat: LogFormat;
   experimental: boolean;
+  /** The operator listener's address, when there is one. */
+  statusAddress?: string;
+  shutdownTimeoutMs: number;
+  /** The node maintenance state file (not used under replication, where etcd keeps it). */
+  stateFile: string;
   builtins: Record<string, boolean>;
   plugins: PluginOption[];
   advertise?: string;

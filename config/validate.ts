@@ -40,6 +40,10 @@ const TOP_KEYS: Record<string, Check> = {
   clusterOpts: isRecordOf(isString, 'an object of string values'),
   cors: isBoolean,
   logLevel: isOneOf('debug', 'info', 'warn', 'error'),
+  logFormat: isOneOf('text', 'json'),
+  status: (v) => (v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : 'an object'),
+  shutdownTimeout: isDuration,
+  stateFile: isString,
   experimental: isBoolean,
   builtins: isRecordOf(isBoolean, 'an object of true/false values'),
   plugins: (v) => (Array.isArray(v) ? undefined : 'a list of plugins'),
@@ -108,6 +112,7 @@ export function validateConfig(raw: unknown, source: string): SwarmConfig {
   if (obj.engine !== undefined) checkKeys(obj.engine as Record<string, unknown>, ENGINE_KEYS, 'engine.', source);
   if (obj.clusterOpts !== undefined) checkKeys(obj.clusterOpts as Record<string, unknown>, CLUSTER_OPT_KEYS, 'clusterOpts.', source);
   if (obj.clients !== undefined) checkKeys(obj.clients as Record<string, unknown>, CLIENT_KEYS, 'clients.', source);
+  if (obj.status !== undefined) checkKeys(obj.status as Record<string, unknown>, { address: isString }, 'status.', source);
   if (obj.tls !== undefined) checkKeys(obj.tls as Record<string, unknown>, TLS_KEYS, 'tls.', source);
   if (obj.engineTls) {
     checkKeys(obj.engineTls as Record<string, unknown>, ENGINE_TLS_KEYS, 'engineTls.', source);

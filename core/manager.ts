@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { Registry } from 'prom-client';
 import { ConfigError } from '../config/errors.js';
 import type { ResolvedConfig } from '../config/types.js';
 import { schedulingOptions } from '../config/cluster-opts.js';
@@ -6,30 +7,59 @@ import { builtinPlugins } from '../plugins/index.js';
 import { createApp } from './api/app.js';
 import { type Listener, listen } from './api/server.js';
 import { Cluster } from './cluster/cluster.js';
+import { FileMaintenanceStore } from './cluster/maintenance.js';
+import { MaintenanceService } from './cluster/maintenance-service.js';
 import { createDiscovery } from './discovery/index.js';
 import { createHooks, type SkepHooks } from './hooks.js';
 import { createLogger, type Logger } from './log.js';
 import type { NodeTotals } from './pipeline-types.js';
+import type { SkepPlugin } from './plugin-api.js';
 import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { PlacementService } from './scheduler/placement-service.js';
 import { wantsReschedule } from './scheduler/reschedule-policy.js';
 import { Rescheduler } from './scheduler/rescheduler.js';
 import { parseEtcdSpec } from './discovery/etcd.js';
 import { PrimaryForwarder } from './api/replica.js';
+import { EtcdMaintenanceStore } from './replication/etcd-maintenance-store.js';
 import { EtcdMovedStore } from './replication/etcd-moved-store.js';
 import { Leadership } from './replication/leadership.js';
 import { standalone } from './replication/role.js';
+import { ManagerMetrics } from './operator/metrics.js';
+import { PluginRoutes } from './operator/plugin-routes.js';
+import { listenOperator, type OperatorListener } from './operator/server.js';
+import { noTelemetry } from './telemetry.js';
+
+/** What a running manager is made of, for `stop` and `reload`. */
+interface Parts {
+  hooks: SkepHooks;
+  cluster: Cluster;
+  listeners: Listener[];
+  plugins: SkepPlugin[];
+  maintenance: MaintenanceService;
+  operator?: OperatorListener;
+  replication?: { leadership: Leadership; forwarder: PrimaryForwarder };
+}
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
+  private stopDiscovery: () => void;
+
   private constructor(
-    readonly config: ResolvedConfig,
-    readonly hooks: SkepHooks,
-    readonly cluster: Cluster,
-    private readonly listeners: Listener[],
-    private readonly stopDiscovery: () => void,
-    private readonly replication?: { leadership: Leadership; forwarder: PrimaryForwarder },
-  ) {}
+    public config: ResolvedConfig,
+    private readonly parts: Parts,
+    private readonly logger: Logger,
+    stopDiscovery: () => void,
+  ) {
+    this.stopDiscovery = stopDiscovery;
+  }
+
+  get hooks(): SkepHooks {
+    return this.parts.hooks;
+  }
+
+  get cluster(): Cluster {
+    return this.parts.cluster;
+  }
 
   static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
     const hooks = createHooks(logger);
@@ -37,28 +67,82 @@ export class Manager {
     const builtins = builtinPlugins({ ...config, overcommit: scheduling.overcommit });
     if (builtins.unknown.length > 0) throw new ConfigError(builtins.unknown.join('; '));
     const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
-    applyPlugins(hooks, orderPlugins(builtins.plugins, configured), logger);
+    // metrics only with the operator listener: without it, nothing on the hot path measures
+    const metrics = config.statusAddress ? new ManagerMetrics() : undefined;
+    const telemetry = metrics ?? noTelemetry;
+    const routes = new PluginRoutes();
+    const plugins = orderPlugins(builtins.plugins, configured);
+    applyPlugins(hooks, plugins, logger, { routes, registry: metrics?.registry ?? new Registry() });
 
-    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const readReservation = (totals: NodeTotals) => hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
-    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation }, logger);
+    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation, telemetry: metrics }, logger);
     const replication = config.replication ? await startReplication(config, logger) : undefined;
     const role = replication?.leadership ?? standalone;
-    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry, isPrimary: replication && (() => role.isPrimary()) });
-    new Rescheduler(cluster, placement, logger, role, replication?.moved);
-    const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder });
+    const store = replication ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root) : new FileMaintenanceStore(config.stateFile);
+    const maintenance = new MaintenanceService(cluster, store, logger);
+    await maintenance.load();
+    // a new primary starts from what the last one saved
+    if (replication) role.onChange(() => void (role.isPrimary() && maintenance.load()));
+    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry, isPrimary: replication && (() => role.isPrimary()), telemetry: metrics });
+    new Rescheduler(cluster, placement, logger, role, replication?.moved, telemetry);
+    const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
     const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
+    let operator: OperatorListener | undefined;
+    if (metrics && config.statusAddress) {
+      metrics.watch(cluster, role);
+      operator = await listenOperator(config.statusAddress, { cluster, role, metrics, routes, logger, scheduling: { strategy: config.strategy, filters: config.filters } });
+    }
+    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, hooks, cluster, listeners, stopDiscovery, replication);
+    return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication }, logger, stopDiscovery);
   }
 
-  async stop(): Promise<void> {
-    // the lease first: another manager leads at once rather than after the TTL
-    await this.replication?.leadership.stop();
-    this.replication?.forwarder.close();
+  /** The API listeners, for a caller that drains them (`stop` with a grace period). */
+  get listeners(): Listener[] {
+    return this.parts.listeners;
+  }
+
+  /**
+   * Takes a config read again (SIGHUP): the nodes, and plugins that can reload. What needs a restart (listeners,
+   * filters, strategy, replication) is named in the log and left as it runs.
+   */
+  async reload(next: ResolvedConfig): Promise<void> {
+    const before = this.config;
+    const needsRestart = (['hosts', 'strategy', 'filters', 'replication', 'statusAddress', 'authorizationPlugins', 'builtins'] as const).filter(
+      (key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]),
+    );
+    if (needsRestart.length > 0) this.logger.warn(`reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`);
+    if (JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) || before.heartbeatMs !== next.heartbeatMs) {
+      this.stopDiscovery();
+      this.stopDiscovery = createDiscovery(next.nodes, { logger: this.logger, heartbeatMs: next.heartbeatMs }).watch((entries) => this.cluster.setEntries(entries));
+      this.logger.info(`reload: managing ${next.nodes.join(', ')}`);
+    }
+    if (!next.replication && before.stateFile !== next.stateFile) await this.parts.maintenance.use(new FileMaintenanceStore(next.stateFile));
+    for (const listener of this.parts.listeners) listener.setTls?.(next.serverTls);
+    this.cluster.setTls(next.engineTls);
+    for (const plugin of this.parts.plugins) {
+      if (!plugin.reload) continue;
+      try {
+        await plugin.reload();
+      } catch (err) {
+        this.logger.error(`reload: plugin ${plugin.name} could not reload, it goes on as it was: ${(err as Error).message}`, { plugin: plugin.name });
+      }
+    }
+    this.config = { ...next, hosts: before.hosts, strategy: before.strategy, filters: before.filters, replication: before.replication, statusAddress: before.statusAddress };
+  }
+
+  /**
+   * Stops: the leader lease first (another manager leads at once), then no new connections; running requests
+   * have `graceMs` to end, then streams and hijacked connections are closed.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    const { replication, listeners, operator, cluster } = this.parts;
+    await replication?.leadership.stop();
+    await Promise.all(listeners.map((l) => l.drain(graceMs)));
+    replication?.forwarder.close();
     this.stopDiscovery();
-    this.cluster.stop();
-    await Promise.all(this.listeners.map((l) => l.close()));
+    cluster.stop();
+    await operator?.close();
   }
 }
 
@@ -69,5 +153,5 @@ async function startReplication(config: ResolvedConfig, logger: Logger) {
   await leadership.start();
   // a write waits this long for a primary: a failover takes at most the TTL
   const forwarder = new PrimaryForwarder(leadership, { holdMs: config.replicationTtlMs + 3000, tls: config.serverTls, logger });
-  return { leadership, forwarder, moved: new EtcdMovedStore(() => leadership.etcd(), root) };
+  return { leadership, forwarder, root, moved: new EtcdMovedStore(() => leadership.etcd(), root) };
 }

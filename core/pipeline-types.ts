@@ -14,9 +14,11 @@ export interface NodeView {
   readonly addr: string;
   readonly ip: string;
   readonly health: NodeHealth;
+  /** What the operator set (`swarm node update --availability`): `pause` and `drain` take no new containers. */
+  readonly availability: 'active' | 'pause' | 'drain';
   readonly cpus: number;
   readonly memory: number;
-  /** Engine labels plus the standard tags (storagedriver, kernelversion, operatingsystem, ostype). */
+  /** Engine labels plus the standard tags (storagedriver, kernelversion, operatingsystem, ostype), then the Skep-side labels (`swarm node update --label-add`) over them. */
   readonly labels: Readonly<Record<string, string>>;
   /** Containers on the node in any state, creates under way included. */
   readonly containers: number;

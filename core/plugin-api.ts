@@ -6,6 +6,7 @@ import type { PluginHooks, PluginTools } from './plugin-hooks.js';
 
 export type { SkepHooks } from './hooks.js';
 export type { PluginHooks, PluginTools } from './plugin-hooks.js';
+export type { OperatorAnswer, OperatorRequest, OperatorRoute, OperatorTools } from './operator/plugin-routes.js';
 export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */
@@ -23,6 +24,11 @@ export interface SkepPlugin {
    */
   readonly enforce?: 'pre' | 'post';
   apply(hooks: PluginHooks, tools: PluginTools): void;
+  /**
+   * SIGHUP: the config was read again and kept. A plugin that can take changes re-reads what it depends on
+   * (its files, its environment) here; a throw is logged and the plugin goes on as it was.
+   */
+  reload?(): void | Promise<void>;
 }
 
 /** What a plugin module exports (as `default`, or as `plugin`): a plugin, or a function of options that makes one. */

@@ -3,6 +3,7 @@ import type { SkepHooks } from './hooks.js';
 import type { Logger } from './log.js';
 import type { PluginLogger } from './pipeline-types.js';
 import type { RouteId } from './route-ids.js';
+import type { OperatorTools } from './operator/plugin-routes.js';
 
 type Tapping<H> = Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>;
 
@@ -19,6 +20,8 @@ export type PluginHooks = {
 export interface PluginTools {
   /** The manager's log, each line marked with the plugin's name. */
   readonly logger: PluginLogger;
+  /** Routes and metrics on the operator listener (`--status-addr`; see docs/plugins.md). */
+  readonly operator: OperatorTools;
 }
 
 interface AnyHook {
@@ -45,6 +48,6 @@ export function pluginHooks(hooks: SkepHooks, plugin: string): PluginHooks {
 
 /** The manager's log with each line marked as the plugin's. */
 export function pluginLogger(logger: Logger, plugin: string): PluginLogger {
-  const mark = (write: (m: string) => void) => (message: string) => write(`plugin ${plugin}: ${message}`);
+  const mark = (write: Logger['info']) => (message: string) => write(`plugin ${plugin}: ${message}`, { plugin });
   return { debug: mark(logger.debug), info: mark(logger.info), warn: mark(logger.warn), error: mark(logger.error) };
 }

@@ -7,6 +7,8 @@ import type { SkepHooks } from './hooks.js';
 import { silentLogger, type Logger } from './log.js';
 import { pluginHooks, pluginLogger } from './plugin-hooks.js';
 import type { PluginOption, SkepPlugin } from './plugin-api.js';
+import { Registry } from 'prom-client';
+import { PluginRoutes } from './operator/plugin-routes.js';
 
 const isPlugin = (value: unknown): value is SkepPlugin => {
   const candidate = value as Partial<SkepPlugin> | null;
@@ -78,13 +80,18 @@ export function orderPlugins(builtins: SkepPlugin[], configured: SkepPlugin[]): 
  * Applies plugins in order, each through hooks bound to its name and with a logger of its own; two plugins with
  * the same name are a configuration error.
  */
-export function applyPlugins(hooks: SkepHooks, plugins: SkepPlugin[], logger: Logger = silentLogger): void {
+export function applyPlugins(
+  hooks: SkepHooks,
+  plugins: SkepPlugin[],
+  logger: Logger = silentLogger,
+  operator: { routes: PluginRoutes; registry: Registry } = { routes: new PluginRoutes(), registry: new Registry() },
+): void {
   const seen = new Set<string>();
   for (const plugin of plugins) {
     if (seen.has(plugin.name)) throw new ConfigError(`two plugins are named "${plugin.name}"`);
     seen.add(plugin.name);
     try {
-      plugin.apply(pluginHooks(hooks, plugin.name), { logger: pluginLogger(logger, plugin.name) });
+      plugin.apply(pluginHooks(hooks, plugin.name), { logger: pluginLogger(logger, plugin.name), operator: operator.routes.for(plugin.name, operator.registry) });
     } catch (err) {
       throw new ConfigError(`plugin "${plugin.name}" failed to apply: ${(err as Error).message}`);
     }

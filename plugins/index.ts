@@ -4,6 +4,7 @@
  * `builtins` turns it off (a configured plugin with the same name replaces it).
  */
 import type { SkepPlugin } from '../core/plugin-api.js';
+import { availability } from './behaviours/availability.js';
 import { cpuCores } from './behaviours/cpu-cores.js';
 import { hideSwarmContainers } from './behaviours/hide-swarm-containers.js';
 import { hostIp } from './behaviours/host-ip.js';
@@ -27,6 +28,7 @@ import { spreadStrategy } from './strategies/spread.js';
 
 export {
   authorization,
+  availability,
   cpuCores,
   hideSwarmContainers,
   hostIp,
@@ -74,6 +76,7 @@ export const BEHAVIOURS: Record<string, () => SkepPlugin> = {
   'cpu-cores': cpuCores,
   'registry-auth': registryAuth,
   'import-404': import404,
+  availability,
 };
 
 export interface BuiltinSelection {

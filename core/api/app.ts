@@ -5,6 +5,8 @@ import { DockerError } from '../errors.js';
 import { SWARM_VERSION } from '../version.js';
 import type { ApiDeps, SkepState } from './deps.js';
 import { requestStage } from './request-stage.js';
+import { requestLog } from './request-log.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { containerRoutes } from './routes/containers.js';
 import { execRoutes } from './routes/exec.js';
 import { imageRoutes } from './routes/images.js';
@@ -26,14 +28,19 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     logger.error(`${ctx ? `${ctx.method} ${ctx.path}: ` : ''}${err.message}`);
   });
 
+  app.use(requestLog(deps));
+
   // Errors: Docker's JSON shape with the status an engine would give. Anything unexpected is Skep's 500.
   app.use(async (ctx, next) => {
     try {
       await next();
     } catch (err) {
       const known = err instanceof DockerError;
-      if (!known) logger.error(`${ctx.method} ${ctx.path}: ${(err as Error).stack ?? err}`);
+      // the request log writes it, once: the stack when it was not Docker's kind of error
+      ctx.state.failure = known ? err.message : ((err as Error).stack ?? String(err));
+      ctx.state.failureLogged = known && err.logged;
       if (ctx.headerSent || !ctx.writable) {
+        if (!known) logger.error(`${ctx.method} ${ctx.path}: ${ctx.state.failure}`, { request_id: ctx.state.requestId });
         ctx.req.socket.destroy();
         return;
       }
@@ -90,6 +97,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   networkRoutes(router, deps);
   volumeRoutes(router, deps);
   placementRoutes(router, deps);
+  nodeRoutes(router, deps);
   buildRoutes(router, deps);
   app.use(router.routes());
 

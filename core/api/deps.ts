@@ -6,6 +6,8 @@ import type { RequestContext } from '../pipeline-types.js';
 import type { PlacementService } from '../scheduler/placement-service.js';
 import type { ManagerRole } from '../replication/role.js';
 import type { PrimaryForwarder } from './replica.js';
+import type { MaintenanceService } from '../cluster/maintenance-service.js';
+import type { Telemetry } from '../telemetry.js';
 
 /** What the HTTP layer is given; routes reach the cluster only through these. */
 export interface ApiDeps {
@@ -19,6 +21,10 @@ export interface ApiDeps {
   role: ManagerRole;
   /** A replica's way to the primary; only under replication. */
   forwarder?: PrimaryForwarder;
+  /** Node maintenance (`/skep/nodes`): availability and Skep-side labels. */
+  maintenance: MaintenanceService;
+  /** Told of every request answered (metrics); nothing without the operator listener. */
+  telemetry: Telemetry;
 }
 
 /** Per-request state (classic swarm kept the API version on a shared struct: a data race). */
@@ -32,4 +38,10 @@ export interface SkepState {
   body?: Promise<Buffer>;
   /** The request as plugins see it, made when the route is known (see request-context.ts). */
   request?: RequestContext;
+  /** This request's ID in log lines (`request_id`). */
+  requestId?: string;
+  /** Why the request failed, for the one log line a 5xx gets. */
+  failure?: string;
+  /** That cause is in the log already (see DockerError.logged). */
+  failureLogged?: boolean;
 }

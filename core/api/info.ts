@@ -15,15 +15,17 @@ function countStates(engine: Engine) {
 }
 
 /** Each node's block as last made, and what it was made from: `/info` at 1,000 nodes remakes only the changed ones. */
-const blocks = new WeakMap<Engine, { stamp: string; lines: [string, string][] }>();
+const blocks = new WeakMap<Engine, { stamp: string; maintenance: object; lines: [string, string][] }>();
+
+const AVAILABILITY_TEXT = { active: 'Active', pause: 'Pause', drain: 'Drain' } as const;
 
 function nodeStatus(engine: Engine): [string, string][] {
   const { containers } = engine;
   const stamp = `${engine.specsRevision}|${engine.health}|${containers.size}|${containers.running}|${containers.paused}|${containers.cpuShares}|${containers.memory}|${engine.pending.size}|${engine.lastError}|${engine.updatedAt?.getTime()}`;
   const block = blocks.get(engine);
-  if (block?.stamp === stamp) return block.lines;
+  if (block?.stamp === stamp && block.maintenance === engine.maintenance) return block.lines;
   const lines = makeNodeStatus(engine);
-  blocks.set(engine, { stamp, lines });
+  blocks.set(engine, { stamp, maintenance: engine.maintenance, lines });
   return lines;
 }
 
@@ -47,6 +49,8 @@ function makeNodeStatus(engine: Engine): [string, string][] {
     ...(engine.lastError ? [['  └ Error', engine.lastError] as [string, string]] : []),
     ['  └ UpdatedAt', engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never'],
     ['  └ ServerVersion', engine.version?.Version ?? ''],
+    // Skep's addition (`swarm node update --availability`), in Docker's words, after classic's lines
+    ['  └ Availability', AVAILABILITY_TEXT[engine.maintenance.availability]],
   ];
 }
 

@@ -19,7 +19,15 @@ const isLoopback = (host: string) => host === 'localhost' || host === '::1' || h
 
 export interface Listener {
   readonly address: string;
+  /** Closes at once: every connection, streams and hijacked ones too. */
   close(): Promise<void>;
+  /**
+   * Stops accepting, lets running requests end for up to `graceMs` (each answer then closes its connection),
+   * then closes what is left, streams and hijacked connections included.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** New certificates (a reload): new connections use them; the client-certificate requirement stays. */
+  setTls?(material: ResolvedConfig['serverTls']): void;
 }
 
 /** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
@@ -110,18 +118,58 @@ export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logge
       else front.listen(address.port, address.host, resolve);
     });
     if (address.kind === 'unix') restrictSocket(address.path);
+    // every connection, hijacked ones too (they leave the HTTP server), and the requests still running
+    const sockets = new Set<net.Socket>();
+    front.on('connection', (socket: net.Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    let running = 0;
+    let draining = false;
+    let drained: (() => void) | undefined;
+    const track = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      running++;
+      if (draining) res.setHeader('Connection', 'close');
+      res.once('close', () => --running === 0 && drained?.());
+    };
+    server.on('request', track);
+    server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+      running++;
+      socket.once('close', () => --running === 0 && drained?.());
+    });
+    const closeAll = () => {
+      server.closeAllConnections();
+      for (const socket of sockets) socket.destroy();
+    };
     front.removeAllListeners('error');
     front.on('error', (err) => logger.error(`listener ${text}: ${err.message}`));
     // The HTTP server never listens itself; 'listening' starts its header-timeout bookkeeping.
     server.emit('listening');
     logger.info(`listening on ${text}`);
+    const closed = new Promise<void>((resolve) => front.once('close', () => resolve()));
     listeners.push({
       address: text,
-      close: () =>
-        new Promise<void>((resolve) => {
-          front.close(() => resolve());
-          server.closeAllConnections();
-        }),
+      close: async () => {
+        front.close();
+        closeAll();
+        await closed;
+      },
+      drain: async (graceMs) => {
+        draining = true;
+        front.close();
+        server.closeIdleConnections();
+        if (running > 0) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+          clearTimeout(timer);
+          if (running > 0) logger.info(`${text}: ${running} request${running === 1 ? '' : 's'} still running after ${graceMs / 1000}s (streams, hijacked sessions): closing them`);
+        }
+        closeAll();
+        await closed;
+      },
+      setTls: (material) => {
+        if (front instanceof tls.Server && material?.key && material.cert) front.setSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
+      },
     });
   }
   return listeners;

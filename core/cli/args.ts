@@ -39,7 +39,8 @@ export type ParsedArgs =
   | { command: 'version' }
   | ({ command: 'manage' } & ParsedManage)
   | ({ command: 'join' } & Required<ParsedJoin>)
-  | ({ command: 'list'; discovery: string; flags: SwarmConfig } & ParsedList);
+  | ({ command: 'list'; discovery: string; flags: SwarmConfig } & ParsedList)
+  | { command: 'node'; args: string[] };
 
 /** `--discovery-opt key=value`, as classic checked it. */
 const discoveryOpt = (opts: Record<string, string>, v: string) => {
@@ -108,6 +109,16 @@ const goDuration = (value: string, what: string) => {
   throw new ConfigError(`invalid ${what}: time: ${why}`);
 };
 
+/** dockerd's flag and values; global as `-l` is, and taken after `manage` too. */
+const LOG_FORMAT_FLAG: FlagSpec = {
+  names: ['log-format'],
+  takesValue: true,
+  set: (t, v, s) => {
+    if (v !== 'text' && v !== 'json') throw new ConfigError(`invalid value "${v}" for flag ${s} (one of text, json)`);
+    t.flags.logFormat = v;
+  },
+};
+
 const GLOBAL_FLAGS: FlagSpec[] = [
   {
     names: ['debug'],
@@ -124,6 +135,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
       t.flags.logLevel = v as LogLevel;
     },
   },
+  LOG_FORMAT_FLAG,
   {
     names: ['experimental'],
     takesValue: false,
@@ -134,6 +146,7 @@ const GLOBAL_FLAGS: FlagSpec[] = [
 ];
 
 const MANAGE_FLAGS: FlagSpec[] = [
+  LOG_FORMAT_FLAG,
   {
     names: ['host', 'H'],
     takesValue: true,
@@ -321,6 +334,28 @@ const MANAGE_FLAGS: FlagSpec[] = [
     },
   },
   {
+    names: ['status-addr'],
+    takesValue: true,
+    set: (t, v, s) => {
+      if (!/^(\[[^\]]+\]|[^:/]+):\d+$/.test(v)) throw new ConfigError(`invalid value "${v}" for flag ${s} (expected host:port, e.g. 127.0.0.1:9323)`);
+      t.flags.status = { address: v };
+    },
+  },
+  {
+    names: ['shutdown-timeout'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.shutdownTimeout = `${goDuration(v, '--shutdown-timeout')}ms`;
+    },
+  },
+  {
+    names: ['state-file'],
+    takesValue: true,
+    set: (t, v) => {
+      t.flags.stateFile = v;
+    },
+  },
+  {
     names: ['container-name-refresh-filter'],
     takesValue: true,
     set: (t, v) => {
@@ -381,6 +416,7 @@ export function parseArgs(args: string[], env: Record<string, string | undefined
   if (command === undefined || command === 'help' || command === 'h') return { command: 'help', topic: args[i] };
   if (command === 'join' || command === 'j') return parseJoin(args.slice(i), env);
   if (command === 'list' || command === 'l') return parseList(args.slice(i), env, target.flags);
+  if (command === 'node') return { command: 'node', args: args.slice(i) };
   if (command !== 'manage' && command !== 'm') throw new ConfigError(`swarm: unknown command "${command}"; see 'swarm --help'`);
 
   const positional = readCommand(args.slice(i), MANAGE_FLAGS, target, 'manage');
@@ -450,10 +486,12 @@ Commands:
   manage, m   Manage a docker cluster
   join, j     Keep an engine registered in a discovery backend (etcd://)
   list, l     List the nodes a discovery backend holds
+  node        Node maintenance on a running manager: ls, update (-H or $DOCKER_HOST names it)
 
 Global options:
   --debug                 debug mode (same as --log-level=debug)
   --log-level, -l value   one of debug, info, warn, error (default: info)
+  --log-format value      text or json (default: text)
   --experimental          enable experimental features
   --help, -h              show help
   --version, -v           print the version
@@ -489,6 +527,10 @@ Options:
   --advertise, --addr value            this manager's address, for --replication [$SWARM_ADVERTISE]
   --replication                        manager replication: leader election on etcd, replicas forward to the primary
   --replication-ttl value              leader lease TTL (default: 2s)
+  --status-addr value                  operator listener, host:port: /metrics, /healthz, /readyz and the status
+                                       page (off by default; see docs/operations.md)
+  --shutdown-timeout value             on SIGTERM, how long running requests may finish (default: 10s)
+  --state-file value                   node maintenance state (default: skep-nodes.json beside the config)
   --tls                                serve clients over TLS (implied by --tlsverify)
   --tlsverify                          require client certificates signed by --tlscacert
   --tlscacert, --tlscert, --tlskey     CA, certificate and key files; unless the config file says otherwise,

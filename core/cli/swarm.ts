@@ -8,6 +8,7 @@ import { JOIN_USAGE, LIST_USAGE, MANAGE_USAGE, parseArgs, USAGE } from './args.j
 import { parseEngineAddress } from '../cluster/address.js';
 import { createDiscovery } from '../discovery/index.js';
 import { EtcdDiscovery } from '../discovery/etcd.js';
+import { parseNodeCommand, runNodeCommand, NODE_USAGE } from './node-command.js';
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
 function fail(message: string): never {
@@ -20,7 +21,7 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => {});
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
-    const topics: Record<string, string> = { manage: MANAGE_USAGE, m: MANAGE_USAGE, join: JOIN_USAGE, j: JOIN_USAGE, list: LIST_USAGE, l: LIST_USAGE };
+    const topics: Record<string, string> = { manage: MANAGE_USAGE, m: MANAGE_USAGE, join: JOIN_USAGE, j: JOIN_USAGE, list: LIST_USAGE, l: LIST_USAGE, node: NODE_USAGE };
     process.stdout.write(topics[parsed.topic ?? ''] ?? USAGE);
     return;
   }
@@ -39,13 +40,22 @@ async function main(): Promise<void> {
     return;
   }
   if (parsed.command === 'join') return join(parsed);
+  if (parsed.command === 'node') {
+    try {
+      return await runNodeCommand(parseNodeCommand(parsed.args, process.env), (text) => process.stdout.write(text));
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   if (parsed.command === 'version') {
     // classic printed `swarm version 1.2.9 (<commit>)`; scripts match `version [0-9]+.[0-9]+.[0-9]+`
     process.stdout.write(`swarm version ${CLASSIC_VERSION} (skep ${SKEP_VERSION})\n`);
     return;
   }
   const config = await loadConfig(parsed.flags, { file: parsed.configFile });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const manager = await Manager.start(config, logger);
   // A bug in one request or one engine's handling must not take the whole cluster's endpoint down.
   process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
@@ -54,13 +64,28 @@ async function main(): Promise<void> {
   if (config.replication) logger.info(`replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`);
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
-    logger.info(`${signal}: stopping`);
-    // connections that do not close promptly do not hold the process
-    setTimeout(() => process.exit(0), 3000).unref();
-    void manager.stop().then(() => process.exit(0));
+    const graceMs = signal === 'SIGTERM' ? manager.config.shutdownTimeoutMs : 0;
+    logger.info(`${signal}: stopping${graceMs > 0 ? `; running requests have ${graceMs / 1000}s to end` : ''}`);
+    // whatever does not close promptly after the grace period does not hold the process
+    setTimeout(() => process.exit(0), graceMs + 3000).unref();
+    void manager.stop(graceMs).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // SIGHUP: the config again, as dockerd reloads its daemon.json; one with a mistake is refused, the running one kept
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    reloading = reloading.then(async () => {
+      try {
+        const next = await loadConfig(parsed.flags, { file: parsed.configFile });
+        await manager.reload(next);
+        logger.configure({ level: next.logLevel, format: next.logFormat });
+        logger.info(`SIGHUP: configuration reloaded${next.configFile ? ` from ${next.configFile}` : ''}`);
+      } catch (err) {
+        logger.error(`SIGHUP: configuration not reloaded, the running one is kept: ${(err as Error).message}`);
+      }
+    });
+  });
 }
 
 /** Keeps the engine registered until a signal; the registration then lapses after its TTL. */

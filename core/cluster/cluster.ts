@@ -5,8 +5,9 @@ import { parseEngineAddress } from './address.js';
 import { clusterApiRange } from './api-version.js';
 import { ContainerIndex, type Located } from './container-index.js';
 import { limiter } from './limiter.js';
-import { Engine, type EngineEvent, type EngineOptions } from './engine.js';
+import { Engine, type EngineEvent, type EngineOptions, tlsFor } from './engine.js';
 import type { DockerEvent } from './docker-types.js';
+import { ACTIVE, type MaintenanceState, type NodeMaintenance } from './maintenance.js';
 import { decorateEvent, type EventNode, swarmEvent } from './event-decorate.js';
 
 const eventNode = (engine: Engine): EventNode => ({ name: engine.name, id: engine.id, addr: engine.addr, ip: engine.ip });
@@ -38,8 +39,10 @@ export class Cluster extends EventEmitter {
   private readonly recent: ClusterEvent[] = [];
   private readonly index = new ContainerIndex();
   private connectsSettled?: Promise<unknown>;
+  /** What operators set per node address (availability, labels), kept for nodes not (yet) in the cluster too. */
+  private maintenanceState: MaintenanceState = {};
 
-  private readonly options: EngineOptions;
+  private options: EngineOptions;
 
   constructor(
     options: EngineOptions,
@@ -70,6 +73,7 @@ export class Cluster extends EventEmitter {
     for (const [addr, address] of wanted) {
       if (this.engines.has(addr)) continue;
       const engine = new Engine(address, this.options);
+      engine.maintenance = this.maintenanceState[addr] ?? ACTIVE;
       engine.containers.onChange = (before, after) => this.index.change(engine, before, after);
       engine.on('health', (e: Engine, previous: string) => {
         this.apiRange = undefined;
@@ -96,6 +100,46 @@ export class Cluster extends EventEmitter {
     const clusterEvent: ClusterEvent = { engine, timeNano, ...decorated };
     if (this.recent.push(clusterEvent) > RECENT_EVENTS) this.recent.shift();
     this.emit('event', clusterEvent);
+  }
+
+  /** TLS towards engines read again (a reload): new connections to every node use it. */
+  setTls(tls: EngineOptions['tls']): void {
+    this.options.tls = tls;
+    for (const engine of this.engines.values()) engine.client.setTls(tlsFor(engine.address, tls));
+  }
+
+  /** Every node's maintenance as set (nodes that are not in the cluster included). */
+  maintenance(): MaintenanceState {
+    return this.maintenanceState;
+  }
+
+  /**
+   * Replaces every node's maintenance (read back at start, or by a new primary); emits `maintenance` (engine,
+   * previous) for each node whose maintenance changed.
+   */
+  setMaintenance(state: MaintenanceState): void {
+    this.maintenanceState = { ...state };
+    for (const engine of this.engines.values()) {
+      const previous = engine.maintenance;
+      const next = this.maintenanceState[engine.addr] ?? ACTIVE;
+      if (sameMaintenance(previous, next)) continue;
+      engine.maintenance = next;
+      this.emit('maintenance', engine, previous);
+    }
+  }
+
+  /**
+   * A node by its address, name, or ID (the engine's, or a unique prefix of it), as `docker node` finds one;
+   * Docker's 404 otherwise.
+   */
+  findNode(ref: string): Engine {
+    const byAddr = this.engines.get(ref);
+    if (byAddr) return byAddr;
+    const found = this.all().filter((e) => e.name === ref || e.info?.ID === ref);
+    const byPrefix = found.length > 0 ? found : ref.length >= 3 ? this.all().filter((e) => e.info?.ID.startsWith(ref)) : [];
+    if (byPrefix.length > 1) throw new DockerError(400, `node ${ref} is ambiguous (${byPrefix.length} matches found)`);
+    if (!byPrefix[0]) throw notFound(`node ${ref} not found`);
+    return byPrefix[0];
   }
 
   stop(): void {
@@ -195,4 +239,8 @@ export class Cluster extends EventEmitter {
     }
     throw notFound(`No such exec instance: ${execId}`);
   }
+}
+
+function sameMaintenance(a: NodeMaintenance, b: NodeMaintenance): boolean {
+  return a.availability === b.availability && JSON.stringify(a.labels) === JSON.stringify(b.labels);
 }

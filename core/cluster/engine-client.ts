@@ -4,6 +4,7 @@ import type { ConnectionOptions, PeerCertificate } from 'node:tls';
 import type net from 'node:net';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
+import type { EngineOutcome } from '../telemetry.js';
 import { bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError } from './engine-http.js';
 
 export interface EngineTimeouts {
@@ -107,13 +108,15 @@ function pathWithQuery(path: string, query?: Query, search?: string): string {
  */
 export class EngineClient {
   private streams?: Got;
-  private readonly agent: Agent;
+  private agent: Agent;
 
   constructor(
     readonly address: EngineAddress,
     readonly timeouts: EngineTimeouts,
     /** For engines that require TLS: the CA to trust, the manager's certificate and key, the name to expect. */
-    readonly tls?: TlsMaterial,
+    public tls?: TlsMaterial,
+    /** Told of every buffered exchange, with its outcome and time (the operator listener's metrics). */
+    private readonly observe?: (outcome: EngineOutcome, seconds: number) => void,
   ) {
     this.agent = engineAgent(timeouts.idleMs, tls);
   }
@@ -166,7 +169,7 @@ export class EngineClient {
     path: string,
     options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string; timeoutMs?: number | false } = {},
   ): Promise<EngineResponse> {
-    return bufferedCall(this.address, this.agent, {
+    const call = bufferedCall(this.address, this.agent, {
       method,
       path: pathWithQuery(path, options.query, options.search),
       headers: options.headers,
@@ -174,6 +177,17 @@ export class EngineClient {
       connectMs: this.timeouts.connectMs,
       answerMs: options.timeoutMs ?? this.timeouts.requestMs,
     });
+    const observe = this.observe;
+    if (!observe) return call;
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    return call.then(
+      (res) => (observe(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok', seconds()), res),
+      (err: unknown) => {
+        observe('failed', seconds());
+        throw err;
+      },
+    );
   }
 
   /** A GET whose answer streams for as long as the engine keeps it open (`/events`); headers within the request timeout. */
@@ -189,6 +203,17 @@ export class EngineClient {
   /** A raw connection for a hijacked exchange (attach, exec start), with the engine's TLS; open within the connect timeout. */
   raw(): Promise<net.Socket> {
     return rawConnection(this.address, this.timeouts.connectMs, this.tls);
+  }
+
+  /**
+   * Other TLS material (a reload): new connections use it. Pooled ones end when idle, not at once: a call under
+   * way on one must finish.
+   */
+  setTls(tls: TlsMaterial | undefined): void {
+    if (JSON.stringify(tls) === JSON.stringify(this.tls)) return;
+    this.tls = tls;
+    this.agent = engineAgent(this.timeouts.idleMs, tls);
+    this.streams = undefined;
   }
 
   /** Closes idle pooled connections (the node left the cluster). */

@@ -10,6 +10,8 @@ import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
 import { Inventory } from './inventory.js';
 import type { Limit } from './limiter.js';
+import type { Telemetry } from '../telemetry.js';
+import { type NodeMaintenance, ACTIVE } from './maintenance.js';
 
 /**
  * The engine settings of the configuration, where to log, TLS towards engines (the cluster's and per node),
@@ -26,6 +28,8 @@ export type EngineOptions = ResolvedConfig['engine'] & {
    * reading CpuShares as cores, belongs to plugins. Without it: no cores, their memory.
    */
   readReservation?: (totals: NodeTotals) => Reservation;
+  /** Told of every exchange and event stream reconnect (metrics); nothing by default. */
+  telemetry?: Telemetry;
 };
 
 /**
@@ -67,6 +71,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   clockSkewMs = 0;
   /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
   specsRevision = 0;
+  /** What the operator set on the manager's side (`swarm node update`): availability and labels. */
+  maintenance: NodeMaintenance = ACTIVE;
   /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
   /** Placements under way that are containers: placement counts them among the node's containers. */
@@ -86,10 +92,16 @@ export class Engine extends EventEmitter<EngineEvents> {
     private readonly options: EngineOptions,
   ) {
     super();
-    const tls = address.kind === 'tcp' && options.tls ? (options.tls.nodes[address.addr] ?? options.tls) : undefined;
+    const tls = tlsFor(address, options.tls);
     // an idle connection outlives the time between two health checks, so each check reuses one
     const idleMs = options.refreshMaxMs + 10_000;
-    this.client = new EngineClient(address, { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs }, tls);
+    const telemetry = options.telemetry;
+    this.client = new EngineClient(
+      address,
+      { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs },
+      tls,
+      telemetry && ((outcome, seconds) => telemetry.engineExchange(this.name, outcome, seconds)),
+    );
     const name = () => this.name;
     this.stock = new Inventory(this.client, options, (err) => this.report(err));
     this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync() }, name);
@@ -101,6 +113,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.events = new EventFollower(this.client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
       event: (event, raw, timeNano) => this.onEvent(event, raw, timeNano),
       opened: (missed) => {
+        if (missed) telemetry?.eventStreamReconnect(this.name);
         if (this.health === 'healthy') this.report();
         if (missed) void this.state.counted(() => this.resync());
       },
@@ -157,6 +170,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Drops a container the engine removed (or the manager moved away), for good. */
   forgetContainer(id: string): void {
     this.stock.forgetContainer(id);
+  }
+
+  /** The node's first full inventory read has ended (containers inspected, images, networks, volumes). */
+  get inventoryRead(): boolean {
+    return this.stock.everRead;
   }
 
   /** Settles once the node's inventory is read: every container listed so far inspected, images, networks, volumes. */
@@ -313,4 +331,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.emit('event', this, { event, raw, timeNano } satisfies EngineEvent);
   }
+}
+
+/** The TLS towards one engine: its own settings, else the cluster's; none over a unix socket. */
+export function tlsFor(address: EngineAddress, tls: ResolvedConfig['engineTls']) {
+  return address.kind === 'tcp' && tls ? (tls.nodes[address.addr] ?? tls) : undefined;
 }

@@ -26,6 +26,8 @@ export class Inventory {
   networks: Record<string, unknown>[] = [];
   volumes: Record<string, unknown>[] = [];
   stopped = false;
+  /** The first full read (list, inspects, images, networks, volumes) has ended: reservations are whole. */
+  everRead = false;
   /** The background reads of the node's inventory (inspects, images, networks, volumes) under way. */
   private reading: Promise<void> = Promise.resolve();
   private readonly containerRefreshes = new Map<string, () => Promise<void>>();
@@ -69,6 +71,7 @@ export class Inventory {
       await limit(this.refreshNetworks);
       await limit(this.refreshVolumes);
       await this.inspectRows(stale);
+      this.everRead = true;
     })();
     this.reading = Promise.all([this.reading, read]).then(() => {});
   }

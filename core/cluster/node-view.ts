@@ -16,7 +16,7 @@ export function nodeLabels(engine: Engine): Record<string, string> {
     const eq = label.indexOf('=');
     if (eq > 0) labels[label.slice(0, eq)] = label.slice(eq + 1);
   }
-  return labels;
+  return Object.assign(labels, engine.maintenance.labels);
 }
 
 function cachedContainer(inspect: ContainerInspect): NodeContainer {
@@ -52,6 +52,7 @@ class EngineView implements NodeView {
   readonly addr: string;
   readonly ip: string;
   readonly health: NodeView['health'];
+  readonly availability: NodeView['availability'];
   readonly cpus: number;
   readonly memory: number;
   readonly labels: Readonly<Record<string, string>>;
@@ -72,6 +73,7 @@ class EngineView implements NodeView {
     this.addr = engine.addr;
     this.ip = engine.ip;
     this.health = engine.health;
+    this.availability = engine.maintenance.availability;
     this.cpus = engine.info?.NCPU ?? 0;
     this.memory = engine.info?.MemTotal ?? 0;
     this.labels = frozenLabels(engine);
@@ -114,12 +116,13 @@ class EngineView implements NodeView {
   }
 }
 
-/** A node's labels change only with its `/info`: worked out once per `/info` read. */
-const labelsByInfo = new WeakMap<object, Readonly<Record<string, string>>>();
+/** A node's labels change only with its `/info` or its maintenance: worked out once per change of either. */
+const labelsByEngine = new WeakMap<Engine, { info?: object; maintenance: object; labels: Readonly<Record<string, string>> }>();
 function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
-  if (!engine.info) return Object.freeze(nodeLabels(engine));
-  let labels = labelsByInfo.get(engine.info);
-  if (!labels) labelsByInfo.set(engine.info, (labels = Object.freeze(nodeLabels(engine))));
+  const made = labelsByEngine.get(engine);
+  if (made && made.info === engine.info && made.maintenance === engine.maintenance) return made.labels;
+  const labels = Object.freeze(nodeLabels(engine));
+  labelsByEngine.set(engine, { info: engine.info, maintenance: engine.maintenance, labels });
   return labels;
 }
 

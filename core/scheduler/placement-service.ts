@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import type { CreateRequest, NodeView, Placing, PlacementRequestContext, RequestContext, ScheduleContext } from '../pipeline-types.js';
 import { createContainer, type CreateOutcome } from './container-create.js';
 import { planOver, type Plan } from './plan.js';
+import type { Telemetry } from '../telemetry.js';
 
 export type { Plan } from './plan.js';
 export type { CreateOutcome } from './container-create.js';
@@ -16,6 +17,8 @@ export interface PlacementOptions {
   createRetry: number;
   /** Under replication: whether this manager is primary right now. Only a primary places (never two at once). */
   isPrimary?: () => boolean;
+  /** Told of every placement decided (the operator listener's metrics and its list of failures). */
+  telemetry?: Telemetry;
 }
 
 /** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
@@ -103,12 +106,20 @@ export class PlacementService {
     return this.exclusive(async () => {
       const plan = await this.plan(request, context);
       // checked after the plan, the last wait: a primary frozen meanwhile has lost its lease and must not go on
-      if (this.options.isPrimary && !this.options.isPrimary()) throw new DockerError(503, 'No elected primary cluster manager: this manager is no longer primary; nothing was placed');
+      const telemetry = this.options.telemetry;
+      if (this.options.isPrimary && !this.options.isPrimary()) {
+        telemetry?.placement(context.placing, 'not_primary', []);
+        throw new DockerError(503, 'No elected primary cluster manager: this manager is no longer primary; nothing was placed');
+      }
       const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
       // by default the best ranked only: a create at 1,000 nodes looks up one engine, not every ranked one
       const best = plan.ranked[0] && engineOf(plan.ranked[0]);
       const engines = !best ? [] : pick ? pick(plan.ranked.flatMap((n) => engineOf(n) ?? [])) : [best];
-      if (engines.length === 0) throw new DockerError(500, plan.message ?? 'the chosen node left the cluster during scheduling');
+      if (engines.length === 0) {
+        telemetry?.placement(context.placing, 'no_node', plan.context.rejections, plan.message);
+        throw new DockerError(500, plan.message ?? 'the chosen node left the cluster during scheduling');
+      }
+      telemetry?.placement(context.placing, 'chosen', plan.context.rejections);
       const container = context.placing === 'container' || context.placing === 'reschedule' ? { name: request.name, config: request.config } : undefined;
       const reserve = { ...plan.context.reserve };
       let releases = engines.map((e) => e.hold({ reserve, container }));

@@ -1,5 +1,5 @@
 import type { Cluster } from '../cluster/cluster.js';
-import type { ContainerSummary } from '../cluster/docker-types.js';
+import type { ContainerInspect, ContainerSummary } from '../cluster/docker-types.js';
 import type { Engine } from '../cluster/engine.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
@@ -8,6 +8,8 @@ import type { PlacementService } from './placement-service.js';
 import { type ManagerRole, standalone } from '../replication/role.js';
 import { MemoryMovedStore, type MovedStore } from './moved-store.js';
 import { recreateBody, wantsReschedule } from './reschedule-policy.js';
+import type { NodeMaintenance } from '../cluster/maintenance.js';
+import { noTelemetry, type Telemetry } from '../telemetry.js';
 
 /** Each rescheduled create's own request context: plugins keep per-request state in it. */
 const rescheduleContext = (): RequestContext => ({
@@ -43,6 +45,7 @@ export class Rescheduler {
     private readonly logger: Logger,
     private readonly role: ManagerRole = standalone,
     private readonly moved: MovedStore = new MemoryMovedStore(),
+    private readonly telemetry: Telemetry = noTelemetry,
   ) {
     this.wasPrimary = role.isPrimary();
     cluster.on('health', (engine: Engine, previous: string) => {
@@ -52,11 +55,23 @@ export class Rescheduler {
       // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
       if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
     });
+    // `swarm node update --availability drain`: what has the policy moves off the node, which stays up
+    cluster.on('maintenance', (engine: Engine, previous: NodeMaintenance) => {
+      if (role.isPrimary() && engine.maintenance.availability === 'drain' && previous.availability !== 'drain') this.startDrain(engine);
+    });
     role.onChange(() => {
       const primary = role.isPrimary();
       if (primary && !this.wasPrimary) void this.takeOver();
       this.wasPrimary = primary;
     });
+  }
+
+  private startDrain(engine: Engine): void {
+    if (this.evacuating.has(engine.addr) || engine.health !== 'healthy') return;
+    this.evacuating.set(
+      engine.addr,
+      this.drain(engine).finally(() => this.evacuating.delete(engine.addr)),
+    );
   }
 
   private startEvacuation(engine: Engine): void {
@@ -72,7 +87,10 @@ export class Rescheduler {
    * that failed are evacuated, and nodes that returned since containers were moved off them are cleaned.
    */
   private async takeOver(): Promise<void> {
-    for (const engine of this.cluster.all()) if (engine.health === 'unhealthy') this.startEvacuation(engine);
+    for (const engine of this.cluster.all()) {
+      if (engine.health === 'unhealthy') this.startEvacuation(engine);
+      else if (engine.maintenance.availability === 'drain') this.startDrain(engine);
+    }
     let nodes: string[] = [];
     try {
       nodes = await this.moved.nodes();
@@ -101,18 +119,67 @@ export class Rescheduler {
         continue;
       }
       try {
-        const outcome = await this.placement.createContainer({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
-        if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
-        if (inspect.State.Running) {
-          await outcome.engine.client.request('POST', `containers/${outcome.id}/start`);
-          await outcome.engine.refreshContainer(outcome.id);
-        }
+        const outcome = await this.recreate(inspect, name);
         this.logger.info(`Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`);
         await this.moved.add(failed.addr, inspect.Id).catch((err: Error) => this.logger.error(`cannot record ${name} as moved: ${err.message}`));
         this.cluster.announce(outcome.engine, 'container_reschedule', { container: outcome.id, name, 'from.node': failed.name, 'from.container': inspect.Id });
+        this.telemetry.reschedule('moved');
       } catch (err) {
         this.logger.error(`cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`);
+        this.telemetry.reschedule('failed');
       }
+    }
+  }
+
+  /** The copy of a container elsewhere (same name, config and swarm ID), started if the original ran. */
+  private async recreate(inspect: ContainerInspect, name: string) {
+    const outcome = await this.placement.createContainer({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
+    if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
+    if (inspect.State.Running) {
+      await outcome.engine.client.request('POST', `containers/${outcome.id}/start`);
+      await outcome.engine.refreshContainer(outcome.id);
+    }
+    return { id: outcome.id, engine: outcome.engine };
+  }
+
+  /**
+   * A drained node is up: each container with the policy is renamed aside (its name is then free), made again
+   * elsewhere, and only then removed. A copy that cannot be made leaves the original where it was, named back.
+   */
+  private async drain(node: Engine): Promise<void> {
+    const moving = [...node.containers.values()].filter((c) => wantsReschedule(c.inspect));
+    for (const { inspect } of moving) {
+      if (node.maintenance.availability !== 'drain' || node.health !== 'healthy' || !this.role.isPrimary()) break;
+      const name = inspect.Name.replace(/^\//, '');
+      const id = inspect.Id;
+      const rename = async (to: string) => {
+        const res = await node.client.request('POST', `containers/${id}/rename`, { query: { name: to } });
+        if (res.status >= 300) throw new Error(`renaming it to ${to}: the engine answered ${res.status}: ${res.body.toString('utf8').trim()}`);
+        await node.refreshContainer(id);
+      };
+      try {
+        await rename(`${name}-drained-${id.slice(0, 12)}`);
+      } catch (err) {
+        this.logger.error(`cannot drain ${name} from ${node.name}: ${(err as Error).message}`, { node: node.name, container: id });
+        this.telemetry.reschedule('failed');
+        continue;
+      }
+      let copy: { id: string; engine: Engine };
+      try {
+        copy = await this.recreate(inspect, name);
+      } catch (err) {
+        this.logger.error(`cannot drain ${name} from ${node.name}: ${(err as Error).message}; it stays there`, { node: node.name, container: id });
+        this.telemetry.reschedule('failed');
+        await rename(name).catch((e: Error) => this.logger.error(`cannot name ${id.slice(0, 12)} on ${node.name} back to ${name}: ${e.message}`));
+        continue;
+      }
+      const res = await node.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
+      if (res.status >= 300 || res.status === 0)
+        this.logger.error(`drained ${name} to ${copy.engine.name}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : res.status}`);
+      else node.forgetContainer(id);
+      this.logger.info(`Drained container ${id.slice(0, 12)} (${name}) from ${node.name} to ${copy.engine.name} as ${copy.id.slice(0, 12)}`, { node: node.name, container: copy.id });
+      this.cluster.announce(copy.engine, 'container_reschedule', { container: copy.id, name, 'from.node': node.name, 'from.container': id });
+      this.telemetry.reschedule('moved');
     }
   }
 

@@ -48,6 +48,7 @@ export function authorization(options: AuthorizationOptions): SkepPlugin {
           if (refusal) {
             // dockerd's log line, once per refused request
             logger.error(`${which} for ${context.method} ${context.url} returned error: ${refusal.message}`);
+            refusal.logged = true;
             throw refusal;
           }
         }

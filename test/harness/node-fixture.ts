@@ -15,6 +15,7 @@ export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>>
     addr: '10.0.0.1:2375',
     ip: '10.0.0.1',
     health: 'healthy',
+    availability: 'active',
     cpus: 2,
     memory: 1000,
     labels: { zone: 'z0' },

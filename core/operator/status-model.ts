@@ -21,7 +21,6 @@ export interface NodeStatus {
   reservedCpus: number;
   memory: number;
   reservedMemory: number;
-  updatedAt: string;
 }
 
 export interface ManagerStatus {
@@ -52,7 +51,6 @@ export function nodeStatus(engine: Engine): NodeStatus {
     reservedCpus: reserved.cpus,
     memory: engine.info?.MemTotal ?? 0,
     reservedMemory: reserved.memory,
-    updatedAt: engine.updatedAt?.toISOString() ?? '',
   };
 }
 

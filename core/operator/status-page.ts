@@ -78,7 +78,7 @@ export const STATUS_PAGE = `<!doctype html>
   const rows = new Map(); // addr -> { node, tr }
   let sortKey = 'name', sortDir = 1, filterText = '';
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
-  const bytes = (n) => { const u = ['B','KiB','MiB','GiB','TiB']; let i = 0; while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; } return (i ? n.toFixed(1) : n) + ' ' + u[i]; };
+  const bytes = (n) => { const u = ['B','KiB','MiB','GiB','TiB']; let i = 0; while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; } return (i ? +n.toFixed(1) : n) + ' ' + u[i]; };
   const title = (s) => s.charAt(0).toUpperCase() + s.slice(1);
   const bar = (used, total, text) => {
     const share = total > 0 ? Math.min(1, used / total) : 0;

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaults } from '../../config/defaults.js';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../../core/log.js';
@@ -32,6 +35,8 @@ export async function inProcessManager(fakes: FakeDocker[], over: Partial<Resolv
   const config: ResolvedConfig = {
     ...base,
     hosts: [`tcp://127.0.0.1:${port}`],
+    // node maintenance is kept per test, never in the working folder
+    stateFile: join(mkdtempSync(join(tmpdir(), 'skep-state-')), 'skep-nodes.json'),
     nodes: fakes.map((f) => f.addr),
     engine: { ...base.engine, refreshMinMs: 300, refreshMaxMs: 500, failureRetry: 2, requestTimeoutMs: 5000, connectTimeoutMs: 1000 },
     ...over,

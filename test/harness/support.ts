@@ -9,6 +9,8 @@ export const DOCKER_CLI_DEBIAN = '/usr/bin/docker';
 export const BUSYBOX = '/bin/busybox';
 /** Debian's python, with Debian's docker-py (python3-docker) beside it. */
 export const PYTHON = '/usr/bin/python3';
+/** Debian's chromium, which the status page's tests drive headless (nothing is downloaded). */
+export const CHROMIUM = process.env.SKEP_CHROMIUM ?? '/usr/bin/chromium';
 
 /** What starting engines in namespaces takes (and the CLI that imports busybox); the tests need the rest too. */
 const ENGINE_COMMANDS = ['dockerd', 'ip', 'nsenter', 'unshare'];
@@ -20,6 +22,6 @@ export function realEngineSupport(options: { for?: 'tests' | 'bench' } = {}): { 
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
   for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])]) if (!onPath(cmd)) missing.push(cmd);
-  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON] : [])]) if (!existsSync(file)) missing.push(file);
+  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON, CHROMIUM] : [])]) if (!existsSync(file)) missing.push(file);
   return missing.length === 0 ? { ok: true } : { ok: false, reason: `real engines need ${missing.join(', ')}` };
 }

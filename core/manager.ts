@@ -37,6 +37,8 @@ interface Parts {
   plugins: SkepPlugin[];
   maintenance: MaintenanceService;
   operator?: OperatorListener;
+  /** Stops following the shared maintenance state. */
+  unfollow: () => void;
   replication?: { leadership: Leadership; forwarder: PrimaryForwarder };
 }
 
@@ -81,8 +83,9 @@ export class Manager {
     const store = replication ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root) : new FileMaintenanceStore(config.stateFile);
     const maintenance = new MaintenanceService(cluster, store, logger);
     await maintenance.load();
-    // a new primary starts from what the last one saved
+    // a new primary starts from what the last one saved; a replica follows what the primary saves
     if (replication) role.onChange(() => void (role.isPrimary() && maintenance.load()));
+    const unfollow = await maintenance.follow();
     const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry, isPrimary: replication && (() => role.isPrimary()), telemetry: metrics });
     new Rescheduler(cluster, placement, logger, role, replication?.moved, telemetry);
     const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
@@ -94,7 +97,7 @@ export class Manager {
     }
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication }, logger, stopDiscovery);
+    return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow }, logger, stopDiscovery);
   }
 
   /** The API listeners, for a caller that drains them (`stop` with a grace period). */
@@ -137,6 +140,7 @@ export class Manager {
    */
   async stop(graceMs = 0): Promise<void> {
     const { replication, listeners, operator, cluster } = this.parts;
+    this.parts.unfollow();
     await replication?.leadership.stop();
     await Promise.all(listeners.map((l) => l.drain(graceMs)));
     replication?.forwarder.close();

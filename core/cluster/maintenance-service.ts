@@ -27,6 +27,17 @@ export class MaintenanceService {
     }
   }
 
+  /** Follows a shared store (etcd under replication): what another manager saved is applied here too. */
+  async follow(): Promise<() => void> {
+    if (!this.store.watch) return () => {};
+    try {
+      return await this.store.watch(() => void this.load());
+    } catch (err) {
+      this.logger.warn(`cannot follow the node maintenance state: ${(err as Error).message}; it is read again when this manager becomes primary`);
+      return () => {};
+    }
+  }
+
   /** Another store from now on (a reload that names another state file): its state is read in. */
   async use(store: MaintenanceStore): Promise<void> {
     this.store = store;

@@ -22,6 +22,8 @@ export type MaintenanceState = Record<string, NodeMaintenance>;
 export interface MaintenanceStore {
   load(): Promise<MaintenanceState>;
   save(state: MaintenanceState): Promise<void>;
+  /** Calls back when another manager saved (a shared store); returns how to stop. */
+  watch?(changed: () => void): Promise<() => void>;
 }
 
 /** A change asked for by `swarm node update` (or `POST /skep/nodes/NODE/update`). */

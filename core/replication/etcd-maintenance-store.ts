@@ -20,4 +20,14 @@ export class EtcdMaintenanceStore implements MaintenanceStore {
   async save(state: MaintenanceState): Promise<void> {
     await this.client().put(this.key).value(JSON.stringify(state));
   }
+
+  /** A replica follows what the primary saves, so its status page and metrics show it too. */
+  async watch(changed: () => void): Promise<() => void> {
+    const watcher = await this.client().watch().key(this.key).create();
+    watcher.on('put', changed);
+    watcher.on('delete', changed);
+    // etcd3 re-establishes a broken watch itself; an error is then only a moment without updates
+    watcher.on('error', () => {});
+    return () => void watcher.cancel().catch(() => {});
+  }
 }

@@ -9,6 +9,7 @@ import { must, run, sleep, waitFor } from '../harness/exec.js';
 import { TestRegistry } from '../harness/registry.js';
 import { candidates, type ManagerSlot, registerNodes, ReplicatedManagers } from '../harness/replicated.js';
 import { DOCKER_CLI } from '../harness/support.js';
+import { SWARM_BIN } from '../harness/skep.js';
 
 const SUBNET = 23;
 const FAST_HEALTH = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
@@ -202,6 +203,25 @@ withRealEngines((test) => {
       60_000,
     );
     t.is((await onEngines('ha-moved')).length, 1);
+  });
+
+  test.serial('node maintenance under replication: an update sent to a replica is kept in etcd by the primary; a new primary keeps it', async (t) => {
+    const primary = await managers.primary();
+    const [replica] = replicasOf(primary) as [ManagerSlot];
+    const paused = cluster.engines[2]!;
+    const swarmNode = (slot: ManagerSlot, args: string[]) => run(process.execPath, [SWARM_BIN, 'node', ...args], { env: { ...process.env, DOCKER_HOST: slot.process.dockerHost }, timeoutMs: 30_000 });
+    const update = await swarmNode(replica, ['update', '--availability', 'pause', '--label-add', 'ha=kept', paused.name]);
+    t.is(update.code, 0, update.stderr);
+    t.regex((await replica.process.docker(['info'])).stdout, new RegExp(`  ${paused.name}: (?:.*\\n)+?   └ Availability: Pause`), "the replica shows the primary's view");
+    managers.kill(primary);
+    const next = await managers.primary(replicasOf(primary));
+    const ls = await swarmNode(next, ['ls']);
+    t.regex(ls.stdout, new RegExp(`${paused.name} +\\S+ +Healthy +Pause +\\d+ +ha=kept`), ls.stdout);
+    for (let i = 0; i < 3; i++) t.is((await next.process.docker(['run', '-d', '--name', `ha-paused${i}`, 'busybox', 'sleep', '300'])).code, 0);
+    const placed = await Promise.all([0, 1, 2].map(async (i) => (await next.process.docker(['inspect', '-f', '{{.Node.Name}}', `ha-paused${i}`])).stdout.trim()));
+    t.false(placed.includes(paused.name), `nothing on the paused node: ${placed.join(' ')}`);
+    t.is((await swarmNode(next, ['update', '--availability', 'active', '--label-rm', 'ha', paused.name])).code, 0);
+    await managers.restart(primary);
   });
 
   test.serial('etcd: one member down changes nothing; quorum lost: reads answered, writes 503; quorum back: a primary again', async (t) => {

@@ -1,4 +1,5 @@
 import type { FailoverResult } from './failover.js';
+import type { MetricsCostResult } from './metrics-cost.js';
 import type { RealResult, RealRow } from './real-cluster.js';
 import type { ScaleResult } from './scale.js';
 
@@ -92,4 +93,16 @@ export function failoverTable(result: FailoverResult): string {
       ['reads via the other replica that failed meanwhile', '', `${failedReads} of ${reads}`, ''],
     ],
   );
+}
+
+/** What metrics cost a request: alone, and end to end (target: under 2% of a request). */
+export function metricsTable(result: MetricsCostResult): string {
+  const share = (r: MetricsCostResult['rows'][number]) => (result.perRequestMicros / 1000 / r.off.median) * 100;
+  return [
+    `Metrics on the hot path: ${result.perRequestMicros.toFixed(2)} µs per request in isolation (one HTTP sample and one engine exchange)`,
+    table(
+      ['call, real cluster', 'metrics off median / p99 (ms)', 'on median / p99 (ms)', 'end to end difference', 'isolated cost share', 'target < 2%'],
+      result.rows.map((r) => [r.call, pair(r.off), pair(r.on), `${r.costPercent >= 0 ? '+' : ''}${r.costPercent.toFixed(1)}%`, `${share(r).toFixed(2)}%`, share(r) < 2 ? 'met' : 'missed']),
+    ),
+  ].join('\n');
 }

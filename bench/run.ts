@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: the real 3-node cluster (Skep against the engine itself), then the scale runs against a
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
- *   --scale=100,500,1000   fleet sizes        --no-real / --no-failover / --no-scale   skip a part
+ *   --scale=100,500,1000   fleet sizes        --no-real / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runReal } from './real-cluster.js';
-import { failoverTable, realTable, scaleTable, targetsTable } from './report.js';
+import { failoverTable, metricsTable, realTable, scaleTable, targetsTable } from './report.js';
 import { runFailover } from './failover.js';
+import { runMetricsCost } from './metrics-cost.js';
 import { runScale, type ScaleResult } from './scale.js';
 
 const args = process.argv.slice(2);
@@ -22,10 +23,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 log(`machine: ${machine}`);
 
-const report: { machine: string; real?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
+const report: { machine: string; real?: unknown; metrics?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
 if (flag('no-real') === undefined) {
   log('real cluster:');
   report.real = await runReal(quick ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 } : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 }, log);
+}
+if (flag('no-metrics') === undefined) {
+  log('metrics cost:');
+  report.metrics = await runMetricsCost(quick ? { rounds: 2, callsPerRound: 20 } : { rounds: 20, callsPerRound: 100 }, log);
 }
 if (flag('no-failover') === undefined) {
   log('failover:');
@@ -47,6 +52,9 @@ const sections = [`Machine: ${machine}`];
 const real = report.real as Parameters<typeof realTable>[0] | { skipped: string } | undefined;
 if (real && 'skipped' in real) sections.push(`Real cluster: skipped (${real.skipped})`);
 else if (real) sections.push(realTable(real));
+const metrics = report.metrics as Parameters<typeof metricsTable>[0] | { skipped: string } | undefined;
+if (metrics && 'skipped' in metrics) sections.push(`Metrics cost: skipped (${metrics.skipped})`);
+else if (metrics) sections.push(metricsTable(metrics));
 const failover = report.failover as Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
 if (failover && 'skipped' in failover) sections.push(`Failover: skipped (${failover.skipped})`);
 else if (failover) sections.push(failoverTable(failover));

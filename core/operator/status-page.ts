@@ -77,6 +77,7 @@ export const STATUS_PAGE = `<!doctype html>
   const $ = (id) => document.getElementById(id);
   const rows = new Map(); // addr -> { node, tr }
   let sortKey = 'name', sortDir = 1, filterText = '';
+  const collator = new Intl.Collator(undefined, { numeric: true });
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
   const bytes = (n) => { const u = ['B','KiB','MiB','GiB','TiB']; let i = 0; while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; } return (i ? +n.toFixed(1) : n) + ' ' + u[i]; };
   const title = (s) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -116,9 +117,14 @@ export const STATUS_PAGE = `<!doctype html>
     const body = $('nodes');
     const list = [...rows.values()].sort((a, b) => {
       const x = a.node[sortKey], y = b.node[sortKey];
-      return (typeof x === 'number' ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true })) * sortDir || a.node.name.localeCompare(b.node.name);
+      return (typeof x === 'number' ? x - y : collator.compare(String(x), String(y))) * sortDir || collator.compare(a.node.name, b.node.name);
     });
-    list.forEach((row, i) => { if (body.children[i] !== row.tr) body.insertBefore(row.tr, body.children[i] || null); });
+    // rows move only when the order changed, and then all at once (one layout, not one per row)
+    if (list.some((row, i) => body.children[i] !== row.tr)) {
+      const moved = document.createDocumentFragment();
+      for (const row of list) moved.appendChild(row.tr);
+      body.appendChild(moved);
+    }
     summary();
   }
   function summary() {

@@ -11,6 +11,8 @@ import { applyChange, type MaintenanceChange, type MaintenanceStore } from './ma
  */
 export class MaintenanceService {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Counts the changes made here: the `Version.Index` swarm mode's node objects carry. */
+  revision = 1;
 
   constructor(
     private readonly cluster: Cluster,
@@ -63,6 +65,7 @@ export class MaintenanceService {
     }
     const previous = engine.maintenance.availability;
     this.cluster.setMaintenance(state);
+    this.revision++;
     const labels = Object.entries(next.labels).map(([k, v]) => `${k}=${v}`);
     this.logger.info(`node ${engine.name} (${engine.addr}): availability ${next.availability}${previous !== next.availability ? ` (was ${previous})` : ''}, labels [${labels.join(', ')}]`, {
       node: engine.name,

@@ -150,6 +150,22 @@ withRealEngines((test) => {
     for (const engine of cluster.engines) t.is((await swarmNode(['update', '--availability', 'active', engine.name])).code, 0);
   });
 
+  test.serial("the docker CLI's own docker node ls, inspect and update, while docker info still says swarm mode is inactive", async (t) => {
+    const node1 = cluster.engines[0]!;
+    const ls = await skep.docker(['node', 'ls']);
+    t.is(ls.code, 0, ls.stderr);
+    t.regex(ls.stdout, /^ID +HOSTNAME +STATUS +AVAILABILITY +MANAGER STATUS +ENGINE VERSION$/m);
+    t.regex(ls.stdout, new RegExp(`^\\S+ +${node1.name} +Ready +Active +20\\.10\\.\\S+$`, 'm'));
+    t.is((await skep.docker(['node', 'update', '--availability', 'pause', '--label-add', 'disk=ssd', node1.name])).stdout, `${node1.name}\n`);
+    t.is((await skep.docker(['node', 'inspect', '-f', '{{.Spec.Availability}} {{.Spec.Labels.disk}} {{.Status.State}}', node1.name])).stdout, 'pause ssd ready\n');
+    t.regex((await swarmNode(['ls'])).stdout, new RegExp(`${node1.name} +\\S+ +Healthy +Pause +\\d+ +disk=ssd`), 'the same state as swarm node sees');
+    t.is((await skep.docker(['node', 'update', '--availability', 'active', '--label-rm', 'disk', node1.name])).code, 0);
+    t.is((await skep.docker(['node', 'inspect', '-f', '{{.Spec.Availability}} {{len .Spec.Labels}}', node1.name])).stdout, 'active 0\n');
+    const rm = await skep.docker(['node', 'rm', node1.name]);
+    t.regex(rm.stderr, /This node is not a swarm manager/);
+    t.regex((await skep.docker(['info'])).stdout, /^ Swarm: inactive$/m);
+  });
+
   test.serial('SIGHUP re-reads the config: a node taken out leaves; a config with a mistake is refused and the running one kept', async (t) => {
     const [node1, node2] = cluster.engines;
     writeFileSync(config, `export default ${JSON.stringify({ nodes: [node1!.addr, node2!.addr] })};\n`);

@@ -183,3 +183,34 @@ test('the logger: logrus text or JSON lines with fields; a field that cannot be 
   t.is(lines.length, 3);
   t.false(json.enabled('warn'));
 });
+
+test('readiness under replication needs a known primary; the role is a metric there', async (t) => {
+  const { readiness } = await import('../../core/operator/readiness.js');
+  const { ManagerMetrics } = await import('../../core/operator/metrics.js');
+  const { Cluster } = await import('../../core/cluster/cluster.js');
+  const { silentLogger } = await import('../../core/log.js');
+  const engines = await fakes(t, 1);
+  const cluster = new Cluster({ refreshMinMs: 200, refreshMaxMs: 300, failureRetry: 2, requestTimeoutMs: 2000, connectTimeoutMs: 500, logger: silentLogger }, silentLogger);
+  t.teardown(() => cluster.stop());
+  const known: { primary?: string } = {};
+  const role = {
+    replicated: true,
+    advertise: '127.0.0.1:1',
+    isPrimary: () => false,
+    primary: () => known.primary,
+    noPrimaryReason: () => 'etcd cannot be reached',
+    changed: async () => {},
+    onChange: () => {},
+  };
+  t.deepEqual(readiness(cluster, role), { ready: false, reason: 'no nodes in the cluster' });
+  cluster.setEntries([engines[0]!.addr]);
+  await waitFor('the node', async () => (cluster.healthy()[0]?.inventoryRead ? true : undefined), 5000);
+  t.deepEqual(readiness(cluster, role), { ready: false, reason: 'no primary manager is known: etcd cannot be reached' });
+  known.primary = '127.0.0.1:2';
+  t.deepEqual(readiness(cluster, role), { ready: true });
+  const metrics = new ManagerMetrics();
+  metrics.watch(cluster, role);
+  const text = await metrics.registry.metrics();
+  t.regex(text, /^skep_manager_role\{role="primary"\} 0$/m);
+  t.regex(text, /^skep_manager_role\{role="replica"\} 1$/m);
+});

@@ -6,6 +6,7 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { compareText } from '../format.js';
+import { notSwarmManager } from './system.js';
 
 const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
 
@@ -25,6 +26,32 @@ function describe(engine: Engine) {
     ContainersRunning: running,
     ServerVersion: engine.version?.Version ?? '',
     Error: engine.lastError ?? '',
+  };
+}
+
+const SWARM_STATE = { pending: 'unknown', healthy: 'ready', unhealthy: 'down' } as const;
+
+/**
+ * A node in swarm mode's shape, for `docker node ls` and `docker node update`: Spec holds what operators set
+ * (the Skep-side labels, the availability), Description what the engine says. No ManagerStatus: the nodes are
+ * no swarm managers, and `docker info` still says swarm mode is inactive.
+ */
+function swarmNode(engine: Engine, version: number) {
+  const engineLabels = Object.fromEntries(Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)));
+  const time = (engine.updatedAt ?? new Date(0)).toISOString();
+  return {
+    ID: engine.info?.ID ?? engine.addr,
+    Version: { Index: version },
+    CreatedAt: time,
+    UpdatedAt: time,
+    Spec: { Labels: engine.maintenance.labels, Role: 'worker', Availability: engine.maintenance.availability },
+    Description: {
+      Hostname: engine.name,
+      Platform: { Architecture: engine.info?.Architecture ?? '', OS: engine.info?.OSType ?? 'linux' },
+      Resources: { NanoCPUs: (engine.info?.NCPU ?? 0) * 1e9, MemoryBytes: engine.info?.MemTotal ?? 0 },
+      Engine: { EngineVersion: engine.version?.Version ?? '', Labels: engineLabels },
+    },
+    Status: { State: SWARM_STATE[engine.health], Message: engine.lastError ?? '', Addr: engine.ip },
   };
 }
 
@@ -59,4 +86,33 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
     const engine = await maintenance.update(ctx.params.node!, { availability: Availability, labelAdd: LabelAdd, labelRm: LabelRm as string[] | undefined });
     await answer(ctx, deps, describe(engine));
   });
+
+  // the docker CLI's `docker node ls`, `docker node inspect` and `docker node update` (availability, labels)
+  router.get('node.list', '/nodes', (ctx) =>
+    answer(
+      ctx,
+      deps,
+      cluster
+        .all()
+        .sort((a, b) => compareText(a.name, b.name))
+        .map((e) => swarmNode(e, maintenance.revision)),
+    ),
+  );
+  router.get('node.inspect', '/nodes/:node', (ctx) => answer(ctx, deps, swarmNode(cluster.findNode(ctx.params.node!), maintenance.revision)));
+  router.post('node.update', '/nodes/:node/update', async (ctx) => {
+    const spec = await readJsonObject(ctx);
+    const engine = cluster.findNode(ctx.params.node!);
+    if (spec.Role !== undefined && spec.Role !== 'worker')
+      throw new DockerError(400, `Skep's nodes have no swarm role to change (asked: ${String(spec.Role)}); only availability and labels can be updated`);
+    if (spec.Availability !== undefined && typeof spec.Availability !== 'string') throw new DockerError(400, 'Availability must be a string: active, pause or drain');
+    const labels = spec.Labels ?? {};
+    if (!isStringRecord(labels)) throw new DockerError(400, 'Labels must be an object of string values');
+    // the CLI sends the whole spec back: its labels replace the Skep-side labels
+    const labelRm = Object.keys(engine.maintenance.labels).filter((k) => !(k in labels));
+    await maintenance.update(engine.addr, { availability: spec.Availability as string | undefined, labelAdd: labels, labelRm });
+    ctx.status = 200;
+    ctx.body = '';
+  });
+  router.all('swarm-mode.nodes', '/nodes', notSwarmManager);
+  router.all('swarm-mode.nodes', '/nodes/*rest', notSwarmManager);
 }

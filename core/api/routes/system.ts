@@ -10,6 +10,11 @@ import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
 import { clusterInfo, withRole } from '../info.js';
 
+/** What an engine outside swarm mode answers about swarm mode's objects. */
+export function notSwarmManager(): never {
+  throw new DockerError(503, 'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.');
+}
+
 export function systemRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, config } = deps;
 
@@ -57,11 +62,9 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     );
   });
 
-  // Swarm mode's objects: Skep fronts engines that are not in swarm mode, and answers as such an engine does.
-  const notSwarmManager = () => {
-    throw new DockerError(503, 'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.');
-  };
-  for (const kind of ['swarm', 'nodes', 'services', 'tasks', 'secrets', 'configs']) {
+  // Swarm mode's objects: Skep fronts engines that are not in swarm mode, and answers as such an engine does
+  // (`/nodes` is served in part, for `docker node ls` and `docker node update`: see nodes.ts).
+  for (const kind of ['swarm', 'services', 'tasks', 'secrets', 'configs']) {
     router.all(`swarm-mode.${kind}`, `/${kind}`, notSwarmManager);
     router.all(`swarm-mode.${kind}`, `/${kind}/*rest`, notSwarmManager);
   }

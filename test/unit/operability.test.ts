@@ -214,3 +214,24 @@ test('readiness under replication needs a known primary; the role is a metric th
   t.regex(text, /^skep_manager_role\{role="primary"\} 0$/m);
   t.regex(text, /^skep_manager_role\{role="replica"\} 1$/m);
 });
+
+test.serial("a plugin's own metrics and route (docs/examples/recent-creates.ts); SIGHUP's reload calls plugins that can reload, a throwing one is contained", async (t) => {
+  const { default: recentCreates } = await import('../../docs/examples/recent-creates.js');
+  const engines = await fakes(t, 1);
+  const statusPort = await freePort();
+  let reloads = 0;
+  const reloading: SkepPlugin = { name: 'reloading', apply() {}, reload: () => void reloads++ };
+  const failing: SkepPlugin = { name: 'failing-reload', apply() {}, reload: () => Promise.reject(new Error('its file is gone')) };
+  const skep = await inProcessManager(engines, { statusAddress: `127.0.0.1:${statusPort}`, plugins: [recentCreates(), reloading, failing] });
+  t.teardown(() => skep.stop());
+  t.is((await skep.call('POST', '/containers/create?name=noted', { Image: 'busybox' })).status, 201);
+  await waitFor('the afterCreate tap', async () => ((await (await fetch(`http://127.0.0.1:${statusPort}/recent-creates`)).json()) as unknown[]).length === 1 || undefined, 5000);
+  t.deepEqual(await (await fetch(`http://127.0.0.1:${statusPort}/recent-creates`)).json(), [{ name: 'noted', node: 'fake1' }]);
+  t.regex(await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text(), /^recent_creates_total 1$/m);
+
+  await skep.manager.reload({ ...skep.manager.config, strategy: 'binpack' });
+  t.is(reloads, 1);
+  t.true(skep.logger.lines.includes('error reload: plugin failing-reload could not reload, it goes on as it was: its file is gone'));
+  t.true(skep.logger.lines.includes('warn reload: strategy changed; that takes a restart, the running values stay'));
+  t.is(skep.manager.config.strategy, 'spread');
+});

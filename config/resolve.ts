@@ -5,6 +5,9 @@ import { ConfigError } from './errors.js';
 import { resolveTls } from './tls.js';
 import type { ResolvedConfig, SwarmConfig } from './types.js';
 
+/** `host:port` (an IPv6 host in brackets), as `--status-addr` takes it. */
+export const LISTEN_HOST_PORT = /^(\[[^\]]+\]|[^:/[\]]+):\d{1,5}$/;
+
 function ms(value: SwarmConfig['heartbeat'], fallback: number): number {
   return value === undefined ? fallback : parseDuration(value)!;
 }
@@ -66,6 +69,9 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
   if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('min refresh interval should be a positive number ("engine.refreshMinInterval")');
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
     throw new ConfigError('max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")');
+  }
+  if (resolved.statusAddress !== undefined && !LISTEN_HOST_PORT.test(resolved.statusAddress)) {
+    throw new ConfigError(`invalid operator listener address "${resolved.statusAddress}" ("status.address", --status-addr): expected host:port, e.g. 127.0.0.1:9323`);
   }
   if (resolved.replication) checkReplication(resolved);
   return resolved;

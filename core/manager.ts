@@ -29,6 +29,9 @@ import { PluginRoutes } from './operator/plugin-routes.js';
 import { listenOperator, type OperatorListener } from './operator/server.js';
 import { noTelemetry } from './telemetry.js';
 
+/** What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...) takes a restart. */
+const RELOADABLE = new Set<keyof ResolvedConfig>(['nodes', 'heartbeatMs', 'logLevel', 'logFormat', 'serverTls', 'engineTls', 'stateFile', 'shutdownTimeoutMs', 'configFile']);
+
 /** What a running manager is made of, for `stop` and `reload`. */
 interface Parts {
   hooks: SkepHooks;
@@ -76,6 +79,8 @@ export class Manager {
     const plugins = orderPlugins(builtins.plugins, configured);
     applyPlugins(hooks, plugins, logger, { routes, registry: metrics?.registry ?? new Registry() });
 
+    // made before anything listens: a discovery string that cannot work stops the start
+    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const readReservation = (totals: NodeTotals) => hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
     const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation, telemetry: metrics }, logger);
     const replication = config.replication ? await startReplication(config, logger) : undefined;
@@ -95,7 +100,6 @@ export class Manager {
       metrics.watch(cluster, role);
       operator = await listenOperator(config.statusAddress, { cluster, role, metrics, routes, logger, scheduling: { strategy: config.strategy, filters: config.filters } });
     }
-    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow }, logger, stopDiscovery);
   }
@@ -111,9 +115,8 @@ export class Manager {
    */
   async reload(next: ResolvedConfig): Promise<void> {
     const before = this.config;
-    const needsRestart = (['hosts', 'strategy', 'filters', 'replication', 'statusAddress', 'authorizationPlugins', 'builtins'] as const).filter(
-      (key) => JSON.stringify(before[key]) !== JSON.stringify(next[key]),
-    );
+    const keys = Object.keys({ ...before, ...next }) as (keyof ResolvedConfig)[];
+    const needsRestart = keys.filter((key) => !RELOADABLE.has(key) && JSON.stringify(before[key]) !== JSON.stringify(next[key]));
     if (needsRestart.length > 0) this.logger.warn(`reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`);
     if (JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) || before.heartbeatMs !== next.heartbeatMs) {
       this.stopDiscovery();
@@ -131,7 +134,7 @@ export class Manager {
         this.logger.error(`reload: plugin ${plugin.name} could not reload, it goes on as it was: ${(err as Error).message}`, { plugin: plugin.name });
       }
     }
-    this.config = { ...next, hosts: before.hosts, strategy: before.strategy, filters: before.filters, replication: before.replication, statusAddress: before.statusAddress };
+    this.config = { ...before, ...Object.fromEntries([...RELOADABLE].map((key) => [key, next[key]])) };
   }
 
   /**

@@ -33,11 +33,12 @@ export function requestLog({ logger, telemetry }: Pick<ApiDeps, 'logger' | 'tele
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const route = ctx._matchedRouteName ?? 'unmatched';
-      const status = ctx.status;
+      // a stream answered on the raw response, or a hijacked connection (the engine's own status line, 101)
+      const status = ctx.respond === false ? (ctx.res.headersSent ? ctx.res.statusCode : 101) : ctx.status;
       telemetry.httpRequest(route, status, seconds);
-      const fields = { method: ctx.method, route, path: ctx.path, status, duration_ms: Math.round(seconds * 1e5) / 100, request_id: requestId };
-      if (status >= 500 && !ctx.state.failureLogged) logger.error(`${ctx.method} ${ctx.path} answered ${status}: ${ctx.state.failure ?? answerMessage(ctx)}`, fields);
-      else if (status < 500 && (logger.enabled?.('debug') ?? true)) logger.debug(`${ctx.method} ${ctx.path} ${status} ${fields.duration_ms}ms`, fields);
+      const fields = () => ({ method: ctx.method, route, path: ctx.path, status, duration_ms: Math.round(seconds * 1e5) / 100, request_id: requestId });
+      if (status >= 500 && !ctx.state.failureLogged) logger.error(`${ctx.method} ${ctx.path} answered ${status}: ${ctx.state.failure ?? answerMessage(ctx)}`, fields());
+      else if (status < 500 && (logger.enabled?.('debug') ?? true)) logger.debug(`${ctx.method} ${ctx.path} ${status} ${Math.round(seconds * 1e5) / 100}ms`, fields());
     }
   };
 }

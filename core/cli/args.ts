@@ -1,6 +1,7 @@
 import { CLUSTER_OPTS } from '../../config/cluster-opts.js';
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError } from '../../config/errors.js';
+import { LISTEN_HOST_PORT } from '../../config/resolve.js';
 import type { LogLevel, SwarmConfig } from '../../config/types.js';
 
 /** One flag: its names (as typed, without dashes), whether it takes a value, and what it sets. */
@@ -337,7 +338,7 @@ const MANAGE_FLAGS: FlagSpec[] = [
     names: ['status-addr'],
     takesValue: true,
     set: (t, v, s) => {
-      if (!/^(\[[^\]]+\]|[^:/]+):\d+$/.test(v)) throw new ConfigError(`invalid value "${v}" for flag ${s} (expected host:port, e.g. 127.0.0.1:9323)`);
+      if (!LISTEN_HOST_PORT.test(v)) throw new ConfigError(`invalid value "${v}" for flag ${s} (expected host:port, e.g. 127.0.0.1:9323)`);
       t.flags.status = { address: v };
     },
   },

@@ -54,6 +54,8 @@ export class Rescheduler {
       // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
       // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
       if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
+      // a drained node seen again (a restarted manager, a node back up): what the drain had not moved yet moves now
+      if (engine.health === 'healthy' && engine.maintenance.availability === 'drain') this.startDrain(engine);
     });
     // `swarm node update --availability drain`: what has the policy moves off the node, which stays up
     cluster.on('maintenance', (engine: Engine, previous: NodeMaintenance) => {

@@ -5,6 +5,7 @@ import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { run, waitFor } from '../harness/exec.js';
 import { freePort, SkepProcess, SWARM_BIN } from '../harness/skep.js';
+import { DOCKER_CLI } from '../harness/support.js';
 
 /** Operating a manager over real engines: metrics, health checks, JSON logs, node maintenance, reload and stop. */
 withRealEngines((test) => {
@@ -40,6 +41,7 @@ withRealEngines((test) => {
     t.is((await skep.docker(['run', '-d', '--name', 'metered', 'busybox', 'sleep', '300'])).code, 0);
     const refused = await skep.docker(['run', '-d', '-e', 'constraint:node==nowhere', 'busybox', 'true']);
     t.not(refused.code, 0);
+    t.is((await skep.docker(['run', '--rm', 'busybox', 'echo', 'attached'])).stdout, 'attached\n');
     const node = (await skep.docker(['inspect', '-f', '{{.Node.Name}}', 'metered'])).stdout.trim();
     const res = await fetch(`http://127.0.0.1:${statusPort}/metrics`);
     t.regex(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -47,6 +49,7 @@ withRealEngines((test) => {
     t.regex(text, /^skep_nodes\{state="healthy"\} 3$/m);
     t.regex(text, new RegExp(`^skep_containers\\{node="${node}",state="running"\\} 1$`, 'm'));
     t.regex(text, /^skep_http_requests_total\{route="container\.create",code="201"\} \d+$/m);
+    t.regex(text, /^skep_http_requests_total\{route="container\.attach",code="101"\} 1$/m, 'a hijacked attach counts as the 101 the engine answered');
     t.regex(text, /^skep_http_request_duration_seconds_bucket\{le="0\.005",route="container\.inspect"\} \d+$/m);
     t.regex(text, /^skep_placements_total\{kind="container",outcome="chosen"\} \d+$/m);
     t.regex(text, /^skep_placements_total\{kind="container",outcome="no_node"\} 1$/m);
@@ -168,7 +171,7 @@ withRealEngines((test) => {
 
   test.serial('SIGHUP re-reads the config: a node taken out leaves; a config with a mistake is refused and the running one kept', async (t) => {
     const [node1, node2] = cluster.engines;
-    writeFileSync(config, `export default ${JSON.stringify({ nodes: [node1!.addr, node2!.addr] })};\n`);
+    writeFileSync(config, `export default ${JSON.stringify({ nodes: [node1!.addr, node2!.addr], shutdownTimeout: '3s' })};\n`);
     skep.child.kill('SIGHUP');
     await waitFor('two nodes', async () => (/^ Nodes: 2$/m.test((await skep.docker(['info'])).stdout) ? true : undefined), 15_000);
     writeFileSync(config, 'export default { nodes: 5 };\n');
@@ -179,10 +182,12 @@ withRealEngines((test) => {
     t.is((await fetch(`http://127.0.0.1:${statusPort}/readyz`)).status, 200);
   });
 
-  test.serial('SIGTERM: a running docker run ends within the grace period, new connections are refused, then the manager exits', async (t) => {
-    const attached = skep.docker(['run', '--name', 'graceful', 'busybox', 'sh', '-c', 'sleep 3; echo finished']);
+  test.serial('SIGTERM: a running docker run ends within the grace period (3s since the reload), new connections are refused, a stream still open after it is closed', async (t) => {
+    const events = run(DOCKER_CLI, ['events'], { env: { ...process.env, DOCKER_HOST: skep.dockerHost }, timeoutMs: 30_000 });
+    const attached = skep.docker(['run', '--name', 'graceful', 'busybox', 'sh', '-c', 'sleep 1; echo finished']);
     await waitFor('graceful to run', async () => ((await skep.docker(['inspect', '-f', '{{.State.Running}}', 'graceful'])).stdout.trim() === 'true' ? true : undefined), 20_000);
     const exited = new Promise<number | null>((resolve) => skep.child.once('exit', (code) => resolve(code)));
+    const stopped = Date.now();
     skep.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     const refused = await skep.docker(['version']);
@@ -190,7 +195,12 @@ withRealEngines((test) => {
     const result = await attached;
     t.is(result.stdout, 'finished\n');
     t.is(result.code, 0);
+    const stream = await events;
+    const closedAfter = Date.now() - stopped;
+    t.true(closedAfter >= 2500 && closedAfter < 8000, `the events stream closed ${closedAfter} ms after SIGTERM`);
+    t.regex(stream.stdout, /container start/, 'it streamed until then');
     t.is(await exited, 0);
-    t.regex(skep.logs.join(''), /SIGTERM: stopping; running requests have 10s to end/);
+    t.regex(skep.logs.join(''), /SIGTERM: stopping; running requests have 3s to end/);
+    t.regex(skep.logs.join(''), /1 request still running after 3s \(streams, hijacked sessions\): closing them/);
   });
 });

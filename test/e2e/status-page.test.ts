@@ -3,7 +3,8 @@ import type { Browser, Page } from 'playwright-core';
 import { artifactPath, launchChromium } from '../harness/browser.js';
 import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { freePort, SkepProcess } from '../harness/skep.js';
+import { run } from '../harness/exec.js';
+import { freePort, SkepProcess, SWARM_BIN } from '../harness/skep.js';
 
 /** The status page in a real browser (Debian's chromium, headless) over real engines: what a person sees. */
 withRealEngines((test) => {
@@ -69,6 +70,18 @@ withRealEngines((test) => {
       await page.locator('#nodes tr .name').allTextContents(),
       cluster.engines.map((e) => e.name),
     );
+  });
+
+  test.serial('node maintenance shows as it is set: a paused node reads Pause, its new label appears', async (t) => {
+    const node = cluster.engines[0]!.name;
+    const swarmNode = (args: string[]) => run(process.execPath, [SWARM_BIN, 'node', 'update', ...args, node], { env: { ...process.env, DOCKER_HOST: skep.dockerHost } });
+    const update = await swarmNode(['--availability', 'pause', '--label-add', 'rack=r7']);
+    t.is(update.code, 0, update.stderr);
+    await cell(node, 3).filter({ hasText: 'Pause' }).waitFor({ timeout: 10_000 });
+    t.regex((await cell(node, 8).textContent()) ?? '', /rack=r7/);
+    t.is((await swarmNode(['--availability', 'active', '--label-rm', 'rack'])).code, 0);
+    await cell(node, 3).filter({ hasText: 'Active' }).waitFor({ timeout: 10_000 });
+    t.notRegex((await cell(node, 8).textContent()) ?? '', /rack=r7/);
   });
 
   test.serial('a node turns Unhealthy on the page when its engine is killed, with the error; a screenshot is kept', async (t) => {

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,6 +71,29 @@ withRealEngines((test) => {
     const cli = await run(DOCKER_CLI, ['--tls', '--tlscacert', ca.ca, 'version'], { env: { ...process.env, DOCKER_HOST: skep.dockerHost }, timeoutMs: 20_000 });
     t.not(cli.code, 0);
     t.notRegex(cli.stdout, /Server:/);
+  });
+
+  test.serial('SIGHUP: certificate files replaced on disk are used by new connections; the old ones keep theirs', async (t) => {
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ host: '127.0.0.1', port: skep.port, ca: readFileSync(ca.ca), cert: readFileSync(client.cert), key: readFileSync(client.key) }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256);
+          socket.end();
+        });
+        socket.on('error', reject);
+      });
+    const before = await served();
+    t.is(before, new X509Certificate(readFileSync(manager.cert)).fingerprint256);
+    const renewed = await ca.issue('manager-renewed', { ips: ['127.0.0.1'] });
+    copyFileSync(renewed.cert, manager.cert);
+    copyFileSync(renewed.key, manager.key);
+    skep.child.kill('SIGHUP');
+    await waitFor('the reload', async () => (skep.logs.join('').includes('SIGHUP: configuration reloaded') ? true : undefined), 10_000);
+    const after = await served();
+    t.not(after, before);
+    t.is(after, new X509Certificate(readFileSync(renewed.cert)).fingerprint256);
+    // the same files serve towards the engines: new connections to them present the renewed certificate, which they accept
+    t.is((await skep.docker(['run', '--rm', 'busybox', 'echo', 'renewed'])).stdout, 'renewed\n');
   });
 
   test.serial("engine TLS of its own, per node in swarm.config.ts; one node's certificate problem shows in docker info", async (t) => {

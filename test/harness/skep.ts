@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import https from 'node:https';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +57,9 @@ export class SkepProcess {
   /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` (a free port unless given) and waits until `nodes` nodes are healthy. */
   static async start(args: string[], options: { nodes: number; global?: string[]; clientTls?: ClientTls; port?: number }): Promise<SkepProcess> {
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...args], {
+    // node maintenance goes to a file of the test's own, never to the checkout (the working folder)
+    const state = args.includes('--state-file') ? [] : ['--state-file', join(mkdtempSync(join(tmpdir(), 'skep-state-')), 'skep-nodes.json')];
+    const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...state, ...args], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -132,3 +132,13 @@ test('help, version, and the environment variables classic swarm read', (t) => {
   t.like(parseArgs(['manage'], { SWARM_DISCOVERY: 'a:1', SWARM_HOST: 'tcp://127.0.0.1:9' }), { flags: { nodes: 'a:1', hosts: ['tcp://127.0.0.1:9'] } });
   t.like(parseArgs(['manage', '-H', ':1', 'b:2'], { SWARM_DISCOVERY: 'a:1', SWARM_HOST: 'x:2' }), { flags: { nodes: 'b:2', hosts: [':1'] } });
 });
+
+test('the operability flags: --log-format (global or after manage), --status-addr, --shutdown-timeout, --state-file; bad values refused', (t) => {
+  const parsed = parseArgs(['--log-format', 'json', 'manage', '--status-addr', '127.0.0.1:9323', '--shutdown-timeout=30s', '--state-file', '/var/lib/skep/nodes.json', '10.0.0.1:2375']);
+  t.like(parsed, { command: 'manage', flags: { logFormat: 'json', status: { address: '127.0.0.1:9323' }, shutdownTimeout: '30000ms', stateFile: '/var/lib/skep/nodes.json' } });
+  t.like(parseArgs(['manage', '--log-format=text', '--status-addr', '[::1]:9323', 'a:1']), { flags: { logFormat: 'text', status: { address: '[::1]:9323' } } });
+  t.throws(() => parseArgs(['--log-format', 'xml', 'manage', 'a:1']), { instanceOf: ConfigError, message: 'invalid value "xml" for flag --log-format (one of text, json)' });
+  t.throws(() => parseArgs(['manage', '--status-addr', '9323', 'a:1']), { message: 'invalid value "9323" for flag --status-addr (expected host:port, e.g. 127.0.0.1:9323)' });
+  t.throws(() => parseArgs(['manage', '--shutdown-timeout', '10', 'a:1']), { message: 'invalid --shutdown-timeout: time: missing unit in duration 10' });
+  t.deepEqual(parseArgs(['node', 'ls', '-H', 'tcp://127.0.0.1:4000']), { command: 'node', args: ['ls', '-H', 'tcp://127.0.0.1:4000'] });
+});

@@ -148,3 +148,15 @@ test("transpiled TypeScript is cached only in a folder of the user's own that no
   symlinkSync(planted, join(home, 'skep'));
   t.is(privateCacheDir(), undefined, 'nor a link to somewhere else');
 });
+
+test('the operator listener, log format, shutdown timeout and state file from the file; the state file beside it', (t) => {
+  const resolved = resolveConfig({ status: { address: '127.0.0.1:9323' }, logFormat: 'json', shutdownTimeout: '5s', stateFile: 'state/nodes.json' }, {}, '/etc/skep/swarm.config.ts');
+  t.like(resolved, { statusAddress: '127.0.0.1:9323', logFormat: 'json', shutdownTimeoutMs: 5000, stateFile: '/etc/skep/state/nodes.json' });
+  t.is(resolveConfig({}, {}, '/etc/skep/swarm.config.ts').stateFile, '/etc/skep/skep-nodes.json');
+  t.is(resolveConfig({}, {}).shutdownTimeoutMs, 10_000);
+  t.throws(() => resolveConfig({ status: { address: 'localhost' } }, {}), {
+    message: 'invalid operator listener address "localhost" ("status.address", --status-addr): expected host:port, e.g. 127.0.0.1:9323',
+  });
+  t.throws(() => validateConfig({ status: { port: 1 } }, 'swarm.config.ts'), { message: /unknown key "status.port" \(known: status.address\)/ });
+  t.throws(() => validateConfig({ logFormat: 'xml' }, 'swarm.config.ts'), { message: 'swarm.config.ts: "logFormat" must be one of text, json (got "xml")' });
+});

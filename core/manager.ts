@@ -47,16 +47,14 @@ interface Parts {
 
 /** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
 export class Manager {
-  private stopDiscovery: () => void;
-
   private constructor(
+    /** The configuration running now (a reload replaces what it can). */
     public config: ResolvedConfig,
     private readonly parts: Parts,
     private readonly logger: Logger,
-    stopDiscovery: () => void,
-  ) {
-    this.stopDiscovery = stopDiscovery;
-  }
+    /** Stops following the discovery (a reload that changes the nodes follows a new one). */
+    private stopDiscovery: () => void,
+  ) {}
 
   get hooks(): SkepHooks {
     return this.parts.hooks;
@@ -102,11 +100,6 @@ export class Manager {
     }
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow }, logger, stopDiscovery);
-  }
-
-  /** The API listeners, for a caller that drains them (`stop` with a grace period). */
-  get listeners(): Listener[] {
-    return this.parts.listeners;
   }
 
   /**

@@ -7,7 +7,9 @@ import { SWARM_VERSION } from '../version.js';
 import { type ManagerRole, standalone } from '../replication/role.js';
 import { bytesSize, compareText } from './format.js';
 
-const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
+/** A node's health and availability as `docker info` (and `swarm node ls`) print them. */
+export const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
+export const AVAILABILITY_TEXT = { active: 'Active', pause: 'Pause', drain: 'Drain' } as const;
 
 function countStates(engine: Engine) {
   const { running, paused } = engine.containers;
@@ -16,8 +18,6 @@ function countStates(engine: Engine) {
 
 /** Each node's block as last made, and what it was made from: `/info` at 1,000 nodes remakes only the changed ones. */
 const blocks = new WeakMap<Engine, { stamp: string; maintenance: object; lines: [string, string][] }>();
-
-const AVAILABILITY_TEXT = { active: 'Active', pause: 'Pause', drain: 'Drain' } as const;
 
 function nodeStatus(engine: Engine): [string, string][] {
   const { containers } = engine;

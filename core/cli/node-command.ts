@@ -4,6 +4,7 @@ import https from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/errors.js';
+import { parseListenAddress } from '../api/listen-address.js';
 
 export const NODE_USAGE = `Usage: swarm node COMMAND
 
@@ -86,7 +87,9 @@ interface Described {
 
 /** One call to the manager's API, JSON both ways; an error answer is Docker's message. */
 function call(command: NodeCommand, method: string, path: string, body?: unknown): Promise<unknown> {
-  const target = /^unix:\/\//.test(command.host) ? { socketPath: command.host.slice('unix://'.length) } : hostPort(command.host);
+  // the manager's address read as `-H` is read when the manager listens on it
+  const address = parseListenAddress(command.host);
+  const target = address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port };
   const certs = join(process.env.DOCKER_CERT_PATH || join(homedir(), '.docker'));
   const tls = command.tls ? { ca: readFileSync(join(certs, 'ca.pem')), cert: readFileSync(join(certs, 'cert.pem')), key: readFileSync(join(certs, 'key.pem')) } : {};
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -115,12 +118,6 @@ function call(command: NodeCommand, method: string, path: string, body?: unknown
     req.on('error', (err) => reject(new Error(`Cannot connect to the manager at ${command.host}: ${err.message}. Is it running?`)));
     req.end(payload);
   });
-}
-
-function hostPort(host: string): { host: string; port: number } {
-  const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]+)(?::(\d+))?\/?$/.exec(host);
-  if (!m) throw new ConfigError(`invalid -H address ${host}: tcp://host:port or unix:///path`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2] ?? 2375) };
 }
 
 /** Columns padded to their widest cell, three spaces apart, as the docker CLI's tables are. */

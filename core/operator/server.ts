@@ -5,6 +5,7 @@ import type { ManagerRole } from '../replication/role.js';
 import type { ManagerMetrics } from './metrics.js';
 import type { OperatorRequest, PluginRoutes } from './plugin-routes.js';
 import { readiness } from './readiness.js';
+import { parseListenAddress } from '../api/listen-address.js';
 import { StatusFeed } from './status-feed.js';
 import { STATUS_PAGE } from './status-page.js';
 
@@ -82,10 +83,11 @@ export async function listenOperator(address: string, deps: OperatorDeps): Promi
     });
   });
   server.on('clientError', (_err, socket) => socket.destroy());
-  const { host, port } = splitAddress(address);
+  const listenOn = parseListenAddress(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    if (listenOn.kind === 'tcp') server.listen(listenOn.port, listenOn.host, () => resolve());
+    else server.listen(listenOn.path, () => resolve());
   });
   server.removeAllListeners('error');
   server.on('error', (err) => logger.error(`operator listener ${address}: ${err.message}`));
@@ -99,9 +101,4 @@ export async function listenOperator(address: string, deps: OperatorDeps): Promi
         server.closeAllConnections();
       }),
   };
-}
-
-function splitAddress(address: string): { host: string; port: number } {
-  const colon = address.lastIndexOf(':');
-  return { host: address.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(address.slice(colon + 1)) };
 }

@@ -154,6 +154,13 @@ export class Rescheduler {
       if (node.maintenance.availability !== 'drain' || node.health !== 'healthy' || !this.role.isPrimary()) break;
       const name = inspect.Name.replace(/^\//, '');
       const id = inspect.Id;
+      const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
+      // a drain cut short (a manager restarted) made the copy already: only the original is left to remove
+      const made = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== node) : undefined;
+      if (made) {
+        await this.removeOriginal(node, id, `its copy runs on ${made.engine.name}`);
+        continue;
+      }
       const rename = async (to: string) => {
         const res = await node.client.request('POST', `containers/${id}/rename`, { query: { name: to } });
         if (res.status >= 300) throw new Error(`renaming it to ${to}: the engine answered ${res.status}: ${res.body.toString('utf8').trim()}`);
@@ -175,14 +182,22 @@ export class Rescheduler {
         await rename(name).catch((e: Error) => this.logger.error(`cannot name ${id.slice(0, 12)} on ${node.name} back to ${name}: ${e.message}`));
         continue;
       }
-      const res = await node.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
-      if (res.status >= 300 || res.status === 0)
-        this.logger.error(`drained ${name} to ${copy.engine.name}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : res.status}`);
-      else node.forgetContainer(id);
+      await this.removeOriginal(node, id, `drained to ${copy.engine.name}`);
       this.logger.info(`Drained container ${id.slice(0, 12)} (${name}) from ${node.name} to ${copy.engine.name} as ${copy.id.slice(0, 12)}`, { node: node.name, container: copy.id });
       this.cluster.announce(copy.engine, 'container_reschedule', { container: copy.id, name, 'from.node': node.name, 'from.container': id });
       this.telemetry.reschedule('moved');
     }
+  }
+
+  /** The original of a drained container, once its copy runs elsewhere. */
+  private async removeOriginal(node: Engine, id: string, why: string): Promise<void> {
+    const res = await node.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
+    if (res.status > 0 && (res.status < 300 || res.status === 404)) node.forgetContainer(id);
+    else
+      this.logger.error(`${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : `the engine answered ${res.status}`}`, {
+        node: node.name,
+        container: id,
+      });
   }
 
   private async removeDuplicates(returned: Engine, onlyStopped: boolean): Promise<void> {

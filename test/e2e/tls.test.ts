@@ -73,6 +73,21 @@ withRealEngines((test) => {
     t.notRegex(cli.stdout, /Server:/);
   });
 
+  test.serial('swarm node over TLS: --tlsverify (or $DOCKER_TLS_VERIFY) with the certificates of $DOCKER_CERT_PATH, as the docker CLI finds them', async (t) => {
+    const certs = mkdtempSync(join(tmpdir(), 'skep-docker-certs-'));
+    copyFileSync(ca.ca, join(certs, 'ca.pem'));
+    copyFileSync(client.cert, join(certs, 'cert.pem'));
+    copyFileSync(client.key, join(certs, 'key.pem'));
+    const env = { ...process.env, DOCKER_HOST: skep.dockerHost, DOCKER_CERT_PATH: certs };
+    const ls = await run(process.execPath, [SWARM_BIN, 'node', 'ls', '--tlsverify'], { env });
+    t.is(ls.code, 0, ls.stderr);
+    t.regex(ls.stdout, new RegExp(`${cluster.engines[0]!.name} +${cluster.engines[0]!.addr.replace(/\./g, '\\.')} +Healthy +Active`));
+    const viaEnv = await run(process.execPath, [SWARM_BIN, 'node', 'inspect', cluster.engines[0]!.name], { env: { ...env, DOCKER_TLS_VERIFY: '1' } });
+    t.like(JSON.parse(viaEnv.stdout), { Name: cluster.engines[0]!.name, Availability: 'active' });
+    const plain = await run(process.execPath, [SWARM_BIN, 'node', 'ls'], { env });
+    t.is(plain.code, 1, 'without TLS the manager does not answer');
+  });
+
   test.serial('SIGHUP: certificate files replaced on disk are used by new connections; the old ones keep theirs', async (t) => {
     const served = () =>
       new Promise<string>((resolve, reject) => {

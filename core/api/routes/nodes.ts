@@ -6,9 +6,11 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { compareText } from '../format.js';
+import { HEALTH_TEXT } from '../info.js';
 import { notSwarmManager } from './system.js';
 
-const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
+/** The engine's own labels and tags, without the Skep-side ones (which `nodeLabels` lays over them). */
+const engineLabels = (engine: Engine) => Object.fromEntries(Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)));
 
 /** One node as `/skep/nodes` describes it: what `docker info` shows of it, and what operators set. */
 function describe(engine: Engine) {
@@ -21,7 +23,7 @@ function describe(engine: Engine) {
     Availability: engine.maintenance.availability,
     /** Skep-side labels only (`--label-add`); `Labels` in `docker info` shows them merged over the engine's. */
     Labels: engine.maintenance.labels,
-    EngineLabels: Object.fromEntries(Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels))),
+    EngineLabels: engineLabels(engine),
     Containers: size,
     ContainersRunning: running,
     ServerVersion: engine.version?.Version ?? '',
@@ -37,7 +39,6 @@ const SWARM_STATE = { pending: 'unknown', healthy: 'ready', unhealthy: 'down' } 
  * no swarm managers, and `docker info` still says swarm mode is inactive.
  */
 function swarmNode(engine: Engine, version: number) {
-  const engineLabels = Object.fromEntries(Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)));
   const time = (engine.updatedAt ?? new Date(0)).toISOString();
   return {
     ID: engine.info?.ID ?? engine.addr,
@@ -49,7 +50,7 @@ function swarmNode(engine: Engine, version: number) {
       Hostname: engine.name,
       Platform: { Architecture: engine.info?.Architecture ?? '', OS: engine.info?.OSType ?? 'linux' },
       Resources: { NanoCPUs: (engine.info?.NCPU ?? 0) * 1e9, MemoryBytes: engine.info?.MemTotal ?? 0 },
-      Engine: { EngineVersion: engine.version?.Version ?? '', Labels: engineLabels },
+      Engine: { EngineVersion: engine.version?.Version ?? '', Labels: engineLabels(engine) },
     },
     Status: { State: SWARM_STATE[engine.health], Message: engine.lastError ?? '', Addr: engine.ip },
   };

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 /**
  * NOT a Docker engine: the unit tier's in-process stand-in, so placement, health and discovery are tested
  * without root or dockerd. It answers, in dockerd 20.10's shapes, the calls the manager makes: specs, the
- * container list and inspect, create/start/remove, images (pull of what it is told it can pull), build,
+ * container list and inspect, create/start/rename/remove, images (pull of what it is told it can pull), build,
  * networks, volumes and an `/events` stream. The real-engine tier checks the same behaviour against dockerd.
  */
 export interface FakeDockerOptions {
@@ -302,6 +302,15 @@ export class FakeDocker {
     if (c && method === 'POST' && container?.[2] === 'start') {
       c.running = true;
       this.emit('container', 'start', c.id, { name: c.name });
+      res.writeHead(204, { 'Api-Version': API });
+      return void res.end();
+    }
+    if (c && method === 'POST' && container?.[2] === 'rename') {
+      const name = url.searchParams.get('name') ?? '';
+      if ([...this.containers.values()].some((o) => o.name === name)) return json(409, { message: `Conflict. The container name "/${name}" is already in use` });
+      const old = c.name;
+      c.name = name;
+      this.emit('container', 'rename', c.id, { name, oldName: `/${old}` });
       res.writeHead(204, { 'Api-Version': API });
       return void res.end();
     }

@@ -267,3 +267,49 @@ test.serial('CpuShares are cores only through cpu-cores: with it off, docker inf
   const plain = await off.call('POST', '/containers/create?name=weighted', { Image: 'busybox', HostConfig: { CpuShares: 512 } });
   t.is(fleet[0]!.containers.get(plain.body.Id)!.config.HostConfig!.CpuShares, 512, 'sent as given');
 });
+
+test.serial('drain: a container with a reschedule policy is made again elsewhere, then the original goes; one without stays; a drain cut short makes no second copy', async (t) => {
+  const fleet = await fakes(2);
+  const skep = await managerOver(t, fleet);
+  const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
+  // spread puts both on fake1, which has fewer (a constraint would pin the copy there too)
+  for (const name of ['o1', 'o2', 'o3']) fleet[1]!.add(name);
+  await waitFor('the cache to count them', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 3) ? true : undefined), 5000, 20);
+  const onFake1 = (name: string, labels: Record<string, string> = {}) => skep.call('POST', `/containers/create?name=${name}`, { Image: 'busybox', Labels: labels });
+  t.is((await onFake1('mover', policy)).status, 201);
+  t.is((await onFake1('stayer')).status, 201);
+  t.deepEqual([...fleet[0]!.containers.values()].map((c) => c.name).sort(), ['mover', 'stayer']);
+  t.is((await skep.call('POST', '/skep/nodes/fake1/update', { Availability: 'drain' })).status, 200);
+  await waitFor('mover on fake2', async () => ([...fleet[1]!.containers.values()].some((c) => c.name === 'mover') ? true : undefined), 10_000);
+  await waitFor('the original gone', async () => ([...fleet[0]!.containers.values()].some((c) => c.name.startsWith('mover')) ? undefined : true), 10_000);
+  t.deepEqual(
+    [...fleet[0]!.containers.values()].map((c) => c.name),
+    ['stayer'],
+  );
+  t.true(skep.logger.lines.some((l) => /^info Drained container \w{12} \(mover\) from fake1 to fake2 as \w{12}$/.test(l)));
+  t.is((await skep.call('GET', '/containers/mover/json')).body.Node.Name, 'fake2');
+
+  // a drain the manager did not finish: the copy exists on fake2 already, the original is still on fake1
+  t.is((await skep.call('POST', '/skep/nodes/fake1/update', { Availability: 'active' })).status, 200);
+  const copy = [...fleet[1]!.containers.values()].find((c) => c.name === 'mover')!;
+  fleet[0]!.add('mover-original', { Image: 'busybox', Labels: { ...copy.config.Labels } });
+  await waitFor('the cache to see it', async () => (skep.manager.cluster.engines.get(fleet[0]!.addr)!.containers.size === 2 ? true : undefined), 5000, 20);
+  t.is((await skep.call('POST', '/skep/nodes/fake1/update', { Availability: 'drain' })).status, 200);
+  await waitFor('the leftover original gone', async () => (fleet[0]!.containers.size === 1 ? true : undefined), 10_000);
+  t.is([...fleet[1]!.containers.values()].filter((c) => c.name.startsWith('mover')).length, 1, 'still one copy');
+});
+
+test.serial('drain: a container whose copy cannot be made anywhere stays where it was, under its own name, and the reason is logged', async (t) => {
+  const fleet = await fakes(2);
+  const skep = await managerOver(t, fleet);
+  const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
+  t.is((await skep.call('POST', '/containers/create?name=pinned', { Image: 'busybox', Labels: policy, Env: ['constraint:node==fake1'] })).status, 201);
+  t.is((await skep.call('POST', '/skep/nodes/fake1/update', { Availability: 'drain' })).status, 200);
+  await waitFor('the refusal', async () => (skep.logger.lines.some((l) => l.startsWith('error cannot drain pinned from fake1:')) ? true : undefined), 10_000);
+  await waitFor('its name back', async () => ([...fleet[0]!.containers.values()].map((c) => c.name).join() === 'pinned' ? true : undefined), 5000);
+  t.is(fleet[1]!.containers.size, 0);
+  t.regex(
+    skep.logger.lines.find((l) => l.startsWith('error cannot drain pinned'))!,
+    /\[fake1: the node's availability is drain\].*; it stays there$/s,
+  );
+});

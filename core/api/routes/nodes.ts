@@ -65,16 +65,9 @@ const isStringRecord = (v: unknown): v is Record<string, string> => v !== null &
  */
 export function nodeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, maintenance } = deps;
-  router.get('skep.node.list', '/skep/nodes', (ctx) =>
-    answer(
-      ctx,
-      deps,
-      cluster
-        .all()
-        .sort((a, b) => compareText(a.name, b.name))
-        .map(describe),
-    ),
-  );
+  /** Every node, by name, as `docker info` lists them. */
+  const byName = () => cluster.all().sort((a, b) => compareText(a.name, b.name));
+  router.get('skep.node.list', '/skep/nodes', (ctx) => answer(ctx, deps, byName().map(describe)));
   router.get('skep.node.inspect', '/skep/nodes/:node', (ctx) => answer(ctx, deps, describe(cluster.findNode(ctx.params.node!))));
   router.post('skep.node.update', '/skep/nodes/:node/update', async (ctx) => {
     const body = await readJsonObject(ctx);
@@ -93,10 +86,7 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
     answer(
       ctx,
       deps,
-      cluster
-        .all()
-        .sort((a, b) => compareText(a.name, b.name))
-        .map((e) => swarmNode(e, maintenance.revision)),
+      byName().map((e) => swarmNode(e, maintenance.revision)),
     ),
   );
   router.get('node.inspect', '/nodes/:node', (ctx) => answer(ctx, deps, swarmNode(cluster.findNode(ctx.params.node!), maintenance.revision)));

@@ -32,6 +32,12 @@ import { noTelemetry } from './telemetry.js';
 /** What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...) takes a restart. */
 const RELOADABLE = new Set<keyof ResolvedConfig>(['nodes', 'heartbeatMs', 'logLevel', 'logFormat', 'serverTls', 'engineTls', 'stateFile', 'shutdownTimeoutMs', 'configFile']);
 
+/** A setting as a reload compares it: plugin objects by their names (their state is theirs), the rest as JSON. */
+function settingText(key: keyof ResolvedConfig, value: unknown): string {
+  const plugin = (option: unknown): unknown => (Array.isArray(option) ? option.map(plugin) : option && typeof option === 'object' && 'name' in option ? `plugin ${String(option.name)}` : option);
+  return JSON.stringify(key === 'plugins' ? plugin(value) : value);
+}
+
 /** What a running manager is made of, for `stop` and `reload`. */
 interface Parts {
   hooks: SkepHooks;
@@ -109,7 +115,7 @@ export class Manager {
   async reload(next: ResolvedConfig): Promise<void> {
     const before = this.config;
     const keys = Object.keys({ ...before, ...next }) as (keyof ResolvedConfig)[];
-    const needsRestart = keys.filter((key) => !RELOADABLE.has(key) && JSON.stringify(before[key]) !== JSON.stringify(next[key]));
+    const needsRestart = keys.filter((key) => !RELOADABLE.has(key) && settingText(key, before[key]) !== settingText(key, next[key]));
     if (needsRestart.length > 0) this.logger.warn(`reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`);
     if (JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) || before.heartbeatMs !== next.heartbeatMs) {
       this.stopDiscovery();

@@ -17,12 +17,22 @@ withRealEngines((test) => {
   const stateFile = () => join(dir, 'skep-nodes.json');
   const metrics = async () => (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
   const swarmNode = (args: string[]) => run(process.execPath, [SWARM_BIN, 'node', ...args], { env: { ...process.env, DOCKER_HOST: skep.dockerHost }, timeoutMs: 30_000 });
+  /**
+   * The config as a module: JSON settings, and a plugin that says when it is reloaded (functions do not go
+   * through JSON). The log level is the file's, so that a reload can change it.
+   */
+  const writeConfig = (settings: Record<string, unknown>) =>
+    writeFileSync(
+      config,
+      `const reloading = { name: 'reloading', apply(_hooks, { logger }) { this.logger = logger; }, reload() { this.logger.info('reloaded its own settings'); } };\n` +
+        `export default { ...${JSON.stringify(settings)}, plugins: [reloading] };\n`,
+    );
   const start = async (nodes: string[], extra: string[] = []) => {
-    writeFileSync(config, `export default ${JSON.stringify({ nodes, engine: { refreshMinInterval: '1s', refreshMaxInterval: '2s', failureRetry: 2 } })};\n`);
+    writeConfig({ nodes, logLevel: 'debug', engine: { refreshMinInterval: '1s', refreshMaxInterval: '2s', failureRetry: 2 } });
     statusPort = await freePort();
     return SkepProcess.start(['--config', config, '--status-addr', `127.0.0.1:${statusPort}`, '--state-file', stateFile(), ...extra], {
       nodes: nodes.length,
-      global: ['-l', 'debug', '--log-format', 'json'],
+      global: ['--log-format', 'json'],
     });
   };
 
@@ -169,11 +179,18 @@ withRealEngines((test) => {
     t.regex((await skep.docker(['info'])).stdout, /^ Swarm: inactive$/m);
   });
 
-  test.serial('SIGHUP re-reads the config: a node taken out leaves; a config with a mistake is refused and the running one kept', async (t) => {
+  test.serial('SIGHUP re-reads the config: a node taken out leaves, the log level changes, a plugin reloads; a config with a mistake is refused and the running one kept', async (t) => {
     const [node1, node2] = cluster.engines;
-    writeFileSync(config, `export default ${JSON.stringify({ nodes: [node1!.addr, node2!.addr], shutdownTimeout: '3s' })};\n`);
+    writeConfig({ nodes: [node1!.addr, node2!.addr], logLevel: 'info', shutdownTimeout: '3s' });
     skep.child.kill('SIGHUP');
     await waitFor('two nodes', async () => (/^ Nodes: 2$/m.test((await skep.docker(['info'])).stdout) ? true : undefined), 15_000);
+    t.regex(skep.logs.join(''), /"msg":"plugin reloading: reloaded its own settings","plugin":"reloading"/);
+    t.regex(skep.logs.join(''), /"msg":"reload: engine changed; that takes a restart, the running values stay"/);
+    const before = skep.logs.join('').length;
+    await fetch(`${skep.url}/v1.41/version`);
+    await fetch(`${skep.url}/v1.41/nonsense`);
+    await new Promise((r) => setTimeout(r, 300));
+    t.false(skep.logs.join('').slice(before).includes('"level":"debug"'), 'no debug line at info: no request log');
     writeFileSync(config, 'export default { nodes: 5 };\n');
     skep.child.kill('SIGHUP');
     await waitFor('the refusal', async () => (skep.logs.join('').includes('configuration not reloaded, the running one is kept') ? true : undefined), 10_000);

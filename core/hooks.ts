@@ -76,3 +76,9 @@ export function createHooks(logger: Logger = silentLogger) {
 }
 
 export type SkepHooks = ReturnType<typeof createHooks>;
+
+/**
+ * Whether any plugin taps the hook. tapable's `isUsed()` counts interceptors too, and every hook carries the
+ * error-naming one, so it is always true: the hot paths skip a stage by this instead.
+ */
+export const tapped = <H extends { taps: readonly unknown[] }>(hook: H | undefined): hook is H => (hook?.taps.length ?? 0) > 0;

@@ -2,7 +2,7 @@ import { statusText } from '../cluster/container-status.js';
 import type { CachedContainer } from '../cluster/container-cache.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeView } from '../cluster/node-view.js';
-import type { SkepHooks } from '../hooks.js';
+import { type SkepHooks, tapped } from '../hooks.js';
 import type { NodeView } from '../pipeline-types.js';
 import { withNode } from './row-node.js';
 
@@ -33,7 +33,7 @@ export function listedRow(engine: Engine, cached: CachedContainer, hooks: SkepHo
   if (cached.listed?.key === key) return cached.listed.row;
   const node = viewOf(engine);
   const made = { ...cached.summary, State: cached.inspect.State.Status ?? cached.summary.State, Status: status };
-  const row = Object.freeze(withNode(hooks.rewriteContainerRow.isUsed() ? hooks.rewriteContainerRow.call(made, { node }) : made, node));
+  const row = Object.freeze(withNode(tapped(hooks.rewriteContainerRow) ? hooks.rewriteContainerRow.call(made, { node }) : made, node));
   rowBytes.set(row, Buffer.from(JSON.stringify(row)));
   cached.listed = { key, row };
   return row;

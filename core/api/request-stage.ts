@@ -2,7 +2,7 @@ import { Stream } from 'node:stream';
 import type { RouterMiddleware } from '@koa/router';
 import type { Context } from 'koa';
 import { DockerError } from '../errors.js';
-import type { SkepHooks } from '../hooks.js';
+import { type SkepHooks, tapped } from '../hooks.js';
 import type { FinalAnswer, Reply, RequestContext, RouteId } from '../pipeline-types.js';
 import type { ApiDeps } from './deps.js';
 import { requestContext } from './request-context.js';
@@ -19,8 +19,8 @@ interface MatchedLayer {
  */
 export function replyBeforeRoute(hooks: SkepHooks, context: RequestContext): Promise<Reply | undefined> | undefined {
   const perRoute = hooks.routeRequest.get(context.route);
-  const global = hooks.request.isUsed() ? hooks.request : undefined;
-  const local = perRoute?.isUsed() ? perRoute : undefined;
+  const global = tapped(hooks.request) ? hooks.request : undefined;
+  const local = tapped(perRoute) ? perRoute : undefined;
   if (!global && !local) return undefined;
   return (async () => (global && (await global.promise(context))) || (local && (await local.promise(context))) || undefined)();
 }
@@ -38,7 +38,7 @@ export function requestStage(deps: ApiDeps): RouterMiddleware {
     const asked = replyBeforeRoute(deps.hooks, context);
     const reply = asked && (await asked);
     if (reply) return answerWith(ctx, reply);
-    if (!deps.hooks.response.isUsed()) return next();
+    if (!tapped(deps.hooks.response)) return next();
     try {
       await next();
     } catch (err) {
@@ -69,6 +69,9 @@ function finalAnswer(ctx: Context): FinalAnswer | undefined {
   const body: unknown = ctx.body;
   if (ctx.respond === false || ctx.headerSent || body instanceof Stream) return undefined;
   const bytes = body === undefined || body === null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  // what the plugins read is what is sent: Koa must not encode the body a second time
+  // (Koa keeps the Content-Type the first body set)
+  if (body !== undefined && body !== null && !Buffer.isBuffer(body)) ctx.body = bytes;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
   return { status: ctx.status, headers, body: bytes };

@@ -53,9 +53,10 @@ export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
 
 /** A keep-alive connection pool to one engine (tcp, TLS or unix socket). */
 export function engineAgent(idleMs: number, tls?: TlsMaterial): http.Agent {
-  // Two idle connections kept per node (a re-read inspects two at a time), each closed after `idleMs` unused:
-  // long enough for the next health check to find one open instead of connecting again.
-  const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 2, timeout: idleMs, scheduling: 'lifo' as const };
+  // Up to eight idle connections kept per node, each closed after `idleMs` unused: long enough for the next
+  // health check to find one open, and enough that clients calling one node on a few connections at once do not
+  // pay a connect and a close per call (two kept cost a third of the proxy's CPU at eight connections).
+  const options = { keepAlive: true, maxSockets: 64, maxFreeSockets: 8, timeout: idleMs, scheduling: 'lifo' as const };
   return tls ? new https.Agent({ ...options, ...tlsOptions(tls) }) : new http.Agent(options);
 }
 

@@ -8,7 +8,7 @@ import { pullOn } from '../cluster/image-pull.js';
 import { pullParams } from '../cluster/image-ref.js';
 import { nodeView } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
-import type { SkepHooks } from '../hooks.js';
+import { type SkepHooks, tapped } from '../hooks.js';
 import type { ContainerConfig, CreateRequest, NodeActions, PlacementRequestContext, RequestContext, ScheduleContext } from '../pipeline-types.js';
 import { labelStrings, SWARM_LABELS } from '../swarm-labels.js';
 import type { PlacementService } from './placement-service.js';
@@ -89,7 +89,7 @@ export interface CreateOptions {
 
 /** The body for the chosen node's engine, after the per-node taps (CpuShares as cores, a pull first...). */
 async function bodyFor(hooks: SkepHooks, engine: Engine, context: ScheduleContext): Promise<ContainerConfig> {
-  if (!hooks.beforeEngineCreate.isUsed()) return context.request.config;
+  if (!tapped(hooks.beforeEngineCreate)) return context.request.config;
   const actions: NodeActions = {
     hasImage: (ref) => nodeView(engine).hasImage(ref),
     pull: (ref, headers) => {

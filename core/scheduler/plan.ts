@@ -1,4 +1,4 @@
-import type { SkepHooks } from '../hooks.js';
+import { type SkepHooks, tapped } from '../hooks.js';
 import type { CreateRequest, NodeView, PlacementRequestContext, ScheduleContext } from '../pipeline-types.js';
 import { type Failure, noNodeMessage } from './no-node-message.js';
 
@@ -17,7 +17,7 @@ export interface Plan {
  */
 export async function planOver(hooks: SkepHooks, nodes: NodeView[], request: CreateRequest, requestContext: PlacementRequestContext): Promise<Plan> {
   const asked = { cpus: 0, memory: Number(request.config.HostConfig?.Memory ?? 0) || 0 };
-  const reserve = Object.freeze(hooks.reserve.isUsed() ? await hooks.reserve.promise(asked, { request, requestContext }) : asked);
+  const reserve = Object.freeze(tapped(hooks.reserve) ? await hooks.reserve.promise(asked, { request, requestContext }) : asked);
   let plan: Plan | undefined;
   for (const soft of [true, false]) {
     const context: ScheduleContext = { request, requestContext, placing: requestContext.placing, rejections: [], conditions: [], soft, reserve };

@@ -10,6 +10,7 @@ import type { ApiDeps, SkepState } from '../deps.js';
 import { headersForClient, headersForEngine } from '../headers.js';
 import { readBody } from '../body.js';
 import { outgoingSearch, requestContext, responseContext } from '../request-context.js';
+import { tapped } from '../../hooks.js';
 
 export interface ForwardOptions {
   /** A body the route rewrote (a container name replaced by its ID); otherwise the client's body is sent on. */
@@ -67,7 +68,7 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
   // Only parsed when a plugin rewrites this route's answers.
   const hook = deps.hooks.rewriteResponse.get(requestContext(ctx).route);
   const isJson = String(res.headers['content-type'] ?? '').includes('json');
-  if (hook?.isUsed() && isJson && res.status < 300) {
+  if (tapped(hook) && isJson && res.status < 300) {
     const parsed: unknown = JSON.parse(res.body.toString('utf8'));
     ctx.body = await hook.promise(parsed, responseContext(ctx, res.status, nodeView(engine)));
     return;

@@ -19,6 +19,7 @@ import { relayHijack } from '../proxy/hijack.js';
 import { isUpgrade } from '../upgrades.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
+import { tapped } from '../../hooks.js';
 
 /** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
 const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;
@@ -95,7 +96,7 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       const located = locate(ctx);
       // docker update: per-node values (CpuShares as cores) are set by the plugins, as on create
       const body =
-        action === 'update' && deps.hooks.beforeEngineUpdate.isUsed()
+        action === 'update' && tapped(deps.hooks.beforeEngineUpdate)
           ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
           : undefined;
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {

@@ -169,6 +169,14 @@ export class FakeFleet {
     });
   }
 
+  /** One engine dies as a killed dockerd does: its listener closes and its connections drop. */
+  kill(index: number): void {
+    const server = this.servers[index]!;
+    server.close();
+    server.closeAllConnections();
+    for (const watcher of this.engines[index]!.watchers) watcher.destroy();
+  }
+
   async stop(): Promise<void> {
     for (const server of this.servers) server.closeAllConnections();
     await Promise.all(this.servers.map((s) => new Promise((r) => s.close(r))));

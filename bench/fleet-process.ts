@@ -2,13 +2,14 @@ import { FakeFleet } from './fake-fleet.js';
 
 /**
  * The fake fleet in a process of its own (forked by the benchmark), so its CPU is not the manager's and can be
- * checked: the parent asks for `stats` (requests served, CPU used) over the IPC channel.
+ * checked: the parent asks for `stats` (requests served, CPU used) over the IPC channel, or has one engine killed.
  */
 const [engines = '100', perEngine = '30'] = process.argv.slice(2);
 const fleet = await FakeFleet.start({ engines: Number(engines), containersPerEngine: Number(perEngine) });
 
-process.on('message', (message: string) => {
+process.on('message', (message: string | { kill: number }) => {
   if (message === 'stats') process.send!({ requests: fleet.requests, cpuMs: cpuMs() });
+  if (typeof message === 'object') fleet.kill(message.kill);
   if (message === 'stop') void fleet.stop().then(() => process.exit(0));
 });
 process.on('disconnect', () => process.exit(0));

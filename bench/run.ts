@@ -1,14 +1,14 @@
 /**
  * `npm run bench`: the real 3-node cluster (Skep against the engine itself), then the scale runs against a
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
- *   --scale=100,500,1000   fleet sizes        --no-real / --no-metrics / --no-failover / --no-scale   skip a part
+ *   --scale=100,500,1000,5000   fleet sizes        --no-real / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runReal } from './real-cluster.js';
-import { failoverTable, metricsTable, realTable, scaleTable, targetsTable } from './report.js';
+import { failoverTable, metricsTable, realTable, realTargetsTable, scaleTable, targetsTable } from './report.js';
 import { runFailover } from './failover.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runScale, type ScaleResult } from './scale.js';
@@ -16,7 +16,7 @@ import { runScale, type ScaleResult } from './scale.js';
 const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ?? (args.includes(`--${name}`) ? '' : undefined);
 const quick = flag('quick') !== undefined;
-const sizes = (flag('scale') || (quick ? '20' : '100,500,1000')).split(',').map(Number);
+const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000')).split(',').map(Number);
 const out = flag('out') || fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -51,14 +51,14 @@ if (flag('no-scale') === undefined) {
 const sections = [`Machine: ${machine}`];
 const real = report.real as Parameters<typeof realTable>[0] | { skipped: string } | undefined;
 if (real && 'skipped' in real) sections.push(`Real cluster: skipped (${real.skipped})`);
-else if (real) sections.push(realTable(real));
+else if (real) sections.push(realTable(real), realTargetsTable(real));
 const metrics = report.metrics as Parameters<typeof metricsTable>[0] | { skipped: string } | undefined;
 if (metrics && 'skipped' in metrics) sections.push(`Metrics cost: skipped (${metrics.skipped})`);
 else if (metrics) sections.push(metricsTable(metrics));
 const failover = report.failover as Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
 if (failover && 'skipped' in failover) sections.push(`Failover: skipped (${failover.skipped})`);
 else if (failover) sections.push(failoverTable(failover));
-if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale[report.scale.length - 1]!));
+if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale));
 process.stdout.write(`${sections.join('\n\n')}\n`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 log(`figures written to ${out}`);

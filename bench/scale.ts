@@ -19,17 +19,27 @@ export interface ScaleOptions {
 export interface ScaleResult {
   engines: number;
   containers: number;
-  convergeMs: number;
+  /** From the manager's start until every node is Healthy (`docker info`), and until the manager logged every node's inventory read. */
+  healthyMs: number;
+  inventoryMs: number;
   rssSettledMiB: number;
   rssAfterIdleMiB: number;
   idleCpuPercent: number;
   idleEngineRequestsPerSecond: number;
+  /** The manager's CPU from its start to the end of the inventory, per request the fleet answered meanwhile. */
+  cpuMicrosPerExchange: number;
   info: Timing & { bytes: number };
   list: Timing & { bytes: number };
   inspect: Timing & { bytes: number };
   creates: { concurrency: number; perSecond: number; ms: Timing; cpuMsPerCreate: number }[];
+  /** Every create listed once afterwards, under its own name, and no other container added or lost. */
+  createsListedOnce: boolean;
+  /** One fake engine killed (its listener and connections closed): until `docker info` says Unhealthy. */
+  killedSeenMs: number;
   /** The fake fleet's busiest moment, in % of one core: near 100 it, not the manager, would be the limit. */
   fleetCpuPercentMax: number;
+  /** The fleet's CPU per request during the inventory (µs): what the instrument itself costs. */
+  fleetMicrosPerRequest: number;
   loadBefore: string;
   loadAfter: string;
 }
@@ -54,6 +64,10 @@ class FleetProcess {
     });
   }
 
+  kill(index: number): void {
+    this.child.send({ kill: index });
+  }
+
   stats(): Promise<FleetStats> {
     return new Promise((resolve) => {
       this.child.once('message', (m: FleetStats) => resolve(m));
@@ -71,35 +85,67 @@ class FleetProcess {
 const fleetCpu = (a: FleetStats, b: FleetStats, ms: number) => ((b.cpuMs - a.cpuMs) / ms) * 100;
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
 
+/** The manager's stderr: its one `inventory read` line (when it came), warnings and errors passed on. */
+function watchLog(child: ChildProcess, started: number): { inventory: Promise<number> } {
+  let told: (ms: number) => void = () => {};
+  const inventory = new Promise<number>((resolve) => (told = resolve));
+  let pending = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (line.includes('msg="inventory read:')) told(Date.now() - started);
+      else if (/level=(warning|error|fatal)/.test(line)) process.stderr.write(`  manager: ${line}\n`);
+    }
+  });
+  return { inventory };
+}
+
+const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`)))]);
+
 export async function runScale(options: ScaleOptions, log: (line: string) => void): Promise<ScaleResult> {
   const loadBefore = loadAverage();
   const fleet = await FleetProcess.start(options.engines, options.containersPerEngine);
-  const port = await freePort();
+  const [port, statusPort] = [await freePort(), await freePort()];
   let skep: ChildProcess | undefined;
   const client = new Client('127.0.0.1', port);
   try {
     let fleetMax = 0;
+    const fleetAtStart = await fleet.stats();
     const started = Date.now();
-    skep = spawn(process.execPath, [SWARM_BIN, '--log-level', 'warn', 'manage', '-H', `127.0.0.1:${port}`, fleet.addresses.join(',')], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    // metrics on (the operator listener), as the issue asks them measured; info level for the inventory line
+    skep = spawn(process.execPath, [SWARM_BIN, '--log-level', 'info', 'manage', '-H', `127.0.0.1:${port}`, '--status-addr', `127.0.0.1:${statusPort}`, fleet.addresses.join(',')], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const pid = skep.pid!;
+    const { inventory } = watchLog(skep, started);
+    const infoOf = () => client.json<Parameters<typeof healthyNodes>[0]>('/info');
     for (;;) {
       if (skep.exitCode !== null) throw new Error(`the manager exited ${skep.exitCode}`);
-      const healthy = await client.json<Parameters<typeof healthyNodes>[0]>('/info').then(healthyNodes, () => 0);
+      const healthy = await infoOf().then(healthyNodes, () => 0);
       if (healthy === options.engines) break;
       if (Date.now() - started > 120_000) throw new Error(`only ${healthy} of ${options.engines} nodes healthy after 2 minutes`);
       await sleep(100);
     }
-    const convergeMs = Date.now() - started;
-    log(`  ${options.engines} engines healthy after ${convergeMs} ms`);
+    const healthyMs = Date.now() - started;
+    const inventoryMs = await within(inventory, 180_000, 'the inventory');
+    const [cpuAtInventory, fleetAtInventory] = [processSample(pid).cpuMs, await fleet.stats()];
+    const exchanges = fleetAtInventory.requests - fleetAtStart.requests;
+    const cpuMicrosPerExchange = (cpuAtInventory * 1000) / exchanges;
+    const fleetMicrosPerRequest = ((fleetAtInventory.cpuMs - fleetAtStart.cpuMs) * 1000) / exchanges;
+    log(`  ${options.engines} engines healthy after ${healthyMs} ms, inventory read after ${inventoryMs} ms (${exchanges} requests)`);
 
-    // settled: the manager has finished reading every node's inventory (the fleet has had no request for 2 s)
+    // settled: nothing left to read (the fleet has had no request for 2 s)
     let [last, quietSince] = [-1, Date.now()];
     while (Date.now() - quietSince < 2000) {
       const { requests } = await fleet.stats();
       if (requests !== last) [last, quietSince] = [requests, Date.now()];
       await sleep(250);
     }
-    log(`  settled (inventory read) ${Date.now() - started} ms after start`);
     const rssSettled = processSample(pid).rssBytes;
     // an idle minute (RSS after it), then CPU and requests to engines over the next idle stretch
     await sleep(options.idleSeconds * 1000);
@@ -129,11 +175,11 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       const ms: number[] = [];
       const cpuFrom = processSample(pid).cpuMs;
       const t0 = Date.now();
-      let left = options.creates;
+      let next = 0;
       await measure(() =>
         Promise.all(
           Array.from({ length: concurrency }, async () => {
-            while (left-- > 0) ms.push((await creator.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['true'] })).ms);
+            while (next < options.creates) ms.push((await creator.ok('POST', `/containers/create?name=bench-c${concurrency}-${next++}`, { Image: 'busybox', Cmd: ['true'] })).ms);
           }),
         ),
       );
@@ -142,19 +188,35 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       creates.push({ concurrency, perSecond: (options.creates / elapsed) * 1000, ms: timing(ms), cpuMsPerCreate: (processSample(pid).cpuMs - cpuFrom) / options.creates });
       log(`  creates at concurrency ${concurrency}: ${((options.creates / elapsed) * 1000).toFixed(0)}/s, median ${timing(ms).median.toFixed(2)} ms`);
     }
+    // race-free: every create is one container, listed once under its name, and nothing else came or went
+    const after = (await client.json<{ Names: string[] }[]>('/containers/json?all=1')).map((r) => r.Names[0]!.split('/').pop()!);
+    const made = after.filter((name) => name.startsWith('bench-c'));
+    const createsListedOnce = after.length === ids.length + 2 * options.creates && new Set(made).size === 2 * options.creates;
+
+    // a killed engine: its stream ends, reconnects are refused; until docker info says so
+    const killedAt = Date.now();
+    fleet.kill(0);
+    await waitUntil(async () => healthyNodes(await infoOf()) === options.engines - 1, 120_000);
+    const killedSeenMs = Date.now() - killedAt;
+    log(`  creates listed once: ${createsListedOnce}; a killed engine Unhealthy after ${killedSeenMs} ms`);
     return {
       engines: options.engines,
       containers: options.engines * options.containersPerEngine,
-      convergeMs,
+      healthyMs,
+      inventoryMs,
       rssSettledMiB: mib(rssSettled),
       rssAfterIdleMiB: mib(idleFrom.rssBytes),
       idleCpuPercent,
       idleEngineRequestsPerSecond,
+      cpuMicrosPerExchange,
       info,
       list,
       inspect,
       creates,
+      createsListedOnce,
+      killedSeenMs,
       fleetCpuPercentMax: fleetMax,
+      fleetMicrosPerRequest,
       loadBefore,
       loadAfter: loadAverage(),
     };
@@ -162,5 +224,13 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     client.close();
     skep?.kill('SIGKILL');
     fleet.stop();
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean>, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > until) throw new Error(`not within ${ms / 1000} s`);
+    await sleep(100);
   }
 }

@@ -43,6 +43,8 @@ export class Cluster extends EventEmitter {
   private maintenanceState: MaintenanceState = {};
 
   private options: EngineOptions;
+  private readonly createdAt = performance.now();
+  private toldInventory = false;
 
   constructor(
     options: EngineOptions,
@@ -82,10 +84,19 @@ export class Cluster extends EventEmitter {
         if (action) this.announce(e, action);
       });
       engine.on('api-version', () => (this.apiRange = undefined));
+      engine.on('inventory', () => this.inventoryRead());
       engine.on('event', (e: Engine, { event, timeNano }: EngineEvent) => this.publish(e, event, timeNano));
       this.engines.set(addr, engine);
       engine.start();
     }
+  }
+
+  /** Once, when every node has had its first inventory read: how long the manager took to know the whole cluster. */
+  private inventoryRead(): void {
+    if (this.toldInventory || this.all().some((e) => !e.inventoryRead)) return;
+    this.toldInventory = true;
+    const containers = this.all().reduce((n, e) => n + e.containers.size, 0);
+    this.logger.info(`inventory read: ${this.engines.size} nodes, ${containers} containers, ${Math.round(performance.now() - this.createdAt)} ms after start`);
   }
 
   /** Skep's own event about a node (`Type: swarm`), to every `/events` client. */

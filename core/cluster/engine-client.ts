@@ -5,7 +5,8 @@ import type net from 'node:net';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 import type { EngineOutcome } from '../telemetry.js';
-import { bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError } from './engine-http.js';
+import { type BufferedAnswer, bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError } from './engine-http.js';
+import { pipelinedGets } from './pipelined-gets.js';
 
 export interface EngineTimeouts {
   /** For the manager's own calls (refresh, inspect). */
@@ -158,6 +159,40 @@ export class EngineClient {
     const res = await this.request('GET', path, { query });
     if (res.status >= 300) throw new EngineCallError(res.status, engineMessage(res.body));
     return JSON.parse(res.body.toString()) as T;
+  }
+
+  /**
+   * Manager-side GETs that must each answer 2xx with JSON, pipelined on a connection of their own (a node's
+   * inventory: its images, networks, volumes and every container's inspect). `each` gets every result in order:
+   * the parsed JSON, or the error (an EngineCallError for an error answer). What the engine left unanswered is
+   * asked one by one. Rejects with the connection's failure when nothing could be read.
+   */
+  async jsonEach<T>(paths: string[], each: (index: number, result: T | Error) => void): Promise<void> {
+    if (paths.length === 0) return;
+    const started = performance.now();
+    const socket = await this.raw().catch((err: unknown) => {
+      this.observe?.('failed', (performance.now() - started) / 1000);
+      throw err;
+    });
+    const { address } = this;
+    const host = address.kind === 'unix' ? 'docker' : address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+    const result = (answer: BufferedAnswer): T | Error => {
+      this.observe?.(answer.status >= 500 ? 'server_error' : answer.status >= 400 ? 'client_error' : 'ok', (performance.now() - started) / 1000);
+      if (answer.status >= 300) return new EngineCallError(answer.status, engineMessage(answer.body));
+      try {
+        return JSON.parse(answer.body.toString()) as T;
+      } catch (err) {
+        return err as Error;
+      }
+    };
+    const answered = await pipelinedGets(
+      socket,
+      host,
+      paths.map((p) => `/${p}`),
+      this.timeouts.requestMs,
+      (i, answer) => each(i, result(answer)),
+    );
+    for (let i = answered; i < paths.length; i++) each(i, await this.json<T>(paths[i]!).catch((err: unknown) => (err instanceof EngineCallError ? err : Promise.reject(err))));
   }
 
   /**

@@ -20,7 +20,16 @@ export interface HealthJobs {
   check(): Promise<void>;
   /** Everything read again (an unhealthy node's probe). */
   resync(): Promise<void>;
+  /** The node's event stream is open: it tells what a check would find, and TCP keepalive watches its link. */
+  following?(): boolean;
 }
+
+/**
+ * How much rarer the safety-net check is while the node's events flow: 30-60 s becomes 3-6 minutes, so 1,000
+ * idle nodes cost about 4 requests a second, not 22. A killed engine ends its stream at once and a cut link
+ * fails the stream's keepalive; what is left for the check is an engine that hangs with its stream open.
+ */
+export const FOLLOWING_CHECK_FACTOR = 6;
 
 interface HealthEvents {
   /** The node moved from `previous` to the current state. */
@@ -135,7 +144,7 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
         // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
         if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
       },
-      refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs),
+      (refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs)) * (this.jobs.following?.() ? FOLLOWING_CHECK_FACTOR : 1),
     );
   }
 

@@ -54,6 +54,8 @@ const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'a
 interface EngineEvents {
   health: [engine: Engine, previous: NodeHealth];
   'api-version': [engine: Engine];
+  /** The node's first full inventory read has ended. */
+  inventory: [engine: Engine];
   event: [engine: Engine, event: EngineEvent];
 }
 
@@ -61,7 +63,7 @@ interface EngineEvents {
  * One Docker engine, made of a few objects with one job each: its client (every exchange), its health state
  * machine (engine-health.ts), its event follower (event-follower.ts) and its inventory (inventory.ts). This class
  * reads the specs, wires the three together, and holds what placements reserve on it. Emits `health` (engine,
- * previous), `api-version` (engine) and `event` (engine, EngineEvent).
+ * previous), `api-version` (engine), `inventory` (engine) and `event` (engine, EngineEvent).
  */
 export class Engine extends EventEmitter<EngineEvents> {
   readonly client: EngineClient;
@@ -103,8 +105,17 @@ export class Engine extends EventEmitter<EngineEvents> {
       telemetry && ((outcome, seconds) => telemetry.engineExchange(this.name, outcome, seconds)),
     );
     const name = () => this.name;
-    this.stock = new Inventory(this.client, options, (err) => this.report(err));
-    this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync() }, name);
+    this.stock = new Inventory(
+      this.client,
+      options,
+      (err) => this.report(err),
+      () => this.emit('inventory', this),
+    );
+    this.state = new EngineHealth(
+      options,
+      { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync(), following: () => this.events.open },
+      name,
+    );
     this.state.on('change', (previous) => {
       const next = this.state.state;
       if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);

@@ -5,6 +5,11 @@ import type { OpenCall } from './engine-http.js';
 import { exactTimeNano, readJsonLines } from './event-stream.js';
 
 const MAX_EVENT_BACKOFF_MS = 10_000;
+/**
+ * Idle time before the kernel probes the stream's connection (then every second, ten times: libuv's setting).
+ * A cut link, which sends nothing, fails the stream within about 20 s, with no request to the engine.
+ */
+export const STREAM_KEEPALIVE_MS = 10_000;
 
 export interface FollowerHandlers {
   /** One event, parsed, as the engine wrote it, and its exact time. */
@@ -27,6 +32,7 @@ export class EventFollower {
   private broken = false;
   private stopped = false;
   private lastNano?: bigint;
+  private flowing = false;
 
   constructor(
     private readonly client: EngineClient,
@@ -46,6 +52,7 @@ export class EventFollower {
     const reconnect = (err: Error) => {
       if (ended) return;
       ended = true;
+      this.flowing = false;
       call.abort();
       this.stream = undefined;
       if (this.stopped) return;
@@ -57,6 +64,8 @@ export class EventFollower {
     call.response.then((res) => {
       if (res.statusCode !== 200) return reconnect(new Error(`events stream answered ${res.statusCode}`));
       this.failures = 0;
+      this.flowing = true;
+      res.socket.setKeepAlive(true, STREAM_KEEPALIVE_MS);
       const missed = this.broken;
       this.broken = false;
       this.handlers.opened(missed);
@@ -73,6 +82,11 @@ export class EventFollower {
       res.on('end', () => reconnect(new Error('events stream closed by the engine')));
       res.on('close', () => reconnect(new Error('events stream closed by the engine')));
     }, reconnect);
+  }
+
+  /** The stream is open and read: the engine tells its changes as they happen. */
+  get open(): boolean {
+    return this.flowing;
   }
 
   /** Marks what the stream says as needing a full re-read (a re-read is under way). */

@@ -4,9 +4,16 @@ import type { ContainerInspect, ContainerSummary, ImageSummary } from './docker-
 import { EngineCallError, type EngineClient } from './engine-client.js';
 import type { Limit } from './limiter.js';
 
-// per node: across nodes, the cluster's read limit sets how many run at once
-const INSPECT_CONCURRENCY = 2;
+/** Reads pipelined on one connection: a node of up to ~250 containers is read in one batch. */
+const READS_PER_BATCH = 256;
 const MAX_REMOVED_REMEMBERED = 4096;
+
+/** One background read: where, and what to do with its answer or its failure. */
+interface Read {
+  path: string;
+  take(result: unknown): void;
+  failed(err: Error): void;
+}
 
 export interface InventoryOptions {
   /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
@@ -52,6 +59,8 @@ export class Inventory {
     private readonly client: EngineClient,
     private readonly options: InventoryOptions,
     private readonly report: (err: unknown) => void,
+    /** Told once, when the first full read has ended. */
+    private readonly firstRead: () => void = () => {},
   ) {}
 
   /** Settles once what was listed so far is read: every container inspected, images, networks, volumes. */
@@ -65,20 +74,52 @@ export class Inventory {
    */
   async readAll(): Promise<void> {
     const stale = await this.listContainers();
-    const limit = this.options.readLimit ?? ((job) => job());
     const read = (async () => {
-      await limit(this.refreshImages);
-      await limit(this.refreshNetworks);
-      await limit(this.refreshVolumes);
-      await this.inspectRows(stale);
-      this.everRead = true;
+      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]);
+      if (!this.everRead) {
+        this.everRead = true;
+        this.firstRead();
+      }
     })();
     this.reading = Promise.all([this.reading, read]).then(() => {});
   }
 
   /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`). */
   async readContainers(): Promise<void> {
-    await this.inspectRows(await this.listContainers());
+    await this.read((await this.listContainers()).map((row) => this.inspectRead(row)));
+  }
+
+  /**
+   * Background reads, pipelined in batches on connections of their own, each batch one job of the cluster's read
+   * limit: a node's whole inventory costs a connection and a write per batch, not per container.
+   */
+  private async read(reads: Read[]): Promise<void> {
+    const limit = this.options.readLimit ?? ((job) => job());
+    for (let i = 0; i < reads.length && !this.stopped; i += READS_PER_BATCH) {
+      const batch = reads.slice(i, i + READS_PER_BATCH);
+      await limit(() => this.client.jsonEach<unknown>(batch.map((r) => r.path), (n, result) => (result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result)))).catch((err) =>
+        this.report(err),
+      );
+    }
+  }
+
+  /** The node's images, networks and volumes, read with its inspects. */
+  private stockReads(): Read[] {
+    const failed = (err: Error) => this.report(err);
+    return [
+      { path: 'images/json', take: (images) => void (this.images = images as ImageSummary[]), failed },
+      { path: 'networks', take: (networks) => void (this.networks = networks as Record<string, unknown>[]), failed },
+      { path: 'volumes', take: (volumes) => void (this.volumes = (volumes as { Volumes: Record<string, unknown>[] | null }).Volumes ?? []), failed },
+    ];
+  }
+
+  /** One container's inspect: remembered, or forgotten when the engine no longer has it. */
+  private inspectRead(row: ContainerSummary): Read {
+    return {
+      path: `containers/${row.Id}/json`,
+      take: (inspect) => this.remember(row, inspect as ContainerInspect),
+      failed: (err) => (err instanceof EngineCallError && err.status === 404 ? this.forgetContainer(row.Id) : this.report(err)),
+    };
   }
 
   /** Lists every container: new ones are cached from their row at once. Returns the rows to inspect (new or changed). */
@@ -100,24 +141,8 @@ export class Inventory {
     });
   }
 
-  private async inspectRows(rows: ContainerSummary[]): Promise<void> {
-    const limit = this.options.readLimit ?? ((job) => job());
-    for (let i = 0; i < rows.length && !this.stopped; i += INSPECT_CONCURRENCY) {
-      await Promise.all(rows.slice(i, i + INSPECT_CONCURRENCY).map((row) => limit(() => this.inspectInto(row)).catch((err) => this.report(err))));
-    }
-  }
-
   private remember(row: ContainerSummary, inspect: ContainerInspect): void {
     if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false), readAt: Date.now() });
-  }
-
-  private async inspectInto(row: ContainerSummary): Promise<void> {
-    try {
-      this.remember(row, await this.client.json<ContainerInspect>(`containers/${row.Id}/json`));
-    } catch (err) {
-      if (err instanceof EngineCallError && err.status === 404) this.forgetContainer(row.Id);
-      else throw err;
-    }
   }
 
   /** Drops a container the engine removed, for good (container IDs are never reused). */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { parseEngineAddress } from '../../core/cluster/address.js';
 import { EngineCallError } from '../../core/cluster/engine-client.js';
-import { connectDelay, EngineHealth, probeDelay } from '../../core/cluster/engine-health.js';
+import { connectDelay, EngineHealth, FOLLOWING_CHECK_FACTOR, probeDelay } from '../../core/cluster/engine-health.js';
 import { TransportError } from '../../core/cluster/engine-http.js';
 import { Engine } from '../../core/cluster/engine.js';
 import type { NodeHealth } from '../../core/plugin-api.js';
@@ -44,6 +44,24 @@ test("the state machine: connection failures in a row make a healthy node unheal
   t.deepEqual([health.state, health.failures, health.lastError], ['unhealthy', 3, 'connect ECONNREFUSED 127.0.0.1:1']);
   health.report();
   t.deepEqual(moves, ['pending->healthy', 'healthy->unhealthy', 'unhealthy->healthy']);
+});
+
+test("the safety-net check is six times rarer while the node's events flow, and as often as set when they do not", async (t) => {
+  const checks = { following: 0, silent: 0 };
+  const healths = (['following', 'silent'] as const).map((which) => {
+    const health = new EngineHealth(
+      { ...quick, logger: recordingLogger() },
+      { connect: async () => {}, check: async () => void checks[which]++, resync: async () => {}, following: () => which === 'following' },
+      () => which,
+    );
+    health.start();
+    return health;
+  });
+  t.teardown(() => healths.forEach((h) => h.stop()));
+  // checks every 200-300 ms without events; with them, not before 200 ms × FOLLOWING_CHECK_FACTOR
+  await new Promise((resolve) => setTimeout(resolve, quick.refreshMinMs * FOLLOWING_CHECK_FACTOR - 150));
+  t.is(checks.following, 0);
+  t.true(checks.silent >= 3, `${checks.silent} checks`);
 });
 
 test.serial('a real exchange: pending, healthy once connected, unhealthy when the engine goes, healthy again when it returns', async (t) => {

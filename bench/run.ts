@@ -3,6 +3,7 @@
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
  *   --scale=100,500,1000,5000   fleet sizes        --no-real / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
+ *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -17,6 +18,7 @@ const args = process.argv.slice(2);
 const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ?? (args.includes(`--${name}`) ? '' : undefined);
 const quick = flag('quick') !== undefined;
 const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000')).split(',').map(Number);
+const profileDir = flag('profile') || undefined;
 const out = flag('out') || fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -41,7 +43,12 @@ if (flag('no-scale') === undefined) {
     log(`scale: ${engines} fake engines × 30 containers:`);
     report.scale.push(
       await runScale(
-        quick ? { engines, containersPerEngine: 30, idleSeconds: 2, idleWindowSeconds: 2, creates: 50 } : { engines, containersPerEngine: 30, idleSeconds: 60, idleWindowSeconds: 30, creates: 500 },
+        {
+          ...(quick
+            ? { engines, containersPerEngine: 30, idleSeconds: 2, idleWindowSeconds: 2, creates: 50 }
+            : { engines, containersPerEngine: 30, idleSeconds: 60, idleWindowSeconds: 60, creates: 500 }),
+          profileDir,
+        },
         log,
       ),
     );

@@ -14,6 +14,8 @@ export interface ScaleOptions {
   /** The idle stretch after it over which CPU and requests to engines are measured. */
   idleWindowSeconds: number;
   creates: number;
+  /** Where the manager writes its CPU profile (`--cpu-prof`), if anywhere; it is stopped with SIGINT then, so it writes it. */
+  profileDir?: string;
 }
 
 export interface ScaleResult {
@@ -103,8 +105,7 @@ function watchLog(child: ChildProcess, started: number): { inventory: Promise<nu
   return { inventory };
 }
 
-const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`)))]);
+const within = <T>(promise: Promise<T>, ms: number, what: string) => Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`)))]);
 
 export async function runScale(options: ScaleOptions, log: (line: string) => void): Promise<ScaleResult> {
   const loadBefore = loadAverage();
@@ -117,7 +118,8 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const fleetAtStart = await fleet.stats();
     const started = Date.now();
     // metrics on (the operator listener), as the issue asks them measured; info level for the inventory line
-    skep = spawn(process.execPath, [SWARM_BIN, '--log-level', 'info', 'manage', '-H', `127.0.0.1:${port}`, '--status-addr', `127.0.0.1:${statusPort}`, fleet.addresses.join(',')], {
+    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    skep = spawn(process.execPath, [...profile, SWARM_BIN, '--log-level', 'info', 'manage', '-H', `127.0.0.1:${port}`, '--status-addr', `127.0.0.1:${statusPort}`, fleet.addresses.join(',')], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -149,21 +151,23 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const rssSettled = processSample(pid).rssBytes;
     // an idle minute (RSS after it), then CPU and requests to engines over the next idle stretch
     await sleep(options.idleSeconds * 1000);
-    const [idleFrom, fleetFrom] = [processSample(pid), await fleet.stats()];
+    const [idleFrom, fleetFrom, idleAt] = [processSample(pid), await fleet.stats(), Date.now() - started];
     await sleep(options.idleWindowSeconds * 1000);
     const [idleTo, fleetTo] = [processSample(pid), await fleet.stats()];
     const idleCpuPercent = ((idleTo.cpuMs - idleFrom.cpuMs) / (options.idleWindowSeconds * 1000)) * 100;
     const idleEngineRequestsPerSecond = (fleetTo.requests - fleetFrom.requests) / options.idleWindowSeconds;
+    if (options.profileDir) log(`  (idle window: ${idleAt}-${Date.now() - started} ms after start)`);
     log(`  idle: ${idleCpuPercent.toFixed(2)}% CPU, ${idleEngineRequestsPerSecond.toFixed(1)} engine requests/s, RSS ${mib(rssSettled)} → ${mib(idleFrom.rssBytes)} MiB`);
 
-    const measure = async <T>(what: () => Promise<T>): Promise<T> => {
+    const measure = async <T>(what: () => Promise<T>, name = ''): Promise<T> => {
       const [from, t0] = [await fleet.stats(), Date.now()];
       const result = await what();
       fleetMax = Math.max(fleetMax, fleetCpu(from, await fleet.stats(), Date.now() - t0));
+      if (options.profileDir && name) log(`  (${name}: ${t0 - started}-${Date.now() - started} ms after start)`);
       return result;
     };
-    const info = await measure(() => client.timeGets('/info', 200));
-    const list = await measure(() => client.timeGets('/containers/json?all=1', 30));
+    const info = await measure(() => client.timeGets('/info', 200), '/info');
+    const list = await measure(() => client.timeGets('/containers/json?all=1', 30), 'the list');
     const ids = (await client.json<{ Id: string }[]>('/containers/json?all=1')).map((r) => r.Id);
     let n = 0;
     const inspect = await measure(() => client.timeGets(() => `/containers/${ids[(n += 7919) % ids.length]}/json`, 500));
@@ -176,12 +180,14 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       const cpuFrom = processSample(pid).cpuMs;
       const t0 = Date.now();
       let next = 0;
-      await measure(() =>
-        Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            while (next < options.creates) ms.push((await creator.ok('POST', `/containers/create?name=bench-c${concurrency}-${next++}`, { Image: 'busybox', Cmd: ['true'] })).ms);
-          }),
-        ),
+      await measure(
+        () =>
+          Promise.all(
+            Array.from({ length: concurrency }, async () => {
+              while (next < options.creates) ms.push((await creator.ok('POST', `/containers/create?name=bench-c${concurrency}-${next++}`, { Image: 'busybox', Cmd: ['true'] })).ms);
+            }),
+          ),
+        `creates at concurrency ${concurrency}`,
       );
       const elapsed = Date.now() - t0;
       creator.close();
@@ -222,6 +228,11 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     };
   } finally {
     client.close();
+    if (skep && options.profileDir && skep.exitCode === null) {
+      const exited = new Promise((resolve) => skep!.once('exit', resolve));
+      skep.kill('SIGINT');
+      await within(exited, 30_000, 'the profiled manager to exit').catch(() => skep!.kill('SIGKILL'));
+    }
     skep?.kill('SIGKILL');
     fleet.stop();
   }

@@ -180,7 +180,9 @@ export class Cluster extends EventEmitter {
 
   /** Settles when every healthy node's inventory is read: its containers inspected, its images, networks, volumes (placement waits for it just after start). */
   async inventories(): Promise<void> {
-    await Promise.all(this.healthy().map((e) => e.inventory()));
+    // asked on every create: no promise per node unless one is being read
+    const reading = this.healthy().filter((e) => e.inventoryBusy);
+    if (reading.length > 0) await Promise.all(reading.map((e) => e.inventory()));
   }
 
   /** Every engine, the healthy ones first (where a name on several nodes resolves to the one that can answer). */

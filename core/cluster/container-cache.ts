@@ -67,6 +67,8 @@ export class ContainerCache {
   memory = 0;
   running = 0;
   paused = 0;
+  /** Counts changes: what was made from the cache before (a node's view) is out of date when it moved. */
+  revision = 0;
   /** Told of every change (the cluster's name and ID index listens). */
   onChange?: CacheChange;
 
@@ -95,6 +97,7 @@ export class ContainerCache {
     if (before) this.tally(before, -1);
     this.byId.set(id, cached);
     this.tally(cached, 1);
+    this.revision++;
     this.onChange?.(before, cached);
   }
 
@@ -103,6 +106,7 @@ export class ContainerCache {
     if (!before) return false;
     this.byId.delete(id);
     this.tally(before, -1);
+    this.revision++;
     this.onChange?.(before, undefined);
     return true;
   }

@@ -125,7 +125,7 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     try {
       await this.jobs.connect();
       this.report();
-      this.scheduleCheck();
+      this.scheduleCheck(true);
     } catch (err) {
       this.report(err);
       // an unhealthy node (what answered is no engine) is probed by probeSoon instead
@@ -135,16 +135,20 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     }
   }
 
-  /** The safety net's next check, at a random moment between the min and max intervals. */
-  private scheduleCheck(): void {
+  /**
+   * The safety net's next check, at a random moment between the min and max intervals; the first one after a
+   * connect anywhere up to the max, so nodes that connected together are not checked together.
+   */
+  private scheduleCheck(first = false): void {
     if (this.stopped) return;
     const { refreshMinMs, refreshMaxMs } = this.options;
+    const factor = this.jobs.following?.() ? FOLLOWING_CHECK_FACTOR : 1;
     this.timer = setTimeout(
       async () => {
         // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
         if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
       },
-      (refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs)) * (this.jobs.following?.() ? FOLLOWING_CHECK_FACTOR : 1),
+      (first ? Math.random() * refreshMaxMs : refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs)) * factor,
     );
   }
 

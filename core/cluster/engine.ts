@@ -79,6 +79,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly pending = new Set<PendingCreate>();
   /** Placements under way that are containers: placement counts them among the node's containers. */
   pendingContainers = 0;
+  /** Counts holds and releases (see `hold`). */
+  pendingRevision = 0;
+  private idOf?: { info: DockerInfo; id: string };
   /** What the `nodeReserved` stage last said of these totals. */
   private lastReading?: { totals: NodeTotals; reserved: Reservation };
   private readonly state: EngineHealth;
@@ -111,11 +114,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       (err) => this.report(err),
       () => this.emit('inventory', this),
     );
-    this.state = new EngineHealth(
-      options,
-      { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync(), following: () => this.events.open },
-      name,
-    );
+    this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync(), following: () => this.events.open }, name);
     this.state.on('change', (previous) => {
       const next = this.state.state;
       if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);
@@ -193,6 +192,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.stock.settled();
   }
 
+  /** A full read of the node's inventory is under way. */
+  get inventoryBusy(): boolean {
+    return this.stock.busy;
+  }
+
   /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`); counts toward health. */
   refreshContainerList(): Promise<boolean> {
     return this.state.counted(() => this.stock.readContainers());
@@ -227,9 +231,12 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Holds what a placement reserves here until the returned release is called (once). */
   hold(pending: PendingCreate): () => void {
     this.pending.add(pending);
+    this.pendingRevision++;
     if (pending.container) this.pendingContainers++;
     return () => {
-      if (this.pending.delete(pending) && pending.container) this.pendingContainers--;
+      if (!this.pending.delete(pending)) return;
+      this.pendingRevision++;
+      if (pending.container) this.pendingContainers--;
     };
   }
 
@@ -239,7 +246,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Classic swarm's node ID: engine ID and address, so cloned engines with one ID stay distinct. */
   get id(): string {
-    return this.info ? `${this.info.ID}|${this.addr}` : this.addr;
+    const info = this.info;
+    if (!info) return this.addr;
+    // read per node on every placement: made once per /info read
+    if (this.idOf?.info !== info) this.idOf = { info, id: `${info.ID}|${this.addr}` };
+    return this.idOf.id;
   }
 
   get name(): string {

@@ -37,6 +37,8 @@ export class Inventory {
   everRead = false;
   /** The background reads of the node's inventory (inspects, images, networks, volumes) under way. */
   private reading: Promise<void> = Promise.resolve();
+  /** How many full reads are under way (`reading` is then not settled). */
+  private readsUnderWay = 0;
   private readonly containerRefreshes = new Map<string, () => Promise<void>>();
   /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
   private readonly removed = new Set<string>();
@@ -68,14 +70,20 @@ export class Inventory {
     return this.reading;
   }
 
+  /** A full read is under way (`settled` would wait). */
+  get busy(): boolean {
+    return this.readsUnderWay > 0;
+  }
+
   /**
    * Lists the containers; the rest follows in the background, so that 1,000 nodes are served after four requests
    * each rather than after their 30,000 inspects. Placement waits for it (`settled`).
    */
   async readAll(): Promise<void> {
     const stale = await this.listContainers();
+    this.readsUnderWay++;
     const read = (async () => {
-      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]);
+      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]).finally(() => this.readsUnderWay--);
       if (!this.everRead) {
         this.everRead = true;
         this.firstRead();
@@ -97,9 +105,12 @@ export class Inventory {
     const limit = this.options.readLimit ?? ((job) => job());
     for (let i = 0; i < reads.length && !this.stopped; i += READS_PER_BATCH) {
       const batch = reads.slice(i, i + READS_PER_BATCH);
-      await limit(() => this.client.jsonEach<unknown>(batch.map((r) => r.path), (n, result) => (result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result)))).catch((err) =>
-        this.report(err),
-      );
+      await limit(() =>
+        this.client.jsonEach<unknown>(
+          batch.map((r) => r.path),
+          (n, result) => (result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result)),
+        ),
+      ).catch((err) => this.report(err));
     }
   }
 

@@ -126,6 +126,22 @@ function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
   return labels;
 }
 
+/** What a view was made from: while none of it moved, the same view serves every placement. */
+function madeFrom(engine: Engine): unknown[] {
+  return [engine.info, engine.version, engine.health, engine.maintenance, engine.containers.revision, engine.pendingRevision, engine.images, engine.networks, engine.volumes];
+}
+
+const views = new WeakMap<Engine, { made: unknown[]; view: NodeView }>();
+
+/**
+ * The node's view for plugins. Made again only when the node changed: a create at 1,000 nodes reads every node,
+ * and almost none changed since the last one.
+ */
 export function nodeView(engine: Engine): NodeView {
-  return new EngineView(engine);
+  const made = madeFrom(engine);
+  const last = views.get(engine);
+  if (last && made.every((v, i) => v === last.made[i])) return last.view;
+  const view = new EngineView(engine);
+  views.set(engine, { made, view });
+  return view;
 }

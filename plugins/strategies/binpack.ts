@@ -1,7 +1,7 @@
 import type { SkepPlugin } from '../../core/plugin-api.js';
-import { byName, sortingStrategy, usageAfter, type StrategyOptions } from './fit.js';
+import { byName, sortingStrategy, type StrategyOptions } from './fit.js';
 
 /** The fullest node that still fits first, so one node fills before the next is used. */
 export function binpackStrategy(options: StrategyOptions = {}): SkepPlugin {
-  return sortingStrategy('binpack', options, (a, b, context) => usageAfter(b, context) - usageAfter(a, context) || b.containers - a.containers || byName(a, b));
+  return sortingStrategy('binpack', options, (a, b, usage) => usage(b) - usage(a) || b.containers - a.containers || byName(a, b));
 }

@@ -58,9 +58,10 @@ test("the safety-net check is six times rarer while the node's events flow, and 
     return health;
   });
   t.teardown(() => healths.forEach((h) => h.stop()));
-  // checks every 200-300 ms without events; with them, not before 200 ms × FOLLOWING_CHECK_FACTOR
+  // without events: every 200-300 ms (the first anywhere up to 300). With them: the first anywhere up to 1,800 ms,
+  // then at least 1,200 ms apart
   await new Promise((resolve) => setTimeout(resolve, quick.refreshMinMs * FOLLOWING_CHECK_FACTOR - 150));
-  t.is(checks.following, 0);
+  t.true(checks.following <= 1, `${checks.following} checks`);
   t.true(checks.silent >= 3, `${checks.silent} checks`);
 });
 

@@ -8,7 +8,7 @@ import { DockerError } from '../../errors.js';
 import { answer } from '../answer.js';
 import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
-import { clusterInfo, withRole } from '../info.js';
+import { clusterInfo, infoJson, withRole } from '../info.js';
 
 /** What an engine outside swarm mode answers about swarm mode's objects. */
 export function notSwarmManager(): never {
@@ -77,7 +77,7 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
       ctx.body = withRole(primaryView, deps.role);
       return;
     }
-    return answer(ctx, deps, clusterInfo(cluster, config, deps.role));
+    return answer(ctx, deps, clusterInfo(cluster, config, deps.role), 200, infoJson);
   });
 
   // The merged event stream of every node: what is remembered since `since`, then live until `until`.

@@ -20,20 +20,33 @@ export type CacheChange = (before: CachedContainer | undefined, after: CachedCon
  * exec IDs). A whole document is ~5 KB in memory, so at 30,000 containers only these are kept, unless
  * `whole` asks for everything (a container the rescheduler may have to create again from its config).
  */
-export function keptInspect(inspect: ContainerInspect, whole: boolean): ContainerInspect {
+export function keptInspect(inspect: ContainerInspect, whole: boolean, row?: ContainerSummary): ContainerInspect {
   if (whole) return inspect;
   const { Health, ...state } = inspect.State;
   const config = (inspect.Config ?? {}) as Record<string, unknown>;
   const host = (inspect.HostConfig ?? {}) as Record<string, unknown>;
+  const labels = config.Labels as Record<string, string> | undefined;
   return {
-    Id: inspect.Id,
+    // the row's own copies where they are the same (a third of the cache's strings at 30,000 containers)
+    Id: row?.Id === inspect.Id ? row.Id : inspect.Id,
     Name: inspect.Name,
     Created: inspect.Created,
     State: Health ? { ...state, Health: { Status: Health.Status } } : state,
-    Config: { Image: config.Image as string, Labels: config.Labels as Record<string, string>, StopTimeout: config.StopTimeout as number, ExposedPorts: config.ExposedPorts },
+    Config: {
+      Image: config.Image as string,
+      Labels: row && sameLabels(row.Labels ?? undefined, labels) ? row.Labels! : labels!,
+      StopTimeout: config.StopTimeout as number,
+      ExposedPorts: config.ExposedPorts,
+    },
     HostConfig: { Memory: host.Memory as number, CpuShares: host.CpuShares as number, PortBindings: host.PortBindings, NetworkMode: host.NetworkMode },
     ExecIDs: inspect.ExecIDs,
   };
+}
+
+function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+  if (!a || !b) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
 /** The container's own name among a list row's names (the others are link aliases, `/other/alias`). */

@@ -283,7 +283,7 @@ export class Engine extends EventEmitter<EngineEvents> {
   // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
   // where in parallel 1,000 nodes would each open and close four more.
   private async refreshSpecs(): Promise<void> {
-    const version = await this.client.spec<DockerVersion>('version');
+    const version = keptVersion(await this.client.spec<DockerVersion>('version'));
     await this.readInfo();
     const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
@@ -297,7 +297,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw new NotAnEngineError(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
     }
     if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
-    this.info = info;
+    this.info = keptInfo(info);
     this.specsRevision++;
     return info;
   }
@@ -358,4 +358,19 @@ export class Engine extends EventEmitter<EngineEvents> {
 /** The TLS towards one engine: its own settings, else the cluster's; none over a unix socket. */
 export function tlsFor(address: EngineAddress, tls: ResolvedConfig['engineTls']) {
   return address.kind === 'tcp' && tls ? (tls.nodes[address.addr] ?? tls) : undefined;
+}
+
+/**
+ * The fields of an engine's `/info` the manager reads (the node block of `docker info`, labels for constraints,
+ * the container counts the check compares): the whole document is ~10 KB in memory, 50 MB at 5,000 nodes.
+ */
+function keptInfo(info: DockerInfo): DockerInfo {
+  const { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused } = info;
+  return { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused };
+}
+
+/** The fields of `/version` the manager reads: the engine's version and the API versions it speaks. */
+function keptVersion(version: DockerVersion): DockerVersion {
+  const { Version, ApiVersion, MinAPIVersion, Os, Arch, KernelVersion } = version;
+  return { Version, ApiVersion, MinAPIVersion, Os, Arch, KernelVersion };
 }

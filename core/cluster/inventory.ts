@@ -153,7 +153,7 @@ export class Inventory {
   }
 
   private remember(row: ContainerSummary, inspect: ContainerInspect): void {
-    if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false), readAt: Date.now() });
+    if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false, row), readAt: Date.now() });
   }
 
   /** Drops a container the engine removed, for good (container IDs are never reused). */

@@ -3,5 +3,5 @@ import { byName, sortingStrategy, type StrategyOptions } from './fit.js';
 
 /** The fullest node that still fits first, so one node fills before the next is used. */
 export function binpackStrategy(options: StrategyOptions = {}): SkepPlugin {
-  return sortingStrategy('binpack', options, (a, b, usage) => usage(b) - usage(a) || b.containers - a.containers || byName(a, b));
+  return sortingStrategy('binpack', options, (a, b) => b.usage - a.usage || b.node.containers - a.node.containers || byName(a.node, b.node));
 }

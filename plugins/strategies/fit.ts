@@ -17,20 +17,24 @@ export interface StrategyOptions {
   overcommit?: number;
 }
 
-/** A node's usage after the container, worked out once per node for one ranking (a sort compares ~10 times per node). */
-export type Usage = (node: NodeView) => number;
+/** A node that fits, with its usage after the container worked out once (a sort compares ~10 times per node). */
+export interface Ranked {
+  node: NodeView;
+  usage: number;
+}
 
 /** A strategy that ranks the nodes that fit by one order. */
-export function sortingStrategy(name: string, options: StrategyOptions, compare: (a: NodeView, b: NodeView, usage: Usage) => number): SkepPlugin {
+export function sortingStrategy(name: string, options: StrategyOptions, compare: (a: Ranked, b: Ranked) => number): SkepPlugin {
   const overcommit = options.overcommit ?? 0.05;
   return {
     name,
     apply(hooks) {
-      hooks.rank.tap(name, (nodes, context) => {
-        const known = new Map<NodeView, number>();
-        const usage: Usage = (node) => known.get(node) ?? known.set(node, usageAfter(node, context)).get(node)!;
-        return nodesThatFit(nodes, context, overcommit, name).sort((a, b) => compare(a, b, usage));
-      });
+      hooks.rank.tap(name, (nodes, context) =>
+        nodesThatFit(nodes, context, overcommit, name)
+          .map((node): Ranked => ({ node, usage: usageAfter(node, context) }))
+          .sort(compare)
+          .map((r) => r.node),
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 import { TestCluster } from '../test/harness/cluster.js';
-import { SkepProcess } from '../test/harness/skep.js';
+import { healthyNodes, SkepProcess } from '../test/harness/skep.js';
 import { realEngineSupport } from '../test/harness/support.js';
 import { Client, loadAverage, throughput, type Timing, timing } from './measure.js';
 
@@ -29,6 +29,8 @@ export interface RealRow {
 
 export interface RealResult {
   rows: RealRow[];
+  /** node3's link cut (its veth down), the manager on default settings: until `docker info` says Unhealthy. */
+  cutLinkSeenMs?: number;
   loadBefore: string;
   loadAfter: string;
 }
@@ -95,7 +97,25 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
     }
     rows.push({ call: 'create + start + remove', engine: timing(cycles.engine), skep: timing(cycles.skep) });
     log(`  create+start+remove: engine ${timing(cycles.engine).median.toFixed(1)} ms, Skep ${timing(cycles.skep).median.toFixed(1)} ms`);
-    return { rows, loadBefore, loadAfter: loadAverage() };
+
+    // a cut link sends nothing: only the event stream's keepalive (or a check) can tell
+    const cut = cluster.engines[2]!;
+    const cutAt = Date.now();
+    await cluster.link(cut, 'down');
+    let cutLinkSeenMs: number | undefined;
+    try {
+      while (Date.now() - cutAt < 180_000) {
+        if (healthyNodes(await viaSkep.json<Parameters<typeof healthyNodes>[0]>('/info')) === CLUSTER.size - 1) {
+          cutLinkSeenMs = Date.now() - cutAt;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      await cluster.link(cut, 'up');
+    }
+    log(`  node3's link cut: Unhealthy after ${cutLinkSeenMs === undefined ? 'more than 180 s' : `${cutLinkSeenMs} ms`}`);
+    return { rows, cutLinkSeenMs, loadBefore, loadAfter: loadAverage() };
   } finally {
     for (const client of clients) client.close();
     await skep?.stop();

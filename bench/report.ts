@@ -72,7 +72,7 @@ export function scaleTable(results: ScaleResult[]): string {
       row('start → every inventory read (ms)', (r) => String(r.inventoryMs)),
       row('  per node (ms)', (r) => (r.inventoryMs / r.engines).toFixed(2)),
       row('manager CPU per engine exchange until then (µs)', (r) => r.cpuMicrosPerExchange.toFixed(0)),
-      row('RSS settled / after an idle minute (MiB)', (r) => `${r.rssSettledMiB} / ${r.rssAfterIdleMiB}`),
+      row('RSS settled / after an idle minute / after the calls (MiB)', (r) => `${r.rssSettledMiB} / ${r.rssAfterIdleMiB} / ${r.rssAfterCallsMiB}`),
       row('  RSS settled per node / per container (KiB)', (r) => `${kib(r.rssSettledMiB, r.engines)} / ${kib(r.rssSettledMiB, r.containers)}`),
       row('idle CPU (% of a core)', (r) => r.idleCpuPercent.toFixed(2)),
       row('idle requests to engines (/s)', (r) => r.idleEngineRequestsPerSecond.toFixed(1)),
@@ -110,11 +110,47 @@ const row = (r: RealResult, call: string) => r.rows.find((x) => x.call === call)
 
 /** The issue's targets on the real 3-node cluster (medians; classic's figures on this machine class). */
 const REAL_TARGETS: Target<RealResult>[] = [
-  { what: 'GET /containers/{id}/json: added over the engine', unit: 'ms', goal: '≤ 0.3', classic: '+0.7', measured: (r) => row(r, 'GET /containers/{id}/json').skep.median - row(r, 'GET /containers/{id}/json').engine.median, met: (v) => v <= 0.3 },
-  { what: "GET /containers/{id}/json at 8 connections: of the engine's rate", unit: '%', goal: '≥ 50', classic: '24', measured: (r) => (row(r, 'GET /containers/{id}/json').skepRate! / row(r, 'GET /containers/{id}/json').engineRate!) * 100, met: (v) => v >= 50 },
-  { what: 'GET /containers/json?all=1 (cached)', unit: 'ms', goal: '< classic and < engine', classic: '0.45', measured: (r) => row(r, 'GET /containers/json?all=1').skep.median, met: (v, r) => v < 0.45 && v < row(r, 'GET /containers/json?all=1').engine.median },
-  { what: 'GET /info (cached)', unit: 'ms', goal: '< classic and < engine', classic: '0.24', measured: (r) => row(r, 'GET /info').skep.median, met: (v, r) => v < 0.24 && v < row(r, 'GET /info').engine.median },
-  { what: 'create + start + remove: over the engine', unit: '%', goal: '≤ 2', classic: '', measured: (r) => (row(r, 'create + start + remove').skep.median / row(r, 'create + start + remove').engine.median - 1) * 100, met: (v) => v <= 2 },
+  {
+    what: 'GET /containers/{id}/json: added over the engine',
+    unit: 'ms',
+    goal: '≤ 0.3',
+    classic: '+0.7',
+    measured: (r) => row(r, 'GET /containers/{id}/json').skep.median - row(r, 'GET /containers/{id}/json').engine.median,
+    met: (v) => v <= 0.3,
+  },
+  {
+    what: "GET /containers/{id}/json at 8 connections: of the engine's rate",
+    unit: '%',
+    goal: '≥ 50',
+    classic: '24',
+    measured: (r) => (row(r, 'GET /containers/{id}/json').skepRate! / row(r, 'GET /containers/{id}/json').engineRate!) * 100,
+    met: (v) => v >= 50,
+  },
+  {
+    what: 'GET /containers/json?all=1 (cached)',
+    unit: 'ms',
+    goal: '< classic and < engine',
+    classic: '0.45',
+    measured: (r) => row(r, 'GET /containers/json?all=1').skep.median,
+    met: (v, r) => v < 0.45 && v < row(r, 'GET /containers/json?all=1').engine.median,
+  },
+  {
+    what: 'GET /info (cached)',
+    unit: 'ms',
+    goal: '< classic and < engine',
+    classic: '0.24',
+    measured: (r) => row(r, 'GET /info').skep.median,
+    met: (v, r) => v < 0.24 && v < row(r, 'GET /info').engine.median,
+  },
+  { what: 'a cut link → Unhealthy, default settings: within two heartbeats (60 s)', unit: 'ms', goal: '≤ 120000', classic: '', measured: (r) => r.cutLinkSeenMs ?? Infinity, met: (v) => v <= 120_000 },
+  {
+    what: 'create + start + remove: over the engine',
+    unit: '%',
+    goal: '≤ 2',
+    classic: '',
+    measured: (r) => (row(r, 'create + start + remove').skep.median / row(r, 'create + start + remove').engine.median - 1) * 100,
+    met: (v) => v <= 2,
+  },
 ];
 
 export function realTargetsTable(result: RealResult): string {

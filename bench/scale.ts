@@ -26,6 +26,8 @@ export interface ScaleResult {
   inventoryMs: number;
   rssSettledMiB: number;
   rssAfterIdleMiB: number;
+  /** After the calls below (the list served, with its rows' text cached, and the creates). */
+  rssAfterCallsMiB: number;
   idleCpuPercent: number;
   idleEngineRequestsPerSecond: number;
   /** The manager's CPU from its start to the end of the inventory, per request the fleet answered meanwhile. */
@@ -141,13 +143,9 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const fleetMicrosPerRequest = ((fleetAtInventory.cpuMs - fleetAtStart.cpuMs) * 1000) / exchanges;
     log(`  ${options.engines} engines healthy after ${healthyMs} ms, inventory read after ${inventoryMs} ms (${exchanges} requests)`);
 
-    // settled: nothing left to read (the fleet has had no request for 2 s)
-    let [last, quietSince] = [-1, Date.now()];
-    while (Date.now() - quietSince < 2000) {
-      const { requests } = await fleet.stats();
-      if (requests !== last) [last, quietSince] = [requests, Date.now()];
-      await sleep(250);
-    }
+    // settled: two seconds after the inventory (the health checks that follow are spread over minutes, so the
+    // fleet is never quite silent)
+    await sleep(2000);
     const rssSettled = processSample(pid).rssBytes;
     // an idle minute (RSS after it), then CPU and requests to engines over the next idle stretch
     await sleep(options.idleSeconds * 1000);
@@ -200,6 +198,7 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const createsListedOnce = after.length === ids.length + 2 * options.creates && new Set(made).size === 2 * options.creates;
 
     // a killed engine: its stream ends, reconnects are refused; until docker info says so
+    const rssAfterCalls = processSample(pid).rssBytes;
     const killedAt = Date.now();
     fleet.kill(0);
     await waitUntil(async () => healthyNodes(await infoOf()) === options.engines - 1, 120_000);
@@ -212,6 +211,7 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       inventoryMs,
       rssSettledMiB: mib(rssSettled),
       rssAfterIdleMiB: mib(idleFrom.rssBytes),
+      rssAfterCallsMiB: mib(rssAfterCalls),
       idleCpuPercent,
       idleEngineRequestsPerSecond,
       cpuMicrosPerExchange,

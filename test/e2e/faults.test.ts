@@ -115,6 +115,23 @@ withRealEngines((test) => {
     t.regex((await docker('ps', '--format', '{{.Names}}')).stdout, /^node2\/behind$/m);
   });
 
+  test.serial("a cut link with default settings: the event stream's keepalive tells it, Unhealthy well within two heartbeats", async (t) => {
+    // no fast health checks here: with the defaults a node whose events flow is checked every 3-6 minutes
+    const plain = await SkepProcess.start([cluster.discovery], { nodes: 3 });
+    const cut = engine('node1');
+    const plainStatus = async () => new RegExp(`  node1: .*\\n.*\\n {3}└ Status: (\\w+)`).exec((await plain.docker(['info'])).stdout)?.[1];
+    try {
+      await cluster.link(cut, 'down');
+      const { ms } = await timed(() => waitFor('node1 Unhealthy', async () => ((await plainStatus()) === 'Unhealthy' ? true : undefined), 120_000));
+      t.true(ms < 60_000, `unhealthy after ${ms} ms (two heartbeats are 120 s)`);
+    } finally {
+      await cluster.link(cut, 'up');
+    }
+    await waitFor('node1 Healthy again', async () => ((await plainStatus()) === 'Healthy' ? true : undefined), 60_000);
+    await plain.stop();
+    await until('node1', 'Healthy');
+  });
+
   test.serial('the manager restarted while containers run: the view is rebuilt from the engines, nothing lost', async (t) => {
     const before = (await docker('ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}')).stdout.trim().split('\n').sort();
     await skep.stop();

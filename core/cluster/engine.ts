@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../log.js';
-import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pipeline-types.js';
+import type { ContainerConfig, NodeHealth, NodeTotals, NodeView, Reservation } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
@@ -73,14 +73,18 @@ export class Engine extends EventEmitter<EngineEvents> {
   clockSkewMs = 0;
   /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
   specsRevision = 0;
-  /** What the operator set on the manager's side (`swarm node update`): availability and labels. */
-  maintenance: NodeMaintenance = ACTIVE;
+  /**
+   * Counts changes to what a node's view is made of (specs, health, maintenance, placements held), with the
+   * container cache's and the inventory's own counts (see `viewStamp`).
+   */
+  revision = 0;
+  /** The node's last view for plugins, and the stamp it was made at (node-view.ts). */
+  lastView?: { stamp: [number, number, number]; view: NodeView };
+  private nodeMaintenance: NodeMaintenance = ACTIVE;
   /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
   /** Placements under way that are containers: placement counts them among the node's containers. */
   pendingContainers = 0;
-  /** Counts holds and releases (see `hold`). */
-  pendingRevision = 0;
   private idOf?: { info: DockerInfo; id: string };
   /** What the `nodeReserved` stage last said of these totals. */
   private lastReading?: { totals: NodeTotals; reserved: Reservation };
@@ -116,6 +120,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
     this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync(), following: () => this.events.open }, name);
     this.state.on('change', (previous) => {
+      this.revision++;
       const next = this.state.state;
       if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);
       this.emit('health', this, previous);
@@ -133,6 +138,24 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   get health(): NodeHealth {
     return this.state.state;
+  }
+
+  /** What the operator set on the manager's side (`swarm node update`): availability and labels. */
+  get maintenance(): NodeMaintenance {
+    return this.nodeMaintenance;
+  }
+  set maintenance(maintenance: NodeMaintenance) {
+    this.nodeMaintenance = maintenance;
+    this.revision++;
+  }
+
+  /** Whether anything a node view shows has changed since `stamp` was taken. */
+  changedSince(stamp: readonly number[]): boolean {
+    return stamp[0] !== this.revision || stamp[1] !== this.stock.containers.revision || stamp[2] !== this.stock.revision;
+  }
+
+  viewStamp(): [number, number, number] {
+    return [this.revision, this.stock.containers.revision, this.stock.revision];
   }
 
   get failures(): number {
@@ -231,11 +254,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Holds what a placement reserves here until the returned release is called (once). */
   hold(pending: PendingCreate): () => void {
     this.pending.add(pending);
-    this.pendingRevision++;
+    this.revision++;
     if (pending.container) this.pendingContainers++;
     return () => {
       if (!this.pending.delete(pending)) return;
-      this.pendingRevision++;
+      this.revision++;
       if (pending.container) this.pendingContainers--;
     };
   }
@@ -288,6 +311,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
     this.specsRevision++;
+    this.revision++;
     if (apiChanged) this.emit('api-version', this);
   }
 
@@ -299,6 +323,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
     this.info = keptInfo(info);
     this.specsRevision++;
+    this.revision++;
     return info;
   }
 

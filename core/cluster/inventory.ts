@@ -29,9 +29,11 @@ export interface InventoryOptions {
  */
 export class Inventory {
   readonly containers = new ContainerCache();
-  images: ImageSummary[] = [];
-  networks: Record<string, unknown>[] = [];
-  volumes: Record<string, unknown>[] = [];
+  /** Counts new image, network and volume lists: what was made from them before is out of date. */
+  revision = 0;
+  private imageList: ImageSummary[] = [];
+  private networkList: Record<string, unknown>[] = [];
+  private volumeList: Record<string, unknown>[] = [];
   stopped = false;
   /** The first full read (list, inspects, images, networks, volumes) has ended: reservations are whole. */
   everRead = false;
@@ -56,6 +58,28 @@ export class Inventory {
     },
     (e) => this.report(e),
   );
+
+  get images(): ImageSummary[] {
+    return this.imageList;
+  }
+  set images(images: ImageSummary[]) {
+    this.imageList = images;
+    this.revision++;
+  }
+  get networks(): Record<string, unknown>[] {
+    return this.networkList;
+  }
+  set networks(networks: Record<string, unknown>[]) {
+    this.networkList = networks;
+    this.revision++;
+  }
+  get volumes(): Record<string, unknown>[] {
+    return this.volumeList;
+  }
+  set volumes(volumes: Record<string, unknown>[]) {
+    this.volumeList = volumes;
+    this.revision++;
+  }
 
   constructor(
     private readonly client: EngineClient,

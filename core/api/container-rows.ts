@@ -1,4 +1,4 @@
-import { statusText } from '../cluster/container-status.js';
+import { statusText, statusTextLasts } from '../cluster/container-status.js';
 import type { CachedContainer } from '../cluster/container-cache.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeView } from '../cluster/node-view.js';
@@ -27,26 +27,50 @@ export function viewsForOneRequest(): ViewsOf {
  * otherwise the same frozen object (and its JSON text) as last time.
  */
 export function listedRow(engine: Engine, cached: CachedContainer, hooks: SkepHooks, viewOf: ViewsOf, now: number): Record<string, unknown> {
+  const listed = cached.listed;
+  const clock = now + engine.clockSkewMs;
+  const same = listed !== undefined && listed.health === engine.health && listed.specs === engine.specsRevision;
+  // the status text is sure not to have changed yet: nothing to make
+  if (same && clock < listed.until) return listed.row;
   // a container not inspected yet has only the engine's own text, from when it was listed
-  const status = engine.health === 'unhealthy' ? 'Host Down' : cached.partial ? cached.summary.Status : statusText(cached.inspect.State, now + engine.clockSkewMs);
-  const key = `${status}\n${engine.health}\n${engine.specsRevision}`;
-  if (cached.listed?.key === key) return cached.listed.row;
+  const fixed = engine.health === 'unhealthy' ? 'Host Down' : cached.partial ? cached.summary.Status : undefined;
+  const status = fixed ?? statusText(cached.inspect.State, clock);
+  const until = fixed !== undefined ? Infinity : clock + statusTextLasts(cached.inspect.State, clock);
+  if (same && listed.status === status) {
+    listed.until = until;
+    return listed.row;
+  }
   const node = viewOf(engine);
   const made = { ...cached.summary, State: cached.inspect.State.Status ?? cached.summary.State, Status: status };
   const row = Object.freeze(withNode(tapped(hooks.rewriteContainerRow) ? hooks.rewriteContainerRow.call(made, { node }) : made, node));
   rowBytes.set(row, Buffer.from(JSON.stringify(row)));
-  cached.listed = { key, row };
+  cached.listed = { status, health: engine.health, specs: engine.specsRevision, until, row };
   return row;
+}
+
+/**
+ * The last list's rows and JSON: a list whose rows are the same objects, in the same order, is the same bytes
+ * (25 MB at 30,000 containers, a tenth of `docker ps -a`'s time to copy again). Only one is kept.
+ */
+let lastList: { rows: readonly unknown[]; bytes: Buffer } | undefined;
+
+function sameRows(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || !rowBytes.has(a[i] as object)) return false;
+  return true;
 }
 
 /** The list's JSON: rows served as they were made reuse their bytes; rows a plugin built or changed are stringified. */
 export function rowsJson(rows: unknown): Buffer {
   if (!Array.isArray(rows)) return Buffer.from(JSON.stringify(rows));
+  if (lastList && sameRows(lastList.rows, rows)) return lastList.bytes;
   const parts: Buffer[] = [Buffer.from('[')];
   rows.forEach((row, i) => {
     if (i > 0) parts.push(COMMA);
     parts.push((row !== null && typeof row === 'object' && rowBytes.get(row)) || Buffer.from(JSON.stringify(row)));
   });
   parts.push(Buffer.from(']'));
-  return Buffer.concat(parts);
+  const bytes = Buffer.concat(parts);
+  lastList = { rows: [...rows], bytes };
+  return bytes;
 }

@@ -9,7 +9,7 @@ export interface CachedContainer {
   /** Known from the list row only: its inspect document is still being read. */
   partial?: true;
   /** Its row of the container list as last served, and what it was made from (the API layer keeps it). */
-  listed?: { key: string; row: Record<string, unknown> };
+  listed?: { status: string; health: string; specs: number; until: number; row: Record<string, unknown> };
 }
 
 /** A change to one node's cache: the container before (absent when new) and after (absent when gone). */

@@ -53,3 +53,20 @@ export function statusText(state: ContainerState, now: number): string {
   if (isZeroTime(state.FinishedAt)) return '';
   return `Exited (${state.ExitCode}) ${since(state.FinishedAt, now)} ago`;
 }
+
+/**
+ * How long `statusText(state, now)` is sure to stay the same (ms): to the next whole second while it counts
+ * seconds, the next minute while it counts minutes, the next half hour after that (hours are rounded, and days,
+ * weeks... are made from them). A list of 30,000 containers then makes almost no status text per call.
+ */
+export function statusTextLasts(state: ContainerState, now: number): number {
+  const up = state.Running || state.Status === 'running' || state.Status === 'paused' || state.Status === 'restarting';
+  const from = up && !state.Restarting ? state.StartedAt : state.FinishedAt;
+  if (state.Status === 'removing' || state.Status === 'dead' || state.Dead) return Infinity;
+  if (!up && (isZeroTime(state.StartedAt) || isZeroTime(state.FinishedAt))) return Infinity;
+  const elapsed = Math.max(0, now - parseTime(from));
+  if (elapsed < 60_000) return 1000 - (elapsed % 1000);
+  if (elapsed < 3_600_000) return 60_000 - (elapsed % 60_000);
+  const halfHour = 1_800_000;
+  return halfHour - (elapsed % halfHour);
+}

@@ -21,8 +21,8 @@ type Pair = readonly [string, string];
 /** A node's block, and what it was made from: when none of that changed, the block (and its JSON text) is reused. */
 interface Block {
   lines: readonly Pair[];
-  /** The lines' JSON, without the brackets: /info at 1,000 nodes is 11,000 lines, too many to stringify per call. */
-  text: string;
+  /** The lines' JSON (UTF-8), without the brackets: /info at 1,000 nodes is 11,000 lines, too many to encode per call. */
+  bytes: Buffer;
   stamp: [number, number, number];
   error?: string;
   updatedAt?: Date;
@@ -40,7 +40,7 @@ function nodeStatus(engine: Engine): Block {
   const lines = Object.freeze(makeNodeStatus(engine).map((pair) => Object.freeze(pair)));
   const fresh: Block = {
     lines,
-    text: lines.map((pair) => JSON.stringify(pair)).join(','),
+    bytes: Buffer.from(lines.map((pair) => JSON.stringify(pair)).join(',')),
     stamp: engine.viewStamp(),
     error: engine.lastError,
     updatedAt: engine.updatedAt,
@@ -53,26 +53,31 @@ function nodeStatus(engine: Engine): Block {
 const blocksIn = new WeakMap<object, { at: number; block: Block }[]>();
 const SYSTEM_STATUS_MARK = '\u0000SystemStatus';
 
+const COMMA = Buffer.from(',');
+const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+
 /**
- * `/info`'s JSON: SystemStatus from each node's block text where the lines are still the ones made (a plugin may
+ * `/info`'s JSON: SystemStatus from each node's block bytes where the lines are still the ones made (a plugin may
  * have changed, added or removed some: those are stringified).
  */
-export function infoJson(body: unknown): string {
+export function infoJson(body: unknown): Buffer {
   const status = (body as { SystemStatus?: unknown } | null)?.SystemStatus;
   const placed = Array.isArray(status) ? blocksIn.get(status) : undefined;
-  if (!placed || !Array.isArray(status)) return JSON.stringify(body);
-  const parts: string[] = [];
+  if (!placed || !Array.isArray(status)) return json(body);
+  const parts: Buffer[] = [];
+  const add = (part: Buffer) => parts.push(...(parts.length > 0 ? [COMMA, part] : [part]));
   let i = 0;
   for (const { at, block } of placed) {
     if (at < i) continue;
-    while (i < at && i < status.length) parts.push(JSON.stringify(status[i++]));
+    while (i < at && i < status.length) add(json(status[i++]));
     if (block.lines.every((line, k) => status[at + k] === line)) {
-      parts.push(block.text);
+      add(block.bytes);
       i += block.lines.length;
     }
   }
-  while (i < status.length) parts.push(JSON.stringify(status[i++]));
-  return JSON.stringify({ ...(body as object), SystemStatus: SYSTEM_STATUS_MARK }).replace(JSON.stringify(SYSTEM_STATUS_MARK), `[${parts.join(',')}]`);
+  while (i < status.length) add(json(status[i++]));
+  const [before, after] = JSON.stringify({ ...(body as object), SystemStatus: SYSTEM_STATUS_MARK }).split(JSON.stringify(SYSTEM_STATUS_MARK));
+  return Buffer.concat([Buffer.from(`${before}[`), ...parts, Buffer.from(`]${after}`)]);
 }
 
 /** One node's block of classic swarm's `docker info`: `  node1: addr` then `   └ Key: value` lines. */

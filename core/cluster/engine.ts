@@ -321,9 +321,15 @@ export class Engine extends EventEmitter<EngineEvents> {
       throw new NotAnEngineError(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
     }
     if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
-    this.info = keptInfo(info);
-    this.specsRevision++;
-    this.revision++;
+    const kept = keptInfo(info);
+    // the same specs (a health check's read): the same object, so what was made from it (views, list rows, the
+    // node's block of docker info) stays; only the counts and the clock move
+    if (this.info && sameSpecs(this.info, kept)) Object.assign(this.info, volatileInfo(kept));
+    else {
+      this.info = kept;
+      this.specsRevision++;
+      this.revision++;
+    }
     return info;
   }
 
@@ -392,6 +398,16 @@ export function tlsFor(address: EngineAddress, tls: ResolvedConfig['engineTls'])
 function keptInfo(info: DockerInfo): DockerInfo {
   const { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused } = info;
   return { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused };
+}
+
+/** What changes in `/info` from one read to the next without the node changing. */
+function volatileInfo({ SystemTime, Images, Containers, ContainersRunning, ContainersPaused }: DockerInfo): Partial<DockerInfo> {
+  return { SystemTime, Images, Containers, ContainersRunning, ContainersPaused };
+}
+
+function sameSpecs(a: DockerInfo, b: DockerInfo): boolean {
+  const volatile = volatileInfo(a);
+  return Object.keys(b).every((k) => k in volatile || (k === 'Labels' ? JSON.stringify(a.Labels) === JSON.stringify(b.Labels) : a[k] === b[k]));
 }
 
 /** The fields of `/version` the manager reads: the engine's version and the API versions it speaks. */

@@ -68,7 +68,10 @@ async function lineServer(closeAfter = Infinity): Promise<{ port: number; reques
   return { port: (server.address() as net.AddressInfo).port, requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-const connect = (port: number) => new Promise<net.Socket>((resolve) => { const s = net.connect(port, '127.0.0.1', () => resolve(s)); });
+const connect = (port: number) =>
+  new Promise<net.Socket>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
+  });
 
 test('a pipeline is written at once, with a Host, the last request closing; each answer comes as it is read', async (t) => {
   const server = await lineServer();
@@ -90,6 +93,9 @@ test('an engine that closes early: what it answered counts, the rest is left to 
   await early.close();
   const silent = net.createServer(() => {});
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  await t.throwsAsync(pipelinedGets(await connect((silent.address() as net.AddressInfo).port), 'x', ['/a'], 200, () => {}), { message: /Timeout awaiting 'request' for 200ms/ });
+  await t.throwsAsync(
+    pipelinedGets(await connect((silent.address() as net.AddressInfo).port), 'x', ['/a'], 200, () => {}),
+    { message: /Timeout awaiting 'request' for 200ms/ },
+  );
   silent.close();
 });

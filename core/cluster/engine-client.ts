@@ -15,6 +15,8 @@ export interface EngineTimeouts {
   connectMs: number;
   /** How long an unused kept-alive connection stays open. */
   idleMs: number;
+  /** Silence on a connection (a pooled one, the event stream) before TCP keepalive probes its link. */
+  probeMs: number;
 }
 
 export interface EngineResponse {
@@ -119,7 +121,7 @@ export class EngineClient {
     /** Told of every buffered exchange, with its outcome and time (the operator listener's metrics). */
     private readonly observe?: (outcome: EngineOutcome, seconds: number) => void,
   ) {
-    this.agent = engineAgent(timeouts.idleMs, tls);
+    this.agent = engineAgent(timeouts.idleMs, tls, timeouts.probeMs);
   }
 
   /** got, for proxied streams; made on first use (most of 1,000 nodes never stream). */
@@ -247,7 +249,7 @@ export class EngineClient {
   setTls(tls: TlsMaterial | undefined): void {
     if (JSON.stringify(tls) === JSON.stringify(this.tls)) return;
     this.tls = tls;
-    this.agent = engineAgent(this.timeouts.idleMs, tls);
+    this.agent = engineAgent(this.timeouts.idleMs, tls, this.timeouts.probeMs);
     this.streams = undefined;
   }
 

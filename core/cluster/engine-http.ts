@@ -51,14 +51,20 @@ export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
   };
 }
 
+/**
+ * Silence on a connection before the kernel probes its link (then every second, ten times: libuv's setting). A cut
+ * link, which sends nothing, fails a connection within about 20 s, with no request to the engine.
+ */
+export const LINK_PROBE_MS = 10_000;
+
 /** A keep-alive connection pool to one engine (tcp, TLS or unix socket). */
-export function engineAgent(idleMs: number, tls?: TlsMaterial): http.Agent {
+export function engineAgent(idleMs: number, tls?: TlsMaterial, probeMs = LINK_PROBE_MS): http.Agent {
   // Up to eight idle connections kept per node, each closed after `idleMs` unused: long enough for the next
   // health check to find one open, and enough that clients calling one node on a few connections at once do not
   // pay a connect and a close per call (two kept cost a third of the proxy's CPU at eight connections).
-  // An idle one is probed by TCP keepalive after 10 s without traffic, not Node's default 1 s (1,000 nodes' idle
-  // connections would be probed a thousand times a second).
-  const options = { keepAlive: true, keepAliveMsecs: 10_000, maxSockets: 64, maxFreeSockets: 8, timeout: idleMs, scheduling: 'lifo' as const };
+  // An idle one is probed by TCP keepalive after `probeMs` without traffic, not Node's default 1 s (1,000 nodes'
+  // idle connections would be probed a thousand times a second).
+  const options = { keepAlive: true, keepAliveMsecs: probeMs, maxSockets: 64, maxFreeSockets: 8, timeout: idleMs, scheduling: 'lifo' as const };
   return tls ? new https.Agent({ ...options, ...tlsOptions(tls) }) : new http.Agent(options);
 }
 

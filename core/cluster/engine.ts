@@ -6,6 +6,7 @@ import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
 import { EngineClient, NotAnEngineError } from './engine-client.js';
+import { LINK_PROBE_MS } from './engine-http.js';
 import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
 import { Inventory } from './inventory.js';
@@ -107,7 +108,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const telemetry = options.telemetry;
     this.client = new EngineClient(
       address,
-      { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs },
+      // links probed after 10 s of silence, or sooner when health checks were asked to be more frequent
+      { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs, probeMs: Math.min(LINK_PROBE_MS, options.refreshMinMs) },
       tls,
       telemetry && ((outcome, seconds) => telemetry.engineExchange(this.name, outcome, seconds)),
     );

@@ -5,11 +5,6 @@ import type { OpenCall } from './engine-http.js';
 import { exactTimeNano, readJsonLines } from './event-stream.js';
 
 const MAX_EVENT_BACKOFF_MS = 10_000;
-/**
- * Idle time before the kernel probes the stream's connection (then every second, ten times: libuv's setting).
- * A cut link, which sends nothing, fails the stream within about 20 s, with no request to the engine.
- */
-export const STREAM_KEEPALIVE_MS = 10_000;
 
 export interface FollowerHandlers {
   /** One event, parsed, as the engine wrote it, and its exact time. */
@@ -65,7 +60,8 @@ export class EventFollower {
       if (res.statusCode !== 200) return reconnect(new Error(`events stream answered ${res.statusCode}`));
       this.failures = 0;
       this.flowing = true;
-      res.socket.setKeepAlive(true, STREAM_KEEPALIVE_MS);
+      // a cut link sends nothing: the kernel's probes fail the stream (see LINK_PROBE_MS)
+      res.socket.setKeepAlive(true, this.client.timeouts.probeMs);
       const missed = this.broken;
       this.broken = false;
       this.handlers.opened(missed);

@@ -49,6 +49,11 @@ export class FakeDocker {
   createDelayMs = 0;
   /** A create is answered with this instead of made. */
   createFailure?: { status: number; message: string };
+  /**
+   * A create is made and then never answered: the connection is dropped (`hang up`), or the whole engine goes
+   * away with it (`down`, as a dockerd killed mid-create), until `listen`.
+   */
+  createThenDrop?: 'hang up' | 'down';
   /** A build streams for this long before it ends. */
   buildMs = 0;
   private readonly watchers = new Set<ServerResponse>();
@@ -262,7 +267,10 @@ export class FakeDocker {
       if ([...this.containers.values()].some((c) => c.name === name)) return json(409, { message: `Conflict. The container name "/${name}" is already in use` });
       const c = { id: id64(), name, config, running: false, created: Math.floor(Date.now() / 1000) };
       this.containers.set(c.id, c);
-      this.emit('container', 'create', c.id, { name, image });
+      // dockerd's container events carry the container's labels among their attributes
+      this.emit('container', 'create', c.id, { ...config.Labels, name, image });
+      if (this.createThenDrop === 'down') return this.down();
+      if (this.createThenDrop === 'hang up') return void req.socket.destroy();
       return json(201, { Id: c.id, Warnings: [] });
     }
     if (method === 'POST' && path === '/images/create') {

@@ -18,10 +18,12 @@ import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { PlacementService } from './scheduler/placement-service.js';
 import { wantsReschedule } from './scheduler/reschedule-policy.js';
 import { Rescheduler } from './scheduler/rescheduler.js';
+import { AbandonedCreates } from './scheduler/abandoned-creates.js';
+import { FileNodeRecords, recordsFileFor } from './scheduler/node-records.js';
 import { parseEtcdSpec } from './discovery/etcd.js';
 import { PrimaryForwarder } from './api/replica.js';
 import { EtcdMaintenanceStore } from './replication/etcd-maintenance-store.js';
-import { EtcdMovedStore } from './replication/etcd-moved-store.js';
+import { EtcdNodeRecords } from './replication/etcd-node-records.js';
 import { Leadership } from './replication/leadership.js';
 import { standalone } from './replication/role.js';
 import { ManagerMetrics } from './operator/metrics.js';
@@ -95,8 +97,16 @@ export class Manager {
     // a new primary starts from what the last one saved; a replica follows what the primary saves
     if (replication) role.onChange(() => void (role.isPrimary() && maintenance.load()));
     const unfollow = await maintenance.follow();
-    const placement = new PlacementService(cluster, hooks, logger, { createRetry: scheduling.createRetry, isPrimary: replication && (() => role.isPrimary()), telemetry: metrics });
-    new Rescheduler(cluster, placement, logger, role, replication?.moved, telemetry);
+    const records = replication?.records ?? standaloneRecords(config.stateFile, logger);
+    const abandoned = new AbandonedCreates(cluster, logger, records('abandoned'), role);
+    await abandoned.load();
+    const placement = new PlacementService(cluster, hooks, logger, {
+      createRetry: scheduling.createRetry,
+      isPrimary: replication && (() => role.isPrimary()),
+      telemetry: metrics,
+      abandoned,
+    });
+    new Rescheduler(cluster, placement, logger, role, records('moved'), telemetry);
     const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
     const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
     let operator: OperatorListener | undefined;
@@ -152,12 +162,20 @@ export class Manager {
   }
 }
 
-/** Under `--replication`: the election on the discovery's etcd, the forwarder to the primary, the rescheduler's record in etcd. */
+/** Under `--replication`: the election on the discovery's etcd, the forwarder to the primary, the node records in etcd. */
 async function startReplication(config: ResolvedConfig, logger: Logger) {
   const { hosts, root } = parseEtcdSpec(config.nodes[0]!);
   const leadership = new Leadership({ hosts, prefix: `${root}leader/`, advertise: config.advertise!, ttlMs: config.replicationTtlMs, logger });
   await leadership.start();
   // a write waits this long for a primary: a failover takes at most the TTL
   const forwarder = new PrimaryForwarder(leadership, { holdMs: config.replicationTtlMs + 3000, tls: config.serverTls, logger });
-  return { leadership, forwarder, root, moved: new EtcdMovedStore(() => leadership.etcd(), root) };
+  const records = (kind: string) => new EtcdNodeRecords(() => leadership.etcd(), root, kind);
+  return { leadership, forwarder, root, records };
+}
+
+/** Without replication, what the rescheduler and placement must remember of nodes is kept beside the state file. */
+function standaloneRecords(stateFile: string, logger: Logger) {
+  const file = new FileNodeRecords(recordsFileFor(stateFile));
+  if (file.unreadable) logger.error(`cannot read ${file.path}, starting without what it recorded: ${file.unreadable}`);
+  return (kind: string) => file.section(kind);
 }

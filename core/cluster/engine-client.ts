@@ -70,6 +70,14 @@ export function isConnectionError(err: unknown): boolean {
   return isGotError(err) && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
 }
 
+/**
+ * The call failed once its connection was open, so the engine may have read it and done it (a create made, its
+ * answer lost); false only when it surely never got there (refused, or no connection within the connect timeout).
+ */
+export function mayHaveReached(err: unknown): boolean {
+  return !(err instanceof TransportError) || err.reached;
+}
+
 /** The engine did not answer within a timeout (ours or got's). */
 export function isTimeout(err: unknown): boolean {
   return (gotModule !== undefined && err instanceof gotModule.TimeoutError) || (err instanceof TransportError && err.timedOut);

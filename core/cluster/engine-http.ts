@@ -7,7 +7,8 @@ import type { EngineAddress } from './address.js';
 
 /**
  * The engine call that failed before an answer came: not reached, timed out, or hung up. `code` is Node's
- * (ECONNREFUSED, ECONNRESET...) or ETIMEDOUT for our own timers, as got names them.
+ * (ECONNREFUSED, ECONNRESET...) or ETIMEDOUT for our own timers, as got names them. `reached`: the connection
+ * was open when it failed, so the engine may have read the request, and done it.
  */
 export class TransportError extends Error {
   override name = 'TransportError';
@@ -15,6 +16,7 @@ export class TransportError extends Error {
     readonly code: string,
     message: string,
     readonly timedOut = false,
+    readonly reached = false,
   ) {
     super(message);
   }
@@ -93,7 +95,10 @@ export function rawConnection(address: EngineAddress, connectMs: number, tls?: T
   });
 }
 
-const asTransportError = (err: unknown, fallback: string) => (err instanceof TransportError ? err : new TransportError((err as NodeJS.ErrnoException).code ?? fallback, (err as Error).message));
+function asTransportError(err: unknown, fallback: string, reached = false): TransportError {
+  if (err instanceof TransportError) return reached && !err.reached ? new TransportError(err.code, err.message, err.timedOut, true) : err;
+  return new TransportError((err as NodeJS.ErrnoException).code ?? fallback, (err as Error).message, false, reached);
+}
 
 /** A call in flight: its answer's head, and a way to abandon it. */
 export interface OpenCall {
@@ -121,28 +126,34 @@ function open(address: EngineAddress, agent: http.Agent, request: EngineRequest)
     }
     const sent = req;
     const fail = (err: TransportError) => sent.destroy(err);
+    // a kept-alive socket, or a new one once connected: from then on the engine may have read the request
+    let connected = false;
     if (request.answerMs !== false) {
       const ms = request.answerMs;
       timer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting 'request' for ${ms}ms`, true)), ms);
     }
     sent.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const connected = transport === https ? 'secureConnect' : 'connect';
+      if (!socket.connecting) return void (connected = true);
+      const connectEvent = transport === https ? 'secureConnect' : 'connect';
       const connectTimer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting 'connect' for ${request.connectMs}ms`, true)), request.connectMs);
       // both listeners go once either fires: a kept-alive socket must not hold this request (and its whole
       // answer) for as long as it lives, as a leftover 'close' listener did (30 MB at 1,000 nodes)
       const done = () => {
         clearTimeout(connectTimer);
-        socket.removeListener(connected, done);
+        socket.removeListener(connectEvent, opened);
         socket.removeListener('close', done);
       };
-      socket.once(connected, done);
+      const opened = () => {
+        connected = true;
+        done();
+      };
+      socket.once(connectEvent, opened);
       socket.once('close', done);
     });
     sent.on('response', resolve);
     sent.on('error', (err) => {
       clearTimeout(timer);
-      reject(asTransportError(err, 'EREQUEST'));
+      reject(asTransportError(err, 'EREQUEST', connected));
     });
     sent.end(request.body);
   });
@@ -162,7 +173,7 @@ export async function bufferedCall(address: EngineAddress, agent: http.Agent, re
     });
     res.on('error', (err) => {
       call.settle();
-      reject(asTransportError(err, 'ECONNRESET'));
+      reject(asTransportError(err, 'ECONNRESET', true));
     });
   });
 }

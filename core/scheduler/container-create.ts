@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { versionedPath } from '../cluster/api-version.js';
 import type { Cluster } from '../cluster/cluster.js';
-import type { EngineResponse } from '../cluster/engine-client.js';
+import { type EngineResponse, mayHaveReached } from '../cluster/engine-client.js';
 import type { Engine } from '../cluster/engine.js';
 import { connectionMessage } from '../cluster/address.js';
 import { pullOn } from '../cluster/image-pull.js';
@@ -102,6 +102,8 @@ async function bodyFor(hooks: SkepHooks, engine: Engine, context: ScheduleContex
 
 async function createOn(service: PlacementService, engine: Engine, context: ScheduleContext, headers: Record<string, string>): Promise<EngineResponse> {
   const body = await bodyFor(service.hooks, engine, context);
+  const swarmId = body.Labels?.[SWARM_LABELS.id];
+  if (swarmId) service.abandoned?.placing(engine, swarmId);
   try {
     return await engine.client.request('POST', versionedPath('containers/create', context.requestContext.apiVersion, engine.version?.ApiVersion), {
       headers: { ...headers, 'content-type': 'application/json' },
@@ -112,6 +114,8 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
     // the node could not be reached: that counts toward its health, and the next ranked node is tried
     engine.report(err);
     service.logger.warn(`node ${engine.name} could not be reached for a create: ${(err as Error).message}`);
+    // it may have made the container all the same: a twin, removed once the node can be asked
+    if (swarmId && mayHaveReached(err)) await service.abandoned?.record(engine, swarmId);
     throw new RetryableCreateError(500, `${connectionMessage(engine.address)} (node ${engine.name}: ${(err as Error).message})`);
   }
 }

@@ -8,6 +8,7 @@ import type { CreateRequest, NodeView, Placing, PlacementRequestContext, Request
 import { createContainer, type CreateOutcome } from './container-create.js';
 import { planOver, type Plan } from './plan.js';
 import type { Telemetry } from '../telemetry.js';
+import type { AbandonedCreates } from './abandoned-creates.js';
 
 export type { Plan } from './plan.js';
 export type { CreateOutcome } from './container-create.js';
@@ -19,6 +20,8 @@ export interface PlacementOptions {
   isPrimary?: () => boolean;
   /** Told of every placement decided (the operator listener's metrics and its list of failures). */
   telemetry?: Telemetry;
+  /** Where a create given up on a node that may have made it is recorded, so its twin there is removed. */
+  abandoned?: AbandonedCreates;
 }
 
 /** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
@@ -63,6 +66,10 @@ export class PlacementService {
   /** A container: created on the node chosen (see container-create.ts); `reschedule` when its node failed. */
   createContainer(request: CreateRequest, requestContext: RequestContext, headers: Record<string, string>, placing: 'container' | 'reschedule' = 'container'): Promise<CreateOutcome> {
     return createContainer(this, request, requestContext, headers, { placing, createRetry: this.options.createRetry });
+  }
+
+  get abandoned(): AbandonedCreates | undefined {
+    return this.options.abandoned;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -6,7 +6,7 @@ import type { RequestContext } from '../pipeline-types.js';
 import { SWARM_LABELS } from '../swarm-labels.js';
 import type { PlacementService } from './placement-service.js';
 import { type ManagerRole, standalone } from '../replication/role.js';
-import { MemoryMovedStore, type MovedStore } from './moved-store.js';
+import { MemoryNodeRecords, type NodeRecords } from './node-records.js';
 import { recreateBody, wantsReschedule } from './reschedule-policy.js';
 import type { NodeMaintenance } from '../cluster/maintenance.js';
 import { noTelemetry, type Telemetry } from '../telemetry.js';
@@ -37,14 +37,15 @@ export class Rescheduler {
 
   /**
    * Only the primary acts (classic 1.2.0's rule). `moved` records, per failed node, the containers moved off it
-   * until the node returns; under replication it is in etcd, so a new primary goes on where the old one stopped.
+   * until the node returns; it is kept in a file, or in etcd under replication, so a restarted manager or a new
+   * primary goes on where the last one stopped.
    */
   constructor(
     private readonly cluster: Cluster,
     private readonly placement: PlacementService,
     private readonly logger: Logger,
     private readonly role: ManagerRole = standalone,
-    private readonly moved: MovedStore = new MemoryMovedStore(),
+    private readonly moved: NodeRecords = new MemoryNodeRecords(),
     private readonly telemetry: Telemetry = noTelemetry,
   ) {
     this.wasPrimary = role.isPrimary();
@@ -95,7 +96,7 @@ export class Rescheduler {
     }
     let nodes: string[] = [];
     try {
-      nodes = await this.moved.nodes();
+      nodes = [...(await this.moved.all()).keys()];
     } catch (err) {
       this.logger.error(`cannot read what was rescheduled before this manager became primary: ${(err as Error).message}`);
     }
@@ -227,15 +228,17 @@ export class Rescheduler {
     for (const row of rows) {
       const swarmId = row.Labels?.[SWARM_LABELS.id];
       const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;
-      // moved off this node, and its copy is gone since: a client removed the container
-      const removedSince = !elsewhere && moved.has(row.Id);
-      if (!removedSince && (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))) continue;
+      // moved off this node: the original, stale whatever became of its copy (a client may have removed it since).
+      // Without a record, a node seen for the first time keeps a running container whose copy also runs.
+      const recorded = moved.has(row.Id);
+      if (!recorded && (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))) continue;
       try {
         const res = await returned.client.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
         if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
         returned.forgetContainer(row.Id);
         const since = elsewhere ? `on node ${elsewhere.engine.name}` : 'and its copy removed since';
-        this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`);
+        // a 404: removed meanwhile (a twin of a create given up there is removed by abandoned-creates.ts too)
+        if (res.status !== 404) this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`);
       } catch (err) {
         this.logger.error(`Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
       }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TestCluster, type TestEngine } from '../harness/cluster.js';
 import { sleep, waitFor } from '../harness/exec.js';
 import { FakeEngine } from '../harness/fake-engine.js';
@@ -38,8 +40,11 @@ export interface ChaosReport {
   faults: Record<Fault | 'garbage engine', number>;
   requests: Record<Op, Tally>;
   checks: { name: string; ok: boolean; detail: string }[];
-  /** What the manager's log says the rescheduler did: containers moved off failed nodes, stale copies removed. */
-  rescheduled: { moved: number; staleRemoved: number };
+  /**
+   * What the manager's log says the rescheduler did (containers moved off failed nodes, stale copies removed), and
+   * twins removed: containers made by creates given up on a node whose answer never came.
+   */
+  rescheduled: { moved: number; staleRemoved: number; twinsRemoved: number };
   /** Where the manager's log was written, when a check failed. */
   managerLog?: string;
 }
@@ -63,10 +68,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults: { 'engine killed': 0, 'link cut': 0, 'engine paused': 0, 'manager restarted': 0, 'garbage engine': 1 },
     requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
     checks: [],
-    rescheduled: { moved: 0, staleRemoved: 0 },
+    rescheduled: { moved: 0, staleRemoved: 0, twinsRemoved: 0 },
   };
   const managerLogs: string[] = [];
-  const args = [...MANAGER_FLAGS, `${cluster.discovery},${garbage.addr}`];
+  // one state file for the run, as an operator's manager keeps its own across restarts
+  const stateFile = join(mkdtempSync(join(tmpdir(), 'skep-chaos-')), 'skep-nodes.json');
+  const args = [...MANAGER_FLAGS, '--state-file', stateFile, `${cluster.discovery},${garbage.addr}`];
   let skep = await SkepProcess.start(args, { nodes: 3 });
   const port = skep.port;
   let exitedByItself = 0;
@@ -216,6 +223,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   report.rescheduled = {
     moved: logText.match(/Rescheduled container /g)?.length ?? 0,
     staleRemoved: logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)?.length ?? 0,
+    twinsRemoved: logText.match(/was made for a create given up there; removed it/g)?.length ?? 0,
   };
   report.ok = report.checks.every((c) => c.ok);
   if (!report.ok) {
@@ -274,7 +282,9 @@ export function formatReport(report: ChaosReport): string {
   for (const [fault, n] of Object.entries(report.faults)) lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
   lines.push('', 'request     ok  failed  hung');
   for (const [op, t] of Object.entries(report.requests)) lines.push(`${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`);
-  lines.push('', `rescheduled: ${report.rescheduled.moved} containers moved off failed nodes, ${report.rescheduled.staleRemoved} stale copies removed when their node came back`);
+  const { moved, staleRemoved, twinsRemoved } = report.rescheduled;
+  lines.push('', `rescheduled: ${moved} containers moved off failed nodes, ${staleRemoved} stale copies removed when their node came back`);
+  lines.push(`twins removed: ${twinsRemoved} containers made by creates given up on a node that never answered`);
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (report.managerLog) lines.push('', `the manager's log: ${report.managerLog}`);

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from '../harness/exec.js';
@@ -83,4 +83,6 @@ test.serial('the record outlives the manager: a twin made while its node was dow
   await fake1.listen();
   await waitFor('the twin on fake1 to be removed', gone(fake1, 'db'), 10_000, 50);
   t.is(named(fake2, 'db').length, 0);
+  const records = stateFile.replace(/\.json$/, '.stale.json');
+  await waitFor('the record to be forgotten', async () => (readFileSync(records, 'utf8').includes('abandoned') ? undefined : true), 5000, 20);
 });

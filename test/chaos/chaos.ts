@@ -44,7 +44,7 @@ export interface ChaosReport {
    * What the manager's log says the rescheduler did (containers moved off failed nodes, stale copies removed), and
    * twins removed: containers made by creates given up on a node whose answer never came.
    */
-  rescheduled: { moved: number; staleRemoved: number; twinsRemoved: number };
+  rescheduled: { moved: number; staleRemoved: number; createsGivenUp: number; twinsRemoved: number };
   /** Where the manager's log was written, when a check failed. */
   managerLog?: string;
 }
@@ -68,7 +68,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     faults: { 'engine killed': 0, 'link cut': 0, 'engine paused': 0, 'manager restarted': 0, 'garbage engine': 1 },
     requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
     checks: [],
-    rescheduled: { moved: 0, staleRemoved: 0, twinsRemoved: 0 },
+    rescheduled: { moved: 0, staleRemoved: 0, createsGivenUp: 0, twinsRemoved: 0 },
   };
   const managerLogs: string[] = [];
   // one state file for the run, as an operator's manager keeps its own across restarts
@@ -223,6 +223,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   report.rescheduled = {
     moved: logText.match(/Rescheduled container /g)?.length ?? 0,
     staleRemoved: logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)?.length ?? 0,
+    createsGivenUp: logText.match(/could not be reached for a create/g)?.length ?? 0,
     twinsRemoved: logText.match(/was made for a create given up there; removed it/g)?.length ?? 0,
   };
   report.ok = report.checks.every((c) => c.ok);
@@ -282,9 +283,9 @@ export function formatReport(report: ChaosReport): string {
   for (const [fault, n] of Object.entries(report.faults)) lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
   lines.push('', 'request     ok  failed  hung');
   for (const [op, t] of Object.entries(report.requests)) lines.push(`${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`);
-  const { moved, staleRemoved, twinsRemoved } = report.rescheduled;
+  const { moved, staleRemoved, createsGivenUp, twinsRemoved } = report.rescheduled;
   lines.push('', `rescheduled: ${moved} containers moved off failed nodes, ${staleRemoved} stale copies removed when their node came back`);
-  lines.push(`twins removed: ${twinsRemoved} containers made by creates given up on a node that never answered`);
+  lines.push(`creates given up on a node: ${createsGivenUp}; twins removed: ${twinsRemoved} (containers such a node made anyway)`);
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (report.managerLog) lines.push('', `the manager's log: ${report.managerLog}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { waitFor } from '../harness/exec.js';
+import { must, waitFor } from '../harness/exec.js';
 import { SkepProcess } from '../harness/skep.js';
 
 withRealEngines((test) => {
@@ -76,5 +76,24 @@ withRealEngines((test) => {
     }
     await waitFor(`${frozen.name} to be healthy again`, async () => ((await status(frozen.name)) === 'Healthy' ? true : undefined), 30_000);
     t.is((await skep.docker(['top', onFrozen])).code, 0);
+  });
+  test.serial('an engine whose answers are lost mid-create: the client gets the other node’s container; the twin the engine made goes once it answers again', async (t) => {
+    const [node1, node2] = cluster.engines as [(typeof cluster.engines)[0], (typeof cluster.engines)[0]];
+    // spread sends the next create to node1, which holds fewer containers
+    for (const name of ['ballast1', 'ballast2', 'ballast3']) t.is((await skep.docker(['create', '--name', name, '-e', 'constraint:node==node2', 'busybox'])).code, 0);
+    const answers = ['-p', 'tcp', '--sport', node1.addr.split(':')[1]!, '-j', 'DROP'];
+    const iptables = (action: string) => must('nsenter', [`--net=/var/run/netns/${node1.netns}`, 'iptables', action, 'OUTPUT', ...answers]);
+    await iptables('-A');
+    try {
+      const created = await skep.docker(['create', '--name', 'twin', 'busybox', 'sleep', '300']);
+      t.is(created.code, 0, created.stderr);
+      t.regex((await cluster.docker(node2, ['ps', '-aq', '--filter', 'name=^twin$'])).stdout, /^[0-9a-f]{12}\n$/, 'the client’s container is on node2');
+      t.regex((await cluster.docker(node1, ['ps', '-aq', '--filter', 'name=^twin$'])).stdout, /^[0-9a-f]{12}\n$/, 'node1 made one too, its answer lost');
+      t.is((await skep.docker(['rm', 'twin'])).code, 0);
+    } finally {
+      await iptables('-D');
+    }
+    await waitFor('the twin on node1 to be removed', async () => ((await cluster.docker(node1, ['ps', '-aq', '--filter', 'name=^twin$'])).stdout === '' ? true : undefined), 30_000);
+    t.is((await skep.docker(['ps', '-a', '--filter', 'name=twin', '--format', '{{.Names}}'])).stdout, '', 'docker ps -a shows none');
   });
 });

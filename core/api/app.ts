@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import { compareVersions } from '../cluster/api-version.js';
+import { compareVersions, SKEP_MIN_API_VERSION } from '../cluster/api-version.js';
 import { DockerError } from '../errors.js';
 import { SWARM_VERSION } from '../version.js';
 import type { ApiDeps, SkepState } from './deps.js';
@@ -64,7 +64,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     });
   }
 
-  // `/v1.41/...`: remember the version, route on the rest. Versions beyond the cluster's are refused as an engine would.
+  // `/v1.41/...`: remember the version, route on the rest. Versions beyond the cluster's are refused as an engine
+  // would; older ones down to Skep's own minimum are taken, and each engine gets the nearest it accepts.
   app.use(async (ctx, next) => {
     const versions = cluster.apiVersions();
     ctx.set('Api-Version', versions.max);
@@ -77,8 +78,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
       if (compareVersions(version, versions.max) > 0) {
         throw new DockerError(400, `client version ${version} is too new. Maximum supported API version is ${versions.max}`);
       }
-      if (compareVersions(version, versions.min) < 0) {
-        throw new DockerError(400, `client version ${version} is too old. Minimum supported API version is ${versions.min}, please upgrade your client to a newer version`);
+      if (compareVersions(version, SKEP_MIN_API_VERSION) < 0) {
+        throw new DockerError(400, `client version ${version} is too old. Minimum supported API version is ${SKEP_MIN_API_VERSION}, please upgrade your client to a newer version`);
       }
       ctx.state.apiVersion = version;
       ctx.path = rest;

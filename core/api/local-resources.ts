@@ -21,13 +21,16 @@ export function listedName(engine: Engine, item: Resource): string {
   return isLocal(item) ? `${engine.name}/${str(item.Name)}` : str(item.Name);
 }
 
-/** Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node (plugins read it with `nodeOf`). */
-export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], keep: (item: Resource, engine: Engine) => boolean = () => true): Resource[] {
+/**
+ * Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node (plugins read it
+ * with `nodeOf`). Named as classic listed them, or as their engines do (`engineNames`, see client-view.ts).
+ */
+export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], keep: (item: Resource, engine: Engine) => boolean = () => true, engineNames = false): Resource[] {
   return engines.flatMap((engine) => {
     const node = nodeView(engine);
     return pick(engine)
       .filter((item) => keep(item, engine))
-      .map((item) => withNode({ ...item, Name: listedName(engine, item) }, node));
+      .map((item) => withNode({ ...item, Name: engineNames ? str(item.Name) : listedName(engine, item) }, node));
   });
 }
 

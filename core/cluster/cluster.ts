@@ -206,6 +206,15 @@ export class Cluster extends EventEmitter {
     return (this.apiRange ??= clusterApiRange(this.healthy().flatMap((e) => (e.version ? [e.version] : []))));
   }
 
+  /**
+   * The builder the cluster offers by default, as `/_ping`'s `Builder-Version` says it: `1` when any healthy engine
+   * says 1 (a legacy build must work wherever it is placed), else `2` when any says 2, else none (dockerd 20.10).
+   */
+  builderVersion(): string | undefined {
+    const said = new Set(this.healthy().map((e) => e.builderVersion));
+    return said.has('1') ? '1' : said.has('2') ? '2' : undefined;
+  }
+
   /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */
   findContainer(ref: string): Located {
     return this.index.find(ref);

@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 import type { EngineOutcome } from '../telemetry.js';
-import { type BufferedAnswer, bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError } from './engine-http.js';
+import { type BufferedAnswer, bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError, upgradeConnection } from './engine-http.js';
 import { pipelinedGets } from './pipelined-gets.js';
 
 export interface EngineTimeouts {
@@ -248,6 +248,17 @@ export class EngineClient {
   /** A raw connection for a hijacked exchange (attach, exec start), with the engine's TLS; open within the connect timeout. */
   raw(): Promise<net.Socket> {
     return rawConnection(this.address, this.timeouts.connectMs, this.tls);
+  }
+
+  /**
+   * A connection of its own on which the engine switched protocols (BuildKit's `/grpc`, `h2c`): `headers` are sent
+   * as given, repeated names kept. Rejects with UpgradeRefused when the engine answers otherwise.
+   */
+  async upgrade(path: string, headers: [string, string][]): Promise<net.Socket> {
+    const socket = await this.raw();
+    const host = this.address.kind === 'unix' ? 'docker' : this.address.addr;
+    const lines = [`POST /${path} HTTP/1.1`, `Host: ${host}`, ...headers.map(([name, value]) => `${name}: ${value}`)];
+    return upgradeConnection(socket, lines.join('\r\n') + '\r\n\r\n', this.timeouts.requestMs);
   }
 
   /**

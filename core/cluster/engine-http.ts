@@ -184,3 +184,73 @@ export function streamCall(address: EngineAddress, agent: http.Agent, request: E
   call.response.then(call.settle, () => {});
   return call;
 }
+
+/** An engine refused to switch protocols: its answer, for the client (a 404 from an engine without BuildKit...). */
+export class UpgradeRefused extends Error {
+  override name = 'UpgradeRefused';
+  constructor(
+    readonly status: number,
+    readonly head: string,
+    readonly body: Buffer,
+  ) {
+    super(`the engine answered ${status} instead of switching protocols`);
+  }
+}
+
+const MAX_UPGRADE_ANSWER = 64 * 1024;
+
+/**
+ * Asks the engine, on a connection of its own, to switch protocols (`POST /grpc` with `Upgrade: h2c`): resolves
+ * with the socket once the engine answered 101, positioned after that answer (bytes the engine sent with it, as
+ * an h2 preface, are read from the socket as usual). Nothing else is sent first: dockerd drops what arrives
+ * before its 101. Another answer rejects with UpgradeRefused, read to its end.
+ */
+export async function upgradeConnection(socket: net.Socket, requestHead: string, answerMs: number): Promise<net.Socket> {
+  socket.setNoDelay(true);
+  socket.write(requestHead);
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const timer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting the switch of protocols for ${answerMs}ms`, true, true)), answerMs);
+    const done = () => {
+      clearTimeout(timer);
+      socket.removeListener('data', onData);
+      socket.removeListener('error', fail);
+      socket.removeListener('end', onEnd);
+    };
+    const fail = (err: Error) => {
+      done();
+      socket.destroy();
+      reject(asTransportError(err, 'ECONNRESET', true));
+    };
+    const refused = (status: number, head: string, body: Buffer) => {
+      done();
+      socket.destroy();
+      reject(new UpgradeRefused(status, head, body));
+    };
+    const onEnd = () => {
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return fail(new TransportError('ECONNRESET', 'socket hang up', false, true));
+      refused(statusOf(buffered), buffered.subarray(0, end).toString('latin1'), buffered.subarray(end + 4));
+    };
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return void (buffered.length > MAX_UPGRADE_ANSWER && fail(new TransportError('EPROTO', 'the engine answered no HTTP head')));
+      const status = statusOf(buffered);
+      const head = buffered.subarray(0, end).toString('latin1');
+      if (status === 101) {
+        done();
+        socket.pause();
+        if (buffered.length > end + 4) socket.unshift(buffered.subarray(end + 4));
+        return resolve(socket);
+      }
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1];
+      if (length !== undefined && buffered.length >= end + 4 + Number(length)) refused(status, head, buffered.subarray(end + 4, end + 4 + Number(length)));
+    };
+    socket.on('data', onData);
+    socket.on('error', fail);
+    socket.on('end', onEnd);
+  });
+}
+
+const statusOf = (answer: Buffer) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer.subarray(0, 16).toString('latin1'))?.[1] ?? 0);

@@ -70,6 +70,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   readonly client: EngineClient;
   info?: DockerInfo;
   version?: DockerVersion;
+  /** The engine's `/_ping` `Builder-Version` (`2`: BuildKit by default; dockerd 20.10 sends none unless configured). */
+  builderVersion?: string;
   /** Engine clock minus manager clock, so cached times read as the engine would print them. */
   clockSkewMs = 0;
   /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
@@ -310,6 +312,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async refreshSpecs(): Promise<void> {
     const version = keptVersion(await this.client.spec<DockerVersion>('version'));
     await this.readInfo();
+    // which builder the engine offers by default (BuildKit is 2): only `/_ping` says, as a header
+    const ping = await this.client.request('HEAD', '_ping');
+    this.builderVersion = [ping.headers['builder-version']].flat()[0] || undefined;
     const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
     this.specsRevision++;

@@ -45,7 +45,7 @@ export interface PullOptions {
  * not an exception; the node's image cache is re-read before this resolves.
  */
 export async function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
-  const upstream = await engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version?.ApiVersion), {
+  const upstream = await engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version), {
     headers: options.headers,
     search: options.search,
   });

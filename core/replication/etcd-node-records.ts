@@ -18,11 +18,15 @@ export class EtcdNodeRecords implements NodeRecords {
   }
 
   async add(node: string, key: string): Promise<void> {
-    await this.client().put(`${this.nodePrefix(node)}${key}`).value('');
+    await this.client()
+      .put(`${this.nodePrefix(node)}${key}`)
+      .value('');
   }
 
   async delete(node: string, key: string): Promise<void> {
-    await this.client().delete().key(`${this.nodePrefix(node)}${key}`);
+    await this.client()
+      .delete()
+      .key(`${this.nodePrefix(node)}${key}`);
   }
 
   async take(node: string): Promise<Set<string>> {

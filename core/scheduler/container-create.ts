@@ -105,7 +105,7 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
   const swarmId = body.Labels?.[SWARM_LABELS.id];
   if (swarmId) service.abandoned?.placing(engine, swarmId);
   try {
-    return await engine.client.request('POST', versionedPath('containers/create', context.requestContext.apiVersion, engine.version?.ApiVersion), {
+    return await engine.client.request('POST', versionedPath('containers/create', context.requestContext.apiVersion, engine.version), {
       headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
       query: { ...context.request.query, name: context.request.name },

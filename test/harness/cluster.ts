@@ -3,7 +3,7 @@ import http from 'node:http';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPrivateDir } from '../../config/private-dir.js';
-import { BUSYBOX, DOCKER_CLI } from './support.js';
+import { BUSYBOX, DOCKER_CLI, MODERN } from './support.js';
 import { must, run, sleep, waitFor } from './exec.js';
 
 /**
@@ -19,6 +19,7 @@ export interface TestEngine {
   addr: string;
   dir: string;
   socket: string;
+  kind: EngineKind;
 }
 
 export interface ClusterOptions {
@@ -35,7 +36,13 @@ export interface ClusterOptions {
   insecureRegistries?: string[];
   /** Engines require TLS on port 2376 (`--tlsverify`): clients need a certificate signed by `ca`. */
   tls?: { ca: string; cert: string; key: string };
+  /** Which dockerd each node runs: Debian's 20.10 (the default) or today's 28.5 (see support.ts, MODERN). */
+  engines?: EngineKind[];
+  /** Environment for each node's dockerd, e.g. [{ DOCKER_MIN_API_VERSION: '1.44' }]. */
+  daemonEnv?: Record<string, string>[];
 }
+
+export type EngineKind = '20.10' | '28.5';
 
 const ENGINE_PORT = 2375;
 const TLS_ENGINE_PORT = 2376;
@@ -154,7 +161,9 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   const port = options.tls ? TLS_ENGINE_PORT : ENGINE_PORT;
   const tls = options.tls ? ['--tlsverify', '--tlscacert', options.tls.ca, '--tlscert', options.tls.cert, '--tlskey', options.tls.key] : ['--tls=false'];
   const args = [...tls, '-H', `tcp://${ip}:${port}`, ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]), ...daemonArgs];
-  writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(args));
+  const kind = options.engines?.[index - 1] ?? '20.10';
+  const launch: Launch = { args, kind, env: options.daemonEnv?.[index - 1] ?? {} };
+  writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(launch));
 
   await must('ip', ['netns', 'add', netns]);
   await must('ip', ['link', 'add', `${netns}h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
@@ -162,16 +171,24 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   await must('ip', ['-n', netns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
   await must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
   await must('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-  const engine = { name, netns, ip, addr: `${ip}:${port}`, dir, socket: join(dir, 'exec', 'docker.sock') };
+  const engine = { name, netns, ip, addr: `${ip}:${port}`, dir, socket: join(dir, 'exec', 'docker.sock'), kind };
   spawnDockerd(engine);
   return engine;
 }
 
+/** How a node's dockerd is started, kept beside its state so a restart starts the same one. */
+interface Launch {
+  args: string[];
+  kind: EngineKind;
+  env: Record<string, string>;
+}
+
 /** Starts (or restarts) an engine's dockerd inside its namespace. */
 function spawnDockerd(engine: TestEngine): void {
-  const extra = JSON.parse(readFileSync(join(engine.dir, 'dockerd-args.json'), 'utf8')) as string[];
+  const launch = JSON.parse(readFileSync(join(engine.dir, 'dockerd-args.json'), 'utf8')) as Launch;
+  const modern = launch.kind === '28.5';
   const dockerd = [
-    'dockerd',
+    modern ? MODERN.dockerd : 'dockerd',
     '-H',
     `unix://${engine.socket}`,
     '--data-root',
@@ -180,7 +197,7 @@ function spawnDockerd(engine: TestEngine): void {
     join(engine.dir, 'exec'),
     '--pidfile',
     join(engine.dir, 'exec', 'docker.pid'),
-    ...extra,
+    ...launch.args,
   ]
     .map((a) => `'${a}'`)
     .join(' ');
@@ -188,9 +205,12 @@ function spawnDockerd(engine: TestEngine): void {
   // give the engine its own hostname and /etc/docker, so its own engine ID.
   const script = `hostname ${engine.name} && mount --bind '${join(engine.dir, 'etc')}' /etc/docker && exec ${dockerd}`;
   const log = openSync(join(engine.dir, 'dockerd.log'), 'a');
+  // dockerd 28.5 finds its own containerd first on its PATH
+  const path = modern ? `${MODERN.path}:${process.env.PATH ?? ''}` : process.env.PATH;
   const child = spawn('nsenter', [`--net=/var/run/netns/${engine.netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script], {
     detached: true,
     stdio: ['ignore', log, log],
+    env: { ...process.env, PATH: path, ...launch.env },
   });
   child.unref();
 }

@@ -9,6 +9,20 @@ export const DOCKER_CLI_DEBIAN = '/usr/bin/docker';
 export const BUSYBOX = '/bin/busybox';
 /** Debian's python, with Debian's docker-py (python3-docker) beside it. */
 export const PYTHON = '/usr/bin/python3';
+/**
+ * Today's Docker, unpacked from Debian's unstable suite by `.ci/modern-docker` into a private folder: dockerd 28.5
+ * and containerd 2.1, the docker CLI 28.5 with its buildx and compose plugins, docker-py 7.2.
+ */
+export const MODERN_DOCKER = process.env.SKEP_MODERN_DOCKER ?? '/opt/skep-modern-docker';
+export const MODERN = {
+  dockerd: join(MODERN_DOCKER, 'usr/sbin/dockerd'),
+  /** What dockerd 28.5 finds first on its PATH: its containerd, shim and docker-proxy (runc stays the system's). */
+  path: [join(MODERN_DOCKER, 'usr/sbin'), join(MODERN_DOCKER, 'usr/bin')].join(delimiter),
+  cli: join(MODERN_DOCKER, 'usr/bin/docker'),
+  cliPlugins: join(MODERN_DOCKER, 'usr/libexec/docker/cli-plugins'),
+  /** docker-py 7.2, for Debian's python3 (PYTHONPATH). */
+  pythonPath: join(MODERN_DOCKER, 'usr/lib/python3/dist-packages'),
+};
 /** Debian's chromium, which the status page's tests drive headless (nothing is downloaded). */
 export const CHROMIUM = process.env.SKEP_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -22,6 +36,7 @@ export function realEngineSupport(options: { for?: 'tests' | 'bench' } = {}): { 
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
   for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])]) if (!onPath(cmd)) missing.push(cmd);
-  for (const file of [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON, CHROMIUM] : [])]) if (!existsSync(file)) missing.push(file);
+  const files = [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON, CHROMIUM, MODERN.dockerd, MODERN.cli, join(MODERN.cliPlugins, 'docker-buildx')] : [])];
+  for (const file of files) if (!existsSync(file)) missing.push(file);
   return missing.length === 0 ? { ok: true } : { ok: false, reason: `real engines need ${missing.join(', ')}` };
 }

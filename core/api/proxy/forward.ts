@@ -27,7 +27,7 @@ const EMPTY_STATUS = new Set([204, 304]);
 
 /** The path sent to an engine: the client's API version clamped to the engine's. */
 export function pathFor(ctx: Context, engine: Engine, path: string): string {
-  return versionedPath(path, (ctx.state as SkepState).apiVersion, engine.version?.ApiVersion);
+  return versionedPath(path, (ctx.state as SkepState).apiVersion, engine.version);
 }
 
 /** A failed connection counts against the node's health and becomes an error the client can read. */

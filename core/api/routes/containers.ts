@@ -15,6 +15,7 @@ import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { requestContext } from '../request-context.js';
+import { wantsEngineNames, withEngineNames } from '../client-view.js';
 import { relayHijack } from '../proxy/hijack.js';
 import { isUpgrade } from '../upgrades.js';
 import { nodeView } from '../../cluster/node-view.js';
@@ -40,7 +41,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   const list = async (ctx: Context) => {
     const query = requestContext(ctx).query;
     await refreshFirst(query.filters);
-    await answer(ctx, deps, listContainers(cluster, deps.hooks, query), 200, rowsJson);
+    const rows = listContainers(cluster, deps.hooks, query);
+    await answer(ctx, deps, wantsEngineNames(requestContext(ctx)) ? withEngineNames(rows) : rows, 200, rowsJson);
   };
   /** Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on, `--container-name-refresh-filter` every node. */
   const refreshFirst = async (raw: string | undefined) => {

@@ -10,6 +10,7 @@ import { locateContainer } from '../locate.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
+import { wantsEngineNames } from '../client-view.js';
 
 /** Networks across the cluster: a local network lives on one node and is listed as `node/name`. */
 export function networkRoutes(router: Router, deps: ApiDeps): void {
@@ -33,7 +34,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     return answer(
       ctx,
       deps,
-      listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine)),
+      listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine), wantsEngineNames(requestContext(ctx))),
     );
   });
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)

@@ -18,10 +18,15 @@ export function notSwarmManager(): never {
 export function systemRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, config } = deps;
 
-  // HEAD too: the Go client pings with HEAD first to negotiate the API version.
+  // HEAD too: the Go client pings with HEAD first to negotiate the API version. `Builder-Version: 2` makes buildx
+  // use its docker driver (BuildKit over /grpc) and the 20.10 CLI build with BuildKit; `Swarm: inactive` keeps
+  // today's CLI from offering swarm mode's commands, as an engine outside swarm mode does.
   const ping = (ctx: Context) => {
     ctx.set('Cache-Control', 'no-cache, no-store, must-revalidate');
     ctx.set('Pragma', 'no-cache');
+    const builder = cluster.builderVersion();
+    if (builder) ctx.set('Builder-Version', builder);
+    ctx.set('Swarm', 'inactive');
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = ctx.method === 'HEAD' ? '' : 'OK';
   };

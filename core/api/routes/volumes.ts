@@ -9,6 +9,7 @@ import { findFresh, keepResource, listRows, pinnedNode, resolveResource } from '
 import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
+import { wantsEngineNames } from '../client-view.js';
 
 /** Volumes across the cluster: a local volume lives on one node and is listed as `node/name`. */
 export function volumeRoutes(router: Router, deps: ApiDeps): void {
@@ -27,7 +28,8 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('volume.list', '/volumes', (ctx) => {
     const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'driver', 'label', 'dangling', 'node']);
-    return answer(ctx, deps, { Volumes: listRows(ordered(), volumes, (v, engine) => keepResource(v, filters, 'Name', engine)), Warnings: null });
+    const rows = listRows(ordered(), volumes, (v, engine) => keepResource(v, filters, 'Name', engine), wantsEngineNames(requestContext(ctx)));
+    return answer(ctx, deps, { Volumes: rows, Warnings: null });
   });
   router.get('volume.inspect', '/volumes/*name', async (ctx) => answer(ctx, deps, (await find(ctx.params.name!)).item));
 

@@ -14,6 +14,8 @@ export { hostPorts } from './host-ports.js';
 export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 export { truthy } from './query-flag.js';
 export { nodesThatFit } from './reservation-fit.js';
+export { neededApi } from './cluster/version-shims.js';
+export { compareVersions } from './cluster/api-version.js';
 
 /** A plugin: a name (the tap name of every tap it makes, whatever name a tap gives) and `apply`, which only taps hooks. */
 export interface SkepPlugin {

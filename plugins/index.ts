@@ -6,6 +6,7 @@
 import type { SkepPlugin } from '../core/plugin-api.js';
 import { availability } from './behaviours/availability.js';
 import { cpuCores } from './behaviours/cpu-cores.js';
+import { engineApi } from './behaviours/engine-api.js';
 import { hideSwarmContainers } from './behaviours/hide-swarm-containers.js';
 import { hostIp } from './behaviours/host-ip.js';
 import { imageNodeFilter } from './behaviours/image-node-filter.js';
@@ -30,6 +31,7 @@ export {
   authorization,
   availability,
   cpuCores,
+  engineApi,
   hideSwarmContainers,
   hostIp,
   imageNodeFilter,
@@ -77,6 +79,7 @@ export const BEHAVIOURS: Record<string, () => SkepPlugin> = {
   'registry-auth': registryAuth,
   'import-404': import404,
   availability,
+  'engine-api': engineApi,
 };
 
 export interface BuiltinSelection {

@@ -6,13 +6,15 @@ export function withDefaultTag(ref: string): string {
   return lastSegment.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
 }
 
-/** Whether an image is what a client named: full or short ID, `name[:tag]`, or `name@digest`. */
+/** Whether an image is what a client named: full or short ID (classic: three characters at least), `name[:tag]`, or `name@digest`. */
 export function imageMatchesRef(image: ImageSummary, ref: string): boolean {
   const id = image.Id.replace(/^sha256:/, '');
   const bare = ref.replace(/^sha256:/, '');
-  if (/^[0-9a-f]{4,64}$/.test(bare) && id.startsWith(bare)) return true;
-  const tagged = withDefaultTag(ref);
-  return (image.RepoTags ?? []).includes(tagged) || (image.RepoDigests ?? []).includes(ref);
+  if (/^[0-9a-f]{3,64}$/.test(bare) && id.startsWith(bare)) return true;
+  // Docker Hub's full names are the short ones (`docker.io/library/busybox` is `busybox`)
+  const short = ref.replace(/^(docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
+  const tagged = withDefaultTag(short);
+  return (image.RepoTags ?? []).includes(tagged) || (image.RepoDigests ?? []).includes(short) || (image.RepoDigests ?? []).includes(ref);
 }
 
 /** `name[:tag]` or `name@digest` as the pull call's `fromImage` and `tag` parameters. */

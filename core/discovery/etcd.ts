@@ -2,6 +2,7 @@ import type { Etcd3, Lease } from 'etcd3';
 import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
+import { etcdClient } from './etcd-client.js';
 import { parseEntries } from './entries.js';
 
 /**
@@ -38,10 +39,8 @@ export class EtcdDiscovery implements Discovery {
     ({ hosts: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec));
   }
 
-  /** The etcd client is loaded only when etcd is used: it brings gRPC, which costs every manager's start-up. */
-  private async client(): Promise<Etcd3> {
-    const { Etcd3 } = await import('etcd3');
-    return new Etcd3({ hosts: this.hosts, dialTimeout: 3000 });
+  private client(): Promise<Etcd3> {
+    return etcdClient(this.hosts, this.options.heartbeatMs);
   }
 
   private async read(client: Etcd3): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { etcdClient } from '../discovery/etcd-client.js';
 import type { Etcd3, Lease } from 'etcd3';
 import type { Logger } from '../log.js';
 import type { ManagerRole } from './role.js';
@@ -104,11 +105,12 @@ export class Leadership implements ManagerRole {
 
   /** Connects and runs for election in the background; the role is known once etcd has answered. */
   async start(): Promise<void> {
-    const { Etcd3, EtcdLeaseInvalidError } = await import('etcd3');
+    const { EtcdLeaseInvalidError } = await import('etcd3');
     this.leaseInvalid = EtcdLeaseInvalidError;
     const callMs = Math.max(500, Math.round(this.options.ttlMs / 3));
-    // every unary call ends within a third of the TTL: a member without quorum must not hold a renewal past the lease
-    this.client = new Etcd3({ hosts: this.options.hosts, dialTimeout: callMs, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }) });
+    // every unary call ends within a third of the TTL: a member without quorum must not hold a renewal past the lease;
+    // etcd back is seen within a third of the TTL too (the campaign's retry)
+    this.client = await etcdClient(this.options.hosts, callMs, { dialTimeout: callMs, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }) });
     void this.watch();
     void this.campaign();
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { versionedPath } from '../cluster/api-version.js';
+import { createFor, readAt } from '../cluster/version-shims.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { type EngineResponse, mayHaveReached } from '../cluster/engine-client.js';
 import type { Engine } from '../cluster/engine.js';
@@ -32,8 +33,11 @@ function uniqueSwarmId(cluster: Cluster): string {
   }
 }
 
-/** Classic's HaveNodeConstraint: a constraint on the node itself pins the container, so no image affinity is added. */
-const pinnedToNode = (config: ContainerConfig) => (labelStrings(config.Labels, SWARM_LABELS.constraints) ?? []).some((e) => /^node\s*(==|!=)/i.test(e.trim()));
+/**
+ * Classic's HaveNodeConstraint: a hard `node==` constraint pins the container, so no image affinity is added; a
+ * soft one (`node==~`) gives way to it, and `node!=` pins nothing.
+ */
+const pinnedToNode = (config: ContainerConfig) => (labelStrings(config.Labels, SWARM_LABELS.constraints) ?? []).some((e) => /^node\s*==(?!~)/i.test(e.trim()));
 
 /** The same request with a hard `image==IMAGE` affinity added, for classic's second try where the image is. */
 function withImageAffinity(request: CreateRequest, image: string): CreateRequest {
@@ -104,12 +108,17 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
   const body = await bodyFor(service.hooks, engine, context);
   const swarmId = body.Labels?.[SWARM_LABELS.id];
   if (swarmId) service.abandoned?.placing(engine, swarmId);
+  const apiVersion = context.requestContext.apiVersion;
+  const { client, sent } = readAt(apiVersion, service.cluster.apiVersions().max, engine.version);
+  // the meaning the body has at the client's API version, at the one this engine reads it at
+  const { body: forEngine, connect } = createFor(body, client, sent);
   try {
-    return await engine.client.request('POST', versionedPath('containers/create', context.requestContext.apiVersion, engine.version), {
+    const res = await engine.client.request('POST', versionedPath('containers/create', apiVersion, engine.version), {
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
+      body: JSON.stringify(forEngine),
       query: { ...context.request.query, name: context.request.name },
     });
+    return res.status === 201 && connect.length > 0 ? await connectAfterCreate(engine, res, connect, apiVersion) : res;
   } catch (err) {
     // the node could not be reached: that counts toward its health, and the next ranked node is tried
     engine.report(err);
@@ -118,6 +127,25 @@ async function createOn(service: PlacementService, engine: Engine, context: Sche
     if (swarmId && mayHaveReached(err)) await service.abandoned?.record(engine, swarmId);
     throw new RetryableCreateError(500, `${connectionMessage(engine.address)} (node ${engine.name}: ${(err as Error).message})`);
   }
+}
+
+/**
+ * The networks beyond the first, for an engine older than API 1.44 (one network at create): connected once the
+ * container is made. One it cannot join: the container is removed, and the client gets the engine's answer.
+ */
+async function connectAfterCreate(engine: Engine, created: EngineResponse, connect: [string, unknown][], apiVersion: string | undefined): Promise<EngineResponse> {
+  const { Id } = JSON.parse(created.body.toString('utf8')) as { Id: string };
+  for (const [network, EndpointConfig] of connect) {
+    const res = await engine.client.request('POST', versionedPath(`networks/${encodeURIComponent(network)}/connect`, apiVersion, engine.version), {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ Container: Id, EndpointConfig }),
+    });
+    if (res.status >= 300) {
+      await engine.client.request('DELETE', `containers/${Id}`, { query: { force: 1, v: 1 } }).catch(() => undefined);
+      return res;
+    }
+  }
+  return created;
 }
 
 /** One placement: choose and hold the first node, create there (then on the next ranked nodes, as allowed). */

@@ -252,6 +252,12 @@ export class FakeDocker {
         const found = this.networks.find((n) => n.Id === network[1] || n.Name === network[1]);
         return found ? json(200, { ...found, Containers: {} }) : missing(`network ${network[1]} not found`);
       }
+      const image = /^\/images\/(.+)\/json$/.exec(path);
+      if (image) {
+        const ref = image[1]!.replace(/^docker\.io\/(library\/)?/, '').replace(/^sha256:/, '');
+        const found = this.images.find((i) => i.RepoTags.includes(withTag(ref)) || i.Id.replace(/^sha256:/, '').startsWith(ref));
+        return found ? json(200, { ...found, RepoDigests: [], Config: {} }) : missing(`No such image: ${image[1]}`);
+      }
       if (container?.[2] === 'json') {
         const c = this.containers.get(container[1]!);
         return c ? json(200, this.inspect(c)) : missing(`No such container: ${container[1]}`);

@@ -166,6 +166,12 @@ test.serial("the chosen node lacks the image and cannot pull it: placed again wh
   t.is(nodeOf(fleet, moved.body.Id), 'stocked');
   t.true(fleet[0]!.calls.includes('POST /images/create'), 'the chosen node tried to pull first');
   t.true(skep.logger.lines.some((l) => l.includes('scheduling again with affinity image==redis:7')));
+  // classic: a soft constraint on the node gives way to the image's affinity (a hard one would not)
+  const soft = await skep.call('POST', '/containers/create?name=soft', { Image: 'redis:7', Env: ['constraint:node==~bare'] });
+  t.is(soft.status, 201, soft.text);
+  t.is(nodeOf(fleet, soft.body.Id), 'stocked');
+  const hard = await skep.call('POST', '/containers/create?name=hard', { Image: 'redis:7', Env: ['constraint:node==bare'] });
+  t.is(hard.status, 404, 'pinned to a node that cannot get the image: the engine’s own 404');
   const nowhere = await skep.call('POST', '/containers/create?name=ghost', { Image: 'nothing-here:1' });
   t.is(nowhere.status, 404);
   t.regex(nowhere.body.message, /pull access denied for nothing-here|No such image: nothing-here:1/);

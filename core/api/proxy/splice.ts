@@ -2,10 +2,17 @@ import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../log.js';
 
+/** Longer than any answer head an engine writes before a hijacked stream. */
+const MAX_HEAD = 64 * 1024;
+
 /**
  * Joins a hijacked client connection to its upstream (an engine, or the primary manager) byte for byte, once the
  * request head has been written upstream. Half-close flows through: the client's end of stdin becomes a FIN
  * upstream, and the upstream's end of output ends the client's side. Once either side is torn down, so is the other.
+ *
+ * The upstream's answer head (`101 UPGRADED`) reaches the client in a write of its own, before the stream, as
+ * dockerd flushes it: docker-py reads the head with an HTTP library that keeps whatever came with it, and then
+ * reads the stream from the socket (`attach?logs=1&stream=0` through the manager answered nothing).
  */
 export function splice(client: Duplex, upstream: net.Socket, logger: Logger, label: string): void {
   for (const s of [upstream, client as net.Socket]) {
@@ -14,10 +21,27 @@ export function splice(client: Duplex, upstream: net.Socket, logger: Logger, lab
     s.setTimeout?.(0);
   }
   client.pipe(upstream);
-  upstream.pipe(client);
   upstream.on('error', (err) => {
     logger.debug(`hijack to ${label}: ${err.message}`);
     client.destroy();
   });
   upstream.on('close', () => client.end());
+  let read: Buffer = Buffer.alloc(0);
+  const onData = (chunk: Buffer) => {
+    read = read.length === 0 ? chunk : Buffer.concat([read, chunk]);
+    const end = read.indexOf('\r\n\r\n');
+    if (end < 0 && read.length < MAX_HEAD) return;
+    upstream.removeListener('data', onData);
+    upstream.pause();
+    const headEnd = end < 0 ? read.length : end + 4;
+    client.write(read.subarray(0, headEnd), () => {
+      if (read.length > headEnd) client.write(read.subarray(headEnd));
+      upstream.pipe(client);
+    });
+  };
+  upstream.on('data', onData);
+  // ended before a whole head: what came is passed on as it is
+  upstream.once('end', () => {
+    if (upstream.listeners('data').includes(onData)) client.end(read);
+  });
 }

@@ -14,7 +14,8 @@ import type { ApiDeps } from '../deps.js';
 import { headersForEngine } from '../headers.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
-import { requestContext } from '../request-context.js';
+import { outgoingSearch, requestContext } from '../request-context.js';
+import { readAt, stopQuery } from '../../cluster/version-shims.js';
 import { wantsEngineNames, withEngineNames } from '../client-view.js';
 import { relayHijack } from '../proxy/hijack.js';
 import { isUpgrade } from '../upgrades.js';
@@ -101,8 +102,11 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
         action === 'update' && tapped(deps.hooks.beforeEngineUpdate)
           ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
           : undefined;
+      const { client, sent } = readAt(requestContext(ctx).apiVersion, cluster.apiVersions().max, located.engine.version);
+      const stopping = action === 'stop' || action === 'restart';
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
         body,
+        search: stopping ? stopQuery(outgoingSearch(ctx), client, sent, located.engine.name) : undefined,
         after: refreshAfter(located),
         timeoutMs: action === 'stop' || action === 'restart' ? stopWaitMs(ctx, located) : undefined,
       });

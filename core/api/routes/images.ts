@@ -7,10 +7,10 @@ import { answer } from '../answer.js';
 import type { ApiDeps } from '../deps.js';
 import { labelsMatch, parseFilters } from '../filters.js';
 import { imageMatchesRef } from '../../cluster/image-ref.js';
-import { forwardBuffered, forwardStream } from '../proxy/forward.js';
+import { forwardBuffered, forwardStream, pathFor, unreachable } from '../proxy/forward.js';
 import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
 import { createImageEverywhere } from '../proxy/fan-out-pull.js';
-import { requestContext } from '../request-context.js';
+import { outgoingSearch, requestContext } from '../request-context.js';
 import { withNode } from '../row-node.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
@@ -38,10 +38,17 @@ interface ImageRow {
   image: ImageSummary;
 }
 
-/** Each node's whole image list, intermediate images too (`all=1`), asked of the engine. */
-async function withAllImages(ctx: Context, engines: Engine[]): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
+/** The list's parameters that change what an engine lists, so the cache (one plain list per node) cannot answer. */
+const LIVE_PARAMETERS = ['all', 'manifests', 'shared-size'] as const;
+
+/**
+ * Each node's image list asked of the engine: intermediate images too (`all=1`), each image's manifests (`docker
+ * image ls --tree`, API 1.47), shared sizes.
+ */
+async function liveImages(ctx: Context, engines: Engine[], query: Record<string, string>): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
   // the filters are applied here, across the cluster (a `before` image may be on another node)
-  const answers = await callEach(ctx, engines, 'images/json', undefined, 'all=1');
+  const search = new URLSearchParams(LIVE_PARAMETERS.flatMap((p) => (truthy(query[p]) ? [[p, '1']] : []))).toString();
+  const answers = await callEach(ctx, engines, 'images/json', undefined, search);
   return mergeAnswers<ImageSummary[]>(answers, (lists) => lists.map((images, i) => ({ engine: answers[i]!.engine, images: images ?? [] }))) as { engine: Engine; images: ImageSummary[] }[];
 }
 
@@ -56,6 +63,14 @@ function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
     }
     seen.RepoTags = [...new Set([...(seen.RepoTags ?? []), ...(row.RepoTags ?? [])])];
     seen.RepoDigests = [...new Set([...(seen.RepoDigests ?? []), ...(row.RepoDigests ?? [])])];
+    // API 1.51 counts the containers using it (-1 before): on every node together
+    const count = (n: unknown) => (typeof n === 'number' && n > 0 ? n : 0);
+    if (typeof row.Containers === 'number' && row.Containers >= 0) seen.Containers = count(seen.Containers) + row.Containers;
+    const manifests = row.Manifests as { ID?: string }[] | undefined;
+    if (Array.isArray(manifests)) {
+      const known = (seen.Manifests as { ID?: string }[] | undefined) ?? [];
+      seen.Manifests = [...known, ...manifests.filter((m) => !known.some((k) => k.ID === m.ID))];
+    }
   }
   return [...byId.values()];
 }
@@ -103,8 +118,9 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('image.list', '/images/json', async (ctx) => {
     const query = requestContext(ctx).query;
-    // intermediate images are not cached: with `all`, every healthy node is asked
-    const lists = truthy(query.all) ? await withAllImages(ctx, cluster.healthy()) : cluster.all().map((engine) => ({ engine, images: engine.images }));
+    // intermediate images, manifests and shared sizes are not cached: then every healthy node is asked
+    const live = LIVE_PARAMETERS.some((p) => truthy(query[p]));
+    const lists = live ? await liveImages(ctx, cluster.healthy(), query) : cluster.all().map((engine) => ({ engine, images: engine.images }));
     // the taps see one row per image per node (the node filter needs that); the client one row per image, as classic
     await answer(ctx, deps, imageRows(lists, query), 200, (rows) => JSON.stringify(mergeByImageId(rows as ImageSummary[])));
   });
@@ -182,14 +198,27 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
 
   /**
    * A healthy node that has the image. Not in the cache: the nodes' images are read again first (an image just
-   * built, loaded, tagged or committed is then found: read your own writes); failing that any healthy node, so
-   * the engine gives its own 404.
+   * built, loaded, tagged or committed is then found: read your own writes); failing that classic's 404 (an
+   * engine would match any ID prefix, `c2` too, where classic asks for three characters).
    */
   const holder = async (ctx: Context): Promise<Engine> => {
-    const find = () => cluster.healthy().find((e) => has(e, String(ctx.params.name)));
-    return find() ?? (await refreshed(cluster.healthy()), find()) ?? anyHealthy();
+    const name = String(ctx.params.name);
+    const find = () => cluster.healthy().find((e) => has(e, name));
+    const found = find() ?? (await refreshed(cluster.healthy()), find());
+    if (!found) throw new DockerError(404, `No such image: ${name}`);
+    return found;
   };
-  for (const action of ['json', 'history'] as const) {
-    router.get(`image.${action === 'json' ? 'inspect' : action}`, `/images/*name/${action}`, async (ctx) => forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/${action}`));
-  }
+  router.get('image.history', '/images/*name/history', async (ctx) => forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/history`));
+  // one node's inspect, with the tags and digests the same image has on the other nodes (docker images lists them all)
+  router.get('image.inspect', '/images/*name/json', async (ctx) => {
+    const engine = await holder(ctx);
+    const res = await engine.client.request('GET', pathFor(ctx, engine, `images/${ctx.params.name}/json`), { search: outgoingSearch(ctx) }).catch((err: unknown) => {
+      throw unreachable(engine, err);
+    });
+    if (res.status !== 200) return forwardBuffered(ctx, deps, engine, `images/${ctx.params.name}/json`);
+    const inspect = JSON.parse(res.body.toString('utf8')) as ImageSummary;
+    const same = cluster.all().flatMap((e) => e.images.filter((i) => i.Id === inspect.Id));
+    const union = (mine: string[] | null | undefined, key: 'RepoTags' | 'RepoDigests') => [...new Set([...(mine ?? []), ...same.flatMap((i) => i[key] ?? [])])];
+    await answer(ctx, deps, { ...inspect, RepoTags: union(inspect.RepoTags, 'RepoTags'), RepoDigests: union(inspect.RepoDigests, 'RepoDigests') });
+  });
 }

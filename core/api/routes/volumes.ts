@@ -6,9 +6,10 @@ import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
 import { findFresh, keepResource, listRows, pinnedNode, resolveResource } from '../local-resources.js';
-import { callEach, mergeAnswers, mergePrune } from '../proxy/fan-out.js';
-import { forwardBuffered } from '../proxy/forward.js';
-import { requestContext } from '../request-context.js';
+import { callEach, mergeAnswers, mergePrune, type NodeAnswer } from '../proxy/fan-out.js';
+import { forwardBuffered, unreachable } from '../proxy/forward.js';
+import { outgoingSearch, requestContext } from '../request-context.js';
+import { readAt, volumePruneQuery } from '../../cluster/version-shims.js';
 import { wantsEngineNames } from '../client-view.js';
 
 /** Volumes across the cluster: a local volume lives on one node and is listed as `node/name`. */
@@ -72,10 +73,39 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     ctx.status = 204;
   });
 
+  // docker volume prune: every healthy node, read at the client's API version (1.42 made it anonymous volumes only)
   router.post('volume.prune', '/volumes/prune', async (ctx) => {
     const engines = cluster.healthy();
-    const answers = await callEach(ctx, engines, 'volumes/prune');
+    const version = requestContext(ctx).apiVersion;
+    const answers = await Promise.all(
+      engines.map(async (engine) => {
+        const { client, sent } = readAt(version, cluster.apiVersions().max, engine.version);
+        const { search, anonymousOnly } = volumePruneQuery(outgoingSearch(ctx), client, sent);
+        return anonymousOnly ? pruneAnonymous(engine, search) : (await callEach(ctx, [engine], 'volumes/prune', undefined, search))[0]!;
+      }),
+    );
     await Promise.all(engines.map((e) => e.refreshVolumes()));
     await answer(ctx, deps, mergePrune(answers, 'VolumesDeleted'));
   });
+
+  /**
+   * Today's prune (anonymous volumes only) on an engine older than API 1.42, whose own prune removes named volumes
+   * too: its unused volumes with an anonymous volume's name (64 hex), removed one by one.
+   */
+  const pruneAnonymous = async (engine: Engine, search: string): Promise<NodeAnswer> => {
+    const filters = { ...(JSON.parse(new URLSearchParams(search).get('filters') || '{}') as object), dangling: ['true'] };
+    try {
+      const { Volumes } = await engine.client.json<{ Volumes: { Name: string }[] | null }>('volumes', { filters: JSON.stringify(filters) });
+      const deleted: string[] = [];
+      for (const { Name } of Volumes ?? []) {
+        if (!/^[0-9a-f]{64}$/.test(Name)) continue;
+        const res = await engine.client.request('DELETE', `volumes/${Name}`);
+        if (res.status < 300) deleted.push(Name);
+      }
+      return { engine, status: 200, body: Buffer.from(JSON.stringify({ VolumesDeleted: deleted, SpaceReclaimed: 0 })) };
+    } catch (err) {
+      const error = unreachable(engine, err);
+      return { engine, status: error.status, body: Buffer.from(JSON.stringify({ message: error.message })) };
+    }
+  };
 }

@@ -56,6 +56,8 @@ export interface NodeContainer {
   readonly labels: Readonly<Record<string, string>>;
   readonly running: boolean;
   readonly hostPorts: readonly HostPort[];
+  /** The named volumes it mounts. */
+  readonly volumes: readonly string[];
 }
 
 /** A network (`id` its ID) or a volume (`id` its name) on a node. */

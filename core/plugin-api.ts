@@ -15,6 +15,7 @@ export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 export { truthy } from './query-flag.js';
 export { nodesThatFit } from './reservation-fit.js';
 export { neededApi } from './cluster/version-shims.js';
+export { namedVolumes } from './volume-names.js';
 export { compareVersions } from './cluster/api-version.js';
 
 /** A plugin: a name (the tap name of every tap it makes, whatever name a tap gives) and `apply`, which only taps hooks. */

@@ -14,6 +14,7 @@ import { import404 } from './behaviours/import-404.js';
 import { nodeField } from './behaviours/node-field.js';
 import { nodeNamePrefix } from './behaviours/node-name-prefix.js';
 import { registryAuth } from './behaviours/registry-auth.js';
+import { volumeAffinity } from './behaviours/volume-affinity.js';
 import { authorization } from './authorization/index.js';
 import { affinityFilter } from './filters/affinity.js';
 import { constraintFilter } from './filters/constraint.js';
@@ -39,6 +40,7 @@ export {
   nodeField,
   nodeNamePrefix,
   registryAuth,
+  volumeAffinity,
   affinityFilter,
   constraintFilter,
   containerSlotsFilter,
@@ -80,6 +82,7 @@ export const BEHAVIOURS: Record<string, () => SkepPlugin> = {
   'import-404': import404,
   availability,
   'engine-api': engineApi,
+  'volume-affinity': volumeAffinity,
 };
 
 export interface BuiltinSelection {

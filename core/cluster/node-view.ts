@@ -1,4 +1,5 @@
 import { hostPorts, type PortConfig } from '../host-ports.js';
+import { namedVolumes } from '../volume-names.js';
 import type { NodeContainer, NodeImage, NodeResource, NodeView } from '../pipeline-types.js';
 import type { ContainerInspect } from './docker-types.js';
 import type { Engine, PendingCreate } from './engine.js';
@@ -27,6 +28,7 @@ function cachedContainer(inspect: ContainerInspect): NodeContainer {
     labels: inspect.Config?.Labels ?? {},
     running: inspect.State.Running,
     hostPorts: hostPorts(inspect as PortConfig),
+    volumes: namedVolumes(inspect as Parameters<typeof namedVolumes>[0]),
   };
 }
 
@@ -38,6 +40,7 @@ function pendingContainer({ name, config }: NonNullable<PendingCreate['container
     labels: config.Labels ?? {},
     running: false,
     hostPorts: hostPorts(config as PortConfig),
+    volumes: namedVolumes(config as Parameters<typeof namedVolumes>[0]),
   };
 }
 

@@ -35,7 +35,7 @@ export function fakeNode(name: string, over: Partial<Omit<NodeView, 'hasImage'>>
 
 /** A container as placement sees it. */
 export function fakeContainer(name: string, over: Partial<NodeContainer> = {}): NodeContainer {
-  return { id: `${name}-id`, name, image: 'busybox', labels: {}, running: true, hostPorts: [], ...over };
+  return { id: `${name}-id`, name, image: 'busybox', labels: {}, running: true, hostPorts: [], volumes: [], ...over };
 }
 
 /** The context of one placement (a container's create unless `placing` says otherwise). */

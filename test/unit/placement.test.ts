@@ -319,3 +319,20 @@ test.serial('drain: a container whose copy cannot be made anywhere stays where i
     /\[fake1: the node's availability is drain\].*; it stays there$/s,
   );
 });
+
+test.serial('a named volume’s data follows it: the next container that mounts it goes where it was last mounted, unless a constraint says otherwise', async (t) => {
+  const fleet = await fakes(2);
+  const skep = await managerOver(t, fleet);
+  const first = await skep.call('POST', '/containers/create?name=writer', { Image: 'busybox', HostConfig: { Binds: ['data:/d'] } });
+  t.is(nodeOf(fleet, first.body.Id), 'fake1');
+  await skep.call('DELETE', '/containers/writer');
+  // spread alone would pick fake2 now (fake1 holds one more); the volume was last mounted on fake1
+  fleet[0]!.add('other');
+  await waitFor('the cache to count it', async () => (skep.manager.cluster.all().some((e) => e.containers.size === 1) ? true : undefined), 5000, 20);
+  const reader = await skep.call('POST', '/containers/create?name=reader', { Image: 'busybox', HostConfig: { Mounts: [{ Type: 'volume', Source: 'data', Target: '/d' }] } });
+  t.is(nodeOf(fleet, reader.body.Id), 'fake1');
+  const pinned = await skep.call('POST', '/containers/create?name=pinned', { Image: 'busybox', Env: ['constraint:node==fake2'], HostConfig: { Binds: ['data:/d'] } });
+  t.is(nodeOf(fleet, pinned.body.Id), 'fake2', 'a constraint comes first');
+  const plain = await skep.call('POST', '/containers/create?name=plain', { Image: 'busybox' });
+  t.is(nodeOf(fleet, plain.body.Id), 'fake2', 'without a volume, spread as before');
+});

@@ -6,7 +6,7 @@ import { unmarkedHeaders } from '../raw-hijack.js';
 import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
 import { takeUpgrade } from '../upgrades.js';
-import { splice } from './splice.js';
+import { needsHeadApart, PAUSE_AFTER_HEAD_MS, splice } from './splice.js';
 
 /** Request headers that describe the client's connection to us, not ours to the engine. */
 const HOST_HEADER = /^host$/i;
@@ -42,7 +42,7 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
       // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
       socket.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
-      splice(client, socket, logger, engine.name);
+      splice(client, socket, logger, engine.name, needsHeadApart(ctx.get('User-Agent')) ? PAUSE_AFTER_HEAD_MS : 0);
     },
     (err: Error) => {
       engine.report(err);

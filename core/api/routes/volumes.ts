@@ -52,6 +52,9 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
       call: async (engines) => {
         const answers = await callEach(ctx, engines, 'volumes/create', Buffer.from(JSON.stringify({ ...body, Name: wanted })));
         await Promise.all(engines.map((e) => e.refreshVolumes()));
+        // answered with the copy an inspect of the name then finds (the first node in the cluster's order)
+        const order = ordered();
+        answers.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
         return mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
       },
     });

@@ -1,0 +1,41 @@
+import { namedVolumes, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
+
+/** Volumes remembered with the node they were last mounted on (the oldest forgotten first beyond this). */
+const REMEMBERED = 10_000;
+const STATE = 'volume-affinity';
+
+/**
+ * A named volume's data stays where it was written: a container that mounts one is placed, among the nodes the
+ * filters and the strategy keep, on the node where the volume was last mounted (by a create through this
+ * manager, else by a container there now), as one engine would give it the same data. A preference only: the
+ * filters (constraints, resources) decide first; it moves that node to the head of the strategy's ranking.
+ * Classic made the volume on every node and ignored where; turn this off (`builtins`) to place as classic did.
+ */
+export function volumeAffinity(): SkepPlugin {
+  const lastNode = new Map<string, string>();
+  const remember = (volume: string, node: string) => {
+    lastNode.delete(volume);
+    lastNode.set(volume, node);
+    if (lastNode.size > REMEMBERED) lastNode.delete(lastNode.keys().next().value!);
+  };
+  return {
+    name: 'volume-affinity',
+    apply(hooks) {
+      hooks.rank.tap({ name: 'volume-affinity', stage: STAGE.SWARM_REWRITE }, (ranked, context) => {
+        if (context.requestContext.placing !== 'container' && context.requestContext.placing !== 'reschedule') return ranked;
+        const volumes = namedVolumes(context.request.config);
+        if (volumes.length === 0) return ranked;
+        context.requestContext.state[STATE] = volumes;
+        if (ranked.length < 2) return ranked;
+        const preferred = volumes
+          .map((volume) => lastNode.get(volume) ?? ranked.find((node) => node.containerList.some((c) => c.volumes.includes(volume)))?.name)
+          .find((name) => name !== undefined && ranked.some((node) => node.name === name));
+        if (!preferred || ranked[0]!.name === preferred) return ranked;
+        return [...ranked.filter((node) => node.name === preferred), ...ranked.filter((node) => node.name !== preferred)];
+      });
+      hooks.afterCreate.tap('volume-affinity', (created, context) => {
+        for (const volume of (context.state[STATE] as string[] | undefined) ?? []) remember(volume, created.node.name);
+      });
+    },
+  };
+}

@@ -6,7 +6,7 @@ const KEPT_MS = 6 * 60 * 60_000;
 /** Keys bound to engines, and callers waiting for a key to be bound. */
 class Bindings {
   private readonly bound = new Map<string, { engine: Engine; at: number }>();
-  private readonly waiting = new Map<string, Set<(engine: Engine) => void>>();
+  private readonly waiting = new Map<string, Set<(engine: Engine | undefined) => void>>();
 
   bind(key: string, engine: Engine): void {
     const now = Date.now();
@@ -18,6 +18,12 @@ class Bindings {
       if (now - at < KEPT_MS) break;
       this.bound.delete(old);
     }
+  }
+
+  /** Nothing will be bound to `key` (its build failed to place): whoever waits for it goes on now, with nothing. */
+  abandon(key: string): void {
+    for (const wake of this.waiting.get(key) ?? []) wake(undefined);
+    this.waiting.delete(key);
   }
 
   get(key: string): Engine | undefined {
@@ -38,7 +44,7 @@ class Bindings {
         if (waiters.size === 0 && this.waiting.get(key) === waiters) this.waiting.delete(key);
         resolve(engine);
       };
-      const wake = (engine: Engine) => done(engine);
+      const wake = (engine: Engine | undefined) => done(engine);
       const abandon = () => done();
       const timer = setTimeout(abandon, ms);
       signal?.addEventListener('abort', abandon);

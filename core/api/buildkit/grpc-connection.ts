@@ -189,6 +189,13 @@ export class GrpcConnection {
       await this.deps.placeBuild(expressions, run);
     } catch (err) {
       grpcFailure(stream, GRPC.UNKNOWN, (err as Error).message);
+      // nothing of this build will run: its session and calls, waiting for a node, go to any (or fail) and end
+      const any = this.deps.cluster.healthy()[0];
+      if (any) bind(any);
+      else {
+        this.deps.sessions.builds.abandon(ref);
+        for (const id of [session, ...shared]) this.deps.sessions.sessions.abandon(id);
+      }
     }
   }
 

@@ -1,3 +1,4 @@
+import type { BuildResult } from './buildkit.js';
 import type { FailoverResult } from './failover.js';
 import type { MetricsCostResult } from './metrics-cost.js';
 import type { RealResult, RealRow } from './real-cluster.js';
@@ -193,4 +194,13 @@ export function metricsTable(result: MetricsCostResult): string {
       result.rows.map((r) => [r.call, pair(r.off), pair(r.on), `${r.costPercent >= 0 ? '+' : ''}${r.costPercent.toFixed(1)}%`, `${share(r).toFixed(2)}%`, share(r) < 2 ? 'met' : 'missed']),
     ),
   ].join('\n');
+}
+
+/** A BuildKit build through Skep and straight to its engine, with the issue's goal. */
+export function buildTable(result: BuildResult): string {
+  const met = result.overheadPercent <= 5 ? 'yes' : 'NO';
+  return table(
+    ['BuildKit build, no cache (ms, median / p99)', 'engine', 'Skep', 'Skep over the engine', 'goal', 'met'],
+    [['docker build (buildx, small multi-stage)', pair(result.engine), pair(result.skep), `${result.overheadPercent.toFixed(1)}%`, '≤ +5%', met]],
+  );
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the real 3-node cluster (Skep against the engine itself), then the scale runs against a
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
- *   --scale=100,500,1000,5000   fleet sizes        --no-real / --no-metrics / --no-failover / --no-scale   skip a part
+ *   --scale=100,500,1000,5000   fleet sizes
+ *   --no-real / --no-build / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
  */
@@ -9,7 +10,8 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runReal } from './real-cluster.js';
-import { failoverTable, metricsTable, realTable, realTargetsTable, scaleTable, targetsTable } from './report.js';
+import { runBuildKit } from './buildkit.js';
+import { buildTable, failoverTable, metricsTable, realTable, realTargetsTable, scaleTable, targetsTable } from './report.js';
 import { runFailover } from './failover.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runScale, type ScaleResult } from './scale.js';
@@ -25,10 +27,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 log(`machine: ${machine}`);
 
-const report: { machine: string; real?: unknown; metrics?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
+const report: { machine: string; real?: unknown; build?: unknown; metrics?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
 if (flag('no-real') === undefined) {
   log('real cluster:');
   report.real = await runReal(quick ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 } : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 }, log);
+}
+if (flag('no-build') === undefined) {
+  log('BuildKit build:');
+  report.build = await runBuildKit({ rounds: quick ? 2 : 10 }, log);
 }
 if (flag('no-metrics') === undefined) {
   log('metrics cost:');
@@ -59,6 +65,9 @@ const sections = [`Machine: ${machine}`];
 const real = report.real as Parameters<typeof realTable>[0] | { skipped: string } | undefined;
 if (real && 'skipped' in real) sections.push(`Real cluster: skipped (${real.skipped})`);
 else if (real) sections.push(realTable(real), realTargetsTable(real));
+const build = report.build as Parameters<typeof buildTable>[0] | { skipped: string } | undefined;
+if (build && 'skipped' in build) sections.push(`BuildKit build: skipped (${build.skipped})`);
+else if (build) sections.push(buildTable(build));
 const metrics = report.metrics as Parameters<typeof metricsTable>[0] | { skipped: string } | undefined;
 if (metrics && 'skipped' in metrics) sections.push(`Metrics cost: skipped (${metrics.skipped})`);
 else if (metrics) sections.push(metricsTable(metrics));

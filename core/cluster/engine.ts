@@ -366,6 +366,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const actorId = event.Actor?.ID ?? event.id ?? '';
     switch (event.Type ?? 'container') {
       case 'container':
+        // a prune's own event names no container (each removal has its destroy): nothing to read
+        if (!actorId) break;
         if (action === 'destroy') this.forgetContainer(actorId);
         // a create says only that the container exists: a copy cached or being read already knows that
         else if (action === 'create' && (this.containers.get(actorId) || this.stock.refreshing(actorId))) break;

@@ -279,6 +279,13 @@ export class FakeDocker {
       if (this.createThenDrop === 'hang up') return void req.socket.destroy();
       return json(201, { Id: c.id, Warnings: [] });
     }
+    if (method === 'POST' && path === '/containers/prune') {
+      const deleted = [...this.containers.values()].filter((c) => !c.running).map((c) => c.id);
+      for (const id of deleted) this.remove(id);
+      // dockerd's event for the prune itself names no container
+      this.emit('container', 'prune', '', { reclaimed: '0' });
+      return json(200, { ContainersDeleted: deleted, SpaceReclaimed: 0 });
+    }
     if (method === 'POST' && path === '/images/create') {
       const ref = withTag(`${url.searchParams.get('fromImage')}:${url.searchParams.get('tag') || 'latest'}`.replace(/:latest:/, ':'));
       if (!(this.options.pullable ?? []).map(withTag).includes(ref)) return missing(`pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login'`);

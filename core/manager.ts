@@ -16,6 +16,7 @@ import type { NodeTotals } from './pipeline-types.js';
 import type { SkepPlugin } from './plugin-api.js';
 import { applyPlugins, loadPlugins, orderPlugins } from './plugins.js';
 import { PlacementService } from './scheduler/placement-service.js';
+import { ContainerCreator } from './scheduler/container-creator.js';
 import { wantsReschedule } from './scheduler/reschedule-policy.js';
 import { Rescheduler } from './scheduler/rescheduler.js';
 import { AbandonedCreates } from './scheduler/abandoned-creates.js';
@@ -100,14 +101,10 @@ export class Manager {
     const records = replication?.records ?? standaloneRecords(config.stateFile, logger);
     const abandoned = new AbandonedCreates(cluster, logger, records('abandoned'), role);
     await abandoned.load();
-    const placement = new PlacementService(cluster, hooks, logger, {
-      createRetry: scheduling.createRetry,
-      isPrimary: replication && (() => role.isPrimary()),
-      telemetry: metrics,
-      abandoned,
-    });
-    new Rescheduler(cluster, placement, logger, role, records('moved'), telemetry);
-    const app = createApp({ config, cluster, hooks, placement, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
+    const placement = new PlacementService(cluster, hooks, logger, { isPrimary: replication && (() => role.isPrimary()), telemetry: metrics });
+    const containers = new ContainerCreator(placement, { createRetry: scheduling.createRetry, abandoned });
+    new Rescheduler(cluster, containers, logger, role, records('moved'), telemetry);
+    const app = createApp({ config, cluster, hooks, placement, containers, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
     const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
     let operator: OperatorListener | undefined;
     if (metrics && config.statusAddress) {

@@ -4,6 +4,7 @@ import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
 import type { PlacementService } from '../scheduler/placement-service.js';
+import type { ContainerCreator } from '../scheduler/container-creator.js';
 import type { ManagerRole } from '../replication/role.js';
 import type { PrimaryForwarder } from './replica.js';
 import type { MaintenanceService } from '../cluster/maintenance-service.js';
@@ -16,6 +17,8 @@ export interface ApiDeps {
   hooks: SkepHooks;
   /** Everything that is placed goes through it (containers, builds, networks, volumes, the dry run). */
   placement: PlacementService;
+  /** Containers are created through it (placed by `placement`). */
+  containers: ContainerCreator;
   logger: Logger;
   /** Primary or replica (always primary without `--replication`). */
   role: ManagerRole;

@@ -116,7 +116,7 @@ export class Cluster extends EventEmitter {
   /** TLS towards engines read again (a reload): new connections to every node use it. */
   setTls(tls: EngineOptions['tls']): void {
     this.options.tls = tls;
-    for (const engine of this.engines.values()) engine.client.setTls(tlsFor(engine.address, tls));
+    for (const engine of this.engines.values()) engine.setTls(tlsFor(engine.address, tls));
   }
 
   /** Every node's maintenance as set (nodes that are not in the cluster included). */

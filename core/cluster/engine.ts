@@ -5,7 +5,7 @@ import type { ContainerConfig, NodeHealth, NodeTotals, NodeView, Reservation } f
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
-import { EngineClient, NotAnEngineError } from './engine-client.js';
+import { EngineClient, type EngineResponse, isClosedWithoutAnswer, isConnectionError, NotAnEngineError, type Query } from './engine-client.js';
 import { LINK_PROBE_MS } from './engine-http.js';
 import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
@@ -67,22 +67,18 @@ interface EngineEvents {
  * previous), `api-version` (engine), `inventory` (engine) and `event` (engine, EngineEvent).
  */
 export class Engine extends EventEmitter<EngineEvents> {
-  readonly client: EngineClient;
+  /** Every exchange with the engine goes through the door below (`request`, `json`, `stream`, `hijack`, `upgrade`). */
+  readonly #client: EngineClient;
   info?: DockerInfo;
   version?: DockerVersion;
-  /** The engine's `/_ping` `Builder-Version` (`2`: BuildKit by default; dockerd 20.10 sends none unless configured). */
-  builderVersion?: string;
-  /** Engine clock minus manager clock, so cached times read as the engine would print them. */
-  clockSkewMs = 0;
-  /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
-  specsRevision = 0;
+  #builderVersion?: string;
+  #clockSkewMs = 0;
+  #specsRevision = 0;
   /**
    * Counts changes to what a node's view is made of (specs, health, maintenance, placements held), with the
    * container cache's and the inventory's own counts (see `viewStamp`).
    */
   revision = 0;
-  /** The node's last view for plugins, and the stamp it was made at (node-view.ts). */
-  lastView?: { stamp: [number, number, number]; view: NodeView };
   private nodeMaintenance: NodeMaintenance = ACTIVE;
   /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
@@ -108,7 +104,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     // an idle connection outlives the time between two health checks, so each check reuses one
     const idleMs = options.refreshMaxMs + 10_000;
     const telemetry = options.telemetry;
-    this.client = new EngineClient(
+    this.#client = new EngineClient(
       address,
       // links probed after 10 s of silence, or sooner when health checks were asked to be more frequent
       { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs, probeMs: Math.min(LINK_PROBE_MS, options.refreshMinMs) },
@@ -117,7 +113,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
     const name = () => this.name;
     this.stock = new Inventory(
-      this.client,
+      this.#client,
       options,
       (err) => this.report(err),
       () => this.emit('inventory', this),
@@ -129,7 +125,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);
       this.emit('health', this, previous);
     });
-    this.events = new EventFollower(this.client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
+    this.events = new EventFollower(this.#client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
       event: (event, raw, timeNano) => this.onEvent(event, raw, timeNano),
       opened: (missed) => {
         if (missed) telemetry?.eventStreamReconnect(this.name);
@@ -138,6 +134,21 @@ export class Engine extends EventEmitter<EngineEvents> {
       },
       broke: (err) => this.report(err),
     });
+  }
+
+  /** Engine clock minus manager clock, so cached times read as the engine would print them. */
+  get clockSkewMs(): number {
+    return this.#clockSkewMs;
+  }
+
+  /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
+  get specsRevision(): number {
+    return this.#specsRevision;
+  }
+
+  /** The engine's `/_ping` `Builder-Version` (`2`: BuildKit by default; dockerd 20.10 sends none unless configured). */
+  get builderVersion(): string | undefined {
+    return this.#builderVersion;
   }
 
   get health(): NodeHealth {
@@ -230,11 +241,57 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * The outcome of an exchange with this engine, whoever made it (a proxied call, a create, a pull): nothing when
-   * it worked, the error when not. The one way anything counts toward the node's health.
+   * The outcome of an exchange of the engine's own parts (its health checks, events, inventory): nothing when it
+   * worked, the error when not. Calls through the door below count by themselves.
    */
-  report(err?: unknown): void {
+  private report(err?: unknown): void {
     this.state.report(err);
+  }
+
+  /** A call through the door that failed: the engine could not be reached, which counts toward its health. */
+  private failed = (err: unknown): never => {
+    // an engine that closes a malformed request without answering refused that request: the node is fine
+    if (isConnectionError(err) && !isClosedWithoutAnswer(err)) this.state.report(err);
+    throw err;
+  };
+
+  /**
+   * One exchange answered whole: a proxied call, a create, the manager's own. The request timeout applies
+   * unless `timeoutMs` says otherwise (`false`: none).
+   */
+  request(method: string, path: string, options?: Parameters<EngineClient['request']>[2]): Promise<EngineResponse> {
+    return this.#client.request(method, path, options).catch(this.failed);
+  }
+
+  /** A GET that must answer 2xx with JSON (an EngineCallError otherwise, which says nothing of the node's health). */
+  json<T>(path: string, query?: Query): Promise<T> {
+    return this.#client.json<T>(path, query).catch(this.failed);
+  }
+
+  /** A streamed call (logs, pulls, builds): a failure before the engine answers counts toward its health. */
+  async stream(method: string, path: string, options?: Parameters<EngineClient['stream']>[2]): Promise<import('got').Request> {
+    const request = await this.#client.stream(method, path, options).catch(this.failed);
+    let answered = false;
+    request.once('response', () => (answered = true));
+    request.once('error', (err: unknown) => {
+      if (!answered && isConnectionError(err) && !isClosedWithoutAnswer(err)) this.state.report(err);
+    });
+    return request;
+  }
+
+  /** A connection of its own for a hijacked exchange (attach, exec start, a BuildKit session). */
+  hijack(): Promise<import('node:net').Socket> {
+    return this.#client.raw().catch(this.failed);
+  }
+
+  /** A connection of its own on which the engine switched protocols (BuildKit's `/grpc`). */
+  upgrade(path: string, headers: [string, string][]): Promise<import('node:net').Socket> {
+    return this.#client.upgrade(path, headers).catch(this.failed);
+  }
+
+  /** TLS towards the engine read again (a reload): new connections use it. */
+  setTls(tls: Parameters<EngineClient['setTls']>[0]): void {
+    this.#client.setTls(tls);
   }
 
   /** What the node's containers (stopped ones too: classic swarm's rule) and the placements under way hold. */
@@ -296,7 +353,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.stock.stopped = true;
     this.state.stop();
     this.events.stop();
-    this.client.close();
+    this.#client.close();
   }
 
   /** The first contact: specs, then events followed, then the container list (the rest in the background). */
@@ -310,31 +367,31 @@ export class Engine extends EventEmitter<EngineEvents> {
   // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
   // where in parallel 1,000 nodes would each open and close four more.
   private async refreshSpecs(): Promise<void> {
-    const version = keptVersion(await this.client.spec<DockerVersion>('version'));
+    const version = keptVersion(await this.#client.spec<DockerVersion>('version'));
     await this.readInfo();
     // which builder the engine offers by default (BuildKit is 2): only `/_ping` says, as a header
-    const ping = await this.client.request('HEAD', '_ping');
-    this.builderVersion = [ping.headers['builder-version']].flat()[0] || undefined;
+    const ping = await this.#client.request('HEAD', '_ping');
+    this.#builderVersion = [ping.headers['builder-version']].flat()[0] || undefined;
     const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
-    this.specsRevision++;
+    this.#specsRevision++;
     this.revision++;
     if (apiChanged) this.emit('api-version', this);
   }
 
   private async readInfo(): Promise<DockerInfo> {
-    const info = await this.client.spec<DockerInfo>('info');
+    const info = await this.#client.spec<DockerInfo>('info');
     if (!info.NCPU || !info.MemTotal) {
       throw new NotAnEngineError(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
     }
-    if (info.SystemTime) this.clockSkewMs = Date.parse(info.SystemTime) - Date.now();
+    if (info.SystemTime) this.#clockSkewMs = Date.parse(info.SystemTime) - Date.now();
     const kept = keptInfo(info);
     // the same specs (a health check's read): the same object, so what was made from it (views, list rows, the
     // node's block of docker info) stays; only the counts and the clock move
     if (this.info && sameSpecs(this.info, kept)) Object.assign(this.info, volatileInfo(kept));
     else {
       this.info = kept;
-      this.specsRevision++;
+      this.#specsRevision++;
       this.revision++;
     }
     return info;

@@ -45,7 +45,7 @@ export interface PullOptions {
  * not an exception; the node's image cache is re-read before this resolves.
  */
 export async function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
-  const upstream = await engine.client.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version), {
+  const upstream = await engine.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version), {
     headers: options.headers,
     search: options.search,
   });
@@ -59,8 +59,8 @@ export async function pullOn(engine: Engine, options: PullOptions): Promise<Pull
       settled = true;
       void engine.refreshImages().then(() => resolve(outcome));
     };
+    // a failure to reach the engine counts toward its health (the engine's door does that)
     upstream.once('error', (err: Error) => {
-      engine.report(err);
       finish({ ok: false, status: 500, message: `${connectionMessage(engine.address)} (node ${engine.name}: ${err.message})` });
     });
     upstream.once('response', (res: { statusCode: number }) => {

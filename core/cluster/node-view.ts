@@ -129,14 +129,17 @@ function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
   return labels;
 }
 
+/** Each node's last view, and the stamp it was made at: this layer's cache, kept beside the engine, not on it. */
+const lastViews = new WeakMap<Engine, { stamp: [number, number, number]; view: NodeView }>();
+
 /**
  * The node's view for plugins. Made again only when the node changed: a create at 5,000 nodes reads every node,
- * and almost none changed since the last one (the check is three numbers on the engine, no lookup).
+ * and almost none changed since the last one (the check is three numbers on the engine).
  */
 export function nodeView(engine: Engine): NodeView {
-  const last = engine.lastView;
+  const last = lastViews.get(engine);
   if (last && !engine.changedSince(last.stamp)) return last.view;
   const view = new EngineView(engine);
-  engine.lastView = { stamp: engine.viewStamp(), view };
+  lastViews.set(engine, { stamp: engine.viewStamp(), view });
   return view;
 }

@@ -103,9 +103,8 @@ export class AbandonedCreates {
     const listedAt = Date.now();
     let rows: ContainerSummary[];
     try {
-      rows = await engine.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ label: [SWARM_LABELS.id] }) });
+      rows = await engine.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ label: [SWARM_LABELS.id] }) });
     } catch (err) {
-      engine.report(err);
       this.logger.warn(`cannot list ${engine.name}'s containers to remove those of creates given up there: ${(err as Error).message}`);
       return;
     }
@@ -117,14 +116,13 @@ export class AbandonedCreates {
       let status: number;
       try {
         // v=1: its anonymous volumes are as much a twin as it is; a named volume is never removed with it
-        const res = await engine.client.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 1 } });
+        const res = await engine.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 1 } });
         status = res.status;
         if (status >= 300 && status !== 404) {
           cannot(`the engine answered ${status}: ${engineMessage(res.body)}`);
           continue;
         }
       } catch (err) {
-        engine.report(err);
         cannot((err as Error).message);
         continue;
       }

@@ -5,23 +5,16 @@ import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
 import type { CreateRequest, NodeView, Placing, PlacementRequestContext, RequestContext, ScheduleContext } from '../pipeline-types.js';
-import { createContainer, type CreateOutcome } from './container-create.js';
 import { planOver, type Plan } from './plan.js';
 import type { Telemetry } from '../telemetry.js';
-import type { AbandonedCreates } from './abandoned-creates.js';
 
 export type { Plan } from './plan.js';
-export type { CreateOutcome } from './container-create.js';
 
 export interface PlacementOptions {
-  /** `swarm.createretry`: after a failed create, how many more nodes (next in rank) to try. */
-  createRetry: number;
   /** Under replication: whether this manager is primary right now. Only a primary places (never two at once). */
   isPrimary?: () => boolean;
   /** Told of every placement decided (the operator listener's metrics and its list of failures). */
   telemetry?: Telemetry;
-  /** Where a create given up on a node that may have made it is recorded, so its twin there is removed. */
-  abandoned?: AbandonedCreates;
 }
 
 /** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
@@ -50,8 +43,8 @@ export interface PlaceOptions<T> {
  * The one owner of placement, for everything Skep places (containers, builds, networks, volumes, rescheduled
  * containers, the dry run): beforeSchedule → reserve → filter → rank → hold the reservation → the engine call →
  * release once the result is in the cache. Choosing and holding run one at a time, so each placement sees what
- * the ones before it hold (concurrent `docker run -m` never overfill a node). Routes and the rescheduler call
- * only this.
+ * the ones before it hold (concurrent `docker run -m` never overfill a node). Containers are created through it by
+ * the ContainerCreator (container-creator.ts); routes place builds, networks and volumes with `place`.
  */
 export class PlacementService {
   private queue: Promise<unknown> = Promise.resolve();
@@ -60,17 +53,8 @@ export class PlacementService {
     readonly cluster: Cluster,
     readonly hooks: SkepHooks,
     readonly logger: Logger,
-    private readonly options: PlacementOptions = { createRetry: 0 },
+    private readonly options: PlacementOptions = {},
   ) {}
-
-  /** A container: created on the node chosen (see container-create.ts); `reschedule` when its node failed. */
-  createContainer(request: CreateRequest, requestContext: RequestContext, headers: Record<string, string>, placing: 'container' | 'reschedule' = 'container'): Promise<CreateOutcome> {
-    return createContainer(this, request, requestContext, headers, { placing, createRetry: this.options.createRetry });
-  }
-
-  get abandoned(): AbandonedCreates | undefined {
-    return this.options.abandoned;
-  }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);

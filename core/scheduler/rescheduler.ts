@@ -4,7 +4,7 @@ import type { Engine } from '../cluster/engine.js';
 import type { Logger } from '../log.js';
 import type { RequestContext } from '../pipeline-types.js';
 import { SWARM_LABELS } from '../swarm-labels.js';
-import type { PlacementService } from './placement-service.js';
+import type { ContainerCreator } from './container-creator.js';
 import { type ManagerRole, standalone } from '../replication/role.js';
 import { MemoryNodeRecords, type NodeRecords } from './node-records.js';
 import { recreateBody, wantsReschedule } from './reschedule-policy.js';
@@ -42,7 +42,7 @@ export class Rescheduler {
    */
   constructor(
     private readonly cluster: Cluster,
-    private readonly placement: PlacementService,
+    private readonly containers: ContainerCreator,
     private readonly logger: Logger,
     private readonly role: ManagerRole = standalone,
     private readonly moved: NodeRecords = new MemoryNodeRecords(),
@@ -136,10 +136,9 @@ export class Rescheduler {
 
   /** The copy of a container elsewhere (same name, config and swarm ID), started if the original ran. */
   private async recreate(inspect: ContainerInspect, name: string) {
-    const outcome = await this.placement.createContainer({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
-    if (!outcome.id) throw new Error(`the engine answered ${outcome.response.status}: ${outcome.response.body.toString('utf8').trim()}`);
+    const outcome = await this.containers.create({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
     if (inspect.State.Running) {
-      await outcome.engine.client.request('POST', `containers/${outcome.id}/start`);
+      await outcome.engine.request('POST', `containers/${outcome.id}/start`);
       await outcome.engine.refreshContainer(outcome.id);
     }
     return { id: outcome.id, engine: outcome.engine };
@@ -163,7 +162,7 @@ export class Rescheduler {
         continue;
       }
       const rename = async (to: string) => {
-        const res = await node.client.request('POST', `containers/${id}/rename`, { query: { name: to } });
+        const res = await node.request('POST', `containers/${id}/rename`, { query: { name: to } });
         if (res.status >= 300) throw new Error(`renaming it to ${to}: the engine answered ${res.status}: ${res.body.toString('utf8').trim()}`);
         await node.refreshContainer(id);
       };
@@ -192,7 +191,7 @@ export class Rescheduler {
 
   /** The original of a drained container, once its copy runs elsewhere. */
   private async removeOriginal(node: Engine, id: string, why: string): Promise<void> {
-    const res = await node.client.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
+    const res = await node.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
     if (res.status > 0 && (res.status < 300 || res.status === 404)) node.forgetContainer(id);
     else
       this.logger.error(`${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : `the engine answered ${res.status}`}`, {
@@ -209,7 +208,7 @@ export class Rescheduler {
     // for the first time was just listed into the cache, which costs no request. An engine just back may stumble.
     for (let attempt = 1; !rows; attempt++) {
       try {
-        rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.client.json<ContainerSummary[]>('containers/json', { all: 1 });
+        rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.json<ContainerSummary[]>('containers/json', { all: 1 });
       } catch (err) {
         if (attempt === 3 || returned.health !== 'healthy') {
           this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
@@ -233,7 +232,7 @@ export class Rescheduler {
       const recorded = moved.has(row.Id);
       if (!recorded && (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))) continue;
       try {
-        const res = await returned.client.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
+        const res = await returned.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
         if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
         returned.forgetContainer(row.Id);
         const since = elsewhere ? `on node ${elsewhere.engine.name}` : 'and its copy removed since';

@@ -127,3 +127,30 @@ test.serial("the cache follows the engine's events: a container made behind the 
   await waitFor('the removal seen', async () => (engine.containers.get(made.id) ? undefined : true), 5000, 20);
   t.pass();
 });
+
+test.serial(
+  "every call through the engine's door counts toward its health, whoever makes it (a proxied call, a create, the rescheduler's moves): a failure to reach it does, an error answer does not",
+  async (t) => {
+    const fake = await FakeDocker.start({ name: 'door', images: ['busybox'] });
+    // checks far apart: only the calls below can change the node's health
+    const engine = new Engine(parseEngineAddress(fake.addr), { ...quick, refreshMinMs: 60_000, refreshMaxMs: 60_000, logger: recordingLogger() });
+    t.teardown(async () => {
+      engine.stop();
+      await fake.stop();
+    });
+    engine.start();
+    await engine.firstAttempt;
+    await t.throwsAsync(engine.json('containers/none/json'), { instanceOf: EngineCallError });
+    t.is(engine.failures, 0, "the engine's 404 is an answer");
+    t.is(engine.health, 'healthy');
+    await fake.down();
+    // the kept-alive connections are gone with it (their end is a hang-up, not a refusal: not counted)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = engine.failures;
+    await t.throwsAsync(engine.request('POST', 'containers/x/rename', { query: { name: 'y' } }));
+    t.is(engine.failures, before + 1);
+    await t.throwsAsync(engine.json('containers/json'));
+    t.is(engine.failures, before + 2);
+    t.is(engine.health, 'unhealthy', 'failures in a row, as --engine-failure-retry=2 says');
+  },
+);

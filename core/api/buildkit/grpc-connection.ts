@@ -220,7 +220,7 @@ export class GrpcConnection {
   private upstream(engine: Engine): Promise<ClientHttp2Session> {
     let session = this.upstreams.get(engine.addr);
     if (!session) {
-      const opened = engine.client.upgrade('grpc', [
+      const opened = engine.upgrade('grpc', [
         ['Content-Length', '0'],
         ['Connection', 'Upgrade'],
         ['Upgrade', 'h2c'],
@@ -235,7 +235,6 @@ export class GrpcConnection {
         },
         (err: unknown) => {
           this.upstreams.delete(engine.addr);
-          if (!(err instanceof UpgradeRefused)) engine.report(err);
           throw new Error(`node ${engine.name} (${engine.addr}) cannot build with BuildKit: ${(err as Error).message}`);
         },
       );

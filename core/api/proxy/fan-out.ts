@@ -18,7 +18,7 @@ export function callEach(ctx: Context, engines: Engine[], path: string, body?: B
   return Promise.all(
     engines.map(async (engine) => {
       try {
-        const res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
+        const res = await engine.request(ctx.method, pathFor(ctx, engine, path), {
           headers: headersForEngine(ctx.req.headers, false),
           body: ctx.method === 'GET' || ctx.method === 'HEAD' ? undefined : body,
           search,

@@ -30,11 +30,10 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
   return versionedPath(path, (ctx.state as SkepState).apiVersion, engine.version);
 }
 
-/** A failed connection counts against the node's health and becomes an error the client can read. */
+/** A failed exchange as an error the client can read (the engine's door has counted it toward the node's health). */
 export function unreachable(engine: Engine, err: unknown): DockerError {
   if (isClosedWithoutAnswer(err)) return new DockerError(500, `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`);
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
-  engine.report(err);
   const what = isTimeout(err) ? `did not answer in time (${(err as Error).message})` : `cannot be reached: ${(err as Error).message}`;
   return new DockerError(500, `Node ${engine.name} (${engine.addr}) ${what}`);
 }
@@ -51,7 +50,7 @@ export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engin
   const body = withoutBody ? undefined : received;
   let res;
   try {
-    res = await engine.client.request(ctx.method, pathFor(ctx, engine, path), {
+    res = await engine.request(ctx.method, pathFor(ctx, engine, path), {
       headers: headersForEngine(ctx.req.headers, false),
       body,
       search: options.search ?? outgoingSearch(ctx),
@@ -88,7 +87,7 @@ export async function forwardStream(
   options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
 ): Promise<{ settled: Promise<void> }> {
   const sendsBody = ctx.method === 'POST' || ctx.method === 'PUT';
-  const upstream = await engine.client.stream(ctx.method, pathFor(ctx, engine, path), {
+  const upstream = await engine.stream(ctx.method, pathFor(ctx, engine, path), {
     headers: headersForEngine(ctx.req.headers, sendsBody),
     search: options.search ?? outgoingSearch(ctx),
     headersTimeoutMs: options.headersTimeoutMs,

@@ -35,7 +35,7 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
   // the client gone before the engine answered the connect: nothing to relay
   client.on('error', () => upstream?.destroy());
   client.on('close', () => upstream?.destroy());
-  engine.client.raw().then(
+  engine.hijack().then(
     (socket) => {
       upstream = socket;
       if (client.destroyed) return void socket.destroy();
@@ -45,7 +45,6 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       splice(client, socket, logger, engine.name, needsHeadApart(ctx.get('User-Agent')) ? PAUSE_AFTER_HEAD_MS : 0);
     },
     (err: Error) => {
-      engine.report(err);
       const body = JSON.stringify({ message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}` });
       client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },

@@ -72,14 +72,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
       throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
     }
-    const outcome = await placement.createContainer({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
-    ctx.set('Content-Type', String(outcome.response.headers['content-type'] ?? 'application/json'));
-    if (outcome.response.status !== 201) {
-      ctx.status = outcome.response.status;
-      ctx.body = outcome.response.body;
-      return;
-    }
-    await answer(ctx, deps, JSON.parse(outcome.response.body.toString('utf8')), 201);
+    const created = await deps.containers.create({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
+    await answer(ctx, deps, { Id: created.id, Warnings: created.warnings }, 201);
   });
 
   router.get('container.inspect', '/containers/*name/json', async (ctx) => {

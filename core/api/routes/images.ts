@@ -212,7 +212,7 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   // one node's inspect, with the tags and digests the same image has on the other nodes (docker images lists them all)
   router.get('image.inspect', '/images/*name/json', async (ctx) => {
     const engine = await holder(ctx);
-    const res = await engine.client.request('GET', pathFor(ctx, engine, `images/${ctx.params.name}/json`), { search: outgoingSearch(ctx) }).catch((err: unknown) => {
+    const res = await engine.request('GET', pathFor(ctx, engine, `images/${ctx.params.name}/json`), { search: outgoingSearch(ctx) }).catch((err: unknown) => {
       throw unreachable(engine, err);
     });
     if (res.status !== 200) return forwardBuffered(ctx, deps, engine, `images/${ctx.params.name}/json`);

@@ -40,7 +40,7 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
   router.get('network.inspect', '/networks/*id', async (ctx) => {
     const { engine, item } = await find(ctx.params.id!);
-    const live = await engine.client.json<Record<string, unknown>>(`networks/${String(item.Id)}`, requestContext(ctx).query);
+    const live = await engine.json<Record<string, unknown>>(`networks/${String(item.Id)}`, requestContext(ctx).query);
     await answer(ctx, deps, live);
   });
 

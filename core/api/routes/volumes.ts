@@ -98,11 +98,11 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const pruneAnonymous = async (engine: Engine, search: string): Promise<NodeAnswer> => {
     const filters = { ...(JSON.parse(new URLSearchParams(search).get('filters') || '{}') as object), dangling: ['true'] };
     try {
-      const { Volumes } = await engine.client.json<{ Volumes: { Name: string }[] | null }>('volumes', { filters: JSON.stringify(filters) });
+      const { Volumes } = await engine.json<{ Volumes: { Name: string }[] | null }>('volumes', { filters: JSON.stringify(filters) });
       const deleted: string[] = [];
       for (const { Name } of Volumes ?? []) {
         if (!/^[0-9a-f]{64}$/.test(Name)) continue;
-        const res = await engine.client.request('DELETE', `volumes/${Name}`);
+        const res = await engine.request('DELETE', `volumes/${Name}`);
         if (res.status < 300) deleted.push(Name);
       }
       return { engine, status: 200, body: Buffer.from(JSON.stringify({ VolumesDeleted: deleted, SpaceReclaimed: 0 })) };

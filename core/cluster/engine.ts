@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { ResolvedConfig } from '../../config/types.js';
 import type { Logger } from '../log.js';
-import type { ContainerConfig, NodeHealth, NodeTotals, NodeView, Reservation } from '../pipeline-types.js';
+import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pipeline-types.js';
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';

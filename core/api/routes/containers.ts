@@ -31,7 +31,7 @@ const PLAIN_READS = ['top', 'changes', 'resize'] as const;
 const STREAMS = ['logs', 'stats', 'export'] as const;
 
 export function containerRoutes(router: Router, deps: ApiDeps): void {
-  const { cluster, placement, logger, config } = deps;
+  const { cluster, logger, config } = deps;
 
   const locate = (ctx: Context): Located => locateContainer(cluster, String(ctx.params.name));
   const pathOf = (located: Located, action?: string) => `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;

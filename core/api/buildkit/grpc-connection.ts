@@ -2,7 +2,6 @@ import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHt
 import type { Duplex } from 'node:stream';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Engine } from '../../cluster/engine.js';
-import { UpgradeRefused } from '../../cluster/engine-http.js';
 import { DockerError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { BuildSessions } from './build-sessions.js';

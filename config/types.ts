@@ -1,4 +1,7 @@
-import type { PluginOption } from '../core/plugin-api.js';
+import type { LogFormat, LogLevel } from '../core/log.js';
+
+export type { LogFormat, LogLevel } from '../core/log.js';
+import type { PluginOption } from '../core/plugin.js';
 
 /** A duration as classic swarm took it, Go's form with a unit: "30s", "1m30s", "500ms". */
 export type Duration = string;
@@ -92,11 +95,6 @@ export interface AuthorizationPluginConfig {
   name: string;
   address: string;
 }
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** How log lines are written (`--log-format`, as dockerd names it): logrus' text, or one JSON object per line. */
-export type LogFormat = 'text' | 'json';
 
 /** Files (paths) for the client side. */
 export interface TlsConfig {

@@ -1,4 +1,7 @@
-import type { LogFormat, LogLevel } from '../config/types.js';
+/** How much the manager logs (`--log-level`, or `logLevel` in the config). */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Logrus' text, as classic printed it, or one JSON object per line (`--log-format`, dockerd's flag). */
+export type LogFormat = 'text' | 'json';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

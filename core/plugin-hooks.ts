@@ -2,7 +2,7 @@ import { HookMap } from 'tapable';
 import type { SkepHooks } from './hooks.js';
 import type { Logger } from './log.js';
 import type { PluginLogger } from './pipeline-types.js';
-import type { RouteId } from './route-ids.js';
+import { ROUTE_IDS, type RouteId } from './route-ids.js';
 import type { OperatorTools } from './operator/plugin-routes.js';
 
 type Tapping<H> = Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>;
@@ -39,12 +39,28 @@ export function pluginHooks(hooks: SkepHooks, plugin: string): PluginHooks {
     if (hook.tapPromise) out.tapPromise = (o, fn) => hook.tapPromise!(named(o), fn);
     return Object.freeze(out);
   };
+  // the compiler checks names in TypeScript; a JavaScript config is checked here, at start (as Fastify refuses
+  // an unknown hook): a misspelt hook or route would otherwise never fire
+  const routeFor = (hook: { for(route: string): unknown }, key: string) => (route: RouteId) => {
+    if (!ROUTES.has(route)) throw new Error(`${key}.for('${route}'): there is no route "${route}" (route IDs: docs/plugins.md)`);
+    return tapping(hook.for(route) as unknown as AnyHook);
+  };
   const facade = Object.entries(hooks).map(([key, hook]) => {
-    if (hook instanceof HookMap) return [key, Object.freeze({ for: (route: RouteId) => tapping(hook.for(route) as unknown as AnyHook) })];
+    if (hook instanceof HookMap) return [key, Object.freeze({ for: routeFor(hook, key) })];
     return [key, tapping(hook as unknown as AnyHook)];
   });
-  return Object.freeze(Object.fromEntries(facade)) as PluginHooks;
+  const known = Object.freeze(Object.fromEntries(facade)) as PluginHooks;
+  return new Proxy(known, {
+    get(target, key) {
+      if (typeof key === 'string' && !(key in target) && key !== 'then' && key !== 'toJSON') {
+        throw new Error(`there is no hook "${key}" (hooks: ${Object.keys(target).join(', ')})`);
+      }
+      return Reflect.get(target, key);
+    },
+  });
 }
+
+const ROUTES: ReadonlySet<string> = new Set(ROUTE_IDS);
 
 /** The manager's log with each line marked as the plugin's. */
 export function pluginLogger(logger: Logger, plugin: string): PluginLogger {

@@ -1,30 +1,34 @@
 import { ConfigError } from '../../config/errors.js';
-import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
 import { EtcdDiscovery } from './etcd.js';
 import { FileDiscovery } from './file.js';
+import { discoveryBackend, discoverySchemes, type DiscoveryOptions, registerDiscovery } from './registry.js';
 import { StaticDiscovery } from './static.js';
 
 export type { Discovery } from './discovery.js';
+export { type DiscoveryFactory, type DiscoveryOptions, registerDiscovery } from './registry.js';
 
-export interface DiscoveryOptions {
-  logger?: Logger;
-  heartbeatMs: number;
-}
+registerDiscovery('file', (spec, options) => new FileDiscovery(spec.slice('file://'.length), options.logger));
+registerDiscovery('etcd', (spec, options) => new EtcdDiscovery(spec, options));
 
-/** Picks the backend from the discovery argument(s) the operator gave. */
+/** Schemes that name engines themselves, listed as they are (classic's `nodes://`, and engine addresses). */
+const STATIC_SCHEMES = ['nodes', 'tcp', 'unix', 'http'];
+
+/** Picks the backend from the discovery argument(s) the operator gave: a registered scheme, else the list itself. */
 export function createDiscovery(specs: string[], options: DiscoveryOptions): Discovery {
   for (const spec of specs) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();
     if (scheme === 'token') {
       throw new ConfigError(`"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file:// or etcd://`);
     }
-    if (scheme === 'file' || scheme === 'etcd') {
+    const backend = scheme ? discoveryBackend(scheme) : undefined;
+    if (backend) {
       if (specs.length > 1) throw new ConfigError(`"${spec}": ${scheme}:// discovery takes the whole node list; give it alone`);
-      return scheme === 'file' ? new FileDiscovery(spec.slice('file://'.length), options.logger) : new EtcdDiscovery(spec, options);
+      return backend(spec, options);
     }
-    if (scheme && !['nodes', 'tcp', 'unix', 'http'].includes(scheme)) {
-      throw new ConfigError(`"${spec}": ${scheme}:// discovery is not supported (use nodes://, file:// or etcd://)`);
+    if (scheme && !STATIC_SCHEMES.includes(scheme)) {
+      const known = ['nodes', ...discoverySchemes()].map((s) => `${s}://`);
+      throw new ConfigError(`"${spec}": ${scheme}:// discovery is not supported (use ${known.slice(0, -1).join(', ')} or ${known.at(-1)})`);
     }
   }
   return new StaticDiscovery(specs);

@@ -1,4 +1,4 @@
-import type { SkepPlugin } from 'skep';
+import { defineFilter, type SkepPlugin } from 'skep';
 
 export interface VetoNodeOptions {
   /** The node name that takes no new containers (it keeps the ones it has). */
@@ -9,18 +9,8 @@ export interface VetoNodeOptions {
 export default function vetoNode(options?: VetoNodeOptions): SkepPlugin {
   const vetoed = options?.node;
   if (!vetoed) throw new Error('veto-node needs a "node" option');
-  return {
-    name: 'veto-node',
-    apply(hooks) {
-      hooks.filter.tap('veto-node', (nodes, context) => {
-        // what this filter requires of every node, for classic's no-node message
-        context.conditions.push({ by: 'veto-node', list: [`node!=${vetoed}`] });
-        return nodes.filter((node) => {
-          if (node.name !== vetoed) return true;
-          context.rejections.push({ node: node.name, by: 'veto-node', reason: `node ${node.name} takes no new containers (veto-node)` });
-          return false;
-        });
-      });
-    },
-  };
+  return defineFilter('veto-node', (node) => node.name !== vetoed || `node ${node.name} takes no new containers (veto-node)`, {
+    // what this filter requires of every node, for classic's no-node message
+    condition: () => [`node!=${vetoed}`],
+  });
 }

@@ -3,6 +3,8 @@ import { AuthzPluginClient } from './client.js';
 import { checkedAddress, DOCKERD_PLUGIN_DIRS, findPlugin, type PluginDirs } from './discovery.js';
 import { authzRequest, withAnswer } from './request.js';
 
+const PLUGIN_NAME = 'authorization';
+
 export interface AuthorizationOptions {
   /** In order: names (found as dockerd finds them) or `{ name, address }`. */
   plugins: (string | { name: string; address: string })[];
@@ -11,7 +13,7 @@ export interface AuthorizationOptions {
 }
 
 /** The request's place in the per-request state. */
-const STATE = 'authorization';
+const STATE = PLUGIN_NAME;
 
 /** Runs before every other `request` tap: a denied request reaches no other plugin. */
 const FIRST = -10_000;
@@ -31,7 +33,7 @@ export function authorization(options: AuthorizationOptions): SkepPlugin {
     return new AuthzPluginClient(found);
   });
   return {
-    name: 'authorization',
+    name: PLUGIN_NAME,
     enforce: 'pre',
     apply(hooks, { logger }) {
       /** Asks each plugin in turn; the first that does not allow ends it. */
@@ -53,12 +55,12 @@ export function authorization(options: AuthorizationOptions): SkepPlugin {
           }
         }
       };
-      hooks.request.tapPromise({ name: 'authorization', stage: FIRST }, async (context) => {
+      hooks.request.tapPromise({ name: PLUGIN_NAME, stage: FIRST }, async (context) => {
         const request = await authzRequest(context);
         context.state[STATE] = request;
         await ask('AuthZPlugin.AuthZReq', request, context);
       });
-      hooks.response.tapPromise({ name: 'authorization', stage: FIRST }, async (answer: FinalAnswer, context) => {
+      hooks.response.tapPromise({ name: PLUGIN_NAME, stage: FIRST }, async (answer: FinalAnswer, context) => {
         const request = context.state[STATE];
         if (request) await ask('AuthZPlugin.AuthZRes', withAnswer(request as object, answer, context), context);
       });

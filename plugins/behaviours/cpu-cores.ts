@@ -1,6 +1,8 @@
 import { STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
-const NAME = 'cpu-cores';
+const PLUGIN_NAME = 'cpu-cores';
+
+const NAME = PLUGIN_NAME;
 /** Where a container keeps the cores it asked for. */
 export const CORES_LABEL = 'com.docker.swarm.cpu-cores';
 

@@ -1,5 +1,7 @@
 import { compareVersions, type ContainerConfig, neededApi, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'engine-api';
+
 /** The images a container mounts (`--mount type=image,source=IMAGE`). */
 const imageMountSources = (config: ContainerConfig) =>
   ((config.HostConfig?.Mounts as { Type?: string; Source?: string }[] | undefined) ?? []).filter((m) => m?.Type === 'image' && m.Source).map((m) => m.Source!);
@@ -11,15 +13,15 @@ const imageMountSources = (config: ContainerConfig) =>
  */
 export function engineApi(): SkepPlugin {
   return {
-    name: 'engine-api',
+    name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.filter.tap({ name: 'engine-api', stage: STAGE.NORMALIZE }, (nodes, context) => {
+      hooks.filter.tap({ name: PLUGIN_NAME, stage: STAGE.NORMALIZE }, (nodes, context) => {
         if (context.placing !== 'container' && context.placing !== 'reschedule') return nodes;
         const need = neededApi(context.request.config);
         if (!need) return nodes;
         const capable = nodes.filter((node) => {
           if (compareVersions(node.apiVersion || '0', need.version) >= 0) return true;
-          context.rejections.push({ node: node.name, by: 'engine-api', reason: `${need.words}; the node's engine speaks API ${node.apiVersion}` });
+          context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${need.words}; the node's engine speaks API ${node.apiVersion}` });
           return false;
         });
         // an image mount's source is read from the node's own images: where one has it, only those
@@ -27,7 +29,7 @@ export function engineApi(): SkepPlugin {
         const holding = capable.filter((node) => sources.every((image) => node.hasImage(image)));
         if (holding.length === 0) return capable;
         for (const node of capable)
-          if (!holding.includes(node)) context.rejections.push({ node: node.name, by: 'engine-api', reason: `the node lacks the image ${sources.join(', ')} that a mount of type image reads` });
+          if (!holding.includes(node)) context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `the node lacks the image ${sources.join(', ')} that a mount of type image reads` });
         return holding;
       });
     },

@@ -1,5 +1,7 @@
 import { truthy, type SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'hide-swarm-containers';
+
 /** The repository of an image reference, without tag or digest: `swarm:1.2.9` → `swarm`. */
 export function repositoryOf(image: string): string {
   const name = image.split('@')[0]!;
@@ -15,11 +17,11 @@ export function repositoryOf(image: string): string {
  */
 export function hideSwarmContainers(): SkepPlugin {
   return {
-    name: 'hide-swarm-containers',
+    name: PLUGIN_NAME,
     apply(hooks) {
       hooks.rewriteResponse
         .for('container.list')
-        .tap('hide-swarm-containers', (rows, context) => (truthy(context.query.all) ? rows : (rows as { Image?: string }[]).filter((row) => repositoryOf(row.Image ?? '') !== 'swarm')));
+        .tap(PLUGIN_NAME, (rows, context) => (truthy(context.query.all) ? rows : (rows as { Image?: string }[]).filter((row) => repositoryOf(row.Image ?? '') !== 'swarm')));
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'host-ip';
+
 /**
  * A published port bound to every address of its node (`0.0.0.0`, `::` or empty) is shown with the node's own
  * address: the one a client can reach. Docker binds each port on both `0.0.0.0` and `::`; both mean "every address
@@ -48,14 +50,14 @@ export function rewriteListed(ports: ListedPort[], node: NodeView): ListedPort[]
 
 export function hostIp(): SkepPlugin {
   return {
-    name: 'host-ip',
+    name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.rewriteResponse.for('container.inspect').tap('host-ip', (body, context) => {
+      hooks.rewriteResponse.for('container.inspect').tap(PLUGIN_NAME, (body, context) => {
         const inspect = body as { NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null } };
         if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
         return { ...inspect, NetworkSettings: { ...inspect.NetworkSettings, Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node) } };
       });
-      hooks.rewriteContainerRow.tap('host-ip', (row, { node }) => {
+      hooks.rewriteContainerRow.tap(PLUGIN_NAME, (row, { node }) => {
         const ports = row.Ports as ListedPort[] | null | undefined;
         return ports ? { ...row, Ports: rewriteListed(ports, node) } : row;
       });

@@ -1,7 +1,9 @@
 import { DockerError, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
 import { containerNode } from './node-field.js';
 
-const NAME = 'image-node-filter';
+const PLUGIN_NAME = 'image-node-filter';
+
+const NAME = PLUGIN_NAME;
 
 /** Takes `node` out of a filters parameter (both of Docker's forms: `{"node":["a"]}` and `{"node":{"a":true}}`). */
 export function takeNodeFilter(filters: string | undefined): { nodes?: string[]; rest?: string } {

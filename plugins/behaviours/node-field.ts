@@ -1,5 +1,7 @@
 import { STAGE, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'node-field';
+
 /** The Docker API's ContainerNode type, as classic swarm filled it. */
 export function containerNode(node: NodeView) {
   return { ID: node.id, IP: node.ip, Addr: node.addr, Name: node.name, Cpus: node.cpus, Memory: node.memory, Labels: { ...node.labels } };
@@ -10,11 +12,11 @@ const isObject = (body: unknown): body is Record<string, unknown> => typeof body
 /** `docker inspect` of a container gains `Node`: which node runs it (`{{.Node.Name}}`, `{{.Node.IP}}`). */
 export function nodeField(): SkepPlugin {
   return {
-    name: 'node-field',
+    name: PLUGIN_NAME,
     apply(hooks) {
       hooks.rewriteResponse
         .for('container.inspect')
-        .tap({ name: 'node-field', stage: STAGE.SWARM_REWRITE }, (body, context) => (context.node && isObject(body) ? { ...body, Node: containerNode(context.node) } : body));
+        .tap({ name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE }, (body, context) => (context.node && isObject(body) ? { ...body, Node: containerNode(context.node) } : body));
     },
   };
 }

@@ -1,6 +1,8 @@
 import { DockerError, type SkepPlugin } from '../../core/plugin-api.js';
 
-const NAME = 'registry-auth';
+const PLUGIN_NAME = 'registry-auth';
+
+const NAME = PLUGIN_NAME;
 const DOCKER_HUB = 'https://index.docker.io/v1/';
 /** How a registry says no to a pull without (the right) credentials, or for an image it does not have. */
 const REGISTRY_REFUSED = /unauthorized|no basic auth credentials|authentication required|access denied|denied:|manifest unknown|not found/i;

@@ -1,8 +1,10 @@
 import { namedVolumes, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'volume-affinity';
+
 /** Volumes remembered with the node they were last mounted on (the oldest forgotten first beyond this). */
 const REMEMBERED = 10_000;
-const STATE = 'volume-affinity';
+const STATE = PLUGIN_NAME;
 
 /**
  * A named volume's data stays where it was written: a container that mounts one is placed, among the nodes the
@@ -19,9 +21,9 @@ export function volumeAffinity(): SkepPlugin {
     if (lastNode.size > REMEMBERED) lastNode.delete(lastNode.keys().next().value!);
   };
   return {
-    name: 'volume-affinity',
+    name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.rank.tap({ name: 'volume-affinity', stage: STAGE.SWARM_REWRITE }, (ranked, context) => {
+      hooks.rank.tap({ name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE }, (ranked, context) => {
         if (context.requestContext.placing !== 'container' && context.requestContext.placing !== 'reschedule') return ranked;
         const volumes = namedVolumes(context.request.config);
         if (volumes.length === 0) return ranked;
@@ -33,7 +35,7 @@ export function volumeAffinity(): SkepPlugin {
         if (!preferred || ranked[0]!.name === preferred) return ranked;
         return [...ranked.filter((node) => node.name === preferred), ...ranked.filter((node) => node.name !== preferred)];
       });
-      hooks.afterCreate.tap('volume-affinity', (created, context) => {
+      hooks.afterCreate.tap(PLUGIN_NAME, (created, context) => {
         for (const volume of (context.state[STATE] as string[] | undefined) ?? []) remember(volume, created.node.name);
       });
     },

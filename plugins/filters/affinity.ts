@@ -1,6 +1,8 @@
 import { SWARM_LABELS, type NodeContainer, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
 import { expressionFilter, expressionText, valueMatches, type Expression } from './expressions.js';
 
+const PLUGIN_NAME = 'affinity';
+
 const containerIs = (pattern: string, c: NodeContainer) =>
   (c.id !== '' && /^[0-9a-f]{4,64}$/i.test(pattern) && c.id.startsWith(pattern.toLowerCase())) || (c.name !== '' && valueMatches(pattern, c.name));
 
@@ -29,7 +31,7 @@ const holds = (expression: Expression, node: NodeView) => present(expression, no
  */
 export function affinityFilter(): SkepPlugin {
   return expressionFilter({
-    kind: 'affinity',
+    kind: PLUGIN_NAME,
     label: SWARM_LABELS.affinities,
     holds,
     why: (e, node) => {

@@ -1,5 +1,7 @@
 import type { ContainerConfig, NodeContainer, NodeView, SkepPlugin } from '../../core/plugin-api.js';
 
+const PLUGIN_NAME = 'dependency';
+
 interface Dependency {
   /** The flag that made it, for messages. */
   flag: string;
@@ -78,10 +80,10 @@ const local = (ref: string, node: NodeView) => (ref.replace(/^\//, '').startsWit
  */
 export function dependencyFilter(): SkepPlugin {
   return {
-    name: 'dependency',
+    name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.filter.tap('dependency', (nodes, context) => {
-        context.conditions.push({ by: 'dependency', list: dependencyConditions(context.request.config) });
+      hooks.filter.tap(PLUGIN_NAME, (nodes, context) => {
+        context.conditions.push({ by: PLUGIN_NAME, list: dependencyConditions(context.request.config) });
         const wanted = dependencies(context.request.config);
         // a network or volume that some candidates have (and others not) pins the container to those
         const pinned = resources(context.request.config).filter((r) => {
@@ -92,19 +94,19 @@ export function dependencyFilter(): SkepPlugin {
         return nodes.filter((node) => {
           const missing = wanted.find((d) => !node.containerList.some((c) => refers(d.ref, node, c)));
           if (missing) {
-            context.rejections.push({ node: node.name, by: 'dependency', reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}` });
+            context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}` });
             return false;
           }
           const elsewhere = pinned.find((r) => !hasResource(node, r.kind, r.ref));
           if (elsewhere) {
-            context.rejections.push({ node: node.name, by: 'dependency', reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}` });
+            context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}` });
             return false;
           }
           return true;
         });
       });
       // The engine knows its containers, networks and volumes by their own names: `node1/db` becomes `db` on node1.
-      hooks.beforeEngineCreate.tap('dependency', (config, { node }) => {
+      hooks.beforeEngineCreate.tap(PLUGIN_NAME, (config, { node }) => {
         const host = config.HostConfig as (DependencyConfig & Record<string, unknown>) | undefined;
         if (!host) return config;
         if (host.VolumesFrom) host.VolumesFrom = host.VolumesFrom.map((v) => local(v, node));

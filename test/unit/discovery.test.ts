@@ -1,7 +1,7 @@
 import test from 'ava';
 import { ConfigError } from '../../config/errors.js';
 import { parseEngineAddress } from '../../core/cluster/address.js';
-import { createDiscovery } from '../../core/discovery/index.js';
+import { createDiscovery, registerDiscovery } from '../../core/discovery/index.js';
 import { StaticDiscovery } from '../../core/discovery/static.js';
 import { EtcdDiscovery, parseEtcdSpec } from '../../core/discovery/etcd.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -74,4 +74,16 @@ test('engine addresses', (t) => {
   t.like(parseEngineAddress('[::1]:2376'), { kind: 'tcp', host: '::1', port: 2376, addr: '[::1]:2376' });
   t.like(parseEngineAddress('unix:///var/run/docker.sock'), { kind: 'unix', socketPath: '/var/run/docker.sock' });
   for (const bad of ['10.0.0.1:99999', 'unix://relative', 'ftp://x:1', 'a b']) t.throws(() => parseEngineAddress(bad), { instanceOf: ConfigError }, bad);
+});
+
+test('a discovery backend registers for its scheme, as classic registered its own; a scheme is taken once', async (t) => {
+  const seen: string[] = [];
+  registerDiscovery('inventory-db', (spec) => ({
+    watch: (onEntries) => (onEntries(['10.0.0.7:2375']), () => {}),
+    list: async () => (seen.push(spec), ['10.0.0.7:2375']),
+  }));
+  t.deepEqual(await createDiscovery(['inventory-db://prod'], { heartbeatMs: 1000 }).list(), ['10.0.0.7:2375']);
+  t.deepEqual(seen, ['inventory-db://prod']);
+  t.throws(() => registerDiscovery('etcd', () => createDiscovery(['a:1'], { heartbeatMs: 1 })), { message: 'a discovery backend for etcd:// is registered already' });
+  t.throws(() => createDiscovery(['zk://h:2181/p'], { heartbeatMs: 1000 }), { message: /zk:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/ or inventory-db:\/\/\)/ });
 });

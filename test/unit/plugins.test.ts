@@ -123,3 +123,23 @@ test('a plugin that cannot load fails with its name, its file and the reason', a
   await t.throwsAsync(loadPlugins(['./broken.js'], dir), { message: /broken\.js\) could not be loaded: cannot start: no token/ });
   await t.throwsAsync(loadPlugins(['skep-plugin-nowhere'], dir), { message: /plugin "skep-plugin-nowhere" .*cannot find the package/ });
 });
+
+test('a hook or a route ID that does not exist (a JavaScript config, a typo) fails the start, naming the plugin', (t) => {
+  const unknownHook = { name: 'typo-hook', apply: (hooks: any) => hooks.beforeSchedul.tap('x', (r: unknown) => r) };
+  const unknownRoute = { name: 'typo-route', apply: (hooks: any) => hooks.rewriteResponse.for('containers.list').tap('x', (b: unknown) => b) };
+  const error = (plugin: { name: string; apply: (hooks: any) => void }) => {
+    try {
+      applyPlugins(createHooks(), [plugin as SkepPlugin]);
+    } catch (err) {
+      return err as Error;
+    }
+    return undefined;
+  };
+  const hook = error(unknownHook);
+  t.true(hook instanceof ConfigError);
+  t.regex(hook!.message, /^plugin "typo-hook" failed to apply: there is no hook "beforeSchedul" \(hooks: request, .*beforeSchedule/);
+  const route = error(unknownRoute);
+  t.true(route instanceof ConfigError);
+  t.is(route!.message, `plugin "typo-route" failed to apply: rewriteResponse.for('containers.list'): there is no route "containers.list" (route IDs: docs/plugins.md)`);
+  t.is(error({ name: 'fine', apply: (hooks: any) => hooks.rewriteResponse.for('container.list').tap('x', (b: unknown) => b) }), undefined);
+});

@@ -7,9 +7,7 @@ import { inProcessManager } from '../harness/in-process.js';
 /** An upgrade request as buildx writes it (empty Host), and the head of what comes back. */
 function upgrade(port: number, path: string, extra = ''): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () =>
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: \r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n${extra}\r\n`),
-    );
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(`POST ${path} HTTP/1.1\r\nHost: \r\nContent-Length: 0\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n${extra}\r\n`));
     let read = '';
     socket.on('data', (d: Buffer) => {
       read += d.toString('latin1');

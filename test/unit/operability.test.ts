@@ -57,7 +57,12 @@ test.serial('the operator listener: metrics in Prometheus text, health checks, t
     ['fake2', 'healthy'],
   ]);
   t.regex(snapshot.failures[0]!.message, /constraint node==nowhere not met/);
-  t.regex(await (await get('/')).text(), /<title>Skep status<\/title>/);
+  // one document: its style and script (core/operator/status-page/) written inline, nothing else to fetch
+  const page = await (await get('/')).text();
+  t.regex(page, /<title>Skep status<\/title>/);
+  t.regex(page, /<style>\n:root \{[^]*<\/style>/);
+  t.regex(page, /<script>\n[^]*new EventSource\('status\/stream'\)[^]*<\/script>/);
+  t.notRegex(page, /<link |<script src=/);
 
   t.deepEqual(await (await get('/routed/hello?who=ops')).json(), { hello: 'ops' });
   const broken = await get('/routed/broken');

@@ -5,72 +5,34 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/errors.js';
 import { parseListenAddress } from '../api/listen-address.js';
+import { commandHelp } from './help.js';
+import { NODE, type NodeCommand } from './node-flags.js';
+import { readFlags, type Env } from './read-flags.js';
 
-export const NODE_USAGE = `Usage: swarm node COMMAND
+export type { NodeCommand } from './node-flags.js';
 
-Node maintenance on a running manager, through its API (/skep/nodes). The manager is -H, else $DOCKER_HOST,
-as the docker CLI finds it; --tlsverify (or $DOCKER_TLS_VERIFY) with $DOCKER_CERT_PATH's ca.pem, cert.pem, key.pem.
-
-Commands:
-  ls                       List the nodes with their state, availability and Skep-side labels
-  inspect NODE             One node as JSON
-  update [options] NODE    Change a node: NODE is its name, address or ID
-
-Options of update:
-  --availability value     active, pause (no new containers) or drain (none, and movable ones moved off)
-  --label-add key=value    add or change a Skep-side label (repeatable)
-  --label-rm key           remove a Skep-side label (repeatable)
-
-Options:
-  --host, -H value         the manager: tcp://host:port or unix:///path
-  --tlsverify              use TLS and verify the manager
-`;
-
-export interface NodeCommand {
-  action: 'ls' | 'inspect' | 'update' | 'help';
-  node?: string;
-  host: string;
-  tls: boolean;
-  change: { Availability?: string; LabelAdd?: Record<string, string>; LabelRm?: string[] };
-}
+type Action = NodeCommand['action'];
 
 /** `swarm node ...` as the docker CLI takes `docker node ...`: flags anywhere, `--flag value` or `--flag=value`. */
-export function parseNodeCommand(args: string[], env: Record<string, string | undefined>): NodeCommand {
-  const command: NodeCommand = { action: 'help', host: env.DOCKER_HOST || 'unix:///var/run/docker.sock', tls: Boolean(env.DOCKER_TLS_VERIFY), change: {} };
-  const positional: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === '-h' || arg === '--help') return { ...command, action: 'help' };
-    const [flag, inline] = arg.startsWith('-') ? [arg.split('=')[0]!, arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : undefined] : [undefined, undefined];
-    if (!flag) {
-      positional.push(arg);
-      continue;
-    }
-    if (flag === '--tlsverify' || flag === '--tls') {
-      command.tls = inline !== 'false';
-      continue;
-    }
-    const value = inline ?? args[++i];
-    if (value === undefined) throw new ConfigError(`flag needs an argument: ${flag}`);
-    if (flag === '-H' || flag === '--host') command.host = value;
-    else if (flag === '--availability') command.change.Availability = value;
-    else if (flag === '--label-add') {
-      const eq = value.indexOf('=');
-      // the docker CLI takes `--label-add key` as key=""
-      const [key, v] = eq < 0 ? [value, ''] : [value.slice(0, eq), value.slice(eq + 1)];
-      command.change.LabelAdd = { ...command.change.LabelAdd, [key]: v };
-    } else if (flag === '--label-rm') command.change.LabelRm = [...(command.change.LabelRm ?? []), value];
-    else throw new ConfigError(`unknown flag: ${flag} (see 'swarm node --help')`);
-  }
-  const [action, node, ...rest] = positional;
-  if (action === undefined) return command;
-  if (action !== 'ls' && action !== 'list' && action !== 'inspect' && action !== 'update') throw new ConfigError(`node: unknown command "${action}" (see 'swarm node --help')`);
-  if (action === 'ls' || action === 'list') {
+export function parseNodeCommand(args: string[], env: Env): NodeCommand {
+  const command: NodeCommand = { action: 'help', host: '', tls: false, change: {} };
+  const read = readFlags(args, NODE, command, { env });
+  if (read.asked) return command;
+  const [typed, node, ...rest] = read.args;
+  if (typed === undefined) return command;
+  // the commands the help lists, by their names and aliases
+  const action = NODE.subcommands?.find((sub) => sub.names.includes(typed))?.names[0] as Action | undefined;
+  if (action === undefined) throw new ConfigError(`node: unknown command "${typed}" (see 'swarm node --help')`);
+  if (action === 'ls') {
     if (node !== undefined) throw new ConfigError('"swarm node ls" accepts no arguments');
     return { ...command, action: 'ls' };
   }
-  if (node === undefined || rest.length > 0) throw new ConfigError(`"swarm node ${action}" requires exactly 1 argument: the node's name, address or ID`);
-  if (action === 'update' && Object.keys(command.change).length === 0) throw new ConfigError('"swarm node update" needs --availability, --label-add or --label-rm');
+  if (node === undefined || rest.length > 0) {
+    throw new ConfigError(`"swarm node ${action}" requires exactly 1 argument: the node's name, address or ID`);
+  }
+  if (action === 'update' && Object.keys(command.change).length === 0) {
+    throw new ConfigError('"swarm node update" needs --availability, --label-add or --label-rm');
+  }
   return { ...command, action, node };
 }
 
@@ -85,37 +47,44 @@ interface Described {
   Error: string;
 }
 
+/** The client's certificate and CA as the docker CLI finds them: in $DOCKER_CERT_PATH, else ~/.docker. */
+function clientCertificates(): { ca: Buffer; cert: Buffer; key: Buffer } {
+  const dir = process.env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+  const read = (file: string) => readFileSync(join(dir, file));
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+}
+
 /** One call to the manager's API, JSON both ways; an error answer is Docker's message. */
 function call(command: NodeCommand, method: string, path: string, body?: unknown): Promise<unknown> {
   // the manager's address read as `-H` is read when the manager listens on it
   const address = parseListenAddress(command.host);
   const target = address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port };
-  const certs = join(process.env.DOCKER_CERT_PATH || join(homedir(), '.docker'));
-  const tls = command.tls ? { ca: readFileSync(join(certs, 'ca.pem')), cert: readFileSync(join(certs, 'cert.pem')), key: readFileSync(join(certs, 'key.pem')) } : {};
+  const tls = command.tls ? clientCertificates() : {};
   const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {};
   return new Promise((resolve, reject) => {
-    const req = (command.tls ? https : http).request(
-      { ...target, ...tls, method, path, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: { message?: string } | undefined;
-          try {
-            parsed = JSON.parse(text) as { message?: string };
-          } catch {
-            parsed = undefined;
-          }
-          if ((res.statusCode ?? 500) >= 300) {
-            const message = parsed?.message ?? text.trim();
-            const hint = res.statusCode === 404 && message === 'page not found' ? ` (is ${command.host} a Skep manager?)` : '';
-            reject(new Error(`Error response from daemon: ${message}${hint}`));
-          } else resolve(parsed);
-        });
-      },
-    );
-    req.on('error', (err) => reject(new Error(`Cannot connect to the manager at ${command.host}: ${err.message}. Is it running?`)));
+    const req = (command.tls ? https : http).request({ ...target, ...tls, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: { message?: string } | undefined;
+        try {
+          parsed = JSON.parse(text) as { message?: string };
+        } catch {
+          parsed = undefined;
+        }
+        if ((res.statusCode ?? 500) >= 300) {
+          const message = parsed?.message ?? text.trim();
+          const notSkep = res.statusCode === 404 && message === 'page not found';
+          const hint = notSkep ? ` (is ${command.host} a Skep manager?)` : '';
+          reject(new Error(`Error response from daemon: ${message}${hint}`));
+        } else resolve(parsed);
+      });
+    });
+    req.on('error', (err) => {
+      reject(new Error(`Cannot connect to the manager at ${command.host}: ${err.message}. Is it running?`));
+    });
     req.end(payload);
   });
 }
@@ -136,7 +105,7 @@ function table(rows: string[][]): string {
 }
 
 export async function runNodeCommand(command: NodeCommand, out: (text: string) => void): Promise<void> {
-  if (command.action === 'help') return out(NODE_USAGE);
+  if (command.action === 'help') return out(commandHelp(NODE));
   if (command.action === 'ls') {
     const nodes = (await call(command, 'GET', '/skep/nodes')) as Described[];
     const rows = nodes.map((n) => [

@@ -4,11 +4,12 @@ import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../log.js';
 import { Manager } from '../manager.js';
 import { CLASSIC_VERSION, SKEP_VERSION } from '../version.js';
-import { JOIN_USAGE, LIST_USAGE, MANAGE_USAGE, parseArgs, USAGE } from './args.js';
+import { parseArgs, type ParsedJoin } from './args.js';
+import { helpFor } from './help.js';
 import { parseEngineAddress } from '../cluster/address.js';
 import { createDiscovery } from '../discovery/index.js';
 import { EtcdDiscovery } from '../discovery/etcd.js';
-import { parseNodeCommand, runNodeCommand, NODE_USAGE } from './node-command.js';
+import { parseNodeCommand, runNodeCommand } from './node-command.js';
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
 function fail(message: string): never {
@@ -21,8 +22,7 @@ async function main(): Promise<void> {
   process.stdout.on('error', () => {});
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
-    const topics: Record<string, string> = { manage: MANAGE_USAGE, m: MANAGE_USAGE, join: JOIN_USAGE, j: JOIN_USAGE, list: LIST_USAGE, l: LIST_USAGE, node: NODE_USAGE };
-    process.stdout.write(topics[parsed.topic ?? ''] ?? USAGE);
+    process.stdout.write(helpFor(parsed.topic));
     return;
   }
   if (parsed.command === 'list') {
@@ -58,10 +58,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const manager = await Manager.start(config, logger);
   // A bug in one request or one engine's handling must not take the whole cluster's endpoint down.
-  process.on('unhandledRejection', (reason) => logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`));
+  process.on('unhandledRejection', (reason) => {
+    logger.error(`unhandled rejection: ${(reason as Error)?.stack ?? reason}`);
+  });
   process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
-  if (config.replication) logger.info(`replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`);
+  if (config.replication) {
+    logger.info(`replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`);
+  }
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     const graceMs = signal === 'SIGTERM' ? manager.config.shutdownTimeoutMs : 0;
@@ -89,11 +93,13 @@ async function main(): Promise<void> {
 }
 
 /** Keeps the engine registered until a signal; the registration then lapses after its TTL. */
-async function join(options: { advertise: string; heartbeatMs: number; ttlMs: number; delayMs: number; discovery: string }): Promise<void> {
+async function join(options: Required<ParsedJoin>): Promise<void> {
   const logger = createLogger('info');
   const addr = parseEngineAddress(options.advertise).addr;
   const discovery = createDiscovery([options.discovery], { logger, heartbeatMs: options.heartbeatMs });
-  if (!(discovery instanceof EtcdDiscovery)) throw new ConfigError(`join: ${options.discovery} is not a registry; join takes etcd://host:port/path`);
+  if (!(discovery instanceof EtcdDiscovery)) {
+    throw new ConfigError(`join: ${options.discovery} is not a registry; join takes etcd://host:port/path`);
+  }
   if (options.delayMs > 0) {
     const delay = Math.floor(Math.random() * options.delayMs);
     logger.info(`Add a random delay ${delay / 1000}s to avoid synchronized registration`);
@@ -105,11 +111,13 @@ async function join(options: { advertise: string; heartbeatMs: number; ttlMs: nu
     try {
       stop = await discovery.register(addr, options.ttlMs);
     } catch (err) {
-      logger.error(`Discovery error: ${(err as Error).message.split('\n')[0]}; retrying in ${options.heartbeatMs / 1000}s`);
+      const why = (err as Error).message.split('\n')[0];
+      logger.error(`Discovery error: ${why}; retrying in ${options.heartbeatMs / 1000}s`);
       await new Promise((resolve) => setTimeout(resolve, options.heartbeatMs));
     }
   }
-  logger.info(`Registering on the discovery service every ${options.heartbeatMs / 1000}s... (addr ${addr}, discovery ${options.discovery}, ttl ${options.ttlMs / 1000}s)`);
+  const what = `addr ${addr}, discovery ${options.discovery}, ttl ${options.ttlMs / 1000}s`;
+  logger.info(`Registering on the discovery service every ${options.heartbeatMs / 1000}s... (${what})`);
   const quit = (signal: string) => {
     logger.info(`${signal}: stopping; ${addr} leaves the cluster once its TTL has passed`);
     stop?.();
@@ -122,7 +130,9 @@ async function join(options: { advertise: string; heartbeatMs: number; ttlMs: nu
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) fail(err.message);
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') fail(`cannot listen: ${(err as Error).message}`);
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    fail(`cannot listen: ${(err as Error).message}`);
+  }
   process.stderr.write(`swarm: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

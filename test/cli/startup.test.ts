@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import test from 'ava';
 import { run, waitFor } from '../harness/exec.js';
 import { freePort, REPO_ROOT, SWARM_BIN } from '../harness/skep.js';
+import { HELP_COMMAND, SWARM } from '../../core/cli/commands.js';
+import type { CommandData } from '../../core/cli/flag.js';
+import { helpFor } from '../../core/cli/help.js';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 
@@ -57,6 +60,40 @@ test('help and version', async (t) => {
   t.regex(version.stdout, /^swarm version 1\.2\.9 \(skep \d+\.\d+\.\d+\)\n$/);
   t.regex(version.stdout.split('\n')[0]!, /version [0-9]+\.[0-9]+\.[0-9]+/, 'what scripts written for classic match');
   t.is((await swarm(['-v'])).stdout, version.stdout);
+});
+
+/** What to type for a help, and whose help it is (a topic for helpFor, and the command). */
+type Asked = [args: string[], topic: string | undefined, command: CommandData];
+
+test('every `swarm ... --help` and `swarm help ...` prints the help written from the command table', async (t) => {
+  const commands = SWARM.commands.filter((command) => command !== HELP_COMMAND);
+  const asked: Asked[] = [
+    [['--help'], undefined, SWARM],
+    [['-h'], undefined, SWARM],
+    [['help'], undefined, SWARM],
+    ...commands.map((command): Asked => [[command.names[0]!, '--help'], command.names[0], command]),
+    ...commands.map((command): Asked => [['help', command.names.at(-1)!], command.names[0], command]),
+  ];
+  const answers = await Promise.all(asked.map(([args]) => swarm(args)));
+  for (const [i, [args, topic, command]] of asked.entries()) {
+    const { code, stdout, stderr } = answers[i]!;
+    const typed = args.join(' ');
+    t.deepEqual({ code, stderr }, { code: 0, stderr: '' }, typed);
+    t.is(stdout, helpFor(topic), typed);
+    // every flag of the table, by its names, with its variable
+    for (const flag of command.flags) {
+      const names = flag.names.map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ');
+      const line = stdout.split('\n').find((l) => [' ', '\t'].some((after) => l.trimStart().startsWith(names + after)));
+      t.truthy(line, `${typed}: ${names}`);
+      if (flag.env) t.true(line?.endsWith(`[$${flag.env}]`), line);
+    }
+  }
+  const manage = answers[asked.findIndex(([args]) => args.join(' ') === 'manage --help')]!.stdout;
+  t.regex(manage, /^Usage: swarm manage \[OPTIONS\] <discovery>\n\nManage a docker cluster\n/);
+  t.regex(manage, /filter to use \[health, port, containerslots, dependency, affinity, constraint, whitelist\]/);
+  t.regex(manage, /--log-format "text"\t+log format \[text, json\]/);
+  t.regex(manage, /<discovery> {4}discovery service to use \[\$SWARM_DISCOVERY\]/);
+  t.is((await swarm(['help', 'bogus'])).stdout, "No help topic for 'bogus'\n");
 });
 
 test('the classic command form starts, serves, and shows an unreachable node as Pending with its error', async (t) => {

@@ -2,13 +2,14 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster } from '../test/harness/cluster.js';
+import { network } from '../test/harness/clusters.js';
 import { run } from '../test/harness/exec.js';
 import { SkepProcess } from '../test/harness/skep.js';
 import { MODERN, realEngineSupport } from '../test/harness/support.js';
 import { loadAverage, type Timing, timing } from './measure.js';
 
-/** Its own names and subnet, apart from the tests' and the real-cluster part's. */
-const CLUSTER = { prefix: 'skbkit', subnet: 32, size: 3 } as const;
+/** Its own names and subnet (test/harness/clusters.ts), apart from the tests' and the real-cluster part's. */
+const CLUSTER = { ...network('bench-buildkit'), size: 3 } as const;
 
 /** A small multi-stage build, run without its cache each time: the build itself is measured, not a cache hit. */
 const DOCKERFILE = `FROM busybox AS base

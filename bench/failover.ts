@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { TestCluster } from '../test/harness/cluster.js';
+import { network } from '../test/harness/clusters.js';
 import { TestEtcd } from '../test/harness/etcd.js';
 import { sleep } from '../test/harness/exec.js';
 import { registerNodes, ReplicatedManagers } from '../test/harness/replicated.js';
 import { realEngineSupport } from '../test/harness/support.js';
 
-/** Its own names and subnet, apart from the tests' and the real-cluster bench's. */
-const CLUSTER = { prefix: 'skfovr', subnet: 24, size: 3 } as const;
+/** Its own names and subnet (test/harness/clusters.ts), apart from the tests' and the real-cluster bench's. */
+const CLUSTER = { ...network('bench-failover'), size: 3 } as const;
 
 export interface FailoverRound {
   /** From the kill -9 of the primary to the end of the first `docker run` through a replica that succeeded. */

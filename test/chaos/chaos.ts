@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster, type TestEngine } from '../harness/cluster.js';
+import { network } from '../harness/clusters.js';
 import { sleep, waitFor } from '../harness/exec.js';
 import { FakeEngine } from '../harness/fake-engine.js';
 import { SkepProcess } from '../harness/skep.js';
@@ -11,7 +12,7 @@ export interface ChaosOptions {
   durationMs: number;
   /** Clients working at once, each on its own connection. */
   connections: number;
-  /** The test network's third octet and name prefix (one chaos run at a time per prefix). */
+  /** The test network's third octet and name prefix (one chaos run at a time per prefix); `npm run chaos`'s by default. */
   subnet?: number;
   prefix?: string;
   log?: (line: string) => void;
@@ -60,7 +61,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
   const run = randomBytes(3).toString('hex');
   const started = Date.now();
-  const cluster = await TestCluster.start({ prefix: options.prefix ?? 'skchs', subnet: options.subnet ?? 22, size: 3 });
+  const { prefix, subnet } = network('chaos-run');
+  const cluster = await TestCluster.start({ prefix: options.prefix ?? prefix, subnet: options.subnet ?? subnet, size: 3 });
   const garbage = await FakeEngine.start('chaotic');
   const report: ChaosReport = {
     ok: false,

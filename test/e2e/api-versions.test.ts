@@ -1,17 +1,21 @@
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI_DEBIAN, MODERN } from '../harness/support.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /**
  * Engines of different API versions behind one manager: dockerd 20.10 (API 1.41) beside 28.5 (1.51), and 28.5
  * engines that refuse what is older than 1.44 (DOCKER_MIN_API_VERSION, as Docker 29.0 to 29.2 do by default).
  */
 withRealEngines((test) => {
-  let cluster: TestCluster;
+  const e2e = useCluster(test, 'api-versions', {
+    size: 4,
+    engines: ['20.10', '28.5', '28.5', '28.5'],
+    daemonEnv: [{}, {}, { DOCKER_MIN_API_VERSION: '1.44' }, { DOCKER_MIN_API_VERSION: '1.44' }],
+  });
   let mixed: SkepProcess;
   let raised: SkepProcess;
   const config = mkdtempSync(join(tmpdir(), 'skep-docker-config-'));
@@ -22,22 +26,10 @@ withRealEngines((test) => {
   const context = mkdtempSync(join(tmpdir(), 'skep-ctx-'));
   writeFileSync(join(context, 'Dockerfile'), 'FROM busybox AS a\nRUN echo built > /built\nFROM busybox\nCOPY --from=a /built /built\n');
 
-  test.before(async () => {
-    cluster = await TestCluster.start({
-      prefix: 'skver',
-      subnet: 31,
-      size: 4,
-      engines: ['20.10', '28.5', '28.5', '28.5'],
-      daemonEnv: [{}, {}, { DOCKER_MIN_API_VERSION: '1.44' }, { DOCKER_MIN_API_VERSION: '1.44' }],
-    });
-    const [n1, n2, n3, n4] = cluster.engines.map((e) => e.addr) as [string, string, string, string];
-    mixed = await SkepProcess.start([`${n1},${n2}`], { nodes: 2 });
-    raised = await SkepProcess.start([`${n3},${n4}`], { nodes: 2 });
-  });
-  test.after.always(async () => {
-    await mixed?.stop();
-    await raised?.stop();
-    await cluster?.stop();
+  test.serial.before(async () => {
+    const [n1, n2, n3, n4] = e2e.cluster.engines.map((e) => e.addr) as [string, string, string, string];
+    mixed = await e2e.startManager([`${n1},${n2}`], { nodes: 2 });
+    raised = await e2e.startManager([`${n3},${n4}`], { nodes: 2 });
   });
 
   test.serial('20.10 beside 28.5: the cluster speaks 1.41; containers run and builds build on every node', async (t) => {
@@ -69,9 +61,9 @@ withRealEngines((test) => {
 
   test.serial('engines that refuse versions below 1.44: /version says so, and the 20.10 CLI still lists and runs through Skep', async (t) => {
     t.is((await today(raised, ['version', '--format', '{{.Server.APIVersion}} {{.Server.MinAPIVersion}}'])).stdout, '1.51 1.44\n');
-    const direct = await cluster.docker(cluster.engine('node3'), ['version']);
+    const direct = await e2e.cluster.docker(e2e.cluster.engine('node3'), ['version']);
     t.is(direct.code, 0, 'the machine’s CLI 28 speaks to it directly');
-    const refused = await old(raised, ['-H', `tcp://${cluster.engine('node3').addr}`, 'ps']);
+    const refused = await old(raised, ['-H', `tcp://${e2e.cluster.engine('node3').addr}`, 'ps']);
     t.regex(refused.stderr, /client version 1\.41 is too old\. Minimum supported API version is 1\.44/, 'directly, the 20.10 CLI is refused');
     const ran = await old(raised, ['run', '--name', 'old-cli', '-e', 'constraint:node==node4', 'busybox', 'echo', 'from 1.41']);
     t.is(ran.stdout, 'from 1.41\n', ran.stderr);

@@ -1,10 +1,11 @@
 import { withRealEngines } from '../harness/e2e.js';
 import { formatReport, runChaos } from '../chaos/chaos.js';
+import { network } from '../harness/clusters.js';
 
 /** The short form of `npm run chaos`: the same faults and checks, for 45 s. */
 withRealEngines((test) => {
   test.serial('a short chaos run loses nothing: every container once, no request hung, the manager up, its memory back', async (t) => {
-    const report = await runChaos({ durationMs: 45_000, connections: 4, log: (line) => t.log(line) });
+    const report = await runChaos({ ...network('chaos'), durationMs: 45_000, connections: 4, log: (line) => t.log(line) });
     t.log(formatReport(report));
     for (const check of report.checks) t.true(check.ok, `${check.name}: ${check.detail}`);
     t.true(

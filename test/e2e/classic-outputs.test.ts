@@ -1,31 +1,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { run } from '../harness/exec.js';
 import { rawExchange } from '../harness/raw-http.js';
-import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI } from '../harness/support.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /** Images, networks and volumes as classic swarm showed them, and what programs using Docker's SDKs rely on. */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const docker = (...args: string[]) => skep.docker(args);
-  const engine = (name: string) => cluster.engine(name);
-  const onEngine = async (name: string, ...args: string[]) => (await cluster.docker(engine(name), args)).stdout.trim();
-  const api = (path: string, init?: RequestInit) => fetch(`${skep.url}${path}`, init);
+  const e2e = useCluster(test, 'classic-outputs', { size: 3, manager: true });
+  const docker = (...args: string[]) => e2e.skep.docker(args);
+  const engine = (name: string) => e2e.cluster.engine(name);
+  const onEngine = async (name: string, ...args: string[]) => (await e2e.cluster.docker(engine(name), args)).stdout.trim();
+  const api = (path: string, init?: RequestInit) => fetch(`${e2e.skep.url}${path}`, init);
   const json = (body: unknown): RequestInit => ({ method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skcls', subnet: 16, size: 3 });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial("docker load: the engines' lines unchanged, then which nodes loaded; docker images: one row per image ID, tags merged", async (t) => {
     const tar = join(mkdtempSync(join(tmpdir(), 'skep-save-')), 'busybox.tar');
@@ -53,7 +42,7 @@ withRealEngines((test) => {
       1,
       'images -q lists the ID once, not once per node',
     );
-    await cluster.docker(engine('node2'), ['tag', 'busybox', 'busybox:two']);
+    await e2e.cluster.docker(engine('node2'), ['tag', 'busybox', 'busybox:two']);
     const rows = (await docker('images', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}')).stdout
       .trim()
       .split('\n')
@@ -69,7 +58,7 @@ withRealEngines((test) => {
   });
 
   test.serial("docker save of images no node has together: classic's words", async (t) => {
-    await cluster.docker(engine('node3'), ['tag', 'busybox', 'only-three:1']);
+    await e2e.cluster.docker(engine('node3'), ['tag', 'busybox', 'only-three:1']);
     await new Promise((r) => setTimeout(r, 300));
     const res = await docker('save', '-o', join(mkdtempSync(join(tmpdir(), 'skep-save-')), 'x.tar'), 'busybox:two', 'only-three:1');
     t.regex(res.stderr, /Unable to find a healthy engine containing all images: \[busybox:two only-three:1\]/);
@@ -78,7 +67,7 @@ withRealEngines((test) => {
   test.serial('read your own writes: an image just built is found at once; all=1 lists intermediate images as the engine does', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'skep-build-'));
     writeFileSync(join(dir, 'Dockerfile'), 'FROM busybox\nRUN echo one > /one\nRUN echo two > /two\n');
-    const built = await skep.docker(['build', '-t', 'fresh:1', dir], { env: { DOCKER_BUILDKIT: '0' } });
+    const built = await e2e.skep.docker(['build', '-t', 'fresh:1', dir], { env: { DOCKER_BUILDKIT: '0' } });
     t.is(built.code, 0, built.stderr);
     // right after the stream, over the API as an SDK does
     const inspect = await api('/images/fresh:1/json');
@@ -92,7 +81,7 @@ withRealEngines((test) => {
 
   test.serial("an engine's error on a streamed route keeps its status, headers and framing", async (t) => {
     const request = 'POST /v1.41/build?t=x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello';
-    const viaSkep = (await rawExchange(skep.port, request)).toString();
+    const viaSkep = (await rawExchange(e2e.skep.port, request)).toString();
     t.regex(viaSkep, /^HTTP\/1\.1 500 /);
     t.regex(viaSkep, /\r\nContent-Length: \d+\r\n/i);
     t.notRegex(viaSkep, /Transfer-Encoding: chunked/i);
@@ -128,13 +117,13 @@ withRealEngines((test) => {
     t.is((await api('/networks/create', json({ Name: 'twice', CheckDuplicate: false, Labels: { 'com.docker.swarm.constraints': '["node==node1"]' } }))).status, 201);
     t.is((await api('/networks/create', json({ Name: 'twice' }))).status, 409);
     t.is((await onEngine('node1', 'network', 'ls', '-q', '--filter', 'name=^twice$')).split('\n').length, 2, 'the engine made the duplicate');
-    for (const id of (await onEngine('node1', 'network', 'ls', '-q', '--filter', 'name=^twice$')).split('\n')) await cluster.docker(engine('node1'), ['network', 'rm', id]);
+    for (const id of (await onEngine('node1', 'network', 'ls', '-q', '--filter', 'name=^twice$')).split('\n')) await e2e.cluster.docker(engine('node1'), ['network', 'rm', id]);
   });
 
   test.serial('docker volume create: on every node by default, node/name on one, the whitelist label picks nodes; ls --filter node=', async (t) => {
     const nodesWith = async (name: string) => {
       const found = [];
-      for (const e of cluster.engines) if ((await cluster.docker(e, ['volume', 'inspect', name])).code === 0) found.push(e.name);
+      for (const e of e2e.cluster.engines) if ((await e2e.cluster.docker(e, ['volume', 'inspect', name])).code === 0) found.push(e.name);
       return found;
     };
     t.is((await docker('volume', 'create', 'shared')).stdout, 'shared\n');

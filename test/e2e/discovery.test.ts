@@ -2,17 +2,21 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { TestEtcd } from '../harness/etcd.js';
 import { run, waitFor } from '../harness/exec.js';
 import { freePort, REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /** Nodes join and leave through file and etcd discovery, without a manager restart. */
 withRealEngines((test) => {
-  let cluster: TestCluster;
+  const e2e = useCluster(test, 'discovery', { size: 3 });
   const managers: SkepProcess[] = [];
   const joins: ChildProcess[] = [];
+  e2e.teardown(async () => {
+    for (const j of joins) j.kill('SIGKILL');
+    for (const m of managers) await m.stop();
+  });
   const swarm = (...args: string[]) => run(process.execPath, [SWARM_BIN, ...args], { cwd: REPO_ROOT, timeoutMs: 20_000 });
   /** The node names `docker info` lists, in order. */
   const nodesOf = async (skep: SkepProcess) =>
@@ -22,17 +26,8 @@ withRealEngines((test) => {
       .join(',');
   const until = (skep: SkepProcess, wanted: string) => waitFor(`nodes ${wanted}`, async () => ((await nodesOf(skep)) === wanted ? true : undefined), 30_000);
 
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skdisc', subnet: 14, size: 3 });
-  });
-  test.after.always(async () => {
-    for (const j of joins) j.kill('SIGKILL');
-    for (const m of managers) await m.stop();
-    await cluster?.stop();
-  });
-
   test.serial('file://: a file that is not there yet is waited for; nodes added and removed as it changes (engine_disconnect); swarm list prints them', async (t) => {
-    const [a, b, c] = cluster.engines.map((e) => e.addr) as [string, string, string];
+    const [a, b, c] = e2e.cluster.engines.map((e) => e.addr) as [string, string, string];
     const file = join(mkdtempSync(join(tmpdir(), 'skep-nodes-')), 'nodes');
     // classic kept running when its discovery could not be read, and retried
     const skep = await SkepProcess.start([`file://${file}`], { nodes: 0 });
@@ -59,14 +54,14 @@ withRealEngines((test) => {
   });
 
   test.serial('etcd://: swarm join registers a node with a TTL; the manager follows the registry live; a stopped join lapses', async (t) => {
-    const etcd = await TestEtcd.start(join(cluster.stateDir, 'etcd'));
+    const etcd = await TestEtcd.start(join(e2e.cluster.stateDir, 'etcd'));
     const registry = `etcd://${etcd.endpoint}/skep`;
     const joinNode = (addr: string) => {
       const child = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', addr, '--heartbeat', '1s', '--ttl', '3s', registry], { cwd: REPO_ROOT, stdio: 'ignore' });
       joins.push(child);
       return child;
     };
-    const [a, b, c] = cluster.engines.map((e) => e.addr) as [string, string, string];
+    const [a, b, c] = e2e.cluster.engines.map((e) => e.addr) as [string, string, string];
     joinNode(a);
     const second = joinNode(b);
     await waitFor('two registrations', async () => ((await swarm('list', registry)).stdout.trim().split('\n').length === 2 ? true : undefined), 20_000);
@@ -84,7 +79,7 @@ withRealEngines((test) => {
   test.serial('etcd:// not running yet: manage and join keep running, retrying every heartbeat; the node appears once etcd does', async (t) => {
     const port = await freePort();
     const registry = `etcd://127.0.0.1:${port}/late`;
-    const joined = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', cluster.engines[0]!.addr, '--heartbeat', '1s', '--ttl', '5s', registry], {
+    const joined = spawn(process.execPath, [SWARM_BIN, 'join', '--advertise', e2e.cluster.engines[0]!.addr, '--heartbeat', '1s', '--ttl', '5s', registry], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -95,7 +90,7 @@ withRealEngines((test) => {
     managers.push(skep);
     await waitFor('both to report the discovery error', async () => (/Discovery error/.test(joinLog) && /Discovery error/.test(skep.logs.join('')) ? true : undefined), 20_000);
     t.is(joined.exitCode, null, 'join still running');
-    await TestEtcd.start(join(cluster.stateDir, 'etcd-late'), port);
+    await TestEtcd.start(join(e2e.cluster.stateDir, 'etcd-late'), port);
     // classic reconnected within the heartbeat; so does Skep (etcd3's default circuit breaker held it 5 s)
     const back = Date.now();
     await waitFor('node1', async () => ((await nodesOf(skep)) === 'node1' ? true : undefined), 30_000, 100);

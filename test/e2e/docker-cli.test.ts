@@ -1,20 +1,18 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { run, waitFor } from '../harness/exec.js';
-import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI, DOCKER_CLI_DEBIAN } from '../harness/support.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const docker = (...args: string[]) => skep.docker(args);
+  const e2e = useCluster(test, 'docker-cli', { size: 3, labels: [['zone=z0'], ['zone=z1'], ['zone=z0']], manager: true });
+  const docker = (...args: string[]) => e2e.skep.docker(args);
   /** Which engine really holds a container, asked of the engines directly. */
   const nodeOf = async (ref: string) => {
-    for (const engine of cluster.engines) {
-      if ((await cluster.docker(engine, ['inspect', '-f', '{{.Id}}', ref])).code === 0) return engine.name;
+    for (const engine of e2e.cluster.engines) {
+      if ((await e2e.cluster.docker(engine, ['inspect', '-f', '{{.Id}}', ref])).code === 0) return engine.name;
     }
     return undefined;
   };
@@ -22,18 +20,9 @@ withRealEngines((test) => {
   const underTerminal = (command: string, input: string, cli = DOCKER_CLI) =>
     run('script', ['-qfec', `${cli} ${command}`, '/dev/null'], {
       input,
-      env: { ...process.env, DOCKER_HOST: skep.dockerHost },
+      env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost },
       timeoutMs: 60_000,
     });
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skcli', subnet: 6, size: 3, labels: [['zone=z0'], ['zone=z1'], ['zone=z0']] });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial('docker version negotiates down to what the engines speak and names the server swarm', async (t) => {
     const res = await docker('version');
@@ -49,7 +38,7 @@ withRealEngines((test) => {
     t.regex(res.stdout, /^ Role: primary$/m);
     t.regex(res.stdout, /^ Strategy: spread$/m);
     t.regex(res.stdout, /^ Nodes: 3$/m);
-    for (const [i, engine] of cluster.engines.entries()) {
+    for (const [i, engine] of e2e.cluster.engines.entries()) {
       const block = res.stdout.split(`  ${engine.name}: ${engine.addr}\n`)[1]?.split(/\n {2}\S/)[0];
       t.truthy(block, `no block for ${engine.name}`);
       t.regex(block!, /^ {3}└ ID: [A-Z0-9:]{59}\|10\.213\.6\.\d+:2375$/m);
@@ -85,7 +74,7 @@ withRealEngines((test) => {
   });
 
   test.serial('docker run -i pipes stdin through and ends when stdin ends', async (t) => {
-    const res = await skep.docker(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'line one\nline two\n' });
+    const res = await e2e.skep.docker(['run', '-i', '--rm', 'busybox', 'cat'], { input: 'line one\nline two\n' });
     t.is(res.code, 0, res.stderr);
     t.is(res.stdout, 'line one\nline two\n');
   });
@@ -108,7 +97,7 @@ withRealEngines((test) => {
     const plain = await docker('exec', 's2', 'sh', '-c', 'echo from-$(hostname)');
     t.is(plain.code, 0, plain.stderr);
     t.regex(plain.stdout, /^from-[0-9a-f]{12}\n$/);
-    const piped = await skep.docker(['exec', '-i', 's2', 'cat'], { input: 'exec stdin\n' });
+    const piped = await e2e.skep.docker(['exec', '-i', 's2', 'cat'], { input: 'exec stdin\n' });
     t.is(piped.stdout, 'exec stdin\n');
     const tty = await underTerminal("exec -it s3 sh -c 'tty; read x; echo exec:$x; exit 5'", 'hello\n');
     t.is(tty.code, 5, tty.stdout);
@@ -159,7 +148,7 @@ withRealEngines((test) => {
   test.serial('docker logs and docker logs -f', async (t) => {
     t.is((await docker('run', '-d', '--name', 'talker', 'busybox', 'sh', '-c', 'echo first; sleep 2; echo second; sleep 300')).code, 0);
     await waitFor('the first line', async () => ((await docker('logs', 'talker')).stdout === 'first\n' ? true : undefined), 10_000);
-    const follow = await skep.docker(['logs', '-f', 'talker'], { timeoutMs: 6000 });
+    const follow = await e2e.skep.docker(['logs', '-f', 'talker'], { timeoutMs: 6000 });
     t.is(follow.stdout, 'first\nsecond\n', 'follow streamed the line written later');
   });
 
@@ -212,7 +201,7 @@ withRealEngines((test) => {
     t.is((await docker('exec', 's3', 'cat', '/tmp/in.txt')).stdout, 'copied in\n');
     t.is((await docker('cp', 's3:/tmp/in.txt', join(dir, 'out.txt'))).code, 0);
     t.is(readFileSync(join(dir, 'out.txt'), 'utf8'), 'copied in\n');
-    const exported = await run('sh', ['-c', `${DOCKER_CLI} export s3 | tar -t | grep -c '^bin/busybox$'`], { env: { ...process.env, DOCKER_HOST: skep.dockerHost } });
+    const exported = await run('sh', ['-c', `${DOCKER_CLI} export s3 | tar -t | grep -c '^bin/busybox$'`], { env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost } });
     t.is(exported.stdout.trim(), '1');
   });
 
@@ -224,7 +213,7 @@ withRealEngines((test) => {
     const listed = await docker('images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', 'reference=snap');
     t.is(listed.stdout, 'snap:1\n');
     const holder = await nodeOf('s1');
-    const onHolder = await cluster.docker(cluster.engine(holder!), ['image', 'inspect', '-f', '{{.Id}}', 'snap:1']);
+    const onHolder = await e2e.cluster.docker(e2e.cluster.engine(holder!), ['image', 'inspect', '-f', '{{.Id}}', 'snap:1']);
     t.is(`${onHolder.stdout.trim()}\n`, committed.stdout);
   });
 
@@ -257,7 +246,7 @@ withRealEngines((test) => {
   });
 
   test.serial("Debian's docker 20.10 CLI works too", async (t) => {
-    const old = (args: string[], input?: string) => skep.docker(args, { cli: DOCKER_CLI_DEBIAN, input });
+    const old = (args: string[], input?: string) => e2e.skep.docker(args, { cli: DOCKER_CLI_DEBIAN, input });
     t.is((await old(['run', '--rm', 'busybox', 'echo', 'old-cli'])).stdout, 'old-cli\n');
     t.is((await old(['run', '-i', '--rm', 'busybox', 'cat'], 'old stdin\n')).stdout, 'old stdin\n');
     t.is((await old(['exec', 's1', 'echo', 'old-exec'])).stdout, 'old-exec\n');

@@ -1,8 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /** Collects what a demultiplexed stdout stream carries until it ends. */
 function collect(stream: NodeJS.ReadableStream): Promise<string> {
@@ -14,18 +13,11 @@ function collect(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
+  const e2e = useCluster(test, 'dockerode', { size: 2, manager: true });
   let docker: Docker;
 
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skdode', subnet: 8, size: 2 });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 2 });
-    docker = new Docker({ host: '127.0.0.1', port: skep.port, version: 'v1.41' });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
+  test.serial.before(() => {
+    docker = new Docker({ host: '127.0.0.1', port: e2e.skep.port, version: 'v1.41' });
   });
 
   test.serial('create, hijacked attach with stdin, start, wait, remove', async (t) => {
@@ -47,7 +39,7 @@ withRealEngines((test) => {
     const inspected = (await container.inspect()) as unknown as { Name: string; Node: { Name: string; Addr: string } };
     t.is(inspected.Name, '/dode');
     t.regex(inspected.Node.Name, /^node[12]$/);
-    t.is(inspected.Node.Addr, cluster.engine(inspected.Node.Name).addr);
+    t.is(inspected.Node.Addr, e2e.cluster.engine(inspected.Node.Name).addr);
     t.is(await out, 'dode:typed\n');
     t.is(await err, 'oops\n');
     await container.remove();

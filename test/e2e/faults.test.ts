@@ -1,33 +1,23 @@
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { waitFor } from '../harness/exec.js';
 import { FakeEngine } from '../harness/fake-engine.js';
 import { SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 const FAST_HEALTH = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
 
 /** Nodes fail: what the docker CLI shows, within bounded time, on real engines (and two fault shapes dockerd cannot make). */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const docker = (...args: string[]) => skep.docker(args);
+  const e2e = useCluster(test, 'faults', { size: 3, manager: { args: (cluster) => [...FAST_HEALTH, cluster.discovery] } });
+  const docker = (...args: string[]) => e2e.skep.docker(args);
   const status = async (name: string) => new RegExp(`  ${name}: .*\\n.*\\n {3}└ Status: (\\w+)`).exec((await docker('info')).stdout)?.[1];
   const until = (name: string, wanted: string, ms = 30_000) => waitFor(`${name} ${wanted}`, async () => ((await status(name)) === wanted ? true : undefined), ms);
-  const engine = (name: string) => cluster.engine(name);
+  const engine = (name: string) => e2e.cluster.engine(name);
   const timed = async <T>(fn: () => Promise<T>) => {
     const began = Date.now();
     const value = await fn();
     return { value, ms: Date.now() - began };
   };
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skflt', subnet: 15, size: 3 });
-    skep = await SkepProcess.start([...FAST_HEALTH, cluster.discovery], { nodes: 3 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial('a killed engine: ps leaves its containers out (ps -a shows Host Down), rescheduled ones move, and exist once when it returns', async (t) => {
     const victim = engine('node3');
@@ -37,7 +27,7 @@ withRealEngines((test) => {
     const oldId = (await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim();
     const swarmId = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'moved')).stdout.trim();
 
-    await cluster.kill(victim);
+    await e2e.cluster.kill(victim);
     const { ms } = await timed(() => until('node3', 'Unhealthy'));
     t.true(ms < 15_000, `unhealthy after ${ms} ms`);
     await waitFor(
@@ -73,9 +63,9 @@ withRealEngines((test) => {
     );
     t.deepEqual(events.stdout.trim().split('\n').sort(), ['labelled node3', 'moved node3']);
 
-    await cluster.restart(victim);
+    await e2e.cluster.restart(victim);
     await until('node3', 'Healthy', 60_000);
-    await waitFor('the stale copies gone from node3', async () => ((await cluster.docker(victim, ['ps', '-aq', '--filter', 'name=moved'])).stdout.trim() === '' ? true : undefined), 30_000);
+    await waitFor('the stale copies gone from node3', async () => ((await e2e.cluster.docker(victim, ['ps', '-aq', '--filter', 'name=moved'])).stdout.trim() === '' ? true : undefined), 30_000);
     const all = (await docker('ps', '-a', '--format', '{{.Names}}')).stdout.trim().split('\n').sort();
     t.is(all.filter((n) => n.endsWith('/moved')).length, 1, all.join(' '));
     t.is(all.filter((n) => n.endsWith('/labelled')).length, 1);
@@ -93,7 +83,7 @@ withRealEngines((test) => {
   test.serial('the network to a node cut: unhealthy within bounded time, nothing hangs; back and current when the link returns', async (t) => {
     const cut = engine('node2');
     t.is((await docker('run', '-d', '--name', 'behind', '-e', 'constraint:node==node2', 'busybox', 'sleep', '600')).code, 0);
-    await cluster.link(cut, 'down');
+    await e2e.cluster.link(cut, 'down');
     try {
       const listed = await timed(() => docker('ps'));
       t.true(listed.ms < 2000, `ps took ${listed.ms} ms`);
@@ -106,9 +96,9 @@ withRealEngines((test) => {
       t.is(created.value.code, 0);
       t.true(created.ms < 5000, `create took ${created.ms} ms`);
       // while cut off, the node changes behind the manager's back
-      t.is((await cluster.docker(cut, ['run', '-d', '--name', 'while-cut', 'busybox', 'sleep', '600'])).code, 0);
+      t.is((await e2e.cluster.docker(cut, ['run', '-d', '--name', 'while-cut', 'busybox', 'sleep', '600'])).code, 0);
     } finally {
-      await cluster.link(cut, 'up');
+      await e2e.cluster.link(cut, 'up');
     }
     await until('node2', 'Healthy');
     t.regex((await docker('ps', '--format', '{{.Names}}')).stdout, /^node2\/while-cut$/m, 'the view is current again');
@@ -117,15 +107,15 @@ withRealEngines((test) => {
 
   test.serial("a cut link with default settings: the event stream's keepalive tells it, Unhealthy well within two heartbeats", async (t) => {
     // no fast health checks here: with the defaults a node whose events flow is checked every 3-6 minutes
-    const plain = await SkepProcess.start([cluster.discovery], { nodes: 3 });
+    const plain = await SkepProcess.start([e2e.cluster.discovery], { nodes: 3 });
     const cut = engine('node1');
     const plainStatus = async () => new RegExp(`  node1: .*\\n.*\\n {3}└ Status: (\\w+)`).exec((await plain.docker(['info'])).stdout)?.[1];
     try {
-      await cluster.link(cut, 'down');
+      await e2e.cluster.link(cut, 'down');
       const { ms } = await timed(() => waitFor('node1 Unhealthy', async () => ((await plainStatus()) === 'Unhealthy' ? true : undefined), 120_000));
       t.true(ms < 60_000, `unhealthy after ${ms} ms (two heartbeats are 120 s)`);
     } finally {
-      await cluster.link(cut, 'up');
+      await e2e.cluster.link(cut, 'up');
     }
     await waitFor('node1 Healthy again', async () => ((await plainStatus()) === 'Healthy' ? true : undefined), 60_000);
     await plain.stop();
@@ -134,8 +124,8 @@ withRealEngines((test) => {
 
   test.serial('the manager restarted while containers run: the view is rebuilt from the engines, nothing lost', async (t) => {
     const before = (await docker('ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}')).stdout.trim().split('\n').sort();
-    await skep.stop();
-    skep = await SkepProcess.start([...FAST_HEALTH, cluster.discovery], { nodes: 3 });
+    await e2e.skep.stop();
+    e2e.skep = await SkepProcess.start([...FAST_HEALTH, e2e.cluster.discovery], { nodes: 3 });
     const after = (await docker('ps', '-a', '--format', '{{.ID}} {{.Names}} {{.State}}')).stdout.trim().split('\n').sort();
     t.deepEqual(after, before);
   });
@@ -185,7 +175,7 @@ withRealEngines((test) => {
 
   test.serial("a node that cannot be reached during a create: counted against it, logged, the next ranked node used; classic's words when none is left", async (t) => {
     // slow to call a node unhealthy, so the create still finds the killed engine in the running
-    const patient = await SkepProcess.start(['--engine-failure-retry=50', '--engine-refresh-min-interval=30s', cluster.discovery], { nodes: 3 });
+    const patient = await SkepProcess.start(['--engine-failure-retry=50', '--engine-refresh-min-interval=30s', e2e.cluster.discovery], { nodes: 3 });
     const victim = engine('node3');
     try {
       // fill the other nodes until spread ranks node3 first (the dry run says where a create would go)
@@ -194,7 +184,7 @@ withRealEngines((test) => {
         t.is((await patient.docker(['run', '-d', '-e', `constraint:node==${node}`, 'busybox', 'sleep', '600'])).code, 0);
       }
       t.is(await firstChoice(), 'node3');
-      await cluster.kill(victim);
+      await e2e.cluster.kill(victim);
       const ran = await patient.docker(['run', '--rm', 'busybox', 'echo', 'placed elsewhere']);
       t.is(ran.stdout, 'placed elsewhere\n', ran.stderr);
       t.regex(patient.logs.join(''), /node node3 could not be reached for a create: .*ECONNREFUSED/);
@@ -203,7 +193,7 @@ withRealEngines((test) => {
       t.regex((await patient.docker(['info'])).stdout, /node3: .*\n(.*\n)*? {3}└ Error: .*ECONNREFUSED/, 'the failures count against node3');
     } finally {
       await patient.stop();
-      await cluster.restart(victim);
+      await e2e.cluster.restart(victim);
     }
   });
 });

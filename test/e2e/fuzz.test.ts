@@ -1,8 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 const REQUESTS = 2500;
 const CONCURRENCY = 8;
@@ -198,25 +197,15 @@ function stuck(port: number, part: string, from: string): Promise<net.Socket> {
 }
 
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skfuzz', subnet: 17, size: 2 });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 2 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
+  const e2e = useCluster(test, 'fuzz', { size: 2, manager: true });
 
   test.serial(`${REQUESTS} generated hostile requests: the manager stays up and responsive, never answers a client error with its own 5xx, changes nothing it refused`, async (t) => {
-    for (const name of ['keep1', 'keep2']) t.is((await skep.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '600'])).code, 0);
+    for (const name of ['keep1', 'keep2']) t.is((await e2e.skep.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '600'])).code, 0);
     const snapshot = async () => {
       const out: string[] = [];
-      for (const e of cluster.engines) {
-        out.push((await cluster.docker(e, ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'])).stdout.trim());
-        out.push((await cluster.docker(e, ['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).stdout.trim());
+      for (const e of e2e.cluster.engines) {
+        out.push((await e2e.cluster.docker(e, ['ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Names}} {{.State}}'])).stdout.trim());
+        out.push((await e2e.cluster.docker(e, ['images', '-a', '--no-trunc', '--format', '{{.ID}} {{.Repository}}:{{.Tag}}'])).stdout.trim());
       }
       return out.join('\n').split('\n').filter(Boolean).sort();
     };
@@ -231,7 +220,7 @@ withRealEngines((test) => {
       while (issued < REQUESTS) {
         issued++;
         if (r.chance(0.03)) {
-          await truncated(skep.port, r);
+          await truncated(e2e.skep.port, r);
           continue;
         }
         const method = r.pick(['GET', 'GET', 'POST', 'POST', 'DELETE', 'PUT', 'HEAD', 'PATCH', 'OPTIONS']);
@@ -241,7 +230,7 @@ withRealEngines((test) => {
         const headers: Record<string, string> = { 'Content-Type': r.pick(['application/json', 'text/plain', 'application/x-tar', '']) };
         if (r.chance(0.2)) headers['X-Registry-Auth'] = r.pick(['%%%', 'e30=', 'eyJ1c2VybmFtZSI6MX0=', 'x'.repeat(100)]);
         if (r.chance(0.1)) Object.assign(headers, { Connection: 'Upgrade', Upgrade: 'tcp' });
-        const outcome = await send(skep.port, method, `${version}${route}${query ? `?${query}` : ''}`, body(r), headers);
+        const outcome = await send(e2e.skep.port, method, `${version}${route}${query ? `?${query}` : ''}`, body(r), headers);
         if (outcome) outcomes.push(outcome);
       }
     };
@@ -253,19 +242,19 @@ withRealEngines((test) => {
       (o) => o.status >= 500 && /internal error|plugin "[^"]+" failed|Cannot read prop|is not a function|undefined|cannot be reached|did not answer in time|unhealthy node/i.test(o.message),
     );
     t.deepEqual(own5xx.slice(0, 5), [], `${own5xx.length} Skep-made 5xx answers`);
-    const logs = skep.logs.join('');
+    const logs = e2e.skep.logs.join('');
     t.notRegex(logs, /uncaught exception|unhandled rejection/);
     // every 5xx is logged once; one that is a fault of Skep's own is logged with its stack, an engine's with its message
     t.notRegex(logs, /level=error msg="(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) [^"]* answered 5\d\d: [^"]*\\n\s+at /);
 
     const ping = Date.now();
-    t.is((await fetch(`${skep.url}/_ping`)).status, 200);
+    t.is((await fetch(`${e2e.skep.url}/_ping`)).status, 200);
     t.true(Date.now() - ping < 1000);
-    t.is(skep.child.exitCode, null, 'the manager is still running');
+    t.is(e2e.skep.child.exitCode, null, 'the manager is still running');
 
     // creates the fuzz made (a few bodies are valid) are the only change allowed; remove them, then compare
     const created = outcomes.filter((o) => o.status === 201 && /"Id":"[0-9a-f]{64}"/.test(o.message)).map((o) => /"Id":"([0-9a-f]{64})"/.exec(o.message)![1]!);
-    for (const id of created) await skep.docker(['rm', '-f', id]);
+    for (const id of created) await e2e.skep.docker(['rm', '-f', id]);
     const after = (await snapshot()).filter((line) => !created.some((id) => line.startsWith(id)));
     t.deepEqual(
       after,
@@ -280,7 +269,7 @@ withRealEngines((test) => {
     const sockets = await Promise.all(
       Array.from({ length: 300 }, (_, i) =>
         stuck(
-          skep.port,
+          e2e.skep.port,
           i % 2 ? 'GET /v1.41/info HTTP/1.1\r\nHost: x\r\nX-Slow: ' : 'POST /v1.41/containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"Image":',
           '127.0.0.2',
         ),
@@ -293,11 +282,11 @@ withRealEngines((test) => {
       t.is(held, 128, `${held} of 300 held`);
       for (let i = 0; i < 5; i++) {
         const began = Date.now();
-        const res = await fetch(`${skep.url}/containers/json`);
+        const res = await fetch(`${e2e.skep.url}/containers/json`);
         t.is(res.status, 200);
         t.true(Date.now() - began < 1000, `answered in ${Date.now() - began} ms`);
       }
-      t.is((await skep.docker(['run', '--rm', 'busybox', 'echo', 'still served'])).stdout, 'still served\n');
+      t.is((await e2e.skep.docker(['run', '--rm', 'busybox', 'echo', 'still served'])).stdout, 'still served\n');
     } finally {
       for (const s of sockets) s.destroy();
     }

@@ -1,26 +1,15 @@
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { demux, rawExchange } from '../harness/raw-http.js';
-import { SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const api = (path: string, init?: RequestInit) => fetch(`${skep.url}${path}`, init);
+  const e2e = useCluster(test, 'http-api', { size: 2, manager: { args: (cluster) => [`nodes://${cluster.discovery}`] } });
+  const api = (path: string, init?: RequestInit) => fetch(`${e2e.skep.url}${path}`, init);
   const create = async (name: string, body: Record<string, unknown>) => {
     const res = await api(`/v1.41/containers/create?name=${name}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as { Id: string; message?: string } };
   };
   const start = (id: string) => api(`/v1.41/containers/${id}/start`, { method: 'POST' });
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skhttp', subnet: 7, size: 2 });
-    skep = await SkepProcess.start([`nodes://${cluster.discovery}`], { nodes: 2 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial('_ping answers GET and HEAD with the cluster API version, unversioned as clients ping', async (t) => {
     for (const method of ['GET', 'HEAD']) {
@@ -90,7 +79,7 @@ withRealEngines((test) => {
   test.serial('attach with Connection: Upgrade answers 101 and splices stdin and stdout', async (t) => {
     const { body } = await create('upcat', { Image: 'busybox', Cmd: ['cat'], OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true });
     const request = `POST /v1.41/containers/upcat/attach?stream=1&stdin=1&stdout=1&stderr=1 HTTP/1.1\r\nHost: skep\r\n` + 'Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Length: 0\r\n\r\n';
-    const pending = rawExchange(skep.port, request, { writes: ['hello 101\n'], gapMs: 700, endAfterWrites: true });
+    const pending = rawExchange(e2e.skep.port, request, { writes: ['hello 101\n'], gapMs: 700, endAfterWrites: true });
     await new Promise((r) => setTimeout(r, 300));
     t.is((await start(body.Id)).status, 204);
     const data = await pending;
@@ -104,7 +93,7 @@ withRealEngines((test) => {
   test.serial('the older raw-stream form (no Upgrade header) gets 200 and the same splice', async (t) => {
     const { body } = await create('rawcat', { Image: 'busybox', Cmd: ['cat'], OpenStdin: true, AttachStdin: true });
     t.is((await start(body.Id)).status, 204);
-    const data = await rawExchange(skep.port, 'POST /v1.41/containers/rawcat/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: skep\r\n\r\n', {
+    const data = await rawExchange(e2e.skep.port, 'POST /v1.41/containers/rawcat/attach?stream=1&stdin=1&stdout=1 HTTP/1.1\r\nHost: skep\r\n\r\n', {
       writes: ['hello raw\n'],
       timeoutMs: 2000,
     });
@@ -125,7 +114,7 @@ withRealEngines((test) => {
     ).json()) as { Id: string };
     const startBody = JSON.stringify({ Detach: false, Tty: false });
     const data = await rawExchange(
-      skep.port,
+      e2e.skep.port,
       `POST /v1.41/exec/${exec.Id}/start HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${startBody.length}\r\n\r\n${startBody}`,
       { writes: ['abc\n'], endAfterWrites: true },
     );
@@ -136,7 +125,7 @@ withRealEngines((test) => {
   });
 
   test.serial('an upgrade request for an unknown container gets a plain 404 and the connection ends', async (t) => {
-    const data = await rawExchange(skep.port, 'POST /v1.41/containers/ghost/attach?stream=1 HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', { timeoutMs: 5000 });
+    const data = await rawExchange(e2e.skep.port, 'POST /v1.41/containers/ghost/attach?stream=1 HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n', { timeoutMs: 5000 });
     const text = data.toString();
     t.regex(text, /^HTTP\/1\.1 404 Not Found\r\n/);
     t.regex(text, /\{"message":"No such container: ghost"\}$/);
@@ -168,7 +157,7 @@ withRealEngines((test) => {
     controller.abort();
     t.is(seen.size, 2);
     // byte for byte what the engine wrote (timeNano is beyond what a JSON number keeps exactly)
-    const engine = cluster.engines[0]!;
+    const engine = e2e.cluster.engines[0]!;
     const now = Math.ceil(Date.now() / 1000);
     const direct = await fetch(`http://${engine.addr}/events?since=${now - 60}&until=${now}&filters=${encodeURIComponent('{"event":["start"]}')}`);
     const engineLines = (await direct.text()).trim().split('\n');
@@ -186,7 +175,7 @@ withRealEngines((test) => {
     t.regex(shared[0]!, new RegExp(`"node.name":"${engine.name}"`));
     const nodes = await Promise.all(
       ids.map(async (id) => {
-        for (const engine of cluster.engines) if ((await cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
+        for (const engine of e2e.cluster.engines) if ((await e2e.cluster.docker(engine, ['inspect', id])).code === 0) return engine.name;
         return undefined;
       }),
     );

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CertFiles, TestCa } from '../harness/certs.js';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { TestEtcd } from '../harness/etcd.js';
 import { must, run, sleep, waitFor } from '../harness/exec.js';
@@ -10,8 +9,9 @@ import { TestRegistry } from '../harness/registry.js';
 import { candidates, type ManagerSlot, registerNodes, ReplicatedManagers } from '../harness/replicated.js';
 import { DOCKER_CLI } from '../harness/support.js';
 import { SWARM_BIN } from '../harness/skep.js';
+import { hostIp } from '../harness/clusters.js';
+import { useCluster } from '../harness/use-cluster.js';
 
-const SUBNET = 23;
 const FAST_HEALTH = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
 const PASSWORD = 'ha-secret';
 
@@ -20,10 +20,12 @@ const PASSWORD = 'ha-secret';
  * their defaults, the real engines, the docker CLI pointed at any manager.
  */
 withRealEngines((test) => {
-  let cluster: TestCluster;
+  const e2e = useCluster(test, 'replication', (net) => ({ size: 3, insecureRegistries: [`${hostIp(net)}:5000`] }));
   let etcd: TestEtcd;
   let managers: ReplicatedManagers;
   let registry: TestRegistry;
+  e2e.teardown(() => etcd?.stop());
+  e2e.teardown(() => managers?.stop());
 
   const clientConfig = () => {
     const dir = mkdtempSync(join(tmpdir(), 'skep-docker-config-'));
@@ -32,34 +34,28 @@ withRealEngines((test) => {
   };
   /** Every container of that name on the engines themselves, behind the managers' backs. */
   const onEngines = async (name: string) => {
-    const lists = await Promise.all(cluster.engines.map((e) => cluster.docker(e, ['ps', '-a', '--filter', `name=^/${name}$`, '--format', '{{.Names}}'])));
+    const lists = await Promise.all(e2e.cluster.engines.map((e) => e2e.cluster.docker(e, ['ps', '-a', '--filter', `name=^/${name}$`, '--format', '{{.Names}}'])));
     return lists.flatMap((l) => l.stdout.trim().split('\n').filter(Boolean));
   };
   const replicasOf = (primary: ManagerSlot) => managers.alive.filter((s) => s !== primary);
 
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skha', subnet: SUBNET, size: 3, insecureRegistries: [`10.213.${SUBNET}.1:5000`] });
-    etcd = await TestEtcd.start(join(cluster.stateDir, 'etcd'), undefined, 3);
+  test.serial.before(async () => {
+    etcd = await TestEtcd.start(join(e2e.cluster.stateDir, 'etcd'), undefined, 3);
     await registerNodes(
       etcd,
       'ha',
-      cluster.engines.map((e) => e.addr),
+      e2e.cluster.engines.map((e) => e.addr),
     );
     managers = await ReplicatedManagers.start({ etcd, path: 'ha', count: 3, nodes: 3, args: FAST_HEALTH });
-    registry = await TestRegistry.start({ dir: join(cluster.stateDir, 'registry'), host: cluster.hostIp, port: 5000, user: 'skep', password: PASSWORD });
+    registry = await TestRegistry.start({ dir: join(e2e.cluster.stateDir, 'registry'), host: e2e.cluster.hostIp, port: 5000, user: 'skep', password: PASSWORD });
     // an image in the registry, pushed straight from an engine
-    const node1 = cluster.engines[0]!;
+    const node1 = e2e.cluster.engines[0]!;
     const env = { ...process.env, ...clientConfig() };
     const direct = (args: string[], input?: string) => must(DOCKER_CLI, ['-H', `unix://${node1.socket}`, ...args], { env, input });
     await direct(['tag', 'busybox', `${registry.address}/ha/busybox:1`]);
     await direct(['login', '-u', 'skep', '--password-stdin', registry.address], PASSWORD);
     await direct(['push', `${registry.address}/ha/busybox:1`]);
     await direct(['rmi', `${registry.address}/ha/busybox:1`]);
-  });
-  test.after.always(async () => {
-    await managers?.stop();
-    await etcd?.stop();
-    await cluster?.stop();
   });
 
   test.serial("election: one primary; docker info on a replica says classic's Role: replica and Primary: <address>", async (t) => {
@@ -183,10 +179,10 @@ withRealEngines((test) => {
     const swarmId = (await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'ha-moved')).stdout.trim();
     // the primary's machine dies, and the engine on it
     managers.kill(primary);
-    await cluster.kill(cluster.engine('node3'));
+    await e2e.cluster.kill(e2e.cluster.engine('node3'));
     let engineBack = false;
     t.teardown(async () => {
-      if (!engineBack) await cluster.restart(cluster.engine('node3'));
+      if (!engineBack) await e2e.cluster.restart(e2e.cluster.engine('node3'));
       if (!managers.alive.includes(primary)) await managers.restart(primary);
     });
     await waitFor(
@@ -195,11 +191,11 @@ withRealEngines((test) => {
       60_000,
     );
     t.is((await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'ha-moved')).stdout.trim(), swarmId);
-    await cluster.restart(cluster.engine('node3'));
+    await e2e.cluster.restart(e2e.cluster.engine('node3'));
     engineBack = true;
     await waitFor(
       'the stale copy gone from node3',
-      async () => ((await cluster.docker(cluster.engine('node3'), ['ps', '-aq', '--filter', 'name=ha-moved'])).stdout.trim() === '' ? true : undefined),
+      async () => ((await e2e.cluster.docker(e2e.cluster.engine('node3'), ['ps', '-aq', '--filter', 'name=ha-moved'])).stdout.trim() === '' ? true : undefined),
       60_000,
     );
     t.is((await onEngines('ha-moved')).length, 1);
@@ -208,7 +204,7 @@ withRealEngines((test) => {
   test.serial('node maintenance under replication: an update sent to a replica is kept in etcd by the primary; a new primary keeps it', async (t) => {
     const primary = await managers.primary();
     const [replica] = replicasOf(primary) as [ManagerSlot];
-    const paused = cluster.engines[2]!;
+    const paused = e2e.cluster.engines[2]!;
     const swarmNode = (slot: ManagerSlot, args: string[]) => run(process.execPath, [SWARM_BIN, 'node', ...args], { env: { ...process.env, DOCKER_HOST: slot.process.dockerHost }, timeoutMs: 30_000 });
     const update = await swarmNode(replica, ['update', '--availability', 'pause', '--label-add', 'ha=kept', paused.name]);
     t.is(update.code, 0, update.stderr);
@@ -272,7 +268,7 @@ withRealEngines((test) => {
     await registerNodes(
       etcd,
       'ha-tls',
-      cluster.engines.map((e) => e.addr),
+      e2e.cluster.engines.map((e) => e.addr),
     );
     const tlsManagers = await ReplicatedManagers.start({
       etcd,

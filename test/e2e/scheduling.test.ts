@@ -1,27 +1,34 @@
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /** Classic swarm's filters and strategies, as its users placed containers with the docker CLI. */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
+  const e2e = useCluster(test, 'scheduling', {
+    size: 3,
+    labels: [
+      ['zone=z0', 'storage=ssd'],
+      ['zone=z1', 'storage=disk'],
+      ['zone=z0', 'storage=disk', 'containerslots=2'],
+    ],
+    manager: { global: ['-l', 'debug'] },
+  });
   let memory = 0;
-  const docker = (...args: string[]) => skep.docker(args);
+  const docker = (...args: string[]) => e2e.skep.docker(args);
   /** `docker create` through Skep; the node it landed on, asked of the engines. */
-  const createOn = async (args: string[], via = skep) => {
+  const createOn = async (args: string[], via = e2e.skep) => {
     const res = await via.docker(['create', ...args, 'busybox', 'true']);
     if (res.code !== 0) return { error: res.stderr.trim() };
     return { node: await nodeOf(res.stdout.trim()) };
   };
   const nodeOf = async (ref: string) => {
-    for (const e of cluster.engines) if ((await cluster.docker(e, ['inspect', ref])).code === 0) return e.name;
+    for (const e of e2e.cluster.engines) if ((await e2e.cluster.docker(e, ['inspect', ref])).code === 0) return e.name;
     return undefined;
   };
   const removeAll = async () => {
-    for (const e of cluster.engines) {
-      const ids = (await cluster.docker(e, ['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
-      if (ids.length) await cluster.docker(e, ['rm', '-f', ...ids]);
+    for (const e of e2e.cluster.engines) {
+      const ids = (await e2e.cluster.docker(e, ['ps', '-aq'])).stdout.trim().split('\n').filter(Boolean);
+      if (ids.length) await e2e.cluster.docker(e, ['rm', '-f', ...ids]);
     }
     await waitForEmpty();
   };
@@ -29,25 +36,10 @@ withRealEngines((test) => {
     for (let i = 0; i < 50 && (await docker('ps', '-aq')).stdout.trim() !== ''; i++) await new Promise((r) => setTimeout(r, 100));
   };
 
-  test.before(async () => {
-    cluster = await TestCluster.start({
-      prefix: 'sksch',
-      subnet: 12,
-      size: 3,
-      labels: [
-        ['zone=z0', 'storage=ssd'],
-        ['zone=z1', 'storage=disk'],
-        ['zone=z0', 'storage=disk', 'containerslots=2'],
-      ],
-    });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3, global: ['-l', 'debug'] });
-    memory = Number((await cluster.docker(cluster.engines[0]!, ['info', '-f', '{{.MemTotal}}'])).stdout.trim());
+  test.serial.before(async () => {
+    memory = Number((await e2e.cluster.docker(e2e.cluster.engines[0]!, ['info', '-f', '{{.MemTotal}}'])).stdout.trim());
   });
   test.afterEach.always(() => removeAll());
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial('docker info names the strategy and every filter, in order', async (t) => {
     const info = (await docker('info')).stdout;
@@ -81,7 +73,7 @@ withRealEngines((test) => {
     t.deepEqual(await createOn(['-e', 'affinity:container==~soft-db']), { node: 'node2' }, 'met when it can be');
     const bad = await createOn(['--label', 'com.docker.swarm.affinities=[not json', '-e', 'constraint:node==node3']);
     t.deepEqual(bad, { node: 'node3' });
-    t.true(skep.logs.join('').includes('label com.docker.swarm.affinities is ignored: [not json'), 'the warning names the label');
+    t.true(e2e.skep.logs.join('').includes('label com.docker.swarm.affinities is ignored: [not json'), 'the warning names the label');
     const ports = await createOn(['-p', '18090:80', '-e', 'affinity:container==nothing-here']);
     t.regex(ports.error!, /conditions \n\[port 18090 \(Bridge mode\)\]\n\[available container slots\]\n\[container==nothing-here \(soft=false\)\]\n\[node/);
     const big = await createOn(['-m', String(memory * 4)]);
@@ -105,19 +97,19 @@ withRealEngines((test) => {
   });
 
   test.serial("an image on some nodes only: classic's image affinity over all nodes; a pull that fails says the engine's words", async (t) => {
-    await cluster.docker(cluster.engines[1]!, ['tag', 'busybox', 'only-on-two:1']);
+    await e2e.cluster.docker(e2e.cluster.engines[1]!, ['tag', 'busybox', 'only-on-two:1']);
     await new Promise((r) => setTimeout(r, 300)); // the tag event reaches the cache
     // spread would pick node1 or node3 (node2 has the most containers); the retry goes where the image is
     t.is((await docker('run', '-d', '--name', 'filler', '-e', 'constraint:node==node2', 'busybox', 'sleep', '300')).code, 0);
-    const made = await skep.docker(['create', '-e', 'affinity:container!=~filler', 'only-on-two:1', 'true']);
+    const made = await e2e.skep.docker(['create', '-e', 'affinity:container!=~filler', 'only-on-two:1', 'true']);
     t.is(made.code, 0, made.stderr);
     t.is(await nodeOf(made.stdout.trim()), 'node2');
     // over the API (the CLI refuses such a name itself): the engine's refusal of the pull, not "No such image"
-    const invalid = await fetch(`${skep.url}/containers/create`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'a'.repeat(64) }) });
+    const invalid = await fetch(`${e2e.skep.url}/containers/create`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'a'.repeat(64) }) });
     const body = (await invalid.json()) as { message: string };
     t.regex(body.message, /invalid repository name \(a{64}\), cannot specify 64-byte hexadecimal strings/);
     t.not(invalid.status, 404);
-    await cluster.docker(cluster.engines[1]!, ['rmi', 'only-on-two:1']);
+    await e2e.cluster.docker(e2e.cluster.engines[1]!, ['rmi', 'only-on-two:1']);
   });
 
   test.serial('affinities: to a container, to an image on one node only, to a container label; away with !=', async (t) => {
@@ -125,9 +117,9 @@ withRealEngines((test) => {
     t.deepEqual(await createOn(['-e', 'affinity:container==aff-db']), { node: 'node2' });
     t.deepEqual(await createOn(['-e', 'affinity:role==cache']), { node: 'node2' });
     t.not((await createOn(['-e', 'affinity:container!=aff-db'])).node, 'node2');
-    await cluster.docker(cluster.engines[2]!, ['tag', 'busybox', 'only-here:1']);
+    await e2e.cluster.docker(e2e.cluster.engines[2]!, ['tag', 'busybox', 'only-here:1']);
     await new Promise((r) => setTimeout(r, 300)); // the tag event reaches the cache
-    const onImage = await skep.docker(['create', '-e', 'affinity:image==only-here:1', 'only-here:1', 'true']);
+    const onImage = await e2e.skep.docker(['create', '-e', 'affinity:image==only-here:1', 'only-here:1', 'true']);
     t.is(onImage.code, 0, onImage.stderr);
     t.is(await nodeOf(onImage.stdout.trim()), 'node3');
     const none = await createOn(['-e', 'affinity:container==nothing-like-it']);
@@ -166,7 +158,7 @@ withRealEngines((test) => {
     t.is(
       results.filter((r) => r.node === 'node3').length,
       2,
-      skep.logs
+      e2e.skep.logs
         .join('')
         .split('\n')
         .filter((l) => /placing|created/.test(l))
@@ -190,7 +182,7 @@ withRealEngines((test) => {
   });
 
   test.serial('binpack (chosen by flag) fills one node before the next; filters chosen by flag', async (t) => {
-    const binpack = await SkepProcess.start(['--strategy', 'binpack', '--filter', 'health', '--filter', 'port', cluster.discovery], { nodes: 3 });
+    const binpack = await SkepProcess.start(['--strategy', 'binpack', '--filter', 'health', '--filter', 'port', e2e.cluster.discovery], { nodes: 3 });
     try {
       const info = (await binpack.docker(['info'])).stdout;
       t.regex(info, /^ Strategy: binpack$/m);
@@ -207,7 +199,7 @@ withRealEngines((test) => {
   });
 
   test.serial('the placement dry run says where a create would go and why not elsewhere, creating nothing', async (t) => {
-    const res = await fetch(`${skep.url}/skep/placement`, {
+    const res = await fetch(`${e2e.skep.url}/skep/placement`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ Image: 'busybox', Env: ['constraint:zone==z0'] }),

@@ -1,38 +1,32 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX_TAR, TestCluster } from '../harness/cluster.js';
+import { BUSYBOX_TAR } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { REPO_ROOT, SkepProcess } from '../harness/skep.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 /** The documented Swarm API behaviours (built-in plugins), as the docker CLI shows them, on and off. */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const docker = (...args: string[]) => skep.docker(args);
-  const engine = (name: string) => cluster.engine(name);
-  const onEngine = async (name: string, ...args: string[]) => (await cluster.docker(engine(name), args)).stdout.trim();
+  const e2e = useCluster(test, 'swarm-api', { size: 3, labels: [['zone=z0'], ['zone=z1'], ['zone=z0']], manager: true });
+  const docker = (...args: string[]) => e2e.skep.docker(args);
+  const engine = (name: string) => e2e.cluster.engine(name);
+  const onEngine = async (name: string, ...args: string[]) => (await e2e.cluster.docker(engine(name), args)).stdout.trim();
   /** The node that really runs a container, asked of the engines. */
   const nodeOf = async (ref: string) => {
-    for (const e of cluster.engines) if ((await cluster.docker(e, ['inspect', ref])).code === 0) return e.name;
+    for (const e of e2e.cluster.engines) if ((await e2e.cluster.docker(e, ['inspect', ref])).code === 0) return e.name;
     return undefined;
   };
   /** A second manager over the same engines, with its own config file. */
   const managerWith = async (config: string, file = 'swarm.config.mjs') => {
     const dir = mkdtempSync(join(tmpdir(), 'skep-config-'));
     writeFileSync(join(dir, file), config);
-    return SkepProcess.start(['--config', join(dir, file), cluster.discovery], { nodes: 3 });
+    return SkepProcess.start(['--config', join(dir, file), e2e.cluster.discovery], { nodes: 3 });
   };
   let ncpu = 0;
 
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skapi', subnet: 10, size: 3, labels: [['zone=z0'], ['zone=z1'], ['zone=z0']] });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3 });
+  test.serial.before(async () => {
     ncpu = Number(await onEngine('node1', 'info', '-f', '{{.NCPU}}'));
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
   });
 
   test.serial('docker ps prints node/name, and every call takes either form of the name', async (t) => {
@@ -72,7 +66,7 @@ withRealEngines((test) => {
     t.is(node2.stdout.trim(), await idOn('node2'));
     const all = (await docker('images', '-q', '--no-trunc', 'busybox')).stdout.trim().split('\n').sort();
     t.deepEqual(all, (await Promise.all(['node1', 'node2', 'node3'].map(idOn))).sort());
-    const rows = (await (await fetch(`${skep.url}/images/json`)).json()) as { Id: string; Node: { Name: string } }[];
+    const rows = (await (await fetch(`${e2e.skep.url}/images/json`)).json()) as { Id: string; Node: { Name: string } }[];
     for (const row of rows) t.is(row.Id, await idOn(row.Node.Name));
   });
 
@@ -97,7 +91,7 @@ withRealEngines((test) => {
   });
 
   test.serial('containers of the swarm image are hidden from docker ps, shown with -a', async (t) => {
-    for (const e of cluster.engines) await cluster.docker(e, ['tag', 'busybox', 'swarm:latest']);
+    for (const e of e2e.cluster.engines) await e2e.cluster.docker(e, ['tag', 'busybox', 'swarm:latest']);
     t.is((await docker('run', '-d', '--name', 'mgr', 'swarm', 'sleep', '300')).code, 0);
     t.notRegex((await docker('ps', '--format', '{{.Names}}')).stdout, /mgr/);
     t.regex((await docker('ps', '-a', '--format', '{{.Names}}')).stdout, /\/mgr$/m);
@@ -107,7 +101,7 @@ withRealEngines((test) => {
     const res = await docker('import', BUSYBOX_TAR, 'imported:1');
     t.is(res.code, 1);
     t.regex(res.stderr, /docker import is not supported by the Swarm manager/);
-    for (const e of cluster.engines) t.is((await cluster.docker(e, ['images', '-q', 'imported'])).stdout, '', e.name);
+    for (const e of e2e.cluster.engines) t.is((await e2e.cluster.docker(e, ['images', '-q', 'imported'])).stdout, '', e.name);
   });
 
   test.serial("with every built-in turned off, the engines' own behaviour comes back", async (t) => {
@@ -128,7 +122,7 @@ withRealEngines((test) => {
       t.is(await onEngine((await nodeOf('raw'))!, 'inspect', '-f', '{{.HostConfig.CpuShares}}', 'raw'), '2');
       const imported = await plain('import', BUSYBOX_TAR, 'imported:1');
       t.is(imported.code, 0, imported.stderr);
-      for (const e of cluster.engines) t.regex((await cluster.docker(e, ['images', '-q', 'imported:1'])).stdout, /^[0-9a-f]{12}\n$/, e.name);
+      for (const e of e2e.cluster.engines) t.regex((await e2e.cluster.docker(e, ['images', '-q', 'imported:1'])).stdout, /^[0-9a-f]{12}\n$/, e.name);
       t.is((await plain('rm', '-f', 'raw')).code, 0);
     } finally {
       await off.stop();
@@ -158,7 +152,7 @@ withRealEngines((test) => {
       t.regex(unnamed.stderr, /needs a repository name/);
       const named = await custom.docker(['import', BUSYBOX_TAR, 'allowed:1']);
       t.is(named.code, 0, named.stderr);
-      t.is((await cluster.docker(engine('node3'), ['images', '-q', 'allowed:1'])).code, 0);
+      t.is((await e2e.cluster.docker(engine('node3'), ['images', '-q', 'allowed:1'])).code, 0);
       t.is((await custom.docker(['rm', '-f', 'p1', 'p2', 'p3'])).code, 0);
     } finally {
       await custom.stop();

@@ -3,11 +3,10 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TestCluster } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { run, waitFor } from '../harness/exec.js';
-import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI_DEBIAN, MODERN, PYTHON } from '../harness/support.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 const PY7_CHECKS = fileURLToPath(new URL('../../../test/e2e/sdk/docker_py7_checks.py', import.meta.url));
 
@@ -37,33 +36,23 @@ RUN echo $GREETING > /greeting
  * (Debian unstable's, unpacked by .ci/modern-docker), the 20.10 CLI, and docker-py 7.2.
  */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
+  const e2e = useCluster(test, 'today', { size: 3, engines: ['28.5', '28.5', '28.5'], manager: true });
   // the CLI's config folder, with the plugins every Docker install has
   const config = mkdtempSync(join(tmpdir(), 'skep-docker-config-'));
   mkdirSync(join(config, 'cli-plugins'));
   for (const plugin of ['docker-buildx', 'docker-compose']) symlinkSync(join(MODERN.cliPlugins, plugin), join(config, 'cli-plugins', plugin));
   const docker = (args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cli?: string } = {}) =>
-    skep.docker(args, { cli: options.cli ?? MODERN.cli, env: { DOCKER_CONFIG: config, ...options.env }, timeoutMs: options.timeoutMs ?? 120_000 });
+    e2e.skep.docker(args, { cli: options.cli ?? MODERN.cli, env: { DOCKER_CONFIG: config, ...options.env }, timeoutMs: options.timeoutMs ?? 120_000 });
   const where = async (ref: string) => {
     const found: string[] = [];
-    for (const engine of cluster.engines) if ((await cluster.docker(engine, ['image', 'inspect', ref])).code === 0) found.push(engine.name);
+    for (const engine of e2e.cluster.engines) if ((await e2e.cluster.docker(engine, ['image', 'inspect', ref])).code === 0) found.push(engine.name);
     return found;
   };
-
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'sktday', subnet: 30, size: 3, engines: ['28.5', '28.5', '28.5'] });
-    skep = await SkepProcess.start([cluster.discovery], { nodes: 3 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
 
   test.serial('Skep speaks its engines’ API version and answers /_ping as an engine of today does', async (t) => {
     const version = await docker(['version', '--format', '{{.Client.APIVersion}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}']);
     t.is(version.stdout.trim(), '1.51 1.51 1.24');
-    const ping = await fetch(`${skep.url}/_ping`, { method: 'HEAD' });
+    const ping = await fetch(`${e2e.skep.url}/_ping`, { method: 'HEAD' });
     t.is(ping.headers.get('builder-version'), '2');
     t.is(ping.headers.get('swarm'), 'inactive');
     t.is(ping.headers.get('api-version'), '1.51');
@@ -111,7 +100,7 @@ withRealEngines((test) => {
   test.serial('a build cancelled by its client (Ctrl-C) stops on its engine', async (t) => {
     const marker = String(3000 + Math.floor(Math.random() * 1000));
     const ctx = contextOf({ Dockerfile: `FROM busybox\nRUN sleep ${marker}\n` });
-    const child = spawn(MODERN.cli, ['build', '--progress', 'plain', ctx], { env: { ...process.env, DOCKER_HOST: skep.dockerHost, DOCKER_CONFIG: config }, stdio: 'ignore' });
+    const child = spawn(MODERN.cli, ['build', '--progress', 'plain', ctx], { env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost, DOCKER_CONFIG: config }, stdio: 'ignore' });
     const sleeping = () => run('pgrep', ['-f', `^sleep ${marker}$`]).then((r) => r.stdout.trim());
     await waitFor('the build to run its step', async () => ((await sleeping()) ? true : undefined), 60_000);
     child.kill('SIGINT');
@@ -172,9 +161,9 @@ volumes: {data: {}}
     const down = await compose('down', '-v');
     t.is(down.code, 0, down.stderr);
     t.notRegex(down.stderr, /No resource found to remove/);
-    for (const engine of cluster.engines) {
+    for (const engine of e2e.cluster.engines) {
       for (const kind of ['ps -a', 'network ls', 'volume ls']) {
-        const listed = await cluster.docker(engine, [...kind.split(' '), '--format', '{{.Names}}{{.Name}}']);
+        const listed = await e2e.cluster.docker(engine, [...kind.split(' '), '--format', '{{.Names}}{{.Name}}']);
         t.notRegex(listed.stdout, /cv2/, `${engine.name}: ${kind} is empty of the project`);
       }
     }
@@ -182,7 +171,7 @@ volumes: {data: {}}
   });
 
   test.serial('docker-py 7.2, as an application uses it: containers, logs, exec, attach, events, build, images, networks, volumes', async (t) => {
-    const res = await run(PYTHON, [PY7_CHECKS], { env: { ...process.env, DOCKER_HOST: skep.dockerHost, PYTHONPATH: MODERN.pythonPath }, timeoutMs: 180_000 });
+    const res = await run(PYTHON, [PY7_CHECKS], { env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost, PYTHONPATH: MODERN.pythonPath }, timeoutMs: 180_000 });
     t.is(res.code, 0, res.stderr);
     const found = JSON.parse(res.stdout) as Record<string, unknown>;
     t.is(found.docker_py, '7.2.0');

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX_TAR, TestCluster } from '../harness/cluster.js';
+import { BUSYBOX_TAR } from '../harness/cluster.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { run, sleep, waitFor } from '../harness/exec.js';
-import { SkepProcess } from '../harness/skep.js';
 import { DOCKER_CLI, DOCKER_CLI_DEBIAN } from '../harness/support.js';
+import { useCluster } from '../harness/use-cluster.js';
 
 const CLIS = [
   ['cli28', DOCKER_CLI],
@@ -15,27 +15,20 @@ const CLIS = [
 
 /** The rest of the Engine API across the cluster, through the docker CLIs and docker-compose. */
 withRealEngines((test) => {
-  let cluster: TestCluster;
-  let skep: SkepProcess;
-  const docker = (...args: string[]) => skep.docker(args);
+  const e2e = useCluster(test, 'whole-api', {
+    size: 3,
+    manager: { args: (cluster) => ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery] },
+  });
+  const docker = (...args: string[]) => e2e.skep.docker(args);
   const holders = async (image: string) => {
     const out: string[] = [];
-    for (const e of cluster.engines) if ((await cluster.docker(e, ['image', 'inspect', image])).code === 0) out.push(e.name);
+    for (const e of e2e.cluster.engines) if ((await e2e.cluster.docker(e, ['image', 'inspect', image])).code === 0) out.push(e.name);
     return out;
   };
   const nodeOf = async (ref: string) => (await docker('inspect', '-f', '{{.Node.Name}}', ref)).stdout.trim();
 
-  test.before(async () => {
-    cluster = await TestCluster.start({ prefix: 'skall', subnet: 13, size: 3 });
-    skep = await SkepProcess.start(['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2', cluster.discovery], { nodes: 3 });
-  });
-  test.after.always(async () => {
-    await skep?.stop();
-    await cluster?.stop();
-  });
-
   test.serial('docker events shows every node live, each event saying its node; --filter node narrows', async (t) => {
-    const events = spawn(DOCKER_CLI, ['events', '--format', '{{json .}}', '--filter', 'event=start'], { env: { ...process.env, DOCKER_HOST: skep.dockerHost } });
+    const events = spawn(DOCKER_CLI, ['events', '--format', '{{json .}}', '--filter', 'event=start'], { env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost } });
     let out = '';
     events.stdout.on('data', (d: Buffer) => (out += d.toString()));
     await sleep(500);
@@ -50,11 +43,11 @@ withRealEngines((test) => {
       const name = event.Actor.Attributes['node.name']!;
       t.is(event.Actor.Attributes.name, `ev-${name}`);
       t.is(event.from, `busybox node:${name}`);
-      t.is(event.Actor.Attributes['node.addr'], cluster.engine(name).addr);
+      t.is(event.Actor.Attributes['node.addr'], e2e.cluster.engine(name).addr);
     }
     t.deepEqual(seen.map((e) => e.Actor.Attributes['node.name']).sort(), ['node1', 'node2', 'node3']);
     // the API's event also carries classic swarm's top-level node object (the CLI does not print it)
-    const raw = await fetch(`${skep.url}/events?since=${Math.floor(Date.now() / 1000) - 60}&until=${Math.floor(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"event":["start"]}')}`);
+    const raw = await fetch(`${e2e.skep.url}/events?since=${Math.floor(Date.now() / 1000) - 60}&until=${Math.floor(Date.now() / 1000) + 1}&filters=${encodeURIComponent('{"event":["start"]}')}`);
     const nodes = (await raw.text())
       .trim()
       .split('\n')
@@ -68,13 +61,13 @@ withRealEngines((test) => {
     const res = await docker('stats', '--no-stream', '--format', '{{.Name}}');
     t.is(res.code, 0, res.stderr);
     t.deepEqual(res.stdout.trim().split('\n').sort(), ['ev-node1', 'ev-node2', 'ev-node3']);
-    const oneShot = await fetch(`${skep.url}/containers/ev-node2/stats?stream=false&one-shot=true`);
+    const oneShot = await fetch(`${e2e.skep.url}/containers/ev-node2/stats?stream=false&one-shot=true`);
     t.is(oneShot.status, 200);
     t.truthy(((await oneShot.json()) as { memory_stats: unknown }).memory_stats);
   });
 
   for (const [label, cli] of CLIS) {
-    const d = (...args: string[]) => skep.docker(args, { cli });
+    const d = (...args: string[]) => e2e.skep.docker(args, { cli });
     test.serial(`${label}: docker tag and rmi act on every node that has the image; history, inspect, save, load, prune`, async (t) => {
       t.is((await d('tag', 'busybox', `tagged-${label}:1`)).code, 0);
       t.deepEqual(await holders(`tagged-${label}:1`), ['node1', 'node2', 'node3']);
@@ -98,7 +91,7 @@ withRealEngines((test) => {
   }
 
   test.serial('docker rmi: a conflict on one node is reported, with the nodes where it worked', async (t) => {
-    for (const e of cluster.engines) await cluster.docker(e, ['import', BUSYBOX_TAR, 'solo:1']);
+    for (const e of e2e.cluster.engines) await e2e.cluster.docker(e, ['import', BUSYBOX_TAR, 'solo:1']);
     await sleep(300);
     t.is((await docker('run', '-d', '--name', 'uses-solo', '-e', 'constraint:node==node2', 'solo:1', 'sleep', '300')).code, 0);
     const res = await docker('rmi', 'solo:1');
@@ -112,17 +105,17 @@ withRealEngines((test) => {
     test.serial(`${label}: docker build goes to the node its constraint names; docker run of the new image finds that node`, async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'skep-build-'));
       writeFileSync(join(dir, 'Dockerfile'), `FROM busybox\nRUN echo built-by-${label} > /built\nCMD ["cat", "/built"]\n`);
-      const built = await skep.docker(['build', '-q', '--build-arg', 'constraint:node==node2', '-t', `built-${label}:1`, dir], { cli, env: { DOCKER_BUILDKIT: '0' } });
+      const built = await e2e.skep.docker(['build', '-q', '--build-arg', 'constraint:node==node2', '-t', `built-${label}:1`, dir], { cli, env: { DOCKER_BUILDKIT: '0' } });
       t.is(built.code, 0, built.stderr);
       t.deepEqual(await holders(`built-${label}:1`), ['node2']);
-      const ran = await skep.docker(['run', '--rm', `built-${label}:1`], { cli });
+      const ran = await e2e.skep.docker(['run', '--rm', `built-${label}:1`], { cli });
       t.is(ran.code, 0, ran.stderr);
       t.is(ran.stdout, `built-by-${label}\n`);
     });
   }
 
   for (const [label, cli] of CLIS) {
-    const d = (...args: string[]) => skep.docker(args, { cli });
+    const d = (...args: string[]) => e2e.skep.docker(args, { cli });
     test.serial(`${label}: a network on one node, a volume on every node (classic), listed as node/name; containers follow the network`, async (t) => {
       const net = `net-${label}`;
       const vol = `vol-${label}`;
@@ -134,7 +127,7 @@ withRealEngines((test) => {
         .split('/')[0]!;
       t.regex(netNode, /^node\d$/);
       const inspected = await d('network', 'inspect', '-f', '{{.Name}}', net);
-      t.is(inspected.stdout, `${net}\n`, `${inspected.stderr} ${JSON.stringify(await (await fetch(`${skep.url}/networks/${net}`)).json())}`);
+      t.is(inspected.stdout, `${net}\n`, `${inspected.stderr} ${JSON.stringify(await (await fetch(`${e2e.skep.url}/networks/${net}`)).json())}`);
       t.is((await d('network', 'inspect', '-f', '{{.Name}}', `${netNode}/${net}`)).stdout, `${net}\n`);
       const volNodes = (await d('volume', 'ls', '--format', '{{.Name}}')).stdout.split('\n').filter((n) => n.endsWith(`/${vol}`));
       t.deepEqual(
@@ -180,7 +173,7 @@ withRealEngines((test) => {
         '',
       ].join('\n'),
     );
-    const compose = (...args: string[]) => run('docker-compose', ['-p', 'demo', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: skep.dockerHost }, timeoutMs: 120_000 });
+    const compose = (...args: string[]) => run('docker-compose', ['-p', 'demo', ...args], { cwd: dir, env: { ...process.env, DOCKER_HOST: e2e.skep.dockerHost }, timeoutMs: 120_000 });
     const up = await compose('up', '-d');
     t.is(up.code, 0, up.stderr);
     const ps = await compose('ps');
@@ -206,29 +199,29 @@ withRealEngines((test) => {
     let direct = 0;
     let images = 0;
     let ncpu = 0;
-    for (const e of cluster.engines) {
-      direct += count((await cluster.docker(e, ['system', 'df', '--format', '{{.Type}} {{.TotalCount}}'])).stdout);
-      images += Number((await cluster.docker(e, ['info', '-f', '{{.Images}}'])).stdout.trim());
-      ncpu += Number((await cluster.docker(e, ['info', '-f', '{{.NCPU}}'])).stdout.trim());
+    for (const e of e2e.cluster.engines) {
+      direct += count((await e2e.cluster.docker(e, ['system', 'df', '--format', '{{.Type}} {{.TotalCount}}'])).stdout);
+      images += Number((await e2e.cluster.docker(e, ['info', '-f', '{{.Images}}'])).stdout.trim());
+      ncpu += Number((await e2e.cluster.docker(e, ['info', '-f', '{{.NCPU}}'])).stdout.trim());
     }
     t.is(count(df.stdout), direct);
     t.is((await docker('info', '-f', '{{.NCPU}} {{.Images}}')).stdout, `${ncpu} ${images}\n`);
   });
 
   test.serial("Skep's own events: engine_disconnect when a node dies, engine_reconnect when it returns", async (t) => {
-    const node3 = cluster.engines[2]!;
+    const node3 = e2e.cluster.engines[2]!;
     await docker('rm', '-f', 'ev-node3'); // a quicker restart
-    await cluster.kill(node3);
+    await e2e.cluster.kill(node3);
     await waitFor('node3 unhealthy', async () => ((await docker('info')).stdout.includes('└ Status: Unhealthy') ? true : undefined), 30_000);
     try {
-      await cluster.restart(node3);
+      await e2e.cluster.restart(node3);
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${readFileSync(join(node3.dir, 'dockerd.log'), 'utf8').split('\n').slice(-15).join('\n')}`);
     }
     await waitFor('node3 healthy', async () => ((await docker('info')).stdout.match(/└ Status: Healthy/g)?.length === 3 ? true : undefined), 60_000);
     await sleep(1100); // the CLI's --until is in whole seconds
     const events = await docker('events', '--since', '2m', '--until', '0s', '--filter', 'type=swarm', '--format', '{{.Action}} {{.Actor.Attributes}}');
-    t.regex(events.stdout, /^engine_disconnect .*node\.name:node3/m, events.stdout + events.stderr + skep.logs.join(''));
-    t.regex(events.stdout, /^engine_reconnect .*node\.name:node3/m, skep.logs.join(''));
+    t.regex(events.stdout, /^engine_disconnect .*node\.name:node3/m, events.stdout + events.stderr + e2e.skep.logs.join(''));
+    t.regex(events.stdout, /^engine_reconnect .*node\.name:node3/m, e2e.skep.logs.join(''));
   });
 });

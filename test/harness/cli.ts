@@ -6,10 +6,10 @@
  *   npm run cluster -- down
  */
 import { cleanup, type EngineKind, TestCluster } from './cluster.js';
+import { network } from './clusters.js';
 import { realEngineSupport } from './support.js';
 
-const PREFIX = 'skep';
-const SUBNET = 5;
+const { prefix: PREFIX, subnet: SUBNET } = network('hand');
 
 const engineFlag = process.argv.find((a) => a.startsWith('--engine='))?.slice('--engine='.length) ?? '20.10';
 const [command = 'up', count = '3'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));

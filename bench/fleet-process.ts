@@ -1,8 +1,9 @@
-import { FakeFleet } from './fake-fleet.js';
+import { FakeFleet } from '../test/harness/fake-fleet.js';
 
 /**
- * The fake fleet in a process of its own (forked by the benchmark), so its CPU is not the manager's and can be
- * checked: the parent asks for `stats` (requests served, CPU used) over the IPC channel, or has one engine killed.
+ * The fake fleet (test/harness/fake-fleet.ts) in a process of its own (forked by the benchmark), so its CPU is
+ * not the manager's and can be checked: the parent asks for `stats` (requests served, CPU used) over the IPC
+ * channel, or has one engine killed.
  */
 const [engines = '100', perEngine = '30'] = process.argv.slice(2);
 const fleet = await FakeFleet.start({ engines: Number(engines), containersPerEngine: Number(perEngine) });

@@ -1,10 +1,37 @@
 import test from 'ava';
-import { FakeFleet } from '../../bench/fake-fleet.js';
-import { runScale } from '../../bench/scale.js';
-import { SkepProcess } from '../harness/skep.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FakeFleet } from '../harness/fake-fleet.js';
+import { REPO_ROOT, SkepProcess } from '../harness/skep.js';
 
 // The benchmark's instruments, checked: the fake fleet must look like engines to Skep and its clients,
 // and a short scale run must measure what it says. (No timing is asserted: targets live in `npm run bench`.)
+// The bench is run as `npm run bench` runs it: test/ does not import bench/.
+
+const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
+
+/**
+ * `npm run bench` with these flags, until it has written its figures (its stdout: the tables). It is stopped then:
+ * a timer of bench/scale.ts's (the inventory's 180 s limit) keeps its process up for minutes after.
+ */
+function bench(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BENCH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!done && (done = stderr.includes('figures written to'))) child.kill();
+    });
+    // what the bench wrote before it was stopped is still read: `close` comes once both pipes are drained
+    child.on('close', (code, signal) => (done ? resolve(stdout) : reject(new Error(`the bench exited ${code ?? signal} before writing its figures:\n${stderr}`))));
+  });
+}
 
 test.serial('Skep fronts the fake fleet as it fronts engines: every container listed with its node, creates placed', async (t) => {
   const fleet = await FakeFleet.start({ engines: 3, containersPerEngine: 4 });
@@ -27,16 +54,20 @@ test.serial('Skep fronts the fake fleet as it fronts engines: every container li
 });
 
 test.serial('a short scale run reports what it measured', async (t) => {
-  const result = await runScale({ engines: 4, containersPerEngine: 5, idleSeconds: 1, idleWindowSeconds: 1, creates: 10 }, () => {});
-  t.is(result.containers, 20);
-  t.true(result.list.bytes > 20 * 500, 'the list holds every container row');
+  const out = join(mkdtempSync(join(tmpdir(), 'skep-bench-')), 'results.json');
+  const tables = await bench(['--quick', '--scale=4', '--no-real', '--no-build', '--no-metrics', '--no-failover', `--out=${out}`]);
+  t.regex(tables, /fake engines × 30 containers/);
+  const [result] = (JSON.parse(readFileSync(out, 'utf8')) as { scale: any[] }).scale;
+  t.is(result.containers, 4 * 30);
+  t.true(result.list.bytes > 4 * 30 * 500, 'the list holds every container row');
   t.true(result.info.bytes > 0 && result.inspect.bytes > 1000);
   t.deepEqual(
-    result.creates.map((c) => [c.concurrency, c.ms.count]),
+    result.creates.map((c: { concurrency: number; ms: { count: number } }) => [c.concurrency, c.ms.count]),
     [
-      [1, 10],
-      [16, 10],
+      [1, 50],
+      [16, 50],
     ],
   );
-  t.true(result.rssSettledMiB > 0 && result.creates.every((c) => c.perSecond > 0));
+  t.true(result.createsListedOnce, 'every create listed once');
+  t.true(result.rssSettledMiB > 0 && result.creates.every((c: { perSecond: number }) => c.perSecond > 0));
 });

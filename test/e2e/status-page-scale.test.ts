@@ -1,14 +1,14 @@
-import { FakeFleet } from '../../bench/fake-fleet.js';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../harness/browser.js';
 import { withRealEngines } from '../harness/e2e.js';
+import { FakeFleet } from '../harness/fake-fleet.js';
 import { freePort, SkepProcess } from '../harness/skep.js';
 
 const NODES = 1000;
 
 /**
- * The status page at 1,000 nodes, in Debian's chromium. The nodes are the bench's fake engines (a fake fleet: no
- * machine runs 1,000 dockerd). What is asserted is what a person relies on: every node listed, the filter and the
+ * The status page at 1,000 nodes, in Debian's chromium. The nodes are the fake fleet's engines (test/harness/fake-fleet.ts:
+ * no machine runs 1,000 dockerd). What is asserted is what a person relies on: every node listed, the filter and the
  * sort work, and a change to one node repaints that node's row only. Times are logged, not asserted.
  */
 withRealEngines((test) => {

@@ -1,0 +1,60 @@
+import { FakeDocker } from './fake-docker.js';
+
+/**
+ * NOT Docker engines: a fleet of the fake engine (test/harness/fake-docker.ts) for the scale bench and the status
+ * page at 1,000 nodes, because 1,000 real dockerd do not fit on one machine. Each engine listens on its own
+ * loopback address (127.77.x.y:2375), answers from dockerd 20.10's documents as templates (shared, each
+ * container's text made once), and keeps `/events` streams open that report its creates, starts and removals.
+ */
+export interface FleetOptions {
+  engines: number;
+  containersPerEngine: number;
+}
+
+const PORT = 2375;
+
+export class FakeFleet {
+  private constructor(readonly engines: FakeDocker[]) {}
+
+  static async start(options: FleetOptions): Promise<FakeFleet> {
+    const engines = await Promise.all(
+      Array.from({ length: options.engines }, (_, i) =>
+        FakeDocker.start({
+          name: `fake-${i}`,
+          id: `FAKE:${i}`,
+          documents: 'templates',
+          host: `127.77.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+          port: PORT,
+          ncpu: 4,
+          memTotal: 8 * 2 ** 30,
+          labels: [`zone=z${i % 2}`],
+          recordCalls: false,
+        }),
+      ),
+    );
+    // running for an hour, made a second apart
+    const since = Math.floor(Date.now() / 1000) - 3600;
+    for (const engine of engines) for (let n = 0; n < options.containersPerEngine; n++) engine.add(`${engine.name}-c${n}`, undefined, true, since + n);
+    return new FakeFleet(engines);
+  }
+
+  get addresses(): string[] {
+    return this.engines.map((e) => e.addr);
+  }
+
+  /** How many requests the fleet was sent (open event streams aside). */
+  get requests(): number {
+    let requests = 0;
+    for (const e of this.engines) requests += e.requests;
+    return requests;
+  }
+
+  /** One engine dies as a killed dockerd does: its listener closes and its connections drop. */
+  kill(index: number): void {
+    void this.engines[index]!.down();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.engines.map((e) => e.stop()));
+  }
+}

@@ -197,9 +197,9 @@ volumes: {data: {}}
   });
 
   test.serial('an image a build made is on the node that built it, and a container of it goes there', async (t) => {
-    const nodes = await where('today:args');
-    t.is(nodes.length, 1);
+    const [node, ...others] = await where('today:args');
+    t.deepEqual(others, []);
     const id = (await docker(['create', 'today:args'])).stdout.trim();
-    t.is((await docker(['inspect', '-f', '{{.Node.Name}}', id])).stdout.trim(), nodes[0]);
+    t.is((await docker(['inspect', '-f', '{{.Node.Name}}', id])).stdout.trim(), node ?? 'no node');
   });
 });

@@ -20,7 +20,10 @@ export default tseslint.config(
     },
     rules: {
       // `_name` marks a parameter kept for its position
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   // tests read the JSON that clients get, whatever its shape
@@ -29,7 +32,10 @@ export default tseslint.config(
   // not Node's; lines of 120 at most, as Prettier cannot split its strings
   {
     files: ['core/operator/status-page/*.js'],
-    languageOptions: { sourceType: 'script', globals: { document: 'readonly', EventSource: 'readonly', process: 'off', Buffer: 'off' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: { document: 'readonly', EventSource: 'readonly', process: 'off', Buffer: 'off' },
+    },
     rules: { 'max-len': ['error', { code: 120 }] },
   },
 );

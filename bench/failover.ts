@@ -27,7 +27,10 @@ export interface FailoverResult {
 }
 
 /** 3 managers with their defaults on a 3-member etcd and 3 real engines; the primary killed `rounds` times. */
-export async function runFailover(options: { rounds: number }, log: (line: string) => void): Promise<FailoverResult | { skipped: string }> {
+export async function runFailover(
+  options: { rounds: number },
+  log: (line: string) => void,
+): Promise<FailoverResult | { skipped: string }> {
   const support = realEngineSupport({ for: 'bench' });
   if (!support.ok) return { skipped: support.reason };
   const cluster = await TestCluster.start({ ...CLUSTER });
@@ -40,16 +43,26 @@ export async function runFailover(options: { rounds: number }, log: (line: strin
       'bench',
       cluster.engines.map((e) => e.addr),
     );
-    managers = await ReplicatedManagers.start({ etcd, path: 'bench', count: 3, nodes: CLUSTER.size });
+    managers = await ReplicatedManagers.start({
+      etcd,
+      path: 'bench',
+      count: 3,
+      nodes: CLUSTER.size,
+    });
     const rounds: FailoverRound[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       const primary = await managers.primary();
-      const [runner, reader] = managers.alive.filter((s) => s !== primary) as [(typeof managers.slots)[0], (typeof managers.slots)[0]];
+      const [runner, reader] = managers.alive.filter((s) => s !== primary) as [
+        (typeof managers.slots)[0],
+        (typeof managers.slots)[0],
+      ];
       let reading = true;
       const readCounts = { reads: 0, failed: 0 };
       const reads = (async () => {
         while (reading) {
-          const ok = await fetch(`${reader.process.url}/containers/json`, { signal: AbortSignal.timeout(10_000) }).then(
+          const ok = await fetch(`${reader.process.url}/containers/json`, {
+            signal: AbortSignal.timeout(10_000),
+          }).then(
             (r) => r.status === 200,
             () => false,
           );
@@ -62,16 +75,35 @@ export async function runFailover(options: { rounds: number }, log: (line: strin
       const killed = performance.now();
       managers.kill(primary);
       let failedRuns = 0;
-      while ((await runner.process.docker(['run', '-d', '--label', 'skep.bench=failover', 'busybox', 'true'])).code !== 0) failedRuns++;
+      while (
+        (
+          await runner.process.docker([
+            'run',
+            '-d',
+            '--label',
+            'skep.bench=failover',
+            'busybox',
+            'true',
+          ])
+        ).code !== 0
+      )
+        failedRuns++;
       const ms = performance.now() - killed;
       reading = false;
       await reads;
       rounds.push({ ms, failedRuns, reads: readCounts.reads, failedReads: readCounts.failed });
-      log(`  round ${round}: docker run through a replica ${(ms / 1000).toFixed(2)} s after the kill; ${failedRuns} runs and ${readCounts.failed} of ${readCounts.reads} reads failed`);
+      log(
+        `  round ${round}: docker run through a replica ${(ms / 1000).toFixed(2)} s after the kill; ${failedRuns} runs and ${readCounts.failed} of ${readCounts.reads} reads failed`,
+      );
       await managers.restart(primary);
     }
     const sorted = rounds.map((r) => r.ms).sort((a, b) => a - b);
-    return { ttl: '2s (default)', rounds, median: sorted[Math.floor((sorted.length - 1) / 2)]!, worst: sorted[sorted.length - 1]! };
+    return {
+      ttl: '2s (default)',
+      rounds,
+      median: sorted[Math.floor((sorted.length - 1) / 2)]!,
+      worst: sorted[sorted.length - 1]!,
+    };
   } finally {
     await managers?.stop();
     await etcd?.stop();

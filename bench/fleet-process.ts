@@ -6,7 +6,10 @@ import { FakeFleet } from '../test/harness/fake-fleet.js';
  * channel, or has one engine killed.
  */
 const [engines = '100', perEngine = '30'] = process.argv.slice(2);
-const fleet = await FakeFleet.start({ engines: Number(engines), containersPerEngine: Number(perEngine) });
+const fleet = await FakeFleet.start({
+  engines: Number(engines),
+  containersPerEngine: Number(perEngine),
+});
 
 process.on('message', (message: string | { kill: number }) => {
   if (message === 'stats') process.send!({ requests: fleet.requests, cpuMs: cpuMs() });

@@ -27,7 +27,11 @@ export interface Timing {
   count: number;
 }
 
-export const timing = (ms: number[]): Timing => ({ median: percentile(ms, 50), p99: percentile(ms, 99), count: ms.length });
+export const timing = (ms: number[]): Timing => ({
+  median: percentile(ms, 50),
+  p99: percentile(ms, 99),
+  count: ms.length,
+});
 
 export const loadAverage = (): string =>
   loadavg()
@@ -57,11 +61,26 @@ export class Client {
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const req = http.request(
-        { host: this.host, port: this.port, method, path, agent: this.agent, headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': payload.length } : {} },
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          agent: this.agent,
+          headers: payload
+            ? { 'Content-Type': 'application/json', 'Content-Length': payload.length }
+            : {},
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks),
+              ms: Number(process.hrtime.bigint() - started) / 1e6,
+            }),
+          );
           res.on('error', reject);
         },
       );
@@ -73,7 +92,10 @@ export class Client {
   /** Calls that must succeed: a failed one stops the benchmark rather than being timed. */
   async ok(method: string, path: string, body?: unknown): Promise<Answer> {
     const answer = await this.call(method, path, body);
-    if (answer.status >= 300) throw new Error(`${method} ${path} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+    if (answer.status >= 300)
+      throw new Error(
+        `${method} ${path} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`,
+      );
     return answer;
   }
 
@@ -82,7 +104,11 @@ export class Client {
   }
 
   /** Times `count` sequential GETs (after a few untimed ones to warm up), returning times and the last size. */
-  async timeGets(path: string | (() => string), count: number, warmup = 3): Promise<Timing & { bytes: number }> {
+  async timeGets(
+    path: string | (() => string),
+    count: number,
+    warmup = 3,
+  ): Promise<Timing & { bytes: number }> {
     const next = typeof path === 'string' ? () => path : path;
     for (let i = 0; i < warmup; i++) await this.ok('GET', next());
     const ms: number[] = [];
@@ -101,7 +127,12 @@ export class Client {
 }
 
 /** Requests per second over `seconds`, from `connections` loops each calling one after another. */
-export async function throughput(client: Client, connections: number, seconds: number, path: string): Promise<number> {
+export async function throughput(
+  client: Client,
+  connections: number,
+  seconds: number,
+  path: string,
+): Promise<number> {
   const until = Date.now() + seconds * 1000;
   let done = 0;
   await Promise.all(

@@ -33,7 +33,10 @@ function isolatedCost(iterations: number): number {
  * managers over the same engines, one with `--status-addr` (metrics on) and one without, the same calls
  * interleaved so that the machine's drift falls on both.
  */
-export async function runMetricsCost(options: { rounds: number; callsPerRound: number }, log: (line: string) => void): Promise<MetricsCostResult | { skipped: string }> {
+export async function runMetricsCost(
+  options: { rounds: number; callsPerRound: number },
+  log: (line: string) => void,
+): Promise<MetricsCostResult | { skipped: string }> {
   const perRequestMicros = isolatedCost(1_000_000);
   log(`  metrics per request, in isolation: ${perRequestMicros.toFixed(2)} µs`);
   const support = realEngineSupport({ for: 'bench' });
@@ -43,13 +46,23 @@ export async function runMetricsCost(options: { rounds: number; callsPerRound: n
   const clients: Client[] = [];
   try {
     managers.push(await SkepProcess.start([cluster.discovery], { nodes: CLUSTER.size }));
-    managers.push(await SkepProcess.start(['--status-addr', `127.0.0.1:${await freePort()}`, cluster.discovery], { nodes: CLUSTER.size }));
+    managers.push(
+      await SkepProcess.start(
+        ['--status-addr', `127.0.0.1:${await freePort()}`, cluster.discovery],
+        { nodes: CLUSTER.size },
+      ),
+    );
     const [off, on] = managers.map((m) => new Client('127.0.0.1', m.port)) as [Client, Client];
     clients.push(off, on);
-    const { Id } = JSON.parse((await off.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '3600'] })).body.toString()) as { Id: string };
+    const { Id } = JSON.parse(
+      (
+        await off.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '3600'] })
+      ).body.toString(),
+    ) as { Id: string };
     await off.ok('POST', `/containers/${Id}/start`);
     // the second manager has it in its cache too
-    for (let i = 0; i < 50 && (await on.call('GET', `/containers/${Id}/json`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (await on.call('GET', `/containers/${Id}/json`)).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const rows: MetricsCostResult['rows'] = [];
     for (const [call, path] of [
       ['GET /containers/{id}/json (proxied)', `/containers/${Id}/json`],
@@ -59,7 +72,8 @@ export async function runMetricsCost(options: { rounds: number; callsPerRound: n
       // call by call, each manager first in turn: no drift, no order effect falls on one of them
       for (let i = 0; i < options.rounds * options.callsPerRound; i++) {
         const pair = i % 2 ? ([on, off] as const) : ([off, on] as const);
-        for (const client of pair) (client === off ? samples.off : samples.on).push((await client.ok('GET', path)).ms);
+        for (const client of pair)
+          (client === off ? samples.off : samples.on).push((await client.ok('GET', path)).ms);
       }
       const [a, b] = [timing(samples.off), timing(samples.on)];
       rows.push({ call, off: a, on: b, costPercent: ((b.median - a.median) / a.median) * 100 });

@@ -21,12 +21,14 @@ if (!file) {
   process.stderr.write('usage: profile-summary FILE.cpuprofile [--from=MS] [--to=MS] [--top=N]\n');
   process.exit(2);
 }
-const option = (name: string, fallback: number) => Number(rest.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const option = (name: string, fallback: number) =>
+  Number(rest.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
 const [from, to, top] = [option('from', 0), option('to', Infinity), option('top', 25)];
 
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const place = (n: ProfileNode) => `${n.callFrame.url.replace(/^.*\/(node_modules\/)?/, '') || '(native)'}`;
+const place = (n: ProfileNode) =>
+  `${n.callFrame.url.replace(/^.*\/(node_modules\/)?/, '') || '(native)'}`;
 const perFunction = new Map<string, number>();
 const perFile = new Map<string, number>();
 let [clock, total, idle] = [0, 0, 0];
@@ -47,7 +49,10 @@ const lines = (m: Map<string, number>) =>
   [...m]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([k, us]) => `${(us / 1000).toFixed(0).padStart(7)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    .map(
+      ([k, us]) =>
+        `${(us / 1000).toFixed(0).padStart(7)} ms ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${k}`,
+    );
 process.stdout.write(
   [
     `window ${(total / 1000).toFixed(0)} ms, busy ${(busy / 1000).toFixed(0)} ms (${((busy / total) * 100).toFixed(0)}% of the main thread); shares are of busy time`,

@@ -39,14 +39,19 @@ export interface RealResult {
 /** One create, start and forced remove: the `docker run --rm` a user waits on, minus the container's own run. */
 async function cycle(client: Client, body: Record<string, unknown>): Promise<number> {
   const started = process.hrtime.bigint();
-  const created = JSON.parse((await client.ok('POST', '/containers/create', body)).body.toString()) as { Id: string };
+  const created = JSON.parse(
+    (await client.ok('POST', '/containers/create', body)).body.toString(),
+  ) as { Id: string };
   await client.ok('POST', `/containers/${created.Id}/start`);
   await client.ok('DELETE', `/containers/${created.Id}?force=1`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 /** Skep over 3 real dockerd against the first of them called directly, the same calls interleaved round by round. */
-export async function runReal(options: RealOptions, log: (line: string) => void): Promise<RealResult | { skipped: string }> {
+export async function runReal(
+  options: RealOptions,
+  log: (line: string) => void,
+): Promise<RealResult | { skipped: string }> {
   const support = realEngineSupport({ for: 'bench' });
   if (!support.ok) return { skipped: support.reason };
   const loadBefore = loadAverage();
@@ -60,11 +65,20 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
     const direct = new Client(node1.ip, 2375);
     clients.push(viaSkep, direct);
     for (let i = 0; i < CONTAINERS; i++) {
-      const { Id } = JSON.parse((await viaSkep.ok('POST', '/containers/create', { Image: 'busybox', Cmd: ['sleep', '3600'] })).body.toString()) as { Id: string };
+      const { Id } = JSON.parse(
+        (
+          await viaSkep.ok('POST', '/containers/create', {
+            Image: 'busybox',
+            Cmd: ['sleep', '3600'],
+          })
+        ).body.toString(),
+      ) as { Id: string };
       await viaSkep.ok('POST', `/containers/${Id}/start`);
     }
     const onNode1 = (await direct.json<{ Id: string }[]>('/containers/json'))[0]!.Id;
-    log(`  ${CONTAINERS} containers over ${CLUSTER.size} real engines; node1 holds ${(await direct.json<unknown[]>('/containers/json')).length}`);
+    log(
+      `  ${CONTAINERS} containers over ${CLUSTER.size} real engines; node1 holds ${(await direct.json<unknown[]>('/containers/json')).length}`,
+    );
 
     const rows: RealRow[] = [];
     const reads = [
@@ -79,25 +93,51 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
           ['skep', viaSkep],
           ['engine', direct],
         ] as const) {
-          for (let i = 0; i < options.callsPerRound; i++) samples[who].push((await client.ok('GET', path)).ms);
+          for (let i = 0; i < options.callsPerRound; i++)
+            samples[who].push((await client.ok('GET', path)).ms);
         }
       }
-      const eight = { skep: new Client('127.0.0.1', skep.port, 8), engine: new Client(node1.ip, 2375, 8) };
+      const eight = {
+        skep: new Client('127.0.0.1', skep.port, 8),
+        engine: new Client(node1.ip, 2375, 8),
+      };
       clients.push(eight.skep, eight.engine);
       const skepRate = await throughput(eight.skep, 8, options.throughputSeconds, path);
       const engineRate = await throughput(eight.engine, 8, options.throughputSeconds, path);
-      rows.push({ call, engine: timing(samples.engine), skep: timing(samples.skep), engineRate, skepRate });
-      log(`  ${call}: engine ${timing(samples.engine).median.toFixed(2)} ms, Skep ${timing(samples.skep).median.toFixed(2)} ms`);
+      rows.push({
+        call,
+        engine: timing(samples.engine),
+        skep: timing(samples.skep),
+        engineRate,
+        skepRate,
+      });
+      log(
+        `  ${call}: engine ${timing(samples.engine).median.toFixed(2)} ms, Skep ${timing(samples.skep).median.toFixed(2)} ms`,
+      );
     }
 
     // the same engine both ways: Skep is told to place on node1
     const cycles = { skep: [] as number[], engine: [] as number[] };
     for (let round = 0; round < options.rounds; round++) {
-      for (let i = 0; i < options.cyclesPerRound; i++) cycles.skep.push(await cycle(viaSkep, { Image: 'busybox', Cmd: ['true'], Env: [`constraint:node==${node1.name}`] }));
-      for (let i = 0; i < options.cyclesPerRound; i++) cycles.engine.push(await cycle(direct, { Image: 'busybox', Cmd: ['true'] }));
+      for (let i = 0; i < options.cyclesPerRound; i++)
+        cycles.skep.push(
+          await cycle(viaSkep, {
+            Image: 'busybox',
+            Cmd: ['true'],
+            Env: [`constraint:node==${node1.name}`],
+          }),
+        );
+      for (let i = 0; i < options.cyclesPerRound; i++)
+        cycles.engine.push(await cycle(direct, { Image: 'busybox', Cmd: ['true'] }));
     }
-    rows.push({ call: 'create + start + remove', engine: timing(cycles.engine), skep: timing(cycles.skep) });
-    log(`  create+start+remove: engine ${timing(cycles.engine).median.toFixed(1)} ms, Skep ${timing(cycles.skep).median.toFixed(1)} ms`);
+    rows.push({
+      call: 'create + start + remove',
+      engine: timing(cycles.engine),
+      skep: timing(cycles.skep),
+    });
+    log(
+      `  create+start+remove: engine ${timing(cycles.engine).median.toFixed(1)} ms, Skep ${timing(cycles.skep).median.toFixed(1)} ms`,
+    );
 
     // a cut link sends nothing: only the event stream's keepalive (or a check) can tell
     const cut = cluster.engines[2]!;
@@ -106,7 +146,10 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
     let cutLinkSeenMs: number | undefined;
     try {
       while (Date.now() - cutAt < 180_000) {
-        if (healthyNodes(await viaSkep.json<Parameters<typeof healthyNodes>[0]>('/info')) === CLUSTER.size - 1) {
+        if (
+          healthyNodes(await viaSkep.json<Parameters<typeof healthyNodes>[0]>('/info')) ===
+          CLUSTER.size - 1
+        ) {
           cutLinkSeenMs = Date.now() - cutAt;
           break;
         }
@@ -115,7 +158,9 @@ export async function runReal(options: RealOptions, log: (line: string) => void)
     } finally {
       await cluster.link(cut, 'up');
     }
-    log(`  node3's link cut: Unhealthy after ${cutLinkSeenMs === undefined ? 'more than 180 s' : `${cutLinkSeenMs} ms`}`);
+    log(
+      `  node3's link cut: Unhealthy after ${cutLinkSeenMs === undefined ? 'more than 180 s' : `${cutLinkSeenMs} ms`}`,
+    );
     return { rows, cutLinkSeenMs, loadBefore, loadAfter: loadAverage() };
   } finally {
     for (const client of clients) client.close();

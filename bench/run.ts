@@ -11,13 +11,23 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { runReal } from './real-cluster.js';
 import { runBuildKit } from './buildkit.js';
-import { buildTable, failoverTable, metricsTable, realTable, realTargetsTable, scaleTable, targetsTable } from './report.js';
+import {
+  buildTable,
+  failoverTable,
+  metricsTable,
+  realTable,
+  realTargetsTable,
+  scaleTable,
+  targetsTable,
+} from './report.js';
 import { runFailover } from './failover.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runScale, type ScaleResult } from './scale.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string) => args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ?? (args.includes(`--${name}`) ? '' : undefined);
+const flag = (name: string) =>
+  args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ??
+  (args.includes(`--${name}`) ? '' : undefined);
 const quick = flag('quick') !== undefined;
 const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000')).split(',').map(Number);
 const profileDir = flag('profile') || undefined;
@@ -27,10 +37,22 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 log(`machine: ${machine}`);
 
-const report: { machine: string; real?: unknown; build?: unknown; metrics?: unknown; failover?: unknown; scale: ScaleResult[] } = { machine, scale: [] };
+const report: {
+  machine: string;
+  real?: unknown;
+  build?: unknown;
+  metrics?: unknown;
+  failover?: unknown;
+  scale: ScaleResult[];
+} = { machine, scale: [] };
 if (flag('no-real') === undefined) {
   log('real cluster:');
-  report.real = await runReal(quick ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 } : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 }, log);
+  report.real = await runReal(
+    quick
+      ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 }
+      : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 },
+    log,
+  );
 }
 if (flag('no-build') === undefined) {
   log('BuildKit build:');
@@ -38,7 +60,10 @@ if (flag('no-build') === undefined) {
 }
 if (flag('no-metrics') === undefined) {
   log('metrics cost:');
-  report.metrics = await runMetricsCost(quick ? { rounds: 2, callsPerRound: 20 } : { rounds: 20, callsPerRound: 100 }, log);
+  report.metrics = await runMetricsCost(
+    quick ? { rounds: 2, callsPerRound: 20 } : { rounds: 20, callsPerRound: 100 },
+    log,
+  );
 }
 if (flag('no-failover') === undefined) {
   log('failover:');
@@ -51,8 +76,20 @@ if (flag('no-scale') === undefined) {
       await runScale(
         {
           ...(quick
-            ? { engines, containersPerEngine: 30, idleSeconds: 2, idleWindowSeconds: 2, creates: 50 }
-            : { engines, containersPerEngine: 30, idleSeconds: 60, idleWindowSeconds: 60, creates: 500 }),
+            ? {
+                engines,
+                containersPerEngine: 30,
+                idleSeconds: 2,
+                idleWindowSeconds: 2,
+                creates: 50,
+              }
+            : {
+                engines,
+                containersPerEngine: 30,
+                idleSeconds: 60,
+                idleWindowSeconds: 60,
+                creates: 500,
+              }),
           profileDir,
         },
         log,
@@ -68,10 +105,12 @@ else if (real) sections.push(realTable(real), realTargetsTable(real));
 const build = report.build as Parameters<typeof buildTable>[0] | { skipped: string } | undefined;
 if (build && 'skipped' in build) sections.push(`BuildKit build: skipped (${build.skipped})`);
 else if (build) sections.push(buildTable(build));
-const metrics = report.metrics as Parameters<typeof metricsTable>[0] | { skipped: string } | undefined;
+const metrics = report.metrics as
+  Parameters<typeof metricsTable>[0] | { skipped: string } | undefined;
 if (metrics && 'skipped' in metrics) sections.push(`Metrics cost: skipped (${metrics.skipped})`);
 else if (metrics) sections.push(metricsTable(metrics));
-const failover = report.failover as Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
+const failover = report.failover as
+  Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
 if (failover && 'skipped' in failover) sections.push(`Failover: skipped (${failover.skipped})`);
 else if (failover) sections.push(failoverTable(failover));
 if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale));

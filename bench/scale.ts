@@ -61,10 +61,14 @@ class FleetProcess {
   ) {}
 
   static start(engines: number, perEngine: number): Promise<FleetProcess> {
-    const child = fork(FLEET_PROCESS, [String(engines), String(perEngine)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(FLEET_PROCESS, [String(engines), String(perEngine)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     return new Promise((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the fake fleet exited ${code}`)));
-      child.once('message', (m: { addresses: string[] }) => resolve(new FleetProcess(child, m.addresses)));
+      child.once('message', (m: { addresses: string[] }) =>
+        resolve(new FleetProcess(child, m.addresses)),
+      );
     });
   }
 
@@ -101,15 +105,23 @@ function watchLog(child: ChildProcess, started: number): { inventory: Promise<nu
     pending = lines.pop()!;
     for (const line of lines) {
       if (line.includes('msg="inventory read:')) told(Date.now() - started);
-      else if (/level=(warning|error|fatal)/.test(line)) process.stderr.write(`  manager: ${line}\n`);
+      else if (/level=(warning|error|fatal)/.test(line))
+        process.stderr.write(`  manager: ${line}\n`);
     }
   });
   return { inventory };
 }
 
-const within = <T>(promise: Promise<T>, ms: number, what: string) => Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`)))]);
+const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    promise,
+    sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`))),
+  ]);
 
-export async function runScale(options: ScaleOptions, log: (line: string) => void): Promise<ScaleResult> {
+export async function runScale(
+  options: ScaleOptions,
+  log: (line: string) => void,
+): Promise<ScaleResult> {
   const loadBefore = loadAverage();
   const fleet = await FleetProcess.start(options.engines, options.containersPerEngine);
   const [port, statusPort] = [await freePort(), await freePort()];
@@ -120,11 +132,28 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const fleetAtStart = await fleet.stats();
     const started = Date.now();
     // metrics on (the operator listener), as the issue asks them measured; info level for the inventory line
-    const profile = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
-    skep = spawn(process.execPath, [...profile, SWARM_BIN, '--log-level', 'info', 'manage', '-H', `127.0.0.1:${port}`, '--status-addr', `127.0.0.1:${statusPort}`, fleet.addresses.join(',')], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const profile = options.profileDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
+      : [];
+    skep = spawn(
+      process.execPath,
+      [
+        ...profile,
+        SWARM_BIN,
+        '--log-level',
+        'info',
+        'manage',
+        '-H',
+        `127.0.0.1:${port}`,
+        '--status-addr',
+        `127.0.0.1:${statusPort}`,
+        fleet.addresses.join(','),
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     const pid = skep.pid!;
     const { inventory } = watchLog(skep, started);
     const infoOf = () => client.json<Parameters<typeof healthyNodes>[0]>('/info');
@@ -132,7 +161,8 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
       if (skep.exitCode !== null) throw new Error(`the manager exited ${skep.exitCode}`);
       const healthy = await infoOf().then(healthyNodes, () => 0);
       if (healthy === options.engines) break;
-      if (Date.now() - started > 120_000) throw new Error(`only ${healthy} of ${options.engines} nodes healthy after 2 minutes`);
+      if (Date.now() - started > 120_000)
+        throw new Error(`only ${healthy} of ${options.engines} nodes healthy after 2 minutes`);
       await sleep(100);
     }
     const healthyMs = Date.now() - started;
@@ -140,8 +170,11 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const [cpuAtInventory, fleetAtInventory] = [processSample(pid).cpuMs, await fleet.stats()];
     const exchanges = fleetAtInventory.requests - fleetAtStart.requests;
     const cpuMicrosPerExchange = (cpuAtInventory * 1000) / exchanges;
-    const fleetMicrosPerRequest = ((fleetAtInventory.cpuMs - fleetAtStart.cpuMs) * 1000) / exchanges;
-    log(`  ${options.engines} engines healthy after ${healthyMs} ms, inventory read after ${inventoryMs} ms (${exchanges} requests)`);
+    const fleetMicrosPerRequest =
+      ((fleetAtInventory.cpuMs - fleetAtStart.cpuMs) * 1000) / exchanges;
+    log(
+      `  ${options.engines} engines healthy after ${healthyMs} ms, inventory read after ${inventoryMs} ms (${exchanges} requests)`,
+    );
 
     // settled: two seconds after the inventory (the health checks that follow are spread over minutes, so the
     // fleet is never quite silent)
@@ -149,27 +182,41 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     const rssSettled = processSample(pid).rssBytes;
     // an idle minute (RSS after it), then CPU and requests to engines over the next idle stretch
     await sleep(options.idleSeconds * 1000);
-    const [idleFrom, fleetFrom, idleAt] = [processSample(pid), await fleet.stats(), Date.now() - started];
+    const [idleFrom, fleetFrom, idleAt] = [
+      processSample(pid),
+      await fleet.stats(),
+      Date.now() - started,
+    ];
     await sleep(options.idleWindowSeconds * 1000);
     const [idleTo, fleetTo] = [processSample(pid), await fleet.stats()];
-    const idleCpuPercent = ((idleTo.cpuMs - idleFrom.cpuMs) / (options.idleWindowSeconds * 1000)) * 100;
-    const idleEngineRequestsPerSecond = (fleetTo.requests - fleetFrom.requests) / options.idleWindowSeconds;
-    if (options.profileDir) log(`  (idle window: ${idleAt}-${Date.now() - started} ms after start)`);
-    log(`  idle: ${idleCpuPercent.toFixed(2)}% CPU, ${idleEngineRequestsPerSecond.toFixed(1)} engine requests/s, RSS ${mib(rssSettled)} → ${mib(idleFrom.rssBytes)} MiB`);
+    const idleCpuPercent =
+      ((idleTo.cpuMs - idleFrom.cpuMs) / (options.idleWindowSeconds * 1000)) * 100;
+    const idleEngineRequestsPerSecond =
+      (fleetTo.requests - fleetFrom.requests) / options.idleWindowSeconds;
+    if (options.profileDir)
+      log(`  (idle window: ${idleAt}-${Date.now() - started} ms after start)`);
+    log(
+      `  idle: ${idleCpuPercent.toFixed(2)}% CPU, ${idleEngineRequestsPerSecond.toFixed(1)} engine requests/s, RSS ${mib(rssSettled)} → ${mib(idleFrom.rssBytes)} MiB`,
+    );
 
     const measure = async <T>(what: () => Promise<T>, name = ''): Promise<T> => {
       const [from, t0] = [await fleet.stats(), Date.now()];
       const result = await what();
       fleetMax = Math.max(fleetMax, fleetCpu(from, await fleet.stats(), Date.now() - t0));
-      if (options.profileDir && name) log(`  (${name}: ${t0 - started}-${Date.now() - started} ms after start)`);
+      if (options.profileDir && name)
+        log(`  (${name}: ${t0 - started}-${Date.now() - started} ms after start)`);
       return result;
     };
     const info = await measure(() => client.timeGets('/info', 200), '/info');
     const list = await measure(() => client.timeGets('/containers/json?all=1', 30), 'the list');
     const ids = (await client.json<{ Id: string }[]>('/containers/json?all=1')).map((r) => r.Id);
     let n = 0;
-    const inspect = await measure(() => client.timeGets(() => `/containers/${ids[(n += 7919) % ids.length]}/json`, 500));
-    log(`  /info ${info.median.toFixed(2)} ms, /containers/json ${list.median.toFixed(1)} ms (${mib(list.bytes)} MiB), inspect ${inspect.median.toFixed(2)} ms`);
+    const inspect = await measure(() =>
+      client.timeGets(() => `/containers/${ids[(n += 7919) % ids.length]}/json`, 500),
+    );
+    log(
+      `  /info ${info.median.toFixed(2)} ms, /containers/json ${list.median.toFixed(1)} ms (${mib(list.bytes)} MiB), inspect ${inspect.median.toFixed(2)} ms`,
+    );
 
     const creates: ScaleResult['creates'] = [];
     for (const concurrency of [1, 16]) {
@@ -182,20 +229,40 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
         () =>
           Promise.all(
             Array.from({ length: concurrency }, async () => {
-              while (next < options.creates) ms.push((await creator.ok('POST', `/containers/create?name=bench-c${concurrency}-${next++}`, { Image: 'busybox', Cmd: ['true'] })).ms);
+              while (next < options.creates)
+                ms.push(
+                  (
+                    await creator.ok(
+                      'POST',
+                      `/containers/create?name=bench-c${concurrency}-${next++}`,
+                      { Image: 'busybox', Cmd: ['true'] },
+                    )
+                  ).ms,
+                );
             }),
           ),
         `creates at concurrency ${concurrency}`,
       );
       const elapsed = Date.now() - t0;
       creator.close();
-      creates.push({ concurrency, perSecond: (options.creates / elapsed) * 1000, ms: timing(ms), cpuMsPerCreate: (processSample(pid).cpuMs - cpuFrom) / options.creates });
-      log(`  creates at concurrency ${concurrency}: ${((options.creates / elapsed) * 1000).toFixed(0)}/s, median ${timing(ms).median.toFixed(2)} ms`);
+      creates.push({
+        concurrency,
+        perSecond: (options.creates / elapsed) * 1000,
+        ms: timing(ms),
+        cpuMsPerCreate: (processSample(pid).cpuMs - cpuFrom) / options.creates,
+      });
+      log(
+        `  creates at concurrency ${concurrency}: ${((options.creates / elapsed) * 1000).toFixed(0)}/s, median ${timing(ms).median.toFixed(2)} ms`,
+      );
     }
     // race-free: every create is one container, listed once under its name, and nothing else came or went
-    const after = (await client.json<{ Names: string[] }[]>('/containers/json?all=1')).map((r) => r.Names[0]!.split('/').pop()!);
+    const after = (await client.json<{ Names: string[] }[]>('/containers/json?all=1')).map((r) =>
+      r.Names[0]!.split('/').pop()!,
+    );
     const made = after.filter((name) => name.startsWith('bench-c'));
-    const createsListedOnce = after.length === ids.length + 2 * options.creates && new Set(made).size === 2 * options.creates;
+    const createsListedOnce =
+      after.length === ids.length + 2 * options.creates &&
+      new Set(made).size === 2 * options.creates;
 
     // a killed engine: its stream ends, reconnects are refused; until docker info says so
     const rssAfterCalls = processSample(pid).rssBytes;
@@ -203,7 +270,9 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     fleet.kill(0);
     await waitUntil(async () => healthyNodes(await infoOf()) === options.engines - 1, 120_000);
     const killedSeenMs = Date.now() - killedAt;
-    log(`  creates listed once: ${createsListedOnce}; a killed engine Unhealthy after ${killedSeenMs} ms`);
+    log(
+      `  creates listed once: ${createsListedOnce}; a killed engine Unhealthy after ${killedSeenMs} ms`,
+    );
     return {
       engines: options.engines,
       containers: options.engines * options.containersPerEngine,
@@ -231,7 +300,9 @@ export async function runScale(options: ScaleOptions, log: (line: string) => voi
     if (skep && options.profileDir && skep.exitCode === null) {
       const exited = new Promise((resolve) => skep!.once('exit', resolve));
       skep.kill('SIGINT');
-      await within(exited, 30_000, 'the profiled manager to exit').catch(() => skep!.kill('SIGKILL'));
+      await within(exited, 30_000, 'the profiled manager to exit').catch(() =>
+        skep!.kill('SIGKILL'),
+      );
     }
     skep?.kill('SIGKILL');
     fleet.stop();

@@ -5,7 +5,15 @@ export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
 /** With no nodes configured the manager fronts the local engine, so it serves wherever Docker runs. */
 export const DEFAULT_NODE = 'unix:///var/run/docker.sock';
 /** Classic swarm's default filters, in its order. */
-export const DEFAULT_FILTERS = ['health', 'port', 'containerslots', 'dependency', 'affinity', 'constraint', 'whitelist'];
+export const DEFAULT_FILTERS = [
+  'health',
+  'port',
+  'containerslots',
+  'dependency',
+  'affinity',
+  'constraint',
+  'whitelist',
+];
 
 export function defaults(): ResolvedConfig {
   return {

@@ -1,4 +1,13 @@
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /**
  * Parses a duration as Go's time.ParseDuration reads it, as classic swarm took it: numbers each with a unit
@@ -23,4 +32,5 @@ export function parseDuration(value: unknown): number | undefined {
 }
 
 /** Why a value is not a duration, for a config error. */
-export const DURATION_EXPECTED = 'a duration with a unit, as Go writes it ("30s", "1m30s", "500ms"); a bare number has no unit';
+export const DURATION_EXPECTED =
+  'a duration with a unit, as Go writes it ("30s", "1m30s", "500ms"); a bare number has no unit';

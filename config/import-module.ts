@@ -29,12 +29,21 @@ export function privateCacheDir(): string | undefined {
  */
 async function typescriptLoader(): Promise<import('jiti').Jiti> {
   const { createJiti } = await import('jiti');
-  return (loader ??= createJiti(import.meta.url, { fsCache: privateCacheDir() ?? false, moduleCache: false, interopDefault: false, alias: SELF }));
+  return (loader ??= createJiti(import.meta.url, {
+    fsCache: privateCacheDir() ?? false,
+    moduleCache: false,
+    interopDefault: false,
+    alias: SELF,
+  }));
 }
 
 /** Imports a module: JavaScript natively, TypeScript through the loader, `skep` resolving to this installation. */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
   // keyed by the file's time: a config edited since (a SIGHUP reload) is read again, an unchanged one is not
-  if (!['.ts', '.mts', '.cts'].includes(extname(file))) return (await import(`${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`)) as Record<string, unknown>;
+  if (!['.ts', '.mts', '.cts'].includes(extname(file)))
+    return (await import(`${pathToFileURL(file).href}?mtime=${statSync(file).mtimeMs}`)) as Record<
+      string,
+      unknown
+    >;
   return (await (await typescriptLoader()).import(file)) as Record<string, unknown>;
 }

@@ -47,10 +47,14 @@ async function loadNamingFile(filepath: string): Promise<unknown> {
 }
 
 /** Finds and validates the operator's config file (searched from `cwd`, or read from `file`). */
-export async function loadConfigFile(options: { cwd?: string; file?: string } = {}): Promise<{ config: SwarmConfig; filepath?: string }> {
+export async function loadConfigFile(
+  options: { cwd?: string; file?: string } = {},
+): Promise<{ config: SwarmConfig; filepath?: string }> {
   let result;
   try {
-    result = options.file ? await explorer().load(options.file) : await explorer().search(options.cwd ?? process.cwd());
+    result = options.file
+      ? await explorer().load(options.file)
+      : await explorer().search(options.cwd ?? process.cwd());
   } catch (err) {
     const where = err instanceof FileLoadError ? err.filepath : (options.file ?? 'the config file');
     throw new ConfigError(`${where}: ${(err as Error).message.split('\n')[0]}`);
@@ -61,7 +65,10 @@ export async function loadConfigFile(options: { cwd?: string; file?: string } = 
 }
 
 /** The whole configuration: defaults, then the config file, then the command-line overrides. */
-export async function loadConfig(flags: SwarmConfig = {}, options: { cwd?: string; file?: string } = {}): Promise<ResolvedConfig> {
+export async function loadConfig(
+  flags: SwarmConfig = {},
+  options: { cwd?: string; file?: string } = {},
+): Promise<ResolvedConfig> {
   const { config, filepath } = await loadConfigFile(options);
   return resolveConfig(config, validateConfig(flags, 'command line'), filepath);
 }

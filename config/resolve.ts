@@ -17,7 +17,11 @@ function splitNodes(nodes: string[] | string): string[] {
 }
 
 /** Layers defaults, then the config file, then command-line flags (each already validated). */
-export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?: string): ResolvedConfig {
+export function resolveConfig(
+  file: SwarmConfig,
+  flags: SwarmConfig,
+  configFile?: string,
+): ResolvedConfig {
   const base = defaults();
   const pick = <K extends keyof SwarmConfig>(key: K): SwarmConfig[K] => flags[key] ?? file[key];
   const engine = { ...file.engine, ...flags.engine };
@@ -43,7 +47,10 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     statusAddress: flags.status?.address ?? file.status?.address,
     shutdownTimeoutMs: ms(pick('shutdownTimeout'), base.shutdownTimeoutMs),
     // beside the config file, so that the operator who edits one finds the other
-    stateFile: resolve(configFile ? dirname(configFile) : process.cwd(), pick('stateFile') ?? base.stateFile),
+    stateFile: resolve(
+      configFile ? dirname(configFile) : process.cwd(),
+      pick('stateFile') ?? base.stateFile,
+    ),
     experimental: pick('experimental') ?? base.experimental,
     builtins: { ...file.builtins, ...flags.builtins },
     plugins: [...(file.plugins ?? []), ...(flags.plugins ?? [])],
@@ -57,21 +64,36 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
     clients: {
       headerTimeoutMs: ms(clients.headerTimeout, base.clients.headerTimeoutMs),
       bodyTimeoutMs: ms(clients.bodyTimeout, base.clients.bodyTimeoutMs),
-      maxConnectionsPerAddress: clients.maxConnectionsPerAddress ?? base.clients.maxConnectionsPerAddress,
+      maxConnectionsPerAddress:
+        clients.maxConnectionsPerAddress ?? base.clients.maxConnectionsPerAddress,
     },
-    authorizationPlugins: [...(file.authorizationPlugins ?? []), ...(flags.authorizationPlugins ?? [])],
+    authorizationPlugins: [
+      ...(file.authorizationPlugins ?? []),
+      ...(flags.authorizationPlugins ?? []),
+    ],
     configFile,
   };
-  if (resolved.nodes.length === 0) throw new ConfigError('no nodes: name at least one engine address');
+  if (resolved.nodes.length === 0)
+    throw new ConfigError('no nodes: name at least one engine address');
   if (resolved.hosts.length === 0) throw new ConfigError('no listen address: give at least one -H');
   // classic's words first (cli/manage.go), then the config keys they concern
-  if (resolved.clients.headerTimeoutMs <= 0 || resolved.clients.bodyTimeoutMs <= 0) throw new ConfigError('client timeouts should be positive ("clients.headerTimeout", "clients.bodyTimeout")');
-  if (resolved.engine.refreshMinMs <= 0) throw new ConfigError('min refresh interval should be a positive number ("engine.refreshMinInterval")');
+  if (resolved.clients.headerTimeoutMs <= 0 || resolved.clients.bodyTimeoutMs <= 0)
+    throw new ConfigError(
+      'client timeouts should be positive ("clients.headerTimeout", "clients.bodyTimeout")',
+    );
+  if (resolved.engine.refreshMinMs <= 0)
+    throw new ConfigError(
+      'min refresh interval should be a positive number ("engine.refreshMinInterval")',
+    );
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
-    throw new ConfigError('max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")');
+    throw new ConfigError(
+      'max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")',
+    );
   }
   if (resolved.statusAddress !== undefined && !LISTEN_HOST_PORT.test(resolved.statusAddress)) {
-    throw new ConfigError(`invalid operator listener address "${resolved.statusAddress}" ("status.address", --status-addr): expected host:port, e.g. 127.0.0.1:9323`);
+    throw new ConfigError(
+      `invalid operator listener address "${resolved.statusAddress}" ("status.address", --status-addr): expected host:port, e.g. 127.0.0.1:9323`,
+    );
   }
   if (resolved.replication) checkReplication(resolved);
   return resolved;
@@ -79,12 +101,20 @@ export function resolveConfig(file: SwarmConfig, flags: SwarmConfig, configFile?
 
 /** What `--replication` needs: classic's checks (cli/manage.go) first, then Skep's own. */
 function checkReplication(resolved: ResolvedConfig): void {
-  if (!resolved.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
+  if (!resolved.advertise)
+    throw new ConfigError('--advertise address must be provided when using --leader-election');
   if (resolved.nodes.length !== 1 || !/^etcd:\/\//i.test(resolved.nodes[0]!)) {
-    throw new ConfigError('Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd: give the nodes as etcd://host:port[,host:port]/path');
+    throw new ConfigError(
+      'Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd: give the nodes as etcd://host:port[,host:port]/path',
+    );
   }
-  if (resolved.replicationTtlMs < 1000) throw new ConfigError('--replication-ttl should be at least one second (etcd leases count whole seconds)');
+  if (resolved.replicationTtlMs < 1000)
+    throw new ConfigError(
+      '--replication-ttl should be at least one second (etcd leases count whole seconds)',
+    );
   // a replica forwards requests: the primary's plugin would see the replica, not the client, and decide for the wrong user
   if (resolved.authorizationPlugins.length > 0)
-    throw new ConfigError("--authorization-plugin cannot be combined with --replication yet: the primary would judge forwarded requests by the replica's identity");
+    throw new ConfigError(
+      "--authorization-plugin cannot be combined with --replication yet: the primary would judge forwarded requests by the replica's identity",
+    );
 }

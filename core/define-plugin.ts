@@ -2,7 +2,11 @@ import type { SkepPlugin } from './plugin.js';
 import type { NodeView, ScheduleContext } from './pipeline-types.js';
 
 /** A plugin from its name and what it taps: `definePlugin('add-label', (hooks) => { ... })`. */
-export function definePlugin(name: string, apply: SkepPlugin['apply'], more: Omit<SkepPlugin, 'name' | 'apply'> = {}): SkepPlugin {
+export function definePlugin(
+  name: string,
+  apply: SkepPlugin['apply'],
+  more: Omit<SkepPlugin, 'name' | 'apply'> = {},
+): SkepPlugin {
   return { ...more, name, apply };
 }
 
@@ -20,7 +24,11 @@ export interface FilterOptions {
  * A filter from its name and a test of one node: `true` keeps the node; a string leaves it out and says why (the
  * reason a user reads when nothing fits). The filter stage's list form, node by node.
  */
-export function defineFilter(name: string, keep: (node: NodeView, context: ScheduleContext) => true | string, options: FilterOptions = {}): SkepPlugin {
+export function defineFilter(
+  name: string,
+  keep: (node: NodeView, context: ScheduleContext) => true | string,
+  options: FilterOptions = {},
+): SkepPlugin {
   return definePlugin(name, (hooks) => {
     hooks.filter.tap({ name, stage: options.stage }, (nodes, context) => {
       const list = options.condition?.(context);

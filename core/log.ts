@@ -45,7 +45,10 @@ let stderrWriter: ((line: string) => void) | undefined;
 /** logrus' text shape, as classic swarm printed: `time="..." level=info msg="..." key=value`. */
 function textLine(time: string, level: LogLevel, message: string, fields?: LogFields): string {
   let line = `time="${time}" level=${level} msg=${JSON.stringify(message)}`;
-  if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) line += ` ${key}=${typeof value === 'string' && /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value)}`;
+  if (fields)
+    for (const [key, value] of Object.entries(fields))
+      if (value !== undefined)
+        line += ` ${key}=${typeof value === 'string' && /^[\w./:@-]+$/.test(value) ? value : JSON.stringify(value)}`;
   return line;
 }
 
@@ -55,7 +58,11 @@ function jsonLine(time: string, level: LogLevel, message: string, fields?: LogFi
 }
 
 /** Leveled lines on stderr, in logrus' text shape (classic swarm's) or as JSON lines. */
-export function createLogger(level: LogLevel, write: (line: string) => void = (stderrWriter ??= lineWriter(process.stderr)), format: LogFormat = 'text'): ManagerLogger {
+export function createLogger(
+  level: LogLevel,
+  write: (line: string) => void = (stderrWriter ??= lineWriter(process.stderr)),
+  format: LogFormat = 'text',
+): ManagerLogger {
   let threshold = ORDER[level];
   let shape = format === 'json' ? jsonLine : textLine;
   const at = (lvl: LogLevel) => (message: string, fields?: LogFields) => {
@@ -80,4 +87,10 @@ export function createLogger(level: LogLevel, write: (line: string) => void = (s
   };
 }
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, enabled: () => false };
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+  enabled: () => false,
+};

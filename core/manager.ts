@@ -33,11 +33,26 @@ import { listenOperator, type OperatorListener } from './operator/server.js';
 import { noTelemetry } from './telemetry.js';
 
 /** What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...) takes a restart. */
-const RELOADABLE = new Set<keyof ResolvedConfig>(['nodes', 'heartbeatMs', 'logLevel', 'logFormat', 'serverTls', 'engineTls', 'stateFile', 'shutdownTimeoutMs', 'configFile']);
+const RELOADABLE = new Set<keyof ResolvedConfig>([
+  'nodes',
+  'heartbeatMs',
+  'logLevel',
+  'logFormat',
+  'serverTls',
+  'engineTls',
+  'stateFile',
+  'shutdownTimeoutMs',
+  'configFile',
+]);
 
 /** A setting as a reload compares it: plugin objects by their names (their state is theirs), the rest as JSON. */
 function settingText(key: keyof ResolvedConfig, value: unknown): string {
-  const plugin = (option: unknown): unknown => (Array.isArray(option) ? option.map(plugin) : option && typeof option === 'object' && 'name' in option ? `plugin ${String(option.name)}` : option);
+  const plugin = (option: unknown): unknown =>
+    Array.isArray(option)
+      ? option.map(plugin)
+      : option && typeof option === 'object' && 'name' in option
+        ? `plugin ${String(option.name)}`
+        : option;
   return JSON.stringify(key === 'plugins' ? plugin(value) : value);
 }
 
@@ -73,12 +88,18 @@ export class Manager {
     return this.parts.cluster;
   }
 
-  static async start(config: ResolvedConfig, logger: Logger = createLogger(config.logLevel)): Promise<Manager> {
+  static async start(
+    config: ResolvedConfig,
+    logger: Logger = createLogger(config.logLevel),
+  ): Promise<Manager> {
     const hooks = createHooks(logger);
     const scheduling = schedulingOptions(config.clusterOpts);
     const builtins = builtinPlugins({ ...config, overcommit: scheduling.overcommit });
     if (builtins.unknown.length > 0) throw new ConfigError(builtins.unknown.join('; '));
-    const configured = await loadPlugins(config.plugins, config.configFile ? dirname(config.configFile) : process.cwd());
+    const configured = await loadPlugins(
+      config.plugins,
+      config.configFile ? dirname(config.configFile) : process.cwd(),
+    );
     // metrics only with the operator listener: without it, nothing on the hot path measures
     const metrics = config.statusAddress ? new ManagerMetrics() : undefined;
     const telemetry = metrics ?? noTelemetry;
@@ -88,11 +109,24 @@ export class Manager {
 
     // made before anything listens: a discovery string that cannot work stops the start
     const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
-    const readReservation = (totals: NodeTotals) => hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
-    const cluster = new Cluster({ ...config.engine, logger, tls: config.engineTls, keepWhole: wantsReschedule, readReservation, telemetry: metrics }, logger);
+    const readReservation = (totals: NodeTotals) =>
+      hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
+    const cluster = new Cluster(
+      {
+        ...config.engine,
+        logger,
+        tls: config.engineTls,
+        keepWhole: wantsReschedule,
+        readReservation,
+        telemetry: metrics,
+      },
+      logger,
+    );
     const replication = config.replication ? await startReplication(config, logger) : undefined;
     const role = replication?.leadership ?? standalone;
-    const store = replication ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root) : new FileMaintenanceStore(config.stateFile);
+    const store = replication
+      ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root)
+      : new FileMaintenanceStore(config.stateFile);
     const maintenance = new MaintenanceService(cluster, store, logger);
     await maintenance.load();
     // a new primary starts from what the last one saved; a replica follows what the primary saves
@@ -101,18 +135,54 @@ export class Manager {
     const records = replication?.records ?? standaloneRecords(config.stateFile, logger);
     const abandoned = new AbandonedCreates(cluster, logger, records('abandoned'), role);
     await abandoned.load();
-    const placement = new PlacementService(cluster, hooks, logger, { isPrimary: replication && (() => role.isPrimary()), telemetry: metrics });
-    const containers = new ContainerCreator(placement, { createRetry: scheduling.createRetry, abandoned });
+    const placement = new PlacementService(cluster, hooks, logger, {
+      isPrimary: replication && (() => role.isPrimary()),
+      telemetry: metrics,
+    });
+    const containers = new ContainerCreator(placement, {
+      createRetry: scheduling.createRetry,
+      abandoned,
+    });
     new Rescheduler(cluster, containers, logger, role, records('moved'), telemetry);
-    const app = createApp({ config, cluster, hooks, placement, containers, logger, role, forwarder: replication?.forwarder, maintenance, telemetry });
-    const listeners = await listen(app, config.hosts, logger, config.clients, config.serverTls, replication?.forwarder);
+    const app = createApp({
+      config,
+      cluster,
+      hooks,
+      placement,
+      containers,
+      logger,
+      role,
+      forwarder: replication?.forwarder,
+      maintenance,
+      telemetry,
+    });
+    const listeners = await listen(
+      app,
+      config.hosts,
+      logger,
+      config.clients,
+      config.serverTls,
+      replication?.forwarder,
+    );
     let operator: OperatorListener | undefined;
     if (metrics && config.statusAddress) {
       metrics.watch(cluster, role);
-      operator = await listenOperator(config.statusAddress, { cluster, role, metrics, routes, logger, scheduling: { strategy: config.strategy, filters: config.filters } });
+      operator = await listenOperator(config.statusAddress, {
+        cluster,
+        role,
+        metrics,
+        routes,
+        logger,
+        scheduling: { strategy: config.strategy, filters: config.filters },
+      });
     }
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
-    return new Manager(config, { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow }, logger, stopDiscovery);
+    return new Manager(
+      config,
+      { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow },
+      logger,
+      stopDiscovery,
+    );
   }
 
   /**
@@ -122,14 +192,27 @@ export class Manager {
   async reload(next: ResolvedConfig): Promise<void> {
     const before = this.config;
     const keys = Object.keys({ ...before, ...next }) as (keyof ResolvedConfig)[];
-    const needsRestart = keys.filter((key) => !RELOADABLE.has(key) && settingText(key, before[key]) !== settingText(key, next[key]));
-    if (needsRestart.length > 0) this.logger.warn(`reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`);
-    if (JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) || before.heartbeatMs !== next.heartbeatMs) {
+    const needsRestart = keys.filter(
+      (key) =>
+        !RELOADABLE.has(key) && settingText(key, before[key]) !== settingText(key, next[key]),
+    );
+    if (needsRestart.length > 0)
+      this.logger.warn(
+        `reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`,
+      );
+    if (
+      JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) ||
+      before.heartbeatMs !== next.heartbeatMs
+    ) {
       this.stopDiscovery();
-      this.stopDiscovery = createDiscovery(next.nodes, { logger: this.logger, heartbeatMs: next.heartbeatMs }).watch((entries) => this.cluster.setEntries(entries));
+      this.stopDiscovery = createDiscovery(next.nodes, {
+        logger: this.logger,
+        heartbeatMs: next.heartbeatMs,
+      }).watch((entries) => this.cluster.setEntries(entries));
       this.logger.info(`reload: managing ${next.nodes.join(', ')}`);
     }
-    if (!next.replication && before.stateFile !== next.stateFile) await this.parts.maintenance.use(new FileMaintenanceStore(next.stateFile));
+    if (!next.replication && before.stateFile !== next.stateFile)
+      await this.parts.maintenance.use(new FileMaintenanceStore(next.stateFile));
     for (const listener of this.parts.listeners) listener.setTls?.(next.serverTls);
     this.cluster.setTls(next.engineTls);
     for (const plugin of this.parts.plugins) {
@@ -137,10 +220,16 @@ export class Manager {
       try {
         await plugin.reload();
       } catch (err) {
-        this.logger.error(`reload: plugin ${plugin.name} could not reload, it goes on as it was: ${(err as Error).message}`, { plugin: plugin.name });
+        this.logger.error(
+          `reload: plugin ${plugin.name} could not reload, it goes on as it was: ${(err as Error).message}`,
+          { plugin: plugin.name },
+        );
       }
     }
-    this.config = { ...before, ...Object.fromEntries([...RELOADABLE].map((key) => [key, next[key]])) };
+    this.config = {
+      ...before,
+      ...Object.fromEntries([...RELOADABLE].map((key) => [key, next[key]])),
+    };
   }
 
   /**
@@ -162,10 +251,20 @@ export class Manager {
 /** Under `--replication`: the election on the discovery's etcd, the forwarder to the primary, the node records in etcd. */
 async function startReplication(config: ResolvedConfig, logger: Logger) {
   const { hosts, root } = parseEtcdSpec(config.nodes[0]!);
-  const leadership = new Leadership({ hosts, prefix: `${root}leader/`, advertise: config.advertise!, ttlMs: config.replicationTtlMs, logger });
+  const leadership = new Leadership({
+    hosts,
+    prefix: `${root}leader/`,
+    advertise: config.advertise!,
+    ttlMs: config.replicationTtlMs,
+    logger,
+  });
   await leadership.start();
   // a write waits this long for a primary: a failover takes at most the TTL
-  const forwarder = new PrimaryForwarder(leadership, { holdMs: config.replicationTtlMs + 3000, tls: config.serverTls, logger });
+  const forwarder = new PrimaryForwarder(leadership, {
+    holdMs: config.replicationTtlMs + 3000,
+    tls: config.serverTls,
+    logger,
+  });
   const records = (kind: string) => new EtcdNodeRecords(() => leadership.etcd(), root, kind);
   return { leadership, forwarder, root, records };
 }
@@ -173,6 +272,7 @@ async function startReplication(config: ResolvedConfig, logger: Logger) {
 /** Without replication, what the rescheduler and placement must remember of nodes is kept beside the state file. */
 function standaloneRecords(stateFile: string, logger: Logger) {
   const file = new FileNodeRecords(recordsFileFor(stateFile));
-  if (file.unreadable) logger.error(`cannot read ${file.path}, starting without what it recorded: ${file.unreadable}`);
+  if (file.unreadable)
+    logger.error(`cannot read ${file.path}, starting without what it recorded: ${file.unreadable}`);
   return (kind: string) => file.section(kind);
 }

@@ -5,7 +5,12 @@
 
 export type { SkepHooks } from './hooks.js';
 export type { PluginHooks, PluginTools } from './plugin-hooks.js';
-export type { OperatorAnswer, OperatorRequest, OperatorRoute, OperatorTools } from './operator/plugin-routes.js';
+export type {
+  OperatorAnswer,
+  OperatorRequest,
+  OperatorRoute,
+  OperatorTools,
+} from './operator/plugin-routes.js';
 export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */

@@ -9,7 +9,10 @@ export class PluginError extends DockerError {
     readonly hook: string,
     cause: unknown,
   ) {
-    super(500, `plugin "${plugin}" failed in ${hook}: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(
+      500,
+      `plugin "${plugin}" failed in ${hook}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.cause = cause;
   }
 }
@@ -36,7 +39,8 @@ type Callback = (err?: unknown, result?: unknown) => void;
 
 /** Stamps the entries from `start` on with the plugin's name. */
 function stampFrom(list: { by: string }[], start: number, plugin: string): void {
-  for (let i = start; i < list.length; i++) if (list[i]!.by !== plugin) list[i] = { ...list[i]!, by: plugin };
+  for (let i = start; i < list.length; i++)
+    if (list[i]!.by !== plugin) list[i] = { ...list[i]!, by: plugin };
 }
 
 /**
@@ -59,7 +63,10 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
       // the lengths before the tap ran (-1: nothing to stamp), then every entry it added carries its name
       const lengths = (context: unknown): [number, number] => {
         const c = context as Attributable | undefined;
-        return [Array.isArray(c?.rejections) ? c.rejections.length : -1, Array.isArray(c?.conditions) ? c.conditions.length : -1];
+        return [
+          Array.isArray(c?.rejections) ? c.rejections.length : -1,
+          Array.isArray(c?.conditions) ? c.conditions.length : -1,
+        ];
       };
       const stamp = (context: unknown, [rejections, conditions]: [number, number]) => {
         if (rejections >= 0) stampFrom((context as Attributable).rejections!, rejections, plugin);

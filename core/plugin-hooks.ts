@@ -13,7 +13,9 @@ type Tapping<H> = Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>;
  * per-route hooks are keyed by the routes that exist (a misspelt route fails to compile).
  */
 export type PluginHooks = {
-  readonly [K in keyof SkepHooks]: SkepHooks[K] extends HookMap<infer H> ? { for(route: RouteId): Tapping<H> } : Tapping<SkepHooks[K]>;
+  readonly [K in keyof SkepHooks]: SkepHooks[K] extends HookMap<infer H>
+    ? { for(route: RouteId): Tapping<H> }
+    : Tapping<SkepHooks[K]>;
 };
 
 /** What a plugin's `apply` is handed besides the hooks. */
@@ -32,9 +34,12 @@ interface AnyHook {
 
 /** The facade bound to one plugin's name. */
 export function pluginHooks(hooks: SkepHooks, plugin: string): PluginHooks {
-  const named = (options: unknown) => (typeof options === 'object' && options !== null ? { ...options, name: plugin } : plugin);
+  const named = (options: unknown) =>
+    typeof options === 'object' && options !== null ? { ...options, name: plugin } : plugin;
   const tapping = (hook: AnyHook) => {
-    const out: Record<string, (options: unknown, fn: unknown) => void> = { tap: (o, fn) => hook.tap(named(o), fn) };
+    const out: Record<string, (options: unknown, fn: unknown) => void> = {
+      tap: (o, fn) => hook.tap(named(o), fn),
+    };
     if (hook.tapAsync) out.tapAsync = (o, fn) => hook.tapAsync!(named(o), fn);
     if (hook.tapPromise) out.tapPromise = (o, fn) => hook.tapPromise!(named(o), fn);
     return Object.freeze(out);
@@ -42,7 +47,10 @@ export function pluginHooks(hooks: SkepHooks, plugin: string): PluginHooks {
   // the compiler checks names in TypeScript; a JavaScript config is checked here, at start (as Fastify refuses
   // an unknown hook): a misspelt hook or route would otherwise never fire
   const routeFor = (hook: { for(route: string): unknown }, key: string) => (route: RouteId) => {
-    if (!ROUTES.has(route)) throw new Error(`${key}.for('${route}'): there is no route "${route}" (route IDs: docs/plugins.md)`);
+    if (!ROUTES.has(route))
+      throw new Error(
+        `${key}.for('${route}'): there is no route "${route}" (route IDs: docs/plugins.md)`,
+      );
     return tapping(hook.for(route) as unknown as AnyHook);
   };
   const facade = Object.entries(hooks).map(([key, hook]) => {
@@ -64,6 +72,12 @@ const ROUTES: ReadonlySet<string> = new Set(ROUTE_IDS);
 
 /** The manager's log with each line marked as the plugin's. */
 export function pluginLogger(logger: Logger, plugin: string): PluginLogger {
-  const mark = (write: Logger['info']) => (message: string) => write(`plugin ${plugin}: ${message}`, { plugin });
-  return { debug: mark(logger.debug), info: mark(logger.info), warn: mark(logger.warn), error: mark(logger.error) };
+  const mark = (write: Logger['info']) => (message: string) =>
+    write(`plugin ${plugin}: ${message}`, { plugin });
+  return {
+    debug: mark(logger.debug),
+    info: mark(logger.info),
+    warn: mark(logger.warn),
+    error: mark(logger.error),
+  };
 }

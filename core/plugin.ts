@@ -17,13 +17,16 @@ export interface SkepPlugin {
 }
 
 /** What a plugin module exports (as `default`, or as `plugin`): a plugin, or a function of options that makes one. */
-export type PluginFactory<Options = never> = (options?: Options) => SkepPlugin | Promise<SkepPlugin>;
+export type PluginFactory<Options = never> = (
+  options?: Options,
+) => SkepPlugin | Promise<SkepPlugin>;
 
 /**
  * What a config may list: plugin objects; a module to load (a path relative to the config file, or an npm
  * package name); `[module, options]`; nested lists; and falsy entries (`cond && plugin()`), which are skipped.
  */
-export type PluginOption = SkepPlugin | string | readonly [string, unknown] | false | null | undefined | PluginOption[];
+export type PluginOption =
+  SkepPlugin | string | readonly [string, unknown] | false | null | undefined | PluginOption[];
 
 /** Tap stages, so ordering never depends on file or registration order. */
 export const STAGE = {

@@ -12,7 +12,10 @@ export const SWARM_LABELS = {
 } as const;
 
 /** A JSON list of strings kept in a label, as classic read it: anything else is no list (`undefined`). */
-export function labelStrings(labels: Readonly<Record<string, string>> | null | undefined, label: string): string[] | undefined {
+export function labelStrings(
+  labels: Readonly<Record<string, string>> | null | undefined,
+  label: string,
+): string[] | undefined {
   const raw = labels?.[label];
   if (raw === undefined || raw === '') return [];
   try {

@@ -10,7 +10,12 @@ export interface Telemetry {
   /** A node's event stream opened again after it broke. */
   eventStreamReconnect(node: string): void;
   /** One placement decided: a node chosen, or none (`no_node`, with each node's rejection), or refused (`not_primary`). */
-  placement(kind: string, outcome: 'chosen' | 'no_node' | 'not_primary', rejections: readonly { node: string; by: string; reason: string }[], message?: string): void;
+  placement(
+    kind: string,
+    outcome: 'chosen' | 'no_node' | 'not_primary',
+    rejections: readonly { node: string; by: string; reason: string }[],
+    message?: string,
+  ): void;
   /** A container moved off a failed or drained node, or not. */
   reschedule(outcome: 'moved' | 'failed'): void;
 }

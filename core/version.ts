@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 
 /** Skep's own version, from package.json. */
-export const SKEP_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const SKEP_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 /**
  * What `docker version` and `docker info` show as the server version. Scripts written for classic swarm

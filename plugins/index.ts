@@ -96,7 +96,10 @@ export interface BuiltinSelection {
 }
 
 /** Unknown names, and authorization plugins that cannot be found, are reported to the caller (classic's words first), which turns them into a configuration error. */
-export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlugin[]; unknown: string[] } {
+export function builtinPlugins(selection: BuiltinSelection): {
+  plugins: SkepPlugin[];
+  unknown: string[];
+} {
   const unknown: string[] = [];
   const plugins: SkepPlugin[] = [];
   if (selection.authorizationPlugins?.length) {
@@ -109,16 +112,21 @@ export function builtinPlugins(selection: BuiltinSelection): { plugins: SkepPlug
   for (const name of selection.filters) {
     const make = FILTERS[name];
     if (make) plugins.push(make());
-    else unknown.push(`filter not supported: "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
+    else
+      unknown.push(`filter not supported: "${name}" (known: ${Object.keys(FILTERS).join(', ')})`);
   }
   const strategy = STRATEGIES[selection.strategy];
   if (strategy) plugins.push(strategy({ overcommit: selection.overcommit }));
-  else unknown.push(`strategy not supported: "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
+  else
+    unknown.push(
+      `strategy not supported: "${selection.strategy}" (known: ${Object.keys(STRATEGIES).join(', ')})`,
+    );
   for (const [name, make] of Object.entries(BEHAVIOURS)) {
     if (selection.builtins[name] !== false) plugins.push(make());
   }
   for (const name of Object.keys(selection.builtins)) {
-    if (!(name in BEHAVIOURS)) unknown.push(`unknown built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ')})`);
+    if (!(name in BEHAVIOURS))
+      unknown.push(`unknown built-in "${name}" (known: ${Object.keys(BEHAVIOURS).join(', ')})`);
   }
   return { plugins, unknown };
 }

@@ -24,7 +24,12 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   const { logger, cluster, config } = deps;
   // Errors while a streamed answer flows. A client that leaves early is normal (`docker run -d` drops its `/wait`).
   app.on('error', (err: NodeJS.ErrnoException, ctx?: { method: string; path: string }) => {
-    if (err.code === 'ERR_STREAM_PREMATURE_CLOSE' || err.code === 'ECONNRESET' || err.code === 'EPIPE') return;
+    if (
+      err.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
+      err.code === 'ECONNRESET' ||
+      err.code === 'EPIPE'
+    )
+      return;
     logger.error(`${ctx ? `${ctx.method} ${ctx.path}: ` : ''}${err.message}`);
   });
 
@@ -40,7 +45,10 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
       ctx.state.failure = known ? err.message : ((err as Error).stack ?? String(err));
       ctx.state.failureLogged = known && err.logged;
       if (ctx.headerSent || !ctx.writable) {
-        if (!known) logger.error(`${ctx.method} ${ctx.path}: ${ctx.state.failure}`, { request_id: ctx.state.requestId });
+        if (!known)
+          logger.error(`${ctx.method} ${ctx.path}: ${ctx.state.failure}`, {
+            request_id: ctx.state.requestId,
+          });
         ctx.req.socket.destroy();
         return;
       }
@@ -54,7 +62,10 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
   if (config.cors) {
     app.use(async (ctx, next) => {
       ctx.set('Access-Control-Allow-Origin', '*');
-      ctx.set('Access-Control-Allow-Headers', 'Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth');
+      ctx.set(
+        'Access-Control-Allow-Headers',
+        'Origin, X-Requested-With, Content-Type, Accept, X-Registry-Auth',
+      );
       ctx.set('Access-Control-Allow-Methods', 'GET, POST, DELETE, PUT, OPTIONS, HEAD');
       if (ctx.method === 'OPTIONS') {
         ctx.status = 200;
@@ -76,10 +87,16 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     if (m) {
       const [, version, rest] = m as unknown as [string, string, string];
       if (compareVersions(version, versions.max) > 0) {
-        throw new DockerError(400, `client version ${version} is too new. Maximum supported API version is ${versions.max}`);
+        throw new DockerError(
+          400,
+          `client version ${version} is too new. Maximum supported API version is ${versions.max}`,
+        );
       }
       if (compareVersions(version, SKEP_MIN_API_VERSION) < 0) {
-        throw new DockerError(400, `client version ${version} is too old. Minimum supported API version is ${SKEP_MIN_API_VERSION}, please upgrade your client to a newer version`);
+        throw new DockerError(
+          400,
+          `client version ${version} is too old. Minimum supported API version is ${SKEP_MIN_API_VERSION}, please upgrade your client to a newer version`,
+        );
       }
       ctx.state.apiVersion = version;
       ctx.path = rest;

@@ -42,8 +42,13 @@ function receive(ctx: Context, limit: number, timeoutMs: number): Promise<Buffer
       else chunks.push(chunk);
     };
     const onEnd = () => stop();
-    const onError = (err: Error) => stop(new DockerError(400, `the request body could not be read: ${err.message}`));
-    const timer = setTimeout(() => stop(new DockerError(408, `the request body did not arrive within ${timeoutMs / 1000}s`)), timeoutMs);
+    const onError = (err: Error) =>
+      stop(new DockerError(400, `the request body could not be read: ${err.message}`));
+    const timer = setTimeout(
+      () =>
+        stop(new DockerError(408, `the request body did not arrive within ${timeoutMs / 1000}s`)),
+      timeoutMs,
+    );
     req.on('data', onData);
     req.once('end', onEnd);
     req.once('error', onError);
@@ -60,11 +65,20 @@ export async function readJsonObject(ctx: Context): Promise<Record<string, unkno
   } catch (err) {
     throw badRequest(`invalid JSON in request body: ${(err as Error).message}`);
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badRequest('request body must be a JSON object');
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badRequest('request body must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'string list' | 'string map' | 'object list';
+type Kind =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'object'
+  | 'array'
+  | 'string list'
+  | 'string map'
+  | 'object list';
 
 const KIND_CHECKS: Record<Kind, (v: unknown) => boolean> = {
   string: (v) => typeof v === 'string',
@@ -73,22 +87,34 @@ const KIND_CHECKS: Record<Kind, (v: unknown) => boolean> = {
   object: (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
   array: (v) => Array.isArray(v),
   'string list': (v) => Array.isArray(v) && v.every((x) => typeof x === 'string'),
-  'object list': (v) => Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)),
-  'string map': (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string'),
+  'object list': (v) =>
+    Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x)),
+  'string map': (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === 'string'),
 };
 
 /**
  * Refuses fields of the wrong JSON type with a 400 in the engine's wording, before anything (a plugin, the
  * scheduler) reads them. `null` is allowed, as Go's decoder allows it. Keys are `Field` or `Parent.Field`.
  */
-export function checkTypes(body: Record<string, unknown>, fields: Record<string, Kind>, struct: string): void {
+export function checkTypes(
+  body: Record<string, unknown>,
+  fields: Record<string, Kind>,
+  struct: string,
+): void {
   for (const [path, kind] of Object.entries(fields)) {
     const [parent, child] = path.includes('.') ? path.split('.') : [undefined, path];
-    const holder = parent === undefined ? body : (body[parent] as Record<string, unknown> | null | undefined);
+    const holder =
+      parent === undefined ? body : (body[parent] as Record<string, unknown> | null | undefined);
     if (holder === null || holder === undefined || typeof holder !== 'object') continue;
     const value = holder[child!];
     if (value === undefined || value === null || KIND_CHECKS[kind](value)) continue;
     const got = Array.isArray(value) ? 'array' : typeof value;
-    throw badRequest(`json: cannot unmarshal ${got} into Go struct field ${parent ? `${parent}.` : `${struct}.`}${child} of type ${kind}`);
+    throw badRequest(
+      `json: cannot unmarshal ${got} into Go struct field ${parent ? `${parent}.` : `${struct}.`}${child} of type ${kind}`,
+    );
   }
 }

@@ -5,12 +5,14 @@ import type { CertificateInChain, RequestClient } from '../pipeline-types.js';
 /** A connection's client is the same for every request on it: worked out once per socket. */
 const known = new WeakMap<Socket, RequestClient>();
 
-const pem = (der: Buffer) => `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+const pem = (der: Buffer) =>
+  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
 /** Node's subject object may hold a list for a repeated field (two OUs): joined, as `openssl` prints it. */
 function names(fields: Record<string, string | string[]> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields ?? {})) out[key] = Array.isArray(value) ? value.join('+') : value;
+  for (const [key, value] of Object.entries(fields ?? {}))
+    out[key] = Array.isArray(value) ? value.join('+') : value;
   return out;
 }
 
@@ -18,9 +20,17 @@ function names(fields: Record<string, string | string[]> | undefined): Record<st
 function chainOf(leaf: DetailedPeerCertificate): CertificateInChain[] {
   const chain: CertificateInChain[] = [];
   const seen = new Set<string>();
-  for (let cert: DetailedPeerCertificate | undefined = leaf; cert?.raw && !seen.has(cert.fingerprint256); cert = cert.issuerCertificate) {
+  for (
+    let cert: DetailedPeerCertificate | undefined = leaf;
+    cert?.raw && !seen.has(cert.fingerprint256);
+    cert = cert.issuerCertificate
+  ) {
     seen.add(cert.fingerprint256);
-    chain.push({ subject: names(cert.subject as never), issuer: names(cert.issuer as never), pem: pem(cert.raw) });
+    chain.push({
+      subject: names(cert.subject as never),
+      issuer: names(cert.issuer as never),
+      pem: pem(cert.raw),
+    });
   }
   return chain;
 }
@@ -35,7 +45,11 @@ export function clientOf(socket: Socket): RequestClient {
   client = {
     address: socket.remoteAddress,
     tls,
-    certificate: chain && { subject: chain[0]!.subject, commonName: chain[0]!.subject.CN ?? '', chain },
+    certificate: chain && {
+      subject: chain[0]!.subject,
+      commonName: chain[0]!.subject.CN ?? '',
+      chain,
+    },
   };
   known.set(socket, client);
   return client;

@@ -12,12 +12,17 @@ export function wantsEngineNames(context: RequestContext): boolean {
 }
 
 /** Container rows with the node's prefix taken off their names (the node-name-prefix built-in put it there). */
-export function withEngineNames(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+export function withEngineNames(
+  rows: readonly Record<string, unknown>[],
+): Record<string, unknown>[] {
   return rows.map((row) => {
     const node = nodeOf(row);
     const names = row.Names as string[] | null | undefined;
     if (!node || !names) return row;
     const prefix = `/${node.name}/`;
-    return withNode({ ...row, Names: names.map((n) => (n.startsWith(prefix) ? n.slice(prefix.length - 1) : n)) }, node);
+    return withNode(
+      { ...row, Names: names.map((n) => (n.startsWith(prefix) ? n.slice(prefix.length - 1) : n)) },
+      node,
+    );
   });
 }

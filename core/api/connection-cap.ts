@@ -20,7 +20,10 @@ export class ConnectionCap {
     if (count >= this.max) {
       const first = !this.refused.has(address);
       this.refused.add(address);
-      answer(`too many connections from ${address}: at most ${this.max} at once (clients.maxConnectionsPerAddress)`, first);
+      answer(
+        `too many connections from ${address}: at most ${this.max} at once (clients.maxConnectionsPerAddress)`,
+        first,
+      );
       return false;
     }
     this.open.set(address, count + 1);

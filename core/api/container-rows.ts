@@ -26,23 +26,47 @@ export function viewsForOneRequest(): ViewsOf {
  * the `rewriteContainerRow` taps. Remade only when the container, its status text, or its node changes;
  * otherwise the same frozen object (and its JSON text) as last time.
  */
-export function listedRow(engine: Engine, cached: CachedContainer, hooks: SkepHooks, viewOf: ViewsOf, now: number): Record<string, unknown> {
+export function listedRow(
+  engine: Engine,
+  cached: CachedContainer,
+  hooks: SkepHooks,
+  viewOf: ViewsOf,
+  now: number,
+): Record<string, unknown> {
   const listed = cached.listed;
   const clock = now + engine.clockSkewMs;
-  const same = listed !== undefined && listed.health === engine.health && listed.specs === engine.specsRevision;
+  const same =
+    listed !== undefined &&
+    listed.health === engine.health &&
+    listed.specs === engine.specsRevision;
   // the status text is sure not to have changed yet: nothing to make
   if (same && clock < listed.until) return listed.row;
   // a container not inspected yet has only the engine's own text, from when it was listed
-  const fixed = engine.health === 'unhealthy' ? 'Host Down' : cached.partial ? cached.summary.Status : undefined;
+  const fixed =
+    engine.health === 'unhealthy'
+      ? 'Host Down'
+      : cached.partial
+        ? cached.summary.Status
+        : undefined;
   const status = fixed ?? statusText(cached.inspect.State, clock);
-  const until = fixed !== undefined ? Infinity : clock + statusTextLasts(cached.inspect.State, clock);
+  const until =
+    fixed !== undefined ? Infinity : clock + statusTextLasts(cached.inspect.State, clock);
   if (same && listed.status === status) {
     listed.until = until;
     return listed.row;
   }
   const node = viewOf(engine);
-  const made = { ...cached.summary, State: cached.inspect.State.Status ?? cached.summary.State, Status: status };
-  const row = Object.freeze(withNode(tapped(hooks.rewriteContainerRow) ? hooks.rewriteContainerRow.call(made, { node }) : made, node));
+  const made = {
+    ...cached.summary,
+    State: cached.inspect.State.Status ?? cached.summary.State,
+    Status: status,
+  };
+  const row = Object.freeze(
+    withNode(
+      tapped(hooks.rewriteContainerRow) ? hooks.rewriteContainerRow.call(made, { node }) : made,
+      node,
+    ),
+  );
   rowBytes.set(row, Buffer.from(JSON.stringify(row)));
   cached.listed = { status, health: engine.health, specs: engine.specsRevision, until, row };
   return row;
@@ -56,7 +80,8 @@ let lastList: { rows: readonly unknown[]; bytes: Buffer } | undefined;
 
 function sameRows(a: readonly unknown[], b: readonly unknown[]): boolean {
   if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] || !rowBytes.has(a[i] as object)) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== b[i] || !rowBytes.has(a[i] as object)) return false;
   return true;
 }
 
@@ -67,7 +92,10 @@ export function rowsJson(rows: unknown): Buffer {
   const parts: Buffer[] = [Buffer.from('[')];
   rows.forEach((row, i) => {
     if (i > 0) parts.push(COMMA);
-    parts.push((row !== null && typeof row === 'object' && rowBytes.get(row)) || Buffer.from(JSON.stringify(row)));
+    parts.push(
+      (row !== null && typeof row === 'object' && rowBytes.get(row)) ||
+        Buffer.from(JSON.stringify(row)),
+    );
   });
   parts.push(Buffer.from(']'));
   const bytes = Buffer.concat(parts);

@@ -4,7 +4,22 @@ import { labelsMatch, parseFilters } from './filters.js';
 import { withDefaultTag } from '../cluster/image-ref.js';
 
 /** Every filter the Engine API documents for /events (`node` is classic swarm's: the event's node). */
-const EVENT_FILTERS = ['config', 'container', 'daemon', 'event', 'image', 'label', 'network', 'node', 'plugin', 'scope', 'secret', 'service', 'type', 'volume'] as const;
+const EVENT_FILTERS = [
+  'config',
+  'container',
+  'daemon',
+  'event',
+  'image',
+  'label',
+  'network',
+  'node',
+  'plugin',
+  'scope',
+  'secret',
+  'service',
+  'type',
+  'volume',
+] as const;
 
 /** Which node an event came from, for the `node` filter. */
 export interface EventSource {
@@ -37,10 +52,19 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
                 case 'event':
                   return action === v || (!v.includes(':') && action.startsWith(`${v}:`));
                 case 'container':
-                  return (type === 'container' && (actorId === v || (v.length >= 1 && actorId.startsWith(v)) || attrs.name === v)) || attrs.container === v;
+                  return (
+                    (type === 'container' &&
+                      (actorId === v ||
+                        (v.length >= 1 && actorId.startsWith(v)) ||
+                        attrs.name === v)) ||
+                    attrs.container === v
+                  );
                 case 'image': {
                   const image = type === 'image' ? actorId : attrs.image;
-                  return image !== undefined && (image === v || withDefaultTag(image) === withDefaultTag(v));
+                  return (
+                    image !== undefined &&
+                    (image === v || withDefaultTag(image) === withDefaultTag(v))
+                  );
                 }
                 case 'network':
                   return type === 'network' && (actorId === v || attrs.name === v);

@@ -1,7 +1,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** Hop-by-hop headers (RFC 9110) and the ones each side sets for itself. */
-const NOT_FORWARDED_UP = new Set(['host', 'connection', 'keep-alive', 'upgrade', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding']);
+const NOT_FORWARDED_UP = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+]);
 const NOT_FORWARDED_DOWN = new Set([
   'connection',
   'keep-alive',
@@ -17,7 +27,10 @@ const NOT_FORWARDED_DOWN = new Set([
 ]);
 
 /** The client's headers as the engine should get them. `keepLength` for bodies streamed through unchanged. */
-export function headersForEngine(headers: IncomingHttpHeaders, keepLength: boolean): Record<string, string> {
+export function headersForEngine(
+  headers: IncomingHttpHeaders,
+  keepLength: boolean,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || NOT_FORWARDED_UP.has(name)) continue;

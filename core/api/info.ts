@@ -8,12 +8,21 @@ import { type ManagerRole, standalone } from '../replication/role.js';
 import { bytesSize, compareText } from './format.js';
 
 /** A node's health and availability as `docker info` (and `swarm node ls`) print them. */
-export const HEALTH_TEXT = { pending: 'Pending', healthy: 'Healthy', unhealthy: 'Unhealthy' } as const;
+export const HEALTH_TEXT = {
+  pending: 'Pending',
+  healthy: 'Healthy',
+  unhealthy: 'Unhealthy',
+} as const;
 export const AVAILABILITY_TEXT = { active: 'Active', pause: 'Pause', drain: 'Drain' } as const;
 
 function countStates(engine: Engine) {
   const { running, paused } = engine.containers;
-  return { total: engine.containers.size, running, paused, stopped: engine.containers.size - running - paused };
+  return {
+    total: engine.containers.size,
+    running,
+    paused,
+    stopped: engine.containers.size - running - paused,
+  };
 }
 
 type Pair = readonly [string, string];
@@ -33,7 +42,12 @@ const blocks = new WeakMap<Engine, Block>();
 
 function nodeStatus(engine: Engine): Block {
   const block = blocks.get(engine);
-  if (block && !engine.changedSince(block.stamp) && block.error === engine.lastError && block.updatedAt === engine.updatedAt) {
+  if (
+    block &&
+    !engine.changedSince(block.stamp) &&
+    block.error === engine.lastError &&
+    block.updatedAt === engine.updatedAt
+  ) {
     return block;
   }
   // frozen: the same lines serve every call, so a plugin must not change them in place
@@ -76,7 +90,10 @@ export function infoJson(body: unknown): Buffer {
     }
   }
   while (i < status.length) add(json(status[i++]));
-  const [before, after] = JSON.stringify({ ...(body as object), SystemStatus: SYSTEM_STATUS_MARK }).split(JSON.stringify(SYSTEM_STATUS_MARK));
+  const [before, after] = JSON.stringify({
+    ...(body as object),
+    SystemStatus: SYSTEM_STATUS_MARK,
+  }).split(JSON.stringify(SYSTEM_STATUS_MARK));
   return Buffer.concat([Buffer.from(`${before}[`), ...parts, Buffer.from(`]${after}`)]);
 }
 
@@ -92,13 +109,22 @@ function makeNodeStatus(engine: Engine): [string, string][] {
     [` ${engine.name}`, engine.addr],
     ['  └ ID', engine.id],
     ['  └ Status', HEALTH_TEXT[engine.health]],
-    ['  └ Containers', `${counts.total} (${counts.running} Running, ${counts.paused} Paused, ${counts.stopped} Stopped)`],
+    [
+      '  └ Containers',
+      `${counts.total} (${counts.running} Running, ${counts.paused} Paused, ${counts.stopped} Stopped)`,
+    ],
     ['  └ Reserved CPUs', `${reserved.cpus} / ${engine.info?.NCPU ?? 0}`],
-    ['  └ Reserved Memory', `${bytesSize(reserved.memory)} / ${bytesSize(engine.info?.MemTotal ?? 0)}`],
+    [
+      '  └ Reserved Memory',
+      `${bytesSize(reserved.memory)} / ${bytesSize(engine.info?.MemTotal ?? 0)}`,
+    ],
     ['  └ Labels', labels],
     // as classic 1.2.9 printed it: an Error line only when the node has one
     ...(engine.lastError ? [['  └ Error', engine.lastError] as [string, string]] : []),
-    ['  └ UpdatedAt', engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never'],
+    [
+      '  └ UpdatedAt',
+      engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never',
+    ],
     ['  └ ServerVersion', engine.version?.Version ?? ''],
     // Skep's addition (`swarm node update --availability`), in Docker's words, after classic's lines
     ['  └ Availability', AVAILABILITY_TEXT[engine.maintenance.availability]],
@@ -116,18 +142,32 @@ export function roleStatus(role: ManagerRole): [string, string][] {
 }
 
 /** The primary's `/info` as a replica shows it: the same, with this manager's own role lines. */
-export function withRole(info: { SystemStatus?: unknown }, role: ManagerRole): { SystemStatus?: unknown } {
+export function withRole(
+  info: { SystemStatus?: unknown },
+  role: ManagerRole,
+): { SystemStatus?: unknown } {
   if (!Array.isArray(info.SystemStatus)) return info;
-  const rest = (info.SystemStatus as [string, string][]).filter(([key]) => key !== 'Role' && key !== 'Primary');
+  const rest = (info.SystemStatus as [string, string][]).filter(
+    ([key]) => key !== 'Role' && key !== 'Primary',
+  );
   return { ...info, SystemStatus: [...roleStatus(role), ...rest] };
 }
 
 /** `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus. */
-export function clusterInfo(cluster: Cluster, config: ResolvedConfig, role: ManagerRole = standalone) {
+export function clusterInfo(
+  cluster: Cluster,
+  config: ResolvedConfig,
+  role: ManagerRole = standalone,
+) {
   const engines = cluster.all().sort((a, b) => compareText(a.name, b.name));
   const totals = { total: 0, running: 0, paused: 0, stopped: 0, images: 0, cpus: 0, memory: 0 };
   const placed: { at: number; block: Block }[] = [];
-  const systemStatus: [string, string][] = [...roleStatus(role), ['Strategy', config.strategy], ['Filters', config.filters.join(', ')], ['Nodes', String(engines.length)]];
+  const systemStatus: [string, string][] = [
+    ...roleStatus(role),
+    ['Strategy', config.strategy],
+    ['Filters', config.filters.join(', ')],
+    ['Nodes', String(engines.length)],
+  ];
   for (const engine of engines) {
     const counts = countStates(engine);
     totals.total += counts.total;
@@ -188,7 +228,14 @@ export function clusterInfo(cluster: Cluster, config: ResolvedConfig, role: Mana
     Labels: [],
     ExperimentalBuild: config.experimental,
     ServerVersion: SWARM_VERSION,
-    Swarm: { LocalNodeState: 'inactive', ControlAvailable: false, NodeID: '', NodeAddr: '', Error: '', RemoteManagers: null },
+    Swarm: {
+      LocalNodeState: 'inactive',
+      ControlAvailable: false,
+      NodeID: '',
+      NodeAddr: '',
+      Error: '',
+      RemoteManagers: null,
+    },
     LiveRestoreEnabled: false,
     Isolation: '',
     InitBinary: '',

@@ -25,12 +25,19 @@ export function listedName(engine: Engine, item: Resource): string {
  * Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node (plugins read it
  * with `nodeOf`). Named as classic listed them, or as their engines do (`engineNames`, see client-view.ts).
  */
-export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], keep: (item: Resource, engine: Engine) => boolean = () => true, engineNames = false): Resource[] {
+export function listRows(
+  engines: Engine[],
+  pick: (e: Engine) => Resource[],
+  keep: (item: Resource, engine: Engine) => boolean = () => true,
+  engineNames = false,
+): Resource[] {
   return engines.flatMap((engine) => {
     const node = nodeView(engine);
     return pick(engine)
       .filter((item) => keep(item, engine))
-      .map((item) => withNode({ ...item, Name: engineNames ? str(item.Name) : listedName(engine, item) }, node));
+      .map((item) =>
+        withNode({ ...item, Name: engineNames ? str(item.Name) : listedName(engine, item) }, node),
+      );
   });
 }
 
@@ -39,7 +46,14 @@ export function listRows(engines: Engine[], pick: (e: Engine) => Resource[], kee
  * unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names the nodes when the name is on several,
  * unless `firstOfSameName` (volumes: classic made one name on every node, and took the first).
  */
-export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource[], idKey: string, ref: string, missing: string, firstOfSameName = false): Located {
+export function resolveResource(
+  engines: Engine[],
+  pick: (e: Engine) => Resource[],
+  idKey: string,
+  ref: string,
+  missing: string,
+  firstOfSameName = false,
+): Located {
   const all = engines.flatMap((engine) => pick(engine).map((item) => ({ engine, item })));
   const byId = all.find((r) => str(r.item[idKey]) === ref);
   if (byId) return byId;
@@ -47,17 +61,27 @@ export function resolveResource(engines: Engine[], pick: (e: Engine) => Resource
   if (byNodeName) return byNodeName;
   const byName = all.filter((r) => str(r.item.Name) === ref);
   // a global-scope resource is the same one on every node
-  if (byName.length === 1 || (byName.length > 1 && (firstOfSameName || byName.every((r) => !isLocal(r.item))))) return byName[0]!;
+  if (
+    byName.length === 1 ||
+    (byName.length > 1 && (firstOfSameName || byName.every((r) => !isLocal(r.item))))
+  )
+    return byName[0]!;
   if (byName.length > 1) {
-    throw badRequest(`${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; use node/${ref} or the ID`);
+    throw badRequest(
+      `${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; use node/${ref} or the ID`,
+    );
   }
-  const byPrefix = idKey === 'Id' && ref.length > 0 ? all.filter((r) => str(r.item.Id).startsWith(ref)) : [];
+  const byPrefix =
+    idKey === 'Id' && ref.length > 0 ? all.filter((r) => str(r.item.Id).startsWith(ref)) : [];
   if (byPrefix.length === 1) return byPrefix[0]!;
   throw new DockerError(404, missing);
 }
 
 /** A lookup that, when it misses, reads the resources again and looks once more (read your own writes). */
-export async function findFresh(lookup: () => Located, reread: () => Promise<unknown>): Promise<Located> {
+export async function findFresh(
+  lookup: () => Located,
+  reread: () => Promise<unknown>,
+): Promise<Located> {
   try {
     return lookup();
   } catch (err) {
@@ -71,7 +95,11 @@ const BUILTIN_NETWORKS = new Set(['bridge', 'host', 'none', 'ingress']);
 /** The engine's own refusals of a bad `dangling` value, for networks and for volumes. */
 const dangling = (v: string, idKey: string) => {
   if (!['true', 'false', '1', '0'].includes(v)) {
-    throw badRequest(idKey === 'Id' ? `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")` : `Invalid filter 'dangling=[${v}]'`);
+    throw badRequest(
+      idKey === 'Id'
+        ? `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`
+        : `Invalid filter 'dangling=[${v}]'`,
+    );
   }
   return v === 'true' || v === '1';
 };
@@ -80,7 +108,12 @@ const dangling = (v: string, idKey: string) => {
  * Docker's list filters on networks and volumes, answered from the cache, plus `node` (classic's). `dangling`:
  * a network or volume no container on its node uses (built-in networks never are).
  */
-export function keepResource(item: Resource, filters: Map<string, string[]>, idKey: string, engine: Engine): boolean {
+export function keepResource(
+  item: Resource,
+  filters: Map<string, string[]>,
+  idKey: string,
+  engine: Engine,
+): boolean {
   for (const [key, values] of filters) {
     const ok =
       key === 'label'
@@ -100,7 +133,12 @@ export function keepResource(item: Resource, filters: Map<string, string[]>, idK
               case 'node':
                 return engine.name === v || engine.id === v || engine.addr === v;
               case 'dangling':
-                return dangling(v, idKey) === !(idKey === 'Id' ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine) : volumeUsed(item, engine));
+                return (
+                  dangling(v, idKey) ===
+                  !(idKey === 'Id'
+                    ? BUILTIN_NETWORKS.has(str(item.Name)) || networkUsed(item, engine)
+                    : volumeUsed(item, engine))
+                );
               default:
                 return true;
             }
@@ -112,20 +150,25 @@ export function keepResource(item: Resource, filters: Map<string, string[]>, idK
 
 function networkUsed(item: Resource, engine: Engine): boolean {
   for (const { summary } of engine.containers.values()) {
-    for (const n of Object.values(summary.NetworkSettings?.Networks ?? {})) if ((n as { NetworkID?: string }).NetworkID === item.Id) return true;
+    for (const n of Object.values(summary.NetworkSettings?.Networks ?? {}))
+      if ((n as { NetworkID?: string }).NetworkID === item.Id) return true;
   }
   return false;
 }
 
 function volumeUsed(item: Resource, engine: Engine): boolean {
-  for (const { summary } of engine.containers.values()) if ((summary.Mounts ?? []).some((m) => m.Name === item.Name)) return true;
+  for (const { summary } of engine.containers.values())
+    if ((summary.Mounts ?? []).some((m) => m.Name === item.Name)) return true;
   return false;
 }
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 
 /** `node/name`: the healthy node named, and the name on it; undefined for a plain name (placement picks the node). */
-export function pinnedNode(cluster: Cluster, name: string): { engine: Engine; name: string } | undefined {
+export function pinnedNode(
+  cluster: Cluster,
+  name: string,
+): { engine: Engine; name: string } | undefined {
   const slash = name.indexOf('/');
   if (slash <= 0) return undefined;
   const engine = cluster.healthy().find((e) => e.name === name.slice(0, slash));
@@ -137,10 +180,16 @@ export function pinnedNode(cluster: Cluster, name: string): { engine: Engine; na
  * Of the nodes placement ranked for a new network or volume, the first that already holds something of the same
  * compose project, so a project's network, volumes and containers meet on one node; else the best ranked.
  */
-export function projectFirst(labels: Record<string, string> | undefined): (ranked: Engine[]) => Engine[] {
+export function projectFirst(
+  labels: Record<string, string> | undefined,
+): (ranked: Engine[]) => Engine[] {
   const project = labels?.[PROJECT_LABEL];
   const holdsProject = (engine: Engine) =>
-    [...engine.networks, ...engine.volumes].some((r) => (r.Labels as Record<string, string> | null)?.[PROJECT_LABEL] === project) ||
-    [...engine.containers.values()].some((c) => c.inspect.Config?.Labels?.[PROJECT_LABEL] === project);
+    [...engine.networks, ...engine.volumes].some(
+      (r) => (r.Labels as Record<string, string> | null)?.[PROJECT_LABEL] === project,
+    ) ||
+    [...engine.containers.values()].some(
+      (c) => c.inspect.Config?.Labels?.[PROJECT_LABEL] === project,
+    );
   return (ranked) => [(project && ranked.find(holdsProject)) || ranked[0]!];
 }

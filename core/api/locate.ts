@@ -5,7 +5,8 @@ import { DockerError } from '../errors.js';
 
 /** Classic swarm's fast 500 for a call that needs a node that is down, instead of a wait on it. */
 export function requireHealthy(engine: Engine, what: string): Engine {
-  if (engine.health !== 'healthy') throw new DockerError(500, `${what} running on unhealthy node ${engine.name}`);
+  if (engine.health !== 'healthy')
+    throw new DockerError(500, `${what} running on unhealthy node ${engine.name}`);
   return engine;
 }
 

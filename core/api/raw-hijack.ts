@@ -9,7 +9,8 @@ import type net from 'node:net';
  */
 export const RAW_HIJACK_MARK = 'X-Skep-Raw-Hijack';
 const MARK_LINES = `Connection: Upgrade\r\nUpgrade: tcp\r\n${RAW_HIJACK_MARK}: 1\r\n`;
-const HIJACK_REQUEST_LINE = /^POST \/(?:v\d+\.\d+\/)?(?:containers\/.+\/attach|exec\/[^/]+\/start)(?:\?\S*)? HTTP\/1\.[01]\r\n/;
+const HIJACK_REQUEST_LINE =
+  /^POST \/(?:v\d+\.\d+\/)?(?:containers\/.+\/attach|exec\/[^/]+\/start)(?:\?\S*)? HTTP\/1\.[01]\r\n/;
 const MAX_HEAD = 16 * 1024;
 
 /** The request head with the upgrade marks added, or undefined when it is not an old-form hijack. */
@@ -24,7 +25,11 @@ export function markRawHijack(head: string): string | undefined {
  * The head must arrive within `headerTimeoutMs` (Node's own header timer starts only once the socket is handed
  * over, so this one covers the first request): else the client gets a 408 and the connection is closed.
  */
-export function sniffConnection(socket: net.Socket, headerTimeoutMs: number, deliver: (socket: net.Socket) => void): void {
+export function sniffConnection(
+  socket: net.Socket,
+  headerTimeoutMs: number,
+  deliver: (socket: net.Socket) => void,
+): void {
   let buffered = Buffer.alloc(0);
   const refuse = (answer: string) => {
     clearTimeout(deadline);
@@ -33,20 +38,32 @@ export function sniffConnection(socket: net.Socket, headerTimeoutMs: number, del
     socket.end(answer);
     socket.destroySoon();
   };
-  const deadline = setTimeout(() => refuse('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'), headerTimeoutMs);
+  const deadline = setTimeout(
+    () => refuse('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'),
+    headerTimeoutMs,
+  );
   socket.once('close', () => clearTimeout(deadline));
   // a client that resets before its head is whole: nothing to answer (the HTTP server handles errors after)
   socket.on('error', () => socket.destroy());
   // The client closed before a whole head came: nothing to serve (and the HTTP server would never see this end).
-  const onEnd = () => (buffered.length === 0 ? socket.destroy() : refuse('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
+  const onEnd = () =>
+    buffered.length === 0
+      ? socket.destroy()
+      : refuse('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   const handOver = () => {
     clearTimeout(deadline);
     socket.removeListener('data', onData);
     socket.removeListener('end', onEnd);
     socket.pause();
     const end = buffered.indexOf('\r\n\r\n');
-    const marked = end >= 0 ? markRawHijack(buffered.subarray(0, end + 4).toString('latin1')) : undefined;
-    if (buffered.length > 0) socket.unshift(marked ? Buffer.concat([Buffer.from(marked, 'latin1'), buffered.subarray(end + 4)]) : buffered);
+    const marked =
+      end >= 0 ? markRawHijack(buffered.subarray(0, end + 4).toString('latin1')) : undefined;
+    if (buffered.length > 0)
+      socket.unshift(
+        marked
+          ? Buffer.concat([Buffer.from(marked, 'latin1'), buffered.subarray(end + 4)])
+          : buffered,
+      );
     deliver(socket);
     process.nextTick(() => socket.resume());
   };
@@ -60,7 +77,9 @@ export function sniffConnection(socket: net.Socket, headerTimeoutMs: number, del
 
 /** Headers of a marked request as the client sent them: the marks removed. */
 export function unmarkedHeaders(rawHeaders: string[]): string[] {
-  const marked = rawHeaders.some((h, i) => i % 2 === 0 && h.toLowerCase() === RAW_HIJACK_MARK.toLowerCase());
+  const marked = rawHeaders.some(
+    (h, i) => i % 2 === 0 && h.toLowerCase() === RAW_HIJACK_MARK.toLowerCase(),
+  );
   if (!marked) return rawHeaders;
   const out: string[] = [];
   let droppedConnection = false;

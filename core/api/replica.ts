@@ -1,4 +1,8 @@
-import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
@@ -26,10 +30,17 @@ const isRead = (method: string | undefined) => method === 'GET' || method === 'H
  * `/info`; at the primary when one is known; else reads here, from this manager's own cache, and writes wait
  * for a primary. A forwarded request is never forwarded again.
  */
-export function decide(role: ManagerRole, method: string | undefined, url: string | undefined, forwardedBy: unknown): Decision {
-  if (!role.replicated || role.isPrimary() || LOCAL_PATH.test((url ?? '/').split('?')[0]!)) return { serve: 'here' };
+export function decide(
+  role: ManagerRole,
+  method: string | undefined,
+  url: string | undefined,
+  forwardedBy: unknown,
+): Decision {
+  if (!role.replicated || role.isPrimary() || LOCAL_PATH.test((url ?? '/').split('?')[0]!))
+    return { serve: 'here' };
   const primary = role.primary();
-  if (primary && primary !== role.advertise && forwardedBy === undefined) return { serve: 'primary', addr: primary };
+  if (primary && primary !== role.advertise && forwardedBy === undefined)
+    return { serve: 'primary', addr: primary };
   return isRead(method) ? { serve: 'here' } : { serve: 'wait' };
 }
 
@@ -43,7 +54,8 @@ function forwardedHeaders(raw: string[], by: string): OutgoingHttpHeaders {
     const name = names.get(lower) ?? raw[i]!;
     names.set(lower, name);
     const had = headers[name];
-    headers[name] = had === undefined ? raw[i + 1]! : [...(Array.isArray(had) ? had : [had]), raw[i + 1]!];
+    headers[name] =
+      had === undefined ? raw[i + 1]! : [...(Array.isArray(had) ? had : [had]), raw[i + 1]!];
   }
   headers[FORWARDED_BY] = by;
   return headers;
@@ -51,10 +63,13 @@ function forwardedHeaders(raw: string[], by: string): OutgoingHttpHeaders {
 
 function rawAnswerHeaders(raw: string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
+  for (let i = 0; i < raw.length; i += 2)
+    if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
   return out;
 }
-const hasBody = (req: IncomingMessage) => (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') || req.headers['transfer-encoding'] !== undefined;
+const hasBody = (req: IncomingMessage) =>
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
+  req.headers['transfer-encoding'] !== undefined;
 
 export interface ForwarderOptions {
   /** How long a write waits for a primary (an election, a failover) before it is refused. */
@@ -96,17 +111,24 @@ export class PrimaryForwarder {
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
     const splicing = async (addr: string): Promise<'answered' | Error> => {
       try {
-        const upstream = await rawConnection(parseEngineAddress(addr), CONNECT_MS, this.options.tls);
+        const upstream = await rawConnection(
+          parseEngineAddress(addr),
+          CONNECT_MS,
+          this.options.tls,
+        );
         // the client left while the connection opened: nothing to splice
         if (socket.destroyed) {
           upstream.destroy();
           return 'answered';
         }
         const lines = [`${req.method} ${req.url} HTTP/1.1`];
-        for (let i = 0; i < req.rawHeaders.length; i += 2) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        for (let i = 0; i < req.rawHeaders.length; i += 2)
+          lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
         lines.push(`${FORWARDED_BY}: ${this.role.advertise}`);
         // one write with what came past the head, as hijack.ts does for engines
-        upstream.write(Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]));
+        upstream.write(
+          Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]),
+        );
         splice(socket, upstream, this.options.logger, `primary ${addr}`);
         return 'answered';
       } catch (err) {
@@ -118,7 +140,9 @@ export class PrimaryForwarder {
       refuse: (unreached) => {
         const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
         const status = unreached ? '500 Internal Server Error' : '503 Service Unavailable';
-        socket.end(`HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
       },
     });
   }
@@ -136,7 +160,12 @@ export class PrimaryForwarder {
     const deadline = performance.now() + this.options.holdMs;
     let unreached: string | undefined;
     for (;;) {
-      const decision = decide(this.role, req.method, req.url, req.headers[FORWARDED_BY.toLowerCase()]);
+      const decision = decide(
+        this.role,
+        req.method,
+        req.url,
+        req.headers[FORWARDED_BY.toLowerCase()],
+      );
       if (decision.serve === 'here') return here();
       if (decision.serve === 'primary') {
         const outcome = await attempt(decision.addr);
@@ -157,14 +186,26 @@ export class PrimaryForwarder {
     const { host, port } = parseEngineAddress(addr);
     return new Promise((resolve) => {
       const req = (this.options.tls ? https : http).request(
-        { agent: this.agent, host, port, path, method: 'GET', headers: { [FORWARDED_BY]: this.role.advertise ?? '' }, timeout: CONNECT_MS },
+        {
+          agent: this.agent,
+          host,
+          port,
+          path,
+          method: 'GET',
+          headers: { [FORWARDED_BY]: this.role.advertise ?? '' },
+          timeout: CONNECT_MS,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', () => resolve(undefined));
           res.on('end', () => {
             try {
-              resolve(res.statusCode === 200 ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined);
+              resolve(
+                res.statusCode === 200
+                  ? JSON.parse(Buffer.concat(chunks).toString('utf8'))
+                  : undefined,
+              );
             } catch {
               resolve(undefined);
             }
@@ -184,7 +225,10 @@ export class PrimaryForwarder {
   private refuse(res: ServerResponse, unreached: string | undefined): void {
     if (res.headersSent || res.destroyed) return void res.destroy();
     const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
-    res.writeHead(unreached ? 500 : 503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(unreached ? 500 : 503, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
   }
 
@@ -192,7 +236,11 @@ export class PrimaryForwarder {
    * One attempt at the primary. The body is sent only once the connection is open, so a primary that cannot be
    * reached has received nothing and the request can go to the next one.
    */
-  private forward(req: IncomingMessage, res: ServerResponse, addr: string): Promise<'answered' | Error> {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    addr: string,
+  ): Promise<'answered' | Error> {
     const { host, port } = parseEngineAddress(addr);
     return new Promise((resolve) => {
       let connected = false;
@@ -219,7 +267,11 @@ export class PrimaryForwarder {
         else send();
       });
       upstream.on('response', (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, rawAnswerHeaders(answer.rawHeaders));
+        res.writeHead(
+          answer.statusCode ?? 502,
+          answer.statusMessage,
+          rawAnswerHeaders(answer.rawHeaders),
+        );
         // streams (events, logs -f, wait) must show their headers before their first byte
         res.flushHeaders();
         answer.pipe(res);
@@ -229,7 +281,8 @@ export class PrimaryForwarder {
       upstream.on('error', (err) => {
         // before the connection opened, or a read: nothing the primary acted on, so it can be served elsewhere
         if (!connected || (isRead(req.method) && !res.headersSent)) return resolve(err);
-        if (!res.headersSent) this.refuse(res, `Unable to reach primary cluster manager (${err.message}): ${addr}`);
+        if (!res.headersSent)
+          this.refuse(res, `Unable to reach primary cluster manager (${err.message}): ${addr}`);
         else res.destroy();
         resolve('answered');
       });

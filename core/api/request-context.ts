@@ -1,5 +1,11 @@
 import type { Context } from 'koa';
-import type { NodeView, OtherRoute, RequestContext, ResponseContext, RouteId } from '../pipeline-types.js';
+import type {
+  NodeView,
+  OtherRoute,
+  RequestContext,
+  ResponseContext,
+  RouteId,
+} from '../pipeline-types.js';
 import type { SkepState } from './deps.js';
 import { nodeOf } from './row-node.js';
 import { readBody } from './body.js';
@@ -37,7 +43,8 @@ export function requestContext(ctx: Context, route?: RouteId | OtherRoute): Requ
 /** The query string to send an engine: the client's own, unless a `request` tap changed the parameters. */
 export function outgoingSearch(ctx: Context): string {
   const request = (ctx.state as SkepState).request;
-  if (!request || JSON.stringify(request.query) === JSON.stringify(plainQuery(ctx))) return ctx.querystring;
+  if (!request || JSON.stringify(request.query) === JSON.stringify(plainQuery(ctx)))
+    return ctx.querystring;
   return new URLSearchParams(request.query).toString();
 }
 

@@ -17,12 +17,18 @@ interface MatchedLayer {
  * The `request` taps, then the route's own `routeRequest` taps: the first Reply, if any tap gives one. On every
  * request: with no taps it costs two lookups and no promise.
  */
-export function replyBeforeRoute(hooks: SkepHooks, context: RequestContext): Promise<Reply | undefined> | undefined {
+export function replyBeforeRoute(
+  hooks: SkepHooks,
+  context: RequestContext,
+): Promise<Reply | undefined> | undefined {
   const perRoute = hooks.routeRequest.get(context.route);
   const global = tapped(hooks.request) ? hooks.request : undefined;
   const local = tapped(perRoute) ? perRoute : undefined;
   if (!global && !local) return undefined;
-  return (async () => (global && (await global.promise(context))) || (local && (await local.promise(context))) || undefined)();
+  return (async () =>
+    (global && (await global.promise(context))) ||
+    (local && (await local.promise(context))) ||
+    undefined)();
 }
 
 /**
@@ -34,7 +40,10 @@ export function requestStage(deps: ApiDeps): RouterMiddleware {
     const matched = (ctx as unknown as { matched?: MatchedLayer[] }).matched ?? [];
     const layer = matched.findLast((l) => l.methods.includes(ctx.method));
     // a route's name is one of ROUTE_IDS (a unit test holds the router to that list)
-    const context = requestContext(ctx, (layer?.name as RouteId | undefined) ?? `${ctx.method} ${layer?.path ?? ctx.path}`);
+    const context = requestContext(
+      ctx,
+      (layer?.name as RouteId | undefined) ?? `${ctx.method} ${layer?.path ?? ctx.path}`,
+    );
     const asked = replyBeforeRoute(deps.hooks, context);
     const reply = asked && (await asked);
     if (reply) return answerWith(ctx, reply);
@@ -44,8 +53,15 @@ export function requestStage(deps: ApiDeps): RouterMiddleware {
     } catch (err) {
       // an error answer goes through the response stage too, as the error middleware would write it
       const known = err instanceof DockerError;
-      const body = Buffer.from(JSON.stringify({ message: known ? err.message : `internal error: ${(err as Error).message}` }));
-      const instead = await deps.hooks.response.promise({ status: known ? err.status : 500, headers: { 'content-type': 'application/json' }, body }, context);
+      const body = Buffer.from(
+        JSON.stringify({
+          message: known ? err.message : `internal error: ${(err as Error).message}`,
+        }),
+      );
+      const instead = await deps.hooks.response.promise(
+        { status: known ? err.status : 500, headers: { 'content-type': 'application/json' }, body },
+        context,
+      );
       if (!instead) throw err;
       return answerWith(ctx, instead);
     }
@@ -68,11 +84,18 @@ function answerWith(ctx: Context, reply: Reply): void {
 function finalAnswer(ctx: Context): FinalAnswer | undefined {
   const body: unknown = ctx.body;
   if (ctx.respond === false || ctx.headerSent || body instanceof Stream) return undefined;
-  const bytes = body === undefined || body === null ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const bytes =
+    body === undefined || body === null
+      ? Buffer.alloc(0)
+      : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   // what the plugins read is what is sent: Koa must not encode the body a second time
   // (Koa keeps the Content-Type the first body set)
   if (body !== undefined && body !== null && !Buffer.isBuffer(body)) ctx.body = bytes;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(ctx.response.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  for (const [name, value] of Object.entries(ctx.response.headers))
+    if (value !== undefined)
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
   return { status: ctx.status, headers, body: bytes };
 }

@@ -15,7 +15,8 @@ import type { PrimaryForwarder } from './replica.js';
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
+const isLoopback = (host: string) =>
+  host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 export interface Listener {
   readonly address: string;
@@ -31,12 +32,22 @@ export interface Listener {
 }
 
 /** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
-function createHttpServer(app: Koa<SkepState>, limits: ClientLimits, forwarder?: PrimaryForwarder): http.Server {
+function createHttpServer(
+  app: Koa<SkepState>,
+  limits: ClientLimits,
+  forwarder?: PrimaryForwarder,
+): http.Server {
   const koa = app.callback();
   // a replica hands each request to the forwarder, which runs it here or has the primary answer it
-  const handler = forwarder ? (req: http.IncomingMessage, res: http.ServerResponse) => void forwarder.request(req, res, () => void koa(req, res)) : koa;
+  const handler = forwarder
+    ? (req: http.IncomingMessage, res: http.ServerResponse) =>
+        void forwarder.request(req, res, () => void koa(req, res))
+    : koa;
   // Header timeouts of later requests on a connection are checked this often: a deadline holds within a quarter.
-  const server = http.createServer({ connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.headerTimeoutMs / 4)) }, handler);
+  const server = http.createServer(
+    { connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.headerTimeoutMs / 4)) },
+    handler,
+  );
   // No request timeout: logs -f, events, wait and hijacked sessions may stay quiet for hours.
   server.requestTimeout = 0;
   server.headersTimeout = limits.headerTimeoutMs;
@@ -75,13 +86,21 @@ function listenPrivately(server: net.Server, path: string, listening: () => void
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
  * request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
-export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logger, limits: ClientLimits, tlsOptions?: ServerTls, forwarder?: PrimaryForwarder): Promise<Listener[]> {
+export async function listen(
+  app: Koa<SkepState>,
+  hosts: string[],
+  logger: Logger,
+  limits: ClientLimits,
+  tlsOptions?: ServerTls,
+  forwarder?: PrimaryForwarder,
+): Promise<Listener[]> {
   const listeners: Listener[] = [];
   const cap = new ConnectionCap(limits.maxConnectionsPerAddress);
   for (const text of hosts) {
     const address = parseListenAddress(text);
     const server = createHttpServer(app, limits, forwarder);
-    const onSocket = (socket: net.Socket) => sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
+    const onSocket = (socket: net.Socket) =>
+      sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
     // With --tlsverify, a client without a certificate signed by the CA is refused in the handshake.
     const front = tlsOptions
       ? tls.createServer(
@@ -103,13 +122,17 @@ export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logge
         if (first) logger.warn(message);
         if (tlsOptions) return void socket.destroy();
         const body = JSON.stringify({ message });
-        socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
         socket.destroySoon();
       };
       if (cap.admit(socket, refuse) && !tlsOptions) onSocket(socket);
     });
     if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
-      logger.warn(`listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`);
+      logger.warn(
+        `listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`,
+      );
     }
     if (address.kind === 'unix') prepareSocketPath(address.path);
     await new Promise<void>((resolve, reject) => {
@@ -160,15 +183,22 @@ export async function listen(app: Koa<SkepState>, hosts: string[], logger: Logge
         server.closeIdleConnections();
         if (running > 0) {
           let timer: NodeJS.Timeout | undefined;
-          await Promise.race([new Promise<void>((resolve) => (drained = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+          await Promise.race([
+            new Promise<void>((resolve) => (drained = resolve)),
+            new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))),
+          ]);
           clearTimeout(timer);
-          if (running > 0) logger.info(`${text}: ${running} request${running === 1 ? '' : 's'} still running after ${graceMs / 1000}s (streams, hijacked sessions): closing them`);
+          if (running > 0)
+            logger.info(
+              `${text}: ${running} request${running === 1 ? '' : 's'} still running after ${graceMs / 1000}s (streams, hijacked sessions): closing them`,
+            );
         }
         closeAll();
         await closed;
       },
       setTls: (material) => {
-        if (front instanceof tls.Server && material?.key && material.cert) front.setSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
+        if (front instanceof tls.Server && material?.key && material.cert)
+          front.setSecureContext({ key: material.key, cert: material.cert, ca: material.ca });
       },
     });
   }

@@ -16,7 +16,9 @@ export function prepareSocketPath(path: string): void {
   const owner = dir.uid === 0 || dir.uid === myUid();
   const sticky = (dir.mode & 0o1000) !== 0;
   if (!owner || ((dir.mode & 0o022) !== 0 && !sticky)) {
-    throw new ConfigError(`refusing to listen on unix://${path}: ${folder} can be written by other users (mode ${(dir.mode & 0o7777).toString(8)}, owner ${dir.uid})`);
+    throw new ConfigError(
+      `refusing to listen on unix://${path}: ${folder} can be written by other users (mode ${(dir.mode & 0o7777).toString(8)}, owner ${dir.uid})`,
+    );
   }
   let existing;
   try {

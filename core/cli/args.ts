@@ -43,12 +43,15 @@ export function parseArgs(args: string[], env: Env = {}): ParsedArgs {
   if (command === JOIN) return parseJoin(rest, env);
   if (command === LIST) return parseList(rest, env, target.flags);
   if (command === NODE) return { command: 'node', args: rest };
-  if (command !== MANAGE) throw new ConfigError(`swarm: unknown command "${name}"; see 'swarm --help'`);
+  if (command !== MANAGE)
+    throw new ConfigError(`swarm: unknown command "${name}"; see 'swarm --help'`);
 
   const read = readFlags(rest, MANAGE, target, { env });
   if (read.asked) return { command: 'help', topic: 'manage' };
   if (read.args.length > 1) {
-    throw new ConfigError(`manage: expected one discovery argument, got ${read.args.length}: ${read.args.join(' ')}`);
+    throw new ConfigError(
+      `manage: expected one discovery argument, got ${read.args.length}: ${read.args.join(' ')}`,
+    );
   }
   const discovery = discoveryFrom(MANAGE.argument!, read.args, env);
   if (discovery) target.flags.nodes = discovery;
@@ -58,7 +61,9 @@ export function parseArgs(args: string[], env: Env = {}): ParsedArgs {
 
 /** What classic's `manage` refused before it started, in its words (cli/manage.go). */
 function checkManage({ flags, refreshRetry }: ParsedManage): void {
-  const [min, max] = [flags.engine?.refreshMinInterval, flags.engine?.refreshMaxInterval].map((d) => parseDuration(d));
+  const [min, max] = [flags.engine?.refreshMinInterval, flags.engine?.refreshMaxInterval].map((d) =>
+    parseDuration(d),
+  );
   if (min !== undefined && max !== undefined && max < min) {
     throw new ConfigError('max refresh interval cannot be less than min refresh interval');
   }
@@ -66,7 +71,8 @@ function checkManage({ flags, refreshRetry }: ParsedManage): void {
     throw new ConfigError('--engine-refresh-retry is deprecated. Use --engine-failure-retry');
   }
   if (!flags.replication) return;
-  if (!flags.advertise) throw new ConfigError('--advertise address must be provided when using --leader-election');
+  if (!flags.advertise)
+    throw new ConfigError('--advertise address must be provided when using --leader-election');
   if (!checkAddrFormat(flags.advertise)) throw new ConfigError(ADVERTISE_FORM);
   if ((parseDuration(flags.replicationTtl) ?? 1) <= 0) {
     throw new ConfigError('--replication-ttl should be a positive number');
@@ -78,7 +84,8 @@ function parseList(args: string[], env: Env, flags: SwarmConfig): ParsedArgs {
   const read = readFlags(args, LIST, target, { env });
   if (read.asked) return { command: 'help', topic: 'list' };
   const discovery = discoveryFrom(LIST.argument!, read.args, env);
-  if (!discovery) throw new ConfigError("discovery required to list a cluster. See 'swarm list --help'.");
+  if (!discovery)
+    throw new ConfigError("discovery required to list a cluster. See 'swarm list --help'.");
   if (target.timeoutMs <= 0) throw new ConfigError('--timeout should be a positive number');
   return { command: 'list', discovery, flags, ...target };
 }
@@ -89,7 +96,8 @@ function parseJoin(args: string[], env: Env): ParsedArgs {
   if (read.asked) return { command: 'help', topic: 'join' };
   // classic's checks and words, in its order (cli/join.go)
   const discovery = discoveryFrom(JOIN.argument!, read.args, env);
-  if (!discovery) throw new ConfigError("discovery required to join a cluster. See 'swarm join --help'.");
+  if (!discovery)
+    throw new ConfigError("discovery required to join a cluster. See 'swarm join --help'.");
   if (!target.advertise) throw new ConfigError('missing mandatory --advertise flag');
   if (!checkAddrFormat(target.advertise)) throw new ConfigError(ADVERTISE_FORM);
   if (target.delayMs < 0) throw new ConfigError('--delay should not be a negative number');

@@ -37,5 +37,7 @@ export const SWARM: Program = {
 
 /** The command a name or alias stands for. */
 export function commandNamed(name: string | undefined): CommandData | undefined {
-  return name === undefined ? undefined : SWARM.commands.find((command) => command.names.includes(name));
+  return name === undefined
+    ? undefined
+    : SWARM.commands.find((command) => command.names.includes(name));
 }

@@ -19,7 +19,11 @@ export const discoveryArgument = (...forms: string[]): ArgumentData => ({
 });
 
 /** The argument, else its environment variable, as classic's getDiscovery took it. */
-export function discoveryFrom(argument: ArgumentData, positional: string[], env: Record<string, string | undefined>) {
+export function discoveryFrom(
+  argument: ArgumentData,
+  positional: string[],
+  env: Record<string, string | undefined>,
+) {
   return positional.length === 1 ? positional[0] : env[argument.env];
 }
 

@@ -19,7 +19,8 @@ export function boolFlag<T>(spec: BoolSpec<T>): Flag<T> {
     kind: 'bool',
     set(target, value, shown) {
       const on = goBoolean(value);
-      if (on === undefined) throw new ConfigError(`invalid boolean value "${value}" for flag ${shown}`);
+      if (on === undefined)
+        throw new ConfigError(`invalid boolean value "${value}" for flag ${shown}`);
       set(target, on);
     },
     // urfave/cli ignored a variable Go could not read as a boolean: `DEBUG=express:*` is not debug mode
@@ -57,7 +58,9 @@ export function choiceFlag<T, V extends string>(spec: ChoiceSpec<T, V>): Flag<T>
     kind: 'string',
     set(target, value, shown) {
       if (!isOne(value)) {
-        throw new ConfigError(`invalid value "${value}" for flag ${shown} (one of ${spec.values.join(', ')})`);
+        throw new ConfigError(
+          `invalid value "${value}" for flag ${shown} (one of ${spec.values.join(', ')})`,
+        );
       }
       set(target, value);
     },

@@ -26,7 +26,8 @@ export function goDuration(value: string, what: string): number {
 
 /** A whole number as Go's flag package read an int flag, failing in its words. */
 export function goInt(value: string, shown: string): number {
-  if (!/^[+-]?\d+$/.test(value)) throw new ConfigError(`invalid value "${value}" for flag ${shown}: parse error`);
+  if (!/^[+-]?\d+$/.test(value))
+    throw new ConfigError(`invalid value "${value}" for flag ${shown}: parse error`);
   return Number(value);
 }
 

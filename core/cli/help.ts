@@ -21,7 +21,8 @@ function nameCell(flag: FlagData): string {
 
 /** A list's default, which urfave/cli did not print: the values themselves, when they are all of them in order. */
 function listDefault(flag: FlagData): string {
-  if (flag.kind !== 'list' || flag.default === undefined || typeof flag.default === 'string') return '';
+  if (flag.kind !== 'list' || flag.default === undefined || typeof flag.default === 'string')
+    return '';
   const all = flag.values !== undefined && flag.default.join() === flag.values.join();
   return ` (default: ${all ? 'all, in this order' : flag.default.join(', ')})`;
 }
@@ -66,7 +67,12 @@ export function programHelp(): string {
 /** Classic's `<discovery>`: its usage and variable, then its forms, one a line. */
 function argumentLines(argument: ArgumentData): string[] {
   const forms = argument.forms.map((form) => `                   * ${form}`);
-  return ['', 'Arguments:', `   ${argument.name}    ${argument.usage} [$${argument.env}]`, ...forms];
+  return [
+    '',
+    'Arguments:',
+    `   ${argument.name}    ${argument.usage} [$${argument.env}]`,
+    ...forms,
+  ];
 }
 
 /** `swarm manage --help`: classic's CommandHelpTemplate, with `swarm node`'s commands in the app's layout. */
@@ -81,7 +87,9 @@ export function commandHelp(command: CommandData): string {
     ...(description ? ['', ...description.split('\n')] : []),
     ...(argument ? argumentLines(argument) : []),
     ...(subcommands.length > 0 ? ['', 'Commands:'] : []),
-    ...subcommands.map((sub) => `  ${[sub.names.join(', '), sub.args].filter(Boolean).join(' ')}\t${sub.usage}`),
+    ...subcommands.map(
+      (sub) => `  ${[sub.names.join(', '), sub.args].filter(Boolean).join(' ')}\t${sub.usage}`,
+    ),
     ...(command.flags.length > 0 ? ['', 'Options:', ...flagLines(command, '   ')] : []),
   ]);
 }

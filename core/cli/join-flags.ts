@@ -14,7 +14,8 @@ export interface ParsedJoin {
   discoveryOpts: Record<string, string>;
 }
 
-const MANAGERS_MUST_REACH = 'Swarm manager(s) MUST be able to reach the Docker Engine at this address.';
+const MANAGERS_MUST_REACH =
+  'Swarm manager(s) MUST be able to reach the Docker Engine at this address.';
 
 const DESCRIPTION = `Keeps the engine registered while this runs; when it stops, the node leaves the cluster
 once its TTL has passed.`;

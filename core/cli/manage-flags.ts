@@ -16,7 +16,8 @@ export type { ParsedManage } from './parsed-manage.js';
 const DEFAULTS = defaults();
 export const DEPRECATED_REFRESH_RETRY = 3;
 const DOCKER_ENGINES_ONLY = 'Skep drives Docker engines only: --cluster-driver swarm';
-const OTHER_MANAGERS_MUST_REACH = 'Other swarm manager(s) MUST be able to reach the swarm manager at this address.';
+const OTHER_MANAGERS_MUST_REACH =
+  'Other swarm manager(s) MUST be able to reach the swarm manager at this address.';
 
 /** A flag of `--tlscacert`, `--tlscert`, `--tlskey`: a file the TLS settings name. */
 const tlsFile = (name: string, key: 'ca' | 'cert' | 'key', usage: string) =>
@@ -89,7 +90,11 @@ const CLASSIC_FLAGS: readonly Flag<ParsedManage>[] = [
       t.flags.tls = { ...t.flags.tls, enabled: on };
     },
   }),
-  tlsFile('tlscacert', 'ca', 'trust only remotes providing a certificate signed by the CA given here'),
+  tlsFile(
+    'tlscacert',
+    'ca',
+    'trust only remotes providing a certificate signed by the CA given here',
+  ),
   tlsFile('tlscert', 'cert', 'path to TLS certificate file'),
   tlsFile('tlskey', 'key', 'path to TLS key file'),
   boolFlag<ParsedManage>({
@@ -115,7 +120,8 @@ const CLASSIC_FLAGS: readonly Flag<ParsedManage>[] = [
     default: inSeconds(DEFAULTS.engine.refreshMaxMs),
     errorNamesValue: true,
     set: (t, ms) => {
-      if (ms < 0) throw new ConfigError('max refresh interval cannot be less than min refresh interval');
+      if (ms < 0)
+        throw new ConfigError('max refresh interval cannot be less than min refresh interval');
       t.flags.engine = { ...t.flags.engine, refreshMaxInterval: `${ms}ms` };
     },
   }),
@@ -172,10 +178,13 @@ const CLASSIC_FLAGS: readonly Flag<ParsedManage>[] = [
     set: (t, option, shown) => {
       const eq = option.indexOf('=');
       const key = option.slice(0, eq);
-      if (eq <= 0) throw new ConfigError(`invalid value "${option}" for flag ${shown} (expected key=value)`);
+      if (eq <= 0)
+        throw new ConfigError(`invalid value "${option}" for flag ${shown} (expected key=value)`);
       const check = CLUSTER_OPTS[key];
       if (!check) {
-        throw new ConfigError(`unsupported cluster option "${key}" (known: ${Object.keys(CLUSTER_OPTS).join(', ')})`);
+        throw new ConfigError(
+          `unsupported cluster option "${key}" (known: ${Object.keys(CLUSTER_OPTS).join(', ')})`,
+        );
       }
       const problem = check(option.slice(eq + 1));
       if (problem) throw new ConfigError(problem);
@@ -191,7 +200,8 @@ const CLASSIC_FLAGS: readonly Flag<ParsedManage>[] = [
   }),
   textFlag<ParsedManage>({
     names: ['container-name-refresh-filter'],
-    usage: 'If set, refresh the cache when a ContainerList call comes in with a name filter set to this value',
+    usage:
+      'If set, refresh the cache when a ContainerList call comes in with a name filter set to this value',
     set: (t, name) => {
       t.flags.containerNameRefreshFilter = name;
     },
@@ -204,7 +214,8 @@ const SKEP_FLAGS: readonly Flag<ParsedManage>[] = [
   listFlag<ParsedManage>({
     names: ['authorization-plugin'],
     // dockerd's flag: a plugin's name, found where dockerd finds it
-    usage: 'Docker authorization plugin to ask about every request, in order (as dockerd finds it: NAME.sock)',
+    usage:
+      'Docker authorization plugin to ask about every request, in order (as dockerd finds it: NAME.sock)',
     set: (t, name) => {
       t.flags.authorizationPlugins = [...(t.flags.authorizationPlugins ?? []), name];
     },
@@ -219,10 +230,13 @@ const SKEP_FLAGS: readonly Flag<ParsedManage>[] = [
   }),
   textFlag<ParsedManage>({
     names: ['status-addr'],
-    usage: 'operator listener, host:port: /metrics, /healthz, /readyz and the status page (off when not given)',
+    usage:
+      'operator listener, host:port: /metrics, /healthz, /readyz and the status page (off when not given)',
     set: (t, address, shown) => {
       if (!LISTEN_HOST_PORT.test(address)) {
-        throw new ConfigError(`invalid value "${address}" for flag ${shown} (expected host:port, e.g. 127.0.0.1:9323)`);
+        throw new ConfigError(
+          `invalid value "${address}" for flag ${shown} (expected host:port, e.g. 127.0.0.1:9323)`,
+        );
       }
       t.flags.status = { address };
     },
@@ -253,7 +267,12 @@ export const MANAGE: Command<ParsedManage> = {
   names: ['manage', 'm'],
   usage: 'Manage a docker cluster',
   description: DESCRIPTION,
-  argument: discoveryArgument(DISCOVERY_FORMS.etcd, DISCOVERY_FORMS.file, DISCOVERY_FORMS.nodes, DISCOVERY_FORMS.unix),
+  argument: discoveryArgument(
+    DISCOVERY_FORMS.etcd,
+    DISCOVERY_FORMS.file,
+    DISCOVERY_FORMS.nodes,
+    DISCOVERY_FORMS.unix,
+  ),
   // as urfave/cli printed a command's flags: its own, then `--help`
   flags: [...CLASSIC_FLAGS, ...SKEP_FLAGS, HELP_FLAG],
   // classic's words; the options config/cluster-opts.ts checks

@@ -21,14 +21,18 @@ export function parseNodeCommand(args: string[], env: Env): NodeCommand {
   const [typed, node, ...rest] = read.args;
   if (typed === undefined) return command;
   // the commands the help lists, by their names and aliases
-  const action = NODE.subcommands?.find((sub) => sub.names.includes(typed))?.names[0] as Action | undefined;
-  if (action === undefined) throw new ConfigError(`node: unknown command "${typed}" (see 'swarm node --help')`);
+  const action = NODE.subcommands?.find((sub) => sub.names.includes(typed))?.names[0] as
+    Action | undefined;
+  if (action === undefined)
+    throw new ConfigError(`node: unknown command "${typed}" (see 'swarm node --help')`);
   if (action === 'ls') {
     if (node !== undefined) throw new ConfigError('"swarm node ls" accepts no arguments');
     return { ...command, action: 'ls' };
   }
   if (node === undefined || rest.length > 0) {
-    throw new ConfigError(`"swarm node ${action}" requires exactly 1 argument: the node's name, address or ID`);
+    throw new ConfigError(
+      `"swarm node ${action}" requires exactly 1 argument: the node's name, address or ID`,
+    );
   }
   if (action === 'update' && Object.keys(command.change).length === 0) {
     throw new ConfigError('"swarm node update" needs --availability, --label-add or --label-rm');
@@ -55,35 +59,52 @@ function clientCertificates(): { ca: Buffer; cert: Buffer; key: Buffer } {
 }
 
 /** One call to the manager's API, JSON both ways; an error answer is Docker's message. */
-function call(command: NodeCommand, method: string, path: string, body?: unknown): Promise<unknown> {
+function call(
+  command: NodeCommand,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
   // the manager's address read as `-H` is read when the manager listens on it
   const address = parseListenAddress(command.host);
-  const target = address.kind === 'unix' ? { socketPath: address.path } : { host: address.host, port: address.port };
+  const target =
+    address.kind === 'unix'
+      ? { socketPath: address.path }
+      : { host: address.host, port: address.port };
   const tls = command.tls ? clientCertificates() : {};
   const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers = payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {};
+  const headers = payload
+    ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+    : {};
   return new Promise((resolve, reject) => {
-    const req = (command.tls ? https : http).request({ ...target, ...tls, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: { message?: string } | undefined;
-        try {
-          parsed = JSON.parse(text) as { message?: string };
-        } catch {
-          parsed = undefined;
-        }
-        if ((res.statusCode ?? 500) >= 300) {
-          const message = parsed?.message ?? text.trim();
-          const notSkep = res.statusCode === 404 && message === 'page not found';
-          const hint = notSkep ? ` (is ${command.host} a Skep manager?)` : '';
-          reject(new Error(`Error response from daemon: ${message}${hint}`));
-        } else resolve(parsed);
-      });
-    });
+    const req = (command.tls ? https : http).request(
+      { ...target, ...tls, method, path, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: { message?: string } | undefined;
+          try {
+            parsed = JSON.parse(text) as { message?: string };
+          } catch {
+            parsed = undefined;
+          }
+          if ((res.statusCode ?? 500) >= 300) {
+            const message = parsed?.message ?? text.trim();
+            const notSkep = res.statusCode === 404 && message === 'page not found';
+            const hint = notSkep ? ` (is ${command.host} a Skep manager?)` : '';
+            reject(new Error(`Error response from daemon: ${message}${hint}`));
+          } else resolve(parsed);
+        });
+      },
+    );
     req.on('error', (err) => {
-      reject(new Error(`Cannot connect to the manager at ${command.host}: ${err.message}. Is it running?`));
+      reject(
+        new Error(
+          `Cannot connect to the manager at ${command.host}: ${err.message}. Is it running?`,
+        ),
+      );
     });
     req.end(payload);
   });
@@ -104,7 +125,10 @@ function table(rows: string[][]): string {
   );
 }
 
-export async function runNodeCommand(command: NodeCommand, out: (text: string) => void): Promise<void> {
+export async function runNodeCommand(
+  command: NodeCommand,
+  out: (text: string) => void,
+): Promise<void> {
   if (command.action === 'help') return out(commandHelp(NODE));
   if (command.action === 'ls') {
     const nodes = (await call(command, 'GET', '/skep/nodes')) as Described[];
@@ -119,10 +143,13 @@ export async function runNodeCommand(command: NodeCommand, out: (text: string) =
         .map(([k, v]) => `${k}=${v}`)
         .join(','),
     ]);
-    return out(table([['ID', 'NAME', 'ADDRESS', 'STATUS', 'AVAILABILITY', 'CONTAINERS', 'LABELS'], ...rows]));
+    return out(
+      table([['ID', 'NAME', 'ADDRESS', 'STATUS', 'AVAILABILITY', 'CONTAINERS', 'LABELS'], ...rows]),
+    );
   }
   const path = `/skep/nodes/${encodeURIComponent(command.node!)}`;
-  if (command.action === 'inspect') return out(JSON.stringify(await call(command, 'GET', path), null, 4) + '\n');
+  if (command.action === 'inspect')
+    return out(JSON.stringify(await call(command, 'GET', path), null, 4) + '\n');
   await call(command, 'POST', `${path}/update`, command.change);
   // as `docker node update` prints: the node as it was named
   out(`${command.node}\n`);

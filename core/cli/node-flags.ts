@@ -20,9 +20,16 @@ export const NODE: Command<NodeCommand> = {
   usage: 'Node maintenance on a running manager, through its API (/skep/nodes)',
   description: DESCRIPTION,
   subcommands: [
-    { names: ['ls', 'list'], usage: 'List the nodes with their state, availability and Skep-side labels' },
+    {
+      names: ['ls', 'list'],
+      usage: 'List the nodes with their state, availability and Skep-side labels',
+    },
     { names: ['inspect'], args: 'NODE', usage: 'One node as JSON' },
-    { names: ['update'], args: '[OPTIONS] NODE', usage: 'Change a node: NODE is its name, address or ID' },
+    {
+      names: ['update'],
+      args: '[OPTIONS] NODE',
+      usage: 'Change a node: NODE is its name, address or ID',
+    },
   ],
   flags: [
     textFlag<NodeCommand>({
@@ -45,7 +52,8 @@ export const NODE: Command<NodeCommand> = {
     }),
     textFlag<NodeCommand>({
       names: ['availability'],
-      usage: 'update: whether the node takes containers (pause: no new ones; drain: none, movable ones moved off)',
+      usage:
+        'update: whether the node takes containers (pause: no new ones; drain: none, movable ones moved off)',
       values: AVAILABILITIES,
       set: (t, availability) => {
         t.change.Availability = availability;

@@ -22,10 +22,12 @@ const WORDS = {
     unknown: (command: CommandData, flag: string) => {
       return `${command.names[0]}: flag provided but not defined: ${flag} (see '${invocation(command)} --help')`;
     },
-    needsValue: (command: CommandData, flag: string) => `${command.names[0]}: flag needs an argument: ${flag}`,
+    needsValue: (command: CommandData, flag: string) =>
+      `${command.names[0]}: flag needs an argument: ${flag}`,
   },
   'docker-cli': {
-    unknown: (command: CommandData, flag: string) => `unknown flag: ${flag} (see '${invocation(command)} --help')`,
+    unknown: (command: CommandData, flag: string) =>
+      `unknown flag: ${flag} (see '${invocation(command)} --help')`,
     needsValue: (_command: CommandData, flag: string) => `flag needs an argument: ${flag}`,
   },
 };
@@ -38,7 +40,12 @@ const isFlag = (arg: string) => arg.startsWith('-') && arg !== '-' && arg !== '-
  * `untilArgument`. A flag not given is then read from its environment variable, and, where the command
  * applies them, from its default.
  */
-export function readFlags<T>(args: readonly string[], command: Command<T>, target: T, options: ReadOptions): FlagsRead {
+export function readFlags<T>(
+  args: readonly string[],
+  command: Command<T>,
+  target: T,
+  options: ReadOptions,
+): FlagsRead {
   const { env, untilArgument = false } = options;
   const given = new Set<Flag<T>>();
   const rest: string[] = [];
@@ -56,12 +63,14 @@ export function readFlags<T>(args: readonly string[], command: Command<T>, targe
     const eq = body.indexOf('=');
     const name = eq < 0 ? body : body.slice(0, eq);
     const flag = command.flags.find((f) => f.names.includes(name));
-    if (!flag) throw new ConfigError(WORDS[command.flagErrors].unknown(command, arg.split('=')[0]!));
+    if (!flag)
+      throw new ConfigError(WORDS[command.flagErrors].unknown(command, arg.split('=')[0]!));
     if (flag.asks) return { asked: flag.asks, args: [] };
     const shown = dashed(name);
     let value = eq < 0 ? undefined : body.slice(eq + 1);
     if (value === undefined) value = flag.kind === 'bool' ? 'true' : args[++i];
-    if (value === undefined) throw new ConfigError(WORDS[command.flagErrors].needsValue(command, shown));
+    if (value === undefined)
+      throw new ConfigError(WORDS[command.flagErrors].needsValue(command, shown));
     flag.set(target, value, shown);
     given.add(flag);
   }

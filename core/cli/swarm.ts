@@ -27,7 +27,10 @@ async function main(): Promise<void> {
   }
   if (parsed.command === 'list') {
     const logger = createLogger(parsed.flags.logLevel ?? 'warn');
-    const listed = createDiscovery([parsed.discovery], { logger, heartbeatMs: parsed.timeoutMs }).list();
+    const listed = createDiscovery([parsed.discovery], {
+      logger,
+      heartbeatMs: parsed.timeoutMs,
+    }).list();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ConfigError('Timed out')), parsed.timeoutMs);
@@ -42,7 +45,9 @@ async function main(): Promise<void> {
   if (parsed.command === 'join') return join(parsed);
   if (parsed.command === 'node') {
     try {
-      return await runNodeCommand(parseNodeCommand(parsed.args, process.env), (text) => process.stdout.write(text));
+      return await runNodeCommand(parseNodeCommand(parsed.args, process.env), (text) =>
+        process.stdout.write(text),
+      );
     } catch (err) {
       if (err instanceof ConfigError) throw err;
       process.stderr.write(`${(err as Error).message}\n`);
@@ -64,12 +69,16 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (err) => logger.error(`uncaught exception: ${err.stack ?? err}`));
   if (config.configFile) logger.info(`config: ${config.configFile}`);
   if (config.replication) {
-    logger.info(`replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`);
+    logger.info(
+      `replication: this manager is ${config.advertise}, leader lease ${config.replicationTtlMs / 1000}s`,
+    );
   }
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
   const shutdown = (signal: string) => {
     const graceMs = signal === 'SIGTERM' ? manager.config.shutdownTimeoutMs : 0;
-    logger.info(`${signal}: stopping${graceMs > 0 ? `; running requests have ${graceMs / 1000}s to end` : ''}`);
+    logger.info(
+      `${signal}: stopping${graceMs > 0 ? `; running requests have ${graceMs / 1000}s to end` : ''}`,
+    );
     // whatever does not close promptly after the grace period does not hold the process
     setTimeout(() => process.exit(0), graceMs + 3000).unref();
     void manager.stop(graceMs).then(() => process.exit(0));
@@ -84,9 +93,13 @@ async function main(): Promise<void> {
         const next = await loadConfig(parsed.flags, { file: parsed.configFile });
         await manager.reload(next);
         logger.configure({ level: next.logLevel, format: next.logFormat });
-        logger.info(`SIGHUP: configuration reloaded${next.configFile ? ` from ${next.configFile}` : ''}`);
+        logger.info(
+          `SIGHUP: configuration reloaded${next.configFile ? ` from ${next.configFile}` : ''}`,
+        );
       } catch (err) {
-        logger.error(`SIGHUP: configuration not reloaded, the running one is kept: ${(err as Error).message}`);
+        logger.error(
+          `SIGHUP: configuration not reloaded, the running one is kept: ${(err as Error).message}`,
+        );
       }
     });
   });
@@ -96,9 +109,14 @@ async function main(): Promise<void> {
 async function join(options: Required<ParsedJoin>): Promise<void> {
   const logger = createLogger('info');
   const addr = parseEngineAddress(options.advertise).addr;
-  const discovery = createDiscovery([options.discovery], { logger, heartbeatMs: options.heartbeatMs });
+  const discovery = createDiscovery([options.discovery], {
+    logger,
+    heartbeatMs: options.heartbeatMs,
+  });
   if (!(discovery instanceof EtcdDiscovery)) {
-    throw new ConfigError(`join: ${options.discovery} is not a registry; join takes etcd://host:port/path`);
+    throw new ConfigError(
+      `join: ${options.discovery} is not a registry; join takes etcd://host:port/path`,
+    );
   }
   if (options.delayMs > 0) {
     const delay = Math.floor(Math.random() * options.delayMs);
@@ -117,7 +135,9 @@ async function join(options: Required<ParsedJoin>): Promise<void> {
     }
   }
   const what = `addr ${addr}, discovery ${options.discovery}, ttl ${options.ttlMs / 1000}s`;
-  logger.info(`Registering on the discovery service every ${options.heartbeatMs / 1000}s... (${what})`);
+  logger.info(
+    `Registering on the discovery service every ${options.heartbeatMs / 1000}s... (${what})`,
+  );
   const quit = (signal: string) => {
     logger.info(`${signal}: stopping; ${addr} leaves the cluster once its TTL has passed`);
     stop?.();

@@ -13,7 +13,9 @@ export function tabwrite(text: string): string {
   const lines = text.split('\n').map((line) => line.split('\t'));
   const widths: number[][] = lines.map(() => []);
   layOut(lines, widths, [], 0, lines.length);
-  return lines.map((cells, i) => cells.map((cell, j) => cell + padding(cell, widths[i]![j])).join('')).join('\n');
+  return lines
+    .map((cells, i) => cells.map((cell, j) => cell + padding(cell, widths[i]![j])).join(''))
+    .join('\n');
 }
 
 /** Tabs from the end of a cell to the end of its column, rounded up to a tab stop. */
@@ -27,7 +29,13 @@ function padding(cell: string, columnWidth: number | undefined): string {
  * Go's Writer.format: the widths of column `columns.length` in each block of lines `from`..`to` that have a
  * cell there, each block then laid out one column further; a line takes the widths of the deepest block.
  */
-function layOut(lines: string[][], widths: number[][], columns: number[], from: number, to: number): void {
+function layOut(
+  lines: string[][],
+  widths: number[][],
+  columns: number[],
+  from: number,
+  to: number,
+): void {
   const column = columns.length;
   for (let line = from; line < to; line++) widths[line] = columns;
   for (let start = from; start < to;) {

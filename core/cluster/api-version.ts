@@ -25,7 +25,8 @@ export function compareVersions(a: string, b: string): number {
 
 export const minVersion = (a: string, b: string) => (compareVersions(a, b) <= 0 ? a : b);
 export const maxVersion = (a: string, b: string) => (compareVersions(a, b) >= 0 ? a : b);
-export const below = (a: string | undefined, b: string) => a !== undefined && compareVersions(a, b) < 0;
+export const below = (a: string | undefined, b: string) =>
+  a !== undefined && compareVersions(a, b) < 0;
 
 /**
  * The version a request made at `requested` goes to one engine at: lowered to the newest it speaks, raised to
@@ -34,11 +35,18 @@ export const below = (a: string | undefined, b: string) => a !== undefined && co
  */
 export function engineVersion(requested: string, engine: EngineApi | undefined): string {
   if (!engine) return requested;
-  return maxVersion(minVersion(requested, engine.ApiVersion), engine.MinAPIVersion ?? FALLBACK_MIN_API_VERSION);
+  return maxVersion(
+    minVersion(requested, engine.ApiVersion),
+    engine.MinAPIVersion ?? FALLBACK_MIN_API_VERSION,
+  );
 }
 
 /** The path to send to one engine (see `engineVersion`). Unversioned requests stay unversioned (the engine's newest). */
-export function versionedPath(path: string, requested: string | undefined, engine: EngineApi | undefined): string {
+export function versionedPath(
+  path: string,
+  requested: string | undefined,
+  engine: EngineApi | undefined,
+): string {
   const bare = path.replace(/^\//, '');
   return requested ? `v${engineVersion(requested, engine)}/${bare}` : bare;
 }
@@ -49,9 +57,16 @@ export function versionedPath(path: string, requested: string | undefined, engin
  * answering, a conservative default.
  */
 export function clusterApiRange(engines: EngineApi[]): { max: string; min: string } {
-  if (engines.length === 0) return { max: minVersion(FALLBACK_API_VERSION, SKEP_MAX_API_VERSION), min: FALLBACK_MIN_API_VERSION };
+  if (engines.length === 0)
+    return {
+      max: minVersion(FALLBACK_API_VERSION, SKEP_MAX_API_VERSION),
+      min: FALLBACK_MIN_API_VERSION,
+    };
   return {
     max: engines.reduce((acc, v) => minVersion(acc, v.ApiVersion), SKEP_MAX_API_VERSION),
-    min: engines.reduce((acc, v) => maxVersion(acc, v.MinAPIVersion ?? FALLBACK_MIN_API_VERSION), FALLBACK_MIN_API_VERSION),
+    min: engines.reduce(
+      (acc, v) => maxVersion(acc, v.MinAPIVersion ?? FALLBACK_MIN_API_VERSION),
+      FALLBACK_MIN_API_VERSION,
+    ),
   };
 }

@@ -10,7 +10,12 @@ import type { DockerEvent } from './docker-types.js';
 import { ACTIVE, type MaintenanceState, type NodeMaintenance } from './maintenance.js';
 import { decorateEvent, type EventNode, swarmEvent } from './event-decorate.js';
 
-const eventNode = (engine: Engine): EventNode => ({ name: engine.name, id: engine.id, addr: engine.addr, ip: engine.ip });
+const eventNode = (engine: Engine): EventNode => ({
+  name: engine.name,
+  id: engine.id,
+  addr: engine.addr,
+  ip: engine.ip,
+});
 
 const MAX_RECORDED_EXECS = 10_000;
 /** Background reads (inspects, images, networks, volumes) in flight across all nodes at once. */
@@ -80,12 +85,21 @@ export class Cluster extends EventEmitter {
       engine.on('health', (e: Engine, previous: string) => {
         this.apiRange = undefined;
         this.emit('health', e, previous);
-        const action = e.health === 'healthy' ? (previous === 'pending' ? 'engine_connect' : 'engine_reconnect') : previous === 'healthy' ? 'engine_disconnect' : undefined;
+        const action =
+          e.health === 'healthy'
+            ? previous === 'pending'
+              ? 'engine_connect'
+              : 'engine_reconnect'
+            : previous === 'healthy'
+              ? 'engine_disconnect'
+              : undefined;
         if (action) this.announce(e, action);
       });
       engine.on('api-version', () => (this.apiRange = undefined));
       engine.on('inventory', () => this.inventoryRead());
-      engine.on('event', (e: Engine, { event, timeNano }: EngineEvent) => this.publish(e, event, timeNano));
+      engine.on('event', (e: Engine, { event, timeNano }: EngineEvent) =>
+        this.publish(e, event, timeNano),
+      );
       this.engines.set(addr, engine);
       engine.start();
     }
@@ -96,7 +110,9 @@ export class Cluster extends EventEmitter {
     if (this.toldInventory || this.all().some((e) => !e.inventoryRead)) return;
     this.toldInventory = true;
     const containers = this.all().reduce((n, e) => n + e.containers.size, 0);
-    this.logger.info(`inventory read: ${this.engines.size} nodes, ${containers} containers, ${Math.round(performance.now() - this.createdAt)} ms after start`);
+    this.logger.info(
+      `inventory read: ${this.engines.size} nodes, ${containers} containers, ${Math.round(performance.now() - this.createdAt)} ms after start`,
+    );
   }
 
   /** Skep's own event about a node (`Type: swarm`), to every `/events` client. */
@@ -147,8 +163,14 @@ export class Cluster extends EventEmitter {
     const byAddr = this.engines.get(ref);
     if (byAddr) return byAddr;
     const found = this.all().filter((e) => e.name === ref || e.info?.ID === ref);
-    const byPrefix = found.length > 0 ? found : ref.length >= 3 ? this.all().filter((e) => e.info?.ID.startsWith(ref)) : [];
-    if (byPrefix.length > 1) throw new DockerError(400, `node ${ref} is ambiguous (${byPrefix.length} matches found)`);
+    const byPrefix =
+      found.length > 0
+        ? found
+        : ref.length >= 3
+          ? this.all().filter((e) => e.info?.ID.startsWith(ref))
+          : [];
+    if (byPrefix.length > 1)
+      throw new DockerError(400, `node ${ref} is ambiguous (${byPrefix.length} matches found)`);
     if (!byPrefix[0]) throw notFound(`node ${ref} not found`);
     return byPrefix[0];
   }
@@ -173,7 +195,10 @@ export class Cluster extends EventEmitter {
     if (!this.connectsSettled) {
       let timer: NodeJS.Timeout | undefined;
       const cap = new Promise((resolve) => (timer = setTimeout(resolve, CONNECTS_FIRST_MS)));
-      this.connectsSettled = Promise.race([Promise.all(this.all().map((e) => e.firstAttempt)), cap]).finally(() => clearTimeout(timer));
+      this.connectsSettled = Promise.race([
+        Promise.all(this.all().map((e) => e.firstAttempt)),
+        cap,
+      ]).finally(() => clearTimeout(timer));
     }
     return this.connectsSettled;
   }
@@ -203,7 +228,9 @@ export class Cluster extends EventEmitter {
   /** The API versions every healthy engine speaks: the newest is what the cluster advertises. */
   apiVersions(): { max: string; min: string } {
     // asked on every request; it changes only when a node's health or API version does
-    return (this.apiRange ??= clusterApiRange(this.healthy().flatMap((e) => (e.version ? [e.version] : []))));
+    return (this.apiRange ??= clusterApiRange(
+      this.healthy().flatMap((e) => (e.version ? [e.version] : [])),
+    ));
   }
 
   /**
@@ -246,7 +273,8 @@ export class Cluster extends EventEmitter {
 
   recordExec(execId: string, engine: Engine): void {
     // Bounded: engines forget finished execs too, and a lookup miss falls back to the cached ExecIDs.
-    if (this.execOwners.size >= MAX_RECORDED_EXECS) this.execOwners.delete(this.execOwners.keys().next().value!);
+    if (this.execOwners.size >= MAX_RECORDED_EXECS)
+      this.execOwners.delete(this.execOwners.keys().next().value!);
     this.execOwners.set(execId, engine);
   }
 

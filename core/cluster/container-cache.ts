@@ -9,18 +9,31 @@ export interface CachedContainer {
   /** Known from the list row only: its inspect document is still being read. */
   partial?: true;
   /** Its row of the container list as last served, and what it was made from (the API layer keeps it). */
-  listed?: { status: string; health: string; specs: number; until: number; row: Record<string, unknown> };
+  listed?: {
+    status: string;
+    health: string;
+    specs: number;
+    until: number;
+    row: Record<string, unknown>;
+  };
 }
 
 /** A change to one node's cache: the container before (absent when new) and after (absent when gone). */
-export type CacheChange = (before: CachedContainer | undefined, after: CachedContainer | undefined) => void;
+export type CacheChange = (
+  before: CachedContainer | undefined,
+  after: CachedContainer | undefined,
+) => void;
 
 /**
  * The fields of an inspect document the manager reads (names, state, what placement reserves, host ports,
  * exec IDs). A whole document is ~5 KB in memory, so at 30,000 containers only these are kept, unless
  * `whole` asks for everything (a container the rescheduler may have to create again from its config).
  */
-export function keptInspect(inspect: ContainerInspect, whole: boolean, row?: ContainerSummary): ContainerInspect {
+export function keptInspect(
+  inspect: ContainerInspect,
+  whole: boolean,
+  row?: ContainerSummary,
+): ContainerInspect {
   if (whole) return inspect;
   const { Health, ...state } = inspect.State;
   const config = (inspect.Config ?? {}) as Record<string, unknown>;
@@ -38,12 +51,20 @@ export function keptInspect(inspect: ContainerInspect, whole: boolean, row?: Con
       StopTimeout: config.StopTimeout as number,
       ExposedPorts: config.ExposedPorts,
     },
-    HostConfig: { Memory: host.Memory as number, CpuShares: host.CpuShares as number, PortBindings: host.PortBindings, NetworkMode: host.NetworkMode },
+    HostConfig: {
+      Memory: host.Memory as number,
+      CpuShares: host.CpuShares as number,
+      PortBindings: host.PortBindings,
+      NetworkMode: host.NetworkMode,
+    },
     ExecIDs: inspect.ExecIDs,
   };
 }
 
-function sameLabels(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
+function sameLabels(
+  a: Record<string, string> | undefined,
+  b: Record<string, string> | undefined,
+): boolean {
   if (!a || !b) return false;
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
@@ -63,9 +84,19 @@ export function rowInspect(row: ContainerSummary): ContainerInspect {
   return {
     Id: row.Id,
     Name: ownName(row.Names),
-    State: { Status: row.State, Running: up, Paused: row.State === 'paused', Restarting: row.State === 'restarting', ExitCode: 0, StartedAt: '', FinishedAt: '' },
+    State: {
+      Status: row.State,
+      Running: up,
+      Paused: row.State === 'paused',
+      Restarting: row.State === 'restarting',
+      ExitCode: 0,
+      StartedAt: '',
+      FinishedAt: '',
+    },
     Config: { Image: row.Image, Labels: row.Labels ?? {} },
-    HostConfig: { NetworkMode: (row.HostConfig as { NetworkMode?: string } | undefined)?.NetworkMode },
+    HostConfig: {
+      NetworkMode: (row.HostConfig as { NetworkMode?: string } | undefined)?.NetworkMode,
+    },
   };
 }
 

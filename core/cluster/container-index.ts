@@ -9,7 +9,10 @@ export interface Located {
 
 const bareName = (c: CachedContainer) => c.inspect.Name.replace(/^\//, '');
 /** The `com.docker.swarm.id` label classic swarm gives every container it creates. */
-const swarmIdOf = (c: CachedContainer) => (c.inspect.Config as { Labels?: Record<string, string> | null } | undefined)?.Labels?.['com.docker.swarm.id'];
+const swarmIdOf = (c: CachedContainer) =>
+  (c.inspect.Config as { Labels?: Record<string, string> | null } | undefined)?.Labels?.[
+    'com.docker.swarm.id'
+  ];
 
 /**
  * Every cached container of the cluster by ID and by name, kept in step with each node's cache, so a lookup
@@ -24,13 +27,20 @@ export class ContainerIndex {
   /** Counts changes to any node's containers: what was worked out from them before is out of date. */
   revision = 0;
 
-  change(engine: Engine, before: CachedContainer | undefined, after: CachedContainer | undefined): void {
+  change(
+    engine: Engine,
+    before: CachedContainer | undefined,
+    after: CachedContainer | undefined,
+  ): void {
     this.revision++;
-    if (before && (!after || bareName(before) !== bareName(after))) unlink(this.byName, bareName(before), before.summary.Id);
+    if (before && (!after || bareName(before) !== bareName(after)))
+      unlink(this.byName, bareName(before), before.summary.Id);
     const swarmId = before && swarmIdOf(before);
-    if (swarmId && (!after || swarmIdOf(after) !== swarmId)) unlink(this.bySwarmId, swarmId, before.summary.Id);
+    if (swarmId && (!after || swarmIdOf(after) !== swarmId))
+      unlink(this.bySwarmId, swarmId, before.summary.Id);
     if (!after) {
-      if (before && this.owners.get(before.summary.Id) === engine) this.owners.delete(before.summary.Id);
+      if (before && this.owners.get(before.summary.Id) === engine)
+        this.owners.delete(before.summary.Id);
       return;
     }
     this.owners.set(after.summary.Id, engine);
@@ -70,14 +80,23 @@ export class ContainerIndex {
     const byId = this.located(wanted);
     if (byId) return byId;
     // classic swarm's own ID for a container, kept across rescheduling (the healthy copy when two exist)
-    const bySwarmId = this.withSwarmId(wanted).sort((a, b) => Number(b.engine.health === 'healthy') - Number(a.engine.health === 'healthy'));
+    const bySwarmId = this.withSwarmId(wanted).sort(
+      (a, b) => Number(b.engine.health === 'healthy') - Number(a.engine.health === 'healthy'),
+    );
     if (bySwarmId[0]) return bySwarmId[0];
 
     const slash = wanted.indexOf('/');
-    const byName = slash < 0 ? this.named(wanted) : this.named(wanted.slice(slash + 1)).filter((l) => l.engine.name === wanted.slice(0, slash));
+    const byName =
+      slash < 0
+        ? this.named(wanted)
+        : this.named(wanted.slice(slash + 1)).filter(
+            (l) => l.engine.name === wanted.slice(0, slash),
+          );
     if (byName.length === 1) return byName[0]!;
     if (byName.length > 1) {
-      throw badRequest(`container name "${wanted}" is ambiguous: it exists on nodes ${byName.map((l) => l.engine.name).join(', ')}; use node/name or the ID`);
+      throw badRequest(
+        `container name "${wanted}" is ambiguous: it exists on nodes ${byName.map((l) => l.engine.name).join(', ')}; use node/name or the ID`,
+      );
     }
 
     if (/^[0-9a-f]+$/i.test(wanted)) {

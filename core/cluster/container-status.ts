@@ -38,9 +38,15 @@ const isZeroTime = (iso: string) => !iso || iso.startsWith('0001-01-01');
  * `now` is the engine's clock (manager clock corrected by the measured skew).
  */
 export function statusText(state: ContainerState, now: number): string {
-  if (state.Running || state.Status === 'running' || state.Status === 'paused' || state.Status === 'restarting') {
+  if (
+    state.Running ||
+    state.Status === 'running' ||
+    state.Status === 'paused' ||
+    state.Status === 'restarting'
+  ) {
     if (state.Paused) return `Up ${since(state.StartedAt, now)} (Paused)`;
-    if (state.Restarting) return `Restarting (${state.ExitCode}) ${since(state.FinishedAt, now)} ago`;
+    if (state.Restarting)
+      return `Restarting (${state.ExitCode}) ${since(state.FinishedAt, now)} ago`;
     const health = state.Health?.Status;
     if (health && health !== 'none') {
       return `Up ${since(state.StartedAt, now)} (${health === 'starting' ? 'health: starting' : health})`;
@@ -60,7 +66,11 @@ export function statusText(state: ContainerState, now: number): string {
  * weeks... are made from them). A list of 30,000 containers then makes almost no status text per call.
  */
 export function statusTextLasts(state: ContainerState, now: number): number {
-  const up = state.Running || state.Status === 'running' || state.Status === 'paused' || state.Status === 'restarting';
+  const up =
+    state.Running ||
+    state.Status === 'running' ||
+    state.Status === 'paused' ||
+    state.Status === 'restarting';
   const from = up && !state.Restarting ? state.StartedAt : state.FinishedAt;
   if (state.Status === 'removing' || state.Status === 'dead' || state.Dead) return Infinity;
   if (!up && (isZeroTime(state.StartedAt) || isZeroTime(state.FinishedAt))) return Infinity;

@@ -60,8 +60,19 @@ export interface ContainerInspect {
   /** With nanoseconds, unlike the list's whole seconds. */
   Created?: string;
   State: ContainerState;
-  Config?: { Image?: string; Labels?: Record<string, string> | null; Tty?: boolean; StopTimeout?: number; ExposedPorts?: unknown };
-  HostConfig?: { Memory?: number; CpuShares?: number; PortBindings?: unknown; NetworkMode?: unknown };
+  Config?: {
+    Image?: string;
+    Labels?: Record<string, string> | null;
+    Tty?: boolean;
+    StopTimeout?: number;
+    ExposedPorts?: unknown;
+  };
+  HostConfig?: {
+    Memory?: number;
+    CpuShares?: number;
+    PortBindings?: unknown;
+    NetworkMode?: unknown;
+  };
   ExecIDs?: string[] | null;
   [key: string]: unknown;
 }

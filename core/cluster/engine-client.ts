@@ -5,7 +5,17 @@ import type net from 'node:net';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 import type { EngineOutcome } from '../telemetry.js';
-import { type BufferedAnswer, bufferedCall, engineAgent, type OpenCall, rawConnection, streamCall, tlsOptions, TransportError, upgradeConnection } from './engine-http.js';
+import {
+  type BufferedAnswer,
+  bufferedCall,
+  engineAgent,
+  type OpenCall,
+  rawConnection,
+  streamCall,
+  tlsOptions,
+  TransportError,
+  upgradeConnection,
+} from './engine-http.js';
 import { pipelinedGets } from './pipelined-gets.js';
 
 export interface EngineTimeouts {
@@ -50,24 +60,38 @@ export class NotAnEngineError extends Error {
 let gotModule: typeof import('got') | undefined;
 const loadGot = async () => (gotModule ??= await import('got'));
 /** A got error (none can exist before got is loaded). */
-const isGotError = (err: unknown): err is import('got').RequestError => gotModule !== undefined && err instanceof gotModule.RequestError;
+const isGotError = (err: unknown): err is import('got').RequestError =>
+  gotModule !== undefined && err instanceof gotModule.RequestError;
 
 /** got's own refusals of a request it was given (a GET with a body...): the client's mistake, not the engine's. */
-const REQUEST_MISTAKES = new Set(['ERR_GOT_REQUEST_ERROR', 'ERR_INVALID_ARG_TYPE', 'ERR_INVALID_ARG_VALUE', 'ERR_INVALID_HTTP_TOKEN', 'ERR_INVALID_CHAR', 'ERR_UNESCAPED_CHARACTERS']);
+const REQUEST_MISTAKES = new Set([
+  'ERR_GOT_REQUEST_ERROR',
+  'ERR_INVALID_ARG_TYPE',
+  'ERR_INVALID_ARG_VALUE',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_INVALID_CHAR',
+  'ERR_UNESCAPED_CHARACTERS',
+]);
 
 /**
  * The engine took the request and closed the connection without an answer: a refusal of that one request
  * (dockerd drops some malformed ones this way), not a sign that the node is down.
  */
 export function isClosedWithoutAnswer(err: unknown): boolean {
-  const unanswered = err instanceof TransportError || (isGotError(err) && err.response === undefined);
+  const unanswered =
+    err instanceof TransportError || (isGotError(err) && err.response === undefined);
   return unanswered && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
 }
 
 /** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof TransportError) return !REQUEST_MISTAKES.has(err.code);
-  return isGotError(err) && err.response === undefined && !REQUEST_MISTAKES.has(err.code) && !/cannot be used with a body/.test(err.message);
+  return (
+    isGotError(err) &&
+    err.response === undefined &&
+    !REQUEST_MISTAKES.has(err.code) &&
+    !/cannot be used with a body/.test(err.message)
+  );
 }
 
 /**
@@ -80,7 +104,10 @@ export function mayHaveReached(err: unknown): boolean {
 
 /** The engine did not answer within a timeout (ours or got's). */
 export function isTimeout(err: unknown): boolean {
-  return (gotModule !== undefined && err instanceof gotModule.TimeoutError) || (err instanceof TransportError && err.timedOut);
+  return (
+    (gotModule !== undefined && err instanceof gotModule.TimeoutError) ||
+    (err instanceof TransportError && err.timedOut)
+  );
 }
 
 /** The message an engine put in its error body, or the body itself. */
@@ -100,16 +127,24 @@ const gotTls = (o: ConnectionOptions) => ({
   certificateAuthority: o.ca,
   certificate: o.cert,
   key: o.key,
-  checkServerIdentity: o.checkServerIdentity as ((host: string, cert: PeerCertificate) => Error | undefined) | undefined,
+  checkServerIdentity: o.checkServerIdentity as
+    ((host: string, cert: PeerCertificate) => Error | undefined) | undefined,
 });
 
-function dropUndefined(query: Query | undefined): Record<string, string | number | boolean> | undefined {
+function dropUndefined(
+  query: Query | undefined,
+): Record<string, string | number | boolean> | undefined {
   if (!query) return undefined;
-  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<string, string | number | boolean>;
+  return Object.fromEntries(Object.entries(query).filter(([, v]) => v !== undefined)) as Record<
+    string,
+    string | number | boolean
+  >;
 }
 
 function pathWithQuery(path: string, query?: Query, search?: string): string {
-  const qs = search || new URLSearchParams(dropUndefined(query) as Record<string, string> | undefined).toString();
+  const qs =
+    search ||
+    new URLSearchParams(dropUndefined(query) as Record<string, string> | undefined).toString();
   return qs ? `/${path}?${qs}` : `/${path}`;
 }
 
@@ -138,7 +173,10 @@ export class EngineClient {
     const { address, tls } = this;
     const host = address.host.includes(':') ? `[${address.host}]` : address.host;
     return (this.streams ??= got.extend({
-      prefixUrl: address.kind === 'unix' ? `http://unix:${address.socketPath}:/` : `${tls ? 'https' : 'http'}://${host}:${address.port}/`,
+      prefixUrl:
+        address.kind === 'unix'
+          ? `http://unix:${address.socketPath}:/`
+          : `${tls ? 'https' : 'http'}://${host}:${address.port}/`,
       https: tls ? gotTls(tlsOptions(tls)) : undefined,
       enableUnixSockets: address.kind === 'unix',
       retry: { limit: 0 },
@@ -160,7 +198,9 @@ export class EngineClient {
     try {
       return JSON.parse(res.body.toString()) as T;
     } catch {
-      throw new NotAnEngineError(`not a Docker engine: ${what} with ${res.headers['content-type'] ?? 'a body'} that is not JSON`);
+      throw new NotAnEngineError(
+        `not a Docker engine: ${what} with ${res.headers['content-type'] ?? 'a body'} that is not JSON`,
+      );
     }
   }
 
@@ -177,7 +217,10 @@ export class EngineClient {
    * the parsed JSON, or the error (an EngineCallError for an error answer). What the engine left unanswered is
    * asked one by one. Rejects with the connection's failure when nothing could be read.
    */
-  async jsonEach<T>(paths: string[], each: (index: number, result: T | Error) => void): Promise<void> {
+  async jsonEach<T>(
+    paths: string[],
+    each: (index: number, result: T | Error) => void,
+  ): Promise<void> {
     if (paths.length === 0) return;
     const started = performance.now();
     const socket = await this.raw().catch((err: unknown) => {
@@ -185,10 +228,19 @@ export class EngineClient {
       throw err;
     });
     const { address } = this;
-    const host = address.kind === 'unix' ? 'docker' : address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+    const host =
+      address.kind === 'unix'
+        ? 'docker'
+        : address.host.includes(':')
+          ? `[${address.host}]:${address.port}`
+          : `${address.host}:${address.port}`;
     const result = (answer: BufferedAnswer): T | Error => {
-      this.observe?.(answer.status >= 500 ? 'server_error' : answer.status >= 400 ? 'client_error' : 'ok', (performance.now() - started) / 1000);
-      if (answer.status >= 300) return new EngineCallError(answer.status, engineMessage(answer.body));
+      this.observe?.(
+        answer.status >= 500 ? 'server_error' : answer.status >= 400 ? 'client_error' : 'ok',
+        (performance.now() - started) / 1000,
+      );
+      if (answer.status >= 300)
+        return new EngineCallError(answer.status, engineMessage(answer.body));
       try {
         return JSON.parse(answer.body.toString()) as T;
       } catch (err) {
@@ -202,7 +254,13 @@ export class EngineClient {
       this.timeouts.requestMs,
       (i, answer) => each(i, result(answer)),
     );
-    for (let i = answered; i < paths.length; i++) each(i, await this.json<T>(paths[i]!).catch((err: unknown) => (err instanceof EngineCallError ? err : Promise.reject(err))));
+    for (let i = answered; i < paths.length; i++)
+      each(
+        i,
+        await this.json<T>(paths[i]!).catch((err: unknown) =>
+          err instanceof EngineCallError ? err : Promise.reject(err),
+        ),
+      );
   }
 
   /**
@@ -212,7 +270,13 @@ export class EngineClient {
   async request(
     method: string,
     path: string,
-    options: { headers?: Record<string, string>; body?: Buffer | string; query?: Query; search?: string; timeoutMs?: number | false } = {},
+    options: {
+      headers?: Record<string, string>;
+      body?: Buffer | string;
+      query?: Query;
+      search?: string;
+      timeoutMs?: number | false;
+    } = {},
   ): Promise<EngineResponse> {
     const call = bufferedCall(this.address, this.agent, {
       method,
@@ -227,7 +291,13 @@ export class EngineClient {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     return call.then(
-      (res) => (observe(res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok', seconds()), res),
+      (res) => (
+        observe(
+          res.status >= 500 ? 'server_error' : res.status >= 400 ? 'client_error' : 'ok',
+          seconds(),
+        ),
+        res
+      ),
       (err: unknown) => {
         observe('failed', seconds());
         throw err;
@@ -237,7 +307,12 @@ export class EngineClient {
 
   /** A GET whose answer streams for as long as the engine keeps it open (`/events`); headers within the request timeout. */
   follow(path: string, query?: Query): OpenCall {
-    return streamCall(this.address, this.agent, { method: 'GET', path: pathWithQuery(path, query), connectMs: this.timeouts.connectMs, answerMs: this.timeouts.requestMs });
+    return streamCall(this.address, this.agent, {
+      method: 'GET',
+      path: pathWithQuery(path, query),
+      connectMs: this.timeouts.connectMs,
+      answerMs: this.timeouts.requestMs,
+    });
   }
 
   /**
@@ -257,7 +332,11 @@ export class EngineClient {
   async upgrade(path: string, headers: [string, string][]): Promise<net.Socket> {
     const socket = await this.raw();
     const host = this.address.kind === 'unix' ? 'docker' : this.address.addr;
-    const lines = [`POST /${path} HTTP/1.1`, `Host: ${host}`, ...headers.map(([name, value]) => `${name}: ${value}`)];
+    const lines = [
+      `POST /${path} HTTP/1.1`,
+      `Host: ${host}`,
+      ...headers.map(([name, value]) => `${name}: ${value}`),
+    ];
     return upgradeConnection(socket, lines.join('\r\n') + '\r\n\r\n', this.timeouts.requestMs);
   }
 
@@ -277,13 +356,25 @@ export class EngineClient {
     this.agent.destroy();
   }
 
-  async stream(method: string, path: string, options: { headers?: Record<string, string>; query?: Query; search?: string; headersTimeoutMs?: number | false } = {}): Promise<Request> {
+  async stream(
+    method: string,
+    path: string,
+    options: {
+      headers?: Record<string, string>;
+      query?: Query;
+      search?: string;
+      headersTimeoutMs?: number | false;
+    } = {},
+  ): Promise<Request> {
     const headersMs = options.headersTimeoutMs ?? this.timeouts.requestMs;
     return (await this.http()).stream(path, {
       method: method as 'GET',
       headers: options.headers,
       searchParams: options.search || dropUndefined(options.query),
-      timeout: headersMs === false ? { connect: this.timeouts.connectMs } : { connect: this.timeouts.connectMs, response: headersMs },
+      timeout:
+        headersMs === false
+          ? { connect: this.timeouts.connectMs }
+          : { connect: this.timeouts.connectMs, response: headersMs },
     });
   }
 }

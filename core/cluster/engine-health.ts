@@ -37,7 +37,8 @@ interface HealthEvents {
 }
 
 /** The first connect's retries back off 1 s, 2 s, 4 s... up to the longest refresh interval. */
-export const connectDelay = (failures: number, maxMs: number) => Math.min(1000 * 2 ** Math.min(Math.max(failures - 1, 0), 10), maxMs);
+export const connectDelay = (failures: number, maxMs: number) =>
+  Math.min(1000 * 2 ** Math.min(Math.max(failures - 1, 0), 10), maxMs);
 /** An unhealthy node is probed again after a second per failure so far, never later than the shortest refresh interval. */
 export const probeDelay = (failures: number, minMs: number) => Math.min(1000 * failures, minMs);
 
@@ -95,17 +96,22 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     }
     const message = err instanceof Error ? err.message : String(err);
     if (!isConnectionError(err) && err instanceof EngineCallError) {
-      this.options.logger.warn(`node ${this.nameOf()}: ${message || `the engine answered ${err.status}`}`);
+      this.options.logger.warn(
+        `node ${this.nameOf()}: ${message || `the engine answered ${err.status}`}`,
+      );
       return;
     }
     this.failures++;
     this.lastError = message;
     if (this.state === 'pending' && !this.toldPending && !(err instanceof NotAnEngineError)) {
       this.toldPending = true;
-      this.options.logger.warn(`node ${this.nameOf()} cannot be reached yet: ${message} (retrying, at least every ${this.options.refreshMaxMs / 1000}s)`);
+      this.options.logger.warn(
+        `node ${this.nameOf()} cannot be reached yet: ${message} (retrying, at least every ${this.options.refreshMaxMs / 1000}s)`,
+      );
     } else this.options.logger.debug(`node ${this.nameOf()}: failure ${this.failures}: ${message}`);
     if (err instanceof NotAnEngineError && this.state === 'pending') this.move('unhealthy');
-    if (this.state === 'healthy' && this.failures >= this.options.failureRetry) this.move('unhealthy');
+    if (this.state === 'healthy' && this.failures >= this.options.failureRetry)
+      this.move('unhealthy');
     if (this.state === 'unhealthy') this.probeSoon();
   }
 
@@ -129,7 +135,11 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     } catch (err) {
       this.report(err);
       // an unhealthy node (what answered is no engine) is probed by probeSoon instead
-      if (!this.stopped && this.state === 'pending') this.timer = setTimeout(() => void this.connect(), connectDelay(this.failures, this.options.refreshMaxMs));
+      if (!this.stopped && this.state === 'pending')
+        this.timer = setTimeout(
+          () => void this.connect(),
+          connectDelay(this.failures, this.options.refreshMaxMs),
+        );
     } finally {
       this.endFirstAttempt();
     }
@@ -146,9 +156,12 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     this.timer = setTimeout(
       async () => {
         // an unhealthy node is probed sooner by probeSoon, which resumes this schedule
-        if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy') this.scheduleCheck();
+        if ((await this.counted(this.jobs.check)) || this.state !== 'unhealthy')
+          this.scheduleCheck();
       },
-      (first ? Math.random() * refreshMaxMs : refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs)) * factor,
+      (first
+        ? Math.random() * refreshMaxMs
+        : refreshMinMs + Math.random() * (refreshMaxMs - refreshMinMs)) * factor,
     );
   }
 

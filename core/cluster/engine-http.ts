@@ -1,7 +1,12 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  type ConnectionOptions,
+  type PeerCertificate,
+} from 'node:tls';
 import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 
@@ -49,7 +54,13 @@ export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
     cert: tls.cert,
     key: tls.key,
     // only when given: tls.connect asserts on an explicit undefined checkServerIdentity
-    ...(tls.serverName ? { servername: tls.serverName, checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(tls.serverName!, cert) } : {}),
+    ...(tls.serverName
+      ? {
+          servername: tls.serverName,
+          checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+            checkServerIdentity(tls.serverName!, cert),
+        }
+      : {}),
   };
 }
 
@@ -60,13 +71,24 @@ export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
 export const LINK_PROBE_MS = 10_000;
 
 /** A keep-alive connection pool to one engine (tcp, TLS or unix socket). */
-export function engineAgent(idleMs: number, tls?: TlsMaterial, probeMs = LINK_PROBE_MS): http.Agent {
+export function engineAgent(
+  idleMs: number,
+  tls?: TlsMaterial,
+  probeMs = LINK_PROBE_MS,
+): http.Agent {
   // Up to eight idle connections kept per node, each closed after `idleMs` unused: long enough for the next
   // health check to find one open, and enough that clients calling one node on a few connections at once do not
   // pay a connect and a close per call (two kept cost a third of the proxy's CPU at eight connections).
   // An idle one is probed by TCP keepalive after `probeMs` without traffic, not Node's default 1 s (1,000 nodes'
   // idle connections would be probed a thousand times a second).
-  const options = { keepAlive: true, keepAliveMsecs: probeMs, maxSockets: 64, maxFreeSockets: 8, timeout: idleMs, scheduling: 'lifo' as const };
+  const options = {
+    keepAlive: true,
+    keepAliveMsecs: probeMs,
+    maxSockets: 64,
+    maxFreeSockets: 8,
+    timeout: idleMs,
+    scheduling: 'lifo' as const,
+  };
   return tls ? new https.Agent({ ...options, ...tlsOptions(tls) }) : new http.Agent(options);
 }
 
@@ -74,7 +96,11 @@ export function engineAgent(idleMs: number, tls?: TlsMaterial, probeMs = LINK_PR
  * A raw connection to the engine for a hijacked exchange (attach, exec start), open within `connectMs`. Half-close
  * is allowed, so the client's end of stdin reaches the engine as a FIN while output still flows.
  */
-export function rawConnection(address: EngineAddress, connectMs: number, tls?: TlsMaterial): Promise<net.Socket> {
+export function rawConnection(
+  address: EngineAddress,
+  connectMs: number,
+  tls?: TlsMaterial,
+): Promise<net.Socket> {
   const socket =
     address.kind === 'unix'
       ? net.connect({ path: address.socketPath, allowHalfOpen: true })
@@ -84,7 +110,11 @@ export function rawConnection(address: EngineAddress, connectMs: number, tls?: T
         : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
   return new Promise((resolve, reject) => {
     // a cut network must not leave the client waiting on the kernel's connect timeout (minutes)
-    socket.setTimeout(connectMs, () => socket.destroy(new TransportError('ETIMEDOUT', `connect timeout after ${connectMs} ms`, true)));
+    socket.setTimeout(connectMs, () =>
+      socket.destroy(
+        new TransportError('ETIMEDOUT', `connect timeout after ${connectMs} ms`, true),
+      ),
+    );
     const failed = (err: Error) => reject(asTransportError(err, 'ECONNREFUSED'));
     socket.once('error', failed);
     socket.once(tls && address.kind === 'tcp' ? 'secureConnect' : 'connect', () => {
@@ -96,8 +126,16 @@ export function rawConnection(address: EngineAddress, connectMs: number, tls?: T
 }
 
 function asTransportError(err: unknown, fallback: string, reached = false): TransportError {
-  if (err instanceof TransportError) return reached && !err.reached ? new TransportError(err.code, err.message, err.timedOut, true) : err;
-  return new TransportError((err as NodeJS.ErrnoException).code ?? fallback, (err as Error).message, false, reached);
+  if (err instanceof TransportError)
+    return reached && !err.reached
+      ? new TransportError(err.code, err.message, err.timedOut, true)
+      : err;
+  return new TransportError(
+    (err as NodeJS.ErrnoException).code ?? fallback,
+    (err as Error).message,
+    false,
+    reached,
+  );
 }
 
 /** A call in flight: its answer's head, and a way to abandon it. */
@@ -111,14 +149,27 @@ export interface OpenCall {
  * call, every events stream): plain node:http costs about a third of got's CPU per call, measured at 30,000
  * inspects. The answer timer runs until `settle` is called (headers for a stream, last byte when buffered).
  */
-function open(address: EngineAddress, agent: http.Agent, request: EngineRequest): OpenCall & { settle(): void } {
+function open(
+  address: EngineAddress,
+  agent: http.Agent,
+  request: EngineRequest,
+): OpenCall & { settle(): void } {
   const transport = agent instanceof https.Agent ? https : http;
-  const target = address.kind === 'unix' ? { socketPath: address.socketPath } : { host: address.host, port: address.port };
+  const target =
+    address.kind === 'unix'
+      ? { socketPath: address.socketPath }
+      : { host: address.host, port: address.port };
   let timer: NodeJS.Timeout | undefined;
   let req: http.ClientRequest | undefined;
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     try {
-      req = transport.request({ ...target, agent, method: request.method, path: request.path, headers: request.headers });
+      req = transport.request({
+        ...target,
+        agent,
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+      });
     } catch (err) {
       // a header or path Node refuses to send (ERR_INVALID_CHAR...): the request's fault, not the engine's
       reject(asTransportError(err, 'EREQUEST'));
@@ -130,12 +181,25 @@ function open(address: EngineAddress, agent: http.Agent, request: EngineRequest)
     let connected = false;
     if (request.answerMs !== false) {
       const ms = request.answerMs;
-      timer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting 'request' for ${ms}ms`, true)), ms);
+      timer = setTimeout(
+        () => fail(new TransportError('ETIMEDOUT', `Timeout awaiting 'request' for ${ms}ms`, true)),
+        ms,
+      );
     }
     sent.on('socket', (socket) => {
       if (!socket.connecting) return void (connected = true);
       const connectEvent = transport === https ? 'secureConnect' : 'connect';
-      const connectTimer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting 'connect' for ${request.connectMs}ms`, true)), request.connectMs);
+      const connectTimer = setTimeout(
+        () =>
+          fail(
+            new TransportError(
+              'ETIMEDOUT',
+              `Timeout awaiting 'connect' for ${request.connectMs}ms`,
+              true,
+            ),
+          ),
+        request.connectMs,
+      );
       // both listeners go once either fires: a kept-alive socket must not hold this request (and its whole
       // answer) for as long as it lives, as a leftover 'close' listener did (30 MB at 1,000 nodes)
       const done = () => {
@@ -161,7 +225,11 @@ function open(address: EngineAddress, agent: http.Agent, request: EngineRequest)
 }
 
 /** A call whose answer is read whole, within `answerMs`. */
-export async function bufferedCall(address: EngineAddress, agent: http.Agent, request: EngineRequest): Promise<BufferedAnswer> {
+export async function bufferedCall(
+  address: EngineAddress,
+  agent: http.Agent,
+  request: EngineRequest,
+): Promise<BufferedAnswer> {
   const call = open(address, agent, request);
   const res = await call.response;
   return new Promise((resolve, reject) => {
@@ -169,7 +237,11 @@ export async function bufferedCall(address: EngineAddress, agent: http.Agent, re
     res.on('data', (chunk: Buffer) => chunks.push(chunk));
     res.on('end', () => {
       call.settle();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+      });
     });
     res.on('error', (err) => {
       call.settle();
@@ -179,7 +251,11 @@ export async function bufferedCall(address: EngineAddress, agent: http.Agent, re
 }
 
 /** A call whose answer streams for as long as it lasts: only its headers must come within `answerMs`. */
-export function streamCall(address: EngineAddress, agent: http.Agent, request: EngineRequest): OpenCall {
+export function streamCall(
+  address: EngineAddress,
+  agent: http.Agent,
+  request: EngineRequest,
+): OpenCall {
   const call = open(address, agent, request);
   call.response.then(call.settle, () => {});
   return call;
@@ -205,12 +281,27 @@ const MAX_UPGRADE_ANSWER = 64 * 1024;
  * an h2 preface, are read from the socket as usual). Nothing else is sent first: dockerd drops what arrives
  * before its 101. Another answer rejects with UpgradeRefused, read to its end.
  */
-export async function upgradeConnection(socket: net.Socket, requestHead: string, answerMs: number): Promise<net.Socket> {
+export async function upgradeConnection(
+  socket: net.Socket,
+  requestHead: string,
+  answerMs: number,
+): Promise<net.Socket> {
   socket.setNoDelay(true);
   socket.write(requestHead);
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(new TransportError('ETIMEDOUT', `Timeout awaiting the switch of protocols for ${answerMs}ms`, true, true)), answerMs);
+    const timer = setTimeout(
+      () =>
+        fail(
+          new TransportError(
+            'ETIMEDOUT',
+            `Timeout awaiting the switch of protocols for ${answerMs}ms`,
+            true,
+            true,
+          ),
+        ),
+      answerMs,
+    );
     const done = () => {
       clearTimeout(timer);
       socket.removeListener('data', onData);
@@ -230,12 +321,20 @@ export async function upgradeConnection(socket: net.Socket, requestHead: string,
     const onEnd = () => {
       const end = buffered.indexOf('\r\n\r\n');
       if (end < 0) return fail(new TransportError('ECONNRESET', 'socket hang up', false, true));
-      refused(statusOf(buffered), buffered.subarray(0, end).toString('latin1'), buffered.subarray(end + 4));
+      refused(
+        statusOf(buffered),
+        buffered.subarray(0, end).toString('latin1'),
+        buffered.subarray(end + 4),
+      );
     };
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf('\r\n\r\n');
-      if (end < 0) return void (buffered.length > MAX_UPGRADE_ANSWER && fail(new TransportError('EPROTO', 'the engine answered no HTTP head')));
+      if (end < 0)
+        return void (
+          buffered.length > MAX_UPGRADE_ANSWER &&
+          fail(new TransportError('EPROTO', 'the engine answered no HTTP head'))
+        );
       const status = statusOf(buffered);
       const head = buffered.subarray(0, end).toString('latin1');
       if (status === 101) {
@@ -245,7 +344,8 @@ export async function upgradeConnection(socket: net.Socket, requestHead: string,
         return resolve(socket);
       }
       const length = /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1];
-      if (length !== undefined && buffered.length >= end + 4 + Number(length)) refused(status, head, buffered.subarray(end + 4, end + 4 + Number(length)));
+      if (length !== undefined && buffered.length >= end + 4 + Number(length))
+        refused(status, head, buffered.subarray(end + 4, end + 4 + Number(length)));
     };
     socket.on('data', onData);
     socket.on('error', fail);
@@ -253,4 +353,5 @@ export async function upgradeConnection(socket: net.Socket, requestHead: string,
   });
 }
 
-const statusOf = (answer: Buffer) => Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer.subarray(0, 16).toString('latin1'))?.[1] ?? 0);
+const statusOf = (answer: Buffer) =>
+  Number(/^HTTP\/1\.[01] (\d{3})/.exec(answer.subarray(0, 16).toString('latin1'))?.[1] ?? 0);

@@ -5,7 +5,14 @@ import type { ContainerConfig, NodeHealth, NodeTotals, Reservation } from '../pi
 import type { EngineAddress } from './address.js';
 import { coalesce } from './coalesce.js';
 import type { ContainerInspect, DockerEvent, DockerInfo, DockerVersion } from './docker-types.js';
-import { EngineClient, type EngineResponse, isClosedWithoutAnswer, isConnectionError, NotAnEngineError, type Query } from './engine-client.js';
+import {
+  EngineClient,
+  type EngineResponse,
+  isClosedWithoutAnswer,
+  isConnectionError,
+  NotAnEngineError,
+  type Query,
+} from './engine-client.js';
 import { LINK_PROBE_MS } from './engine-http.js';
 import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
@@ -50,7 +57,20 @@ export interface EngineEvent {
 }
 
 /** Events that change nothing the cache holds. */
-const QUIET_CONTAINER_ACTIONS = new Set(['attach', 'detach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export', 'copy', 'exec_create', 'exec_start', 'exec_die', 'exec_detach']);
+const QUIET_CONTAINER_ACTIONS = new Set([
+  'attach',
+  'detach',
+  'resize',
+  'top',
+  'archive-path',
+  'extract-to-dir',
+  'export',
+  'copy',
+  'exec_create',
+  'exec_start',
+  'exec_die',
+  'exec_detach',
+]);
 
 interface EngineEvents {
   health: [engine: Engine, previous: NodeHealth];
@@ -107,7 +127,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#client = new EngineClient(
       address,
       // links probed after 10 s of silence, or sooner when health checks were asked to be more frequent
-      { requestMs: options.requestTimeoutMs, connectMs: options.connectTimeoutMs, idleMs, probeMs: Math.min(LINK_PROBE_MS, options.refreshMinMs) },
+      {
+        requestMs: options.requestTimeoutMs,
+        connectMs: options.connectTimeoutMs,
+        idleMs,
+        probeMs: Math.min(LINK_PROBE_MS, options.refreshMinMs),
+      },
       tls,
       telemetry && ((outcome, seconds) => telemetry.engineExchange(this.name, outcome, seconds)),
     );
@@ -118,22 +143,40 @@ export class Engine extends EventEmitter<EngineEvents> {
       (err) => this.report(err),
       () => this.emit('inventory', this),
     );
-    this.state = new EngineHealth(options, { connect: () => this.connect(), check: () => this.check(), resync: () => this.resync(), following: () => this.events.open }, name);
+    this.state = new EngineHealth(
+      options,
+      {
+        connect: () => this.connect(),
+        check: () => this.check(),
+        resync: () => this.resync(),
+        following: () => this.events.open,
+      },
+      name,
+    );
     this.state.on('change', (previous) => {
       this.revision++;
       const next = this.state.state;
-      if (previous !== 'pending' || next !== 'healthy') options.logger.warn(`node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`);
+      if (previous !== 'pending' || next !== 'healthy')
+        options.logger.warn(
+          `node ${this.name} (${this.addr}) is now ${next}${next === 'healthy' ? '' : `: ${this.lastError}`}`,
+        );
       this.emit('health', this, previous);
     });
-    this.events = new EventFollower(this.#client, options.logger, name, () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined), {
-      event: (event, raw, timeNano) => this.onEvent(event, raw, timeNano),
-      opened: (missed) => {
-        if (missed) telemetry?.eventStreamReconnect(this.name);
-        if (this.health === 'healthy') this.report();
-        if (missed) void this.state.counted(() => this.resync());
+    this.events = new EventFollower(
+      this.#client,
+      options.logger,
+      name,
+      () => (this.info?.SystemTime ? String(Date.parse(this.info.SystemTime) / 1000) : undefined),
+      {
+        event: (event, raw, timeNano) => this.onEvent(event, raw, timeNano),
+        opened: (missed) => {
+          if (missed) telemetry?.eventStreamReconnect(this.name);
+          if (this.health === 'healthy') this.report();
+          if (missed) void this.state.counted(() => this.resync());
+        },
+        broke: (err) => this.report(err),
       },
-      broke: (err) => this.report(err),
-    });
+    );
   }
 
   /** Engine clock minus manager clock, so cached times read as the engine would print them. */
@@ -166,7 +209,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Whether anything a node view shows has changed since `stamp` was taken. */
   changedSince(stamp: readonly number[]): boolean {
-    return stamp[0] !== this.revision || stamp[1] !== this.stock.containers.revision || stamp[2] !== this.stock.revision;
+    return (
+      stamp[0] !== this.revision ||
+      stamp[1] !== this.stock.containers.revision ||
+      stamp[2] !== this.stock.revision
+    );
   }
 
   viewStamp(): [number, number, number] {
@@ -259,7 +306,11 @@ export class Engine extends EventEmitter<EngineEvents> {
    * One exchange answered whole: a proxied call, a create, the manager's own. The request timeout applies
    * unless `timeoutMs` says otherwise (`false`: none).
    */
-  request(method: string, path: string, options?: Parameters<EngineClient['request']>[2]): Promise<EngineResponse> {
+  request(
+    method: string,
+    path: string,
+    options?: Parameters<EngineClient['request']>[2],
+  ): Promise<EngineResponse> {
     return this.#client.request(method, path, options).catch(this.failed);
   }
 
@@ -269,12 +320,17 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /** A streamed call (logs, pulls, builds): a failure before the engine answers counts toward its health. */
-  async stream(method: string, path: string, options?: Parameters<EngineClient['stream']>[2]): Promise<import('got').Request> {
+  async stream(
+    method: string,
+    path: string,
+    options?: Parameters<EngineClient['stream']>[2],
+  ): Promise<import('got').Request> {
     const request = await this.#client.stream(method, path, options).catch(this.failed);
     let answered = false;
     request.once('response', () => (answered = true));
     request.once('error', (err: unknown) => {
-      if (!answered && isConnectionError(err) && !isClosedWithoutAnswer(err)) this.state.report(err);
+      if (!answered && isConnectionError(err) && !isClosedWithoutAnswer(err))
+        this.state.report(err);
     });
     return request;
   }
@@ -300,9 +356,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     const { cpuShares, memory: containersMemory } = this.containers;
     // the stage is pure: read again only when the totals change (placement reads every node on every create)
     const last = this.lastReading;
-    if (!last || last.totals.ncpu !== ncpu || last.totals.cpuShares !== cpuShares || last.totals.memory !== containersMemory) {
+    if (
+      !last ||
+      last.totals.ncpu !== ncpu ||
+      last.totals.cpuShares !== cpuShares ||
+      last.totals.memory !== containersMemory
+    ) {
       const totals: NodeTotals = { ncpu, cpuShares, memory: containersMemory };
-      this.lastReading = { totals, reserved: this.options.readReservation?.(totals) ?? { cpus: 0, memory: containersMemory } };
+      this.lastReading = {
+        totals,
+        reserved: this.options.readReservation?.(totals) ?? { cpus: 0, memory: containersMemory },
+      };
     }
     let { cpus, memory } = this.lastReading!.reserved;
     for (const { reserve } of this.pending) {
@@ -361,7 +425,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     await this.refreshSpecs();
     this.events.follow();
     await this.stock.readAll();
-    this.options.logger.info(`node ${this.name} (${this.addr}) connected: ${this.containers.size} containers`);
+    this.options.logger.info(
+      `node ${this.name} (${this.addr}) connected: ${this.containers.size} containers`,
+    );
   }
 
   // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
@@ -372,7 +438,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     // which builder the engine offers by default (BuildKit is 2): only `/_ping` says, as a header
     const ping = await this.#client.request('HEAD', '_ping');
     this.#builderVersion = [ping.headers['builder-version']].flat()[0] || undefined;
-    const apiChanged = version.ApiVersion !== this.version?.ApiVersion || version.MinAPIVersion !== this.version?.MinAPIVersion;
+    const apiChanged =
+      version.ApiVersion !== this.version?.ApiVersion ||
+      version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
     this.#specsRevision++;
     this.revision++;
@@ -382,7 +450,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async readInfo(): Promise<DockerInfo> {
     const info = await this.#client.spec<DockerInfo>('info');
     if (!info.NCPU || !info.MemTotal) {
-      throw new NotAnEngineError(`${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`);
+      throw new NotAnEngineError(
+        `${this.addr} reports no CPUs or memory: make sure it is a Docker engine, not a swarm manager`,
+      );
     }
     if (info.SystemTime) this.#clockSkewMs = Date.parse(info.SystemTime) - Date.now();
     const kept = keptInfo(info);
@@ -404,8 +474,14 @@ export class Engine extends EventEmitter<EngineEvents> {
   private async check(): Promise<void> {
     const info = await this.readInfo();
     const { size, running, paused } = this.containers;
-    if (info.Containers !== size || info.ContainersRunning !== running || info.ContainersPaused !== paused) {
-      this.options.logger.debug(`node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`);
+    if (
+      info.Containers !== size ||
+      info.ContainersRunning !== running ||
+      info.ContainersPaused !== paused
+    ) {
+      this.options.logger.debug(
+        `node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`,
+      );
       await this.stock.readAll();
     }
   }
@@ -427,7 +503,11 @@ export class Engine extends EventEmitter<EngineEvents> {
         if (!actorId) break;
         if (action === 'destroy') this.forgetContainer(actorId);
         // a create says only that the container exists: a copy cached or being read already knows that
-        else if (action === 'create' && (this.containers.get(actorId) || this.stock.refreshing(actorId))) break;
+        else if (
+          action === 'create' &&
+          (this.containers.get(actorId) || this.stock.refreshing(actorId))
+        )
+          break;
         else if (!QUIET_CONTAINER_ACTIONS.has(action)) void this.refreshContainer(actorId);
         if (action === 'commit') void this.refreshImages();
         break;
@@ -462,18 +542,62 @@ export function tlsFor(address: EngineAddress, tls: ResolvedConfig['engineTls'])
  * the container counts the check compares): the whole document is ~10 KB in memory, 50 MB at 5,000 nodes.
  */
 function keptInfo(info: DockerInfo): DockerInfo {
-  const { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused } = info;
-  return { ID, Name, NCPU, MemTotal, Labels, Driver, KernelVersion, OperatingSystem, OSType, Architecture, ServerVersion, SystemTime, Images, Containers, ContainersRunning, ContainersPaused };
+  const {
+    ID,
+    Name,
+    NCPU,
+    MemTotal,
+    Labels,
+    Driver,
+    KernelVersion,
+    OperatingSystem,
+    OSType,
+    Architecture,
+    ServerVersion,
+    SystemTime,
+    Images,
+    Containers,
+    ContainersRunning,
+    ContainersPaused,
+  } = info;
+  return {
+    ID,
+    Name,
+    NCPU,
+    MemTotal,
+    Labels,
+    Driver,
+    KernelVersion,
+    OperatingSystem,
+    OSType,
+    Architecture,
+    ServerVersion,
+    SystemTime,
+    Images,
+    Containers,
+    ContainersRunning,
+    ContainersPaused,
+  };
 }
 
 /** What changes in `/info` from one read to the next without the node changing. */
-function volatileInfo({ SystemTime, Images, Containers, ContainersRunning, ContainersPaused }: DockerInfo): Partial<DockerInfo> {
+function volatileInfo({
+  SystemTime,
+  Images,
+  Containers,
+  ContainersRunning,
+  ContainersPaused,
+}: DockerInfo): Partial<DockerInfo> {
   return { SystemTime, Images, Containers, ContainersRunning, ContainersPaused };
 }
 
 function sameSpecs(a: DockerInfo, b: DockerInfo): boolean {
   const volatile = volatileInfo(a);
-  return Object.keys(b).every((k) => k in volatile || (k === 'Labels' ? JSON.stringify(a.Labels) === JSON.stringify(b.Labels) : a[k] === b[k]));
+  return Object.keys(b).every(
+    (k) =>
+      k in volatile ||
+      (k === 'Labels' ? JSON.stringify(a.Labels) === JSON.stringify(b.Labels) : a[k] === b[k]),
+  );
 }
 
 /** The fields of `/version` the manager reads: the engine's version and the API versions it speaks. */

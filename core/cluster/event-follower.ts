@@ -40,7 +40,10 @@ export class EventFollower {
   /** Opens the stream unless it is open (or being opened). */
   follow(): void {
     if (this.stopped || this.stream) return;
-    const since = this.lastNano !== undefined ? `${this.lastNano / 1_000_000_000n}.${(this.lastNano % 1_000_000_000n).toString().padStart(9, '0')}` : this.firstSince();
+    const since =
+      this.lastNano !== undefined
+        ? `${this.lastNano / 1_000_000_000n}.${(this.lastNano % 1_000_000_000n).toString().padStart(9, '0')}`
+        : this.firstSince();
     const call = this.client.follow('events', { since });
     this.stream = call;
     let ended = false;
@@ -54,10 +57,14 @@ export class EventFollower {
       this.broken = true;
       this.handlers.broke(err);
       this.failures++;
-      this.timer = setTimeout(() => this.follow(), Math.min(this.failures * 1000, MAX_EVENT_BACKOFF_MS));
+      this.timer = setTimeout(
+        () => this.follow(),
+        Math.min(this.failures * 1000, MAX_EVENT_BACKOFF_MS),
+      );
     };
     call.response.then((res) => {
-      if (res.statusCode !== 200) return reconnect(new Error(`events stream answered ${res.statusCode}`));
+      if (res.statusCode !== 200)
+        return reconnect(new Error(`events stream answered ${res.statusCode}`));
       this.failures = 0;
       this.flowing = true;
       // a cut link sends nothing: the kernel's probes fail the stream (see LINK_PROBE_MS)

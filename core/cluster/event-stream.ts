@@ -1,7 +1,11 @@
 import type { Readable } from 'node:stream';
 
 /** Splits a newline-delimited JSON stream into objects (with their exact text); malformed lines go to `onBad`. */
-export function readJsonLines<T>(stream: Readable, onItem: (item: T, line: string) => void, onBad: (line: string) => void): void {
+export function readJsonLines<T>(
+  stream: Readable,
+  onItem: (item: T, line: string) => void,
+  onBad: (line: string) => void,
+): void {
   let pending = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {

@@ -45,10 +45,14 @@ export interface PullOptions {
  * not an exception; the node's image cache is re-read before this resolves.
  */
 export async function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
-  const upstream = await engine.stream('POST', versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version), {
-    headers: options.headers,
-    search: options.search,
-  });
+  const upstream = await engine.stream(
+    'POST',
+    versionedPath(options.path ?? 'images/create', options.apiVersion, engine.version),
+    {
+      headers: options.headers,
+      search: options.search,
+    },
+  );
   return new Promise((resolve) => {
     if (options.body) options.body.pipe(upstream);
     else upstream.end();
@@ -61,13 +65,23 @@ export async function pullOn(engine: Engine, options: PullOptions): Promise<Pull
     };
     // a failure to reach the engine counts toward its health (the engine's door does that)
     upstream.once('error', (err: Error) => {
-      finish({ ok: false, status: 500, message: `${connectionMessage(engine.address)} (node ${engine.name}: ${err.message})` });
+      finish({
+        ok: false,
+        status: 500,
+        message: `${connectionMessage(engine.address)} (node ${engine.name}: ${err.message})`,
+      });
     });
     upstream.once('response', (res: { statusCode: number }) => {
       if (res.statusCode >= 300) {
         const chunks: Buffer[] = [];
         upstream.on('data', (c: Buffer) => chunks.push(c));
-        upstream.once('end', () => finish({ ok: false, status: res.statusCode, message: engineMessage(Buffer.concat(chunks)) }));
+        upstream.once('end', () =>
+          finish({
+            ok: false,
+            status: res.statusCode,
+            message: engineMessage(Buffer.concat(chunks)),
+          }),
+        );
         return;
       }
       options.onStart?.();
@@ -80,7 +94,13 @@ export async function pullOn(engine: Engine, options: PullOptions): Promise<Pull
         },
         () => {},
       );
-      upstream.once('end', () => finish(error === undefined ? { ok: true, status: res.statusCode } : { ok: false, status: res.statusCode, message: error }));
+      upstream.once('end', () =>
+        finish(
+          error === undefined
+            ? { ok: true, status: res.statusCode }
+            : { ok: false, status: res.statusCode, message: error },
+        ),
+      );
     });
   });
 }

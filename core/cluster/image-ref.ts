@@ -14,7 +14,11 @@ export function imageMatchesRef(image: ImageSummary, ref: string): boolean {
   // Docker Hub's full names are the short ones (`docker.io/library/busybox` is `busybox`)
   const short = ref.replace(/^(docker\.io|index\.docker\.io)\//, '').replace(/^library\//, '');
   const tagged = withDefaultTag(short);
-  return (image.RepoTags ?? []).includes(tagged) || (image.RepoDigests ?? []).includes(short) || (image.RepoDigests ?? []).includes(ref);
+  return (
+    (image.RepoTags ?? []).includes(tagged) ||
+    (image.RepoDigests ?? []).includes(short) ||
+    (image.RepoDigests ?? []).includes(ref)
+  );
 }
 
 /** `name[:tag]` or `name@digest` as the pull call's `fromImage` and `tag` parameters. */
@@ -22,6 +26,7 @@ export function pullParams(ref: string): { fromImage: string; tag: string } {
   const at = ref.indexOf('@');
   if (at >= 0) return { fromImage: ref.slice(0, at), tag: ref.slice(at + 1) };
   const colon = ref.lastIndexOf(':');
-  if (colon > ref.lastIndexOf('/')) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  if (colon > ref.lastIndexOf('/'))
+    return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
   return { fromImage: ref, tag: 'latest' };
 }

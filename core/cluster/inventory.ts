@@ -49,12 +49,15 @@ export class Inventory {
     (e) => this.report(e),
   );
   readonly refreshNetworks = coalesce(
-    async () => void (this.networks = await this.client.json<Record<string, unknown>[]>('networks')),
+    async () =>
+      void (this.networks = await this.client.json<Record<string, unknown>[]>('networks')),
     (e) => this.report(e),
   );
   readonly refreshVolumes = coalesce(
     async () => {
-      this.volumes = (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes')).Volumes ?? [];
+      this.volumes =
+        (await this.client.json<{ Volumes: Record<string, unknown>[] | null }>('volumes'))
+          .Volumes ?? [];
     },
     (e) => this.report(e),
   );
@@ -107,7 +110,9 @@ export class Inventory {
     const stale = await this.listContainers();
     this.readsUnderWay++;
     const read = (async () => {
-      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]).finally(() => this.readsUnderWay--);
+      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]).finally(
+        () => this.readsUnderWay--,
+      );
       if (!this.everRead) {
         this.everRead = true;
         this.firstRead();
@@ -132,7 +137,8 @@ export class Inventory {
       await limit(() =>
         this.client.jsonEach<unknown>(
           batch.map((r) => r.path),
-          (n, result) => (result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result)),
+          (n, result) =>
+            result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result),
         ),
       ).catch((err) => this.report(err));
     }
@@ -142,9 +148,23 @@ export class Inventory {
   private stockReads(): Read[] {
     const failed = (err: Error) => this.report(err);
     return [
-      { path: 'images/json', take: (images) => void (this.images = images as ImageSummary[]), failed },
-      { path: 'networks', take: (networks) => void (this.networks = networks as Record<string, unknown>[]), failed },
-      { path: 'volumes', take: (volumes) => void (this.volumes = (volumes as { Volumes: Record<string, unknown>[] | null }).Volumes ?? []), failed },
+      {
+        path: 'images/json',
+        take: (images) => void (this.images = images as ImageSummary[]),
+        failed,
+      },
+      {
+        path: 'networks',
+        take: (networks) => void (this.networks = networks as Record<string, unknown>[]),
+        failed,
+      },
+      {
+        path: 'volumes',
+        take: (volumes) =>
+          void (this.volumes =
+            (volumes as { Volumes: Record<string, unknown>[] | null }).Volumes ?? []),
+        failed,
+      },
     ];
   }
 
@@ -153,7 +173,10 @@ export class Inventory {
     return {
       path: `containers/${row.Id}/json`,
       take: (inspect) => this.remember(row, inspect as ContainerInspect),
-      failed: (err) => (err instanceof EngineCallError && err.status === 404 ? this.forgetContainer(row.Id) : this.report(err)),
+      failed: (err) =>
+        err instanceof EngineCallError && err.status === 404
+          ? this.forgetContainer(row.Id)
+          : this.report(err),
     };
   }
 
@@ -163,7 +186,8 @@ export class Inventory {
     const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });
     const seen = new Set(rows.map((r) => r.Id));
     // gone from the engine; but not one read after this listing began (a create that just landed)
-    for (const [id, cached] of this.containers) if (!seen.has(id) && cached.readAt < listedAt) this.forgetContainer(id);
+    for (const [id, cached] of this.containers)
+      if (!seen.has(id) && cached.readAt < listedAt) this.forgetContainer(id);
     return rows.filter((row) => {
       const cached = this.containers.get(row.Id);
       if (cached && !cached.partial && cached.summary.State === row.State) {
@@ -171,20 +195,32 @@ export class Inventory {
         cached.listed = undefined; // the served row is made again from the new one
         return false;
       }
-      if (!cached && !this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: rowInspect(row), readAt: listedAt, partial: true });
+      if (!cached && !this.removed.has(row.Id))
+        this.containers.set(row.Id, {
+          summary: row,
+          inspect: rowInspect(row),
+          readAt: listedAt,
+          partial: true,
+        });
       return true;
     });
   }
 
   private remember(row: ContainerSummary, inspect: ContainerInspect): void {
-    if (!this.removed.has(row.Id)) this.containers.set(row.Id, { summary: row, inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false, row), readAt: Date.now() });
+    if (!this.removed.has(row.Id))
+      this.containers.set(row.Id, {
+        summary: row,
+        inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false, row),
+        readAt: Date.now(),
+      });
   }
 
   /** Drops a container the engine removed, for good (container IDs are never reused). */
   forgetContainer(id: string): void {
     this.containers.delete(id);
     this.removed.add(id);
-    if (this.removed.size > MAX_REMOVED_REMEMBERED) this.removed.delete(this.removed.values().next().value!);
+    if (this.removed.size > MAX_REMOVED_REMEMBERED)
+      this.removed.delete(this.removed.values().next().value!);
   }
 
   /** A read of this container is under way. */
@@ -200,7 +236,10 @@ export class Inventory {
         async () => {
           // both at once: this is on every create's and every state change's way back to the client
           const [rows, inspect] = await Promise.all([
-            this.client.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ id: [id] }) }),
+            this.client.json<ContainerSummary[]>('containers/json', {
+              all: 1,
+              filters: JSON.stringify({ id: [id] }),
+            }),
             this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
               if (err instanceof EngineCallError && err.status === 404) return undefined;
               throw err;

@@ -25,7 +25,9 @@ export class MaintenanceService {
     try {
       this.cluster.setMaintenance(await this.store.load());
     } catch (err) {
-      this.logger.error(`cannot read the node maintenance state: ${(err as Error).message}; nodes keep their current availability`);
+      this.logger.error(
+        `cannot read the node maintenance state: ${(err as Error).message}; nodes keep their current availability`,
+      );
     }
   }
 
@@ -35,7 +37,9 @@ export class MaintenanceService {
     try {
       return await this.store.watch(() => void this.load());
     } catch (err) {
-      this.logger.warn(`cannot follow the node maintenance state: ${(err as Error).message}; it is read again when this manager becomes primary`);
+      this.logger.warn(
+        `cannot follow the node maintenance state: ${(err as Error).message}; it is read again when this manager becomes primary`,
+      );
       return () => {};
     }
   }
@@ -56,20 +60,27 @@ export class MaintenanceService {
     const engine = this.cluster.findNode(ref);
     const next = applyChange(engine.maintenance, change);
     const state = { ...this.cluster.maintenance() };
-    if (next.availability === 'active' && Object.keys(next.labels).length === 0) delete state[engine.addr];
+    if (next.availability === 'active' && Object.keys(next.labels).length === 0)
+      delete state[engine.addr];
     else state[engine.addr] = next;
     try {
       await this.store.save(state);
     } catch (err) {
-      throw new DockerError(500, `cannot save the node maintenance state: ${(err as Error).message}; node ${engine.name} is unchanged`);
+      throw new DockerError(
+        500,
+        `cannot save the node maintenance state: ${(err as Error).message}; node ${engine.name} is unchanged`,
+      );
     }
     const previous = engine.maintenance.availability;
     this.cluster.setMaintenance(state);
     this.revision++;
     const labels = Object.entries(next.labels).map(([k, v]) => `${k}=${v}`);
-    this.logger.info(`node ${engine.name} (${engine.addr}): availability ${next.availability}${previous !== next.availability ? ` (was ${previous})` : ''}, labels [${labels.join(', ')}]`, {
-      node: engine.name,
-    });
+    this.logger.info(
+      `node ${engine.name} (${engine.addr}): availability ${next.availability}${previous !== next.availability ? ` (was ${previous})` : ''}, labels [${labels.join(', ')}]`,
+      {
+        node: engine.name,
+      },
+    );
     return engine;
   }
 }

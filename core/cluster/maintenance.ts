@@ -13,7 +13,10 @@ export interface NodeMaintenance {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-export const ACTIVE: NodeMaintenance = Object.freeze({ availability: 'active', labels: Object.freeze({}) });
+export const ACTIVE: NodeMaintenance = Object.freeze({
+  availability: 'active',
+  labels: Object.freeze({}),
+});
 
 /** Every node's maintenance, keyed by the node's address (as the config and discovery name it). */
 export type MaintenanceState = Record<string, NodeMaintenance>;
@@ -36,27 +39,45 @@ export interface MaintenanceChange {
 /** The maintenance after a change; a bad value is Docker's 400 in the words dockerd uses for it. */
 export function applyChange(current: NodeMaintenance, change: MaintenanceChange): NodeMaintenance {
   const { availability = current.availability, labelAdd = {}, labelRm = [] } = change;
-  if (!(AVAILABILITIES as readonly string[]).includes(availability)) throw new DockerError(400, `invalid availability "${availability}": it must be one of active, pause, drain`);
+  if (!(AVAILABILITIES as readonly string[]).includes(availability))
+    throw new DockerError(
+      400,
+      `invalid availability "${availability}": it must be one of active, pause, drain`,
+    );
   const labels: Record<string, string> = { ...current.labels };
   for (const key of labelRm) {
     if (!(key in labels)) throw new DockerError(404, `key ${key} doesn't exist in node's labels`);
     delete labels[key];
   }
   for (const [key, value] of Object.entries(labelAdd)) {
-    if (key === '' || typeof value !== 'string') throw new DockerError(400, `invalid label ${JSON.stringify(key)}: labels are key=value strings`);
+    if (key === '' || typeof value !== 'string')
+      throw new DockerError(
+        400,
+        `invalid label ${JSON.stringify(key)}: labels are key=value strings`,
+      );
     labels[key] = value;
   }
-  return Object.freeze({ availability: availability as Availability, labels: Object.freeze(labels) });
+  return Object.freeze({
+    availability: availability as Availability,
+    labels: Object.freeze(labels),
+  });
 }
 
 /** A stored state read back; whatever is not a valid entry is dropped (a hand-edited file must not stop the manager). */
 export function parseState(raw: unknown): MaintenanceState {
   const state: MaintenanceState = {};
   if (raw === null || typeof raw !== 'object') return state;
-  for (const [addr, entry] of Object.entries(raw as Record<string, { availability?: string; labels?: Record<string, unknown> }>)) {
+  for (const [addr, entry] of Object.entries(
+    raw as Record<string, { availability?: string; labels?: Record<string, unknown> }>,
+  )) {
     try {
-      const labels = Object.fromEntries(Object.entries(entry?.labels ?? {}).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-      state[addr] = applyChange(ACTIVE, { availability: entry?.availability ?? 'active', labelAdd: labels });
+      const labels = Object.fromEntries(
+        Object.entries(entry?.labels ?? {}).filter(([, v]) => typeof v === 'string'),
+      ) as Record<string, string>;
+      state[addr] = applyChange(ACTIVE, {
+        availability: entry?.availability ?? 'active',
+        labelAdd: labels,
+      });
     } catch {
       // one bad entry: that node is active with no labels
     }

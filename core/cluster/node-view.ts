@@ -32,7 +32,10 @@ function cachedContainer(inspect: ContainerInspect): NodeContainer {
   };
 }
 
-function pendingContainer({ name, config }: NonNullable<PendingCreate['container']>): NodeContainer {
+function pendingContainer({
+  name,
+  config,
+}: NonNullable<PendingCreate['container']>): NodeContainer {
   return {
     id: '',
     name: name ?? '',
@@ -103,15 +106,27 @@ class EngineView implements NodeView {
   }
 
   get imageList(): NodeImage[] {
-    return (this.#imageList ??= this.#engine.images.map((i) => ({ id: i.Id, tags: i.RepoTags ?? [], digests: i.RepoDigests ?? [] })));
+    return (this.#imageList ??= this.#engine.images.map((i) => ({
+      id: i.Id,
+      tags: i.RepoTags ?? [],
+      digests: i.RepoDigests ?? [],
+    })));
   }
 
   get networkList(): NodeResource[] {
-    return (this.#networkList ??= this.#engine.networks.map((n) => ({ id: String(n.Id), name: String(n.Name), scope: String(n.Scope ?? 'local') })));
+    return (this.#networkList ??= this.#engine.networks.map((n) => ({
+      id: String(n.Id),
+      name: String(n.Name),
+      scope: String(n.Scope ?? 'local'),
+    })));
   }
 
   get volumeList(): NodeResource[] {
-    return (this.#volumeList ??= this.#engine.volumes.map((v) => ({ id: String(v.Name), name: String(v.Name), scope: String(v.Scope ?? 'local') })));
+    return (this.#volumeList ??= this.#engine.volumes.map((v) => ({
+      id: String(v.Name),
+      name: String(v.Name),
+      scope: String(v.Scope ?? 'local'),
+    })));
   }
 
   hasImage(ref: string): boolean {
@@ -120,10 +135,14 @@ class EngineView implements NodeView {
 }
 
 /** A node's labels change only with its `/info` or its maintenance: worked out once per change of either. */
-const labelsByEngine = new WeakMap<Engine, { info?: object; maintenance: object; labels: Readonly<Record<string, string>> }>();
+const labelsByEngine = new WeakMap<
+  Engine,
+  { info?: object; maintenance: object; labels: Readonly<Record<string, string>> }
+>();
 function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
   const made = labelsByEngine.get(engine);
-  if (made && made.info === engine.info && made.maintenance === engine.maintenance) return made.labels;
+  if (made && made.info === engine.info && made.maintenance === engine.maintenance)
+    return made.labels;
   const labels = Object.freeze(nodeLabels(engine));
   labelsByEngine.set(engine, { info: engine.info, maintenance: engine.maintenance, labels });
   return labels;

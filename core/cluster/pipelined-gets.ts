@@ -7,7 +7,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 const HEAD_END = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
 
-type Mode = 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close';
+type Mode =
+  'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close';
 
 /**
  * Reads HTTP/1.1 responses one after another off one connection (a pipeline): a status line and headers, then a
@@ -44,7 +45,8 @@ export class AnswerReader {
       case 'head': {
         const end = this.buf.indexOf(HEAD_END);
         if (end < 0) {
-          if (this.buf.length > MAX_HEAD_BYTES) throw new Error('an answer head of more than 64 KiB');
+          if (this.buf.length > MAX_HEAD_BYTES)
+            throw new Error('an answer head of more than 64 KiB');
           return false;
         }
         this.readHead(this.buf.toString('latin1', 0, end));
@@ -67,7 +69,8 @@ export class AnswerReader {
         const line = this.line();
         if (line === undefined) return false;
         const size = parseInt(line.split(';')[0]!, 16);
-        if (!Number.isFinite(size) || size < 0) throw new Error(`a bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
+        if (!Number.isFinite(size) || size < 0)
+          throw new Error(`a bad chunk size ${JSON.stringify(line.slice(0, 20))}`);
         this.remaining = size;
         this.mode = size === 0 ? 'trailers' : 'chunk-data';
         return true;
@@ -118,7 +121,8 @@ export class AnswerReader {
     if (/chunked/i.test(headers['transfer-encoding'] ?? '')) this.mode = 'chunk-size';
     else if (headers['content-length'] !== undefined) {
       this.remaining = Number(headers['content-length']);
-      if (!Number.isSafeInteger(this.remaining) || this.remaining < 0) throw new Error(`a bad Content-Length ${headers['content-length']}`);
+      if (!Number.isSafeInteger(this.remaining) || this.remaining < 0)
+        throw new Error(`a bad Content-Length ${headers['content-length']}`);
       this.mode = 'length';
       if (this.remaining === 0) this.finish();
     } else this.mode = 'until-close';
@@ -141,7 +145,13 @@ export class AnswerReader {
  * how many were answered: fewer than asked when the engine closed early (the caller asks for the rest one by
  * one); rejects only when nothing was answered. The connection is closed after the last answer.
  */
-export function pipelinedGets(socket: net.Socket, host: string, paths: string[], idleMs: number, each: (index: number, answer: BufferedAnswer) => void): Promise<number> {
+export function pipelinedGets(
+  socket: net.Socket,
+  host: string,
+  paths: string[],
+  idleMs: number,
+  each: (index: number, answer: BufferedAnswer) => void,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     let answered = 0;
     let done = false;
@@ -157,21 +167,38 @@ export function pipelinedGets(socket: net.Socket, host: string, paths: string[],
       each(answered++, answer);
       if (answered === paths.length) settle();
     });
-    socket.setTimeout(idleMs, () => settle(new TransportError('ETIMEDOUT', `Timeout awaiting 'request' for ${idleMs}ms`, true)));
+    socket.setTimeout(idleMs, () =>
+      settle(new TransportError('ETIMEDOUT', `Timeout awaiting 'request' for ${idleMs}ms`, true)),
+    );
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
       } catch (err) {
-        settle(new TransportError('EPROTO', `the engine's answer could not be read: ${(err as Error).message}`));
+        settle(
+          new TransportError(
+            'EPROTO',
+            `the engine's answer could not be read: ${(err as Error).message}`,
+          ),
+        );
       }
     });
     socket.on('end', () => {
       reader.end();
       settle(new TransportError('ECONNRESET', 'socket hang up'));
     });
-    socket.on('error', (err: NodeJS.ErrnoException) => settle(new TransportError(err.code ?? 'ECONNRESET', err.message)));
+    socket.on('error', (err: NodeJS.ErrnoException) =>
+      settle(new TransportError(err.code ?? 'ECONNRESET', err.message)),
+    );
     socket.on('close', () => settle(new TransportError('ECONNRESET', 'socket hang up')));
     const last = paths.length - 1;
-    socket.write(paths.map((path, i) => `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${i === last ? 'Connection: close\r\n' : ''}\r\n`).join(''), 'latin1');
+    socket.write(
+      paths
+        .map(
+          (path, i) =>
+            `GET ${path} HTTP/1.1\r\nHost: ${host}\r\n${i === last ? 'Connection: close\r\n' : ''}\r\n`,
+        )
+        .join(''),
+      'latin1',
+    );
   });
 }

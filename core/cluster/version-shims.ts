@@ -10,7 +10,11 @@ import type { ContainerConfig } from '../pipeline-types.js';
  */
 
 /** The versions a request is read at: the client's (the cluster's when it named none), and the engine's. */
-export function readAt(clientVersion: string | undefined, clusterVersion: string, engine: EngineApi | undefined) {
+export function readAt(
+  clientVersion: string | undefined,
+  clusterVersion: string,
+  engine: EngineApi | undefined,
+) {
   const client = clientVersion ?? clusterVersion;
   return { client, sent: engineVersion(client, engine) };
 }
@@ -23,7 +27,11 @@ export function stopQuery(search: string, client: string, sent: string, node: st
     query.delete('signal');
     return query.toString();
   }
-  if (below(sent, '1.42')) throw new DockerError(400, `signal needs API v1.42 or newer (node ${node}'s engine speaks API ${sent})`);
+  if (below(sent, '1.42'))
+    throw new DockerError(
+      400,
+      `signal needs API v1.42 or newer (node ${node}'s engine speaks API ${sent})`,
+    );
   return search;
 }
 
@@ -32,11 +40,20 @@ export function stopQuery(search: string, client: string, sent: string, node: st
  * Raised: the old meaning is asked for. Lowered: `all` is what the older engine does anyway; without it the
  * older engine must not be asked at all (it would remove named volumes): `anonymousOnly` says so.
  */
-export function volumePruneQuery(search: string, client: string, sent: string): { search: string; anonymousOnly: boolean } {
+export function volumePruneQuery(
+  search: string,
+  client: string,
+  sent: string,
+): { search: string; anonymousOnly: boolean } {
   const query = new URLSearchParams(search);
-  const filters = JSON.parse(query.get('filters') || '{}') as Record<string, string[] | Record<string, boolean>>;
+  const filters = JSON.parse(query.get('filters') || '{}') as Record<
+    string,
+    string[] | Record<string, boolean>
+  >;
   const all = filters.all;
-  const wantsAll = Array.isArray(all) ? all.some((v) => v === 'true' || v === '1') : Boolean(all && (all.true || all['1']));
+  const wantsAll = Array.isArray(all)
+    ? all.some((v) => v === 'true' || v === '1')
+    : Boolean(all && (all.true || all['1']));
   if (below(client, '1.42') && !below(sent, '1.42')) {
     query.set('filters', JSON.stringify({ ...filters, all: ['true'] }));
     return { search: query.toString(), anonymousOnly: false };
@@ -50,15 +67,25 @@ export function volumePruneQuery(search: string, client: string, sent: string): 
   return { search, anonymousOnly: false };
 }
 
-type Mount = { Type?: string; VolumeOptions?: { Subpath?: string } | null; BindOptions?: Record<string, unknown> | null; TmpfsOptions?: unknown };
+type Mount = {
+  Type?: string;
+  VolumeOptions?: { Subpath?: string } | null;
+  BindOptions?: Record<string, unknown> | null;
+  TmpfsOptions?: unknown;
+};
 
-const mountsOf = (config: ContainerConfig) => ((config.HostConfig?.Mounts as Mount[] | null | undefined) ?? []).filter((m) => m && typeof m === 'object');
+const mountsOf = (config: ContainerConfig) =>
+  ((config.HostConfig?.Mounts as Mount[] | null | undefined) ?? []).filter(
+    (m) => m && typeof m === 'object',
+  );
 
 /** The API version a container's create needs of the engine that makes it, and dockerd's words when it is older. */
 export function neededApi(config: ContainerConfig): { version: string; words: string } | undefined {
   const mounts = mountsOf(config);
-  if (mounts.some((m) => String(m.Type).toLowerCase() === 'image')) return { version: '1.48', words: 'Mount type "Image" needs API v1.48 or newer' };
-  if (mounts.some((m) => m.VolumeOptions?.Subpath)) return { version: '1.45', words: 'VolumeOptions.Subpath needs API v1.45 or newer' };
+  if (mounts.some((m) => String(m.Type).toLowerCase() === 'image'))
+    return { version: '1.48', words: 'Mount type "Image" needs API v1.48 or newer' };
+  if (mounts.some((m) => m.VolumeOptions?.Subpath))
+    return { version: '1.45', words: 'VolumeOptions.Subpath needs API v1.45 or newer' };
   return undefined;
 }
 
@@ -69,9 +96,14 @@ type Endpoints = Record<string, unknown>;
  * (1.44) on an older engine: it is created on the first and connected to the others after (`connect`), as the
  * docker CLI did before 1.44.
  */
-export function createFor(config: ContainerConfig, client: string, sent: string): { body: ContainerConfig; connect: [string, unknown][] } {
+export function createFor(
+  config: ContainerConfig,
+  client: string,
+  sent: string,
+): { body: ContainerConfig; connect: [string, unknown][] } {
   const need = neededApi(config);
-  if (need && (below(sent, need.version) || below(client, need.version))) throw new DockerError(400, need.words);
+  if (need && (below(sent, need.version) || below(client, need.version)))
+    throw new DockerError(400, need.words);
   const body = structuredClone(config);
   const host = (body.HostConfig ??= {});
   const raised = (gate: string) => below(client, gate) && !below(sent, gate);
@@ -93,7 +125,10 @@ export function createFor(config: ContainerConfig, client: string, sent: string)
   const networking = body.NetworkingConfig as { EndpointsConfig?: Endpoints | null } | undefined;
   const endpoints = Object.entries(networking?.EndpointsConfig ?? {});
   if (endpoints.length > 1 && below(sent, '1.44') && !below(client, '1.44')) {
-    const mode = typeof host.NetworkMode === 'string' && host.NetworkMode !== 'default' ? host.NetworkMode : endpoints[0]![0];
+    const mode =
+      typeof host.NetworkMode === 'string' && host.NetworkMode !== 'default'
+        ? host.NetworkMode
+        : endpoints[0]![0];
     const first = endpoints.find(([name]) => name === mode) ?? endpoints[0]!;
     networking!.EndpointsConfig = { [first[0]]: first[1] };
     return { body, connect: endpoints.filter((e) => e !== first) };

@@ -7,9 +7,14 @@ import type { Etcd3, IOptions } from 'etcd3';
  * breaker (three failures), and it stays open for 5 s whatever the heartbeat; a watch backs off up to 30 s.
  * Loaded only when etcd is used: it brings gRPC, which would cost every manager's start-up.
  */
-export async function etcdClient(hosts: string[], heartbeatMs: number, extra: Omit<IOptions, 'hosts' | 'faultHandling'> = {}): Promise<Etcd3> {
+export async function etcdClient(
+  hosts: string[],
+  heartbeatMs: number,
+  extra: Omit<IOptions, 'hosts' | 'faultHandling'> = {},
+): Promise<Etcd3> {
   const { Etcd3, isRecoverableError } = await import('etcd3');
-  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } = await import('cockatiel');
+  const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } =
+    await import('cockatiel');
   const recoverable = handleWhen(isRecoverableError);
   return new Etcd3({
     hosts,
@@ -17,11 +22,18 @@ export async function etcdClient(hosts: string[], heartbeatMs: number, extra: Om
     ...extra,
     faultHandling: {
       // a dead member is skipped for half a heartbeat, not 5 s
-      host: () => circuitBreaker(recoverable, { halfOpenAfter: Math.max(100, Math.min(heartbeatMs / 2, 5000)), breaker: new ConsecutiveBreaker(3) }),
+      host: () =>
+        circuitBreaker(recoverable, {
+          halfOpenAfter: Math.max(100, Math.min(heartbeatMs / 2, 5000)),
+          breaker: new ConsecutiveBreaker(3),
+        }),
       // the next member, once each: not four immediate attempts on one
       global: retry(recoverable, { maxAttempts: Math.max(0, hosts.length - 1) }),
       // etcd3 1.1 types this as a backoff but calls it as one at run time (its own default is the same shape)
-      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: heartbeatMs }) as unknown as IBackoff<unknown>,
+      watchBackoff: new ExponentialBackoff({
+        initialDelay: 100,
+        maxDelay: heartbeatMs,
+      }) as unknown as IBackoff<unknown>,
     },
   });
 }

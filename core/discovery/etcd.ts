@@ -70,7 +70,9 @@ export class EtcdDiscovery implements Discovery {
         last = text;
         onEntries(entries);
       } catch (err) {
-        this.options.logger?.error(`Discovery error: etcd ${this.hosts.join(',')}: ${(err as Error).message}; keeping the last list`);
+        this.options.logger?.error(
+          `Discovery error: etcd ${this.hosts.join(',')}: ${(err as Error).message}; keeping the last list`,
+        );
       }
     };
     let cancel: (() => Promise<void>) | undefined;
@@ -84,7 +86,9 @@ export class EtcdDiscovery implements Discovery {
         cancel = () => watcher.cancel();
         if (stopped) void cancel();
       } catch (err) {
-        this.options.logger?.warn(`etcd watch: ${(err as Error).message}; re-reading every heartbeat`);
+        this.options.logger?.warn(
+          `etcd watch: ${(err as Error).message}; re-reading every heartbeat`,
+        );
       }
     })();
     const timer = setInterval(() => void refresh(), this.options.heartbeatMs);
@@ -114,7 +118,9 @@ export class EtcdDiscovery implements Discovery {
       try {
         await lease!.keepaliveOnce();
       } catch (err) {
-        this.options.logger?.warn(`etcd: renewing ${key} failed (${(err as Error).message}); registering again`);
+        this.options.logger?.warn(
+          `etcd: renewing ${key} failed (${(err as Error).message}); registering again`,
+        );
         await grant().catch((e: Error) => this.options.logger?.warn(`etcd: ${e.message}`));
       }
     }, this.options.heartbeatMs);

@@ -21,7 +21,9 @@ export class FileDiscovery implements Discovery {
     try {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      throw new ConfigError(`discovery file ${this.path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+      throw new ConfigError(
+        `discovery file ${this.path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      );
     }
     try {
       return parseEntries([text]);
@@ -42,12 +44,16 @@ export class FileDiscovery implements Discovery {
         const entries = this.read();
         lastError = undefined;
         if (JSON.stringify(entries) === last) return;
-        if (last !== undefined) this.logger?.info(`discovery file ${this.path}: ${entries.length} nodes`);
+        if (last !== undefined)
+          this.logger?.info(`discovery file ${this.path}: ${entries.length} nodes`);
         last = JSON.stringify(entries);
         onEntries(entries);
       } catch (err) {
         // said once per distinct failure, not on every poll
-        if ((err as Error).message !== lastError) this.logger?.error(`Discovery error: ${(err as Error).message}; ${last === undefined ? 'no nodes until it can be read' : 'keeping the last list'}`);
+        if ((err as Error).message !== lastError)
+          this.logger?.error(
+            `Discovery error: ${(err as Error).message}; ${last === undefined ? 'no nodes until it can be read' : 'keeping the last list'}`,
+          );
         lastError = (err as Error).message;
       }
     };

@@ -44,7 +44,10 @@ export class PluginRoutes {
       registry,
       route: (route) => {
         const method = route.method ?? 'GET';
-        if (!route.path.startsWith('/') || OWN_PATHS.includes(route.path)) throw new Error(`operator route ${route.path}: a path starting with / that is not one of ${OWN_PATHS.join(', ')}`);
+        if (!route.path.startsWith('/') || OWN_PATHS.includes(route.path))
+          throw new Error(
+            `operator route ${route.path}: a path starting with / that is not one of ${OWN_PATHS.join(', ')}`,
+          );
         const key = `${method} ${route.path}`;
         const taken = this.routes.get(key);
         if (taken) throw new Error(`operator route ${key} is already plugin "${taken.plugin}"'s`);

@@ -15,7 +15,11 @@ export class RecentFailures {
   private readonly list: PlacementFailure[] = [];
 
   add(failure: Omit<PlacementFailure, 'time'>): void {
-    this.list.unshift({ ...failure, rejections: failure.rejections.slice(0, 50), time: new Date().toISOString() });
+    this.list.unshift({
+      ...failure,
+      rejections: failure.rejections.slice(0, 50),
+      time: new Date().toISOString(),
+    });
     if (this.list.length > KEPT) this.list.pop();
   }
 

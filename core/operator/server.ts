@@ -25,24 +25,45 @@ export interface OperatorListener {
 
 type Answer = { status: number; type: string; body: string | Buffer };
 
-const text = (status: number, body: string): Answer => ({ status, type: 'text/plain; charset=utf-8', body: body + '\n' });
-const json = (status: number, body: unknown): Answer => ({ status, type: 'application/json', body: JSON.stringify(body) });
+const text = (status: number, body: string): Answer => ({
+  status,
+  type: 'text/plain; charset=utf-8',
+  body: body + '\n',
+});
+const json = (status: number, body: unknown): Answer => ({
+  status,
+  type: 'application/json',
+  body: JSON.stringify(body),
+});
 
 /**
  * The operator listener (`--status-addr`): metrics, health checks, the status page and plugins' routes, on an
  * address of its own (never the Docker API's: a load balancer or Prometheus must not reach the cluster's
  * control). Plain node:http: a few fixed paths need no router, and nothing here may slow the API.
  */
-export async function listenOperator(address: string, deps: OperatorDeps): Promise<OperatorListener> {
+export async function listenOperator(
+  address: string,
+  deps: OperatorDeps,
+): Promise<OperatorListener> {
   const { cluster, role, metrics, routes, logger } = deps;
   const feed = new StatusFeed(cluster, role, metrics.failures, deps.scheduling);
-  const own: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<Answer | undefined> | Answer | undefined> = {
+  const own: Record<
+    string,
+    (
+      req: http.IncomingMessage,
+      res: http.ServerResponse,
+    ) => Promise<Answer | undefined> | Answer | undefined
+  > = {
     '/healthz': () => text(200, 'ok'),
     '/readyz': () => {
       const state = readiness(cluster, role);
       return state.ready ? text(200, 'ready') : text(503, `not ready: ${state.reason}`);
     },
-    '/metrics': async () => ({ status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() }),
+    '/metrics': async () => ({
+      status: 200,
+      type: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
     '/': () => ({ status: 200, type: 'text/html; charset=utf-8', body: STATUS_PAGE }),
     '/status.json': () => json(200, feed.snapshot()),
     '/status/stream': (_req, res) => void feed.watch(res),
@@ -54,24 +75,44 @@ export async function listenOperator(address: string, deps: OperatorDeps): Promi
     const ownRoute = own[url.pathname];
     let answer: Answer | undefined;
     if (ownRoute) {
-      answer = method === 'GET' || method === 'HEAD' ? await ownRoute(req, res) : json(405, { message: `${method} is not allowed on ${url.pathname}` });
+      answer =
+        method === 'GET' || method === 'HEAD'
+          ? await ownRoute(req, res)
+          : json(405, { message: `${method} is not allowed on ${url.pathname}` });
     } else {
       const route = routes.routes.get(`${method} ${url.pathname}`);
       if (!route) answer = json(404, { message: 'page not found' });
       else {
-        const request: OperatorRequest = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers };
+        const request: OperatorRequest = {
+          method,
+          path: url.pathname,
+          query: Object.fromEntries(url.searchParams),
+          headers: req.headers,
+        };
         try {
           const made = await route.handle(request);
           const body = made.body;
-          answer = typeof body === 'string' || Buffer.isBuffer(body) ? { status: made.status ?? 200, type: made.type ?? 'text/plain; charset=utf-8', body } : json(made.status ?? 200, body);
+          answer =
+            typeof body === 'string' || Buffer.isBuffer(body)
+              ? { status: made.status ?? 200, type: made.type ?? 'text/plain; charset=utf-8', body }
+              : json(made.status ?? 200, body);
         } catch (err) {
-          logger.error(`plugin ${route.plugin}: operator route ${method} ${url.pathname} failed: ${(err as Error).stack ?? err}`, { plugin: route.plugin, route: url.pathname });
-          answer = json(500, { message: `plugin ${route.plugin} failed: ${(err as Error).message}` });
+          logger.error(
+            `plugin ${route.plugin}: operator route ${method} ${url.pathname} failed: ${(err as Error).stack ?? err}`,
+            { plugin: route.plugin, route: url.pathname },
+          );
+          answer = json(500, {
+            message: `plugin ${route.plugin} failed: ${(err as Error).message}`,
+          });
         }
       }
     }
     if (!answer) return; // a stream, already answered
-    res.writeHead(answer.status, { 'Content-Type': answer.type, 'Content-Length': Buffer.byteLength(answer.body), 'Cache-Control': 'no-store' });
+    res.writeHead(answer.status, {
+      'Content-Type': answer.type,
+      'Content-Length': Buffer.byteLength(answer.body),
+      'Cache-Control': 'no-store',
+    });
     res.end(method === 'HEAD' ? undefined : answer.body);
   };
 

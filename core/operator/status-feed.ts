@@ -25,7 +25,13 @@ export class StatusFeed {
   private readonly onEvent = (e: ClusterEvent) => {
     const { event } = e;
     if (this.events.length < EVENTS_PER_TICK)
-      this.events.push({ time: event.time, type: event.Type, action: event.Action, node: e.engine.name, actor: event.Actor?.Attributes?.name ?? event.Actor?.ID?.slice(0, 12) ?? '' });
+      this.events.push({
+        time: event.time,
+        type: event.Type,
+        action: event.Action,
+        node: e.engine.name,
+        actor: event.Actor?.Attributes?.name ?? event.Actor?.ID?.slice(0, 12) ?? '',
+      });
     else this.dropped++;
   };
 
@@ -37,11 +43,19 @@ export class StatusFeed {
   ) {}
 
   snapshot() {
-    return { manager: managerStatus(this.cluster, this.role, this.scheduling), nodes: this.cluster.all().map(nodeStatus), failures: this.failures.all() };
+    return {
+      manager: managerStatus(this.cluster, this.role, this.scheduling),
+      nodes: this.cluster.all().map(nodeStatus),
+      failures: this.failures.all(),
+    };
   }
 
   watch(res: ServerResponse): void {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache',
+      Connection: 'keep-alive',
+    });
     const snapshot = this.snapshot();
     send(res, 'snapshot', snapshot);
     if (this.watchers.size === 0) this.start(snapshot.nodes);
@@ -93,7 +107,8 @@ export class StatusFeed {
     const failures = JSON.stringify(this.failures.all());
     if (failures !== this.sentFailures) this.broadcast('failures', this.failures.all());
     this.sentFailures = failures;
-    if (this.events.length > 0 || this.dropped > 0) this.broadcast('events', { events: this.events, dropped: this.dropped });
+    if (this.events.length > 0 || this.dropped > 0)
+      this.broadcast('events', { events: this.events, dropped: this.dropped });
     this.events = [];
     this.dropped = 0;
   }

@@ -54,9 +54,19 @@ export function nodeStatus(engine: Engine): NodeStatus {
   };
 }
 
-export function managerStatus(cluster: Cluster, role: ManagerRole, scheduling: { strategy: string; filters: string[] }): ManagerStatus {
+export function managerStatus(
+  cluster: Cluster,
+  role: ManagerRole,
+  scheduling: { strategy: string; filters: string[] },
+): ManagerStatus {
   const primary = !role.replicated || role.isPrimary();
   // without replication this manager is the only one: it is its own primary
   const own = role.advertise ?? 'this manager';
-  return { version: SKEP_VERSION, role: primary ? 'primary' : 'replica', primary: primary ? own : (role.primary() ?? null), ...scheduling, nodes: cluster.engines.size };
+  return {
+    version: SKEP_VERSION,
+    role: primary ? 'primary' : 'replica',
+    primary: primary ? own : (role.primary() ?? null),
+    ...scheduling,
+    nodes: cluster.engines.size,
+  };
 }

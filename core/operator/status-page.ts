@@ -10,7 +10,8 @@ const FOLDER = new URL('../../../core/operator/status-page/', import.meta.url);
 /** Writes `text` inline in place of `tag` in `page`; a page that lost the tag, or text that would end early, throws. */
 function inline(page: string, tag: string, element: 'style' | 'script', text: string): string {
   if (!page.includes(tag)) throw new Error(`the status page's index.html lacks ${tag}`);
-  if (text.toLowerCase().includes(`</${element}`)) throw new Error(`the status page's ${element} contains </${element}`);
+  if (text.toLowerCase().includes(`</${element}`))
+    throw new Error(`the status page's ${element} contains </${element}`);
   return page.replace(tag, () => `<${element}>\n${text}</${element}>`); // a function: `$&` in the text is no pattern
 }
 
@@ -24,7 +25,12 @@ function read(name: string): string {
  * change then updates only its own row.
  */
 export const STATUS_PAGE = inline(
-  inline(read('index.html'), '<link rel="stylesheet" href="status.css" />', 'style', read('status.css')),
+  inline(
+    read('index.html'),
+    '<link rel="stylesheet" href="status.css" />',
+    'style',
+    read('status.css'),
+  ),
   '<script src="status.js"></script>',
   'script',
   read('status.js'),

@@ -1,5 +1,9 @@
 import type { Etcd3 } from 'etcd3';
-import { type MaintenanceState, type MaintenanceStore, parseState } from '../cluster/maintenance.js';
+import {
+  type MaintenanceState,
+  type MaintenanceStore,
+  parseState,
+} from '../cluster/maintenance.js';
 
 /** Node maintenance under replication: one JSON value at `<root>skep/nodes`, shared by every manager. */
 export class EtcdMaintenanceStore implements MaintenanceStore {

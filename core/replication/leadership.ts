@@ -72,8 +72,10 @@ export class Leadership implements ManagerRole {
 
   noPrimaryReason(): string {
     if (this.lastError && !this.inTouch()) return `etcd cannot be reached: ${this.lastError}`;
-    if (!this.inTouch()) return "this manager's lease has not been renewed within the TTL; asking etcd";
-    if (this.leader?.addr === this.advertise && this.leader.key !== this.key) return `the lease of an earlier manager at ${this.advertise} has not expired yet`;
+    if (!this.inTouch())
+      return "this manager's lease has not been renewed within the TTL; asking etcd";
+    if (this.leader?.addr === this.advertise && this.leader.key !== this.key)
+      return `the lease of an earlier manager at ${this.advertise} has not expired yet`;
     return 'an election is under way';
   }
 
@@ -110,7 +112,10 @@ export class Leadership implements ManagerRole {
     const callMs = Math.max(500, Math.round(this.options.ttlMs / 3));
     // every unary call ends within a third of the TTL: a member without quorum must not hold a renewal past the lease;
     // etcd back is seen within a third of the TTL too (the campaign's retry)
-    this.client = await etcdClient(this.options.hosts, callMs, { dialTimeout: callMs, defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }) });
+    this.client = await etcdClient(this.options.hosts, callMs, {
+      dialTimeout: callMs,
+      defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }),
+    });
     void this.watch();
     void this.campaign();
   }
@@ -122,8 +127,15 @@ export class Leadership implements ManagerRole {
     await this.cancelWatch?.().catch(() => {});
     const wasPrimary = this.isPrimary();
     await this.lease?.revoke().then(
-      () => wasPrimary && this.options.logger.info('Leader Election: stepped down; the lease is revoked, so another manager leads at once'),
-      (err: unknown) => this.options.logger.warn(`Leader Election: the lease could not be revoked (${etcdMessage(err)}); it expires within the TTL`),
+      () =>
+        wasPrimary &&
+        this.options.logger.info(
+          'Leader Election: stepped down; the lease is revoked, so another manager leads at once',
+        ),
+      (err: unknown) =>
+        this.options.logger.warn(
+          `Leader Election: the lease could not be revoked (${etcdMessage(err)}); it expires within the TTL`,
+        ),
     );
     this.client?.close();
   }
@@ -166,7 +178,9 @@ export class Leadership implements ManagerRole {
         wait = every;
       } catch (err) {
         if (this.leaseInvalid && err instanceof this.leaseInvalid) {
-          this.options.logger.warn(`Leader Election: this manager's lease expired (frozen or cut off from etcd for longer than the TTL); running again`);
+          this.options.logger.warn(
+            `Leader Election: this manager's lease expired (frozen or cut off from etcd for longer than the TTL); running again`,
+          );
           return;
         }
         this.failed(err);
@@ -196,14 +210,19 @@ export class Leadership implements ManagerRole {
   /** Logged once per cause: with one member of three down, every other call may fail and the next succeed. */
   private failed(err: unknown): void {
     const message = etcdMessage(err);
-    if (message !== this.warned) this.options.logger.warn(`Leader Election: etcd ${this.options.hosts.join(',')}: ${message}`);
+    if (message !== this.warned)
+      this.options.logger.warn(`Leader Election: etcd ${this.options.hosts.join(',')}: ${message}`);
     this.warned = message;
     this.lastError = message;
     this.update();
   }
 
   private async readLeader(): Promise<void> {
-    const first = await this.client!.getAll().prefix(this.options.prefix).sort('Create', 'Ascend').limit(1).strings();
+    const first = await this.client!.getAll()
+      .prefix(this.options.prefix)
+      .sort('Create', 'Ascend')
+      .limit(1)
+      .strings();
     const [key, addr] = Object.entries(first)[0] ?? [];
     this.leader = key !== undefined && addr !== undefined ? { key, addr } : undefined;
     this.update();
@@ -236,8 +255,10 @@ export class Leadership implements ManagerRole {
     const { logger } = this.options;
     if (primary) logger.info('Leader Election: Cluster leadership acquired');
     else if (was === 'primary') logger.info('Leader Election: Cluster leadership lost');
-    if (!primary && leader && leader !== this.advertise) logger.info(`New leader elected: ${leader}`);
-    if (!primary && (!leader || leader === this.advertise) && was !== '') logger.warn(`Leader Election: no primary: ${this.noPrimaryReason()}`);
+    if (!primary && leader && leader !== this.advertise)
+      logger.info(`New leader elected: ${leader}`);
+    if (!primary && (!leader || leader === this.advertise) && was !== '')
+      logger.warn(`Leader Election: no primary: ${this.noPrimaryReason()}`);
     this.events.emit('change');
   }
 }

@@ -39,7 +39,8 @@ export class AbandonedCreates {
     });
     cluster.on('event', ({ engine, event }: ClusterEvent) => {
       const swarmId = event.Actor?.Attributes?.[SWARM_LABELS.id];
-      if (swarmId && event.Action === 'create' && this.byNode.get(engine.addr)?.has(swarmId)) this.sweep(engine);
+      if (swarmId && event.Action === 'create' && this.byNode.get(engine.addr)?.has(swarmId))
+        this.sweep(engine);
     });
     role.onChange(() => void this.load());
   }
@@ -59,7 +60,9 @@ export class AbandonedCreates {
     const before = new Map(this.byNode);
     this.byNode.clear();
     for (const [addr, swarmIds] of stored) {
-      const kept = new Map([...swarmIds].map((swarmId) => [swarmId, before.get(addr)?.get(swarmId) ?? now] as const));
+      const kept = new Map(
+        [...swarmIds].map((swarmId) => [swarmId, before.get(addr)?.get(swarmId) ?? now] as const),
+      );
       this.byNode.set(addr, kept);
       const engine = this.cluster.engines.get(addr);
       if (engine?.health === 'healthy') this.sweep(engine);
@@ -70,7 +73,11 @@ export class AbandonedCreates {
   async record(engine: Engine, swarmId: string): Promise<void> {
     const kept = this.byNode.get(engine.addr) ?? new Map<string, number>();
     this.byNode.set(engine.addr, kept.set(swarmId, Date.now()));
-    await this.store.add(engine.addr, swarmId).catch((err: Error) => this.logger.error(`cannot record the create given up on ${engine.name}: ${err.message}`));
+    await this.store
+      .add(engine.addr, swarmId)
+      .catch((err: Error) =>
+        this.logger.error(`cannot record the create given up on ${engine.name}: ${err.message}`),
+      );
     if (engine.health === 'healthy') this.sweep(engine);
   }
 
@@ -83,7 +90,11 @@ export class AbandonedCreates {
     const kept = this.byNode.get(addr);
     kept?.delete(swarmId);
     if (kept?.size === 0) this.byNode.delete(addr);
-    void this.store.delete(addr, swarmId).catch((err: Error) => this.logger.error(`cannot forget the create given up on ${addr}: ${err.message}`));
+    void this.store
+      .delete(addr, swarmId)
+      .catch((err: Error) =>
+        this.logger.error(`cannot forget the create given up on ${addr}: ${err.message}`),
+      );
   }
 
   private sweep(engine: Engine): void {
@@ -103,20 +114,28 @@ export class AbandonedCreates {
     const listedAt = Date.now();
     let rows: ContainerSummary[];
     try {
-      rows = await engine.json<ContainerSummary[]>('containers/json', { all: 1, filters: JSON.stringify({ label: [SWARM_LABELS.id] }) });
+      rows = await engine.json<ContainerSummary[]>('containers/json', {
+        all: 1,
+        filters: JSON.stringify({ label: [SWARM_LABELS.id] }),
+      });
     } catch (err) {
-      this.logger.warn(`cannot list ${engine.name}'s containers to remove those of creates given up there: ${(err as Error).message}`);
+      this.logger.warn(
+        `cannot list ${engine.name}'s containers to remove those of creates given up there: ${(err as Error).message}`,
+      );
       return;
     }
     for (const row of rows) {
       const swarmId = row.Labels?.[SWARM_LABELS.id];
       if (!swarmId || !wanted.has(swarmId)) continue;
       const what = `container ${row.Id.slice(0, 12)} (${(row.Names?.[0] ?? '').replace(/^\//, '')}) on ${engine.name}`;
-      const cannot = (why: string) => this.logger.error(`cannot remove ${what}, made for a create given up there: ${why}`);
+      const cannot = (why: string) =>
+        this.logger.error(`cannot remove ${what}, made for a create given up there: ${why}`);
       let status: number;
       try {
         // v=1: its anonymous volumes are as much a twin as it is; a named volume is never removed with it
-        const res = await engine.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 1 } });
+        const res = await engine.request('DELETE', `containers/${row.Id}`, {
+          query: { force: 1, v: 1 },
+        });
         status = res.status;
         if (status >= 300 && status !== 404) {
           cannot(`the engine answered ${status}: ${engineMessage(res.body)}`);
@@ -127,10 +146,12 @@ export class AbandonedCreates {
         continue;
       }
       // a 404: removed meanwhile (the rescheduler removes a twin whose copy lives elsewhere too)
-      if (status !== 404) this.logger.info(`${what} was made for a create given up there; removed it`);
+      if (status !== 404)
+        this.logger.info(`${what} was made for a create given up there; removed it`);
       engine.forgetContainer(row.Id);
       this.forget(engine.addr, swarmId);
     }
-    for (const [swarmId, at] of wanted) if (listedAt - at > FORGET_AFTER_MS) this.forget(engine.addr, swarmId);
+    for (const [swarmId, at] of wanted)
+      if (listedAt - at > FORGET_AFTER_MS) this.forget(engine.addr, swarmId);
   }
 }

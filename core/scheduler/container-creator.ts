@@ -5,7 +5,14 @@ import { DockerError } from '../errors.js';
 import type { CreateRequest, PlacementRequestContext, RequestContext } from '../pipeline-types.js';
 import { SWARM_LABELS } from '../swarm-labels.js';
 import type { AbandonedCreates } from './abandoned-creates.js';
-import { createOn, MissingImageError, pinnedToNode, RetryableCreateError, uniqueSwarmId, withImageAffinity } from './node-create.js';
+import {
+  createOn,
+  MissingImageError,
+  pinnedToNode,
+  RetryableCreateError,
+  uniqueSwarmId,
+  withImageAffinity,
+} from './node-create.js';
 import type { PlacementService } from './placement-service.js';
 import { normalizeReschedulePolicy } from './reschedule-policy.js';
 
@@ -36,12 +43,21 @@ export class ContainerCreator {
     private readonly options: CreatorOptions,
   ) {}
 
-  async create(original: CreateRequest, requestContext: RequestContext, headers: Record<string, string>, placing: 'container' | 'reschedule' = 'container'): Promise<Created> {
+  async create(
+    original: CreateRequest,
+    requestContext: RequestContext,
+    headers: Record<string, string>,
+    placing: 'container' | 'reschedule' = 'container',
+  ): Promise<Created> {
     const { cluster, logger } = this.placement;
     normalizeReschedulePolicy(original.config);
     const { request, context } = await this.placement.prepare(placing, original, requestContext);
     // classic's swarm ID: how this (or a restarted, or another) manager knows the container, across rescheduling too
-    if (!request.config.Labels?.[SWARM_LABELS.id]) request.config.Labels = { ...request.config.Labels, [SWARM_LABELS.id]: uniqueSwarmId(cluster) };
+    if (!request.config.Labels?.[SWARM_LABELS.id])
+      request.config.Labels = {
+        ...request.config.Labels,
+        [SWARM_LABELS.id]: uniqueSwarmId(cluster),
+      };
     const releaseName = request.name ? cluster.reserveName(request.name) : () => {};
     try {
       return await this.placeOnce(request, context, headers);
@@ -49,8 +65,14 @@ export class ContainerCreator {
       if (!(err instanceof MissingImageError)) throw err;
       // Classic's image affinity: the chosen node lacks the image and could not get it, but another node has it.
       const image = request.config.Image!;
-      if (pinnedToNode(request.config) || !cluster.healthy().some((e) => nodeView(e).hasImage(image))) throw err.failure;
-      logger.info(`${image} is not on ${err.engine.name} and could not be got there (${err.message}); scheduling again with affinity image==${image}`);
+      if (
+        pinnedToNode(request.config) ||
+        !cluster.healthy().some((e) => nodeView(e).hasImage(image))
+      )
+        throw err.failure;
+      logger.info(
+        `${image} is not on ${err.engine.name} and could not be got there (${err.message}); scheduling again with affinity image==${image}`,
+      );
       try {
         return await this.placeOnce(withImageAffinity(request, image), context, headers);
       } catch (again) {
@@ -62,9 +84,18 @@ export class ContainerCreator {
   }
 
   /** One placement: choose and hold the first node, create there (then on the next ranked nodes, as allowed). */
-  private async placeOnce(request: CreateRequest, placing: PlacementRequestContext, headers: Record<string, string>): Promise<Created> {
+  private async placeOnce(
+    request: CreateRequest,
+    placing: PlacementRequestContext,
+    headers: Record<string, string>,
+  ): Promise<Created> {
     const { logger } = this.placement;
-    const deps = { cluster: this.placement.cluster, hooks: this.placement.hooks, logger, abandoned: this.options.abandoned };
+    const deps = {
+      cluster: this.placement.cluster,
+      hooks: this.placement.hooks,
+      logger,
+      abandoned: this.options.abandoned,
+    };
     const held = await this.placement.choose(request, placing);
     const { ranked, context } = held.plan;
     // `return await` below, not `return`: the hold must last until the container is in the cache
@@ -84,17 +115,23 @@ export class ContainerCreator {
             logger.warn(`trying ${ranked[attempt + 1]!.name} instead of ${engine.name}`);
             continue;
           }
-          if (!unreachable && err instanceof DockerError && lacksImage()) throw new MissingImageError(engine, err);
+          if (!unreachable && err instanceof DockerError && lacksImage())
+            throw new MissingImageError(engine, err);
           throw err;
         }
         const failure = () => new DockerError(response.status, engineMessage(response.body));
         if (response.status === 404 && lacksImage()) throw new MissingImageError(engine, failure());
         if (response.status >= 500 && attempt + 1 < attempts) {
-          logger.warn(`create on ${engine.name} failed (the engine answered ${response.status}); trying ${ranked[attempt + 1]!.name}`);
+          logger.warn(
+            `create on ${engine.name} failed (the engine answered ${response.status}); trying ${ranked[attempt + 1]!.name}`,
+          );
           continue;
         }
         if (response.status !== 201) throw failure();
-        const { Id, Warnings } = JSON.parse(response.body.toString('utf8')) as { Id: string; Warnings?: string[] | null };
+        const { Id, Warnings } = JSON.parse(response.body.toString('utf8')) as {
+          Id: string;
+          Warnings?: string[] | null;
+        };
         return await this.created({ engine, id: Id, warnings: Warnings ?? [] }, request, placing);
       }
     } finally {
@@ -103,11 +140,19 @@ export class ContainerCreator {
   }
 
   /** The engine created it: into the cache before the client hears, then afterCreate (a failing tap is logged by the hooks). */
-  private async created(created: Created, request: CreateRequest, requestContext: RequestContext): Promise<Created> {
+  private async created(
+    created: Created,
+    request: CreateRequest,
+    requestContext: RequestContext,
+  ): Promise<Created> {
     const { engine, id, warnings } = created;
     await engine.refreshContainer(id);
-    this.placement.logger.debug(`created ${id.slice(0, 12)}${request.name ? ` (${request.name})` : ''} on ${engine.name}`);
-    this.placement.hooks.afterCreate.promise({ id, name: request.name, node: nodeView(engine), warnings }, requestContext).catch(() => {});
+    this.placement.logger.debug(
+      `created ${id.slice(0, 12)}${request.name ? ` (${request.name})` : ''} on ${engine.name}`,
+    );
+    this.placement.hooks.afterCreate
+      .promise({ id, name: request.name, node: nodeView(engine), warnings }, requestContext)
+      .catch(() => {});
     return created;
   }
 }

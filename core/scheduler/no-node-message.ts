@@ -8,11 +8,17 @@ export type Failure = { stage: 'filter'; by?: string } | { stage: 'rank' };
  * ApplyFilters and listAllFilters, scheduler/strategy/weighted_node.go); then, one line per node, why it was
  * left out (`[node2: constraint storage==ssd not met (storage=disk)]`).
  */
-export function noNodeMessage(nodes: readonly NodeView[], context: ScheduleContext, failure: Failure): string {
+export function noNodeMessage(
+  nodes: readonly NodeView[],
+  context: ScheduleContext,
+  failure: Failure,
+): string {
   if (nodes.length === 0) return 'No nodes available in the cluster';
   const perNode = [...new Set(context.rejections.map((r) => `[${r.node}: ${r.reason}]`))];
-  if (failure.stage === 'rank') return ['no resources available to schedule container', ...perNode].join('\n');
-  const last = failure.by === undefined ? -1 : context.conditions.map((c) => c.by).lastIndexOf(failure.by);
+  if (failure.stage === 'rank')
+    return ['no resources available to schedule container', ...perNode].join('\n');
+  const last =
+    failure.by === undefined ? -1 : context.conditions.map((c) => c.by).lastIndexOf(failure.by);
   const own = context.conditions[last]?.whenNoneLeft;
   if (own) return own;
   const shown: string[] = [];
@@ -21,5 +27,8 @@ export function noNodeMessage(nodes: readonly NodeView[], context: ScheduleConte
     // Go's %v of a []string: the items space-separated, in brackets
     if (condition.list.length > 0) shown.push(`[${condition.list.join(' ')}]`);
   }
-  return [`Unable to find a node that satisfies the following conditions ${shown.map((l) => `\n${l}`).join('')}`, ...perNode].join('\n');
+  return [
+    `Unable to find a node that satisfies the following conditions ${shown.map((l) => `\n${l}`).join('')}`,
+    ...perNode,
+  ].join('\n');
 }

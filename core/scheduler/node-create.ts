@@ -10,7 +10,12 @@ import { pullParams } from '../cluster/image-ref.js';
 import { nodeView } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
 import { type SkepHooks, tapped } from '../hooks.js';
-import type { ContainerConfig, CreateRequest, NodeActions, ScheduleContext } from '../pipeline-types.js';
+import type {
+  ContainerConfig,
+  CreateRequest,
+  NodeActions,
+  ScheduleContext,
+} from '../pipeline-types.js';
 import { labelStrings, SWARM_LABELS } from '../swarm-labels.js';
 import type { Logger } from '../log.js';
 import type { AbandonedCreates } from './abandoned-creates.js';
@@ -30,27 +35,45 @@ export function uniqueSwarmId(cluster: Cluster): string {
  * Classic's HaveNodeConstraint: a hard `node==` constraint pins the container, so no image affinity is added; a
  * soft one (`node==~`) gives way to it, and `node!=` pins nothing.
  */
-export const pinnedToNode = (config: ContainerConfig) => (labelStrings(config.Labels, SWARM_LABELS.constraints) ?? []).some((e) => /^node\s*==(?!~)/i.test(e.trim()));
+export const pinnedToNode = (config: ContainerConfig) =>
+  (labelStrings(config.Labels, SWARM_LABELS.constraints) ?? []).some((e) =>
+    /^node\s*==(?!~)/i.test(e.trim()),
+  );
 
 /** The same request with a hard `image==IMAGE` affinity added, for classic's second try where the image is. */
 export function withImageAffinity(request: CreateRequest, image: string): CreateRequest {
   const config = structuredClone(request.config);
   const affinities = labelStrings(config.Labels, SWARM_LABELS.affinities) ?? [];
-  config.Labels = { ...config.Labels, [SWARM_LABELS.affinities]: JSON.stringify([...affinities, `image==${image}`]) };
+  config.Labels = {
+    ...config.Labels,
+    [SWARM_LABELS.affinities]: JSON.stringify([...affinities, `image==${image}`]),
+  };
   return { ...request, config };
 }
 
 /** The body for the chosen node's engine, after the per-node taps (CpuShares as cores, a pull first...). */
-async function bodyFor(hooks: SkepHooks, engine: Engine, context: ScheduleContext): Promise<ContainerConfig> {
+async function bodyFor(
+  hooks: SkepHooks,
+  engine: Engine,
+  context: ScheduleContext,
+): Promise<ContainerConfig> {
   if (!tapped(hooks.beforeEngineCreate)) return context.request.config;
   const actions: NodeActions = {
     hasImage: (ref) => nodeView(engine).hasImage(ref),
     pull: (ref, headers) => {
       const { fromImage, tag } = pullParams(ref);
-      return pullOn(engine, { search: new URLSearchParams({ fromImage, tag }).toString(), headers, apiVersion: context.requestContext.apiVersion });
+      return pullOn(engine, {
+        search: new URLSearchParams({ fromImage, tag }).toString(),
+        headers,
+        apiVersion: context.requestContext.apiVersion,
+      });
     },
   };
-  return hooks.beforeEngineCreate.promise(structuredClone(context.request.config), { ...context, node: nodeView(engine), actions });
+  return hooks.beforeEngineCreate.promise(structuredClone(context.request.config), {
+    ...context,
+    node: nodeView(engine),
+    actions,
+  });
 }
 
 /** What a create on one node needs of the manager. */
@@ -66,7 +89,12 @@ export interface NodeCreateDeps {
  * The create on the chosen node: the per-node taps, the body as this engine reads it, the engine's answer (a
  * RetryableCreateError when the engine could not be reached, which counts toward its health).
  */
-export async function createOn(deps: NodeCreateDeps, engine: Engine, context: ScheduleContext, headers: Record<string, string>): Promise<EngineResponse> {
+export async function createOn(
+  deps: NodeCreateDeps,
+  engine: Engine,
+  context: ScheduleContext,
+  headers: Record<string, string>,
+): Promise<EngineResponse> {
   const body = await bodyFor(deps.hooks, engine, context);
   const swarmId = body.Labels?.[SWARM_LABELS.id];
   if (swarmId) deps.abandoned?.placing(engine, swarmId);
@@ -75,18 +103,29 @@ export async function createOn(deps: NodeCreateDeps, engine: Engine, context: Sc
   // the meaning the body has at the client's API version, at the one this engine reads it at
   const { body: forEngine, connect } = createFor(body, client, sent);
   try {
-    const res = await engine.request('POST', versionedPath('containers/create', apiVersion, engine.version), {
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(forEngine),
-      query: { ...context.request.query, name: context.request.name },
-    });
-    return res.status === 201 && connect.length > 0 ? await connectAfterCreate(engine, res, connect, apiVersion) : res;
+    const res = await engine.request(
+      'POST',
+      versionedPath('containers/create', apiVersion, engine.version),
+      {
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify(forEngine),
+        query: { ...context.request.query, name: context.request.name },
+      },
+    );
+    return res.status === 201 && connect.length > 0
+      ? await connectAfterCreate(engine, res, connect, apiVersion)
+      : res;
   } catch (err) {
     // the node could not be reached (counted toward its health by the engine): the next ranked node is tried
-    deps.logger.warn(`node ${engine.name} could not be reached for a create: ${(err as Error).message}`);
+    deps.logger.warn(
+      `node ${engine.name} could not be reached for a create: ${(err as Error).message}`,
+    );
     // it may have made the container all the same: a twin, removed once the node can be asked
     if (swarmId && mayHaveReached(err)) await deps.abandoned?.record(engine, swarmId);
-    throw new RetryableCreateError(500, `${connectionMessage(engine.address)} (node ${engine.name}: ${(err as Error).message})`);
+    throw new RetryableCreateError(
+      500,
+      `${connectionMessage(engine.address)} (node ${engine.name}: ${(err as Error).message})`,
+    );
   }
 }
 
@@ -94,15 +133,26 @@ export async function createOn(deps: NodeCreateDeps, engine: Engine, context: Sc
  * The networks beyond the first, for an engine older than API 1.44 (one network at create): connected once the
  * container is made. One it cannot join: the container is removed, and the client gets the engine's answer.
  */
-async function connectAfterCreate(engine: Engine, created: EngineResponse, connect: [string, unknown][], apiVersion: string | undefined): Promise<EngineResponse> {
+async function connectAfterCreate(
+  engine: Engine,
+  created: EngineResponse,
+  connect: [string, unknown][],
+  apiVersion: string | undefined,
+): Promise<EngineResponse> {
   const { Id } = JSON.parse(created.body.toString('utf8')) as { Id: string };
   for (const [network, EndpointConfig] of connect) {
-    const res = await engine.request('POST', versionedPath(`networks/${encodeURIComponent(network)}/connect`, apiVersion, engine.version), {
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ Container: Id, EndpointConfig }),
-    });
+    const res = await engine.request(
+      'POST',
+      versionedPath(`networks/${encodeURIComponent(network)}/connect`, apiVersion, engine.version),
+      {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ Container: Id, EndpointConfig }),
+      },
+    );
     if (res.status >= 300) {
-      await engine.request('DELETE', `containers/${Id}`, { query: { force: 1, v: 1 } }).catch(() => undefined);
+      await engine
+        .request('DELETE', `containers/${Id}`, { query: { force: 1, v: 1 } })
+        .catch(() => undefined);
       return res;
     }
   }

@@ -67,11 +67,14 @@ export class FileNodeRecords {
       const raw = JSON.parse(readFileSync(path, 'utf8')) as FileShape;
       for (const [kind, nodes] of Object.entries(raw ?? {})) {
         const section = new Map<string, Set<string>>();
-        for (const [node, keys] of Object.entries(nodes ?? {})) if (Array.isArray(keys)) section.set(node, new Set(keys.filter((k) => typeof k === 'string')));
+        for (const [node, keys] of Object.entries(nodes ?? {}))
+          if (Array.isArray(keys))
+            section.set(node, new Set(keys.filter((k) => typeof k === 'string')));
         this.sections.set(kind, section);
       }
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.unreadable = (err as Error).message;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        this.unreadable = (err as Error).message;
     }
   }
 
@@ -84,7 +87,9 @@ export class FileNodeRecords {
 
   private write(): Promise<void> {
     const shape: FileShape = {};
-    for (const [kind, nodes] of this.sections) if (nodes.size > 0) shape[kind] = Object.fromEntries([...nodes].map(([n, keys]) => [n, [...keys]]));
+    for (const [kind, nodes] of this.sections)
+      if (nodes.size > 0)
+        shape[kind] = Object.fromEntries([...nodes].map(([n, keys]) => [n, [...keys]]));
     const text = JSON.stringify(shape, null, 2) + '\n';
     const temporary = `${this.path}.${process.pid}.tmp`;
     const next = this.writing.then(async () => {

@@ -4,7 +4,14 @@ import { nodeView } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
-import type { CreateRequest, NodeView, Placing, PlacementRequestContext, RequestContext, ScheduleContext } from '../pipeline-types.js';
+import type {
+  CreateRequest,
+  NodeView,
+  Placing,
+  PlacementRequestContext,
+  RequestContext,
+  ScheduleContext,
+} from '../pipeline-types.js';
 import { planOver, type Plan } from './plan.js';
 import type { Telemetry } from '../telemetry.js';
 
@@ -63,7 +70,12 @@ export class PlacementService {
   }
 
   /** The request after `beforeSchedule`, and the context that says what is placed. */
-  async prepare(placing: Placing, request: CreateRequest, requestContext: RequestContext, dryRun = false): Promise<{ request: CreateRequest; context: PlacementRequestContext }> {
+  async prepare(
+    placing: Placing,
+    request: CreateRequest,
+    requestContext: RequestContext,
+    dryRun = false,
+  ): Promise<{ request: CreateRequest; context: PlacementRequestContext }> {
     const context: PlacementRequestContext = { ...requestContext, placing, dryRun };
     return { request: await this.hooks.beforeSchedule.promise(request, context), context };
   }
@@ -84,7 +96,10 @@ export class PlacementService {
   }
 
   /** The dry run (`POST /skep/placement`): where a container would go and why, nothing held or created. */
-  async dryRun(original: CreateRequest, requestContext: RequestContext): Promise<{ request: CreateRequest; plan: Plan }> {
+  async dryRun(
+    original: CreateRequest,
+    requestContext: RequestContext,
+  ): Promise<{ request: CreateRequest; plan: Plan }> {
     const { request, context } = await this.prepare('container', original, requestContext, true);
     return { request, plan: await this.plan(request, context) };
   }
@@ -93,25 +108,42 @@ export class PlacementService {
    * Plans and holds, one placement at a time: the chosen nodes hold what the thing reserves until `release`. No
    * node: classic's message as a 500, as classic answered it.
    */
-  choose(request: CreateRequest, context: PlacementRequestContext, pick?: (ranked: Engine[]) => Engine[]): Promise<Held> {
+  choose(
+    request: CreateRequest,
+    context: PlacementRequestContext,
+    pick?: (ranked: Engine[]) => Engine[],
+  ): Promise<Held> {
     return this.exclusive(async () => {
       const plan = await this.plan(request, context);
       // checked after the plan, the last wait: a primary frozen meanwhile has lost its lease and must not go on
       const telemetry = this.options.telemetry;
       if (this.options.isPrimary && !this.options.isPrimary()) {
         telemetry?.placement(context.placing, 'not_primary', []);
-        throw new DockerError(503, 'No elected primary cluster manager: this manager is no longer primary; nothing was placed');
+        throw new DockerError(
+          503,
+          'No elected primary cluster manager: this manager is no longer primary; nothing was placed',
+        );
       }
       const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
       // by default the best ranked only: a create at 1,000 nodes looks up one engine, not every ranked one
       const best = plan.ranked[0] && engineOf(plan.ranked[0]);
-      const engines = !best ? [] : pick ? pick(plan.ranked.flatMap((n) => engineOf(n) ?? [])) : [best];
+      const engines = !best
+        ? []
+        : pick
+          ? pick(plan.ranked.flatMap((n) => engineOf(n) ?? []))
+          : [best];
       if (engines.length === 0) {
         telemetry?.placement(context.placing, 'no_node', plan.context.rejections, plan.message);
-        throw new DockerError(500, plan.message ?? 'the chosen node left the cluster during scheduling');
+        throw new DockerError(
+          500,
+          plan.message ?? 'the chosen node left the cluster during scheduling',
+        );
       }
       telemetry?.placement(context.placing, 'chosen', plan.context.rejections);
-      const container = context.placing === 'container' || context.placing === 'reschedule' ? { name: request.name, config: request.config } : undefined;
+      const container =
+        context.placing === 'container' || context.placing === 'reschedule'
+          ? { name: request.name, config: request.config }
+          : undefined;
       const reserve = { ...plan.context.reserve };
       let releases = engines.map((e) => e.hold({ reserve, container }));
       let chosen = engines;
@@ -122,7 +154,8 @@ export class PlacementService {
         },
         moveTo: (node: NodeView) => {
           const engine = this.cluster.engines.get(node.addr);
-          if (!engine) throw new DockerError(500, 'the chosen node left the cluster during scheduling');
+          if (!engine)
+            throw new DockerError(500, 'the chosen node left the cluster during scheduling');
           for (const release of releases) release();
           releases = [engine.hold({ reserve, container })];
           chosen = [engine];
@@ -137,7 +170,12 @@ export class PlacementService {
   }
 
   /** The whole sequence for a build, a network or a volume: beforeSchedule, choose and hold, the call, release. */
-  async place<T>(placing: Exclude<Placing, 'container' | 'reschedule'>, original: CreateRequest, requestContext: RequestContext, options: PlaceOptions<T>): Promise<T> {
+  async place<T>(
+    placing: Exclude<Placing, 'container' | 'reschedule'>,
+    original: CreateRequest,
+    requestContext: RequestContext,
+    options: PlaceOptions<T>,
+  ): Promise<T> {
     const { request, context } = await this.prepare(placing, original, requestContext);
     const held = await this.choose(request, context, options.pick);
     let result: T;

@@ -54,13 +54,20 @@ export class Rescheduler {
       if (engine.health === 'unhealthy' && previous === 'healthy') this.startEvacuation(engine);
       // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
       // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
-      if (engine.health === 'healthy' && previous !== 'healthy') void this.removeDuplicates(engine, previous === 'pending');
+      if (engine.health === 'healthy' && previous !== 'healthy')
+        void this.removeDuplicates(engine, previous === 'pending');
       // a drained node seen again (a restarted manager, a node back up): what the drain had not moved yet moves now
-      if (engine.health === 'healthy' && engine.maintenance.availability === 'drain') this.startDrain(engine);
+      if (engine.health === 'healthy' && engine.maintenance.availability === 'drain')
+        this.startDrain(engine);
     });
     // `swarm node update --availability drain`: what has the policy moves off the node, which stays up
     cluster.on('maintenance', (engine: Engine, previous: NodeMaintenance) => {
-      if (role.isPrimary() && engine.maintenance.availability === 'drain' && previous.availability !== 'drain') this.startDrain(engine);
+      if (
+        role.isPrimary() &&
+        engine.maintenance.availability === 'drain' &&
+        previous.availability !== 'drain'
+      )
+        this.startDrain(engine);
     });
     role.onChange(() => {
       const primary = role.isPrimary();
@@ -98,7 +105,9 @@ export class Rescheduler {
     try {
       nodes = [...(await this.moved.all()).keys()];
     } catch (err) {
-      this.logger.error(`cannot read what was rescheduled before this manager became primary: ${(err as Error).message}`);
+      this.logger.error(
+        `cannot read what was rescheduled before this manager became primary: ${(err as Error).message}`,
+      );
     }
     for (const addr of nodes) {
       const engine = this.cluster.engines.get(addr);
@@ -113,22 +122,41 @@ export class Rescheduler {
       if (failed.health === 'healthy' || !this.role.isPrimary()) break;
       const name = inspect.Name.replace(/^\//, '');
       const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
-      const copy = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== failed) : undefined;
+      const copy = swarmId
+        ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== failed)
+        : undefined;
       // out of the failed node's view first: the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
       // moved already, by a primary that died before it could record it: only the record is left to make
       if (copy) {
-        await this.moved.add(failed.addr, inspect.Id).catch((err: Error) => this.logger.error(`cannot record ${name} as moved: ${err.message}`));
+        await this.moved
+          .add(failed.addr, inspect.Id)
+          .catch((err: Error) =>
+            this.logger.error(`cannot record ${name} as moved: ${err.message}`),
+          );
         continue;
       }
       try {
         const outcome = await this.recreate(inspect, name);
-        this.logger.info(`Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`);
-        await this.moved.add(failed.addr, inspect.Id).catch((err: Error) => this.logger.error(`cannot record ${name} as moved: ${err.message}`));
-        this.cluster.announce(outcome.engine, 'container_reschedule', { container: outcome.id, name, 'from.node': failed.name, 'from.container': inspect.Id });
+        this.logger.info(
+          `Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`,
+        );
+        await this.moved
+          .add(failed.addr, inspect.Id)
+          .catch((err: Error) =>
+            this.logger.error(`cannot record ${name} as moved: ${err.message}`),
+          );
+        this.cluster.announce(outcome.engine, 'container_reschedule', {
+          container: outcome.id,
+          name,
+          'from.node': failed.name,
+          'from.container': inspect.Id,
+        });
         this.telemetry.reschedule('moved');
       } catch (err) {
-        this.logger.error(`cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`);
+        this.logger.error(
+          `cannot reschedule ${name} from ${failed.name}: ${(err as Error).message}`,
+        );
         this.telemetry.reschedule('failed');
       }
     }
@@ -136,7 +164,12 @@ export class Rescheduler {
 
   /** The copy of a container elsewhere (same name, config and swarm ID), started if the original ran. */
   private async recreate(inspect: ContainerInspect, name: string) {
-    const outcome = await this.containers.create({ name, config: recreateBody(inspect), query: {} }, { ...rescheduleContext(), logger: this.logger }, {}, 'reschedule');
+    const outcome = await this.containers.create(
+      { name, config: recreateBody(inspect), query: {} },
+      { ...rescheduleContext(), logger: this.logger },
+      {},
+      'reschedule',
+    );
     if (inspect.State.Running) {
       await outcome.engine.request('POST', `containers/${outcome.id}/start`);
       await outcome.engine.refreshContainer(outcome.id);
@@ -151,25 +184,38 @@ export class Rescheduler {
   private async drain(node: Engine): Promise<void> {
     const moving = [...node.containers.values()].filter((c) => wantsReschedule(c.inspect));
     for (const { inspect } of moving) {
-      if (node.maintenance.availability !== 'drain' || node.health !== 'healthy' || !this.role.isPrimary()) break;
+      if (
+        node.maintenance.availability !== 'drain' ||
+        node.health !== 'healthy' ||
+        !this.role.isPrimary()
+      )
+        break;
       const name = inspect.Name.replace(/^\//, '');
       const id = inspect.Id;
       const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
       // a drain cut short (a manager restarted) made the copy already: only the original is left to remove
-      const made = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== node) : undefined;
+      const made = swarmId
+        ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== node)
+        : undefined;
       if (made) {
         await this.removeOriginal(node, id, `its copy runs on ${made.engine.name}`);
         continue;
       }
       const rename = async (to: string) => {
         const res = await node.request('POST', `containers/${id}/rename`, { query: { name: to } });
-        if (res.status >= 300) throw new Error(`renaming it to ${to}: the engine answered ${res.status}: ${res.body.toString('utf8').trim()}`);
+        if (res.status >= 300)
+          throw new Error(
+            `renaming it to ${to}: the engine answered ${res.status}: ${res.body.toString('utf8').trim()}`,
+          );
         await node.refreshContainer(id);
       };
       try {
         await rename(`${name}-drained-${id.slice(0, 12)}`);
       } catch (err) {
-        this.logger.error(`cannot drain ${name} from ${node.name}: ${(err as Error).message}`, { node: node.name, container: id });
+        this.logger.error(`cannot drain ${name} from ${node.name}: ${(err as Error).message}`, {
+          node: node.name,
+          container: id,
+        });
         this.telemetry.reschedule('failed');
         continue;
       }
@@ -177,27 +223,47 @@ export class Rescheduler {
       try {
         copy = await this.recreate(inspect, name);
       } catch (err) {
-        this.logger.error(`cannot drain ${name} from ${node.name}: ${(err as Error).message}; it stays there`, { node: node.name, container: id });
+        this.logger.error(
+          `cannot drain ${name} from ${node.name}: ${(err as Error).message}; it stays there`,
+          { node: node.name, container: id },
+        );
         this.telemetry.reschedule('failed');
-        await rename(name).catch((e: Error) => this.logger.error(`cannot name ${id.slice(0, 12)} on ${node.name} back to ${name}: ${e.message}`));
+        await rename(name).catch((e: Error) =>
+          this.logger.error(
+            `cannot name ${id.slice(0, 12)} on ${node.name} back to ${name}: ${e.message}`,
+          ),
+        );
         continue;
       }
       await this.removeOriginal(node, id, `drained to ${copy.engine.name}`);
-      this.logger.info(`Drained container ${id.slice(0, 12)} (${name}) from ${node.name} to ${copy.engine.name} as ${copy.id.slice(0, 12)}`, { node: node.name, container: copy.id });
-      this.cluster.announce(copy.engine, 'container_reschedule', { container: copy.id, name, 'from.node': node.name, 'from.container': id });
+      this.logger.info(
+        `Drained container ${id.slice(0, 12)} (${name}) from ${node.name} to ${copy.engine.name} as ${copy.id.slice(0, 12)}`,
+        { node: node.name, container: copy.id },
+      );
+      this.cluster.announce(copy.engine, 'container_reschedule', {
+        container: copy.id,
+        name,
+        'from.node': node.name,
+        'from.container': id,
+      });
       this.telemetry.reschedule('moved');
     }
   }
 
   /** The original of a drained container, once its copy runs elsewhere. */
   private async removeOriginal(node: Engine, id: string, why: string): Promise<void> {
-    const res = await node.request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } }).catch((err: Error) => ({ status: 0, error: err.message }));
+    const res = await node
+      .request('DELETE', `containers/${id}`, { query: { force: 1, v: 0 } })
+      .catch((err: Error) => ({ status: 0, error: err.message }));
     if (res.status > 0 && (res.status < 300 || res.status === 404)) node.forgetContainer(id);
     else
-      this.logger.error(`${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : `the engine answered ${res.status}`}`, {
-        node: node.name,
-        container: id,
-      });
+      this.logger.error(
+        `${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : `the engine answered ${res.status}`}`,
+        {
+          node: node.name,
+          container: id,
+        },
+      );
   }
 
   private async removeDuplicates(returned: Engine, onlyStopped: boolean): Promise<void> {
@@ -208,10 +274,14 @@ export class Rescheduler {
     // for the first time was just listed into the cache, which costs no request. An engine just back may stumble.
     for (let attempt = 1; !rows; attempt++) {
       try {
-        rows = onlyStopped ? [...returned.containers.values()].map((c) => c.summary) : await returned.json<ContainerSummary[]>('containers/json', { all: 1 });
+        rows = onlyStopped
+          ? [...returned.containers.values()].map((c) => c.summary)
+          : await returned.json<ContainerSummary[]>('containers/json', { all: 1 });
       } catch (err) {
         if (attempt === 3 || returned.health !== 'healthy') {
-          this.logger.warn(`cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`);
+          this.logger.warn(
+            `cannot list ${returned.name}'s containers to remove rescheduled copies: ${(err as Error).message}`,
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -221,25 +291,42 @@ export class Rescheduler {
     try {
       moved = await this.moved.take(returned.addr);
     } catch (err) {
-      this.logger.error(`cannot read what was moved off ${returned.name}: ${(err as Error).message}`);
+      this.logger.error(
+        `cannot read what was moved off ${returned.name}: ${(err as Error).message}`,
+      );
       moved = new Set();
     }
     for (const row of rows) {
       const swarmId = row.Labels?.[SWARM_LABELS.id];
-      const elsewhere = swarmId ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned) : undefined;
+      const elsewhere = swarmId
+        ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned)
+        : undefined;
       // moved off this node: the original, stale whatever became of its copy (a client may have removed it since).
       // Without a record, a node seen for the first time keeps a running container whose copy also runs.
       const recorded = moved.has(row.Id);
-      if (!recorded && (!elsewhere || (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))) continue;
+      if (
+        !recorded &&
+        (!elsewhere ||
+          (onlyStopped && (row.State === 'running' || !elsewhere.container.inspect.State.Running)))
+      )
+        continue;
       try {
-        const res = await returned.request('DELETE', `containers/${row.Id}`, { query: { force: 1, v: 0 } });
-        if (res.status >= 300 && res.status !== 404) throw new Error(`the engine answered ${res.status}`);
+        const res = await returned.request('DELETE', `containers/${row.Id}`, {
+          query: { force: 1, v: 0 },
+        });
+        if (res.status >= 300 && res.status !== 404)
+          throw new Error(`the engine answered ${res.status}`);
         returned.forgetContainer(row.Id);
         const since = elsewhere ? `on node ${elsewhere.engine.name}` : 'and its copy removed since';
         // a 404: removed meanwhile (a twin of a create given up there is removed by abandoned-creates.ts too)
-        if (res.status !== 404) this.logger.info(`container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`);
+        if (res.status !== 404)
+          this.logger.info(
+            `container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`,
+          );
       } catch (err) {
-        this.logger.error(`Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`);
+        this.logger.error(
+          `Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`,
+        );
       }
     }
   }

@@ -10,7 +10,11 @@ export default function allowImport(): SkepPlugin {
     apply(hooks) {
       hooks.request.tap('import-404', (context) => {
         if (context.route !== 'image.create' || context.query.fromSrc === undefined) return;
-        if (!context.query.repo) throw new DockerError(400, 'docker import through this cluster needs a repository name: docker import FILE NAME[:TAG]');
+        if (!context.query.repo)
+          throw new DockerError(
+            400,
+            'docker import through this cluster needs a repository name: docker import FILE NAME[:TAG]',
+          );
         return undefined; // go on: the core imports on every healthy node
       });
     },

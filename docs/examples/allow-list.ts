@@ -8,7 +8,12 @@ export interface AllowListOptions {
 }
 
 const imageAllowed = (image: string, allowed: string[]) =>
-  allowed.length === 0 || allowed.some((a) => (a.endsWith('*') ? image.startsWith(a.slice(0, -1)) : image === a || image === `${a}:latest` || `${image}:latest` === a));
+  allowed.length === 0 ||
+  allowed.some((a) =>
+    a.endsWith('*')
+      ? image.startsWith(a.slice(0, -1))
+      : image === a || image === `${a}:latest` || `${image}:latest` === a,
+  );
 
 /**
  * A starting point for an authorization policy: only the listed routes, and containers only from the listed
@@ -16,7 +21,8 @@ const imageAllowed = (image: string, allowed: string[]) =>
  * Put it first with `enforce: 'pre'`.
  */
 export default function allowList(options?: AllowListOptions): SkepPlugin {
-  if (!options?.routes?.length) throw new Error('allow-list needs "routes": the route IDs clients may call');
+  if (!options?.routes?.length)
+    throw new Error('allow-list needs "routes": the route IDs clients may call');
   const routes = new Set(options.routes);
   const images = options.images ?? [];
   return {
@@ -25,13 +31,19 @@ export default function allowList(options?: AllowListOptions): SkepPlugin {
     apply(hooks) {
       hooks.request.tap('allow-list', (context) => {
         if (!routes.has(context.route)) {
-          return { status: 403, body: { message: `${context.method} ${context.path} is not allowed here (route ${context.route})` } };
+          return {
+            status: 403,
+            body: {
+              message: `${context.method} ${context.path} is not allowed here (route ${context.route})`,
+            },
+          };
         }
         return undefined;
       });
       hooks.beforeSchedule.tap('allow-list', (request) => {
         const image = request.config.Image ?? '';
-        if (!imageAllowed(image, images)) throw new DockerError(403, `image ${image} is not allowed here`);
+        if (!imageAllowed(image, images))
+          throw new DockerError(403, `image ${image} is not allowed here`);
         return request;
       });
     },

@@ -5,7 +5,12 @@ export interface ImagesPerClientOptions {
   clients: Record<string, string[]>;
 }
 
-const allowed = (image: string, patterns: string[]) => patterns.some((p) => (p.endsWith('*') ? image.startsWith(p.slice(0, -1)) : image === p || `${image}:latest` === p || image === `${p}:latest`));
+const allowed = (image: string, patterns: string[]) =>
+  patterns.some((p) =>
+    p.endsWith('*')
+      ? image.startsWith(p.slice(0, -1))
+      : image === p || `${image}:latest` === p || image === `${p}:latest`,
+  );
 
 /**
  * Per-client policy from the client certificate (`--tlsverify`): each client may create containers only from its
@@ -22,8 +27,13 @@ export default function imagesPerClient(options?: ImagesPerClientOptions): SkepP
         if (context.placing !== 'container') return request;
         const who = context.client?.certificate?.commonName;
         const image = request.config.Image ?? '';
-        if (!who) throw new DockerError(403, 'containers can be created only by clients with a certificate');
-        if (!allowed(image, clients[who] ?? [])) throw new DockerError(403, `${who} may not create containers from ${image}`);
+        if (!who)
+          throw new DockerError(
+            403,
+            'containers can be created only by clients with a certificate',
+          );
+        if (!allowed(image, clients[who] ?? []))
+          throw new DockerError(403, `${who} may not create containers from ${image}`);
         return request;
       });
     },

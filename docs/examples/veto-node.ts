@@ -9,8 +9,12 @@ export interface VetoNodeOptions {
 export default function vetoNode(options?: VetoNodeOptions): SkepPlugin {
   const vetoed = options?.node;
   if (!vetoed) throw new Error('veto-node needs a "node" option');
-  return defineFilter('veto-node', (node) => node.name !== vetoed || `node ${node.name} takes no new containers (veto-node)`, {
-    // what this filter requires of every node, for classic's no-node message
-    condition: () => [`node!=${vetoed}`],
-  });
+  return defineFilter(
+    'veto-node',
+    (node) => node.name !== vetoed || `node ${node.name} takes no new containers (veto-node)`,
+    {
+      // what this filter requires of every node, for classic's no-node message
+      condition: () => [`node!=${vetoed}`],
+    },
+  );
 }

@@ -29,19 +29,37 @@ const GO_ERRNO: Record<string, string> = {
  */
 export class AuthzPluginClient {
   private activated?: Promise<void>;
-  private readonly target: { socketPath?: string; host?: string; port?: number; secure: boolean; url: (path: string) => string; dial: string };
+  private readonly target: {
+    socketPath?: string;
+    host?: string;
+    port?: number;
+    secure: boolean;
+    url: (path: string) => string;
+    dial: string;
+  };
 
   constructor(readonly endpoint: PluginEndpoint) {
     const address = endpoint.address;
     if (address.startsWith('unix://')) {
       const socketPath = address.slice('unix://'.length);
       // Go prints the socket path as the URL's host, escaped
-      this.target = { socketPath, secure: false, url: (p) => `http://${encodeURIComponent(socketPath)}/${p}`, dial: `dial unix ${socketPath}` };
+      this.target = {
+        socketPath,
+        secure: false,
+        url: (p) => `http://${encodeURIComponent(socketPath)}/${p}`,
+        dial: `dial unix ${socketPath}`,
+      };
     } else {
       const url = new URL(address.replace(/^tcp:/, endpoint.tls ? 'https:' : 'http:'));
       const secure = url.protocol === 'https:';
       const port = Number(url.port || (secure ? 443 : 80));
-      this.target = { host: url.hostname, port, secure, url: (p) => `${url.protocol}//${url.host}/${p}`, dial: `dial tcp ${url.hostname}:${port}` };
+      this.target = {
+        host: url.hostname,
+        port,
+        secure,
+        url: (p) => `${url.protocol}//${url.host}/${p}`,
+        dial: `dial tcp ${url.hostname}:${port}`,
+      };
     }
   }
 
@@ -50,7 +68,10 @@ export class AuthzPluginClient {
   }
 
   /** `AuthZPlugin.AuthZReq` or `AuthZPlugin.AuthZRes`, after activation. */
-  async call(method: 'AuthZPlugin.AuthZReq' | 'AuthZPlugin.AuthZRes', request: object): Promise<AuthzVerdict> {
+  async call(
+    method: 'AuthZPlugin.AuthZReq' | 'AuthZPlugin.AuthZRes',
+    request: object,
+  ): Promise<AuthzVerdict> {
     await this.activate();
     return (await this.post(method, request)) as AuthzVerdict;
   }
@@ -58,7 +79,8 @@ export class AuthzPluginClient {
   private activate(): Promise<void> {
     this.activated ??= this.post('Plugin.Activate', null).then(
       (manifest) => {
-        if (!(manifest as { Implements?: string[] }).Implements?.includes('authz')) throw new Error('Plugin does not implement the requested driver');
+        if (!(manifest as { Implements?: string[] }).Implements?.includes('authz'))
+          throw new Error('Plugin does not implement the requested driver');
       },
       (err: unknown) => {
         this.activated = undefined; // a plugin that was down is activated again once it is back
@@ -79,9 +101,21 @@ export class AuthzPluginClient {
         socketPath,
         host,
         port,
-        headers: { Accept: MIME, 'Content-Type': MIME, 'Content-Length': body.length, Host: socketPath ? 'plugin' : `${host}:${port}` },
+        headers: {
+          Accept: MIME,
+          'Content-Type': MIME,
+          'Content-Length': body.length,
+          Host: socketPath ? 'plugin' : `${host}:${port}`,
+        },
         timeout: TIMEOUT_MS,
-        ...(secure ? { ca: tls?.ca, cert: tls?.cert, key: tls?.key, rejectUnauthorized: !tls?.insecureSkipVerify } : {}),
+        ...(secure
+          ? {
+              ca: tls?.ca,
+              cert: tls?.cert,
+              key: tls?.key,
+              rejectUnauthorized: !tls?.insecureSkipVerify,
+            }
+          : {}),
       };
       const req = (secure ? https : http).request(options, (res) => {
         const chunks: Buffer[] = [];
@@ -96,16 +130,31 @@ export class AuthzPluginClient {
             parsed = undefined;
           }
           // as dockerd's client: an error status carries the plugin's `Err`, or its body
-          if (res.statusCode !== 200) return reject(new Error(`${method}: ${(parsed as { Err?: string } | undefined)?.Err || text.trim()}`));
+          if (res.statusCode !== 200)
+            return reject(
+              new Error(
+                `${method}: ${(parsed as { Err?: string } | undefined)?.Err || text.trim()}`,
+              ),
+            );
           if (parsed === undefined || parsed === null || typeof parsed !== 'object')
-            return reject(new Error(`${method}: the plugin answered something that is not a JSON object: ${text.slice(0, 200)}`));
+            return reject(
+              new Error(
+                `${method}: the plugin answered something that is not a JSON object: ${text.slice(0, 200)}`,
+              ),
+            );
           resolve(parsed);
         });
       });
-      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
+      req.on('timeout', () =>
+        req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })),
+      );
       req.on('error', (err: NodeJS.ErrnoException) => {
         const words =
-          err.code === 'TIMEOUT' ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)' : GO_ERRNO[err.code ?? ''] ? `${dial}: connect: ${GO_ERRNO[err.code!]}` : err.message;
+          err.code === 'TIMEOUT'
+            ? 'context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+            : GO_ERRNO[err.code ?? '']
+              ? `${dial}: connect: ${GO_ERRNO[err.code!]}`
+              : err.message;
         reject(new Error(`Post "${url(method)}": ${words}`));
       });
       req.end(body);

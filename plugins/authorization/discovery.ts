@@ -15,9 +15,15 @@ export interface PluginDirs {
   specs: string[];
 }
 
-export const DOCKERD_PLUGIN_DIRS: PluginDirs = { sockets: '/run/docker/plugins', specs: ['/etc/docker/plugins', '/usr/lib/docker/plugins'] };
+export const DOCKERD_PLUGIN_DIRS: PluginDirs = {
+  sockets: '/run/docker/plugins',
+  specs: ['/etc/docker/plugins', '/usr/lib/docker/plugins'],
+};
 
-const candidates = (base: string, name: string, ext: string) => [join(base, `${name}${ext}`), join(base, name, `${name}${ext}`)];
+const candidates = (base: string, name: string, ext: string) => [
+  join(base, `${name}${ext}`),
+  join(base, name, `${name}${ext}`),
+];
 
 const isSocket = (path: string) => {
   try {
@@ -38,19 +44,29 @@ const exists = (path: string) => {
 
 interface JsonSpec {
   Addr?: string;
-  TLSConfig?: { InsecureSkipVerify?: boolean; CAFile?: string; CertFile?: string; KeyFile?: string };
+  TLSConfig?: {
+    InsecureSkipVerify?: boolean;
+    CAFile?: string;
+    CertFile?: string;
+    KeyFile?: string;
+  };
 }
 
 /**
  * Finds a plugin by name as dockerd does: `NAME.sock` (or `NAME/NAME.sock`) in the sockets directory, then
  * `NAME.spec` (a URL) or `NAME.json` (`{ Addr, TLSConfig }`) in the spec directories. Undefined when none is there.
  */
-export function findPlugin(name: string, dirs: PluginDirs = DOCKERD_PLUGIN_DIRS): PluginEndpoint | undefined {
-  for (const path of candidates(dirs.sockets, name, '.sock')) if (isSocket(path)) return { name, address: `unix://${path}` };
+export function findPlugin(
+  name: string,
+  dirs: PluginDirs = DOCKERD_PLUGIN_DIRS,
+): PluginEndpoint | undefined {
+  for (const path of candidates(dirs.sockets, name, '.sock'))
+    if (isSocket(path)) return { name, address: `unix://${path}` };
   for (const base of dirs.specs) {
     for (const path of [...candidates(base, name, '.spec'), ...candidates(base, name, '.json')]) {
       if (!exists(path)) continue;
-      if (path.endsWith('.spec')) return { name, address: checkedAddress(readFileSync(path, 'utf8').trim(), path) };
+      if (path.endsWith('.spec'))
+        return { name, address: checkedAddress(readFileSync(path, 'utf8').trim(), path) };
       const spec = JSON.parse(readFileSync(path, 'utf8')) as JsonSpec;
       const tls = spec.TLSConfig;
       return {
@@ -70,6 +86,9 @@ export function findPlugin(name: string, dirs: PluginDirs = DOCKERD_PLUGIN_DIRS)
 
 /** An address must say how to reach the plugin: dockerd refuses a spec without a protocol. */
 export function checkedAddress(address: string, where: string): string {
-  if (!/^(unix|tcp|http|https):\/\/./.test(address)) throw new Error(`${where}: Unknown protocol in plugin address "${address}" (unix://, tcp://, http:// or https://)`);
+  if (!/^(unix|tcp|http|https):\/\/./.test(address))
+    throw new Error(
+      `${where}: Unknown protocol in plugin address "${address}" (unix://, tcp://, http:// or https://)`,
+    );
   return address;
 }

@@ -1,4 +1,9 @@
-import { DockerError, type FinalAnswer, type RequestContext, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  DockerError,
+  type FinalAnswer,
+  type RequestContext,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 import { AuthzPluginClient } from './client.js';
 import { checkedAddress, DOCKERD_PLUGIN_DIRS, findPlugin, type PluginDirs } from './discovery.js';
 import { authzRequest, withAnswer } from './request.js';
@@ -27,9 +32,14 @@ const FIRST = -10_000;
  */
 export function authorization(options: AuthorizationOptions): SkepPlugin {
   const clients = options.plugins.map((entry) => {
-    if (typeof entry !== 'string') return new AuthzPluginClient({ name: entry.name, address: checkedAddress(entry.address, `authorization plugin "${entry.name}"`) });
+    if (typeof entry !== 'string')
+      return new AuthzPluginClient({
+        name: entry.name,
+        address: checkedAddress(entry.address, `authorization plugin "${entry.name}"`),
+      });
     const found = findPlugin(entry, options.dirs ?? DOCKERD_PLUGIN_DIRS);
-    if (!found) throw new Error(`Error validating authorization plugin: plugin "${entry}" not found`);
+    if (!found)
+      throw new Error(`Error validating authorization plugin: plugin "${entry}" not found`);
     return new AuthzPluginClient(found);
   });
   return {
@@ -37,19 +47,32 @@ export function authorization(options: AuthorizationOptions): SkepPlugin {
     enforce: 'pre',
     apply(hooks, { logger }) {
       /** Asks each plugin in turn; the first that does not allow ends it. */
-      const ask = async (phase: 'AuthZPlugin.AuthZReq' | 'AuthZPlugin.AuthZRes', request: object, context: RequestContext) => {
+      const ask = async (
+        phase: 'AuthZPlugin.AuthZReq' | 'AuthZPlugin.AuthZRes',
+        request: object,
+        context: RequestContext,
+      ) => {
         const which = phase === 'AuthZPlugin.AuthZReq' ? 'AuthZRequest' : 'AuthZResponse';
         for (const client of clients) {
           let refusal: DockerError | undefined;
           try {
             const verdict = await client.call(phase, request);
-            if (!verdict.Allow) refusal = new DockerError(403, `authorization denied by plugin ${client.name}: ${verdict.Msg ?? ''}`);
+            if (!verdict.Allow)
+              refusal = new DockerError(
+                403,
+                `authorization denied by plugin ${client.name}: ${verdict.Msg ?? ''}`,
+              );
           } catch (err) {
-            refusal = new DockerError(500, `plugin ${client.name} failed with error: ${(err as Error).message}`);
+            refusal = new DockerError(
+              500,
+              `plugin ${client.name} failed with error: ${(err as Error).message}`,
+            );
           }
           if (refusal) {
             // dockerd's log line, once per refused request
-            logger.error(`${which} for ${context.method} ${context.url} returned error: ${refusal.message}`);
+            logger.error(
+              `${which} for ${context.method} ${context.url} returned error: ${refusal.message}`,
+            );
             refusal.logged = true;
             throw refusal;
           }
@@ -60,10 +83,18 @@ export function authorization(options: AuthorizationOptions): SkepPlugin {
         context.state[STATE] = request;
         await ask('AuthZPlugin.AuthZReq', request, context);
       });
-      hooks.response.tapPromise({ name: PLUGIN_NAME, stage: FIRST }, async (answer: FinalAnswer, context) => {
-        const request = context.state[STATE];
-        if (request) await ask('AuthZPlugin.AuthZRes', withAnswer(request as object, answer, context), context);
-      });
+      hooks.response.tapPromise(
+        { name: PLUGIN_NAME, stage: FIRST },
+        async (answer: FinalAnswer, context) => {
+          const request = context.state[STATE];
+          if (request)
+            await ask(
+              'AuthZPlugin.AuthZRes',
+              withAnswer(request as object, answer, context),
+              context,
+            );
+        },
+      );
     },
   };
 }

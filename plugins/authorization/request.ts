@@ -7,7 +7,10 @@ const MAX_BODY = 1024 * 1024;
 const SECRET_HEADERS = new Set(['authorization', 'x-registry-auth', 'x-registry-config']);
 
 /** Go's canonical header name (`x-registry-auth` → `X-Registry-Auth`), as the header map dockerd sends has them. */
-export const canonicalHeader = (name: string) => name.toLowerCase().replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+export const canonicalHeader = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 
 /** Bodies go to plugins only when they are JSON, and never for `/auth` (credentials): dockerd's `sendBody`. */
 export function sendsBody(uri: string, contentType: string | undefined): boolean {
@@ -17,7 +20,9 @@ export function sendsBody(uri: string, contentType: string | undefined): boolean
 }
 
 /** Headers as a flat map with Go's names, credentials left out; `Host` is not among Go's request headers. */
-function flatHeaders(headers: Readonly<Record<string, string | string[] | undefined | number>>): Record<string, string> {
+function flatHeaders(
+  headers: Readonly<Record<string, string | string[] | undefined | number>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     const lower = name.toLowerCase();
@@ -35,10 +40,17 @@ function flatHeaders(headers: Readonly<Record<string, string | string[] | undefi
 export async function authzRequest(context: RequestContext): Promise<Record<string, unknown>> {
   const contentType = context.headers['content-type'];
   const length = Number(context.headers['content-length'] ?? 0);
-  const body = sendsBody(context.url, typeof contentType === 'string' ? contentType : undefined) && length > 0 && length < MAX_BODY ? await context.readBody() : undefined;
+  const body =
+    sendsBody(context.url, typeof contentType === 'string' ? contentType : undefined) &&
+    length > 0 &&
+    length < MAX_BODY
+      ? await context.readBody()
+      : undefined;
   const certificate = context.client?.certificate;
   // the certificates the client presented: its own and any intermediates, not the root it was verified against
-  const presented = certificate?.chain.filter((c, i) => i === 0 || JSON.stringify(c.subject) !== JSON.stringify(c.issuer));
+  const presented = certificate?.chain.filter(
+    (c, i) => i === 0 || JSON.stringify(c.subject) !== JSON.stringify(c.issuer),
+  );
   return omitEmpty({
     User: certificate?.commonName,
     UserAuthNMethod: certificate ? 'TLS' : undefined,
@@ -51,19 +63,32 @@ export async function authzRequest(context: RequestContext): Promise<Record<stri
 }
 
 /** The same request with the answer added, for the response phase. */
-export function withAnswer(request: object, answer: FinalAnswer, context: RequestContext): Record<string, unknown> {
+export function withAnswer(
+  request: object,
+  answer: FinalAnswer,
+  context: RequestContext,
+): Record<string, unknown> {
   return omitEmpty({
     ...request,
     ResponseStatusCode: answer.status,
     ResponseHeaders: flatHeaders(answer.headers),
-    ResponseBody: sendsBody(context.url, answer.headers['content-type']) && answer.body.length > 0 ? answer.body.toString('base64') : undefined,
+    ResponseBody:
+      sendsBody(context.url, answer.headers['content-type']) && answer.body.length > 0
+        ? answer.body.toString('base64')
+        : undefined,
   });
 }
 
 function omitEmpty(fields: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
-    if (value === undefined || value === '' || (Array.isArray(value) && value.length === 0) || (typeof value === 'object' && value !== null && Object.keys(value).length === 0)) continue;
+    if (
+      value === undefined ||
+      value === '' ||
+      (Array.isArray(value) && value.length === 0) ||
+      (typeof value === 'object' && value !== null && Object.keys(value).length === 0)
+    )
+      continue;
     out[key] = value;
   }
   return out;

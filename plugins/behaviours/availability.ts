@@ -5,7 +5,11 @@ import { defineFilter, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
  * whatever filters are configured. Runs before the filters, so their reasons speak of the nodes that remain.
  */
 export function availability(): SkepPlugin {
-  return defineFilter('availability', (node) => node.availability === 'active' || `the node's availability is ${node.availability}`, {
-    stage: STAGE.NORMALIZE,
-  });
+  return defineFilter(
+    'availability',
+    (node) => node.availability === 'active' || `the node's availability is ${node.availability}`,
+    {
+      stage: STAGE.NORMALIZE,
+    },
+  );
 }

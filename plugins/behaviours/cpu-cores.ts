@@ -25,7 +25,8 @@ export function cpuCores(): SkepPlugin {
         const config = request.config;
         const kept = Number(config.Labels?.[CORES_LABEL]);
         if (kept > 0) config.HostConfig = { ...config.HostConfig, CpuShares: kept };
-        else if (Number(config.HostConfig?.CpuShares ?? 0) > 0) config.Labels = { ...config.Labels, [CORES_LABEL]: String(config.HostConfig!.CpuShares) };
+        else if (Number(config.HostConfig?.CpuShares ?? 0) > 0)
+          config.Labels = { ...config.Labels, [CORES_LABEL]: String(config.HostConfig!.CpuShares) };
         return request;
       });
       // What the container reserves: every strategy ranks only nodes with that many cores free (overcommit included).
@@ -34,23 +35,30 @@ export function cpuCores(): SkepPlugin {
         return cores > 0 ? { ...reservation, cpus: cores } : reservation;
       });
       // And what a node's containers reserve: the engine holds their shares, which read back as cores.
-      hooks.nodeReserved.tap(NAME, (reserved, { cpuShares, ncpu }) => (ncpu > 0 ? { ...reserved, cpus: coresFor(cpuShares, ncpu) } : reserved));
+      hooks.nodeReserved.tap(NAME, (reserved, { cpuShares, ncpu }) =>
+        ncpu > 0 ? { ...reserved, cpus: coresFor(cpuShares, ncpu) } : reserved,
+      );
       hooks.beforeEngineCreate.tap(NAME, (config, { node }) => {
         const cores = config.HostConfig?.CpuShares ?? 0;
-        if (cores > 0 && node.cpus > 0) config.HostConfig = { ...config.HostConfig, CpuShares: sharesFor(cores, node.cpus) };
+        if (cores > 0 && node.cpus > 0)
+          config.HostConfig = { ...config.HostConfig, CpuShares: sharesFor(cores, node.cpus) };
         return config;
       });
       // docker update --cpu-shares N: N cores too, so inspect afterwards shows what was asked
       hooks.beforeEngineUpdate.tap(NAME, (update, { node }) => {
         const cores = Number(update.CpuShares ?? 0);
-        if (cores > 0 && node.cpus > 0) return { ...update, CpuShares: sharesFor(cores, node.cpus) };
+        if (cores > 0 && node.cpus > 0)
+          return { ...update, CpuShares: sharesFor(cores, node.cpus) };
         return update;
       });
       hooks.rewriteResponse.for('container.inspect').tap(NAME, (body, { node }) => {
         const inspect = body as { HostConfig?: { CpuShares?: number } };
         const shares = inspect?.HostConfig?.CpuShares;
         if (!node || !shares || !node.cpus) return body;
-        return { ...inspect, HostConfig: { ...inspect.HostConfig, CpuShares: coresFor(shares, node.cpus) } };
+        return {
+          ...inspect,
+          HostConfig: { ...inspect.HostConfig, CpuShares: coresFor(shares, node.cpus) },
+        };
       });
     },
   };

@@ -1,10 +1,18 @@
-import { compareVersions, type ContainerConfig, neededApi, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  compareVersions,
+  type ContainerConfig,
+  neededApi,
+  STAGE,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'engine-api';
 
 /** The images a container mounts (`--mount type=image,source=IMAGE`). */
 const imageMountSources = (config: ContainerConfig) =>
-  ((config.HostConfig?.Mounts as { Type?: string; Source?: string }[] | undefined) ?? []).filter((m) => m?.Type === 'image' && m.Source).map((m) => m.Source!);
+  ((config.HostConfig?.Mounts as { Type?: string; Source?: string }[] | undefined) ?? [])
+    .filter((m) => m?.Type === 'image' && m.Source)
+    .map((m) => m.Source!);
 
 /**
  * A container that needs a newer engine than some nodes run (`--mount type=image` needs API 1.48, a volume
@@ -21,7 +29,11 @@ export function engineApi(): SkepPlugin {
         if (!need) return nodes;
         const capable = nodes.filter((node) => {
           if (compareVersions(node.apiVersion || '0', need.version) >= 0) return true;
-          context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${need.words}; the node's engine speaks API ${node.apiVersion}` });
+          context.rejections.push({
+            node: node.name,
+            by: PLUGIN_NAME,
+            reason: `${need.words}; the node's engine speaks API ${node.apiVersion}`,
+          });
           return false;
         });
         // an image mount's source is read from the node's own images: where one has it, only those
@@ -29,7 +41,12 @@ export function engineApi(): SkepPlugin {
         const holding = capable.filter((node) => sources.every((image) => node.hasImage(image)));
         if (holding.length === 0) return capable;
         for (const node of capable)
-          if (!holding.includes(node)) context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `the node lacks the image ${sources.join(', ')} that a mount of type image reads` });
+          if (!holding.includes(node))
+            context.rejections.push({
+              node: node.name,
+              by: PLUGIN_NAME,
+              reason: `the node lacks the image ${sources.join(', ')} that a mount of type image reads`,
+            });
         return holding;
       });
     },

@@ -21,7 +21,13 @@ export function hideSwarmContainers(): SkepPlugin {
     apply(hooks) {
       hooks.rewriteResponse
         .for('container.list')
-        .tap(PLUGIN_NAME, (rows, context) => (truthy(context.query.all) ? rows : (rows as { Image?: string }[]).filter((row) => repositoryOf(row.Image ?? '') !== 'swarm')));
+        .tap(PLUGIN_NAME, (rows, context) =>
+          truthy(context.query.all)
+            ? rows
+            : (rows as { Image?: string }[]).filter(
+                (row) => repositoryOf(row.Image ?? '') !== 'swarm',
+              ),
+        );
     },
   };
 }

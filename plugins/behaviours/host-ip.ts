@@ -9,7 +9,8 @@ const PLUGIN_NAME = 'host-ip';
  */
 const WILDCARDS = new Set(['', '0.0.0.0', '::']);
 
-export const reachableIp = (hostIp: string | undefined, node: NodeView) => (WILDCARDS.has(hostIp ?? '') ? node.ip : hostIp!);
+export const reachableIp = (hostIp: string | undefined, node: NodeView) =>
+  WILDCARDS.has(hostIp ?? '') ? node.ip : hostIp!;
 
 interface Binding {
   HostIp?: string;
@@ -29,7 +30,10 @@ function uniqueBy<T>(items: T[], key: (item: T) => string): T[] {
 }
 
 /** `NetworkSettings.Ports` of an inspect: `{ "80/tcp": [{ HostIp, HostPort }] }`. */
-export function rewriteBindings(ports: Record<string, Binding[] | null>, node: NodeView): Record<string, Binding[] | null> {
+export function rewriteBindings(
+  ports: Record<string, Binding[] | null>,
+  node: NodeView,
+): Record<string, Binding[] | null> {
   const out: Record<string, Binding[] | null> = {};
   for (const [port, bindings] of Object.entries(ports)) {
     out[port] =
@@ -44,7 +48,9 @@ export function rewriteBindings(ports: Record<string, Binding[] | null>, node: N
 
 /** `Ports` of a list row; exposed-only ports (no `PublicPort`) stay as they are. */
 export function rewriteListed(ports: ListedPort[], node: NodeView): ListedPort[] {
-  const rewritten = ports.map((p) => (p.PublicPort === undefined ? p : { ...p, IP: reachableIp(p.IP, node) }));
+  const rewritten = ports.map((p) =>
+    p.PublicPort === undefined ? p : { ...p, IP: reachableIp(p.IP, node) },
+  );
   return uniqueBy(rewritten, (p) => `${p.IP}|${p.PrivatePort}|${p.PublicPort}|${p.Type}`);
 }
 
@@ -53,9 +59,17 @@ export function hostIp(): SkepPlugin {
     name: PLUGIN_NAME,
     apply(hooks) {
       hooks.rewriteResponse.for('container.inspect').tap(PLUGIN_NAME, (body, context) => {
-        const inspect = body as { NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null } };
+        const inspect = body as {
+          NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null };
+        };
         if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
-        return { ...inspect, NetworkSettings: { ...inspect.NetworkSettings, Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node) } };
+        return {
+          ...inspect,
+          NetworkSettings: {
+            ...inspect.NetworkSettings,
+            Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node),
+          },
+        };
       });
       hooks.rewriteContainerRow.tap(PLUGIN_NAME, (row, { node }) => {
         const ports = row.Ports as ListedPort[] | null | undefined;

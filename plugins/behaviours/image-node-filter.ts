@@ -16,12 +16,20 @@ export function takeNodeFilter(filters: string | undefined): { nodes?: string[];
   }
   if (typeof parsed !== 'object' || parsed === null || !('node' in parsed)) return {};
   const { node, ...rest } = parsed;
-  const nodes = Array.isArray(node) ? node.map(String) : typeof node === 'object' && node !== null ? Object.keys(node) : undefined;
+  const nodes = Array.isArray(node)
+    ? node.map(String)
+    : typeof node === 'object' && node !== null
+      ? Object.keys(node)
+      : undefined;
   if (!nodes) throw new DockerError(400, `invalid filter 'node': ${JSON.stringify(node)}`);
   return { nodes, rest: JSON.stringify(rest) };
 }
 
-const isNode = (node: NodeView, wanted: string) => node.name === wanted || node.id === wanted || node.id.split('|')[0] === wanted || node.addr === wanted;
+const isNode = (node: NodeView, wanted: string) =>
+  node.name === wanted ||
+  node.id === wanted ||
+  node.id.split('|')[0] === wanted ||
+  node.addr === wanted;
 
 /**
  * `docker images --filter node=NAME`: only that node's images. Every row of the (per node) image list also says

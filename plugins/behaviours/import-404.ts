@@ -14,7 +14,10 @@ export function import404(): SkepPlugin {
         if (context.query.fromSrc === undefined) return;
         return {
           status: 404,
-          body: { message: 'docker import is not supported by the Swarm manager (the "import-404" plugin refuses it): import on a node directly, or turn the plugin off' },
+          body: {
+            message:
+              'docker import is not supported by the Swarm manager (the "import-404" plugin refuses it): import on a node directly, or turn the plugin off',
+          },
         };
       });
     },

@@ -7,11 +7,17 @@ export function nodeNamePrefix(): SkepPlugin {
   return {
     name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.rewriteContainerRow.tap({ name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE }, (row, { node }) => {
-        const names = row.Names as string[] | null | undefined;
-        if (!names) return row;
-        return { ...row, Names: names.map((name) => `/${node.name}${name.startsWith('/') ? name : `/${name}`}`) };
-      });
+      hooks.rewriteContainerRow.tap(
+        { name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE },
+        (row, { node }) => {
+          const names = row.Names as string[] | null | undefined;
+          if (!names) return row;
+          return {
+            ...row,
+            Names: names.map((name) => `/${node.name}${name.startsWith('/') ? name : `/${name}`}`),
+          };
+        },
+      );
     },
   };
 }

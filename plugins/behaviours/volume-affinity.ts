@@ -24,19 +24,32 @@ export function volumeAffinity(): SkepPlugin {
     name: PLUGIN_NAME,
     apply(hooks) {
       hooks.rank.tap({ name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE }, (ranked, context) => {
-        if (context.requestContext.placing !== 'container' && context.requestContext.placing !== 'reschedule') return ranked;
+        if (
+          context.requestContext.placing !== 'container' &&
+          context.requestContext.placing !== 'reschedule'
+        )
+          return ranked;
         const volumes = namedVolumes(context.request.config);
         if (volumes.length === 0) return ranked;
         context.requestContext.state[STATE] = volumes;
         if (ranked.length < 2) return ranked;
         const preferred = volumes
-          .map((volume) => lastNode.get(volume) ?? ranked.find((node) => node.containerList.some((c) => c.volumes.includes(volume)))?.name)
+          .map(
+            (volume) =>
+              lastNode.get(volume) ??
+              ranked.find((node) => node.containerList.some((c) => c.volumes.includes(volume)))
+                ?.name,
+          )
           .find((name) => name !== undefined && ranked.some((node) => node.name === name));
         if (!preferred || ranked[0]!.name === preferred) return ranked;
-        return [...ranked.filter((node) => node.name === preferred), ...ranked.filter((node) => node.name !== preferred)];
+        return [
+          ...ranked.filter((node) => node.name === preferred),
+          ...ranked.filter((node) => node.name !== preferred),
+        ];
       });
       hooks.afterCreate.tap(PLUGIN_NAME, (created, context) => {
-        for (const volume of (context.state[STATE] as string[] | undefined) ?? []) remember(volume, created.node.name);
+        for (const volume of (context.state[STATE] as string[] | undefined) ?? [])
+          remember(volume, created.node.name);
       });
     },
   };

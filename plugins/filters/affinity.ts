@@ -1,14 +1,24 @@
-import { SWARM_LABELS, type NodeContainer, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  SWARM_LABELS,
+  type NodeContainer,
+  type NodeView,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 import { expressionFilter, expressionText, valueMatches, type Expression } from './expressions.js';
 
 const PLUGIN_NAME = 'affinity';
 
 const containerIs = (pattern: string, c: NodeContainer) =>
-  (c.id !== '' && /^[0-9a-f]{4,64}$/i.test(pattern) && c.id.startsWith(pattern.toLowerCase())) || (c.name !== '' && valueMatches(pattern, c.name));
+  (c.id !== '' && /^[0-9a-f]{4,64}$/i.test(pattern) && c.id.startsWith(pattern.toLowerCase())) ||
+  (c.name !== '' && valueMatches(pattern, c.name));
 
 function imageOnNode(pattern: string, node: NodeView): boolean {
   if (node.hasImage(pattern)) return true;
-  return node.imageList.some((i) => i.tags.some((tag) => valueMatches(pattern, tag) || valueMatches(pattern, tag.replace(/:[^:/]+$/, ''))));
+  return node.imageList.some((i) =>
+    i.tags.some(
+      (tag) => valueMatches(pattern, tag) || valueMatches(pattern, tag.replace(/:[^:/]+$/, '')),
+    ),
+  );
 }
 
 /** Whether the node has what the expression names: a container, an image, or a container with that label value. */
@@ -19,11 +29,16 @@ function present(expression: Expression, node: NodeView): boolean {
     case 'image':
       return imageOnNode(expression.value, node);
     default:
-      return node.containerList.some((c) => c.labels[expression.key] !== undefined && valueMatches(expression.value, c.labels[expression.key]!));
+      return node.containerList.some(
+        (c) =>
+          c.labels[expression.key] !== undefined &&
+          valueMatches(expression.value, c.labels[expression.key]!),
+      );
   }
 }
 
-const holds = (expression: Expression, node: NodeView) => present(expression, node) === expression.equal;
+const holds = (expression: Expression, node: NodeView) =>
+  present(expression, node) === expression.equal;
 
 /**
  * `-e affinity:container==NAME_OR_ID`, `affinity:image==NAME_OR_ID`, `affinity:LABEL==VALUE` (a container label),
@@ -35,7 +50,12 @@ export function affinityFilter(): SkepPlugin {
     label: SWARM_LABELS.affinities,
     holds,
     why: (e, node) => {
-      const what = e.key.toLowerCase() === 'container' ? 'container' : e.key.toLowerCase() === 'image' ? 'image' : `container labelled ${e.key}`;
+      const what =
+        e.key.toLowerCase() === 'container'
+          ? 'container'
+          : e.key.toLowerCase() === 'image'
+            ? 'image'
+            : `container labelled ${e.key}`;
       return `affinity ${e.text} not met (${e.equal ? `no ${what} ${e.value} on ${node.name}` : `${node.name} has ${what} ${e.value}`})`;
     },
     condition: (e) => `${expressionText(e)} (soft=${e.soft})`,

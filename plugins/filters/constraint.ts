@@ -8,7 +8,8 @@ function actual(expression: Expression, node: NodeView): string[] {
   return value === undefined ? [] : [value];
 }
 
-const holds = (expression: Expression, node: NodeView) => actual(expression, node).some((v) => valueMatches(expression.value, v)) === expression.equal;
+const holds = (expression: Expression, node: NodeView) =>
+  actual(expression, node).some((v) => valueMatches(expression.value, v)) === expression.equal;
 
 /**
  * `-e constraint:KEY==VALUE` (or `!=`, soft `==~` / `!=~`) and the label `com.docker.swarm.constraints`: only nodes
@@ -20,7 +21,10 @@ export function constraintFilter(): SkepPlugin {
     label: SWARM_LABELS.constraints,
     holds,
     why: (e, node) => {
-      const seen = e.key.toLowerCase() === 'node' ? `node=${node.name}` : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
+      const seen =
+        e.key.toLowerCase() === 'node'
+          ? `node=${node.name}`
+          : `${e.key}=${node.labels[e.key] ?? 'not set'}`;
       return `constraint ${e.text} not met (${seen})`;
     },
     // classic's ConstraintFilter.GetFilters: without the soft flag

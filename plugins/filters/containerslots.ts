@@ -8,7 +8,9 @@ export function containerSlotsFilter(): SkepPlugin {
       const raw = node.labels.containerslots;
       if (raw === undefined || !/^\d+$/.test(raw.trim())) return true; // not a whole number: no cap
       const slots = Number(raw);
-      return node.containers < slots || `all ${slots} container slots are used (containerslots=${slots})`;
+      return (
+        node.containers < slots || `all ${slots} container slots are used (containerslots=${slots})`
+      );
     },
     // classic's SlotsFilter.GetFilters lists this whatever the nodes' labels
     { condition: () => ['available container slots'] },

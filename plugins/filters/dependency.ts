@@ -1,4 +1,9 @@
-import type { ContainerConfig, NodeContainer, NodeView, SkepPlugin } from '../../core/plugin-api.js';
+import type {
+  ContainerConfig,
+  NodeContainer,
+  NodeView,
+  SkepPlugin,
+} from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'dependency';
 
@@ -16,13 +21,15 @@ interface DependencyConfig {
   PidMode?: string;
 }
 
-const containerMode = (mode: string | undefined) => (mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined);
+const containerMode = (mode: string | undefined) =>
+  mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined;
 
 /** The containers a create must sit next to: `--volumes-from`, `--link`, `--net`/`--ipc`/`--pid=container:X`. */
 export function dependencies(config: ContainerConfig): Dependency[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
   const out: Dependency[] = [];
-  for (const entry of host.VolumesFrom ?? []) out.push({ flag: '--volumes-from', ref: entry.split(':')[0]! });
+  for (const entry of host.VolumesFrom ?? [])
+    out.push({ flag: '--volumes-from', ref: entry.split(':')[0]! });
   for (const entry of host.Links ?? []) out.push({ flag: '--link', ref: entry.split(':')[0]! });
   for (const [flag, mode] of [
     ['--net', host.NetworkMode],
@@ -39,7 +46,11 @@ export function dependencies(config: ContainerConfig): Dependency[] {
 export function dependencyConditions(config: ContainerConfig): string[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
   const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : []);
-  return [...list(host.VolumesFrom).map((v) => `--volumes-from=${v}`), ...list(host.Links).map((l) => `--link=${l}`), ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : [])];
+  return [
+    ...list(host.VolumesFrom).map((v) => `--volumes-from=${v}`),
+    ...list(host.Links).map((l) => `--link=${l}`),
+    ...(containerMode(host.NetworkMode) ? [`--net=${host.NetworkMode}`] : []),
+  ];
 }
 
 const BUILTIN_NETWORKS = new Set(['', 'default', 'bridge', 'host', 'none']);
@@ -51,28 +62,55 @@ interface ResourceConfig {
 }
 
 /** The networks and named volumes a create uses: they live on one node each, so the container must go there too. */
-export function resources(config: ContainerConfig): { flag: string; kind: 'network' | 'volume'; ref: string }[] {
+export function resources(
+  config: ContainerConfig,
+): { flag: string; kind: 'network' | 'volume'; ref: string }[] {
   const host = (config.HostConfig ?? {}) as ResourceConfig;
-  const endpoints = Object.keys((config.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined)?.EndpointsConfig ?? {});
-  const networks = new Set([host.NetworkMode ?? '', ...endpoints].filter((n) => !BUILTIN_NETWORKS.has(n) && !n.startsWith('container:')));
+  const endpoints = Object.keys(
+    (config.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined)
+      ?.EndpointsConfig ?? {},
+  );
+  const networks = new Set(
+    [host.NetworkMode ?? '', ...endpoints].filter(
+      (n) => !BUILTIN_NETWORKS.has(n) && !n.startsWith('container:'),
+    ),
+  );
   const volumes = new Set([
-    ...(host.Binds ?? []).map((b) => b.split(':')[0]!).filter((src) => src !== '' && !src.startsWith('/')),
-    ...(host.Mounts ?? []).filter((m) => (m.Type ?? 'volume') === 'volume' && m.Source).map((m) => m.Source!),
+    ...(host.Binds ?? [])
+      .map((b) => b.split(':')[0]!)
+      .filter((src) => src !== '' && !src.startsWith('/')),
+    ...(host.Mounts ?? [])
+      .filter((m) => (m.Type ?? 'volume') === 'volume' && m.Source)
+      .map((m) => m.Source!),
   ]);
-  return [...[...networks].map((ref) => ({ flag: '--network', kind: 'network' as const, ref })), ...[...volumes].map((ref) => ({ flag: '--volume', kind: 'volume' as const, ref }))];
+  return [
+    ...[...networks].map((ref) => ({ flag: '--network', kind: 'network' as const, ref })),
+    ...[...volumes].map((ref) => ({ flag: '--volume', kind: 'volume' as const, ref })),
+  ];
 }
 
 const hasResource = (node: NodeView, kind: 'network' | 'volume', ref: string) =>
   (kind === 'network' ? node.networkList : node.volumeList).some(
-    (r) => r.id === ref || r.name === ref || `${node.name}/${r.name}` === ref || (kind === 'network' && ref.length >= 12 && r.id.startsWith(ref)),
+    (r) =>
+      r.id === ref ||
+      r.name === ref ||
+      `${node.name}/${r.name}` === ref ||
+      (kind === 'network' && ref.length >= 12 && r.id.startsWith(ref)),
   );
 
 /** A reference as Docker resolves it on one node: full ID, name, `node/name`, or an ID prefix. */
 const refers = (ref: string, node: NodeView, c: NodeContainer) =>
-  c.id !== '' && (c.id === ref || c.name === ref || `${node.name}/${c.name}` === ref || (/^[0-9a-f]{4,63}$/i.test(ref) && c.id.startsWith(ref.toLowerCase())));
+  c.id !== '' &&
+  (c.id === ref ||
+    c.name === ref ||
+    `${node.name}/${c.name}` === ref ||
+    (/^[0-9a-f]{4,63}$/i.test(ref) && c.id.startsWith(ref.toLowerCase())));
 
 /** `node/name` as the chosen node's engine knows it: `name`. */
-const local = (ref: string, node: NodeView) => (ref.replace(/^\//, '').startsWith(`${node.name}/`) ? ref.replace(/^\//, '').slice(node.name.length + 1) : ref);
+const local = (ref: string, node: NodeView) =>
+  ref.replace(/^\//, '').startsWith(`${node.name}/`)
+    ? ref.replace(/^\//, '').slice(node.name.length + 1)
+    : ref;
 
 /**
  * A container goes where its dependencies are (containers it shares volumes, links or namespaces with; the
@@ -83,7 +121,10 @@ export function dependencyFilter(): SkepPlugin {
     name: PLUGIN_NAME,
     apply(hooks) {
       hooks.filter.tap(PLUGIN_NAME, (nodes, context) => {
-        context.conditions.push({ by: PLUGIN_NAME, list: dependencyConditions(context.request.config) });
+        context.conditions.push({
+          by: PLUGIN_NAME,
+          list: dependencyConditions(context.request.config),
+        });
         const wanted = dependencies(context.request.config);
         // a network or volume that some candidates have (and others not) pins the container to those
         const pinned = resources(context.request.config).filter((r) => {
@@ -92,14 +133,24 @@ export function dependencyFilter(): SkepPlugin {
         });
         if (wanted.length === 0 && pinned.length === 0) return nodes;
         return nodes.filter((node) => {
-          const missing = wanted.find((d) => !node.containerList.some((c) => refers(d.ref, node, c)));
+          const missing = wanted.find(
+            (d) => !node.containerList.some((c) => refers(d.ref, node, c)),
+          );
           if (missing) {
-            context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}` });
+            context.rejections.push({
+              node: node.name,
+              by: PLUGIN_NAME,
+              reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}`,
+            });
             return false;
           }
           const elsewhere = pinned.find((r) => !hasResource(node, r.kind, r.ref));
           if (elsewhere) {
-            context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}` });
+            context.rejections.push({
+              node: node.name,
+              by: PLUGIN_NAME,
+              reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}`,
+            });
             return false;
           }
           return true;
@@ -115,13 +166,23 @@ export function dependencyFilter(): SkepPlugin {
           const ref = containerMode(host[key]);
           if (ref) host[key] = `container:${local(ref, node)}`;
         }
-        if (host.NetworkMode && !containerMode(host.NetworkMode)) host.NetworkMode = local(host.NetworkMode, node);
+        if (host.NetworkMode && !containerMode(host.NetworkMode))
+          host.NetworkMode = local(host.NetworkMode, node);
         const resourceHost = host as ResourceConfig;
-        if (resourceHost.Binds) resourceHost.Binds = resourceHost.Binds.map((b) => (b.startsWith('/') ? b : local(b, node)));
-        if (resourceHost.Mounts) resourceHost.Mounts = resourceHost.Mounts.map((m) => (m.Source ? { ...m, Source: local(m.Source, node) } : m));
-        const networking = config.NetworkingConfig as { EndpointsConfig?: Record<string, unknown> } | undefined;
+        if (resourceHost.Binds)
+          resourceHost.Binds = resourceHost.Binds.map((b) =>
+            b.startsWith('/') ? b : local(b, node),
+          );
+        if (resourceHost.Mounts)
+          resourceHost.Mounts = resourceHost.Mounts.map((m) =>
+            m.Source ? { ...m, Source: local(m.Source, node) } : m,
+          );
+        const networking = config.NetworkingConfig as
+          { EndpointsConfig?: Record<string, unknown> } | undefined;
         if (networking?.EndpointsConfig) {
-          networking.EndpointsConfig = Object.fromEntries(Object.entries(networking.EndpointsConfig).map(([k, v]) => [local(k, node), v]));
+          networking.EndpointsConfig = Object.fromEntries(
+            Object.entries(networking.EndpointsConfig).map(([k, v]) => [local(k, node), v]),
+          );
         }
         return config;
       });

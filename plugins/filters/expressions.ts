@@ -1,4 +1,12 @@
-import { DockerError, labelStrings, STAGE, type ContainerConfig, type NodeView, type PluginLogger, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  DockerError,
+  labelStrings,
+  STAGE,
+  type ContainerConfig,
+  type NodeView,
+  type PluginLogger,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 
 /** One `KEY==VALUE` of classic swarm's constraint and affinity language. */
 export interface Expression {
@@ -15,7 +23,11 @@ const EXPRESSION = /^([a-z_][a-z0-9\-_./]*)\s*(==|!=)(~?)\s*(.+)$/i;
 
 export function parseExpression(text: string, kind: string): Expression {
   const m = EXPRESSION.exec(text.trim());
-  if (!m) throw new DockerError(400, `invalid ${kind} expression "${text}": use KEY==VALUE, KEY!=VALUE, or ==~ / !=~ for a soft one`);
+  if (!m)
+    throw new DockerError(
+      400,
+      `invalid ${kind} expression "${text}": use KEY==VALUE, KEY!=VALUE, or ==~ / !=~ for a soft one`,
+    );
   const [, key, operator, soft, value] = m as unknown as [string, string, string, string, string];
   if (value.length > 1 && value.startsWith('/') && value.endsWith('/')) {
     try {
@@ -29,7 +41,8 @@ export function parseExpression(text: string, kind: string): Expression {
 
 /** A value against a pattern: `/regex/`, or a glob (`*`, `?`), without regard to case (classic swarm's rule). */
 export function valueMatches(pattern: string, value: string): boolean {
-  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/')) return new RegExp(pattern.slice(1, -1), 'i').test(value);
+  if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
+    return new RegExp(pattern.slice(1, -1), 'i').test(value);
   const glob = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
@@ -46,7 +59,10 @@ export const expressionText = (e: Expression) => `${e.key}${e.equal ? '==' : '!=
  */
 export function labelList(config: ContainerConfig, label: string, logger?: PluginLogger): string[] {
   const list = labelStrings(config.Labels, label);
-  if (list === undefined) logger?.warn(`label ${label} is ignored: ${config.Labels?.[label]} is not a JSON list of strings`);
+  if (list === undefined)
+    logger?.warn(
+      `label ${label} is ignored: ${config.Labels?.[label]} is not a JSON list of strings`,
+    );
   return list ?? [];
 }
 
@@ -54,13 +70,24 @@ export function labelList(config: ContainerConfig, label: string, logger?: Plugi
  * Moves `-e PREFIX:EXPR` entries out of the environment into the label, as classic swarm did: the engine never
  * sees them, and the container keeps them (its label) for later placement decisions.
  */
-export function moveEnvToLabel(config: ContainerConfig, prefix: string, label: string, kind: string, logger?: PluginLogger): void {
+export function moveEnvToLabel(
+  config: ContainerConfig,
+  prefix: string,
+  label: string,
+  kind: string,
+  logger?: PluginLogger,
+): void {
   const env = config.Env ?? [];
-  const moved = env.filter((e) => e.startsWith(`${prefix}:`)).map((e) => e.slice(prefix.length + 1));
+  const moved = env
+    .filter((e) => e.startsWith(`${prefix}:`))
+    .map((e) => e.slice(prefix.length + 1));
   if (moved.length === 0) return;
   for (const text of moved) parseExpression(text, kind);
   config.Env = env.filter((e) => !e.startsWith(`${prefix}:`));
-  config.Labels = { ...config.Labels, [label]: JSON.stringify([...labelList(config, label, logger), ...moved]) };
+  config.Labels = {
+    ...config.Labels,
+    [label]: JSON.stringify([...labelList(config, label, logger), ...moved]),
+  };
 }
 
 /**
@@ -98,7 +125,13 @@ export interface ExpressionFilterSpec {
  * A filter over classic swarm's expressions (`constraint`, `affinity`, `whitelist`): `-e KIND:EXPR` entries move
  * into `label` before scheduling, and each node must satisfy every expression read back from that label.
  */
-export function expressionFilter({ kind, label, holds, why, condition }: ExpressionFilterSpec): SkepPlugin {
+export function expressionFilter({
+  kind,
+  label,
+  holds,
+  why,
+  condition,
+}: ExpressionFilterSpec): SkepPlugin {
   return {
     name: kind,
     apply(hooks) {
@@ -107,9 +140,15 @@ export function expressionFilter({ kind, label, holds, why, condition }: Express
         return request;
       });
       hooks.filter.tap(kind, (nodes, context) => {
-        const expressions = labelList(context.request.config, label, context.requestContext.logger).map((e) => parseExpression(e, kind));
+        const expressions = labelList(
+          context.request.config,
+          label,
+          context.requestContext.logger,
+        ).map((e) => parseExpression(e, kind));
         context.conditions.push({ by: kind, list: expressions.map(condition) });
-        return applyExpressions(nodes, expressions, context.soft, holds, why, (node, reason) => context.rejections.push({ node: node.name, by: kind, reason }));
+        return applyExpressions(nodes, expressions, context.soft, holds, why, (node, reason) =>
+          context.rejections.push({ node: node.name, by: kind, reason }),
+        );
       });
     },
   };

@@ -3,5 +3,9 @@ import { byName, sortingStrategy, type StrategyOptions } from './fit.js';
 
 /** The fullest node that still fits first, so one node fills before the next is used. */
 export function binpackStrategy(options: StrategyOptions = {}): SkepPlugin {
-  return sortingStrategy('binpack', options, (a, b) => b.usage - a.usage || b.node.containers - a.node.containers || byName(a.node, b.node));
+  return sortingStrategy(
+    'binpack',
+    options,
+    (a, b) => b.usage - a.usage || b.node.containers - a.node.containers || byName(a.node, b.node),
+  );
 }

@@ -1,4 +1,9 @@
-import { nodesThatFit, type NodeView, type ScheduleContext, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  nodesThatFit,
+  type NodeView,
+  type ScheduleContext,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 
 /** How full a node would be with the container: CPU and memory shares of capacity, summed. */
 export function usageAfter(node: NodeView, context: ScheduleContext): number {
@@ -24,7 +29,11 @@ export interface Ranked {
 }
 
 /** A strategy that ranks the nodes that fit by one order. */
-export function sortingStrategy(name: string, options: StrategyOptions, compare: (a: Ranked, b: Ranked) => number): SkepPlugin {
+export function sortingStrategy(
+  name: string,
+  options: StrategyOptions,
+  compare: (a: Ranked, b: Ranked) => number,
+): SkepPlugin {
   const overcommit = options.overcommit ?? 0.05;
   return {
     name,

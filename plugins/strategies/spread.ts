@@ -3,5 +3,9 @@ import { byName, sortingStrategy, type StrategyOptions } from './fit.js';
 
 /** The least loaded node first: fewest containers, then least reserved, then by name for a stable order. */
 export function spreadStrategy(options: StrategyOptions = {}): SkepPlugin {
-  return sortingStrategy('spread', options, (a, b) => a.node.containers - b.node.containers || a.usage - b.usage || byName(a.node, b.node));
+  return sortingStrategy(
+    'spread',
+    options,
+    (a, b) => a.node.containers - b.node.containers || a.usage - b.usage || byName(a.node, b.node),
+  );
 }

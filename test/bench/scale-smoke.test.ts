@@ -19,7 +19,10 @@ const BENCH = fileURLToPath(new URL('../../bench/run.js', import.meta.url));
  */
 function bench(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BENCH, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BENCH, ...args], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let done = false;
@@ -29,45 +32,78 @@ function bench(args: string[]): Promise<string> {
       if (!done && (done = stderr.includes('figures written to'))) child.kill();
     });
     // what the bench wrote before it was stopped is still read: `close` comes once both pipes are drained
-    child.on('close', (code, signal) => (done ? resolve(stdout) : reject(new Error(`the bench exited ${code ?? signal} before writing its figures:\n${stderr}`))));
+    child.on('close', (code, signal) =>
+      done
+        ? resolve(stdout)
+        : reject(
+            new Error(`the bench exited ${code ?? signal} before writing its figures:\n${stderr}`),
+          ),
+    );
   });
 }
 
-test.serial('Skep fronts the fake fleet as it fronts engines: every container listed with its node, creates placed', async (t) => {
-  const fleet = await FakeFleet.start({ engines: 3, containersPerEngine: 4 });
-  const skep = await SkepProcess.start([fleet.addresses.join(',')], { nodes: 3 });
-  try {
-    const rows = (await skep.getJson('/containers/json?all=1')) as { Names: string[] }[];
-    t.deepEqual(rows.map((r) => r.Names[0]).sort(), fleet.engines.flatMap((e) => [0, 1, 2, 3].map((n) => `/${e.name}/${e.name}-c${n}`)).sort());
-    const created = await fetch(`${skep.url}/containers/create?name=bench-smoke`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ Image: 'busybox', Cmd: ['true'] }),
-    });
-    t.is(created.status, 201, await created.clone().text());
-    const inspect = (await skep.getJson('/containers/bench-smoke/json')) as { Node: { Name: string } };
-    t.true(fleet.engines.some((e) => e.name === inspect.Node.Name && [...e.containers.values()].some((c) => c.name === 'bench-smoke')));
-  } finally {
-    await skep.stop();
-    await fleet.stop();
-  }
-});
+test.serial(
+  'Skep fronts the fake fleet as it fronts engines: every container listed with its node, creates placed',
+  async (t) => {
+    const fleet = await FakeFleet.start({ engines: 3, containersPerEngine: 4 });
+    const skep = await SkepProcess.start([fleet.addresses.join(',')], { nodes: 3 });
+    try {
+      const rows = (await skep.getJson('/containers/json?all=1')) as { Names: string[] }[];
+      t.deepEqual(
+        rows.map((r) => r.Names[0]).sort(),
+        fleet.engines.flatMap((e) => [0, 1, 2, 3].map((n) => `/${e.name}/${e.name}-c${n}`)).sort(),
+      );
+      const created = await fetch(`${skep.url}/containers/create?name=bench-smoke`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ Image: 'busybox', Cmd: ['true'] }),
+      });
+      t.is(created.status, 201, await created.clone().text());
+      const inspect = (await skep.getJson('/containers/bench-smoke/json')) as {
+        Node: { Name: string };
+      };
+      t.true(
+        fleet.engines.some(
+          (e) =>
+            e.name === inspect.Node.Name &&
+            [...e.containers.values()].some((c) => c.name === 'bench-smoke'),
+        ),
+      );
+    } finally {
+      await skep.stop();
+      await fleet.stop();
+    }
+  },
+);
 
 test.serial('a short scale run reports what it measured', async (t) => {
   const out = join(mkdtempSync(join(tmpdir(), 'skep-bench-')), 'results.json');
-  const tables = await bench(['--quick', '--scale=4', '--no-real', '--no-build', '--no-metrics', '--no-failover', `--out=${out}`]);
+  const tables = await bench([
+    '--quick',
+    '--scale=4',
+    '--no-real',
+    '--no-build',
+    '--no-metrics',
+    '--no-failover',
+    `--out=${out}`,
+  ]);
   t.regex(tables, /fake engines × 30 containers/);
   const [result] = (JSON.parse(readFileSync(out, 'utf8')) as { scale: any[] }).scale;
   t.is(result.containers, 4 * 30);
   t.true(result.list.bytes > 4 * 30 * 500, 'the list holds every container row');
   t.true(result.info.bytes > 0 && result.inspect.bytes > 1000);
   t.deepEqual(
-    result.creates.map((c: { concurrency: number; ms: { count: number } }) => [c.concurrency, c.ms.count]),
+    result.creates.map((c: { concurrency: number; ms: { count: number } }) => [
+      c.concurrency,
+      c.ms.count,
+    ]),
     [
       [1, 50],
       [16, 50],
     ],
   );
   t.true(result.createsListedOnce, 'every create listed once');
-  t.true(result.rssSettledMiB > 0 && result.creates.every((c: { perSecond: number }) => c.perSecond > 0));
+  t.true(
+    result.rssSettledMiB > 0 && result.creates.every((c: { perSecond: number }) => c.perSecond > 0),
+  );
 });

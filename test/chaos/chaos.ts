@@ -24,7 +24,11 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const MEMORY_BOUND_MIB = 100;
 const RESCHEDULE = 'com.docker.swarm.reschedule-policies';
 /** Quick health and engine timeouts, so a fault is noticed and answered within seconds. */
-const MANAGER_FLAGS = ['--engine-refresh-min-interval=1s', '--engine-refresh-max-interval=2s', '--engine-failure-retry=2'];
+const MANAGER_FLAGS = [
+  '--engine-refresh-min-interval=1s',
+  '--engine-refresh-max-interval=2s',
+  '--engine-failure-retry=2',
+];
 
 type Op = 'create' | 'start' | 'exec' | 'logs' | 'remove';
 type Fault = 'engine killed' | 'link cut' | 'engine paused' | 'manager restarted';
@@ -45,7 +49,12 @@ export interface ChaosReport {
    * What the manager's log says the rescheduler did (containers moved off failed nodes, stale copies removed), and
    * twins removed: containers made by creates given up on a node whose answer never came.
    */
-  rescheduled: { moved: number; staleRemoved: number; createsGivenUp: number; twinsRemoved: number };
+  rescheduled: {
+    moved: number;
+    staleRemoved: number;
+    createsGivenUp: number;
+    twinsRemoved: number;
+  };
   /** Where the manager's log was written, when a check failed. */
   managerLog?: string;
 }
@@ -62,12 +71,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const run = randomBytes(3).toString('hex');
   const started = Date.now();
   const { prefix, subnet } = network('chaos-run');
-  const cluster = await TestCluster.start({ prefix: options.prefix ?? prefix, subnet: options.subnet ?? subnet, size: 3 });
+  const cluster = await TestCluster.start({
+    prefix: options.prefix ?? prefix,
+    subnet: options.subnet ?? subnet,
+    size: 3,
+  });
   const garbage = await FakeEngine.start('chaotic');
   const report: ChaosReport = {
     ok: false,
     seconds: 0,
-    faults: { 'engine killed': 0, 'link cut': 0, 'engine paused': 0, 'manager restarted': 0, 'garbage engine': 1 },
+    faults: {
+      'engine killed': 0,
+      'link cut': 0,
+      'engine paused': 0,
+      'manager restarted': 0,
+      'garbage engine': 1,
+    },
     requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
     checks: [],
     rescheduled: { moved: 0, staleRemoved: 0, createsGivenUp: 0, twinsRemoved: 0 },
@@ -75,12 +94,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const managerLogs: string[] = [];
   // one state file for the run, as an operator's manager keeps its own across restarts
   const stateFile = join(mkdtempSync(join(tmpdir(), 'skep-chaos-')), 'skep-nodes.json');
-  const args = [...MANAGER_FLAGS, '--state-file', stateFile, `${cluster.discovery},${garbage.addr}`];
+  const args = [
+    ...MANAGER_FLAGS,
+    '--state-file',
+    stateFile,
+    `${cluster.discovery},${garbage.addr}`,
+  ];
   let skep = await SkepProcess.start(args, { nodes: 3 });
   const port = skep.port;
   let exitedByItself = 0;
   let restarting = false;
-  const watch = (manager: SkepProcess) => manager.child.once('exit', () => void (restarting || exitedByItself++));
+  const watch = (manager: SkepProcess) =>
+    manager.child.once('exit', () => void (restarting || exitedByItself++));
   watch(skep);
   let baseline = await settledRss(skep);
 
@@ -93,7 +118,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let stop = false;
   let serial = 0;
 
-  const call = async (op: Op, method: string, path: string, body?: unknown): Promise<{ status: number; text: string } | undefined> => {
+  const call = async (
+    op: Op,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; text: string } | undefined> => {
     const began = Date.now();
     try {
       const res = await fetch(`http://127.0.0.1:${port}${path}`, {
@@ -106,7 +136,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       report.requests[op][res.status < 400 ? 'ok' : 'failed']++;
       return { status: res.status, text };
     } catch (err) {
-      const hung = (err as Error).name === 'TimeoutError' || Date.now() - began >= REQUEST_TIMEOUT_MS;
+      const hung =
+        (err as Error).name === 'TimeoutError' || Date.now() - began >= REQUEST_TIMEOUT_MS;
       report.requests[op][hung ? 'hung' : 'failed']++;
       if (hung) log(`hung: ${method} ${path} after ${Date.now() - began} ms`);
       return undefined;
@@ -122,15 +153,23 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         rescheduled.add(name);
       }
       requested.add(name);
-      const res = await call('create', 'POST', `/containers/create?name=${name}`, { Image: 'busybox', Cmd: ['sh', '-c', 'echo hello; sleep 3600'], Labels: labels });
+      const res = await call('create', 'POST', `/containers/create?name=${name}`, {
+        Image: 'busybox',
+        Cmd: ['sh', '-c', 'echo hello; sleep 3600'],
+        Labels: labels,
+      });
       if (res?.status !== 201) {
         await sleep(200);
         continue;
       }
       created.add(name);
       await call('start', 'POST', `/containers/${name}/start`);
-      const exec = await call('exec', 'POST', `/containers/${name}/exec`, { Cmd: ['echo', 'exec'], AttachStdout: true });
-      if (exec?.status === 201) await call('exec', 'POST', `/exec/${idOf(exec.text)}/start`, { Detach: true });
+      const exec = await call('exec', 'POST', `/containers/${name}/exec`, {
+        Cmd: ['echo', 'exec'],
+        AttachStdout: true,
+      });
+      if (exec?.status === 201)
+        await call('exec', 'POST', `/exec/${idOf(exec.text)}/start`, { Detach: true });
       await call('logs', 'GET', `/containers/${name}/logs?stdout=1&stderr=1`);
       if (serial % 5 < 3) {
         const res = await call('remove', 'DELETE', `/containers/${name}?force=1`);
@@ -193,8 +232,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await Promise.all(clients);
 
   // Every fault is over: wait for the manager to see every node again, and for rescheduled copies to settle.
-  for (const engine of engines) await waitFor(`${engine.name} to answer`, () => cluster.docker(engine, ['version']).then((r) => (r.code === 0 ? true : undefined)), 60_000);
-  await waitFor('3 healthy nodes', async () => (healthy(await skep.getJson('/info')) === 3 ? true : undefined), 60_000);
+  for (const engine of engines)
+    await waitFor(
+      `${engine.name} to answer`,
+      () => cluster.docker(engine, ['version']).then((r) => (r.code === 0 ? true : undefined)),
+      60_000,
+    );
+  await waitFor(
+    '3 healthy nodes',
+    async () => (healthy(await skep.getJson('/info')) === 3 ? true : undefined),
+    60_000,
+  );
   await sleep(10_000);
   const finalRss = rssMiB(skep);
 
@@ -202,29 +250,54 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const counts = new Map<string, number>();
   for (const name of found) counts.set(name, (counts.get(name) ?? 0) + 1);
   const kept = [...created].filter((n) => !removed.has(n) && !removeUnsure.has(n));
-  const lost = kept.filter((n) => !counts.has(n)).map((n) => (rescheduled.has(n) ? `${n} (reschedule policy)` : n));
+  const lost = kept
+    .filter((n) => !counts.has(n))
+    .map((n) => (rescheduled.has(n) ? `${n} (reschedule policy)` : n));
   const unsureGone = [...removeUnsure].filter((n) => !counts.has(n)).length;
   const twice = [...counts].filter(([, n]) => n > 1).map(([name, n]) => `${name} ×${n}`);
   const strangers = [...counts.keys()].filter((n) => !requested.has(n));
   const revived = [...removed].filter((n) => counts.has(n));
   const hung = Object.values(report.requests).reduce((sum, r) => sum + r.hung, 0);
-  const check = (name: string, ok: boolean, detail: string) => report.checks.push({ name, ok, detail });
-  check('every container a client was told was created exists', lost.length === 0, `${kept.length - lost.length}/${kept.length}${lost.length ? `; lost: ${lost.slice(0, 5).join(', ')}` : ''}`);
+  const check = (name: string, ok: boolean, detail: string) =>
+    report.checks.push({ name, ok, detail });
+  check(
+    'every container a client was told was created exists',
+    lost.length === 0,
+    `${kept.length - lost.length}/${kept.length}${lost.length ? `; lost: ${lost.slice(0, 5).join(', ')}` : ''}`,
+  );
   check(
     'a container whose remove failed for the client exists once, or not at all',
     [...removeUnsure].every((n) => (counts.get(n) ?? 0) <= 1),
     `${removeUnsure.size} such removes: ${unsureGone} done by the engine, ${removeUnsure.size - unsureGone} not`,
   );
-  check('no container exists twice', twice.length === 0, twice.length ? twice.slice(0, 5).join(', ') : `${found.length} containers on the engines`);
-  check('no container exists that no client asked for', strangers.length === 0, strangers.length ? strangers.slice(0, 5).join(', ') : 'none');
-  check('no container a client was told was removed is back', revived.length === 0, revived.length ? revived.slice(0, 5).join(', ') : `${removed.size} removed`);
+  check(
+    'no container exists twice',
+    twice.length === 0,
+    twice.length ? twice.slice(0, 5).join(', ') : `${found.length} containers on the engines`,
+  );
+  check(
+    'no container exists that no client asked for',
+    strangers.length === 0,
+    strangers.length ? strangers.slice(0, 5).join(', ') : 'none',
+  );
+  check(
+    'no container a client was told was removed is back',
+    revived.length === 0,
+    revived.length ? revived.slice(0, 5).join(', ') : `${removed.size} removed`,
+  );
   check(`no request hung past ${REQUEST_TIMEOUT_MS / 1000} s`, hung === 0, `${hung} hung`);
   check('the manager never exited by itself', exitedByItself === 0, `${exitedByItself} exits`);
-  check(`its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`, finalRss - baseline <= MEMORY_BOUND_MIB, `${baseline} → ${finalRss} MiB`);
+  check(
+    `its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`,
+    finalRss - baseline <= MEMORY_BOUND_MIB,
+    `${baseline} → ${finalRss} MiB`,
+  );
   const logText = [...managerLogs, ...skep.logs].join('');
   report.rescheduled = {
     moved: logText.match(/Rescheduled container /g)?.length ?? 0,
-    staleRemoved: logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)?.length ?? 0,
+    staleRemoved:
+      logText.match(/was rescheduled (on node|and its copy removed since).*, removed it from/g)
+        ?.length ?? 0,
     createsGivenUp: logText.match(/could not be reached for a create/g)?.length ?? 0,
     twinsRemoved: logText.match(/was made for a create given up there; removed it/g)?.length ?? 0,
   };
@@ -269,10 +342,21 @@ async function settledRss(skep: SkepProcess): Promise<number> {
 }
 
 /** The run's containers by name, as the engines list them (not the manager). */
-async function containersOnEngines(cluster: TestCluster, engines: TestEngine[], run: string): Promise<string[]> {
+async function containersOnEngines(
+  cluster: TestCluster,
+  engines: TestEngine[],
+  run: string,
+): Promise<string[]> {
   const names: string[] = [];
   for (const engine of engines) {
-    const listed = await cluster.docker(engine, ['ps', '-a', '--filter', `label=skep.chaos=${run}`, '--format', '{{.Names}}']);
+    const listed = await cluster.docker(engine, [
+      'ps',
+      '-a',
+      '--filter',
+      `label=skep.chaos=${run}`,
+      '--format',
+      '{{.Names}}',
+    ]);
     if (listed.code !== 0) throw new Error(`${engine.name}: ${listed.stderr}`);
     names.push(...listed.stdout.split('\n').filter(Boolean));
   }
@@ -281,13 +365,26 @@ async function containersOnEngines(cluster: TestCluster, engines: TestEngine[], 
 
 /** The report as a table: faults, requests, checks. */
 export function formatReport(report: ChaosReport): string {
-  const lines = [`chaos run: ${report.seconds} s, ${report.ok ? 'nothing lost' : 'FAILED'}`, '', 'fault                 injected'];
-  for (const [fault, n] of Object.entries(report.faults)) lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
+  const lines = [
+    `chaos run: ${report.seconds} s, ${report.ok ? 'nothing lost' : 'FAILED'}`,
+    '',
+    'fault                 injected',
+  ];
+  for (const [fault, n] of Object.entries(report.faults))
+    lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
   lines.push('', 'request     ok  failed  hung');
-  for (const [op, t] of Object.entries(report.requests)) lines.push(`${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`);
+  for (const [op, t] of Object.entries(report.requests))
+    lines.push(
+      `${op.padEnd(10)}${String(t.ok).padStart(4)}${String(t.failed).padStart(8)}${String(t.hung).padStart(6)}`,
+    );
   const { moved, staleRemoved, createsGivenUp, twinsRemoved } = report.rescheduled;
-  lines.push('', `rescheduled: ${moved} containers moved off failed nodes, ${staleRemoved} stale copies removed when their node came back`);
-  lines.push(`creates given up on a node: ${createsGivenUp}; twins removed: ${twinsRemoved} (containers such a node made anyway)`);
+  lines.push(
+    '',
+    `rescheduled: ${moved} containers moved off failed nodes, ${staleRemoved} stale copies removed when their node came back`,
+  );
+  lines.push(
+    `creates given up on a node: ${createsGivenUp}; twins removed: ${twinsRemoved} (containers such a node made anyway)`,
+  );
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (report.managerLog) lines.push('', `the manager's log: ${report.managerLog}`);

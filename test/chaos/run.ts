@@ -10,9 +10,15 @@ const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=
 const durationMs = parseDuration(flag('duration') ?? '3m');
 const connections = Number(flag('connections') ?? 4);
 if (!durationMs || durationMs < 30_000 || !Number.isInteger(connections) || connections < 1) {
-  process.stderr.write('usage: npm run chaos -- [--duration=3m (at least 30s)] [--connections=4]\n');
+  process.stderr.write(
+    'usage: npm run chaos -- [--duration=3m (at least 30s)] [--connections=4]\n',
+  );
   process.exit(2);
 }
-const report = await runChaos({ durationMs, connections, log: (line) => process.stderr.write(`${line}\n`) });
+const report = await runChaos({
+  durationMs,
+  connections,
+  log: (line) => process.stderr.write(`${line}\n`),
+});
 process.stdout.write(formatReport(report) + '\n');
 process.exit(report.ok ? 0 : 1);

@@ -16,13 +16,27 @@ test('`swarm manage 2>&1 | head -2`: when the log reader goes away the manager k
   // debug: a line per retry of the unreachable node, so logging goes on after the reader left
   const child = spawn(
     process.execPath,
-    [SWARM_BIN, '--log-level', 'debug', 'manage', '-H', `tcp://127.0.0.1:${port}`, '--engine-refresh-min-interval', '1s', '--engine-refresh-max-interval', '2s', unreachable],
+    [
+      SWARM_BIN,
+      '--log-level',
+      'debug',
+      'manage',
+      '-H',
+      `tcp://127.0.0.1:${port}`,
+      '--engine-refresh-min-interval',
+      '1s',
+      '--engine-refresh-max-interval',
+      '2s',
+      unreachable,
+    ],
     {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   t.teardown(() => child.kill('SIGKILL'));
   // `head -2`: read two lines, then close the pipe
   await new Promise<void>((resolve) => {
@@ -34,8 +48,12 @@ test('`swarm manage 2>&1 | head -2`: when the log reader goes away the manager k
   });
   child.stderr!.destroy();
 
-  const ping = async () => (await fetch(`http://127.0.0.1:${port}/_ping`, { signal: AbortSignal.timeout(3000) })).text();
-  t.is(await waitFor('the API', async () => (await ping().catch(() => undefined)) || undefined), 'OK');
+  const ping = async () =>
+    (await fetch(`http://127.0.0.1:${port}/_ping`, { signal: AbortSignal.timeout(3000) })).text();
+  t.is(
+    await waitFor('the API', async () => (await ping().catch(() => undefined)) || undefined),
+    'OK',
+  );
   const before = cpuSeconds(child.pid!);
   await new Promise((resolve) => setTimeout(resolve, 4000)); // a few retries, each logged into the broken pipe
   for (let i = 0; i < 20; i++) t.is(await ping(), 'OK');
@@ -44,7 +62,10 @@ test('`swarm manage 2>&1 | head -2`: when the log reader goes away the manager k
 
   const sent = Date.now();
   child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000))]);
+  const code = await Promise.race([
+    exited,
+    new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 10_000)),
+  ]);
   t.is(code, 0, 'SIGTERM stops it');
   t.true(Date.now() - sent < 5000, `stopped ${Date.now() - sent} ms after SIGTERM`);
 });

@@ -21,8 +21,20 @@ withRealEngines((test) => {
   });
 
   test.serial('create, hijacked attach with stdin, start, wait, remove', async (t) => {
-    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sh', '-c', 'read x; echo dode:$x; echo oops >&2'], OpenStdin: true, StdinOnce: true, name: 'dode' });
-    const stream = await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+    const container = await docker.createContainer({
+      Image: 'busybox',
+      Cmd: ['sh', '-c', 'read x; echo dode:$x; echo oops >&2'],
+      OpenStdin: true,
+      StdinOnce: true,
+      name: 'dode',
+    });
+    const stream = await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    });
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     container.modem.demuxStream(stream, stdout, stderr);
@@ -36,7 +48,10 @@ withRealEngines((test) => {
     stream.write('typed\n');
     const result = (await container.wait()) as { StatusCode: number };
     t.is(result.StatusCode, 0);
-    const inspected = (await container.inspect()) as unknown as { Name: string; Node: { Name: string; Addr: string } };
+    const inspected = (await container.inspect()) as unknown as {
+      Name: string;
+      Node: { Name: string; Addr: string };
+    };
     t.is(inspected.Name, '/dode');
     t.regex(inspected.Node.Name, /^node[12]$/);
     t.is(inspected.Node.Addr, e2e.cluster.engine(inspected.Node.Name).addr);
@@ -47,9 +62,17 @@ withRealEngines((test) => {
   });
 
   test.serial('exec with hijack, then its exit code', async (t) => {
-    const container = await docker.createContainer({ Image: 'busybox', Cmd: ['sleep', '300'], name: 'dode-exec' });
+    const container = await docker.createContainer({
+      Image: 'busybox',
+      Cmd: ['sleep', '300'],
+      name: 'dode-exec',
+    });
     await container.start();
-    const exec = await container.exec({ Cmd: ['sh', '-c', 'cat; exit 9'], AttachStdin: true, AttachStdout: true });
+    const exec = await container.exec({
+      Cmd: ['sh', '-c', 'cat; exit 9'],
+      AttachStdin: true,
+      AttachStdout: true,
+    });
     const stream = await exec.start({ hijack: true, stdin: true });
     const stdout = new PassThrough();
     container.modem.demuxStream(stream, stdout, process.stderr);

@@ -8,15 +8,25 @@ import { appendFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 
 export function authzPluginServer(socket: string, log = `${socket}.log`): http.Server {
-  const verdict = (phase: string, req: Record<string, unknown>): { Allow: boolean; Msg?: string } => {
+  const verdict = (
+    phase: string,
+    req: Record<string, unknown>,
+  ): { Allow: boolean; Msg?: string } => {
     const uri = String(req.RequestUri ?? '');
     const who = String(req.User ?? 'anonymous');
     if (phase === 'AuthZReq') {
-      const body = req.RequestBody ? (JSON.parse(Buffer.from(String(req.RequestBody), 'base64').toString()) as { Image?: string }) : {};
-      if (/\/containers\/create/.test(uri) && body.Image?.includes('forbidden')) return { Allow: false, Msg: `${who} may not run ${body.Image}` };
-      if (/\/containers\/[^/]+\/exec$/.test(uri.split('?')[0]!)) return { Allow: false, Msg: `${who} may not exec` };
+      const body = req.RequestBody
+        ? (JSON.parse(Buffer.from(String(req.RequestBody), 'base64').toString()) as {
+            Image?: string;
+          })
+        : {};
+      if (/\/containers\/create/.test(uri) && body.Image?.includes('forbidden'))
+        return { Allow: false, Msg: `${who} may not run ${body.Image}` };
+      if (/\/containers\/[^/]+\/exec$/.test(uri.split('?')[0]!))
+        return { Allow: false, Msg: `${who} may not exec` };
     }
-    if (phase === 'AuthZRes' && /\/version$/.test(uri.split('?')[0]!)) return { Allow: false, Msg: 'the version is secret' };
+    if (phase === 'AuthZRes' && /\/version$/.test(uri.split('?')[0]!))
+      return { Allow: false, Msg: 'the version is secret' };
     return { Allow: true };
   };
   return http.createServer((req, res) => {
@@ -24,9 +34,17 @@ export function authzPluginServer(socket: string, log = `${socket}.log`): http.S
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url ?? '';
-      const answer = (body: unknown) => res.writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' }).end(JSON.stringify(body));
+      const answer = (body: unknown) =>
+        res
+          .writeHead(200, { 'Content-Type': 'application/vnd.docker.plugins.v1+json' })
+          .end(JSON.stringify(body));
       if (path === '/Plugin.Activate') return answer({ Implements: ['authz'] });
-      const phase = path === '/AuthZPlugin.AuthZReq' ? 'AuthZReq' : path === '/AuthZPlugin.AuthZRes' ? 'AuthZRes' : undefined;
+      const phase =
+        path === '/AuthZPlugin.AuthZReq'
+          ? 'AuthZReq'
+          : path === '/AuthZPlugin.AuthZRes'
+            ? 'AuthZRes'
+            : undefined;
       if (!phase) return res.writeHead(404).end('404 page not found\n');
       const request = JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>;
       const decided = verdict(phase, request);

@@ -7,7 +7,11 @@ import { CHROMIUM } from './support.js';
 /** Debian's chromium, headless, driven by playwright-core (which downloads no browser of its own). */
 export function launchChromium(): Promise<Browser> {
   // --no-sandbox: the tests run as root, where chromium's sandbox refuses to start
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Where tests keep what a person would look at (screenshots): `$SKEP_ARTIFACTS`, else a folder under the temp dir. */

@@ -19,7 +19,19 @@ export class TestCa {
     mkdirSync(dir, { recursive: true });
     const ca = new TestCa(dir);
     await must('openssl', ['genrsa', '-out', join(dir, 'ca-key.pem'), '2048']);
-    await must('openssl', ['req', '-x509', '-new', '-key', join(dir, 'ca-key.pem'), '-days', '2', '-subj', `/CN=${name}`, '-out', ca.ca]);
+    await must('openssl', [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      join(dir, 'ca-key.pem'),
+      '-days',
+      '2',
+      '-subj',
+      `/CN=${name}`,
+      '-out',
+      ca.ca,
+    ]);
     return ca;
   }
 
@@ -29,11 +41,33 @@ export class TestCa {
     const csr = join(this.dir, `${name}.csr`);
     const cert = join(this.dir, `${name}-cert.pem`);
     const ext = join(this.dir, `${name}.ext`);
-    const alt = [...(sans.ips ?? []).map((ip) => `IP:${ip}`), ...(sans.dns ?? []).map((d) => `DNS:${d}`)];
-    writeFileSync(ext, `${alt.length ? `subjectAltName=${alt.join(',')}\n` : ''}extendedKeyUsage=serverAuth,clientAuth\n`);
+    const alt = [
+      ...(sans.ips ?? []).map((ip) => `IP:${ip}`),
+      ...(sans.dns ?? []).map((d) => `DNS:${d}`),
+    ];
+    writeFileSync(
+      ext,
+      `${alt.length ? `subjectAltName=${alt.join(',')}\n` : ''}extendedKeyUsage=serverAuth,clientAuth\n`,
+    );
     await must('openssl', ['genrsa', '-out', key, '2048']);
     await must('openssl', ['req', '-new', '-key', key, '-subj', `/CN=${name}`, '-out', csr]);
-    await must('openssl', ['x509', '-req', '-in', csr, '-CA', this.ca, '-CAkey', join(this.dir, 'ca-key.pem'), '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert]);
+    await must('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      this.ca,
+      '-CAkey',
+      join(this.dir, 'ca-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      ext,
+      '-out',
+      cert,
+    ]);
     return { cert, key };
   }
 }

@@ -11,9 +11,11 @@ import { realEngineSupport } from './support.js';
 
 const { prefix: PREFIX, subnet: SUBNET } = network('hand');
 
-const engineFlag = process.argv.find((a) => a.startsWith('--engine='))?.slice('--engine='.length) ?? '20.10';
+const engineFlag =
+  process.argv.find((a) => a.startsWith('--engine='))?.slice('--engine='.length) ?? '20.10';
 const [command = 'up', count = '3'] = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const kindOf = (i: number): EngineKind => (engineFlag === 'mixed' ? (i % 2 === 0 ? '20.10' : '28.5') : (engineFlag as EngineKind));
+const kindOf = (i: number): EngineKind =>
+  engineFlag === 'mixed' ? (i % 2 === 0 ? '20.10' : '28.5') : (engineFlag as EngineKind);
 if (!['20.10', '28.5', 'mixed'].includes(engineFlag)) {
   console.error(`--engine must be 20.10, 28.5 or mixed (got ${engineFlag})`);
   process.exit(1);
@@ -29,8 +31,15 @@ if (command === 'down') {
 } else if (command === 'up') {
   const size = Number(count);
   const labels = Array.from({ length: size }, (_, i) => [`zone=z${i % 2}`]);
-  const cluster = await TestCluster.start({ prefix: PREFIX, subnet: SUBNET, size, labels, engines: Array.from({ length: size }, (_, i) => kindOf(i)) });
-  for (const e of cluster.engines) console.log(`${e.name}  ${e.addr}  dockerd ${e.kind}  (unix://${e.socket})`);
+  const cluster = await TestCluster.start({
+    prefix: PREFIX,
+    subnet: SUBNET,
+    size,
+    labels,
+    engines: Array.from({ length: size }, (_, i) => kindOf(i)),
+  });
+  for (const e of cluster.engines)
+    console.log(`${e.name}  ${e.addr}  dockerd ${e.kind}  (unix://${e.socket})`);
   console.log(`\nnpm start -- ${cluster.discovery}`);
 } else {
   console.error(`usage: npm run cluster -- up [N] [--engine=20.10|28.5|mixed] | down`);

@@ -1,6 +1,15 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isPrivateDir } from '../../config/private-dir.js';
 import { BUSYBOX, DOCKER_CLI, MODERN } from './support.js';
@@ -55,7 +64,10 @@ export const BUSYBOX_TAR = join(STATE_ROOT, 'busybox.tar');
  * root): it is used only when it is a real folder of this user that no one else can write.
  */
 function checkStateRoot(): void {
-  if (!isPrivateDir(STATE_ROOT)) throw new Error(`refusing to use ${STATE_ROOT}: not a folder of this user that only it can write (remove it)`);
+  if (!isPrivateDir(STATE_ROOT))
+    throw new Error(
+      `refusing to use ${STATE_ROOT}: not a folder of this user that only it can write (remove it)`,
+    );
 }
 
 export class TestCluster {
@@ -98,7 +110,15 @@ export class TestCluster {
     await must('ip', ['addr', 'add', `10.213.${options.subnet}.1/24`, 'dev', bridge]);
     await must('ip', ['link', 'set', bridge, 'up']);
     const engines: TestEngine[] = [];
-    for (let i = 1; i <= options.size; i++) engines.push(await startEngine(options, i, options.labels?.[i - 1] ?? [], options.daemonArgs?.[i - 1] ?? []));
+    for (let i = 1; i <= options.size; i++)
+      engines.push(
+        await startEngine(
+          options,
+          i,
+          options.labels?.[i - 1] ?? [],
+          options.daemonArgs?.[i - 1] ?? [],
+        ),
+      );
     await Promise.all(engines.map((e) => pingable(e)));
     const rootfs = await busyboxTar();
     await Promise.all(engines.map((e) => importBusybox(e, rootfs)));
@@ -114,12 +134,17 @@ export class TestCluster {
   async kill(engine: TestEngine): Promise<void> {
     const pid = Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim());
     process.kill(pid, 'SIGKILL');
-    await waitFor(`dockerd ${pid} to die`, async () => (existsSync(`/proc/${pid}`) ? undefined : true));
+    await waitFor(`dockerd ${pid} to die`, async () =>
+      existsSync(`/proc/${pid}`) ? undefined : true,
+    );
   }
 
   /** Stops (SIGSTOP) or resumes (SIGCONT) an engine's dockerd: it still accepts connections but answers nothing. */
   signal(engine: TestEngine, signal: 'SIGSTOP' | 'SIGCONT'): void {
-    process.kill(Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim()), signal);
+    process.kill(
+      Number(readFileSync(join(engine.dir, 'exec', 'docker.pid'), 'utf8').trim()),
+      signal,
+    );
   }
 
   /** Cuts (down) or restores (up) the network link of an engine's namespace, as a pulled cable would. */
@@ -150,7 +175,12 @@ export class TestCluster {
   }
 }
 
-async function startEngine(options: ClusterOptions, index: number, labels: string[], daemonArgs: string[]): Promise<TestEngine> {
+async function startEngine(
+  options: ClusterOptions,
+  index: number,
+  labels: string[],
+  daemonArgs: string[],
+): Promise<TestEngine> {
   const { prefix, subnet } = options;
   const name = `node${index}`;
   const netns = `${prefix}-n${index}`;
@@ -159,19 +189,55 @@ async function startEngine(options: ClusterOptions, index: number, labels: strin
   for (const sub of ['etc', 'data', 'exec']) mkdirSync(join(dir, sub), { recursive: true });
   mkdirSync('/etc/docker', { recursive: true }); // the bind-mount target
   const port = options.tls ? TLS_ENGINE_PORT : ENGINE_PORT;
-  const tls = options.tls ? ['--tlsverify', '--tlscacert', options.tls.ca, '--tlscert', options.tls.cert, '--tlskey', options.tls.key] : ['--tls=false'];
-  const args = [...tls, '-H', `tcp://${ip}:${port}`, ...labels.flatMap((l) => ['--label', l]), ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]), ...daemonArgs];
+  const tls = options.tls
+    ? [
+        '--tlsverify',
+        '--tlscacert',
+        options.tls.ca,
+        '--tlscert',
+        options.tls.cert,
+        '--tlskey',
+        options.tls.key,
+      ]
+    : ['--tls=false'];
+  const args = [
+    ...tls,
+    '-H',
+    `tcp://${ip}:${port}`,
+    ...labels.flatMap((l) => ['--label', l]),
+    ...(options.insecureRegistries ?? []).flatMap((r) => ['--insecure-registry', r]),
+    ...daemonArgs,
+  ];
   const kind = options.engines?.[index - 1] ?? '20.10';
   const launch: Launch = { args, kind, env: options.daemonEnv?.[index - 1] ?? {} };
   writeFileSync(join(dir, 'dockerd-args.json'), JSON.stringify(launch));
 
   await must('ip', ['netns', 'add', netns]);
-  await must('ip', ['link', 'add', `${netns}h`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+  await must('ip', [
+    'link',
+    'add',
+    `${netns}h`,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth0',
+    'netns',
+    netns,
+  ]);
   await must('ip', ['link', 'set', `${netns}h`, 'master', `${prefix}-br`, 'up']);
   await must('ip', ['-n', netns, 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
   await must('ip', ['-n', netns, 'link', 'set', 'eth0', 'up']);
   await must('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
-  const engine = { name, netns, ip, addr: `${ip}:${port}`, dir, socket: join(dir, 'exec', 'docker.sock'), kind };
+  const engine = {
+    name,
+    netns,
+    ip,
+    addr: `${ip}:${port}`,
+    dir,
+    socket: join(dir, 'exec', 'docker.sock'),
+    kind,
+  };
   spawnDockerd(engine);
   return engine;
 }
@@ -207,17 +273,24 @@ function spawnDockerd(engine: TestEngine): void {
   const log = openSync(join(engine.dir, 'dockerd.log'), 'a');
   // dockerd 28.5 finds its own containerd first on its PATH
   const path = modern ? `${MODERN.path}:${process.env.PATH ?? ''}` : process.env.PATH;
-  const child = spawn('nsenter', [`--net=/var/run/netns/${engine.netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, PATH: path, ...launch.env },
-  });
+  const child = spawn(
+    'nsenter',
+    [`--net=/var/run/netns/${engine.netns}`, 'unshare', '--uts', '--mount', 'sh', '-c', script],
+    {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { ...process.env, PATH: path, ...launch.env },
+    },
+  );
   child.unref();
 }
 
 /** Kills an engine's dockerd and containerd (not the shims, which hold the containers) and waits until they are gone. */
 async function killDaemons(engine: TestEngine): Promise<void> {
-  const markers = [join(engine.dir, 'exec', 'containerd', 'containerd.toml'), `--pidfile ${join(engine.dir, 'exec', 'docker.pid')}`];
+  const markers = [
+    join(engine.dir, 'exec', 'containerd', 'containerd.toml'),
+    `--pidfile ${join(engine.dir, 'exec', 'docker.pid')}`,
+  ];
   const daemons = () => markers.flatMap((m) => processesNaming(m));
   for (const pid of daemons()) {
     try {
@@ -226,7 +299,11 @@ async function killDaemons(engine: TestEngine): Promise<void> {
       /* gone */
     }
   }
-  await waitFor(`the old daemons of ${engine.name} to go`, async () => (daemons().length === 0 ? true : undefined), 10_000);
+  await waitFor(
+    `the old daemons of ${engine.name} to go`,
+    async () => (daemons().length === 0 ? true : undefined),
+    10_000,
+  );
 }
 
 /** Answers `_ping` on its unix socket (so TLS engines too): the engine is up. */
@@ -235,10 +312,13 @@ const pingable = (engine: TestEngine, timeoutMs = 60_000) =>
     `engine ${engine.name} at ${engine.addr}`,
     () =>
       new Promise<true | undefined>((resolve) => {
-        const req = http.get({ socketPath: engine.socket, path: '/_ping', timeout: 2000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200 ? true : undefined);
-        });
+        const req = http.get(
+          { socketPath: engine.socket, path: '/_ping', timeout: 2000 },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode === 200 ? true : undefined);
+          },
+        );
         req.on('error', () => resolve(undefined));
         req.on('timeout', () => req.destroy());
       }),
@@ -263,7 +343,11 @@ async function busyboxTar(): Promise<string> {
 }
 
 async function importBusybox(engine: TestEngine, tar: string): Promise<void> {
-  await must(DOCKER_CLI, ['-H', `unix://${engine.socket}`, 'import', '--change', 'CMD ["sh"]', tar, 'busybox:latest'], { timeoutMs: 60_000 });
+  await must(
+    DOCKER_CLI,
+    ['-H', `unix://${engine.socket}`, 'import', '--change', 'CMD ["sh"]', tar, 'busybox:latest'],
+    { timeoutMs: 60_000 },
+  );
 }
 
 /** Processes whose command line names the prefix's state folder: dockerd, its containerd, shims. */
@@ -314,7 +398,10 @@ export async function cleanup(prefix: string): Promise<void> {
     .map((l) => l.split(' ')[0]!)
     .filter((n) => n.startsWith(`${prefix}-n`));
   for (const ns of namespaces) await run('ip', ['netns', 'delete', ns]);
-  const links = (await run('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
-  for (const link of links.filter((l) => l.startsWith(`${prefix}-`))) await run('ip', ['link', 'delete', link]);
+  const links = (await run('ip', ['-o', 'link', 'show'])).stdout
+    .split('\n')
+    .map((l) => l.split(': ')[1]?.split('@')[0] ?? '');
+  for (const link of links.filter((l) => l.startsWith(`${prefix}-`)))
+    await run('ip', ['link', 'delete', link]);
   rmSync(join(STATE_ROOT, prefix), { recursive: true, force: true });
 }

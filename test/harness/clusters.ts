@@ -67,8 +67,12 @@ export function engineIp(net: ClusterNetwork, index: number): string {
 function checkTable(): void {
   const seen = new Map<string, string>();
   for (const [user, { prefix, subnet }] of Object.entries(NETWORKS) as [string, ClusterNetwork][]) {
-    if (!/^[a-z0-9]{1,6}$/.test(prefix)) throw new Error(`clusters.ts: ${user}'s prefix ${prefix} is not 1 to 6 lowercase letters or digits`);
-    if (!Number.isInteger(subnet) || subnet < 1 || subnet > 254) throw new Error(`clusters.ts: ${user}'s subnet ${subnet} is not 1 to 254`);
+    if (!/^[a-z0-9]{1,6}$/.test(prefix))
+      throw new Error(
+        `clusters.ts: ${user}'s prefix ${prefix} is not 1 to 6 lowercase letters or digits`,
+      );
+    if (!Number.isInteger(subnet) || subnet < 1 || subnet > 254)
+      throw new Error(`clusters.ts: ${user}'s subnet ${subnet} is not 1 to 254`);
     for (const key of [`prefix ${prefix}`, `subnet ${subnet}`]) {
       const other = seen.get(key);
       if (other) throw new Error(`clusters.ts: ${user} and ${other} share ${key}`);

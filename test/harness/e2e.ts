@@ -12,7 +12,9 @@ export function withRealEngines(register: (test: TestFn) => void): void {
     return;
   }
   if (process.env.CI === 'true' || process.env.CI === '1') {
-    anyTest('real engines are available', (t) => t.fail(`${support.reason}; in CI these tests must run (.ci/run installs what they need)`));
+    anyTest('real engines are available', (t) =>
+      t.fail(`${support.reason}; in CI these tests must run (.ci/run installs what they need)`),
+    );
     return;
   }
   console.log(`skipping real-engine tests: ${support.reason}`);

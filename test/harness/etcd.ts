@@ -5,7 +5,9 @@ import { sleep, waitFor } from './exec.js';
 import { freePort } from './skep.js';
 
 const healthy = async (endpoint: string) => {
-  const res = await fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+  const res = await fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(2000) }).catch(
+    () => undefined,
+  );
   return res?.ok ? ((await res.json()) as { health: string }).health === 'true' : false;
 };
 
@@ -31,7 +33,9 @@ export class EtcdMember {
   }
 
   get running(): boolean {
-    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+    return (
+      this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+    );
   }
 
   /** Starts (or restarts, on its data) the member; it is not waited for (a member alone has no quorum). */
@@ -74,10 +78,13 @@ export class TestEtcd {
   /** Starts etcd in `dir`; `client` picks the first member's client port (a manager may be pointed at it before it runs). */
   static async start(dir: string, client?: number, size = 1): Promise<TestEtcd> {
     const ports: [number, number][] = [];
-    for (let i = 0; i < size; i++) ports.push([i === 0 && client ? client : await freePort(), await freePort()]);
+    for (let i = 0; i < size; i++)
+      ports.push([i === 0 && client ? client : await freePort(), await freePort()]);
     const names = ports.map((_, i) => `skep-test-${i + 1}`);
     const initial = ports.map(([, peer], i) => `${names[i]}=http://127.0.0.1:${peer}`).join(',');
-    const members = ports.map(([c, p], i) => new EtcdMember(names[i]!, join(dir, names[i]!), c, p, initial, dir));
+    const members = ports.map(
+      ([c, p], i) => new EtcdMember(names[i]!, join(dir, names[i]!), c, p, initial, dir),
+    );
     for (const m of members) m.start();
     const etcd = new TestEtcd(members);
     await etcd.waitHealthy();
@@ -90,7 +97,9 @@ export class TestEtcd {
       `etcd at ${this.endpoints}`,
       async () => {
         const running = this.members.filter((m) => m.running);
-        return (await Promise.all(running.map((m) => healthy(m.endpoint)))).every(Boolean) ? true : undefined;
+        return (await Promise.all(running.map((m) => healthy(m.endpoint)))).every(Boolean)
+          ? true
+          : undefined;
       },
       timeoutMs,
     );

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ContainerConfig, FakeContainer, FakeDocker, FakeImage, FakeNetwork, FakeVolume } from './fake-docker.js';
+import type {
+  ContainerConfig,
+  FakeContainer,
+  FakeDocker,
+  FakeImage,
+  FakeNetwork,
+  FakeVolume,
+} from './fake-docker.js';
 
 /**
  * Where a fake engine's documents come from (test/harness/fake-docker.ts answers the calls; these write the
@@ -29,7 +36,8 @@ export interface Documents {
 export const API_VERSION = '1.41';
 
 /** dockerd's container states as `docker ps` and inspect name them (no pause or restart here). */
-export const stateOf = (c: FakeContainer): 'running' | 'exited' | 'created' => (c.running ? 'running' : c.finishedAt !== undefined ? 'exited' : 'created');
+export const stateOf = (c: FakeContainer): 'running' | 'exited' | 'created' =>
+  c.running ? 'running' : c.finishedAt !== undefined ? 'exited' : 'created';
 
 /** go-units' HumanDuration, as dockerd writes a container's status. */
 function humanDuration(ms: number): string {
@@ -57,7 +65,8 @@ export function statusOf(c: FakeContainer, now = Date.now()): string {
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
-const iso = (seconds: number | undefined) => (seconds === undefined ? ZERO_TIME : new Date(seconds * 1000).toISOString());
+const iso = (seconds: number | undefined) =>
+  seconds === undefined ? ZERO_TIME : new Date(seconds * 1000).toISOString();
 
 /** Inspect's `State`. */
 function state(c: FakeContainer): Record<string, unknown> {
@@ -79,7 +88,11 @@ function state(c: FakeContainer): Record<string, unknown> {
 /** What a container runs: inspect's `Path` and `Args`, and the row's `Command` (dockerd quotes an argument with a space). */
 function command(config: ContainerConfig): { path: string; args: string[]; line: string } {
   const [path = '', ...args] = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
-  return { path, args, line: [path, ...args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' ') };
+  return {
+    path,
+    args,
+    line: [path, ...args.map((a) => (a.includes(' ') ? `'${a}'` : a))].join(' '),
+  };
 }
 
 /** An image's row in `GET /images/json`, in dockerd 20.10's fields. */
@@ -120,10 +133,26 @@ export const objectDocuments: Documents = {
   },
   seed: () => ({
     images: [],
-    networks: [{ Name: 'bridge', Id: randomBytes(32).toString('hex'), Driver: 'bridge', Scope: 'local', Labels: {} }],
+    networks: [
+      {
+        Name: 'bridge',
+        Id: randomBytes(32).toString('hex'),
+        Driver: 'bridge',
+        Scope: 'local',
+        Labels: {},
+      },
+    ],
     volumes: [],
   }),
-  version: () => JSON.stringify({ Version: '20.10.0-fake', ApiVersion: API_VERSION, MinAPIVersion: '1.12', Os: 'linux', Arch: 'amd64', KernelVersion: '6.0.0-fake' }),
+  version: () =>
+    JSON.stringify({
+      Version: '20.10.0-fake',
+      ApiVersion: API_VERSION,
+      MinAPIVersion: '1.12',
+      Os: 'linux',
+      Arch: 'amd64',
+      KernelVersion: '6.0.0-fake',
+    }),
   info: (e) => {
     const running = countRunning(e);
     return JSON.stringify({
@@ -177,7 +206,12 @@ export const objectDocuments: Documents = {
       Platform: 'linux',
       HostConfig: { NetworkMode: 'default', ...HostConfig },
       Mounts: [],
-      Config: { Hostname: c.id.slice(0, 12), ...config, Env: config.Env ?? [], Labels: config.Labels ?? {} },
+      Config: {
+        Hostname: c.id.slice(0, 12),
+        ...config,
+        Env: config.Env ?? [],
+        Labels: config.Labels ?? {},
+      },
       NetworkSettings: { Networks: {} },
     });
   },
@@ -217,13 +251,15 @@ class Template {
 
   render(values: Record<string, string | undefined>): string {
     let text = this.parts[0]!;
-    for (let i = 0; i < this.holes.length; i++) text += (values[this.holes[i]!] ?? this.defaults[this.holes[i]!]) + this.parts[i + 1]!;
+    for (let i = 0; i < this.holes.length; i++)
+      text += (values[this.holes[i]!] ?? this.defaults[this.holes[i]!]) + this.parts[i + 1]!;
     return text;
   }
 }
 
 const FIXTURES = new URL('../../../test/harness/fixtures/dockerd-20.10/', import.meta.url);
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as unknown;
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8')) as unknown;
 
 /** The bench fleet's source: dockerd 20.10's documents, shared, with each container's text made once. */
 class TemplateDocuments implements Documents {
@@ -237,14 +273,43 @@ class TemplateDocuments implements Documents {
   private readonly hostConfig: Record<string, unknown>;
 
   constructor() {
-    const inspect = fixture('container-inspect') as { Config: ContainerConfig; HostConfig: Record<string, unknown> };
+    const inspect = fixture('container-inspect') as {
+      Config: ContainerConfig;
+      HostConfig: Record<string, unknown>;
+    };
     const images = fixture('images') as FakeImage[];
     const networks = fixture('networks') as FakeNetwork[];
     this.config = inspect.Config;
     this.seeds = { images, networks };
-    this.text = { version: JSON.stringify(fixture('version')), images: JSON.stringify(images), networks: JSON.stringify(networks), volumes: volumeList([]) };
-    this.infoOf = new Template(fixture('info'), ['ID', 'Name', 'NCPU', 'MemTotal', 'Labels', 'Containers', 'ContainersRunning', 'ContainersStopped', 'Images', 'SystemTime']);
-    this.rowOf = new Template(fixture('container-row'), ['Id', 'Names', 'Image', 'ImageID', 'Command', 'Created', 'Labels', 'State', 'Status']);
+    this.text = {
+      version: JSON.stringify(fixture('version')),
+      images: JSON.stringify(images),
+      networks: JSON.stringify(networks),
+      volumes: volumeList([]),
+    };
+    this.infoOf = new Template(fixture('info'), [
+      'ID',
+      'Name',
+      'NCPU',
+      'MemTotal',
+      'Labels',
+      'Containers',
+      'ContainersRunning',
+      'ContainersStopped',
+      'Images',
+      'SystemTime',
+    ]);
+    this.rowOf = new Template(fixture('container-row'), [
+      'Id',
+      'Names',
+      'Image',
+      'ImageID',
+      'Command',
+      'Created',
+      'Labels',
+      'State',
+      'Status',
+    ]);
     this.inspectOf = new Template(inspect, [
       'Id',
       'Created',
@@ -319,7 +384,8 @@ class TemplateDocuments implements Documents {
       Image: `"${c.imageId}"`,
       Name: JSON.stringify(`/${c.name}`),
       // what the create asked for, over dockerd's defaults
-      HostConfig: c.config.HostConfig && JSON.stringify({ ...this.hostConfig, ...c.config.HostConfig }),
+      HostConfig:
+        c.config.HostConfig && JSON.stringify({ ...this.hostConfig, ...c.config.HostConfig }),
       'Config.Hostname': `"${c.id.slice(0, 12)}"`,
       'Config.Env': own ? JSON.stringify(c.config.Env ?? []) : undefined,
       'Config.Cmd': own ? JSON.stringify(c.config.Cmd ?? null) : undefined,
@@ -330,7 +396,9 @@ class TemplateDocuments implements Documents {
   }
 
   images(e: FakeDocker): string {
-    return e.images === this.seeds.images ? this.text.images : JSON.stringify(e.images.map((i) => ({ ...imageRow(i), ...i })));
+    return e.images === this.seeds.images
+      ? this.text.images
+      : JSON.stringify(e.images.map((i) => ({ ...imageRow(i), ...i })));
   }
 
   networks(e: FakeDocker): string {

@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { API_VERSION, type Documents, imageInspect, objectDocuments, stateOf, templateDocuments } from './fake-docker-documents.js';
+import {
+  API_VERSION,
+  type Documents,
+  imageInspect,
+  objectDocuments,
+  stateOf,
+  templateDocuments,
+} from './fake-docker-documents.js';
 
 /**
  * NOT a Docker engine: the one fake engine of the tests and the bench, so placement, health, discovery and scale
@@ -77,11 +84,43 @@ const withTag = (ref: string) => (ref.includes(':') ? ref : `${ref}:latest`);
 const now = () => Math.floor(Date.now() / 1000);
 
 /** dockerd's filters of the container list (api/types/filters, daemon/list.go); those this fake answers. */
-const PS_FILTERS = new Set(['ancestor', 'before', 'exited', 'id', 'isolation', 'label', 'name', 'status', 'health', 'since', 'volume', 'network', 'is-task', 'publish', 'expose']);
+const PS_FILTERS = new Set([
+  'ancestor',
+  'before',
+  'exited',
+  'id',
+  'isolation',
+  'label',
+  'name',
+  'status',
+  'health',
+  'since',
+  'volume',
+  'network',
+  'is-task',
+  'publish',
+  'expose',
+]);
 const ANSWERED_FILTERS = new Set(['id', 'name', 'label', 'status']);
-const STATES = new Set(['created', 'restarting', 'running', 'removing', 'paused', 'exited', 'dead']);
+const STATES = new Set([
+  'created',
+  'restarting',
+  'running',
+  'removing',
+  'paused',
+  'exited',
+  'dead',
+]);
 const VALID_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15 };
+const SIGNALS: Record<string, number> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  KILL: 9,
+  USR1: 10,
+  USR2: 12,
+  TERM: 15,
+};
 const NO_QUERY = new URLSearchParams();
 
 /** A filters parameter, in either of dockerd's forms (`{"id":["a"]}`, or the older `{"id":{"a":true}}`). */
@@ -89,7 +128,8 @@ function parseFilters(text: string | null): Map<string, string[]> {
   const filters = new Map<string, string[]>();
   if (!text) return filters;
   const raw = JSON.parse(text) as Record<string, string[] | Record<string, boolean>>;
-  for (const [key, values] of Object.entries(raw ?? {})) filters.set(key, Array.isArray(values) ? values : Object.keys(values ?? {}));
+  for (const [key, values] of Object.entries(raw ?? {}))
+    filters.set(key, Array.isArray(values) ? values : Object.keys(values ?? {}));
   return filters;
 }
 
@@ -116,17 +156,24 @@ function matchesLabels(wanted: string[], labels: Record<string, string> | undefi
 }
 
 /** httputils.BoolValue: anything but empty, 0, no, false and none. */
-const boolValue = (v: string | null) => !['', '0', 'no', 'false', 'none'].includes((v ?? '').trim().toLowerCase());
+const boolValue = (v: string | null) =>
+  !['', '0', 'no', 'false', 'none'].includes((v ?? '').trim().toLowerCase());
 
 /** Go's encoding/json writes a map's keys in order. */
-const sorted = (attributes: Record<string, string>) => Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+const sorted = (attributes: Record<string, string>) =>
+  Object.fromEntries(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION, 'Content-Length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Api-Version': API_VERSION,
+    'Content-Length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
-const fail = (res: ServerResponse, status: number, message: string) => send(res, status, JSON.stringify({ message }));
+const fail = (res: ServerResponse, status: number, message: string) =>
+  send(res, status, JSON.stringify({ message }));
 
 function empty(res: ServerResponse, status = 204): void {
   res.writeHead(status, { 'Api-Version': API_VERSION });
@@ -175,7 +222,10 @@ export class FakeDocker {
     this.port = options.port ?? 0;
     this.documents = options.documents === 'templates' ? templateDocuments() : objectDocuments;
     const seed = this.documents.seed();
-    const own = (options.images ?? []).map((ref) => ({ Id: imageId(withTag(ref)), RepoTags: [withTag(ref)] }));
+    const own = (options.images ?? []).map((ref) => ({
+      Id: imageId(withTag(ref)),
+      RepoTags: [withTag(ref)],
+    }));
     this.images = own.length > 0 ? [...seed.images, ...own] : seed.images;
     this.networks = seed.networks;
     this.volumes = seed.volumes;
@@ -239,7 +289,12 @@ export class FakeDocker {
    * A container made behind the manager's back (as `docker -H node run` would), announced on `/events`; made
    * `created` seconds since the epoch (now unless told), and started then when `running`.
    */
-  add(name: string, config: ContainerConfig = this.documents.config, running = false, created = now()): FakeContainer {
+  add(
+    name: string,
+    config: ContainerConfig = this.documents.config,
+    running = false,
+    created = now(),
+  ): FakeContainer {
     const c = this.make(name, config, created);
     this.containerEvent('create', c);
     if (running) this.start(c, created);
@@ -255,7 +310,15 @@ export class FakeDocker {
   private make(name: string, config: ContainerConfig, created: number): FakeContainer {
     const image = this.image(String(config.Image ?? ''));
     const id = createHash('sha256').update(`${this.id}/${this.made++}`).digest('hex');
-    const c: FakeContainer = { id, name, config, running: false, created, exitCode: 0, imageId: image?.Id ?? imageId(withTag(String(config.Image ?? ''))) };
+    const c: FakeContainer = {
+      id,
+      name,
+      config,
+      running: false,
+      created,
+      exitCode: 0,
+      imageId: image?.Id ?? imageId(withTag(String(config.Image ?? ''))),
+    };
     this.containers.set(id, c);
     return c;
   }
@@ -306,7 +369,8 @@ export class FakeDocker {
   /** dockerd's GetContainer: by its ID, its name, or a prefix of its ID that no other container's has. */
   private container(ref: string, res: ServerResponse): FakeContainer | undefined {
     const c = this.containers.get(ref) ?? this.named(ref.replace(/^\//, '')) ?? this.byPrefix(ref);
-    if (c === 'several') return void fail(res, 500, `Multiple IDs found with provided prefix: ${ref}`);
+    if (c === 'several')
+      return void fail(res, 500, `Multiple IDs found with provided prefix: ${ref}`);
     if (!c) return void fail(res, 404, `No such container: ${ref}`);
     return c;
   }
@@ -315,19 +379,38 @@ export class FakeDocker {
   private image(ref: string): FakeImage | undefined {
     const plain = ref.replace(/^docker\.io\/(library\/)?/, '');
     const id = plain.replace(/^sha256:/, '');
-    return this.images.find((i) => i.RepoTags.includes(withTag(plain)) || (id !== '' && i.Id.replace(/^sha256:/, '').startsWith(id)));
+    return this.images.find(
+      (i) =>
+        i.RepoTags.includes(withTag(plain)) ||
+        (id !== '' && i.Id.replace(/^sha256:/, '').startsWith(id)),
+    );
   }
 
   private conflict(res: ServerResponse, name: string, holder: FakeContainer): void {
-    fail(res, 409, `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    fail(
+      res,
+      409,
+      `Conflict. The container name "/${name}" is already in use by container "${holder.id}". You have to remove (or rename) that container to be able to reuse that name.`,
+    );
   }
 
-  private containerEvent(action: string, c: FakeContainer, extra: Record<string, string> = {}): void {
+  private containerEvent(
+    action: string,
+    c: FakeContainer,
+    extra: Record<string, string> = {},
+  ): void {
     if (this.watchers.size === 0) return;
     // dockerd's LogContainerEventWithAttributes: the container's labels, its image and its name
     const attributes: Record<string, string> = { ...extra, ...c.config.Labels, name: c.name };
     if (c.config.Image) attributes.image = c.config.Image;
-    this.publish({ status: action, id: c.id, from: c.config.Image || undefined, Type: 'container', Action: action, Actor: { ID: c.id, Attributes: sorted(attributes) } });
+    this.publish({
+      status: action,
+      id: c.id,
+      from: c.config.Image || undefined,
+      Type: 'container',
+      Action: action,
+      Actor: { ID: c.id, Attributes: sorted(attributes) },
+    });
   }
 
   /** An event as dockerd writes it (the old `status`, `id` and `from` only for containers and images). */
@@ -405,17 +488,25 @@ export class FakeDocker {
     const image = /^\/images\/(.+)\/json$/.exec(path);
     if (image) {
       const found = this.image(image[1]!);
-      return found ? send(res, 200, JSON.stringify(imageInspect(found))) : fail(res, 404, `No such image: ${image[1]}`);
+      return found
+        ? send(res, 200, JSON.stringify(imageInspect(found)))
+        : fail(res, 404, `No such image: ${image[1]}`);
     }
     const network = /^\/networks\/([^/]+)$/.exec(path);
     if (network) {
-      const found = this.networks.find((n) => n.Id === network[1] || n.Name === network[1]) ?? this.networks.find((n) => n.Id.startsWith(network[1]!));
-      return found ? send(res, 200, JSON.stringify({ ...found, Containers: {} })) : fail(res, 404, `network ${network[1]} not found`);
+      const found =
+        this.networks.find((n) => n.Id === network[1] || n.Name === network[1]) ??
+        this.networks.find((n) => n.Id.startsWith(network[1]!));
+      return found
+        ? send(res, 200, JSON.stringify({ ...found, Containers: {} }))
+        : fail(res, 404, `network ${network[1]} not found`);
     }
     const volume = /^\/volumes\/([^/]+)$/.exec(path);
     if (volume) {
       const found = this.volumes.find((v) => v.Name === volume[1]);
-      return found ? send(res, 200, JSON.stringify(found)) : fail(res, 404, `get ${volume[1]}: no such volume`);
+      return found
+        ? send(res, 200, JSON.stringify(found))
+        : fail(res, 404, `get ${volume[1]}: no such volume`);
     }
     fail(res, 404, 'page not found');
   }
@@ -435,7 +526,12 @@ export class FakeDocker {
     }
     for (const key of filters.keys()) {
       if (!PS_FILTERS.has(key)) return fail(res, 400, `Invalid filter '${key}'`);
-      if (!ANSWERED_FILTERS.has(key)) return fail(res, 400, `the fake engine (NOT a Docker engine) does not filter containers by ${key}`);
+      if (!ANSWERED_FILTERS.has(key))
+        return fail(
+          res,
+          400,
+          `the fake engine (NOT a Docker engine) does not filter containers by ${key}`,
+        );
     }
     const status = filters.get('status');
     const invalid = status?.find((s) => !STATES.has(s));
@@ -467,13 +563,23 @@ export class FakeDocker {
     const c = this.container(container[1]!, res);
     if (!c) return;
     if (c.running && !boolValue(query.get('force'))) {
-      return fail(res, 409, `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`);
+      return fail(
+        res,
+        409,
+        `You cannot remove a running container ${c.id}. Stop the container before attempting removal or force remove`,
+      );
     }
     this.destroy(c);
     empty(res);
   }
 
-  private async post(path: string, query: URLSearchParams, body: Buffer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async post(
+    path: string,
+    query: URLSearchParams,
+    body: Buffer,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     const json = <T>() => JSON.parse(body.toString('utf8') || '{}') as T;
     switch (path) {
       case '/containers/create':
@@ -482,16 +588,44 @@ export class FakeDocker {
         const deleted = [...this.containers.values()].filter((c) => !c.running);
         for (const c of deleted) this.destroy(c);
         // dockerd's event for the prune itself names no container
-        this.publish({ status: 'prune', Type: 'container', Action: 'prune', Actor: { ID: '', Attributes: { reclaimed: '0' } } });
-        return send(res, 200, JSON.stringify({ ContainersDeleted: deleted.length > 0 ? deleted.map((c) => c.id) : null, SpaceReclaimed: 0 }));
+        this.publish({
+          status: 'prune',
+          Type: 'container',
+          Action: 'prune',
+          Actor: { ID: '', Attributes: { reclaimed: '0' } },
+        });
+        return send(
+          res,
+          200,
+          JSON.stringify({
+            ContainersDeleted: deleted.length > 0 ? deleted.map((c) => c.id) : null,
+            SpaceReclaimed: 0,
+          }),
+        );
       }
       case '/images/create': {
-        const ref = withTag(`${query.get('fromImage')}:${query.get('tag') || 'latest'}`.replace(/:latest:/, ':'));
-        if (!(this.options.pullable ?? []).map(withTag).includes(ref)) return fail(res, 404, `pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login'`);
-        if (!this.images.some((i) => i.RepoTags.includes(ref))) this.images = [...this.images, { Id: imageId(ref), RepoTags: [ref] }];
-        this.publish({ status: 'pull', id: ref, Type: 'image', Action: 'pull', Actor: { ID: ref, Attributes: { name: ref } } });
+        const ref = withTag(
+          `${query.get('fromImage')}:${query.get('tag') || 'latest'}`.replace(/:latest:/, ':'),
+        );
+        if (!(this.options.pullable ?? []).map(withTag).includes(ref))
+          return fail(
+            res,
+            404,
+            `pull access denied for ${ref.split(':')[0]}, repository does not exist or may require 'docker login'`,
+          );
+        if (!this.images.some((i) => i.RepoTags.includes(ref)))
+          this.images = [...this.images, { Id: imageId(ref), RepoTags: [ref] }];
+        this.publish({
+          status: 'pull',
+          id: ref,
+          Type: 'image',
+          Action: 'pull',
+          Actor: { ID: ref, Attributes: { name: ref } },
+        });
         res.writeHead(200, { 'Content-Type': 'application/json', 'Api-Version': API_VERSION });
-        return void res.end(`{"status":"Pulling from ${ref}"}\n{"status":"Status: Downloaded newer image for ${ref}"}\n`);
+        return void res.end(
+          `{"status":"Pulling from ${ref}"}\n{"status":"Status: Downloaded newer image for ${ref}"}\n`,
+        );
       }
       case '/build': {
         const tag = withTag(query.get('t') ?? `built-${this.images.length}`);
@@ -500,22 +634,55 @@ export class FakeDocker {
         if (this.buildMs) await new Promise((r) => setTimeout(r, this.buildMs));
         const image = { Id: imageId(`${tag}${Date.now()}`), RepoTags: [tag], Created: now() };
         this.images = [...this.images, image];
-        this.publish({ status: 'tag', id: image.Id, Type: 'image', Action: 'tag', Actor: { ID: image.Id, Attributes: { name: tag } } });
-        return void res.end(`{"aux":{"ID":"${image.Id}"}}\n{"stream":"Successfully tagged ${tag}\\n"}\n`);
+        this.publish({
+          status: 'tag',
+          id: image.Id,
+          Type: 'image',
+          Action: 'tag',
+          Actor: { ID: image.Id, Attributes: { name: tag } },
+        });
+        return void res.end(
+          `{"aux":{"ID":"${image.Id}"}}\n{"stream":"Successfully tagged ${tag}\\n"}\n`,
+        );
       }
       case '/networks/create': {
-        const { Name, Labels, Driver } = json<{ Name: string; Labels?: Record<string, string>; Driver?: string }>();
-        if (this.networks.some((n) => n.Name === Name)) return fail(res, 409, `network with name ${Name} already exists`);
-        const network = { Name, Id: randomBytes(32).toString('hex'), Driver: Driver ?? 'bridge', Scope: 'local', Labels: Labels ?? {} };
+        const { Name, Labels, Driver } = json<{
+          Name: string;
+          Labels?: Record<string, string>;
+          Driver?: string;
+        }>();
+        if (this.networks.some((n) => n.Name === Name))
+          return fail(res, 409, `network with name ${Name} already exists`);
+        const network = {
+          Name,
+          Id: randomBytes(32).toString('hex'),
+          Driver: Driver ?? 'bridge',
+          Scope: 'local',
+          Labels: Labels ?? {},
+        };
         this.networks = [...this.networks, network];
-        this.publish({ Type: 'network', Action: 'create', Actor: { ID: network.Id, Attributes: { name: Name, type: network.Driver } } });
+        this.publish({
+          Type: 'network',
+          Action: 'create',
+          Actor: { ID: network.Id, Attributes: { name: Name, type: network.Driver } },
+        });
         return send(res, 201, JSON.stringify({ Id: network.Id, Warning: '' }));
       }
       case '/volumes/create': {
         const { Name, Labels } = json<{ Name: string; Labels?: Record<string, string> }>();
-        const volume = { Name, Driver: 'local', Scope: 'local', Labels: Labels ?? {}, Mountpoint: `/var/lib/docker/volumes/${Name}/_data` };
+        const volume = {
+          Name,
+          Driver: 'local',
+          Scope: 'local',
+          Labels: Labels ?? {},
+          Mountpoint: `/var/lib/docker/volumes/${Name}/_data`,
+        };
         if (!this.volumes.some((v) => v.Name === Name)) this.volumes = [...this.volumes, volume];
-        this.publish({ Type: 'volume', Action: 'create', Actor: { ID: Name, Attributes: { driver: 'local' } } });
+        this.publish({
+          Type: 'volume',
+          Action: 'create',
+          Actor: { ID: Name, Attributes: { driver: 'local' } },
+        });
         return send(res, 201, JSON.stringify(volume));
       }
     }
@@ -542,8 +709,14 @@ export class FakeDocker {
       }
       case 'rename': {
         const name = (query.get('name') ?? '').replace(/^\//, '');
-        if (!VALID_NAME.test(name)) return fail(res, 400, `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
-        if (name === c.name) return fail(res, 400, 'Renaming a container with the same name as its current name');
+        if (!VALID_NAME.test(name))
+          return fail(
+            res,
+            400,
+            `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+          );
+        if (name === c.name)
+          return fail(res, 400, 'Renaming a container with the same name as its current name');
         const holder = this.named(name);
         if (holder) return this.conflict(res, name, holder);
         const old = c.name;
@@ -555,7 +728,12 @@ export class FakeDocker {
     }
   }
 
-  private async create(query: URLSearchParams, body: Buffer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async create(
+    query: URLSearchParams,
+    body: Buffer,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
     if (this.createDelayMs) await new Promise((r) => setTimeout(r, this.createDelayMs));
     if (this.createFailure) return fail(res, this.createFailure.status, this.createFailure.message);
     let config: ContainerConfig;
@@ -567,7 +745,12 @@ export class FakeDocker {
     const ref = String(config.Image ?? '');
     if (!this.image(ref)) return fail(res, 404, `No such image: ${withTag(ref)}`);
     const given = query.get('name');
-    if (given !== null && given !== '' && !VALID_NAME.test(given)) return fail(res, 400, `Invalid container name (${given}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+    if (given !== null && given !== '' && !VALID_NAME.test(given))
+      return fail(
+        res,
+        400,
+        `Invalid container name (${given}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      );
     const name = given ? given.replace(/^\//, '') : `fake_${this.made}`;
     const holder = this.named(name);
     if (holder) return this.conflict(res, name, holder);

@@ -34,7 +34,9 @@ export class FakeFleet {
     );
     // running for an hour, made a second apart
     const since = Math.floor(Date.now() / 1000) - 3600;
-    for (const engine of engines) for (let n = 0; n < options.containersPerEngine; n++) engine.add(`${engine.name}-c${n}`, undefined, true, since + n);
+    for (const engine of engines)
+      for (let n = 0; n < options.containersPerEngine; n++)
+        engine.add(`${engine.name}-c${n}`, undefined, true, since + n);
     return new FakeFleet(engines);
   }
 

@@ -20,7 +20,11 @@ export interface InProcess {
   manager: Manager;
   logger: ReturnType<typeof recordingLogger>;
   /** A call to the manager's API, as a client makes it: the status and the body (JSON when it is JSON). */
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }>;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any; text: string }>;
   stop(): Promise<void>;
 }
 
@@ -28,7 +32,10 @@ export interface InProcess {
  * A manager started in this process, as `swarm manage` starts it, over these fake engines, once all are
  * healthy. Health checks are quick, so a node that goes down is noticed within a second or two.
  */
-export async function inProcessManager(fakes: FakeDocker[], over: Partial<ResolvedConfig> = {}): Promise<InProcess> {
+export async function inProcessManager(
+  fakes: FakeDocker[],
+  over: Partial<ResolvedConfig> = {},
+): Promise<InProcess> {
   const port = await freePort();
   const logger = recordingLogger();
   const base = defaults();
@@ -38,11 +45,22 @@ export async function inProcessManager(fakes: FakeDocker[], over: Partial<Resolv
     // node maintenance is kept per test, never in the working folder
     stateFile: join(mkdtempSync(join(tmpdir(), 'skep-state-')), 'skep-nodes.json'),
     nodes: fakes.map((f) => f.addr),
-    engine: { ...base.engine, refreshMinMs: 300, refreshMaxMs: 500, failureRetry: 2, requestTimeoutMs: 5000, connectTimeoutMs: 1000 },
+    engine: {
+      ...base.engine,
+      refreshMinMs: 300,
+      refreshMaxMs: 500,
+      failureRetry: 2,
+      requestTimeoutMs: 5000,
+      connectTimeoutMs: 1000,
+    },
     ...over,
   };
   const manager = await Manager.start(config, logger);
-  await waitFor(`${fakes.length} healthy fake nodes`, async () => (manager.cluster.healthy().length === fakes.length ? true : undefined), 10_000);
+  await waitFor(
+    `${fakes.length} healthy fake nodes`,
+    async () => (manager.cluster.healthy().length === fakes.length ? true : undefined),
+    10_000,
+  );
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${port}${path}`, {
       method,

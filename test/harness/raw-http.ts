@@ -5,7 +5,11 @@ import net from 'node:net';
  * each of `writes` after `gapMs`, half-closes when `endAfterWrites`, and collects everything until the
  * server closes or `timeoutMs` passes.
  */
-export function rawExchange(port: number, request: string, options: { writes?: string[]; gapMs?: number; endAfterWrites?: boolean; timeoutMs?: number } = {}): Promise<Buffer> {
+export function rawExchange(
+  port: number,
+  request: string,
+  options: { writes?: string[]; gapMs?: number; endAfterWrites?: boolean; timeoutMs?: number } = {},
+): Promise<Buffer> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const socket = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
@@ -39,7 +43,10 @@ export function demux(data: Buffer): { stream: number; text: string }[] {
   let offset = 0;
   while (offset + 8 <= data.length) {
     const size = data.readUInt32BE(offset + 4);
-    frames.push({ stream: data[offset]!, text: data.subarray(offset + 8, offset + 8 + size).toString() });
+    frames.push({
+      stream: data[offset]!,
+      text: data.subarray(offset + 8, offset + 8 + size).toString(),
+    });
     offset += 8 + size;
   }
   return frames;

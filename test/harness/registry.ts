@@ -15,7 +15,13 @@ export class TestRegistry {
     readonly password: string,
   ) {}
 
-  static async start(options: { dir: string; host: string; port: number; user: string; password: string }): Promise<TestRegistry> {
+  static async start(options: {
+    dir: string;
+    host: string;
+    port: number;
+    user: string;
+    password: string;
+  }): Promise<TestRegistry> {
     const { dir, host, port, user, password } = options;
     mkdirSync(join(dir, 'data'), { recursive: true });
     writeFileSync(join(dir, 'htpasswd'), await must('htpasswd', ['-Bbn', user, password]));
@@ -39,10 +45,20 @@ export class TestRegistry {
       ].join('\n'),
     );
     const log = openSync(join(dir, 'registry.log'), 'a');
-    spawn('docker-registry', ['serve', config], { detached: true, stdio: ['ignore', log, log] }).unref();
+    spawn('docker-registry', ['serve', config], {
+      detached: true,
+      stdio: ['ignore', log, log],
+    }).unref();
     const address = `${host}:${port}`;
     // 401 without credentials: the registry is up and requires them
-    await waitFor(`registry at ${address}`, async () => ((await fetch(`http://${address}/v2/`).catch(() => undefined))?.status === 401 ? true : undefined), 30_000);
+    await waitFor(
+      `registry at ${address}`,
+      async () =>
+        (await fetch(`http://${address}/v2/`).catch(() => undefined))?.status === 401
+          ? true
+          : undefined,
+      30_000,
+    );
     return new TestRegistry(address, user, password);
   }
 }

@@ -25,7 +25,9 @@ export async function registerNodes(etcd: TestEtcd, path: string, addrs: string[
 
 /** The managers standing for election under `<path>`: each candidate key's value, its advertised address. */
 export async function candidates(etcd: TestEtcd, path: string): Promise<string[]> {
-  const client = new Etcd3({ hosts: etcd.members.filter((m) => m.running).map((m) => `http://${m.endpoint}`) });
+  const client = new Etcd3({
+    hosts: etcd.members.filter((m) => m.running).map((m) => `http://${m.endpoint}`),
+  });
   try {
     return Object.values(await client.getAll().prefix(`${path}/docker/swarm/leader/`).strings());
   } finally {
@@ -49,7 +51,14 @@ export class ReplicatedManagers {
     private readonly clientTls?: ClientTls,
   ) {}
 
-  static async start(options: { etcd: TestEtcd; path: string; count: number; nodes: number; args?: string[]; clientTls?: ClientTls }): Promise<ReplicatedManagers> {
+  static async start(options: {
+    etcd: TestEtcd;
+    path: string;
+    count: number;
+    nodes: number;
+    args?: string[];
+    clientTls?: ClientTls;
+  }): Promise<ReplicatedManagers> {
     const args = [...(options.args ?? []), `etcd://${options.etcd.endpoints}/${options.path}`];
     const ports = await Promise.all(Array.from({ length: options.count }, () => freePort()));
     const set = new ReplicatedManagers([], args, options.nodes, options.clientTls);
@@ -66,13 +75,18 @@ export class ReplicatedManagers {
 
   private async spawn(port: number): Promise<ManagerSlot> {
     const advertise = `127.0.0.1:${port}`;
-    const process = await SkepProcess.start(['--replication', '--advertise', advertise, ...this.args], { nodes: this.nodes, port, clientTls: this.clientTls });
+    const process = await SkepProcess.start(
+      ['--replication', '--advertise', advertise, ...this.args],
+      { nodes: this.nodes, port, clientTls: this.clientTls },
+    );
     return { port, advertise, process };
   }
 
   /** Managers whose process runs (not killed; a frozen one counts). */
   get alive(): ManagerSlot[] {
-    return this.slots.filter((s) => s.process.child.exitCode === null && s.process.child.signalCode === null);
+    return this.slots.filter(
+      (s) => s.process.child.exitCode === null && s.process.child.signalCode === null,
+    );
   }
 
   async role(slot: ManagerSlot): Promise<RoleLines> {
@@ -91,7 +105,12 @@ export class ReplicatedManagers {
         const primaries = among.filter((_, i) => roles[i]!.role === 'primary');
         if (primaries.length !== 1) return undefined;
         const [primary] = primaries as [ManagerSlot];
-        return roles.every((r, i) => among[i] === primary || (r.role === 'replica' && r.primary === primary.advertise)) ? primary : undefined;
+        return roles.every(
+          (r, i) =>
+            among[i] === primary || (r.role === 'replica' && r.primary === primary.advertise),
+        )
+          ? primary
+          : undefined;
       },
       timeoutMs,
       100,
@@ -104,7 +123,8 @@ export class ReplicatedManagers {
 
   /** Starts a killed manager again, at the same address. */
   async restart(slot: ManagerSlot): Promise<void> {
-    if (slot.process.child.exitCode === null && slot.process.child.signalCode === null) throw new Error(`${slot.advertise} still runs`);
+    if (slot.process.child.exitCode === null && slot.process.child.signalCode === null)
+      throw new Error(`${slot.advertise} still runs`);
     slot.process = (await this.spawn(slot.port)).process;
   }
 

@@ -55,28 +55,51 @@ export class SkepProcess {
   }
 
   /** Starts `swarm [global] manage -H 127.0.0.1:PORT [args]` (a free port unless given) and waits until `nodes` nodes are healthy. */
-  static async start(args: string[], options: { nodes: number; global?: string[]; clientTls?: ClientTls; port?: number }): Promise<SkepProcess> {
+  static async start(
+    args: string[],
+    options: { nodes: number; global?: string[]; clientTls?: ClientTls; port?: number },
+  ): Promise<SkepProcess> {
     const port = options.port ?? (await freePort());
     // node maintenance goes to a file of the test's own, never to the checkout (the working folder)
-    const state = args.includes('--state-file') ? [] : ['--state-file', join(mkdtempSync(join(tmpdir(), 'skep-state-')), 'skep-nodes.json')];
-    const child = spawn(process.execPath, [SWARM_BIN, ...(options.global ?? []), 'manage', '-H', `127.0.0.1:${port}`, ...state, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const state = args.includes('--state-file')
+      ? []
+      : ['--state-file', join(mkdtempSync(join(tmpdir(), 'skep-state-')), 'skep-nodes.json')];
+    const child = spawn(
+      process.execPath,
+      [
+        SWARM_BIN,
+        ...(options.global ?? []),
+        'manage',
+        '-H',
+        `127.0.0.1:${port}`,
+        ...state,
+        ...args,
+      ],
+      {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const skep = new SkepProcess(child, port, options.clientTls);
-    for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
+    for (const stream of [child.stdout!, child.stderr!])
+      stream.on('data', (d: Buffer) => skep.logs.push(d.toString()));
     try {
       await waitFor(
         `${options.nodes} healthy nodes behind Skep`,
         async () => {
-          if (child.exitCode !== null) throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
-          return healthyNodes((await skep.getJson('/info')) as ManagerInfo) === options.nodes ? true : undefined;
+          if (child.exitCode !== null)
+            throw new Error(`swarm exited ${child.exitCode}: ${skep.logs.join('')}`);
+          return healthyNodes((await skep.getJson('/info')) as ManagerInfo) === options.nodes
+            ? true
+            : undefined;
         },
         60_000,
       );
     } catch (err) {
       child.kill('SIGKILL'); // a manager that never got ready must not outlive its test
-      throw new Error(`${(err as Error).message}\nthe manager's log:\n${skep.logs.join('').split('\n').slice(-30).join('\n')}`);
+      throw new Error(
+        `${(err as Error).message}\nthe manager's log:\n${skep.logs.join('').split('\n').slice(-30).join('\n')}`,
+      );
     }
     return skep;
   }
@@ -87,27 +110,60 @@ export class SkepProcess {
     const { ca, cert, key } = this.clientTls;
     return new Promise((resolve, reject) => {
       https
-        .get({ host: '127.0.0.1', port: this.port, path, ca: readFileSync(ca), cert: readFileSync(cert), key: readFileSync(key) }, (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => {
-            try {
-              resolve(JSON.parse(body));
-            } catch (err) {
-              reject(err);
-            }
-          });
-        })
+        .get(
+          {
+            host: '127.0.0.1',
+            port: this.port,
+            path,
+            ca: readFileSync(ca),
+            cert: readFileSync(cert),
+            key: readFileSync(key),
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => {
+              try {
+                resolve(JSON.parse(body));
+              } catch (err) {
+                reject(err);
+              }
+            });
+          },
+        )
         .on('error', reject);
     });
   }
 
   /** The docker CLI pointed at this manager (with --tlsverify and the client certificate when it needs one). */
-  docker(args: string[], options: { input?: string | Buffer; cli?: string; timeoutMs?: number; env?: Record<string, string> } = {}) {
-    const tls = this.clientTls ? ['--tlsverify', '--tlscacert', this.clientTls.ca, '--tlscert', this.clientTls.cert, '--tlskey', this.clientTls.key] : [];
+  docker(
+    args: string[],
+    options: {
+      input?: string | Buffer;
+      cli?: string;
+      timeoutMs?: number;
+      env?: Record<string, string>;
+    } = {},
+  ) {
+    const tls = this.clientTls
+      ? [
+          '--tlsverify',
+          '--tlscacert',
+          this.clientTls.ca,
+          '--tlscert',
+          this.clientTls.cert,
+          '--tlskey',
+          this.clientTls.key,
+        ]
+      : [];
     return run(options.cli ?? DOCKER_CLI, [...tls, ...args], {
       input: options.input,
-      env: { ...process.env, DOCKER_HOST: this.dockerHost, DOCKER_CLI_HINTS: 'false', ...options.env },
+      env: {
+        ...process.env,
+        DOCKER_HOST: this.dockerHost,
+        DOCKER_CLI_HINTS: 'false',
+        ...options.env,
+      },
       timeoutMs: options.timeoutMs ?? 60_000,
     });
   }

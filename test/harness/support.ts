@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
-const onPath = (cmd: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, cmd)));
+const onPath = (cmd: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, cmd)));
 
 /** The docker CLIs the tests drive: the machine's current one and Debian's 20.10. */
 export const DOCKER_CLI = '/usr/local/bin/docker';
@@ -28,15 +29,40 @@ export const CHROMIUM = process.env.SKEP_CHROMIUM ?? '/usr/bin/chromium';
 
 /** What starting engines in namespaces takes (and the CLI that imports busybox); the tests need the rest too. */
 const ENGINE_COMMANDS = ['dockerd', 'ip', 'nsenter', 'unshare'];
-const TEST_COMMANDS = ['script', 'docker-registry', 'htpasswd', 'docker-compose', 'etcd', 'openssl'];
+const TEST_COMMANDS = [
+  'script',
+  'docker-registry',
+  'htpasswd',
+  'docker-compose',
+  'etcd',
+  'openssl',
+];
 
 /** Whether this machine can run real engines in network namespaces (`for: 'bench'`: engines only); if not, what is missing. */
-export function realEngineSupport(options: { for?: 'tests' | 'bench' } = {}): { ok: true } | { ok: false; reason: string } {
+export function realEngineSupport(
+  options: { for?: 'tests' | 'bench' } = {},
+): { ok: true } | { ok: false; reason: string } {
   const forTests = options.for !== 'bench';
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push('root');
-  for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])]) if (!onPath(cmd)) missing.push(cmd);
-  const files = [BUSYBOX, DOCKER_CLI, ...(forTests ? [DOCKER_CLI_DEBIAN, PYTHON, CHROMIUM, MODERN.dockerd, MODERN.cli, join(MODERN.cliPlugins, 'docker-buildx')] : [])];
+  for (const cmd of [...ENGINE_COMMANDS, ...(forTests ? TEST_COMMANDS : [])])
+    if (!onPath(cmd)) missing.push(cmd);
+  const files = [
+    BUSYBOX,
+    DOCKER_CLI,
+    ...(forTests
+      ? [
+          DOCKER_CLI_DEBIAN,
+          PYTHON,
+          CHROMIUM,
+          MODERN.dockerd,
+          MODERN.cli,
+          join(MODERN.cliPlugins, 'docker-buildx'),
+        ]
+      : []),
+  ];
   for (const file of files) if (!existsSync(file)) missing.push(file);
-  return missing.length === 0 ? { ok: true } : { ok: false, reason: `real engines need ${missing.join(', ')}` };
+  return missing.length === 0
+    ? { ok: true }
+    : { ok: false, reason: `real engines need ${missing.join(', ')}` };
 }

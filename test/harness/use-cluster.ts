@@ -35,7 +35,10 @@ export interface E2eCluster {
    */
   skep: SkepProcess;
   /** `SkepProcess.start`, and the manager is stopped at the end (for managers besides `skep`). */
-  startManager(args: string[], options: Parameters<typeof SkepProcess.start>[1]): Promise<SkepProcess>;
+  startManager(
+    args: string[],
+    options: Parameters<typeof SkepProcess.start>[1],
+  ): Promise<SkepProcess>;
   /**
    * Something to undo at the end, before the cluster stops: a process, a registry, a browser. Teardown undoes set-up in
    * reverse: what was registered (or started, for managers) last goes first; each step runs even if one before failed.
@@ -52,7 +55,13 @@ export interface E2eCluster {
  * `options` may be a function of the network, run in the `before` hook: for what must exist before the engines do
  * (their certificates, a plugin they ask).
  */
-export function useCluster(test: TestFn, user: NetworkUser, options: UseClusterOptions | ((network: ClusterNetwork) => UseClusterOptions | Promise<UseClusterOptions>)): E2eCluster {
+export function useCluster(
+  test: TestFn,
+  user: NetworkUser,
+  options:
+    | UseClusterOptions
+    | ((network: ClusterNetwork) => UseClusterOptions | Promise<UseClusterOptions>),
+): E2eCluster {
   const net = network(user);
   let cluster: TestCluster | undefined;
   let skep: SkepProcess | undefined;
@@ -72,7 +81,8 @@ export function useCluster(test: TestFn, user: NetworkUser, options: UseClusterO
       return cluster;
     },
     get skep() {
-      if (!skep) throw new Error(`${user} has no manager: useCluster was given none, and none was assigned`);
+      if (!skep)
+        throw new Error(`${user} has no manager: useCluster was given none, and none was assigned`);
       return skep;
     },
     set skep(manager: SkepProcess) {
@@ -95,7 +105,12 @@ export function useCluster(test: TestFn, user: NetworkUser, options: UseClusterO
     cluster = await TestCluster.start({ ...engines, ...net });
     if (typeof manager === 'function') e2e.skep = await manager(cluster);
     else if (manager) {
-      const { args = (c: TestCluster) => [c.discovery], nodes = engines.size, global, clientTls } = manager === true ? {} : manager;
+      const {
+        args = (c: TestCluster) => [c.discovery],
+        nodes = engines.size,
+        global,
+        clientTls,
+      } = manager === true ? {} : manager;
       e2e.skep = await SkepProcess.start(args(cluster), { nodes, global, clientTls });
     }
   });

@@ -1,5 +1,10 @@
 import test from 'ava';
-import { clusterApiRange, compareVersions, engineVersion, versionedPath } from '../../core/cluster/api-version.js';
+import {
+  clusterApiRange,
+  compareVersions,
+  engineVersion,
+  versionedPath,
+} from '../../core/cluster/api-version.js';
 
 const engine2010 = { ApiVersion: '1.41', MinAPIVersion: '1.12' };
 const engine28 = { ApiVersion: '1.51', MinAPIVersion: '1.24' };
@@ -26,7 +31,10 @@ test('and raised to the oldest the engine accepts (Docker 29.0 refuses anything 
 });
 
 test('the cluster promises what every engine speaks, no more than Skep does, and reports the oldest all accept', (t) => {
-  t.deepEqual(clusterApiRange([engine2010, { ApiVersion: '1.43', MinAPIVersion: '1.24' }]), { max: '1.41', min: '1.24' });
+  t.deepEqual(clusterApiRange([engine2010, { ApiVersion: '1.43', MinAPIVersion: '1.24' }]), {
+    max: '1.41',
+    min: '1.24',
+  });
   t.deepEqual(clusterApiRange([engine28, engine28]), { max: '1.51', min: '1.24' });
   t.deepEqual(clusterApiRange([engine2010, engine28]), { max: '1.41', min: '1.24' });
   t.deepEqual(clusterApiRange([engine29]), { max: '1.51', min: '1.44' });

@@ -1,7 +1,13 @@
 import test from 'ava';
 import protobuf from 'protobufjs/minimal.js';
 import { BuildSessions } from '../../core/api/buildkit/build-sessions.js';
-import { frame, mapField, MessageReader, stringField, withoutMapEntries } from '../../core/api/buildkit/grpc-wire.js';
+import {
+  frame,
+  mapField,
+  MessageReader,
+  stringField,
+  withoutMapEntries,
+} from '../../core/api/buildkit/grpc-wire.js';
 import type { Engine } from '../../core/cluster/engine.js';
 
 /** A SolveRequest as buildx writes it: Ref (1), Session (5), Frontend (6), FrontendAttrs (7, a map), and a field Skep does not read. */
@@ -27,18 +33,31 @@ test('gRPC messages are cut whole out of a stream, however it is split', (t) => 
   const bytes = Buffer.concat([one, two]);
   const reader = new MessageReader();
   const got: string[] = [];
-  for (let i = 0; i < bytes.length; i += 3) got.push(...reader.push(bytes.subarray(i, i + 3)).map((m) => m.toString()));
+  for (let i = 0; i < bytes.length; i += 3)
+    got.push(...reader.push(bytes.subarray(i, i + 3)).map((m) => m.toString()));
   t.deepEqual(got, ['first', 'second message']);
 });
 
 test("a solve's ref, session and build args are read; placement args are taken out, the rest kept byte for byte", (t) => {
-  const message = solveRequest({ 'build-arg:constraint:node': '=node2', 'build-arg:X': 'y', target: 'tools' });
+  const message = solveRequest({
+    'build-arg:constraint:node': '=node2',
+    'build-arg:X': 'y',
+    target: 'tools',
+  });
   t.is(stringField(message, 1), 'ref-1');
   t.is(stringField(message, 5), 'session-1');
-  t.deepEqual(Object.fromEntries(mapField(message, 7)), { 'build-arg:constraint:node': '=node2', 'build-arg:X': 'y', target: 'tools' });
+  t.deepEqual(Object.fromEntries(mapField(message, 7)), {
+    'build-arg:constraint:node': '=node2',
+    'build-arg:X': 'y',
+    target: 'tools',
+  });
   const rewritten = withoutMapEntries(message, 7, (key) => key.startsWith('build-arg:constraint:'));
   t.deepEqual(Object.fromEntries(mapField(rewritten, 7)), { 'build-arg:X': 'y', target: 'tools' });
-  t.deepEqual(Buffer.from(rewritten), Buffer.from(solveRequest({ 'build-arg:X': 'y', target: 'tools' })), 'everything else as it was');
+  t.deepEqual(
+    Buffer.from(rewritten),
+    Buffer.from(solveRequest({ 'build-arg:X': 'y', target: 'tools' })),
+    'everything else as it was',
+  );
   t.is(stringField(Buffer.from([0xff, 0xff]), 1), '', 'not a message: nothing read, no throw');
 });
 

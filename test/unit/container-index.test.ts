@@ -18,8 +18,33 @@ function cluster(...nodes: [string, [id: string, name: string][]][]) {
 }
 
 function cached(id: string, name: string, extra: Partial<ContainerInspect> = {}) {
-  const inspect = { Id: id, Name: `/${name}`, State: { Status: 'running', Running: true, Paused: false, Restarting: false, ExitCode: 0, StartedAt: '', FinishedAt: '' }, ...extra };
-  return { summary: { Id: id, Names: [`/${name}`], Image: 'busybox', ImageID: '', Created: 0, State: 'running', Status: '' }, inspect, readAt: 0 };
+  const inspect = {
+    Id: id,
+    Name: `/${name}`,
+    State: {
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      ExitCode: 0,
+      StartedAt: '',
+      FinishedAt: '',
+    },
+    ...extra,
+  };
+  return {
+    summary: {
+      Id: id,
+      Names: [`/${name}`],
+      Image: 'busybox',
+      ImageID: '',
+      Created: 0,
+      State: 'running',
+      Status: '',
+    },
+    inspect,
+    readAt: 0,
+  };
 }
 
 const webId = 'a'.repeat(12) + '1'.repeat(52);
@@ -29,7 +54,8 @@ const twinId = 'b'.repeat(64);
 test('full ID, name in every form, unique prefix', (t) => {
   const { index } = cluster(['node1', [[webId, 'web']]], ['node2', [[dbId, 'db']]]);
   t.is(index.find(webId).container.summary.Id, webId);
-  for (const ref of ['web', '/web', 'node1/web', '/node1/web']) t.is(index.find(ref).container.summary.Id, webId, ref);
+  for (const ref of ['web', '/web', 'node1/web', '/node1/web'])
+    t.is(index.find(ref).container.summary.Id, webId, ref);
   t.is(index.find('aaaaaaaaaaaa2').engine.name, 'node2');
 });
 
@@ -48,7 +74,11 @@ test('a name beats an ID prefix, as in Docker', (t) => {
 });
 
 test("ambiguous prefixes and names are Docker's client errors; unknown is 404", (t) => {
-  const { index } = cluster(['node1', [[webId, 'web']]], ['node2', [[dbId, 'db']]], ['node3', [[twinId, 'web']]]);
+  const { index } = cluster(
+    ['node1', [[webId, 'web']]],
+    ['node2', [[dbId, 'db']]],
+    ['node3', [[twinId, 'web']]],
+  );
   const ambiguous = t.throws(() => index.find('aaaa'), { instanceOf: DockerError });
   t.is(ambiguous!.status, 400);
   t.is(ambiguous!.message, 'multiple IDs found with provided prefix: aaaa');
@@ -75,7 +105,15 @@ test('a node cache keeps running totals of reservations and states', (t) => {
   const cache = new ContainerCache();
   const withResources = (id: string, running: boolean, memory: number, shares: number) =>
     cached(id, id, {
-      State: { Status: running ? 'running' : 'exited', Running: running, Paused: false, Restarting: false, ExitCode: 0, StartedAt: '', FinishedAt: '' },
+      State: {
+        Status: running ? 'running' : 'exited',
+        Running: running,
+        Paused: false,
+        Restarting: false,
+        ExitCode: 0,
+        StartedAt: '',
+        FinishedAt: '',
+      },
       HostConfig: { Memory: memory, CpuShares: shares },
     });
   cache.set('a', withResources('a', true, 100, 512));
@@ -93,15 +131,35 @@ test('the cache keeps only what the manager reads of an inspect document, unless
     Id: 'x',
     Name: '/x',
     Created: '2026-01-01T00:00:00.123456789Z',
-    State: { Status: 'running', Running: true, Paused: false, Restarting: false, ExitCode: 0, StartedAt: 's', FinishedAt: 'f', Health: { Status: 'healthy', Log: [{ Output: 'a long log' }] } },
+    State: {
+      Status: 'running',
+      Running: true,
+      Paused: false,
+      Restarting: false,
+      ExitCode: 0,
+      StartedAt: 's',
+      FinishedAt: 'f',
+      Health: { Status: 'healthy', Log: [{ Output: 'a long log' }] },
+    },
     Config: { Image: 'busybox', Labels: { a: 'b' }, Env: ['SECRET=1'], Cmd: ['sh'] },
-    HostConfig: { Memory: 1, CpuShares: 2, PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, NetworkMode: 'bridge', Binds: ['/a:/b'] },
+    HostConfig: {
+      Memory: 1,
+      CpuShares: 2,
+      PortBindings: { '80/tcp': [{ HostPort: '8080' }] },
+      NetworkMode: 'bridge',
+      Binds: ['/a:/b'],
+    },
     GraphDriver: { Data: {} },
     ExecIDs: ['e1'],
   } as unknown as ContainerInspect;
   const kept = keptInspect(inspect, false);
   t.deepEqual(kept.State.Health, { Status: 'healthy' });
-  t.deepEqual(kept.HostConfig, { Memory: 1, CpuShares: 2, PortBindings: { '80/tcp': [{ HostPort: '8080' }] }, NetworkMode: 'bridge' });
+  t.deepEqual(kept.HostConfig, {
+    Memory: 1,
+    CpuShares: 2,
+    PortBindings: { '80/tcp': [{ HostPort: '8080' }] },
+    NetworkMode: 'bridge',
+  });
   t.is((kept.Config as Record<string, unknown>).Env, undefined);
   t.is(kept.GraphDriver, undefined);
   t.deepEqual(kept.ExecIDs, ['e1']);
@@ -112,14 +170,20 @@ test('the cache keeps only what the manager reads of an inspect document, unless
 test("a container is found by classic's swarm ID too, and the index follows the label", (t) => {
   const swarmId = 'd'.repeat(64);
   const { index, engines } = cluster(['node1', []], ['node2', []]);
-  engines[0]!.containers.set(webId, cached(webId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
+  engines[0]!.containers.set(
+    webId,
+    cached(webId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }),
+  );
   t.is(index.find(swarmId).container.summary.Id, webId);
   t.deepEqual(
     index.withSwarmId(swarmId).map((l) => l.engine.name),
     ['node1'],
   );
   // a rescheduled copy on another node carries the same swarm ID until the stale one goes
-  engines[1]!.containers.set(dbId, cached(dbId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }));
+  engines[1]!.containers.set(
+    dbId,
+    cached(dbId, 'web', { Config: { Labels: { 'com.docker.swarm.id': swarmId } } }),
+  );
   t.deepEqual(
     index
       .withSwarmId(swarmId)
@@ -132,5 +196,8 @@ test("a container is found by classic's swarm ID too, and the index follows the 
     index.withSwarmId(swarmId).map((l) => l.engine.name),
     ['node2'],
   );
-  t.throws(() => index.find('e'.repeat(64)), { instanceOf: DockerError, message: /No such container/ });
+  t.throws(() => index.find('e'.repeat(64)), {
+    instanceOf: DockerError,
+    message: /No such container/,
+  });
 });

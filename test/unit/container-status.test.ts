@@ -28,15 +28,33 @@ test("go-units' human durations", (t) => {
 test('STATUS text as the engine prints it', (t) => {
   t.is(statusText(state({}), now), 'Up 5 seconds');
   t.is(statusText(state({ Paused: true, Status: 'paused' }), now), 'Up 5 seconds (Paused)');
-  t.is(statusText(state({ Health: { Status: 'starting' } }), now), 'Up 5 seconds (health: starting)');
+  t.is(
+    statusText(state({ Health: { Status: 'starting' } }), now),
+    'Up 5 seconds (health: starting)',
+  );
   t.is(statusText(state({ Health: { Status: 'healthy' } }), now), 'Up 5 seconds (healthy)');
-  t.is(statusText(state({ Status: 'exited', Running: false, ExitCode: 137, FinishedAt: ago(120_000) }), now), 'Exited (137) 2 minutes ago');
-  t.is(statusText(state({ Status: 'created', Running: false, StartedAt: '0001-01-01T00:00:00Z' }), now), 'Created');
+  t.is(
+    statusText(
+      state({ Status: 'exited', Running: false, ExitCode: 137, FinishedAt: ago(120_000) }),
+      now,
+    ),
+    'Exited (137) 2 minutes ago',
+  );
+  t.is(
+    statusText(
+      state({ Status: 'created', Running: false, StartedAt: '0001-01-01T00:00:00Z' }),
+      now,
+    ),
+    'Created',
+  );
   t.is(statusText(state({ Status: 'dead', Running: false, Dead: true }), now), 'Dead');
 });
 
 test('a status text lasts as long as statusTextLasts says: the same text until then, for running, paused and exited containers', (t) => {
-  const elapsed = [0, 400, 999, 1000, 1500, 59_999, 60_000, 61_000, 119_999, 3_599_000, 3_600_000, 5_399_999, 5_400_000, 90_000_000, 1_300_000_000];
+  const elapsed = [
+    0, 400, 999, 1000, 1500, 59_999, 60_000, 61_000, 119_999, 3_599_000, 3_600_000, 5_399_999,
+    5_400_000, 90_000_000, 1_300_000_000,
+  ];
   for (const ms of elapsed) {
     for (const s of [
       state({ StartedAt: ago(ms) }),
@@ -45,8 +63,23 @@ test('a status text lasts as long as statusTextLasts says: the same text until t
     ]) {
       const lasts = statusTextLasts(s, now);
       t.true(lasts > 0, `${ms}: lasts ${lasts}`);
-      t.is(statusText(s, now + lasts - 1), statusText(s, now), `${s.Status} ${ms} ms ago, still the same ${lasts - 1} ms later`);
+      t.is(
+        statusText(s, now + lasts - 1),
+        statusText(s, now),
+        `${s.Status} ${ms} ms ago, still the same ${lasts - 1} ms later`,
+      );
     }
   }
-  t.is(statusTextLasts(state({ Status: 'created', Running: false, StartedAt: '0001-01-01T00:00:00Z', FinishedAt: '0001-01-01T00:00:00Z' }), now), Infinity);
+  t.is(
+    statusTextLasts(
+      state({
+        Status: 'created',
+        Running: false,
+        StartedAt: '0001-01-01T00:00:00Z',
+        FinishedAt: '0001-01-01T00:00:00Z',
+      }),
+      now,
+    ),
+    Infinity,
+  );
 });

@@ -9,16 +9,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 test('static lists: nodes://, bare lists, ranges, duplicates dropped', (t) => {
-  t.deepEqual(new StaticDiscovery(['nodes://10.0.0.1:2375,10.0.0.2:2375']).entries, ['10.0.0.1:2375', '10.0.0.2:2375']);
-  t.deepEqual(new StaticDiscovery(['10.0.0.[10:12]:2375', '10.0.0.11:2375']).entries, ['10.0.0.10:2375', '10.0.0.11:2375', '10.0.0.12:2375']);
-  t.deepEqual(new StaticDiscovery(['unix:///var/run/docker.sock']).entries, ['unix:///var/run/docker.sock']);
-  t.throws(() => new StaticDiscovery(['10.0.0.[5:1]:2375']), { instanceOf: ConfigError, message: /1 is below 5/ });
+  t.deepEqual(new StaticDiscovery(['nodes://10.0.0.1:2375,10.0.0.2:2375']).entries, [
+    '10.0.0.1:2375',
+    '10.0.0.2:2375',
+  ]);
+  t.deepEqual(new StaticDiscovery(['10.0.0.[10:12]:2375', '10.0.0.11:2375']).entries, [
+    '10.0.0.10:2375',
+    '10.0.0.11:2375',
+    '10.0.0.12:2375',
+  ]);
+  t.deepEqual(new StaticDiscovery(['unix:///var/run/docker.sock']).entries, [
+    'unix:///var/run/docker.sock',
+  ]);
+  t.throws(() => new StaticDiscovery(['10.0.0.[5:1]:2375']), {
+    instanceOf: ConfigError,
+    message: /1 is below 5/,
+  });
 });
 
 const options = { heartbeatMs: 1000 };
 
 test('the dead hosted token service and unknown schemes say so; static lists report once', (t) => {
-  t.throws(() => createDiscovery(['token://abc'], options), { instanceOf: ConfigError, message: /shut down in 2019/ });
+  t.throws(() => createDiscovery(['token://abc'], options), {
+    instanceOf: ConfigError,
+    message: /shut down in 2019/,
+  });
   t.throws(() => createDiscovery(['consul://127.0.0.1:8500/swarm'], options), {
     instanceOf: ConfigError,
     message: /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/ or etcd:\/\/\)/,
@@ -35,7 +50,11 @@ test('etcd specs: hosts and classic swarm key layout (the election and Skep stat
     prefix: 'swarm/docker/swarm/nodes/',
     root: 'swarm/docker/swarm/',
   });
-  t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), { hosts: ['http://127.0.0.1:2379'], prefix: 'docker/swarm/nodes/', root: 'docker/swarm/' });
+  t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), {
+    hosts: ['http://127.0.0.1:2379'],
+    prefix: 'docker/swarm/nodes/',
+    root: 'docker/swarm/',
+  });
   t.throws(() => parseEtcdSpec('etcd:///nohost'), { instanceOf: ConfigError });
 });
 
@@ -69,11 +88,30 @@ test('file discovery: lines, ranges, comments; the file is followed as it change
 });
 
 test('engine addresses', (t) => {
-  t.like(parseEngineAddress('10.0.0.1:2375'), { kind: 'tcp', host: '10.0.0.1', port: 2375, addr: '10.0.0.1:2375' });
-  t.like(parseEngineAddress('tcp://host'), { kind: 'tcp', host: 'host', port: 2375, addr: 'host:2375' });
-  t.like(parseEngineAddress('[::1]:2376'), { kind: 'tcp', host: '::1', port: 2376, addr: '[::1]:2376' });
-  t.like(parseEngineAddress('unix:///var/run/docker.sock'), { kind: 'unix', socketPath: '/var/run/docker.sock' });
-  for (const bad of ['10.0.0.1:99999', 'unix://relative', 'ftp://x:1', 'a b']) t.throws(() => parseEngineAddress(bad), { instanceOf: ConfigError }, bad);
+  t.like(parseEngineAddress('10.0.0.1:2375'), {
+    kind: 'tcp',
+    host: '10.0.0.1',
+    port: 2375,
+    addr: '10.0.0.1:2375',
+  });
+  t.like(parseEngineAddress('tcp://host'), {
+    kind: 'tcp',
+    host: 'host',
+    port: 2375,
+    addr: 'host:2375',
+  });
+  t.like(parseEngineAddress('[::1]:2376'), {
+    kind: 'tcp',
+    host: '::1',
+    port: 2376,
+    addr: '[::1]:2376',
+  });
+  t.like(parseEngineAddress('unix:///var/run/docker.sock'), {
+    kind: 'unix',
+    socketPath: '/var/run/docker.sock',
+  });
+  for (const bad of ['10.0.0.1:99999', 'unix://relative', 'ftp://x:1', 'a b'])
+    t.throws(() => parseEngineAddress(bad), { instanceOf: ConfigError }, bad);
 });
 
 test('a discovery backend registers for its scheme, as classic registered its own; a scheme is taken once', async (t) => {
@@ -82,8 +120,15 @@ test('a discovery backend registers for its scheme, as classic registered its ow
     watch: (onEntries) => (onEntries(['10.0.0.7:2375']), () => {}),
     list: async () => (seen.push(spec), ['10.0.0.7:2375']),
   }));
-  t.deepEqual(await createDiscovery(['inventory-db://prod'], { heartbeatMs: 1000 }).list(), ['10.0.0.7:2375']);
+  t.deepEqual(await createDiscovery(['inventory-db://prod'], { heartbeatMs: 1000 }).list(), [
+    '10.0.0.7:2375',
+  ]);
   t.deepEqual(seen, ['inventory-db://prod']);
-  t.throws(() => registerDiscovery('etcd', () => createDiscovery(['a:1'], { heartbeatMs: 1 })), { message: 'a discovery backend for etcd:// is registered already' });
-  t.throws(() => createDiscovery(['zk://h:2181/p'], { heartbeatMs: 1000 }), { message: /zk:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/ or inventory-db:\/\/\)/ });
+  t.throws(() => registerDiscovery('etcd', () => createDiscovery(['a:1'], { heartbeatMs: 1 })), {
+    message: 'a discovery backend for etcd:// is registered already',
+  });
+  t.throws(() => createDiscovery(['zk://h:2181/p'], { heartbeatMs: 1000 }), {
+    message:
+      /zk:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/ or inventory-db:\/\/\)/,
+  });
 });

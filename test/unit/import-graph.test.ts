@@ -23,7 +23,8 @@ function importsOf(file: string, known: Set<string>): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest);
   const out: string[] = [];
   source.forEachChild((node) => {
-    const specifier = (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier;
+    const specifier =
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier;
     if (specifier && ts.isStringLiteral(specifier) && specifier.text.startsWith('.')) {
       const target = resolve(dirname(file), specifier.text.replace(/\.js$/, '.ts'));
       if (known.has(target)) out.push(target);
@@ -40,7 +41,10 @@ test('no import circle in core/, plugins/ and config/ (type imports count too)',
   const state = new Map<string, 'open' | 'done'>();
   const visit = (file: string, path: string[]) => {
     if (state.get(file) === 'done') return;
-    if (state.get(file) === 'open') return void circles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(REPO_ROOT, f)).join(' → '));
+    if (state.get(file) === 'open')
+      return void circles.push(
+        [...path.slice(path.indexOf(file)), file].map((f) => relative(REPO_ROOT, f)).join(' → '),
+      );
     state.set(file, 'open');
     for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
     state.set(file, 'done');

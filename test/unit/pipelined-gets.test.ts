@@ -42,11 +42,15 @@ test('an answer without a length runs to the close; one cut short is not whole; 
   t.is(answers[0]!.body.toString(), '[1,2]');
   t.false(read('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n[1', 100).whole);
   t.throws(() => read('SSH-2.0-OpenSSH_9.2\r\n\r\n', 100), { message: /not an HTTP answer/ });
-  t.throws(() => read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 100), { message: /bad chunk size/ });
+  t.throws(() => read('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 100), {
+    message: /bad chunk size/,
+  });
 });
 
 /** A server that answers each request line it reads, in order, then closes after `closeAfter` answers. */
-async function lineServer(closeAfter = Infinity): Promise<{ port: number; requests: string[]; close(): Promise<void> }> {
+async function lineServer(
+  closeAfter = Infinity,
+): Promise<{ port: number; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const server = net.createServer((socket) => {
     let pending = '';
@@ -65,7 +69,11 @@ async function lineServer(closeAfter = Infinity): Promise<{ port: number; reques
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as net.AddressInfo).port, requests, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    requests,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 const connect = (port: number) =>
@@ -76,25 +84,44 @@ const connect = (port: number) =>
 test('a pipeline is written at once, with a Host, the last request closing; each answer comes as it is read', async (t) => {
   const server = await lineServer();
   const got: [number, string][] = [];
-  const answered = await pipelinedGets(await connect(server.port), 'node1:2375', ['/a', '/b', '/c'], 5000, (i, a) => got.push([i, JSON.parse(a.body.toString()).path]));
+  const answered = await pipelinedGets(
+    await connect(server.port),
+    'node1:2375',
+    ['/a', '/b', '/c'],
+    5000,
+    (i, a) => got.push([i, JSON.parse(a.body.toString()).path]),
+  );
   t.is(answered, 3);
   t.deepEqual(got, [
     [0, '/a'],
     [1, '/b'],
     [2, '/c'],
   ]);
-  t.deepEqual(server.requests, ['GET /a HTTP/1.1\r\nHost: node1:2375', 'GET /b HTTP/1.1\r\nHost: node1:2375', 'GET /c HTTP/1.1\r\nHost: node1:2375\r\nConnection: close']);
+  t.deepEqual(server.requests, [
+    'GET /a HTTP/1.1\r\nHost: node1:2375',
+    'GET /b HTTP/1.1\r\nHost: node1:2375',
+    'GET /c HTTP/1.1\r\nHost: node1:2375\r\nConnection: close',
+  ]);
   await server.close();
 });
 
 test('an engine that closes early: what it answered counts, the rest is left to the caller; a silent one times out', async (t) => {
   const early = await lineServer(2);
-  t.is(await pipelinedGets(await connect(early.port), 'x', ['/a', '/b', '/c', '/d'], 5000, () => {}), 2);
+  t.is(
+    await pipelinedGets(await connect(early.port), 'x', ['/a', '/b', '/c', '/d'], 5000, () => {}),
+    2,
+  );
   await early.close();
   const silent = net.createServer(() => {});
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   await t.throwsAsync(
-    pipelinedGets(await connect((silent.address() as net.AddressInfo).port), 'x', ['/a'], 200, () => {}),
+    pipelinedGets(
+      await connect((silent.address() as net.AddressInfo).port),
+      'x',
+      ['/a'],
+      200,
+      () => {},
+    ),
     { message: /Timeout awaiting 'request' for 200ms/ },
   );
   silent.close();

@@ -63,11 +63,21 @@ async function replicaFront(role: ManagerRole, holdMs = 2000) {
 test('decide: the primary serves; a replica forwards, keeps /_ping and /info, reads here and holds writes when no primary is known, never forwards twice', (t) => {
   const role = new ScriptedRole('10.0.0.1:2375');
   role.set({ primary: '10.0.0.2:2375' });
-  t.deepEqual(decide(role, 'POST', '/containers/create', undefined), { serve: 'primary', addr: '10.0.0.2:2375' });
-  t.deepEqual(decide(role, 'GET', '/v1.41/containers/json?all=1', undefined), { serve: 'primary', addr: '10.0.0.2:2375' });
-  for (const url of ['/_ping', '/v1.41/_ping', '/info', '/v1.44/info?x=1']) t.deepEqual(decide(role, 'GET', url, undefined), { serve: 'here' }, url);
+  t.deepEqual(decide(role, 'POST', '/containers/create', undefined), {
+    serve: 'primary',
+    addr: '10.0.0.2:2375',
+  });
+  t.deepEqual(decide(role, 'GET', '/v1.41/containers/json?all=1', undefined), {
+    serve: 'primary',
+    addr: '10.0.0.2:2375',
+  });
+  for (const url of ['/_ping', '/v1.41/_ping', '/info', '/v1.44/info?x=1'])
+    t.deepEqual(decide(role, 'GET', url, undefined), { serve: 'here' }, url);
   // classic matched by suffix: a network named "info" went to the replica
-  t.deepEqual(decide(role, 'GET', '/networks/info', undefined), { serve: 'primary', addr: '10.0.0.2:2375' });
+  t.deepEqual(decide(role, 'GET', '/networks/info', undefined), {
+    serve: 'primary',
+    addr: '10.0.0.2:2375',
+  });
   t.deepEqual(decide(role, 'POST', '/containers/create', '10.0.0.3:2375'), { serve: 'wait' });
   t.deepEqual(decide(role, 'GET', '/containers/json', '10.0.0.3:2375'), { serve: 'here' });
   role.set({ primary: undefined });
@@ -115,7 +125,9 @@ test('a replica forwards JSON calls and bodies to the primary and its answers ba
   const fake = await FakeDocker.start({ name: 'n1', images: ['busybox'] });
   const primary = await inProcessManager([fake]);
   const role = new ScriptedRole('127.0.0.1:1');
-  role.set({ primary: `127.0.0.1:${new URL(primary.manager.config.hosts[0]!.replace('tcp', 'http')).port}` });
+  role.set({
+    primary: `127.0.0.1:${new URL(primary.manager.config.hosts[0]!.replace('tcp', 'http')).port}`,
+  });
   const front = await replicaFront(role);
   t.teardown(async () => {
     front.close();
@@ -149,8 +161,14 @@ test('no primary: a write waits for one and is refused 503 in Docker shape when 
   t.teardown(front.close);
   const write = await fetch(`${front.url}/containers/create`, { method: 'POST', body: '{}' });
   t.is(write.status, 503);
-  t.deepEqual(await write.json(), { message: "No elected primary cluster manager (etcd has no quorum): writes wait for one; reads are answered from this manager's cache" });
-  t.is(await (await fetch(`${front.url}/containers/json`)).text(), 'served here: GET /containers/json');
+  t.deepEqual(await write.json(), {
+    message:
+      "No elected primary cluster manager (etcd has no quorum): writes wait for one; reads are answered from this manager's cache",
+  });
+  t.is(
+    await (await fetch(`${front.url}/containers/json`)).text(),
+    'served here: GET /containers/json',
+  );
 });
 
 test('a primary that cannot be reached received nothing: the write goes to the next primary once elected, body and all; a read is answered here meanwhile', async (t) => {
@@ -164,10 +182,19 @@ test('a primary that cannot be reached received nothing: the write goes to the n
     await next.stop();
     await fake.stop();
   });
-  t.is(await (await fetch(`${front.url}/containers/json`)).text(), 'served here: GET /containers/json');
-  const write = fetch(`${front.url}/containers/create?name=after-failover`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ Image: 'busybox' }) });
+  t.is(
+    await (await fetch(`${front.url}/containers/json`)).text(),
+    'served here: GET /containers/json',
+  );
+  const write = fetch(`${front.url}/containers/create?name=after-failover`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ Image: 'busybox' }),
+  });
   await new Promise((resolve) => setTimeout(resolve, 400));
-  role.set({ primary: `127.0.0.1:${new URL(next.manager.config.hosts[0]!.replace('tcp', 'http')).port}` });
+  role.set({
+    primary: `127.0.0.1:${new URL(next.manager.config.hosts[0]!.replace('tcp', 'http')).port}`,
+  });
   const res = await write;
   t.is(res.status, 201);
   t.is([...fake.containers.values()].length, 1);
@@ -181,17 +208,33 @@ test('the primary unreachable for good: the write is refused with classic\'s "Un
   t.teardown(front.close);
   const res = await fetch(`${front.url}/containers/x/start`, { method: 'POST' });
   t.is(res.status, 500);
-  t.regex(((await res.json()) as { message: string }).message, new RegExp(`^Unable to reach primary cluster manager \\(connect ECONNREFUSED ${dead}\\): ${dead}$`));
+  t.regex(
+    ((await res.json()) as { message: string }).message,
+    new RegExp(
+      `^Unable to reach primary cluster manager \\(connect ECONNREFUSED ${dead}\\): ${dead}$`,
+    ),
+  );
 });
 
 test("etcd's errors in the log and in a refused write's message: gRPC's text without its trimmings", (t) => {
   t.is(
-    etcdMessage(new Error('14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:43893. Resolution note: ')),
+    etcdMessage(
+      new Error(
+        '14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:43893. Resolution note: ',
+      ),
+    ),
     '14 UNAVAILABLE: No connection established. last error: connect ECONNREFUSED 127.0.0.1:43893',
   );
   t.is(
-    etcdMessage(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded after 0.665s,name resolution: 0.001s,remote_addr=127.0.0.1:44441')),
+    etcdMessage(
+      new Error(
+        '4 DEADLINE_EXCEEDED: Deadline exceeded after 0.665s,name resolution: 0.001s,remote_addr=127.0.0.1:44441',
+      ),
+    ),
     '4 DEADLINE_EXCEEDED: Deadline exceeded after 0.665s talking to 127.0.0.1:44441',
   );
-  t.is(etcdMessage(new Error('Lease 660518646872908294 is expired or revoked\nat ...')), 'Lease 660518646872908294 is expired or revoked');
+  t.is(
+    etcdMessage(new Error('Lease 660518646872908294 is expired or revoked\nat ...')),
+    'Lease 660518646872908294 is expired or revoked',
+  );
 });

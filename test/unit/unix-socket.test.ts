@@ -16,7 +16,11 @@ const folder = (t: import('ava').ExecutionContext, mode: number) => {
 
 test('a socket in a folder others can write is refused; a sticky one (as /tmp) is fine', (t) => {
   const open = folder(t, 0o777);
-  t.throws(() => prepareSocketPath(join(open, 'skep.sock')), { message: new RegExp(`^refusing to listen on unix://${open}/skep.sock: ${open} can be written by other users \\(mode 777`) });
+  t.throws(() => prepareSocketPath(join(open, 'skep.sock')), {
+    message: new RegExp(
+      `^refusing to listen on unix://${open}/skep.sock: ${open} can be written by other users \\(mode 777`,
+    ),
+  });
   t.notThrows(() => prepareSocketPath(join(folder(t, 0o1777), 'skep.sock')));
 });
 
@@ -28,21 +32,29 @@ test('what is at the path already is removed only when it is a socket of this us
   t.true(existsSync(file), 'nothing is deleted that is not ours');
   rmSync(file);
   // a stale socket a stopped manager left: its listener gone, the file still there
-  await run(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+  await run(process.execPath, [
+    '-e',
+    `require('net').createServer().listen(${JSON.stringify(file)}, () => process.kill(process.pid, 'SIGKILL'))`,
+  ]);
   t.true(existsSync(file), 'a killed listener leaves its socket');
   prepareSocketPath(file);
   t.false(existsSync(file));
 });
 
-test.serial('the manager listening on a unix socket makes it owner and group only, whatever the umask', async (t) => {
-  const dir = folder(t, 0o755);
-  const path = join(dir, 'skep.sock');
-  const fake = await FakeDocker.start({ name: 'n1' });
-  const old = process.umask(0);
-  const skep = await inProcessManager([fake], { hosts: [`unix://${path}`] }).finally(() => process.umask(old));
-  t.teardown(async () => {
-    await skep.stop();
-    await fake.stop();
-  });
-  t.is(statSync(path).mode & 0o777, 0o660);
-});
+test.serial(
+  'the manager listening on a unix socket makes it owner and group only, whatever the umask',
+  async (t) => {
+    const dir = folder(t, 0o755);
+    const path = join(dir, 'skep.sock');
+    const fake = await FakeDocker.start({ name: 'n1' });
+    const old = process.umask(0);
+    const skep = await inProcessManager([fake], { hosts: [`unix://${path}`] }).finally(() =>
+      process.umask(old),
+    );
+    t.teardown(async () => {
+      await skep.stop();
+      await fake.stop();
+    });
+    t.is(statSync(path).mode & 0o777, 0o660);
+  },
+);

@@ -1,11 +1,25 @@
-import http2, { type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Cluster } from '../../cluster/cluster.js';
 import type { Engine } from '../../cluster/engine.js';
 import { DockerError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { BuildSessions } from './build-sessions.js';
-import { frame, GRPC, grpcFailure, mapField, MessageReader, stringField, withoutMapEntries } from './grpc-wire.js';
+import {
+  frame,
+  GRPC,
+  grpcFailure,
+  mapField,
+  MessageReader,
+  stringField,
+  withoutMapEntries,
+} from './grpc-wire.js';
 import { h2Socket } from './h2-socket.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } = http2.constants;
@@ -94,8 +108,12 @@ export class GrpcConnection {
     server.on('stream', (stream, headers) => {
       stream.on('error', () => {});
       deps.logger.debug(`grpc call ${String(headers[':path'])}`);
-      stream.once('close', () => deps.logger.debug(`grpc call ${String(headers[':path'])} closed ${stream.rstCode}`));
-      this.route(stream, headers).catch((err: Error) => grpcFailure(stream, GRPC.UNAVAILABLE, err.message));
+      stream.once('close', () =>
+        deps.logger.debug(`grpc call ${String(headers[':path'])} closed ${stream.rstCode}`),
+      );
+      this.route(stream, headers).catch((err: Error) =>
+        grpcFailure(stream, GRPC.UNAVAILABLE, err.message),
+      );
     });
     server.emit('connection', h2Socket(socket));
   }
@@ -124,7 +142,9 @@ export class GrpcConnection {
       case `${CONTROL}Session`: {
         // a session of the client's, on this connection (bake's shared ones): it goes where its solve went
         const id = String(headers['x-docker-expose-session-uuid'] ?? '');
-        const engine = (await this.deps.sessions.sessions.wait(id, WAIT_FOR_SESSION_USE_MS, gone.signal)) ?? this.fallback();
+        const engine =
+          (await this.deps.sessions.sessions.wait(id, WAIT_FOR_SESSION_USE_MS, gone.signal)) ??
+          this.fallback();
         return this.relay(stream, headers, engine, { read: Buffer.alloc(0), ended: false });
       }
       case `${CONTROL}DiskUsage`:
@@ -139,10 +159,15 @@ export class GrpcConnection {
     if (path.startsWith(BRIDGE)) {
       // the frontend's calls name their build in a header
       const ref = String(headers['buildkit-controlapi-buildid'] ?? '');
-      const engine = (await this.deps.sessions.builds.wait(ref, WAIT_FOR_SOLVE_MS, gone.signal)) ?? this.fallback();
+      const engine =
+        (await this.deps.sessions.builds.wait(ref, WAIT_FOR_SOLVE_MS, gone.signal)) ??
+        this.fallback();
       return this.relay(stream, headers, engine, { read: Buffer.alloc(0), ended: false });
     }
-    return this.relay(stream, headers, this.affinity ?? this.fallback(), { read: Buffer.alloc(0), ended: false });
+    return this.relay(stream, headers, this.affinity ?? this.fallback(), {
+      read: Buffer.alloc(0),
+      ended: false,
+    });
   }
 
   /** An engine for calls bound to nothing yet: the first healthy one. */
@@ -160,7 +185,8 @@ export class GrpcConnection {
    */
   private async solve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     const first = await firstMessage(stream);
-    if (!first.message) return grpcFailure(stream, GRPC.UNKNOWN, 'the solve request had no message');
+    if (!first.message)
+      return grpcFailure(stream, GRPC.UNKNOWN, 'the solve request had no message');
     const { message } = first;
     const ref = stringField(message, 1);
     const session = stringField(message, 5);
@@ -171,8 +197,15 @@ export class GrpcConnection {
     });
     // the engine gets the solve without them, as the legacy builder's build args are sent without them
     const rest = first.read.subarray(5 + message.length);
-    const read = expressions.length ? Buffer.concat([frame(withoutMapEntries(message, 7, (key) => PLACEMENT_ARG.test(key))), rest]) : first.read;
-    const shared = [...attrs].filter(([key]) => key.startsWith('local-sessionid:')).map(([, id]) => id);
+    const read = expressions.length
+      ? Buffer.concat([
+          frame(withoutMapEntries(message, 7, (key) => PLACEMENT_ARG.test(key))),
+          rest,
+        ])
+      : first.read;
+    const shared = [...attrs]
+      .filter(([key]) => key.startsWith('local-sessionid:'))
+      .map(([, id]) => id);
     const bind = (engine: Engine) => {
       this.affinity = engine;
       if (ref) this.deps.sessions.builds.bind(ref, engine);
@@ -180,9 +213,13 @@ export class GrpcConnection {
     };
     const run = (engine: Engine) => {
       bind(engine);
-      return this.relay(stream, headers, engine, { read, ended: first.ended }, () => engine.refreshImages()).catch((err: Error) => grpcFailure(stream, GRPC.UNAVAILABLE, err.message));
+      return this.relay(stream, headers, engine, { read, ended: first.ended }, () =>
+        engine.refreshImages(),
+      ).catch((err: Error) => grpcFailure(stream, GRPC.UNAVAILABLE, err.message));
     };
-    const placed = (session && this.deps.sessions.sessions.get(session)) || (ref && this.deps.sessions.builds.get(ref));
+    const placed =
+      (session && this.deps.sessions.sessions.get(session)) ||
+      (ref && this.deps.sessions.builds.get(ref));
     if (placed) return run(placed);
     try {
       await this.deps.placeBuild(expressions, run);
@@ -199,15 +236,27 @@ export class GrpcConnection {
   }
 
   /** A call that names its build in field `field` of its message: it goes where the build went. */
-  private async byBuild(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, field: number, gone: AbortSignal): Promise<void> {
+  private async byBuild(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    field: number,
+    gone: AbortSignal,
+  ): Promise<void> {
     const first = await firstMessage(stream);
     const ref = first.message ? stringField(first.message, field) : '';
-    const engine = (ref && (await this.deps.sessions.builds.wait(ref, WAIT_FOR_SOLVE_MS, gone))) || this.affinity || this.fallback();
+    const engine =
+      (ref && (await this.deps.sessions.builds.wait(ref, WAIT_FOR_SOLVE_MS, gone))) ||
+      this.affinity ||
+      this.fallback();
     return this.relay(stream, headers, engine, first);
   }
 
   /** Build history: one build's where it was made, every build's from every healthy engine. */
-  private async byBuildOrEverywhere(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, field: number): Promise<void> {
+  private async byBuildOrEverywhere(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    field: number,
+  ): Promise<void> {
     const first = await firstMessage(stream);
     const ref = first.message ? stringField(first.message, field) : '';
     const engine = ref ? this.deps.sessions.builds.get(ref) : undefined;
@@ -226,15 +275,22 @@ export class GrpcConnection {
       ]);
       session = opened.then(
         (socket) => {
-          const h2 = http2.connect(`http://${engine.addr.replace(/^unix:\/\//, 'docker')}`, { createConnection: () => h2Socket(socket) });
+          const h2 = http2.connect(`http://${engine.addr.replace(/^unix:\/\//, 'docker')}`, {
+            createConnection: () => h2Socket(socket),
+          });
           h2.on('error', () => {});
-          h2.on('close', () => this.upstreams.get(engine.addr) === session && this.upstreams.delete(engine.addr));
+          h2.on(
+            'close',
+            () => this.upstreams.get(engine.addr) === session && this.upstreams.delete(engine.addr),
+          );
           if (this.closed) h2.destroy();
           return h2;
         },
         (err: unknown) => {
           this.upstreams.delete(engine.addr);
-          throw new Error(`node ${engine.name} (${engine.addr}) cannot build with BuildKit: ${(err as Error).message}`);
+          throw new Error(
+            `node ${engine.name} (${engine.addr}) cannot build with BuildKit: ${(err as Error).message}`,
+          );
         },
       );
       this.upstreams.set(engine.addr, session);
@@ -246,7 +302,13 @@ export class GrpcConnection {
    * One call sent on to one engine: what was read of it first, then the rest as it comes; the answer back with its
    * trailers. `beforeEnd` runs before the client hears the call ended well. Settles when the call is over.
    */
-  private async relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, engine: Engine, first: Omit<FirstMessage, 'message'>, beforeEnd?: () => Promise<void>): Promise<void> {
+  private async relay(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    engine: Engine,
+    first: Omit<FirstMessage, 'message'>,
+    beforeEnd?: () => Promise<void>,
+  ): Promise<void> {
     if (stream.closed) return;
     const session = await this.upstream(engine);
     const upstream = session.request(upstreamHeaders(headers), { endStream: false });
@@ -258,13 +320,23 @@ export class GrpcConnection {
     upstream.on('trailers', (t) => (trailers = responseHeaders(t)));
     upstream.on('response', (answer, flags) => {
       if (stream.closed || stream.destroyed) return;
-      if (flags & NGHTTP2_FLAG_END_STREAM) return void stream.respond(responseHeaders(answer), { endStream: true });
+      if (flags & NGHTTP2_FLAG_END_STREAM)
+        return void stream.respond(responseHeaders(answer), { endStream: true });
       stream.respond(responseHeaders(answer), { waitForTrailers: true });
-      stream.once('wantTrailers', () => stream.sendTrailers(trailers ?? { 'grpc-status': String(GRPC.UNKNOWN), 'grpc-message': 'the engine sent no status' }));
+      stream.once('wantTrailers', () =>
+        stream.sendTrailers(
+          trailers ?? {
+            'grpc-status': String(GRPC.UNKNOWN),
+            'grpc-message': 'the engine sent no status',
+          },
+        ),
+      );
       upstream.pipe(stream, { end: false });
       upstream.once('end', () => {
         const ok = trailers?.['grpc-status'] === '0';
-        void (ok && beforeEnd ? beforeEnd().catch(() => {}) : Promise.resolve()).then(() => stream.end());
+        void (ok && beforeEnd ? beforeEnd().catch(() => {}) : Promise.resolve()).then(() =>
+          stream.end(),
+        );
       });
     });
     return new Promise<void>((resolve) => {
@@ -275,7 +347,12 @@ export class GrpcConnection {
       });
       upstream.once('close', () => {
         if (stream.closed) return;
-        if (!stream.headersSent) grpcFailure(stream, GRPC.UNAVAILABLE, `node ${engine.name} (${engine.addr}) ended the call: ${upstream.rstCode}`);
+        if (!stream.headersSent)
+          grpcFailure(
+            stream,
+            GRPC.UNAVAILABLE,
+            `node ${engine.name} (${engine.addr}) ended the call: ${upstream.rstCode}`,
+          );
         else if (upstream.rstCode !== NGHTTP2_NO_ERROR) stream.close(upstream.rstCode);
       });
     });
@@ -287,12 +364,20 @@ export class GrpcConnection {
    * repeated fields joined). An engine that lacks the call is left out; the status is the first failure when
    * every engine failed.
    */
-  private async everywhere(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, mode: 'stream' | 'one answer', read?: FirstMessage): Promise<void> {
+  private async everywhere(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    mode: 'stream' | 'one answer',
+    read?: FirstMessage,
+  ): Promise<void> {
     const first = read ?? (await firstMessage(stream));
     // these calls send one request message: it is the whole request (the client may end its side only later)
     const request = first.read;
     const engines = this.deps.cluster.healthy();
-    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc' },
+      { waitForTrailers: true },
+    );
     const collected: Buffer[] = [];
     const outcomes = await Promise.all(
       engines.map(async (engine): Promise<{ code: string; message: string }> => {
@@ -306,9 +391,16 @@ export class GrpcConnection {
         upstream.end(request);
         const reader = new MessageReader();
         return new Promise((resolve) => {
-          let status: { code: string; message: string } = { code: String(GRPC.UNKNOWN), message: `node ${engine.name} ended the call` };
+          let status: { code: string; message: string } = {
+            code: String(GRPC.UNKNOWN),
+            message: `node ${engine.name} ended the call`,
+          };
           const statusOf = (h: IncomingHttpHeaders) => {
-            if (h['grpc-status'] !== undefined) status = { code: String(h['grpc-status']), message: decodeURIComponent(String(h['grpc-message'] ?? '')) };
+            if (h['grpc-status'] !== undefined)
+              status = {
+                code: String(h['grpc-status']),
+                message: decodeURIComponent(String(h['grpc-message'] ?? '')),
+              };
           };
           upstream.on('response', statusOf);
           upstream.on('trailers', statusOf);
@@ -326,9 +418,15 @@ export class GrpcConnection {
     if (stream.closed) return;
     if (mode === 'one answer') stream.write(frame(Buffer.concat(collected)));
     const answered = outcomes.filter((o) => o.code === '0');
-    const failure = outcomes.find((o) => o.code !== '0' && o.code !== String(GRPC.UNIMPLEMENTED)) ?? outcomes[0];
+    const failure =
+      outcomes.find((o) => o.code !== '0' && o.code !== String(GRPC.UNIMPLEMENTED)) ?? outcomes[0];
     const status = answered.length > 0 || !failure ? { code: '0', message: '' } : failure;
-    stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': status.code, ...(status.message ? { 'grpc-message': encodeURIComponent(status.message) } : {}) }));
+    stream.once('wantTrailers', () =>
+      stream.sendTrailers({
+        'grpc-status': status.code,
+        ...(status.message ? { 'grpc-message': encodeURIComponent(status.message) } : {}),
+      }),
+    );
     stream.end();
   }
 }

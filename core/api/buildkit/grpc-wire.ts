@@ -85,8 +85,14 @@ export function mapField(payload: Uint8Array, field: number): Map<string, string
 }
 
 /** The message without the entries of a map field whose key `drop` names; everything else byte for byte. */
-export function withoutMapEntries(payload: Uint8Array, field: number, drop: (key: string) => boolean): Buffer {
-  const kept = fieldsOf(payload).filter((f) => !(f.field === field && f.bytes && drop(stringField(f.bytes, 1))));
+export function withoutMapEntries(
+  payload: Uint8Array,
+  field: number,
+  drop: (key: string) => boolean,
+): Buffer {
+  const kept = fieldsOf(payload).filter(
+    (f) => !(f.field === field && f.bytes && drop(stringField(f.bytes, 1))),
+  );
   return Buffer.concat(kept.map((f) => payload.subarray(f.start, f.end)));
 }
 
@@ -95,5 +101,9 @@ export function grpcFailure(stream: ServerHttp2Stream, code: number, message: st
   if (stream.destroyed || stream.closed) return;
   const status = { 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) };
   if (stream.headersSent) stream.close();
-  else stream.respond({ ':status': 200, 'content-type': 'application/grpc', ...status }, { endStream: true });
+  else
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', ...status },
+      { endStream: true },
+    );
 }

@@ -17,7 +17,11 @@ function labelled(engine: Engine, line: ProgressLine, pulling: string | undefine
   const { error: _e, errorDetail: _d, ...rest } = line;
   if (pulling !== undefined) {
     const text = failed ?? line.status ?? '';
-    return { ...rest, id: engine.name, status: text ? `Pulling ${pulling}... : ${text}` : `Pulling ${pulling}...` };
+    return {
+      ...rest,
+      id: engine.name,
+      status: text ? `Pulling ${pulling}... : ${text}` : `Pulling ${pulling}...`,
+    };
   }
   const text = failed !== undefined ? `Error: ${failed}` : (line.status ?? '');
   return { ...rest, id: engine.name, status: line.id ? `${line.id}: ${text}` : text };
@@ -35,9 +39,16 @@ function imageRef(image: string, tag: string | undefined): string {
  * that failed, so the client's exit status reflects a failure anywhere. When every node refuses before its
  * stream starts, the client gets the engine's own status and message.
  */
-export async function createImageEverywhere(ctx: Context, engines: Engine[], path = 'images/create'): Promise<void> {
+export async function createImageEverywhere(
+  ctx: Context,
+  engines: Engine[],
+  path = 'images/create',
+): Promise<void> {
   if (engines.length === 0) throw new DockerError(500, 'No healthy node available in the cluster');
-  const withBody = (ctx.req.headers['content-length'] !== undefined && ctx.req.headers['content-length'] !== '0') || ctx.req.headers['transfer-encoding'] !== undefined;
+  const withBody =
+    (ctx.req.headers['content-length'] !== undefined &&
+      ctx.req.headers['content-length'] !== '0') ||
+    ctx.req.headers['transfer-encoding'] !== undefined;
   const headers = headersForEngine(ctx.req.headers, withBody);
   let started = false;
   const start = () => {
@@ -49,7 +60,10 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
   };
   const write = (line: ProgressLine) => ctx.res.write(`${JSON.stringify(line)}\n`);
   const query = new URLSearchParams(outgoingSearch(ctx));
-  const pulling = path === 'images/create' && query.get('fromImage') ? imageRef(query.get('fromImage')!, query.get('tag') ?? undefined) : undefined;
+  const pulling =
+    path === 'images/create' && query.get('fromImage')
+      ? imageRef(query.get('fromImage')!, query.get('tag') ?? undefined)
+      : undefined;
   const outcomes = await Promise.all(
     engines.map((engine) =>
       pullOn(engine, {
@@ -68,17 +82,26 @@ export async function createImageEverywhere(ctx: Context, engines: Engine[], pat
     // Every node refused at once: answer as one engine would, with its status and message.
     const first = failed[0]!.outcome;
     const same = failed.every(({ outcome }) => outcome.message === first.message);
-    throw new DockerError(first.status, same ? (first.message ?? 'failed') : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '));
+    throw new DockerError(
+      first.status,
+      same
+        ? (first.message ?? 'failed')
+        : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; '),
+    );
   }
   for (const { engine, outcome } of failed) {
     if (outcome.status >= 300) write(labelled(engine, { error: outcome.message }, pulling));
   }
   // which nodes loaded it, on lines of their own (the engines' lines stay as they were)
-  if (path === 'images/load') for (const { engine } of outcomes.filter(({ outcome }) => outcome.ok)) write({ id: engine.name, status: 'Loaded' });
+  if (path === 'images/load')
+    for (const { engine } of outcomes.filter(({ outcome }) => outcome.ok))
+      write({ id: engine.name, status: 'Loaded' });
   if (failed.length > 0) {
     // the engine's message, as classic ended the stream; each node's own when they differ
     const same = failed.every(({ outcome }) => outcome.message === failed[0]!.outcome.message);
-    const message = same ? (failed[0]!.outcome.message ?? 'failed') : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
+    const message = same
+      ? (failed[0]!.outcome.message ?? 'failed')
+      : failed.map(({ engine, outcome }) => `${engine.name}: ${outcome.message}`).join('; ');
     write({ errorDetail: { message }, error: message });
   }
   ctx.res.end();

@@ -14,7 +14,13 @@ export interface NodeAnswer {
 }
 
 /** The same call on each node at once, answers buffered; an unreachable node answers 500 with why. */
-export function callEach(ctx: Context, engines: Engine[], path: string, body?: Buffer, search = outgoingSearch(ctx)): Promise<NodeAnswer[]> {
+export function callEach(
+  ctx: Context,
+  engines: Engine[],
+  path: string,
+  body?: Buffer,
+  search = outgoingSearch(ctx),
+): Promise<NodeAnswer[]> {
   return Promise.all(
     engines.map(async (engine) => {
       try {
@@ -26,7 +32,11 @@ export function callEach(ctx: Context, engines: Engine[], path: string, body?: B
         return { engine, status: res.status, body: res.body };
       } catch (err) {
         const error = unreachable(engine, err);
-        return { engine, status: error.status, body: Buffer.from(JSON.stringify({ message: error.message })) };
+        return {
+          engine,
+          status: error.status,
+          body: Buffer.from(JSON.stringify({ message: error.message })),
+        };
       }
     }),
   );
@@ -41,15 +51,24 @@ export function mergeAnswers<T>(answers: NodeAnswer[], merge: (bodies: T[]) => u
   if (failed.length > 0) {
     const worked = answers.filter((a) => a.status < 300).map((a) => a.engine.name);
     const reasons = failed.map((a) => `${a.engine.name}: ${engineMessage(a.body)}`).join('; ');
-    throw new DockerError(failed[0]!.status, `${reasons}${worked.length ? ` (done on ${worked.join(', ')})` : ''}`);
+    throw new DockerError(
+      failed[0]!.status,
+      `${reasons}${worked.length ? ` (done on ${worked.join(', ')})` : ''}`,
+    );
   }
-  return merge(answers.map((a) => (a.body.length ? (JSON.parse(a.body.toString('utf8')) as T) : (undefined as T))));
+  return merge(
+    answers.map((a) =>
+      a.body.length ? (JSON.parse(a.body.toString('utf8')) as T) : (undefined as T),
+    ),
+  );
 }
 
 /** Prune answers of several nodes as one: what each deleted (`deletedKey`), listed together, and the space reclaimed summed. */
 export function mergePrune(answers: NodeAnswer[], deletedKey: string, withSpace = true): unknown {
   return mergeAnswers<Record<string, unknown> | undefined>(answers, (bodies) => ({
     [deletedKey]: bodies.flatMap((b) => (b?.[deletedKey] as unknown[] | null | undefined) ?? []),
-    ...(withSpace ? { SpaceReclaimed: bodies.reduce((sum, b) => sum + Number(b?.SpaceReclaimed ?? 0), 0) } : {}),
+    ...(withSpace
+      ? { SpaceReclaimed: bodies.reduce((sum, b) => sum + Number(b?.SpaceReclaimed ?? 0), 0) }
+      : {}),
   }));
 }

@@ -2,7 +2,11 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { finished, pipeline } from 'node:stream';
 import type { Context } from 'koa';
 import { versionedPath } from '../../cluster/api-version.js';
-import { isClosedWithoutAnswer, isConnectionError, isTimeout } from '../../cluster/engine-client.js';
+import {
+  isClosedWithoutAnswer,
+  isConnectionError,
+  isTimeout,
+} from '../../cluster/engine-client.js';
 import type { Engine } from '../../cluster/engine.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { DockerError } from '../../errors.js';
@@ -32,18 +36,33 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
 
 /** A failed exchange as an error the client can read (the engine's door has counted it toward the node's health). */
 export function unreachable(engine: Engine, err: unknown): DockerError {
-  if (isClosedWithoutAnswer(err)) return new DockerError(500, `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`);
+  if (isClosedWithoutAnswer(err))
+    return new DockerError(
+      500,
+      `Node ${engine.name} (${engine.addr}) closed the connection without answering this request`,
+    );
   if (!isConnectionError(err)) return new DockerError(500, (err as Error).message);
-  const what = isTimeout(err) ? `did not answer in time (${(err as Error).message})` : `cannot be reached: ${(err as Error).message}`;
+  const what = isTimeout(err)
+    ? `did not answer in time (${(err as Error).message})`
+    : `cannot be reached: ${(err as Error).message}`;
   return new DockerError(500, `Node ${engine.name} (${engine.addr}) ${what}`);
 }
 
 function hasBody(headers: IncomingHttpHeaders): boolean {
-  return (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
+  return (
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0') ||
+    headers['transfer-encoding'] !== undefined
+  );
 }
 
 /** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
-export async function forwardBuffered(ctx: Context, deps: ApiDeps, engine: Engine, path: string, options: ForwardOptions = {}): Promise<void> {
+export async function forwardBuffered(
+  ctx: Context,
+  deps: ApiDeps,
+  engine: Engine,
+  path: string,
+  options: ForwardOptions = {},
+): Promise<void> {
   // An engine ignores a body on GET and HEAD (and the HTTP client refuses to send one): read it off and drop it.
   const withoutBody = ctx.method === 'GET' || ctx.method === 'HEAD';
   const received = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
@@ -84,7 +103,11 @@ export async function forwardStream(
   ctx: Context,
   engine: Engine,
   path: string,
-  options: { after?: (status: number) => Promise<void> | void; headersTimeoutMs?: number | false; search?: string } = {},
+  options: {
+    after?: (status: number) => Promise<void> | void;
+    headersTimeoutMs?: number | false;
+    search?: string;
+  } = {},
 ): Promise<{ settled: Promise<void> }> {
   const sendsBody = ctx.method === 'POST' || ctx.method === 'PUT';
   const upstream = await engine.stream(ctx.method, pathFor(ctx, engine, path), {
@@ -106,16 +129,24 @@ export async function forwardStream(
   // The client went away: stop the engine side too (a `logs -f` must not keep the node's log open).
   ctx.res.once('close', () => upstream.destroy());
 
-  const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>((resolve, reject) => {
-    upstream.once('response', resolve);
-    upstream.once('error', reject);
-  }).catch((err) => {
+  const response = await new Promise<{ statusCode: number; headers: IncomingHttpHeaders }>(
+    (resolve, reject) => {
+      upstream.once('response', resolve);
+      upstream.once('error', reject);
+    },
+  ).catch((err) => {
     throw unreachable(engine, err);
   });
   upstream.on('error', () => {}); // errors after the headers only end the stream
   let afterRun: Promise<unknown> = Promise.resolve();
-  if (options.after) upstream.once('end', () => (afterRun = Promise.resolve(options.after!(response.statusCode)).catch(() => {})));
-  const settled = new Promise<void>((resolve) => finished(upstream, () => resolve())).then(() => afterRun.then(() => {}));
+  if (options.after)
+    upstream.once(
+      'end',
+      () => (afterRun = Promise.resolve(options.after!(response.statusCode)).catch(() => {})),
+    );
+  const settled = new Promise<void>((resolve) => finished(upstream, () => resolve())).then(() =>
+    afterRun.then(() => {}),
+  );
 
   ctx.status = response.statusCode;
   ctx.set(headersForClient(response.headers));

@@ -25,9 +25,12 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
 
   const address = engine.address;
   const search = outgoingSearch(ctx);
-  const lines = [`${ctx.method} /${pathFor(ctx, engine, path)}${search ? `?${search}` : ''} HTTP/1.1`];
+  const lines = [
+    `${ctx.method} /${pathFor(ctx, engine, path)}${search ? `?${search}` : ''} HTTP/1.1`,
+  ];
   const raw = unmarkedHeaders(ctx.req.rawHeaders);
-  for (let i = 0; i < raw.length; i += 2) if (!HOST_HEADER.test(raw[i]!)) lines.push(`${raw[i]}: ${raw[i + 1]}`);
+  for (let i = 0; i < raw.length; i += 2)
+    if (!HOST_HEADER.test(raw[i]!)) lines.push(`${raw[i]}: ${raw[i + 1]}`);
   lines.push(`Host: ${address.kind === 'unix' ? 'docker' : engine.addr}`);
   const requestHead = Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1');
 
@@ -42,11 +45,21 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
       // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
       socket.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
-      splice(client, socket, logger, engine.name, needsHeadApart(ctx.get('User-Agent')) ? PAUSE_AFTER_HEAD_MS : 0);
+      splice(
+        client,
+        socket,
+        logger,
+        engine.name,
+        needsHeadApart(ctx.get('User-Agent')) ? PAUSE_AFTER_HEAD_MS : 0,
+      );
     },
     (err: Error) => {
-      const body = JSON.stringify({ message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}` });
-      client.end(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      const body = JSON.stringify({
+        message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}`,
+      });
+      client.end(
+        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   );
 }

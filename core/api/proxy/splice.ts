@@ -13,7 +13,8 @@ const MAX_HEAD = 64 * 1024;
 export const PAUSE_AFTER_HEAD_MS = 25;
 
 /** docker-py (`docker-sdk-python/7.2.0`), whose attach loses what arrives with the answer head (see above). */
-export const needsHeadApart = (userAgent: string | undefined) => /^docker-sdk-python\//.test(userAgent ?? '');
+export const needsHeadApart = (userAgent: string | undefined) =>
+  /^docker-sdk-python\//.test(userAgent ?? '');
 
 /**
  * Joins a hijacked client connection to its upstream (an engine, or the primary manager) byte for byte, once the
@@ -25,7 +26,13 @@ export const needsHeadApart = (userAgent: string | undefined) => /^docker-sdk-py
  * reads the stream from the socket (`attach?logs=1&stream=0` through the manager answered nothing), so for such
  * a client the stream waits `pauseAfterHeadMs` after the head.
  */
-export function splice(client: Duplex, upstream: net.Socket, logger: Logger, label: string, pauseAfterHeadMs = 0): void {
+export function splice(
+  client: Duplex,
+  upstream: net.Socket,
+  logger: Logger,
+  label: string,
+  pauseAfterHeadMs = 0,
+): void {
   for (const s of [upstream, client as net.Socket]) {
     s.setKeepAlive?.(true, 30_000);
     s.setNoDelay?.(true);

@@ -23,7 +23,10 @@ const WAIT_FOR_SESSION_USE_MS = 10 * 60_000;
  * `--build-arg constraint:node==node1` arrives as `{"constraint:node": "=node1"}`: the expression back as the
  * `constraint:`/`affinity:` environment entries placement reads, and the other build args for the engine.
  */
-export function splitBuildArgs(raw: string | undefined): { env: string[]; rest: Record<string, string | null> } {
+export function splitBuildArgs(raw: string | undefined): {
+  env: string[];
+  rest: Record<string, string | null>;
+} {
   let args: Record<string, string | null> = {};
   try {
     args = raw ? (JSON.parse(raw) as Record<string, string | null>) : {};
@@ -33,7 +36,8 @@ export function splitBuildArgs(raw: string | undefined): { env: string[]; rest: 
   const env: string[] = [];
   const rest: Record<string, string | null> = {};
   for (const [key, value] of Object.entries(args)) {
-    if (SWARM_PREFIXES.some((p) => key.startsWith(p))) env.push(value === null || value === '' ? key : `${key}=${value}`);
+    if (SWARM_PREFIXES.some((p) => key.startsWith(p)))
+      env.push(value === null || value === '' ? key : `${key}=${value}`);
     else rest[key] = value;
   }
   return { env, rest };
@@ -48,30 +52,47 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
   // docker builder prune: every healthy node, as the other prunes
   router.post('image.build-prune', '/build/prune', async (ctx) => {
     const engines = deps.cluster.healthy();
-    await answer(ctx, deps, mergePrune(await callEach(ctx, engines, 'build/prune'), 'CachesDeleted'));
+    await answer(
+      ctx,
+      deps,
+      mergePrune(await callEach(ctx, engines, 'build/prune'), 'CachesDeleted'),
+    );
   });
 
   router.post('image.build', '/build', async (ctx) => {
     const context = requestContext(ctx);
     const { env, rest } = splitBuildArgs(context.query.buildargs);
-    const HostConfig = { Memory: Number(context.query.memory ?? 0) || 0, CpuShares: Number(context.query.cpushares ?? 0) || 0 };
+    const HostConfig = {
+      Memory: Number(context.query.memory ?? 0) || 0,
+      CpuShares: Number(context.query.cpushares ?? 0) || 0,
+    };
     const search = new URLSearchParams(ctx.querystring);
     if (env.length > 0) search.set('buildargs', JSON.stringify(rest));
-    const send = (engine: Engine) => forwardStream(ctx, engine, 'build', { search: search.toString(), headersTimeoutMs: false, after: () => engine.refreshImages() });
+    const send = (engine: Engine) =>
+      forwardStream(ctx, engine, 'build', {
+        search: search.toString(),
+        headersTimeoutMs: false,
+        after: () => engine.refreshImages(),
+      });
     // BuildKit through the legacy route (the 20.10 CLI): a context sent as a tar upload goes where its build went
     const { session, buildid = '' } = context.query;
     const upload = /^upload-request:(.+)$/.exec(buildid)?.[1];
     if (upload) return void (await send(await builtOn(upload, ctx)));
     // the build's --memory and --cpu-shares are held on its node until the image it made is in the cache; its
     // BuildKit session and build ID are bound to that node, so the session, the upload and a cancel follow it
-    await deps.placement.place('build', { config: { Image: '', Env: env, HostConfig }, query: {} }, context, {
-      call: ([engine]) => {
-        if (session) sessions.sessions.bind(session, engine!);
-        if (buildid) sessions.builds.bind(buildid, engine!);
-        return send(engine!);
+    await deps.placement.place(
+      'build',
+      { config: { Image: '', Env: env, HostConfig }, query: {} },
+      context,
+      {
+        call: ([engine]) => {
+          if (session) sessions.sessions.bind(session, engine!);
+          if (buildid) sessions.builds.bind(buildid, engine!);
+          return send(engine!);
+        },
+        settled: ({ settled }) => settled,
       },
-      settled: ({ settled }) => settled,
-    });
+    );
   });
 
   /** The node a build (by its ID) went to, once it is placed; the first healthy one if it never is. */
@@ -101,7 +122,8 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     if (!id) throw new DockerError(400, 'no session ID in request');
     const gone = new AbortController();
     ctx.req.socket.once('close', () => gone.abort());
-    const engine = (await sessions.sessions.wait(id, WAIT_FOR_SESSION_USE_MS, gone.signal)) ?? firstHealthy();
+    const engine =
+      (await sessions.sessions.wait(id, WAIT_FOR_SESSION_USE_MS, gone.signal)) ?? firstHealthy();
     if (gone.signal.aborted) return void (ctx.respond = false);
     relayHijack(ctx, engine, 'session', deps.logger);
   });
@@ -111,7 +133,8 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
   router.post('image.build-grpc', '/grpc', (ctx) => {
     const proto = ctx.get('Upgrade');
     if (!proto) throw new DockerError(400, 'no upgrade proto in request');
-    if (proto.toLowerCase() !== 'h2c') throw new DockerError(400, `protocol ${proto} not supported`);
+    if (proto.toLowerCase() !== 'h2c')
+      throw new DockerError(400, `protocol ${proto} not supported`);
     const upgrade = takeUpgrade(ctx.req);
     if (!upgrade) throw new DockerError(400, 'no upgrade proto in request');
     ctx.respond = false;
@@ -126,11 +149,16 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
       sessions,
       logger: deps.logger,
       placeBuild: (expressions, run) =>
-        deps.placement.place<{ done: Promise<void> }>('build', { config: { Image: '', Env: expressions, HostConfig: {} }, query: {} }, context, {
-          // the placement holds until the build's call is over
-          call: async ([engine]) => ({ done: run(engine!) }),
-          settled: ({ done }) => done,
-        }),
+        deps.placement.place<{ done: Promise<void> }>(
+          'build',
+          { config: { Image: '', Env: expressions, HostConfig: {} }, query: {} },
+          context,
+          {
+            // the placement holds until the build's call is over
+            call: async ([engine]) => ({ done: run(engine!) }),
+            settled: ({ done }) => done,
+          },
+        ),
     });
   });
 }

@@ -34,7 +34,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, logger, config } = deps;
 
   const locate = (ctx: Context): Located => locateContainer(cluster, String(ctx.params.name));
-  const pathOf = (located: Located, action?: string) => `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;
+  const pathOf = (located: Located, action?: string) =>
+    `containers/${located.container.summary.Id}${action ? `/${action}` : ''}`;
   const refreshAfter = (located: Located) => async (status: number) => {
     if (status < 300) await located.engine.refreshContainer(located.container.summary.Id);
   };
@@ -43,11 +44,18 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     const query = requestContext(ctx).query;
     await refreshFirst(query.filters);
     const rows = listContainers(cluster, deps.hooks, query);
-    await answer(ctx, deps, wantsEngineNames(requestContext(ctx)) ? withEngineNames(rows) : rows, 200, rowsJson);
+    await answer(
+      ctx,
+      deps,
+      wantsEngineNames(requestContext(ctx)) ? withEngineNames(rows) : rows,
+      200,
+      rowsJson,
+    );
   };
   /** Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on, `--container-name-refresh-filter` every node. */
   const refreshFirst = async (raw: string | undefined) => {
-    if (!raw || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined)) return;
+    if (!raw || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined))
+      return;
     let filters: Map<string, string[]>;
     try {
       filters = parseFilters(raw, CONTAINER_FILTERS);
@@ -55,8 +63,12 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       return; // the list itself answers bad filters with Docker's 400
     }
     const nodes = config.refreshOnNodeFilter ? (filters.get('node') ?? []) : [];
-    const everyNode = config.containerNameRefreshFilter !== undefined && (filters.get('name') ?? []).includes(config.containerNameRefreshFilter);
-    const engines = cluster.healthy().filter((e) => everyNode || nodes.some((n) => n === e.name || n === e.id || n === e.addr));
+    const everyNode =
+      config.containerNameRefreshFilter !== undefined &&
+      (filters.get('name') ?? []).includes(config.containerNameRefreshFilter);
+    const engines = cluster
+      .healthy()
+      .filter((e) => everyNode || nodes.some((n) => n === e.name || n === e.id || n === e.addr));
     await Promise.all(engines.map((e) => e.refreshContainerList()));
   };
   router.get('container.list', '/containers/json', list);
@@ -68,11 +80,18 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
     const context = requestContext(ctx);
     const name = context.query.name;
-    const query: Record<string, string> = context.query.platform !== undefined ? { platform: context.query.platform } : {};
+    const query: Record<string, string> =
+      context.query.platform !== undefined ? { platform: context.query.platform } : {};
     if (name !== undefined && !/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(name)) {
-      throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+      throw badRequest(
+        `Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`,
+      );
     }
-    const created = await deps.containers.create({ name: name?.replace(/^\//, ''), config: body, query }, context, headersForEngine(ctx.req.headers, false));
+    const created = await deps.containers.create(
+      { name: name?.replace(/^\//, ''), config: body, query },
+      context,
+      headersForEngine(ctx.req.headers, false),
+    );
     await answer(ctx, deps, { Id: created.id, Warnings: created.warnings }, 201);
   });
 
@@ -83,7 +102,10 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   /** stop and restart wait up to `t` seconds (the container's StopTimeout, or 10) before killing; -1 waits for ever. */
   const stopWaitMs = (ctx: Context, located: Located): number | false => {
-    const t = ctx.query.t === undefined ? Number(located.container.inspect.Config?.StopTimeout ?? 10) : Number(ctx.query.t);
+    const t =
+      ctx.query.t === undefined
+        ? Number(located.container.inspect.Config?.StopTimeout ?? 10)
+        : Number(ctx.query.t);
     if (t < 0) return false;
     return (Number.isFinite(t) ? t * 1000 : 10_000) + config.engine.requestTimeoutMs;
   };
@@ -94,13 +116,26 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       // docker update: per-node values (CpuShares as cores) are set by the plugins, as on create
       const body =
         action === 'update' && tapped(deps.hooks.beforeEngineUpdate)
-          ? Buffer.from(JSON.stringify(await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), { requestContext: requestContext(ctx), node: nodeView(located.engine) })))
+          ? Buffer.from(
+              JSON.stringify(
+                await deps.hooks.beforeEngineUpdate.promise(await readJsonObject(ctx), {
+                  requestContext: requestContext(ctx),
+                  node: nodeView(located.engine),
+                }),
+              ),
+            )
           : undefined;
-      const { client, sent } = readAt(requestContext(ctx).apiVersion, cluster.apiVersions().max, located.engine.version);
+      const { client, sent } = readAt(
+        requestContext(ctx).apiVersion,
+        cluster.apiVersions().max,
+        located.engine.version,
+      );
       const stopping = action === 'stop' || action === 'restart';
       await forwardBuffered(ctx, deps, located.engine, pathOf(located, action), {
         body,
-        search: stopping ? stopQuery(outgoingSearch(ctx), client, sent, located.engine.name) : undefined,
+        search: stopping
+          ? stopQuery(outgoingSearch(ctx), client, sent, located.engine.name)
+          : undefined,
         after: refreshAfter(located),
         timeoutMs: action === 'stop' || action === 'restart' ? stopWaitMs(ctx, located) : undefined,
       });
@@ -113,7 +148,9 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     if (!wanted) throw badRequest('Neither old nor new names may be empty');
     const release = cluster.reserveName(wanted);
     try {
-      await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'rename'), { after: refreshAfter(located) });
+      await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'rename'), {
+        after: refreshAfter(located),
+      });
     } finally {
       release();
     }
@@ -147,12 +184,21 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   router.post('container.wait', '/containers/*name/wait', async (ctx) => {
     const located = locate(ctx);
     // Engines answer wait's headers at once only for API 1.30 and later; older clients get them at exit.
-    await forwardStream(ctx, located.engine, pathOf(located, 'wait'), { after: refreshAfter(located), headersTimeoutMs: false });
+    await forwardStream(ctx, located.engine, pathOf(located, 'wait'), {
+      after: refreshAfter(located),
+      headersTimeoutMs: false,
+    });
   });
 
   const attach = async (ctx: Context) => {
     const located = locate(ctx);
-    if (isUpgrade(ctx.req)) relayHijack(ctx, located.engine, pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'), logger);
+    if (isUpgrade(ctx.req))
+      relayHijack(
+        ctx,
+        located.engine,
+        pathOf(located, ctx.path.endsWith('/ws') ? 'attach/ws' : 'attach'),
+        logger,
+      );
     else await forwardStream(ctx, located.engine, pathOf(located, 'attach'));
   };
   router.post('container.attach', '/containers/*name/attach', attach);
@@ -162,7 +208,11 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     const located = locate(ctx);
     await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'exec'), {
       after: (status, body) => {
-        if (status === 201) cluster.recordExec((JSON.parse(body.toString('utf8')) as { Id: string }).Id, located.engine);
+        if (status === 201)
+          cluster.recordExec(
+            (JSON.parse(body.toString('utf8')) as { Id: string }).Id,
+            located.engine,
+          );
       },
     });
   });
@@ -185,7 +235,11 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     const engines = cluster.healthy();
     const answers = await callEach(ctx, engines, 'containers/prune');
     for (const { engine, status, body } of answers) {
-      if (status < 300) for (const id of (JSON.parse(body.toString('utf8')) as { ContainersDeleted?: string[] | null }).ContainersDeleted ?? []) engine.forgetContainer(id);
+      if (status < 300)
+        for (const id of (
+          JSON.parse(body.toString('utf8')) as { ContainersDeleted?: string[] | null }
+        ).ContainersDeleted ?? [])
+          engine.forgetContainer(id);
     }
     await answer(ctx, deps, mergePrune(answers, 'ContainersDeleted'));
   });
@@ -196,9 +250,15 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       const ref = String(ctx.params.name).replace(/^\//, '');
       const alias = ref.slice(ref.lastIndexOf('/') + 1);
       const parent = locateContainer(cluster, ref.slice(0, ref.lastIndexOf('/')));
-      await forwardBuffered(ctx, deps, parent.engine, `containers/${parent.container.inspect.Name.replace(/^\//, '')}/${alias}`, {
-        after: refreshAfter(parent),
-      });
+      await forwardBuffered(
+        ctx,
+        deps,
+        parent.engine,
+        `containers/${parent.container.inspect.Name.replace(/^\//, '')}/${alias}`,
+        {
+          after: refreshAfter(parent),
+        },
+      );
       return;
     }
     const located = locate(ctx);

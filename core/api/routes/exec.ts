@@ -11,7 +11,8 @@ import { isUpgrade } from '../upgrades.js';
 export function execRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, logger } = deps;
 
-  const owner = (ctx: Context): Engine => requireHealthy(cluster.findExec(String(ctx.params.id)), `Exec ${ctx.params.id}`);
+  const owner = (ctx: Context): Engine =>
+    requireHealthy(cluster.findExec(String(ctx.params.id)), `Exec ${ctx.params.id}`);
 
   // Attached starts are hijacked; `docker exec -d` sends a plain request and gets a plain answer.
   router.post('exec.start', '/exec/:id/start', async (ctx) => {
@@ -20,6 +21,10 @@ export function execRoutes(router: Router, deps: ApiDeps): void {
     if (isUpgrade(ctx.req)) relayHijack(ctx, engine, path, logger);
     else await forwardStream(ctx, engine, path);
   });
-  router.post('exec.resize', '/exec/:id/resize', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`));
-  router.get('exec.inspect', '/exec/:id/json', (ctx) => forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/json`));
+  router.post('exec.resize', '/exec/:id/resize', (ctx) =>
+    forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/resize`),
+  );
+  router.get('exec.inspect', '/exec/:id/json', (ctx) =>
+    forwardBuffered(ctx, deps, owner(ctx), `exec/${ctx.params.id}/json`),
+  );
 }

@@ -45,11 +45,19 @@ const LIVE_PARAMETERS = ['all', 'manifests', 'shared-size'] as const;
  * Each node's image list asked of the engine: intermediate images too (`all=1`), each image's manifests (`docker
  * image ls --tree`, API 1.47), shared sizes.
  */
-async function liveImages(ctx: Context, engines: Engine[], query: Record<string, string>): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
+async function liveImages(
+  ctx: Context,
+  engines: Engine[],
+  query: Record<string, string>,
+): Promise<{ engine: Engine; images: ImageSummary[] }[]> {
   // the filters are applied here, across the cluster (a `before` image may be on another node)
-  const search = new URLSearchParams(LIVE_PARAMETERS.flatMap((p) => (truthy(query[p]) ? [[p, '1']] : []))).toString();
+  const search = new URLSearchParams(
+    LIVE_PARAMETERS.flatMap((p) => (truthy(query[p]) ? [[p, '1']] : [])),
+  ).toString();
   const answers = await callEach(ctx, engines, 'images/json', undefined, search);
-  return mergeAnswers<ImageSummary[]>(answers, (lists) => lists.map((images, i) => ({ engine: answers[i]!.engine, images: images ?? [] }))) as { engine: Engine; images: ImageSummary[] }[];
+  return mergeAnswers<ImageSummary[]>(answers, (lists) =>
+    lists.map((images, i) => ({ engine: answers[i]!.engine, images: images ?? [] })),
+  ) as { engine: Engine; images: ImageSummary[] }[];
 }
 
 /** Classic's getImagesJSON: one row per image ID across the cluster, its tags and digests merged without repeats. */
@@ -65,7 +73,8 @@ function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
     seen.RepoDigests = [...new Set([...(seen.RepoDigests ?? []), ...(row.RepoDigests ?? [])])];
     // API 1.51 counts the containers using it (-1 before): on every node together
     const count = (n: unknown) => (typeof n === 'number' && n > 0 ? n : 0);
-    if (typeof row.Containers === 'number' && row.Containers >= 0) seen.Containers = count(seen.Containers) + row.Containers;
+    if (typeof row.Containers === 'number' && row.Containers >= 0)
+      seen.Containers = count(seen.Containers) + row.Containers;
     const manifests = row.Manifests as { ID?: string }[] | undefined;
     if (Array.isArray(manifests)) {
       const known = (seen.Manifests as { ID?: string }[] | undefined) ?? [];
@@ -76,19 +85,26 @@ function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
 }
 
 /** One row per image per node (plugins read the node with `nodeOf`), filtered as an engine filters, newest first. */
-function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: Record<string, string>): ImageSummary[] {
+function imageRows(
+  lists: { engine: Engine; images: ImageSummary[] }[],
+  query: Record<string, string>,
+): ImageSummary[] {
   const engines = lists.map((l) => l.engine);
   const filters = parseFilters(query.filters, IMAGE_FILTERS);
-  const rows: ImageRow[] = lists.flatMap(({ engine, images }) => images.map((image) => ({ engine, image })));
+  const rows: ImageRow[] = lists.flatMap(({ engine, images }) =>
+    images.map((image) => ({ engine, image })),
+  );
   // classic's words for a bad before/since or dangling (api/handlers.go getImagesJSON)
   const createdOf = (type: string, ref: string | undefined) => {
     if (!ref) return undefined;
     const found = rows.find((r) => imageMatchesRef(r.image, ref));
-    if (!found) throw new DockerError(400, `Invalid filter: 'type'='${type}': no such image found: '${ref}'`);
+    if (!found)
+      throw new DockerError(400, `Invalid filter: 'type'='${type}': no such image found: '${ref}'`);
     return found.image.Created;
   };
   const dangling = filters.get('dangling')?.[0];
-  if (dangling !== undefined && dangling !== 'true' && dangling !== 'false') throw new DockerError(400, "Invalid filter: 'type'='dangling'");
+  if (dangling !== undefined && dangling !== 'true' && dangling !== 'false')
+    throw new DockerError(400, "Invalid filter: 'type'='dangling'");
   const before = createdOf('before', filters.get('before')?.[0]);
   const since = createdOf('since', filters.get('since')?.[0]);
   const views = new Map(engines.map((engine) => [engine, nodeView(engine)]));
@@ -99,7 +115,8 @@ function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: R
       const isDangling = (image.RepoTags ?? []).every((t) => t === '<none>:<none>');
       if (dangling !== undefined && (dangling === 'true') !== isDangling) return false;
       const labels = filters.get('label');
-      if (labels && !labelsMatch(image.Labels as Record<string, string> | null | undefined, labels)) return false;
+      if (labels && !labelsMatch(image.Labels as Record<string, string> | null | undefined, labels))
+        return false;
       if (before !== undefined && image.Created >= before) return false;
       if (since !== undefined && image.Created <= since) return false;
       return true;
@@ -108,7 +125,11 @@ function imageRows(lists: { engine: Engine; images: ImageSummary[] }[], query: R
     .map(({ engine, image }) => {
       // as an engine answers a reference filter: only the tags that matched
       const references = filters.get('reference');
-      const tags = references ? (image.RepoTags ?? []).filter((tag) => references.some((r) => referenceMatches({ ...image, RepoTags: [tag] }, r))) : image.RepoTags;
+      const tags = references
+        ? (image.RepoTags ?? []).filter((tag) =>
+            references.some((r) => referenceMatches({ ...image, RepoTags: [tag] }, r)),
+          )
+        : image.RepoTags;
       return withNode({ ...image, RepoTags: tags }, views.get(engine)!);
     });
 }
@@ -120,13 +141,19 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     const query = requestContext(ctx).query;
     // intermediate images, manifests and shared sizes are not cached: then every healthy node is asked
     const live = LIVE_PARAMETERS.some((p) => truthy(query[p]));
-    const lists = live ? await liveImages(ctx, cluster.healthy(), query) : cluster.all().map((engine) => ({ engine, images: engine.images }));
+    const lists = live
+      ? await liveImages(ctx, cluster.healthy(), query)
+      : cluster.all().map((engine) => ({ engine, images: engine.images }));
     // the taps see one row per image per node (the node filter needs that); the client one row per image, as classic
-    await answer(ctx, deps, imageRows(lists, query), 200, (rows) => JSON.stringify(mergeByImageId(rows as ImageSummary[])));
+    await answer(ctx, deps, imageRows(lists, query), 200, (rows) =>
+      JSON.stringify(mergeByImageId(rows as ImageSummary[])),
+    );
   });
 
   // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.
-  router.post('image.create', '/images/create', (ctx) => createImageEverywhere(ctx, cluster.healthy()));
+  router.post('image.create', '/images/create', (ctx) =>
+    createImageEverywhere(ctx, cluster.healthy()),
+  );
 
   const has = (engine: Engine, ref: string) => engine.images.some((i) => imageMatchesRef(i, ref));
   const anyHealthy = (): Engine => {
@@ -168,7 +195,11 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   // docker push: from a node that has the image; the progress streams back.
   router.post('image.push', '/images/*name/push', (ctx) => {
     const tag = requestContext(ctx).query.tag;
-    return forwardStream(ctx, holders(tag ? `${ctx.params.name}:${tag}` : String(ctx.params.name))[0]!, `images/${ctx.params.name}/push`);
+    return forwardStream(
+      ctx,
+      holders(tag ? `${ctx.params.name}:${tag}` : String(ctx.params.name))[0]!,
+      `images/${ctx.params.name}/push`,
+    );
   });
 
   // docker save: from a node that has every named image.
@@ -176,17 +207,29 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     const names = ([] as string[]).concat(ctx.query.names ?? []);
     const engine = cluster.healthy().find((e) => names.every((n) => has(e, n)));
     // classic's words (its %v of the names), so scripts that match them still do
-    if (!engine) throw new DockerError(404, `Unable to find a healthy engine containing all images: [${names.join(' ')}]`);
+    if (!engine)
+      throw new DockerError(
+        404,
+        `Unable to find a healthy engine containing all images: [${names.join(' ')}]`,
+      );
     return forwardStream(ctx, engine, 'images/get');
   });
-  router.get('image.get', '/images/*name/get', (ctx) => forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/get`));
+  router.get('image.get', '/images/*name/get', (ctx) =>
+    forwardStream(ctx, holders(String(ctx.params.name))[0]!, `images/${ctx.params.name}/get`),
+  );
 
   // docker load: the archive to every healthy node, one progress stream back.
-  router.post('image.load', '/images/load', (ctx) => createImageEverywhere(ctx, cluster.healthy(), 'images/load'));
+  router.post('image.load', '/images/load', (ctx) =>
+    createImageEverywhere(ctx, cluster.healthy(), 'images/load'),
+  );
 
-  router.get('image.search', '/images/search', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), 'images/search'));
+  router.get('image.search', '/images/search', (ctx) =>
+    forwardBuffered(ctx, deps, anyHealthy(), 'images/search'),
+  );
   // what a registry says of an image (the CLI asks before some pulls): any healthy node can ask.
-  router.get('image.distribution', '/distribution/*name/json', (ctx) => forwardBuffered(ctx, deps, anyHealthy(), `distribution/${ctx.params.name}/json`));
+  router.get('image.distribution', '/distribution/*name/json', (ctx) =>
+    forwardBuffered(ctx, deps, anyHealthy(), `distribution/${ctx.params.name}/json`),
+  );
 
   // docker image prune: every healthy node, the space reclaimed summed.
   router.post('image.prune', '/images/prune', async (ctx) => {
@@ -208,17 +251,30 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
     if (!found) throw new DockerError(404, `No such image: ${name}`);
     return found;
   };
-  router.get('image.history', '/images/*name/history', async (ctx) => forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/history`));
+  router.get('image.history', '/images/*name/history', async (ctx) =>
+    forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/history`),
+  );
   // one node's inspect, with the tags and digests the same image has on the other nodes (docker images lists them all)
   router.get('image.inspect', '/images/*name/json', async (ctx) => {
     const engine = await holder(ctx);
-    const res = await engine.request('GET', pathFor(ctx, engine, `images/${ctx.params.name}/json`), { search: outgoingSearch(ctx) }).catch((err: unknown) => {
-      throw unreachable(engine, err);
-    });
-    if (res.status !== 200) return forwardBuffered(ctx, deps, engine, `images/${ctx.params.name}/json`);
+    const res = await engine
+      .request('GET', pathFor(ctx, engine, `images/${ctx.params.name}/json`), {
+        search: outgoingSearch(ctx),
+      })
+      .catch((err: unknown) => {
+        throw unreachable(engine, err);
+      });
+    if (res.status !== 200)
+      return forwardBuffered(ctx, deps, engine, `images/${ctx.params.name}/json`);
     const inspect = JSON.parse(res.body.toString('utf8')) as ImageSummary;
     const same = cluster.all().flatMap((e) => e.images.filter((i) => i.Id === inspect.Id));
-    const union = (mine: string[] | null | undefined, key: 'RepoTags' | 'RepoDigests') => [...new Set([...(mine ?? []), ...same.flatMap((i) => i[key] ?? [])])];
-    await answer(ctx, deps, { ...inspect, RepoTags: union(inspect.RepoTags, 'RepoTags'), RepoDigests: union(inspect.RepoDigests, 'RepoDigests') });
+    const union = (mine: string[] | null | undefined, key: 'RepoTags' | 'RepoDigests') => [
+      ...new Set([...(mine ?? []), ...same.flatMap((i) => i[key] ?? [])]),
+    ];
+    await answer(ctx, deps, {
+      ...inspect,
+      RepoTags: union(inspect.RepoTags, 'RepoTags'),
+      RepoDigests: union(inspect.RepoDigests, 'RepoDigests'),
+    });
   });
 }

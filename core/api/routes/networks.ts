@@ -5,7 +5,14 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { findFresh, keepResource, listRows, pinnedNode, projectFirst, resolveResource } from '../local-resources.js';
+import {
+  findFresh,
+  keepResource,
+  listRows,
+  pinnedNode,
+  projectFirst,
+  resolveResource,
+} from '../local-resources.js';
 import { locateContainer } from '../locate.js';
 import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
@@ -28,33 +35,61 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     );
 
   router.get('network.list', '/networks', (ctx) => {
-    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'id', 'driver', 'scope', 'label', 'type', 'dangling', 'node']);
+    const filters = parseFilters(requestContext(ctx).query.filters, [
+      'name',
+      'id',
+      'driver',
+      'scope',
+      'label',
+      'type',
+      'dangling',
+      'node',
+    ]);
     // classic's words (api/handlers.go getNetworks)
-    for (const type of filters.get('type') ?? []) if (type !== 'custom' && type !== 'builtin') throw badRequest(`Invalid filter: 'type'='${type}'`);
+    for (const type of filters.get('type') ?? [])
+      if (type !== 'custom' && type !== 'builtin')
+        throw badRequest(`Invalid filter: 'type'='${type}'`);
     return answer(
       ctx,
       deps,
-      listRows(ordered(), networks, (n, engine) => keepResource(n, filters, 'Id', engine), wantsEngineNames(requestContext(ctx))),
+      listRows(
+        ordered(),
+        networks,
+        (n, engine) => keepResource(n, filters, 'Id', engine),
+        wantsEngineNames(requestContext(ctx)),
+      ),
     );
   });
   // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
   router.get('network.inspect', '/networks/*id', async (ctx) => {
     const { engine, item } = await find(ctx.params.id!);
-    const live = await engine.json<Record<string, unknown>>(`networks/${String(item.Id)}`, requestContext(ctx).query);
+    const live = await engine.json<Record<string, unknown>>(
+      `networks/${String(item.Id)}`,
+      requestContext(ctx).query,
+    );
     await answer(ctx, deps, live);
   });
 
   // docker network create: on the node named (`node/name`), else one placement picks. Names stay unique.
   router.post('network.create', '/networks/create', async (ctx) => {
     const body = await readJsonObject(ctx);
-    if (typeof body.Name !== 'string' || body.Name === '') throw badRequest('a network name is required (the "Name" field)');
+    if (typeof body.Name !== 'string' || body.Name === '')
+      throw badRequest('a network name is required (the "Name" field)');
     const labels = body.Labels as Record<string, string> | undefined;
     const pinned = pinnedNode(cluster, body.Name);
     const create = async (engine: Engine, name: string) => {
       // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
       // CheckDuplicate: false asks for a duplicate name, and the engine makes one.
-      const taken = body.CheckDuplicate === false ? undefined : cluster.all().find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
-      if (taken) throw conflict(`network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`);
+      const taken =
+        body.CheckDuplicate === false
+          ? undefined
+          : cluster
+              .all()
+              .find((e) => (!pinned || e === engine) && e.networks.some((n) => n.Name === name));
+      if (taken)
+        throw conflict(
+          `network with name ${name} already exists${taken === engine ? '' : ` (on ${taken.name})`}`,
+        );
       await forwardBuffered(ctx, deps, engine, 'networks/create', {
         body: Buffer.from(JSON.stringify({ ...body, Name: name })),
         after: async (status) => {
@@ -64,7 +99,12 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     };
     if (pinned) return create(pinned.engine, pinned.name);
     const name = body.Name;
-    await deps.placement.place('network', { config: { Image: '', Labels: labels ?? {} }, query: {} }, requestContext(ctx), { pick: projectFirst(labels), call: ([engine]) => create(engine!, name) });
+    await deps.placement.place(
+      'network',
+      { config: { Image: '', Labels: labels ?? {} }, query: {} },
+      requestContext(ctx),
+      { pick: projectFirst(labels), call: ([engine]) => create(engine!, name) },
+    );
   });
 
   router.delete('network.delete', '/networks/*id', async (ctx) => {
@@ -87,16 +127,22 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   for (const action of ['connect', 'disconnect'] as const) {
     router.post(`network.${action}`, `/networks/*id/${action}`, async (ctx) => {
       const body = await readJsonObject(ctx);
-      if (typeof body.Container !== 'string' || body.Container === '') throw badRequest('a container is required (the "Container" field)');
+      if (typeof body.Container !== 'string' || body.Container === '')
+        throw badRequest('a container is required (the "Container" field)');
       const located = locateContainer(cluster, body.Container);
       body.Container = located.container.summary.Id;
       const ref = ctx.params.id!;
-      const network = ref.startsWith(`${located.engine.name}/`) ? ref.slice(located.engine.name.length + 1) : ref;
+      const network = ref.startsWith(`${located.engine.name}/`)
+        ? ref.slice(located.engine.name.length + 1)
+        : ref;
       await forwardBuffered(ctx, deps, located.engine, `networks/${network}/${action}`, {
         body: Buffer.from(JSON.stringify(body)),
         after: async (status) => {
           if (status >= 300) return;
-          await Promise.all([located.engine.refreshContainer(located.container.summary.Id), located.engine.refreshNetworks()]);
+          await Promise.all([
+            located.engine.refreshContainer(located.container.summary.Id),
+            located.engine.refreshNetworks(),
+          ]);
         },
       });
     });

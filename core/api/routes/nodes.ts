@@ -10,7 +10,10 @@ import { HEALTH_TEXT } from '../info.js';
 import { notSwarmManager } from './system.js';
 
 /** The engine's own labels and tags, without the Skep-side ones (which `nodeLabels` lays over them). */
-const engineLabels = (engine: Engine) => Object.fromEntries(Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)));
+const engineLabels = (engine: Engine) =>
+  Object.fromEntries(
+    Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)),
+  );
 
 /** One node as `/skep/nodes` describes it: what `docker info` shows of it, and what operators set. */
 function describe(engine: Engine) {
@@ -45,18 +48,32 @@ function swarmNode(engine: Engine, version: number) {
     Version: { Index: version },
     CreatedAt: time,
     UpdatedAt: time,
-    Spec: { Labels: engine.maintenance.labels, Role: 'worker', Availability: engine.maintenance.availability },
+    Spec: {
+      Labels: engine.maintenance.labels,
+      Role: 'worker',
+      Availability: engine.maintenance.availability,
+    },
     Description: {
       Hostname: engine.name,
-      Platform: { Architecture: engine.info?.Architecture ?? '', OS: engine.info?.OSType ?? 'linux' },
-      Resources: { NanoCPUs: (engine.info?.NCPU ?? 0) * 1e9, MemoryBytes: engine.info?.MemTotal ?? 0 },
+      Platform: {
+        Architecture: engine.info?.Architecture ?? '',
+        OS: engine.info?.OSType ?? 'linux',
+      },
+      Resources: {
+        NanoCPUs: (engine.info?.NCPU ?? 0) * 1e9,
+        MemoryBytes: engine.info?.MemTotal ?? 0,
+      },
       Engine: { EngineVersion: engine.version?.Version ?? '', Labels: engineLabels(engine) },
     },
     Status: { State: SWARM_STATE[engine.health], Message: engine.lastError ?? '', Addr: engine.ip },
   };
 }
 
-const isStringRecord = (v: unknown): v is Record<string, string> => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+const isStringRecord = (v: unknown): v is Record<string, string> =>
+  v !== null &&
+  typeof v === 'object' &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string');
 
 /**
  * Node maintenance through the manager's API (what `swarm node ls` and `swarm node update` call):
@@ -68,16 +85,34 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
   /** Every node, by name, as `docker info` lists them. */
   const byName = () => cluster.all().sort((a, b) => compareText(a.name, b.name));
   router.get('skep.node.list', '/skep/nodes', (ctx) => answer(ctx, deps, byName().map(describe)));
-  router.get('skep.node.inspect', '/skep/nodes/:node', (ctx) => answer(ctx, deps, describe(cluster.findNode(ctx.params.node!))));
+  router.get('skep.node.inspect', '/skep/nodes/:node', (ctx) =>
+    answer(ctx, deps, describe(cluster.findNode(ctx.params.node!))),
+  );
   router.post('skep.node.update', '/skep/nodes/:node/update', async (ctx) => {
     const body = await readJsonObject(ctx);
-    const unknown = Object.keys(body).filter((k) => !['Availability', 'LabelAdd', 'LabelRm'].includes(k));
-    if (unknown.length > 0) throw new DockerError(400, `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: Availability, LabelAdd, LabelRm)`);
+    const unknown = Object.keys(body).filter(
+      (k) => !['Availability', 'LabelAdd', 'LabelRm'].includes(k),
+    );
+    if (unknown.length > 0)
+      throw new DockerError(
+        400,
+        `unknown field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: Availability, LabelAdd, LabelRm)`,
+      );
     const { Availability, LabelAdd, LabelRm } = body;
-    if (Availability !== undefined && typeof Availability !== 'string') throw new DockerError(400, 'Availability must be a string: active, pause or drain');
-    if (LabelAdd !== undefined && !isStringRecord(LabelAdd)) throw new DockerError(400, 'LabelAdd must be an object of string values');
-    if (LabelRm !== undefined && !(Array.isArray(LabelRm) && LabelRm.every((k) => typeof k === 'string'))) throw new DockerError(400, 'LabelRm must be a list of label keys');
-    const engine = await maintenance.update(ctx.params.node!, { availability: Availability, labelAdd: LabelAdd, labelRm: LabelRm as string[] | undefined });
+    if (Availability !== undefined && typeof Availability !== 'string')
+      throw new DockerError(400, 'Availability must be a string: active, pause or drain');
+    if (LabelAdd !== undefined && !isStringRecord(LabelAdd))
+      throw new DockerError(400, 'LabelAdd must be an object of string values');
+    if (
+      LabelRm !== undefined &&
+      !(Array.isArray(LabelRm) && LabelRm.every((k) => typeof k === 'string'))
+    )
+      throw new DockerError(400, 'LabelRm must be a list of label keys');
+    const engine = await maintenance.update(ctx.params.node!, {
+      availability: Availability,
+      labelAdd: LabelAdd,
+      labelRm: LabelRm as string[] | undefined,
+    });
     await answer(ctx, deps, describe(engine));
   });
 
@@ -89,18 +124,29 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
       byName().map((e) => swarmNode(e, maintenance.revision)),
     ),
   );
-  router.get('node.inspect', '/nodes/:node', (ctx) => answer(ctx, deps, swarmNode(cluster.findNode(ctx.params.node!), maintenance.revision)));
+  router.get('node.inspect', '/nodes/:node', (ctx) =>
+    answer(ctx, deps, swarmNode(cluster.findNode(ctx.params.node!), maintenance.revision)),
+  );
   router.post('node.update', '/nodes/:node/update', async (ctx) => {
     const spec = await readJsonObject(ctx);
     const engine = cluster.findNode(ctx.params.node!);
     if (spec.Role !== undefined && spec.Role !== 'worker')
-      throw new DockerError(400, `Skep's nodes have no swarm role to change (asked: ${String(spec.Role)}); only availability and labels can be updated`);
-    if (spec.Availability !== undefined && typeof spec.Availability !== 'string') throw new DockerError(400, 'Availability must be a string: active, pause or drain');
+      throw new DockerError(
+        400,
+        `Skep's nodes have no swarm role to change (asked: ${String(spec.Role)}); only availability and labels can be updated`,
+      );
+    if (spec.Availability !== undefined && typeof spec.Availability !== 'string')
+      throw new DockerError(400, 'Availability must be a string: active, pause or drain');
     const labels = spec.Labels ?? {};
-    if (!isStringRecord(labels)) throw new DockerError(400, 'Labels must be an object of string values');
+    if (!isStringRecord(labels))
+      throw new DockerError(400, 'Labels must be an object of string values');
     // the CLI sends the whole spec back: its labels replace the Skep-side labels
     const labelRm = Object.keys(engine.maintenance.labels).filter((k) => !(k in labels));
-    await maintenance.update(engine.addr, { availability: spec.Availability as string | undefined, labelAdd: labels, labelRm });
+    await maintenance.update(engine.addr, {
+      availability: spec.Availability as string | undefined,
+      labelAdd: labels,
+      labelRm,
+    });
     ctx.status = 200;
     ctx.body = '';
   });

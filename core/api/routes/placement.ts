@@ -15,7 +15,10 @@ export function placementRoutes(router: Router, deps: ApiDeps): void {
     const config = (await readJsonObject(ctx)) as ContainerConfig;
     checkCreateBody(config);
     const context = requestContext(ctx);
-    const { request, plan } = await deps.placement.dryRun({ name: context.query.name, config, query: {} }, context);
+    const { request, plan } = await deps.placement.dryRun(
+      { name: context.query.name, config, query: {} },
+      context,
+    );
     const { ranked, context: schedule, message } = plan;
     await answer(ctx, deps, {
       Node: ranked[0]?.name ?? null,

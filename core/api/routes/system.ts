@@ -12,7 +12,10 @@ import { clusterInfo, infoJson, withRole } from '../info.js';
 
 /** What an engine outside swarm mode answers about swarm mode's objects. */
 export function notSwarmManager(): never {
-  throw new DockerError(503, 'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.');
+  throw new DockerError(
+    503,
+    'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.',
+  );
 }
 
 export function systemRoutes(router: Router, deps: ApiDeps): void {
@@ -37,7 +40,13 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     const versions = cluster.apiVersions();
     await answer(ctx, deps, {
       Platform: { Name: 'Docker Swarm (Skep)' },
-      Components: [{ Name: 'Skep', Version: SKEP_VERSION, Details: { ApiVersion: versions.max, MinAPIVersion: versions.min } }],
+      Components: [
+        {
+          Name: 'Skep',
+          Version: SKEP_VERSION,
+          Details: { ApiVersion: versions.max, MinAPIVersion: versions.min },
+        },
+      ],
       Version: SWARM_VERSION,
       ApiVersion: versions.max,
       MinAPIVersion: versions.min,
@@ -53,7 +62,13 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
   // docker system df: every healthy node's usage, summed; each listed image, container and volume is one node's.
   router.get('system.df', '/system/df', async (ctx) => {
     const answers = await callEach(ctx, cluster.healthy(), 'system/df');
-    type Df = { LayersSize?: number; Images?: unknown[] | null; Containers?: unknown[] | null; Volumes?: unknown[] | null; BuildCache?: unknown[] | null };
+    type Df = {
+      LayersSize?: number;
+      Images?: unknown[] | null;
+      Containers?: unknown[] | null;
+      Volumes?: unknown[] | null;
+      BuildCache?: unknown[] | null;
+    };
     await answer(
       ctx,
       deps,
@@ -76,7 +91,10 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('system.info', '/info', async (ctx) => {
     // a replica shows the primary's view (its reservations count the creates under way there), with its own role
-    const primaryView = deps.forwarder && !deps.role.isPrimary() ? await deps.forwarder.primaryJson('/info') : undefined;
+    const primaryView =
+      deps.forwarder && !deps.role.isPrimary()
+        ? await deps.forwarder.primaryJson('/info')
+        : undefined;
     if (primaryView && typeof primaryView === 'object') {
       ctx.set('Content-Type', 'application/json');
       ctx.body = withRole(primaryView, deps.role);
@@ -90,7 +108,10 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     const matches = eventMatcher(ctx.query.filters as string | undefined);
     const since = parseEventTime(ctx.query.since as string | undefined, 'since');
     const until = parseEventTime(ctx.query.until as string | undefined, 'until');
-    const wanted = ({ engine, event, timeNano }: ClusterEvent) => (since === undefined || timeNano >= since) && (until === undefined || timeNano <= until) && matches(event, engine);
+    const wanted = ({ engine, event, timeNano }: ClusterEvent) =>
+      (since === undefined || timeNano >= since) &&
+      (until === undefined || timeNano <= until) &&
+      matches(event, engine);
     ctx.status = 200;
     ctx.set('Content-Type', 'application/json');
     ctx.respond = false;
@@ -106,7 +127,8 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
       return;
     }
     cluster.on('event', send);
-    const timer = untilMs !== undefined ? setTimeout(() => ctx.res.end(), untilMs - Date.now()) : undefined;
+    const timer =
+      untilMs !== undefined ? setTimeout(() => ctx.res.end(), untilMs - Date.now()) : undefined;
     ctx.res.once('close', () => {
       cluster.off('event', send);
       clearTimeout(timer);

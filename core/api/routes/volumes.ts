@@ -5,7 +5,13 @@ import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
 import type { ApiDeps } from '../deps.js';
 import { parseFilters } from '../filters.js';
-import { findFresh, keepResource, listRows, pinnedNode, resolveResource } from '../local-resources.js';
+import {
+  findFresh,
+  keepResource,
+  listRows,
+  pinnedNode,
+  resolveResource,
+} from '../local-resources.js';
 import { callEach, mergeAnswers, mergePrune, type NodeAnswer } from '../proxy/fan-out.js';
 import { forwardBuffered, unreachable } from '../proxy/forward.js';
 import { outgoingSearch, requestContext } from '../request-context.js';
@@ -28,36 +34,65 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   };
 
   router.get('volume.list', '/volumes', (ctx) => {
-    const filters = parseFilters(requestContext(ctx).query.filters, ['name', 'driver', 'label', 'dangling', 'node']);
-    const rows = listRows(ordered(), volumes, (v, engine) => keepResource(v, filters, 'Name', engine), wantsEngineNames(requestContext(ctx)));
+    const filters = parseFilters(requestContext(ctx).query.filters, [
+      'name',
+      'driver',
+      'label',
+      'dangling',
+      'node',
+    ]);
+    const rows = listRows(
+      ordered(),
+      volumes,
+      (v, engine) => keepResource(v, filters, 'Name', engine),
+      wantsEngineNames(requestContext(ctx)),
+    );
     return answer(ctx, deps, { Volumes: rows, Warnings: null });
   });
-  router.get('volume.inspect', '/volumes/*name', async (ctx) => answer(ctx, deps, (await find(ctx.params.name!)).item));
+  router.get('volume.inspect', '/volumes/*name', async (ctx) =>
+    answer(ctx, deps, (await find(ctx.params.name!)).item),
+  );
 
   // docker volume create, as classic did it: `node/name` on that node; otherwise on every healthy node the filters
   // keep (the label com.docker.swarm.whitelists or constraints pick nodes), under one name (made here when none
   // is given). An engine that has the volume answers with it.
   router.post('volume.create', '/volumes/create', async (ctx) => {
     const body = await readJsonObject(ctx);
-    const wanted = typeof body.Name === 'string' && body.Name !== '' ? body.Name : randomBytes(32).toString('hex');
+    const wanted =
+      typeof body.Name === 'string' && body.Name !== ''
+        ? body.Name
+        : randomBytes(32).toString('hex');
     const pinned = pinnedNode(cluster, wanted);
     if (pinned) {
       const { engine, name } = pinned;
-      await forwardBuffered(ctx, deps, engine, 'volumes/create', { body: Buffer.from(JSON.stringify({ ...body, Name: name })), after: refreshAfter(engine) });
+      await forwardBuffered(ctx, deps, engine, 'volumes/create', {
+        body: Buffer.from(JSON.stringify({ ...body, Name: name })),
+        after: refreshAfter(engine),
+      });
       return;
     }
     const labels = (body.Labels as Record<string, string>) ?? {};
-    const created = await deps.placement.place('volume', { config: { Image: '', Labels: labels }, query: {} }, requestContext(ctx), {
-      pick: (ranked) => ranked,
-      call: async (engines) => {
-        const answers = await callEach(ctx, engines, 'volumes/create', Buffer.from(JSON.stringify({ ...body, Name: wanted })));
-        await Promise.all(engines.map((e) => e.refreshVolumes()));
-        // answered with the copy an inspect of the name then finds (the first node in the cluster's order)
-        const order = ordered();
-        answers.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
-        return mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
+    const created = await deps.placement.place(
+      'volume',
+      { config: { Image: '', Labels: labels }, query: {} },
+      requestContext(ctx),
+      {
+        pick: (ranked) => ranked,
+        call: async (engines) => {
+          const answers = await callEach(
+            ctx,
+            engines,
+            'volumes/create',
+            Buffer.from(JSON.stringify({ ...body, Name: wanted })),
+          );
+          await Promise.all(engines.map((e) => e.refreshVolumes()));
+          // answered with the copy an inspect of the name then finds (the first node in the cluster's order)
+          const order = ordered();
+          answers.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
+          return mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
+        },
       },
-    });
+    );
     await answer(ctx, deps, created, 201);
   });
 
@@ -65,7 +100,10 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   router.delete('volume.delete', '/volumes/*name', async (ctx) => {
     const { engine, item } = await find(ctx.params.name!, `No such volume ${ctx.params.name}`);
     const name = String(item.Name);
-    const holders = ctx.params.name === name ? cluster.healthy().filter((e) => e.volumes.some((v) => v.Name === name)) : [];
+    const holders =
+      ctx.params.name === name
+        ? cluster.healthy().filter((e) => e.volumes.some((v) => v.Name === name))
+        : [];
     if (holders.length <= 1) {
       await forwardBuffered(ctx, deps, engine, `volumes/${name}`, { after: refreshAfter(engine) });
       return;
@@ -84,7 +122,9 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
       engines.map(async (engine) => {
         const { client, sent } = readAt(version, cluster.apiVersions().max, engine.version);
         const { search, anonymousOnly } = volumePruneQuery(outgoingSearch(ctx), client, sent);
-        return anonymousOnly ? pruneAnonymous(engine, search) : (await callEach(ctx, [engine], 'volumes/prune', undefined, search))[0]!;
+        return anonymousOnly
+          ? pruneAnonymous(engine, search)
+          : (await callEach(ctx, [engine], 'volumes/prune', undefined, search))[0]!;
       }),
     );
     await Promise.all(engines.map((e) => e.refreshVolumes()));
@@ -96,19 +136,32 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
    * too: its unused volumes with an anonymous volume's name (64 hex), removed one by one.
    */
   const pruneAnonymous = async (engine: Engine, search: string): Promise<NodeAnswer> => {
-    const filters = { ...(JSON.parse(new URLSearchParams(search).get('filters') || '{}') as object), dangling: ['true'] };
+    const filters = {
+      ...(JSON.parse(new URLSearchParams(search).get('filters') || '{}') as object),
+      dangling: ['true'],
+    };
     try {
-      const { Volumes } = await engine.json<{ Volumes: { Name: string }[] | null }>('volumes', { filters: JSON.stringify(filters) });
+      const { Volumes } = await engine.json<{ Volumes: { Name: string }[] | null }>('volumes', {
+        filters: JSON.stringify(filters),
+      });
       const deleted: string[] = [];
       for (const { Name } of Volumes ?? []) {
         if (!/^[0-9a-f]{64}$/.test(Name)) continue;
         const res = await engine.request('DELETE', `volumes/${Name}`);
         if (res.status < 300) deleted.push(Name);
       }
-      return { engine, status: 200, body: Buffer.from(JSON.stringify({ VolumesDeleted: deleted, SpaceReclaimed: 0 })) };
+      return {
+        engine,
+        status: 200,
+        body: Buffer.from(JSON.stringify({ VolumesDeleted: deleted, SpaceReclaimed: 0 })),
+      };
     } catch (err) {
       const error = unreachable(engine, err);
-      return { engine, status: error.status, body: Buffer.from(JSON.stringify({ message: error.message })) };
+      return {
+        engine,
+        status: error.status,
+        body: Buffer.from(JSON.stringify({ message: error.message })),
+      };
     }
   };
 }

@@ -9,7 +9,10 @@
   const collator = new Intl.Collator(undefined, { numeric: true });
   // names, labels and errors come from engines and their users: escaped before they go into innerHTML
   const esc = (s) =>
-    String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+    String(s).replace(
+      /[&<>"]/g,
+      (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
+    );
   const bytes = (n) => {
     const u = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
     let i = 0;
@@ -32,7 +35,9 @@
       .join(', ');
     n.cpuShare = n.cpus ? n.reservedCpus / n.cpus : 0;
     n.memShare = n.memory ? n.reservedMemory / n.memory : 0;
-    n.search = [n.name, n.addr, n.health, n.availability, n.version, n.labelText, n.error].join(' ').toLowerCase();
+    n.search = [n.name, n.addr, n.health, n.availability, n.version, n.labelText, n.error]
+      .join(' ')
+      .toLowerCase();
     return n;
   }
   function paint(tr, n) {
@@ -112,7 +117,8 @@
     for (const e of list) {
       const li = document.createElement('li');
       const time = new Date((e.time || Date.now() / 1000) * 1000).toISOString().slice(11, 19);
-      li.textContent = time + ' ' + e.node + ' ' + e.type + ' ' + e.action + (e.actor ? ' ' + e.actor : '');
+      li.textContent =
+        time + ' ' + e.node + ' ' + e.type + ' ' + e.action + (e.actor ? ' ' + e.actor : '');
       ol.insertBefore(li, ol.firstChild);
     }
     if (dropped) {
@@ -142,7 +148,8 @@
   );
   $('filter').addEventListener('input', (e) => {
     filterText = e.target.value.trim().toLowerCase();
-    for (const { node, tr } of rows.values()) tr.hidden = filterText !== '' && !node.search.includes(filterText);
+    for (const { node, tr } of rows.values())
+      tr.hidden = filterText !== '' && !node.search.includes(filterText);
     summary();
   });
   // relative, so the page works behind a proxy that serves it under a path prefix

@@ -112,11 +112,17 @@ function watchLog(child: ChildProcess, started: number): { inventory: Promise<nu
   return { inventory };
 }
 
-const within = <T>(promise: Promise<T>, ms: number, what: string) =>
-  Promise.race([
-    promise,
-    sleep(ms).then(() => Promise.reject(new Error(`${what} not within ${ms / 1000} s`))),
-  ]);
+/**
+ * The promise, or an error after `ms`. The timer is cleared once the promise settles: a pending one kept
+ * the bench's process alive for three minutes after it had printed its figures.
+ */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} not within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 export async function runScale(
   options: ScaleOptions,

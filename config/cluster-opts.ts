@@ -1,6 +1,8 @@
 import { ConfigError } from './errors.js';
 
-/** Classic's cluster options and its words for a bad value (cluster/swarm/cluster.go NewCluster). */
+/**
+ * Classic's cluster options and its words for a bad value (cluster/swarm/cluster.go NewCluster).
+ */
 export const CLUSTER_OPTS: Record<string, (v: string) => string | undefined> = {
   'swarm.overcommit': (v) => {
     if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(v))

@@ -2,7 +2,9 @@ import type { ResolvedConfig } from './types.js';
 
 /** Classic swarm's defaults (cli/flags.go), except the listener, which `npm start` puts on 2375. */
 export const DEFAULT_HOST = 'tcp://127.0.0.1:2375';
-/** With no nodes configured the manager fronts the local engine, so it serves wherever Docker runs. */
+/**
+ * With no nodes configured the manager fronts the local engine, so it serves wherever Docker runs.
+ */
 export const DEFAULT_NODE = 'unix:///var/run/docker.sock';
 /** Classic swarm's default filters, in its order. */
 export const DEFAULT_FILTERS = [

@@ -1,6 +1,9 @@
 import type { SwarmConfig } from './types.js';
 
-/** Typed helper for `swarm.config.ts`: `export default defineConfig({ nodes: [...], plugins: [...] })`. */
+/**
+ * Typed helper for `swarm.config.ts`:
+ * `export default defineConfig({ nodes: [...], plugins: [...] })`.
+ */
 export function defineConfig(config: SwarmConfig): SwarmConfig {
   return config;
 }

@@ -10,9 +10,9 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /**
- * Parses a duration as Go's time.ParseDuration reads it, as classic swarm took it: numbers each with a unit
- * ("30s", "1m30s", "250ms", "1.5h", a sign allowed), or "0". Undefined when malformed, and for a bare number,
- * which has no unit.
+ * Parses a duration as Go's time.ParseDuration reads it, as classic swarm took it: numbers each
+ * with a unit ("30s", "1m30s", "250ms", "1.5h", a sign allowed), or "0". Undefined when malformed,
+ * and for a bare number, which has no unit.
  */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== 'string' || value === '') return undefined;

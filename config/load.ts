@@ -22,13 +22,17 @@ const explorer = () =>
       'swarm.config.mjs',
       'swarm.config.cjs',
     ],
-    // from the current folder upwards (to the home folder, then the user's config folder), as cosmiconfig searches
+    // from the current folder upwards (to the home folder, then the user's config folder),
+    // as cosmiconfig searches
     searchStrategy: 'global',
     // one loader for JavaScript and TypeScript config files and plugins; a failure names the file
     loaders: Object.fromEntries(['.ts', '.js', '.mjs', '.cjs'].map((ext) => [ext, loadNamingFile])),
   });
 
-/** A config file that could not be loaded, with its path (cosmiconfig's search does not say which it was). */
+/**
+ * A config file that could not be loaded, with its path (cosmiconfig's search does not say
+ * which it was).
+ */
 class FileLoadError extends Error {
   constructor(
     readonly filepath: string,

@@ -1,8 +1,9 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 
 /**
- * Makes `dir` (mode 0700) when it is not there, and says whether it is a real folder (no link) of this user that
- * no one else can write: what may hold files this user will load or write as itself (a cache, state).
+ * Makes `dir` (mode 0700) when it is not there, and says whether it is a real folder (no link) of
+ * this user that no one else can write: what may hold files this user will load or write as
+ * itself (a cache, state).
  */
 export function isPrivateDir(dir: string): boolean {
   try {

@@ -31,9 +31,9 @@ function material(files: EngineTlsConfig, where: string): TlsMaterial {
 }
 
 /**
- * The TLS material, files read at start (a missing file stops the manager with its name). The client side
- * needs a certificate and key; with `verify`, also a CA. Engines get the client side's files unless
- * `engineTls` gives their own (or `false`).
+ * The TLS material, files read at start (a missing file stops the manager with its name). The
+ * client side needs a certificate and key; with `verify`, also a CA. Engines get the client side's
+ * files unless `engineTls` gives their own (or `false`).
  */
 export function resolveTls(
   tls: TlsConfig | undefined,

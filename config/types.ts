@@ -6,11 +6,17 @@ import type { PluginOption } from '../core/plugin.js';
 /** A duration as classic swarm took it, Go's form with a unit: "30s", "1m30s", "500ms". */
 export type Duration = string;
 
-/** What an operator writes in `swarm.config.ts`. Every key is optional; command-line flags override it. */
+/**
+ * What an operator writes in `swarm.config.ts`. Every key is optional; command-line flags
+ * override it.
+ */
 export interface SwarmConfig {
   /** Addresses the manager listens on: `tcp://ip:port`, `ip:port` or `unix:///path` (`-H`). */
   hosts?: string[];
-  /** The engines: a list of addresses, or one discovery string (`nodes://a,b`, `a,b`, `10.0.0.[1:3]:2375`). */
+  /**
+   * The engines: a list of addresses, or one discovery string (`nodes://a,b`, `a,b`,
+   * `10.0.0.[1:3]:2375`).
+   */
   nodes?: string[] | string;
   /** Name of the ranking strategy (`--strategy`). */
   strategy?: string;
@@ -39,43 +45,68 @@ export interface SwarmConfig {
   logFormat?: LogFormat;
   experimental?: boolean;
   /**
-   * The operator listener (`--status-addr`): `/metrics`, `/healthz`, `/readyz` and the status page, never on
-   * the Docker API port. Off unless an address is given.
+   * The operator listener (`--status-addr`): `/metrics`, `/healthz`, `/readyz` and the status page,
+   * never on the Docker API port. Off unless an address is given.
    */
   status?: { address?: string };
-  /** `--shutdown-timeout`: on SIGTERM, how long running requests may go on before streams are closed (10s). */
+  /**
+   * `--shutdown-timeout`: on SIGTERM, how long running requests may go on before streams are
+   * closed (10s).
+   */
   shutdownTimeout?: Duration;
   /**
-   * Where node maintenance (availability, Skep-side labels) is kept across restarts: a JSON file, by default
-   * `skep-nodes.json` beside the config file (or in the working directory). Under replication it is in etcd.
+   * Where node maintenance (availability, Skep-side labels) is kept across restarts: a JSON file,
+   * by default `skep-nodes.json` beside the config file (or in the working directory). Under
+   * replication it is in etcd.
    */
   stateFile?: string;
   /**
-   * TLS towards clients (classic's `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert`, `--tlskey`). Unless
-   * `engineTls` says otherwise, the same files serve towards engines too, as in classic swarm.
+   * TLS towards clients (classic's `--tls`, `--tlsverify`, `--tlscacert`, `--tlscert`, `--tlskey`).
+   * Unless `engineTls` says otherwise, the same files serve towards engines too, as in
+   * classic swarm.
    */
   tls?: TlsConfig;
-  /** TLS towards engines, for the whole cluster and per node (keyed by `ip:port`); `false` for plain TCP. */
+  /**
+   * TLS towards engines, for the whole cluster and per node (keyed by `ip:port`);
+   * `false` for plain TCP.
+   */
   engineTls?: (EngineTlsConfig & { nodes?: Record<string, EngineTlsConfig> }) | false;
   /** Built-in plugins to turn off by name, e.g. `{ 'node-field': false }`. */
   builtins?: Record<string, boolean>;
   /** This manager's address for other managers (`--advertise`), needed by `replication`. */
   advertise?: string;
-  /** Manager replication with leader election on etcd (`--replication`, see docs/ha.md); needs `advertise` and etcd:// nodes. */
+  /**
+   * Manager replication with leader election on etcd (`--replication`, see docs/ha.md); needs
+   * `advertise` and etcd:// nodes.
+   */
   replication?: boolean;
-  /** The leader lease's TTL (`--replication-ttl`, 2s; classic's was 20s): a dead primary is replaced within it. */
+  /**
+   * The leader lease's TTL (`--replication-ttl`, 2s; classic's was 20s): a dead primary is
+   * replaced within it.
+   */
   replicationTtl?: Duration;
   /** Discovery options (`--discovery-opt key=value`), e.g. `kv.path`. */
   discoveryOpts?: Record<string, string>;
-  /** Re-read a node's containers when `docker ps` filters on that node (`--refresh-on-node-filter`). */
+  /**
+   * Re-read a node's containers when `docker ps` filters on that node (`--refresh-on-node-filter`).
+   */
   refreshOnNodeFilter?: boolean;
-  /** Re-read every node's containers when `docker ps` filters on exactly this name (`--container-name-refresh-filter`). */
+  /**
+   * Re-read every node's containers when `docker ps` filters on exactly this name
+   * (`--container-name-refresh-filter`).
+   */
   containerNameRefreshFilter?: string;
-  /** Third-party plugins, after the built-ins; falsy entries are skipped and nested arrays flattened. */
+  /**
+   * Third-party plugins, after the built-ins;
+   * falsy entries are skipped and nested arrays flattened.
+   */
   plugins?: PluginOption[];
   /** What one client may hold (docs/security.md). */
   clients?: {
-    /** Every request head, a connection's first included, must arrive within this (60s); else 408 and closed. */
+    /**
+     * Every request head, a connection's first included, must arrive within this (60s);
+     * else 408 and closed.
+     */
     headerTimeout?: Duration;
     /** A JSON request body must arrive within this (30s); else 408. */
     bodyTimeout?: Duration;
@@ -83,9 +114,10 @@ export interface SwarmConfig {
     maxConnectionsPerAddress?: number;
   };
   /**
-   * Docker authorization plugins, asked about every request in this order (`--authorization-plugin`): a name
-   * is found as dockerd finds it (`/run/docker/plugins/NAME.sock`, `/etc/docker/plugins/NAME.spec`...), or
-   * `{ name, address }` with `unix:///path`, `tcp://host:port` or `http(s)://host:port`.
+   * Docker authorization plugins, asked about every request in this order
+   * (`--authorization-plugin`): a name is found as dockerd finds it
+   * (`/run/docker/plugins/NAME.sock`, `/etc/docker/plugins/NAME.spec`...), or `{ name, address }`
+   * with `unix:///path`, `tcp://host:port` or `http(s)://host:port`.
    */
   authorizationPlugins?: (string | AuthorizationPluginConfig)[];
 }

@@ -3,7 +3,8 @@ import { ConfigError } from './errors.js';
 import { DURATION_EXPECTED, parseDuration } from './duration.js';
 import type { SwarmConfig } from './types.js';
 
-type Check = (value: unknown) => string | undefined; // returns what was expected, or undefined when fine
+// returns what was expected, or undefined when fine
+type Check = (value: unknown) => string | undefined;
 
 const isString: Check = (v) =>
   typeof v === 'string' && v !== '' ? undefined : 'a non-empty string';

@@ -12,17 +12,19 @@ export function definePlugin(
 
 export interface FilterOptions {
   /**
-   * What the filter requires of every node, in classic's words, for the no-node message (`node!=node2`);
-   * nothing when it requires nothing of this placement.
+   * What the filter requires of every node, in classic's words, for the no-node message
+   * (`node!=node2`); nothing when it requires nothing of this placement.
    */
   condition?: (context: ScheduleContext) => readonly string[] | undefined;
-  /** Where its tap runs among the filters (`STAGE`); classic's filters run in the configured order. */
+  /**
+   * Where its tap runs among the filters (`STAGE`); classic's filters run in the configured order.
+   */
   stage?: number;
 }
 
 /**
- * A filter from its name and a test of one node: `true` keeps the node; a string leaves it out and says why (the
- * reason a user reads when nothing fits). The filter stage's list form, node by node.
+ * A filter from its name and a test of one node: `true` keeps the node; a string leaves it out and
+ * says why (the reason a user reads when nothing fits). The filter stage's list form, node by node.
  */
 export function defineFilter(
   name: string,

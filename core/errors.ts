@@ -1,4 +1,7 @@
-/** An error the client sees as Docker shows errors: `{"message": ...}` with the status an engine would give. */
+/**
+ * An error the client sees as Docker shows errors:
+ * `{"message": ...}` with the status an engine would give.
+ */
 export class DockerError extends Error {
   override name = 'DockerError';
   /** Its cause is logged already (in words of its own): a 5xx is then not logged a second time. */

@@ -29,15 +29,23 @@ import type {
 
 /**
  * Every hook of the pipeline, declared in this one place. Plugins tap; only core calls.
- * Every request: request → routeRequest → (the route) → response. Whatever is placed: beforeSchedule → reserve → filter →
- * rank; a container then: beforeEngineCreate (on the chosen node) → the engine's create → afterCreate → rewriteResponse.
+ * Every request: request → routeRequest → (the route) → response.
+ * Whatever is placed: beforeSchedule → reserve → filter → rank; a container then:
+ * beforeEngineCreate (on the chosen node) → the engine's create → afterCreate →
+ * rewriteResponse.
  * `docs/plugins.md` is the contract of each.
  */
 export function createHooks(logger: Logger = silentLogger) {
   const hooks = Object.freeze({
-    /** Every request, before its route runs: return a Reply to answer early (no engine is called), or nothing to go on. */
+    /**
+     * Every request, before its route runs: return a Reply to answer early (no engine is called),
+     * or nothing to go on.
+     */
     request: new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
-    /** Per route, after the global `request` taps: the same, for one route (`routeRequest.for('image.create')`). */
+    /**
+     * Per route, after the global `request` taps: the same, for one route
+     * (`routeRequest.for('image.create')`).
+     */
     routeRequest: new HookMap<AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>>(
       () => new AsyncSeriesBailHook<[RequestContext], Reply | undefined | void>(['context']),
     ),
@@ -46,45 +54,55 @@ export function createHooks(logger: Logger = silentLogger) {
       'request',
       'context',
     ]),
-    /** What the thing placed reserves on its node (CPU cores, memory): starts as `{ cpus: 0, memory: HostConfig.Memory }`. */
+    /**
+     * What the thing placed reserves on its node (CPU cores, memory):
+     * starts as `{ cpus: 0, memory: HostConfig.Memory }`.
+     */
     reserve: new AsyncSeriesWaterfallHook<[Reservation, ReserveContext]>([
       'reservation',
       'context',
     ]),
     /**
-     * What a node's containers reserve, from its engine's totals: starts as `{ cpus: 0, memory: totals.memory }`
-     * (CpuShares are a weight to the engine; the cpu-cores built-in reads them as cores). Called while a NodeView
-     * is read: keep it quick and pure.
+     * What a node's containers reserve, from its engine's totals: starts as
+     * `{ cpus: 0, memory: totals.memory }` (CpuShares are a weight to the engine; the cpu-cores
+     * built-in reads them as cores). Called while a NodeView is read: keep it quick and pure.
      */
     nodeReserved: new SyncWaterfallHook<[Reservation, NodeTotals]>(['reserved', 'totals']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
     filter: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
     /** Orders the candidates, best first. */
     rank: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
-    /** The node is chosen: may change the body sent to that node's engine (per-node values), or refuse by throwing. */
+    /**
+     * The node is chosen: may change the body sent to that node's engine (per-node values),
+     * or refuse by throwing.
+     */
     beforeEngineCreate: new AsyncSeriesWaterfallHook<[ContainerConfig, EngineCreateContext]>([
       'config',
       'context',
     ]),
-    /** `docker update`: may change the body on its way to the container's node (per-node values, as on create). */
+    /**
+     * `docker update`: may change the body on its way to the container's node
+     * (per-node values, as on create).
+     */
     beforeEngineUpdate: new AsyncSeriesWaterfallHook<
       [Record<string, unknown>, EngineUpdateContext]
     >(['update', 'context']),
     /** Sees each created container and its node; errors are logged, never fail the create. */
     afterCreate: new AsyncParallelHook<[CreatedContainer, RequestContext]>(['created', 'context']),
     /**
-     * Each row of the container list (`docker ps`), as the manager makes it from its cache. The result is
-     * cached per container until the container, its status text or its node changes: read only the row
-     * and `context.node`. Request-dependent changes belong in `rewriteResponse('container.list')`.
+     * Each row of the container list (`docker ps`), as the manager makes it from its cache. The
+     * result is cached per container until the container, its status text or its node changes:
+     * read only the row and `context.node`. Request-dependent changes belong in
+     * `rewriteResponse('container.list')`.
      */
     rewriteContainerRow: new SyncWaterfallHook<[Record<string, unknown>, RowContext]>([
       'row',
       'context',
     ]),
     /**
-     * Every answer that is not a stream or a hijack, once its route made it (an error answer too), before it is
-     * sent: return a Reply to answer instead, or throw a DockerError. The response phase of Docker's authorization
-     * plugins; costs nothing while no plugin taps it.
+     * Every answer that is not a stream or a hijack, once its route made it (an error answer too),
+     * before it is sent: return a Reply to answer instead, or throw a DockerError. The response
+     * phase of Docker's authorization plugins; costs nothing while no plugin taps it.
      */
     response: new AsyncSeriesBailHook<[FinalAnswer, RequestContext], Reply | undefined | void>([
       'answer',
@@ -95,7 +113,8 @@ export function createHooks(logger: Logger = silentLogger) {
       () => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
     ),
   });
-  // every hook, derived from the object above: a failing tap names its plugin and hook, and is logged
+  // every hook, derived from the object above:
+  // a failing tap names its plugin and hook, and is logged
   for (const [name, hook] of Object.entries(hooks)) {
     if (hook instanceof HookMap)
       (hook as unknown as HookMap<Hook<unknown[], unknown>>).intercept({
@@ -109,8 +128,8 @@ export function createHooks(logger: Logger = silentLogger) {
 export type SkepHooks = ReturnType<typeof createHooks>;
 
 /**
- * Whether any plugin taps the hook. tapable's `isUsed()` counts interceptors too, and every hook carries the
- * error-naming one, so it is always true: the hot paths skip a stage by this instead.
+ * Whether any plugin taps the hook. tapable's `isUsed()` counts interceptors too, and every hook
+ * carries the error-naming one, so it is always true: the hot paths skip a stage by this instead.
  */
 export const tapped = <H extends { taps: readonly unknown[] }>(hook: H | undefined): hook is H =>
   (hook?.taps.length ?? 0) > 0;

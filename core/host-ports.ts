@@ -1,6 +1,8 @@
 import type { HostPort } from './pipeline-types.js';
 
-/** The parts of a create body (or an inspect document) that say which host ports a container holds. */
+/**
+ * The parts of a create body (or an inspect document) that say which host ports a container holds.
+ */
 export interface PortConfig {
   HostConfig?:
     | {
@@ -14,7 +16,10 @@ export interface PortConfig {
   ExposedPorts?: Record<string, unknown> | null;
 }
 
-/** The host ports a container holds or asks for: published bindings with a fixed port, and exposed ports under host networking. */
+/**
+ * The host ports a container holds or asks for:
+ * published bindings with a fixed port, and exposed ports under host networking.
+ */
 export function hostPorts(config: PortConfig): HostPort[] {
   const host = (config.HostConfig ?? {}) as {
     PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;

@@ -1,11 +1,17 @@
 /** How much the manager logs (`--log-level`, or `logLevel` in the config). */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-/** Logrus' text, as classic printed it, or one JSON object per line (`--log-format`, dockerd's flag). */
+/**
+ * Logrus' text, as classic printed it, or one JSON object per line
+ * (`--log-format`, dockerd's flag).
+ */
 export type LogFormat = 'text' | 'json';
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Structured fields of a line: `node`, `container`, `route`, `request_id`, `plugin`... (never a credential). */
+/**
+ * Structured fields of a line: `node`, `container`, `route`, `request_id`, `plugin`...
+ * (never a credential).
+ */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
 export interface Logger {
@@ -24,8 +30,9 @@ export interface ManagerLogger extends Logger {
 }
 
 /**
- * Writes lines to a stream until it breaks, then drops them: a reader that went away (`swarm manage | head`,
- * EPIPE) must not stop the manager, nor turn every later line into an error that is itself logged.
+ * Writes lines to a stream until it breaks, then drops them: a reader that went away
+ * (`swarm manage | head`, EPIPE) must not stop the manager, nor turn every later line into an
+ * error that is itself logged.
  */
 export function lineWriter(stream: NodeJS.WritableStream): (line: string) => void {
   let broken = false;
@@ -52,7 +59,10 @@ function textLine(time: string, level: LogLevel, message: string, fields?: LogFi
   return line;
 }
 
-/** One JSON object per line, as dockerd's `--log-format json` writes: `time`, `level`, `msg`, then the fields. */
+/**
+ * One JSON object per line, as dockerd's `--log-format json` writes:
+ * `time`, `level`, `msg`, then the fields.
+ */
 function jsonLine(time: string, level: LogLevel, message: string, fields?: LogFields): string {
   return JSON.stringify({ time, level, msg: message, ...fields });
 }
@@ -67,7 +77,8 @@ export function createLogger(
   let shape = format === 'json' ? jsonLine : textLine;
   const at = (lvl: LogLevel) => (message: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    // a field that cannot be written (a cycle, a BigInt) must not turn a log line into a thrown error
+    // a field that cannot be written (a cycle, a BigInt)
+    // must not turn a log line into a thrown error
     try {
       write(shape(new Date().toISOString(), lvl, message, fields));
     } catch {

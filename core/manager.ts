@@ -32,7 +32,10 @@ import { PluginRoutes } from './operator/plugin-routes.js';
 import { listenOperator, type OperatorListener } from './operator/server.js';
 import { noTelemetry } from './telemetry.js';
 
-/** What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...) takes a restart. */
+/**
+ * What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...)
+ * takes a restart.
+ */
 const RELOADABLE = new Set<keyof ResolvedConfig>([
   'nodes',
   'heartbeatMs',
@@ -45,7 +48,10 @@ const RELOADABLE = new Set<keyof ResolvedConfig>([
   'configFile',
 ]);
 
-/** A setting as a reload compares it: plugin objects by their names (their state is theirs), the rest as JSON. */
+/**
+ * A setting as a reload compares it: plugin objects by their names (their state is theirs),
+ * the rest as JSON.
+ */
 function settingText(key: keyof ResolvedConfig, value: unknown): string {
   const plugin = (option: unknown): unknown =>
     Array.isArray(option)
@@ -69,7 +75,10 @@ interface Parts {
   replication?: { leadership: Leadership; forwarder: PrimaryForwarder };
 }
 
-/** One running manager: hooks with every plugin applied, the cluster fed by discovery, and the API listeners. */
+/**
+ * One running manager: hooks with every plugin applied, the cluster fed by discovery,
+ * and the API listeners.
+ */
 export class Manager {
   private constructor(
     /** The configuration running now (a reload replaces what it can). */
@@ -186,8 +195,8 @@ export class Manager {
   }
 
   /**
-   * Takes a config read again (SIGHUP): the nodes, and plugins that can reload. What needs a restart (listeners,
-   * filters, strategy, replication) is named in the log and left as it runs.
+   * Takes a config read again (SIGHUP): the nodes, and plugins that can reload. What needs a
+   * restart (listeners, filters, strategy, replication) is named in the log and left as it runs.
    */
   async reload(next: ResolvedConfig): Promise<void> {
     const before = this.config;
@@ -233,8 +242,8 @@ export class Manager {
   }
 
   /**
-   * Stops: the leader lease first (another manager leads at once), then no new connections; running requests
-   * have `graceMs` to end, then streams and hijacked connections are closed.
+   * Stops: the leader lease first (another manager leads at once), then no new connections;
+   * running requests have `graceMs` to end, then streams and hijacked connections are closed.
    */
   async stop(graceMs = 0): Promise<void> {
     const { replication, listeners, operator, cluster } = this.parts;
@@ -248,7 +257,10 @@ export class Manager {
   }
 }
 
-/** Under `--replication`: the election on the discovery's etcd, the forwarder to the primary, the node records in etcd. */
+/**
+ * Under `--replication`: the election on the discovery's etcd, the forwarder to the primary,
+ * the node records in etcd.
+ */
 async function startReplication(config: ResolvedConfig, logger: Logger) {
   const { hosts, root } = parseEtcdSpec(config.nodes[0]!);
   const leadership = new Leadership({
@@ -269,7 +281,10 @@ async function startReplication(config: ResolvedConfig, logger: Logger) {
   return { leadership, forwarder, root, records };
 }
 
-/** Without replication, what the rescheduler and placement must remember of nodes is kept beside the state file. */
+/**
+ * Without replication, what the rescheduler and placement must remember of nodes
+ * is kept beside the state file.
+ */
 function standaloneRecords(stateFile: string, logger: Logger) {
   const file = new FileNodeRecords(recordsFileFor(stateFile));
   if (file.unreadable)

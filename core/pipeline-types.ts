@@ -1,4 +1,7 @@
-/** The data the hook pipeline hands to plugins. Plugins see these shapes only, never engine or cluster objects. */
+/**
+ * The data the hook pipeline hands to plugins.
+ * Plugins see these shapes only, never engine or cluster objects.
+ */
 
 import type { OtherRoute, RouteId } from './route-ids.js';
 export type { OtherRoute, RouteId } from './route-ids.js';
@@ -7,34 +10,51 @@ export type NodeHealth = 'pending' | 'healthy' | 'unhealthy';
 
 /** A read-only picture of one node (engine) as the scheduler and the plugins see it. */
 export interface NodeView {
-  /** Engine ID plus address (`ID|addr`), as classic swarm made it, so cloned engines stay distinct. */
+  /**
+   * Engine ID plus address (`ID|addr`), as classic swarm made it, so cloned engines stay distinct.
+   */
   readonly id: string;
   readonly name: string;
   /** `ip:port` for tcp engines, `unix:///path` for socket engines. */
   readonly addr: string;
   readonly ip: string;
   readonly health: NodeHealth;
-  /** What the operator set (`swarm node update --availability`): `pause` and `drain` take no new containers. */
+  /**
+   * What the operator set (`swarm node update --availability`):
+   * `pause` and `drain` take no new containers.
+   */
   readonly availability: 'active' | 'pause' | 'drain';
   readonly cpus: number;
   readonly memory: number;
-  /** Engine labels plus the standard tags (storagedriver, kernelversion, operatingsystem, ostype), then the Skep-side labels (`swarm node update --label-add`) over them. */
+  /**
+   * Engine labels plus the standard tags (storagedriver, kernelversion, operatingsystem, ostype),
+   * then the Skep-side labels (`swarm node update --label-add`) over them.
+   */
   readonly labels: Readonly<Record<string, string>>;
   /** Containers on the node in any state, creates under way included. */
   readonly containers: number;
-  /** CPU cores and bytes of memory reserved by its containers (stopped ones too) and by creates under way. */
+  /**
+   * CPU cores and bytes of memory reserved by its containers (stopped ones too)
+   * and by creates under way.
+   */
   readonly reservedCpus: number;
   readonly reservedMemory: number;
   readonly serverVersion: string;
   readonly apiVersion: string;
-  /** The node's containers, creates under way included. Built when first read: read it only when you need it. */
+  /**
+   * The node's containers, creates under way included.
+   * Built when first read: read it only when you need it.
+   */
   readonly containerList: readonly NodeContainer[];
   /** The node's images. Built when first read. */
   readonly imageList: readonly NodeImage[];
   /** The node's networks and volumes (names as the engine knows them). Built when first read. */
   readonly networkList: readonly NodeResource[];
   readonly volumeList: readonly NodeResource[];
-  /** True when the node has the image: full or short ID, `name[:tag]` (`:latest` when none), `name@digest`. */
+  /**
+   * True when the node has the image:
+   * full or short ID, `name[:tag]` (`:latest` when none), `name@digest`.
+   */
   hasImage(ref: string): boolean;
 }
 
@@ -92,14 +112,17 @@ export interface CreateRequest {
 }
 
 export interface RequestContext {
-  /** The route's name; a request no route serves, and the manager's own work, have an `OtherRoute`. */
+  /**
+   * The route's name; a request no route serves, and the manager's own work, have an `OtherRoute`.
+   */
   readonly route: RouteId | OtherRoute;
   readonly method: string;
   /** The path without its `/v1.xx` prefix. */
   readonly path: string;
   /**
-   * The query string's parameters. A `request` tap may change them before the route reads them (list routes
-   * read `all`, `filters`, `limit`...; other routes pass the query to the engine as the client sent it).
+   * The query string's parameters. A `request` tap may change them before the route reads them
+   * (list routes read `all`, `filters`, `limit`...; other routes pass the query to the engine as
+   * the client sent it).
    */
   readonly query: Record<string, string>;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
@@ -110,13 +133,19 @@ export interface RequestContext {
   /** Who is asking; absent for the manager's own work (a rescheduled container's create). */
   readonly client?: RequestClient;
   /**
-   * The request body, read once: the route sends the same bytes on. At most 4 MiB (413 beyond), within the body
-   * deadline. Read it only for JSON bodies (`headers['content-type']`): uploads (build contexts, archives) stream.
+   * The request body, read once: the route sends the same bytes on. At most 4 MiB (413 beyond),
+   * within the body deadline. Read it only for JSON bodies (`headers['content-type']`): uploads
+   * (build contexts, archives) stream.
    */
   readBody(): Promise<Buffer>;
-  /** Per-request scratch space shared by every hook of this request; key it by your plugin's name. */
+  /**
+   * Per-request scratch space shared by every hook of this request; key it by your plugin's name.
+   */
   readonly state: Record<string, unknown>;
-  /** The manager's log, for what a plugin notices but does not refuse (absent where no manager runs, as in unit tests). */
+  /**
+   * The manager's log, for what a plugin notices but does not refuse
+   * (absent where no manager runs, as in unit tests).
+   */
   readonly logger?: PluginLogger;
 }
 
@@ -126,7 +155,9 @@ export interface RequestClient {
   readonly address?: string;
   /** The connection is TLS. */
   readonly tls: boolean;
-  /** The client's certificate, when the TLS handshake verified one against the CA (`--tlsverify`). */
+  /**
+   * The client's certificate, when the TLS handshake verified one against the CA (`--tlsverify`).
+   */
   readonly certificate?: ClientCertificate;
 }
 
@@ -170,15 +201,18 @@ export interface Reply {
 }
 
 /**
- * What one filter requires of every node for this create, in classic swarm's words (its `GetFilters`, e.g.
- * `port 80 (Bridge mode)`, `zone==ssd`): when placement fails, the error lists these, filter by filter, up to the
- * filter that left no node, as classic did.
+ * What one filter requires of every node for this create, in classic swarm's words (its
+ * `GetFilters`, e.g. `port 80 (Bridge mode)`, `zone==ssd`): when placement fails, the error lists
+ * these, filter by filter, up to the filter that left no node, as classic did.
  */
 export interface Condition {
   /** The filter (plugin) that holds it. */
   readonly by: string;
   readonly list: readonly string[];
-  /** The whole message when this filter is the one that left no node (classic's health filter had its own). */
+  /**
+   * The whole message when this filter is the one that left no node
+   * (classic's health filter had its own).
+   */
   readonly whenNoneLeft?: string;
 }
 
@@ -193,7 +227,10 @@ export interface Rejection {
 /** What is being placed. `reschedule`: a container created again because its node failed. */
 export type Placing = 'container' | 'build' | 'network' | 'volume' | 'reschedule';
 
-/** The request context of a placement: it says what is placed, so a create-only rule needs no route id. */
+/**
+ * The request context of a placement: it says what is placed,
+ * so a create-only rule needs no route id.
+ */
 export interface PlacementRequestContext extends RequestContext {
   readonly placing: Placing;
   /** The dry run (`POST /skep/placement`): nothing is held or created. */
@@ -206,7 +243,9 @@ export interface Reservation {
   readonly memory: number;
 }
 
-/** A node's containers as its engine counts them (stopped ones too), for the `nodeReserved` stage. */
+/**
+ * A node's containers as its engine counts them (stopped ones too), for the `nodeReserved` stage.
+ */
 export interface NodeTotals {
   /** The node's CPUs. */
   readonly ncpu: number;
@@ -227,19 +266,22 @@ export interface ScheduleContext {
   readonly requestContext: PlacementRequestContext;
   /** What is being placed (also `requestContext.placing`). */
   readonly placing: Placing;
-  /** Filters (and strategies, for resources) push here what they rejected; an empty result turns these into the error message. */
+  /**
+   * Filters (and strategies, for resources) push here what they rejected;
+   * an empty result turns these into the error message.
+   */
   readonly rejections: Rejection[];
   /** Filters push here what they require (classic's words), whether or not a node fails it. */
   readonly conditions: Condition[];
   /**
-   * Whether soft expressions (`==~`, `!=~`) count. Placement tries with them first, and when that places nothing,
-   * once more without any of them, as classic swarm did.
+   * Whether soft expressions (`==~`, `!=~`) count. Placement tries with them first, and when that
+   * places nothing, once more without any of them, as classic swarm did.
    */
   readonly soft: boolean;
   /**
    * What the container reserves on its node, as the `reserve` stage made it (`memory` starts as
-   * `HostConfig.Memory`; the cpu-cores built-in sets `cpus`). Placement holds it there from the choice until the
-   * result is in the cache, so concurrent placements see it.
+   * `HostConfig.Memory`; the cpu-cores built-in sets `cpus`). Placement holds it there from the
+   * choice until the result is in the cache, so concurrent placements see it.
    */
   readonly reserve: Reservation;
 }
@@ -247,7 +289,10 @@ export interface ScheduleContext {
 /** The outcome of a pull a plugin asked for on one node. */
 export interface PullResult {
   readonly ok: boolean;
-  /** The engine's HTTP status: its error's when it refused the pull at once, 200 when the stream began (even if it then failed). */
+  /**
+   * The engine's HTTP status: its error's when it refused the pull at once,
+   * 200 when the stream began (even if it then failed).
+   */
   readonly status: number;
   /** The engine's (or registry's) error when the pull failed. */
   readonly message?: string;
@@ -283,7 +328,10 @@ export interface CreatedContainer {
   readonly warnings: string[];
 }
 
-/** What a container row's taps may read besides the row: only its node (the result is cached per row). */
+/**
+ * What a container row's taps may read besides the row:
+ * only its node (the result is cached per row).
+ */
 export interface RowContext {
   readonly node: NodeView;
 }
@@ -293,8 +341,9 @@ export interface ResponseContext extends RequestContext {
   /** The node that answered, for container- and node-scoped routes. */
   readonly node?: NodeView;
   /**
-   * For merged lists (`container.list`, `image.list`, `network.list`, `volume.list`): the node a row came from.
-   * It follows the row through `{ ...row }` copies; a row a tap builds from scratch has none.
+   * For merged lists (`container.list`, `image.list`, `network.list`, `volume.list`):
+   * the node a row came from. It follows the row through `{ ...row }` copies; a row a tap builds
+   * from scratch has none.
    */
   nodeOf(row: object): NodeView | undefined;
 }

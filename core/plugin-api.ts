@@ -1,6 +1,7 @@
 /**
- * The public plugin API: everything a plugin (built-in or third-party) may import. Nothing else in core is
- * part of the contract. Third parties import the same names from the package root (`import { ... } from 'skep'`).
+ * The public plugin API: everything a plugin (built-in or third-party) may import. Nothing else in
+ * core is part of the contract. Third parties import the same names from the package root
+ * (`import { ... } from 'skep'`).
  */
 
 export type { SkepHooks } from './hooks.js';

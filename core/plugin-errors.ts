@@ -1,7 +1,10 @@
 import { DockerError } from './errors.js';
 import type { Logger } from './log.js';
 
-/** A plugin's tap failed with something other than a deliberate DockerError; says which plugin and hook. */
+/**
+ * A plugin's tap failed with something other than a deliberate DockerError;
+ * says which plugin and hook.
+ */
 export class PluginError extends DockerError {
   override name = 'PluginError';
   constructor(
@@ -21,7 +24,8 @@ export class PluginError extends DockerError {
 interface TapLike {
   name: string;
   type: 'sync' | 'async' | 'promise';
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- tapable's own type for a tap's function
+  // tapable's own type for a tap's function
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   fn: Function;
 }
 
@@ -29,7 +33,9 @@ interface Interceptable {
   intercept(interceptor: { register?(tap: TapLike): TapLike }): void;
 }
 
-/** What filter and rank taps may push to: the entries a tap adds are stamped with its plugin's name. */
+/**
+ * What filter and rank taps may push to: the entries a tap adds are stamped with its plugin's name.
+ */
 interface Attributable {
   rejections?: { by: string }[];
   conditions?: { by: string }[];
@@ -44,10 +50,11 @@ function stampFrom(list: { by: string }[], start: number, plugin: string): void 
 }
 
 /**
- * Wraps every tap of a hook, present and future (tapable's `register` interceptor), whatever its kind (`tap`,
- * `tapPromise`, callback-style `tapAsync`): an error names the plugin and the hook and is logged once, at error
- * level with its stack; a DockerError is a plugin's deliberate answer and passes unchanged. The rejections and
- * conditions a tap pushes carry its name, so no plugin can speak as another.
+ * Wraps every tap of a hook, present and future (tapable's `register` interceptor), whatever its
+ * kind (`tap`, `tapPromise`, callback-style `tapAsync`): an error names the plugin and the hook and
+ * is logged once, at error level with its stack; a DockerError is a plugin's deliberate answer and
+ * passes unchanged. The rejections and conditions a tap pushes carry its name, so no plugin can
+ * speak as another.
  */
 export function nameTapErrors(hook: Interceptable, hookName: string, logger: Logger): void {
   const wrap = (plugin: string, err: unknown) => {
@@ -60,7 +67,8 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
     register(tap) {
       const fn = tap.fn as (...args: unknown[]) => unknown;
       const plugin = tap.name;
-      // the lengths before the tap ran (-1: nothing to stamp), then every entry it added carries its name
+      // the lengths before the tap ran (-1: nothing to stamp),
+      // then every entry it added carries its name
       const lengths = (context: unknown): [number, number] => {
         const c = context as Attributable | undefined;
         return [
@@ -101,7 +109,8 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
             (err: unknown) => Promise.reject(wrap(plugin, err)),
           );
         } catch (err) {
-          // a tapPromise tap that throws before it returns a promise still answers as a rejected promise
+          // a tapPromise tap that throws before it returns a promise
+          // still answers as a rejected promise
           if (tap.type === 'promise') return Promise.reject(wrap(plugin, err));
           throw wrap(plugin, err);
         }

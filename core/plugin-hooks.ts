@@ -8,9 +8,10 @@ import type { OperatorTools } from './operator/plugin-routes.js';
 type Tapping<H> = Pick<H, Extract<keyof H, 'tap' | 'tapAsync' | 'tapPromise'>>;
 
 /**
- * The hooks as one plugin sees them: it can only tap (core calls), each tap carries the plugin's name whatever
- * name it gives (so errors, ordering by `before` and the rejections it pushes name the right plugin), and the
- * per-route hooks are keyed by the routes that exist (a misspelt route fails to compile).
+ * The hooks as one plugin sees them: it can only tap (core calls), each tap carries the plugin's
+ * name whatever name it gives (so errors, ordering by `before` and the rejections it pushes name
+ * the right plugin), and the per-route hooks are keyed by the routes that exist (a misspelt route
+ * fails to compile).
  */
 export type PluginHooks = {
   readonly [K in keyof SkepHooks]: SkepHooks[K] extends HookMap<infer H>
@@ -44,8 +45,8 @@ export function pluginHooks(hooks: SkepHooks, plugin: string): PluginHooks {
     if (hook.tapPromise) out.tapPromise = (o, fn) => hook.tapPromise!(named(o), fn);
     return Object.freeze(out);
   };
-  // the compiler checks names in TypeScript; a JavaScript config is checked here, at start (as Fastify refuses
-  // an unknown hook): a misspelt hook or route would otherwise never fire
+  // the compiler checks names in TypeScript; a JavaScript config is checked here, at start
+  // (as Fastify refuses an unknown hook): a misspelt hook or route would otherwise never fire
   const routeFor = (hook: { for(route: string): unknown }, key: string) => (route: RouteId) => {
     if (!ROUTES.has(route))
       throw new Error(

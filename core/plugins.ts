@@ -21,7 +21,10 @@ const isPlugin = (value: unknown): value is SkepPlugin => {
   );
 };
 
-/** A module specifier as a file: relative to the config's folder, absolute, or an npm package resolved from there. */
+/**
+ * A module specifier as a file:
+ * relative to the config's folder, absolute, or an npm package resolved from there.
+ */
 function resolveModule(specifier: string, baseDir: string): string {
   if (specifier.startsWith('.') || isAbsolute(specifier)) {
     const file = resolve(baseDir, specifier);
@@ -37,7 +40,10 @@ function resolveModule(specifier: string, baseDir: string): string {
   }
 }
 
-/** A module's plugin: its `default` (or `plugin`) export, called with the options when it is a factory. */
+/**
+ * A module's plugin: its `default` (or `plugin`) export,
+ * called with the options when it is a factory.
+ */
 async function pluginFromModule(
   specifier: string,
   options: unknown,
@@ -65,7 +71,10 @@ async function pluginFromModule(
   }
 }
 
-/** Loads the config's plugins in order: flattens nested lists, skips falsy entries, loads modules, fails fast on the rest. */
+/**
+ * Loads the config's plugins in order:
+ * flattens nested lists, skips falsy entries, loads modules, fails fast on the rest.
+ */
 export async function loadPlugins(options: PluginOption[], baseDir: string): Promise<SkepPlugin[]> {
   const out: SkepPlugin[] = [];
   const visit = async (option: PluginOption, where: string): Promise<void> => {
@@ -99,8 +108,8 @@ export async function loadPlugins(options: PluginOption[], baseDir: string): Pro
 }
 
 /**
- * The apply order: `pre` plugins, the built-ins (a configured plugin with a built-in's name takes its place),
- * the other configured plugins as listed, then `post` plugins.
+ * The apply order: `pre` plugins, the built-ins (a configured plugin with a built-in's name takes
+ * its place), the other configured plugins as listed, then `post` plugins.
  */
 export function orderPlugins(builtins: SkepPlugin[], configured: SkepPlugin[]): SkepPlugin[] {
   const replacing = new Map(
@@ -118,8 +127,8 @@ export function orderPlugins(builtins: SkepPlugin[], configured: SkepPlugin[]): 
 }
 
 /**
- * Applies plugins in order, each through hooks bound to its name and with a logger of its own; two plugins with
- * the same name are a configuration error.
+ * Applies plugins in order, each through hooks bound to its name and with a logger of its own; two
+ * plugins with the same name are a configuration error.
  */
 export function applyPlugins(
   hooks: SkepHooks,

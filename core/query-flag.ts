@@ -1,4 +1,7 @@
-/** A boolean query parameter as the engine reads it (httputils.BoolValue): anything but empty, 0, no, false, none. */
+/**
+ * A boolean query parameter as the engine reads it (httputils.BoolValue):
+ * anything but empty, 0, no, false, none.
+ */
 export function truthy(value: string | undefined): boolean {
   return (
     value !== undefined && !['', '0', 'no', 'false', 'none'].includes(value.trim().toLowerCase())

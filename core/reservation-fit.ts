@@ -5,9 +5,10 @@ const size = (bytes: number) =>
   bytes >= GiB ? `${(bytes / GiB).toFixed(2)} GiB` : `${Math.round(bytes / 1024 ** 2)} MiB`;
 
 /**
- * The nodes with the CPUs and memory the container reserves (`context.reserve`), capacity stretched by the
- * overcommit fraction; the others are rejected with what they have free. Every strategy ranks only these: a
- * third-party strategy calls this first, as the built-ins do (`by`: the strategy's name).
+ * The nodes with the CPUs and memory the container reserves (`context.reserve`), capacity
+ * stretched by the overcommit fraction; the others are rejected with what they have free. Every
+ * strategy ranks only these: a third-party strategy calls this first, as the built-ins do
+ * (`by`: the strategy's name).
  */
 export function nodesThatFit(
   nodes: NodeView[],

@@ -84,7 +84,8 @@ export const ROUTE_IDS = [
 export type RouteId = (typeof ROUTE_IDS)[number];
 
 /**
- * What a request's context names when no route serves its method and path (`GET /nowhere`), and the work the
- * manager does on its own (`skep.reschedule`: a container created again after its node failed).
+ * What a request's context names when no route serves its method and path (`GET /nowhere`), and
+ * the work the manager does on its own (`skep.reschedule`: a container created again after its
+ * node failed).
  */
 export type OtherRoute = `${string} ${string}` | 'skep.reschedule';

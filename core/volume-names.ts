@@ -8,8 +8,9 @@ interface MountConfig {
 }
 
 /**
- * The named volumes a container mounts: `-v NAME:/path` (a bind's source that is not a path), `--mount
- * type=volume,source=NAME`, and, from an inspect, its volume mounts. Anonymous volumes have no name to follow.
+ * The named volumes a container mounts: `-v NAME:/path` (a bind's source that is not a path),
+ * `--mount type=volume,source=NAME`, and, from an inspect, its volume mounts. Anonymous volumes
+ * have no name to follow.
  */
 export function namedVolumes(config: MountConfig): string[] {
   const host = (config.HostConfig ?? {}) as {

@@ -1,7 +1,7 @@
 /**
- * The one list of built-in plugins, and how configuration turns them on: the filters named by `filters`
- * (in that order), the strategy named by `strategy`, and every documented Swarm API behaviour unless
- * `builtins` turns it off (a configured plugin with the same name replaces it).
+ * The one list of built-in plugins, and how configuration turns them on: the filters named by
+ * `filters` (in that order), the strategy named by `strategy`, and every documented Swarm API
+ * behaviour unless `builtins` turns it off (a configured plugin with the same name replaces it).
  */
 import type { SkepPlugin } from '../core/plugin-api.js';
 import { availability } from './behaviours/availability.js';
@@ -70,7 +70,10 @@ export const STRATEGIES: Record<string, (options: StrategyOptions) => SkepPlugin
   random: randomStrategy,
 };
 
-/** The documented Swarm API behaviours (`docs/plugins.md`), each a plugin that can be turned off by name. */
+/**
+ * The documented Swarm API behaviours (`docs/plugins.md`),
+ * each a plugin that can be turned off by name.
+ */
 export const BEHAVIOURS: Record<string, () => SkepPlugin> = {
   'node-field': nodeField,
   'host-ip': hostIp,
@@ -91,11 +94,16 @@ export interface BuiltinSelection {
   builtins: Record<string, boolean>;
   /** `swarm.overcommit`, for the strategy. */
   overcommit?: number;
-  /** Docker authorization plugins to ask about every request, in order (`--authorization-plugin`). */
+  /**
+   * Docker authorization plugins to ask about every request, in order (`--authorization-plugin`).
+   */
   authorizationPlugins?: (string | { name: string; address: string })[];
 }
 
-/** Unknown names, and authorization plugins that cannot be found, are reported to the caller (classic's words first), which turns them into a configuration error. */
+/**
+ * Unknown names, and authorization plugins that cannot be found, are reported to the caller
+ * (classic's words first), which turns them into a configuration error.
+ */
 export function builtinPlugins(selection: BuiltinSelection): {
   plugins: SkepPlugin[];
   unknown: string[];

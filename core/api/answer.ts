@@ -4,8 +4,9 @@ import { requestContext, responseContext } from './request-context.js';
 import { tapped } from '../hooks.js';
 
 /**
- * Answers a JSON body the manager built itself, through the route's rewriteResponse taps. `toJson` serialises
- * it where the route knows a faster way than JSON.stringify (the container list reuses each row's text).
+ * Answers a JSON body the manager built itself, through the route's rewriteResponse taps.
+ * `toJson` serialises it where the route knows a faster way than JSON.stringify
+ * (the container list reuses each row's text).
  */
 export async function answer(
   ctx: Context,

@@ -22,7 +22,8 @@ const VERSIONED_PATH = /^\/v(\d+\.\d+)(\/.*)$/;
 export function createApp(deps: ApiDeps): Koa<SkepState> {
   const app = new Koa<SkepState>();
   const { logger, cluster, config } = deps;
-  // Errors while a streamed answer flows. A client that leaves early is normal (`docker run -d` drops its `/wait`).
+  // Errors while a streamed answer flows. A client that leaves early is normal
+  // (`docker run -d` drops its `/wait`).
   app.on('error', (err: NodeJS.ErrnoException, ctx?: { method: string; path: string }) => {
     if (
       err.code === 'ERR_STREAM_PREMATURE_CLOSE' ||
@@ -35,7 +36,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
 
   app.use(requestLog(deps));
 
-  // Errors: Docker's JSON shape with the status an engine would give. Anything unexpected is Skep's 500.
+  // Errors: Docker's JSON shape with the status an engine would give.
+  // Anything unexpected is Skep's 500.
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -53,7 +55,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
         return;
       }
       ctx.status = known ? err.status : 500;
-      // Exactly this type: the Go client reads the message only when Content-Type is plain application/json.
+      // Exactly this type: the Go client reads the message only when
+      // Content-Type is plain application/json.
       ctx.set('Content-Type', 'application/json');
       ctx.body = { message: known ? err.message : `internal error: ${(err as Error).message}` };
     }
@@ -75,8 +78,9 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     });
   }
 
-  // `/v1.41/...`: remember the version, route on the rest. Versions beyond the cluster's are refused as an engine
-  // would; older ones down to Skep's own minimum are taken, and each engine gets the nearest it accepts.
+  // `/v1.41/...`: remember the version, route on the rest. Versions beyond the cluster's are
+  // refused as an engine would; older ones down to Skep's own minimum are taken, and each engine
+  // gets the nearest it accepts.
   app.use(async (ctx, next) => {
     const versions = cluster.apiVersions();
     ctx.set('Api-Version', versions.max);

@@ -3,15 +3,20 @@ import { badRequest, DockerError } from '../errors.js';
 import type { SkepState } from './deps.js';
 import { isUpgrade, upgradeBody } from './upgrades.js';
 
-/** JSON bodies on control routes are small; this bounds what a client can make the manager buffer. */
+/**
+ * JSON bodies on control routes are small; this bounds what a client can make the manager buffer.
+ */
 const MAX_JSON_BODY = 4 * 1024 * 1024;
 
-/** A client that sends a small body slower than this is cut off, so stuck clients cannot pile up (`clients.bodyTimeout`). */
+/**
+ * A client that sends a small body slower than this is cut off, so stuck clients cannot pile up
+ * (`clients.bodyTimeout`).
+ */
 const BODY_TIMEOUT_MS = 30_000;
 
 /**
- * The request body, read once (a plugin that read it, as the authorization plugin does, leaves the same bytes
- * for the route), at most 4 MiB (413) and within `clients.bodyTimeout` (408).
+ * The request body, read once (a plugin that read it, as the authorization plugin does, leaves
+ * the same bytes for the route), at most 4 MiB (413) and within `clients.bodyTimeout` (408).
  */
 export function readBody(ctx: Context): Promise<Buffer> {
   const state = ctx.state as SkepState;
@@ -97,8 +102,9 @@ const KIND_CHECKS: Record<Kind, (v: unknown) => boolean> = {
 };
 
 /**
- * Refuses fields of the wrong JSON type with a 400 in the engine's wording, before anything (a plugin, the
- * scheduler) reads them. `null` is allowed, as Go's decoder allows it. Keys are `Field` or `Parent.Field`.
+ * Refuses fields of the wrong JSON type with a 400 in the engine's wording, before anything
+ * (a plugin, the scheduler) reads them. `null` is allowed, as Go's decoder allows it. Keys are
+ * `Field` or `Parent.Field`.
  */
 export function checkTypes(
   body: Record<string, unknown>,

@@ -8,7 +8,10 @@ const known = new WeakMap<Socket, RequestClient>();
 const pem = (der: Buffer) =>
   `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
 
-/** Node's subject object may hold a list for a repeated field (two OUs): joined, as `openssl` prints it. */
+/**
+ * Node's subject object may hold a list for a repeated field (two OUs): joined, as `openssl`
+ * prints it.
+ */
 function names(fields: Record<string, string | string[]> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields ?? {}))
@@ -16,7 +19,10 @@ function names(fields: Record<string, string | string[]> | undefined): Record<st
   return out;
 }
 
-/** The peer's certificate and its issuers as the handshake verified them: the client's first, the root last. */
+/**
+ * The peer's certificate and its issuers as the handshake verified them: the client's first,
+ * the root last.
+ */
 function chainOf(leaf: DetailedPeerCertificate): CertificateInChain[] {
   const chain: CertificateInChain[] = [];
   const seen = new Set<string>();
@@ -35,7 +41,10 @@ function chainOf(leaf: DetailedPeerCertificate): CertificateInChain[] {
   return chain;
 }
 
-/** Who sent this request: address, TLS, and the client certificate when the handshake verified one (`--tlsverify`). */
+/**
+ * Who sent this request: address, TLS, and the client certificate
+ * when the handshake verified one (`--tlsverify`).
+ */
 export function clientOf(socket: Socket): RequestClient {
   let client = known.get(socket);
   if (client) return client;

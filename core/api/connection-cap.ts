@@ -1,18 +1,24 @@
 import type net from 'node:net';
 
 /**
- * Bounds the connections one client address holds open, so a client (or an attacker on the network) cannot
- * exhaust the manager by opening many. Connections over a unix socket have no address and are not counted:
- * the socket's file mode decides who may connect.
+ * Bounds the connections one client address holds open, so a client (or an attacker on the
+ * network) cannot exhaust the manager by opening many. Connections over a unix socket have no
+ * address and are not counted: the socket's file mode decides who may connect.
  */
 export class ConnectionCap {
   private readonly open = new Map<string, number>();
-  /** Addresses refused since they were last below the cap: the refusal is logged once, not per connection. */
+  /**
+   * Addresses refused since they were last below the cap:
+   * the refusal is logged once, not per connection.
+   */
   private readonly refused = new Set<string>();
 
   constructor(private readonly max: number) {}
 
-  /** Counts the connection until it closes; false (and the connection refused) when its address is at the cap. */
+  /**
+   * Counts the connection until it closes; false (and the connection refused) when its address
+   * is at the cap.
+   */
   admit(socket: net.Socket, answer: (message: string, first: boolean) => void): boolean {
     const address = socket.remoteAddress;
     if (address === undefined) return true;

@@ -74,7 +74,10 @@ function portMatches(
   return (ports ?? []).some((p) => String(p[side]) === port && (!proto || p.Type === proto));
 }
 
-/** One filter key against one row: any of its values may match (Docker's OR within a key), labels all. */
+/**
+ * One filter key against one row: any of its values may match (Docker's OR within a key),
+ * labels all.
+ */
 function matches(key: string, values: string[], row: Row): boolean {
   const { summary, inspect } = row.cached;
   const state = inspect.State.Status ?? summary.State;
@@ -84,8 +87,8 @@ function matches(key: string, values: string[], row: Row): boolean {
       case 'id':
         return summary.Id.startsWith(v);
       case 'name': {
-        // as Docker 20.10: the name with and without its slash; and the node-prefixed forms (a pattern that is no
-        // regular expression matches nothing there, without an error)
+        // as Docker 20.10: the name with and without its slash; and the node-prefixed forms
+        // (a pattern that is no regular expression matches nothing there, without an error)
         const pattern = regExpOrNone(v);
         return (
           !!pattern &&
@@ -139,7 +142,8 @@ function newestFirst(cluster: Cluster): Row[] {
     for (const cached of engine.containers.values())
       rows.push({ engine, cached, name: cached.inspect.Name.replace(/^\//, '') });
   }
-  // Newest first, by inspect's nanosecond timestamp: the list's whole seconds tie for quick successive creates.
+  // Newest first, by inspect's nanosecond timestamp: the list's whole seconds tie for quick
+  // successive creates.
   const created = (row: Row) => String(row.cached.inspect.Created ?? '');
   rows.sort(
     (a, b) =>
@@ -149,7 +153,10 @@ function newestFirst(cluster: Cluster): Row[] {
   return rows;
 }
 
-/** The container list merged across nodes from the cache, filtered, sorted newest first, as an engine answers. */
+/**
+ * The container list merged across nodes from the cache, filtered, sorted newest first,
+ * as an engine answers.
+ */
 export function listContainers(
   cluster: Cluster,
   hooks: SkepHooks,
@@ -187,7 +194,8 @@ export function listContainers(
 
   let rows = newestFirst(cluster).filter((row) => {
     const state = row.cached.inspect.State;
-    // a node that is down runs nothing we can vouch for: its containers show only with -a, as classic swarm did
+    // a node that is down runs nothing we can vouch for: its containers show only with -a,
+    // as classic swarm did
     if (
       !showAll &&
       (!(state.Running || state.Paused || state.Restarting) || row.engine.health !== 'healthy')

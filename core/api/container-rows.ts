@@ -7,8 +7,8 @@ import type { NodeView } from '../pipeline-types.js';
 import { withNode } from './row-node.js';
 
 /**
- * The JSON of each served row, encoded once: 30,000 rows are 25 MB of JSON, too much to stringify and
- * encode per `docker ps`; the list is then one copy of these bytes.
+ * The JSON of each served row, encoded once: 30,000 rows are 25 MB of JSON, too much to
+ * stringify and encode per `docker ps`; the list is then one copy of these bytes.
  */
 const rowBytes = new WeakMap<object, Buffer>();
 const COMMA = Buffer.from(',');
@@ -22,9 +22,9 @@ export function viewsForOneRequest(): ViewsOf {
 }
 
 /**
- * A container's row of the list as served: its engine row with the state and status text of now, through
- * the `rewriteContainerRow` taps. Remade only when the container, its status text, or its node changes;
- * otherwise the same frozen object (and its JSON text) as last time.
+ * A container's row of the list as served: its engine row with the state and status text of
+ * now, through the `rewriteContainerRow` taps. Remade only when the container, its status text,
+ * or its node changes; otherwise the same frozen object (and its JSON text) as last time.
  */
 export function listedRow(
   engine: Engine,
@@ -73,8 +73,9 @@ export function listedRow(
 }
 
 /**
- * The last list's rows and JSON: a list whose rows are the same objects, in the same order, is the same bytes
- * (25 MB at 30,000 containers, a tenth of `docker ps -a`'s time to copy again). Only one is kept.
+ * The last list's rows and JSON: a list whose rows are the same objects, in the same order, is
+ * the same bytes (25 MB at 30,000 containers, a tenth of `docker ps -a`'s time to copy again).
+ * Only one is kept.
  */
 let lastList: { rows: readonly unknown[]; bytes: Buffer } | undefined;
 
@@ -85,7 +86,10 @@ function sameRows(a: readonly unknown[], b: readonly unknown[]): boolean {
   return true;
 }
 
-/** The list's JSON: rows served as they were made reuse their bytes; rows a plugin built or changed are stringified. */
+/**
+ * The list's JSON: rows served as they were made reuse their bytes; rows a plugin built or
+ * changed are stringified.
+ */
 export function rowsJson(rows: unknown): Buffer {
   if (!Array.isArray(rows)) return Buffer.from(JSON.stringify(rows));
   if (lastList && sameRows(lastList.rows, rows)) return lastList.bytes;

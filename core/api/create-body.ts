@@ -1,7 +1,10 @@
 import type { ContainerConfig } from '../pipeline-types.js';
 import { checkTypes } from './body.js';
 
-/** The create fields Skep and its plugins read: a wrong type is the engine's 400, not a failure further on. */
+/**
+ * The create fields Skep and its plugins read: a wrong type is the engine's 400, not a failure
+ * further on.
+ */
 const CREATE_FIELDS = {
   Image: 'string',
   Env: 'string list',
@@ -22,7 +25,10 @@ const CREATE_FIELDS = {
   'NetworkingConfig.EndpointsConfig': 'object',
 } as const;
 
-/** A create body (or a dry run's) with the fields Skep reads of the right JSON types; the engine's 400 otherwise. */
+/**
+ * A create body (or a dry run's) with the fields Skep reads of the right JSON types;
+ * the engine's 400 otherwise.
+ */
 export function checkCreateBody(body: ContainerConfig): void {
   checkTypes(body, CREATE_FIELDS, 'Config');
 }

@@ -15,7 +15,9 @@ export interface ApiDeps {
   config: ResolvedConfig;
   cluster: Cluster;
   hooks: SkepHooks;
-  /** Everything that is placed goes through it (containers, builds, networks, volumes, the dry run). */
+  /**
+   * Everything that is placed goes through it (containers, builds, networks, volumes, the dry run).
+   */
   placement: PlacementService;
   /** Containers are created through it (placed by `placement`). */
   containers: ContainerCreator;

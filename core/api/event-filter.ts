@@ -3,7 +3,9 @@ import { badRequest } from '../errors.js';
 import { labelsMatch, parseFilters } from './filters.js';
 import { withDefaultTag } from '../cluster/image-ref.js';
 
-/** Every filter the Engine API documents for /events (`node` is classic swarm's: the event's node). */
+/**
+ * Every filter the Engine API documents for /events (`node` is classic swarm's: the event's node).
+ */
 const EVENT_FILTERS = [
   'config',
   'container',
@@ -31,8 +33,9 @@ export interface EventSource {
 export type EventMatcher = (event: DockerEvent, source: EventSource) => boolean;
 
 /**
- * Docker's event filters (daemon/events/filter.go): values of one key are alternatives (labels must all
- * hold), keys must all match. `event=exec_start` also matches `exec_start: sh -c ...`, as in the engine.
+ * Docker's event filters (daemon/events/filter.go): values of one key are alternatives (labels
+ * must all hold), keys must all match. `event=exec_start` also matches `exec_start: sh -c ...`,
+ * as in the engine.
  */
 export function eventMatcher(raw: string | undefined): EventMatcher {
   const filters = parseFilters(raw, EVENT_FILTERS);
@@ -91,7 +94,10 @@ export function eventMatcher(raw: string | undefined): EventMatcher {
   };
 }
 
-/** `since`/`until` as Docker takes them: Unix seconds (with a fraction) or an RFC 3339 time. Nanoseconds. */
+/**
+ * `since`/`until` as Docker takes them: Unix seconds (with a fraction) or an RFC 3339 time.
+ * Nanoseconds.
+ */
 export function parseEventTime(value: string | undefined, name: string): bigint | undefined {
   if (value === undefined || value === '') return undefined;
   const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(value);

@@ -1,8 +1,8 @@
 import { badRequest } from '../errors.js';
 
 /**
- * Parses Docker's `filters` query parameter: `{"key":["v1","v2"]}` or the older `{"key":{"v1":true}}`.
- * Keys outside `allowed` are refused with the engine's message.
+ * Parses Docker's `filters` query parameter: `{"key":["v1","v2"]}` or the older
+ * `{"key":{"v1":true}}`. Keys outside `allowed` are refused with the engine's message.
  */
 export function parseFilters(
   raw: string | undefined,
@@ -32,7 +32,10 @@ export function parseFilters(
   return out;
 }
 
-/** Docker's label filter (MatchKVList): every `key` or `key=value` given must hold, unlike other keys' values. */
+/**
+ * Docker's label filter (MatchKVList): every `key` or `key=value` given must hold,
+ * unlike other keys' values.
+ */
 export function labelsMatch(
   labels: Record<string, string> | null | undefined,
   wanted: string[],

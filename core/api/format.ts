@@ -10,7 +10,10 @@ export function bytesSize(bytes: number): string {
   return `${Number(value.toPrecision(4))} ${units[i]}`;
 }
 
-/** Text order by code units, as Go's sort compares strings; localeCompare costs most of a 30,000-row sort. */
+/**
+ * Text order by code units, as Go's sort compares strings; localeCompare costs most of a
+ * 30,000-row sort.
+ */
 export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

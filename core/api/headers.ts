@@ -26,7 +26,10 @@ const NOT_FORWARDED_DOWN = new Set([
   'ostype',
 ]);
 
-/** The client's headers as the engine should get them. `keepLength` for bodies streamed through unchanged. */
+/**
+ * The client's headers as the engine should get them. `keepLength` for bodies streamed through
+ * unchanged.
+ */
 export function headersForEngine(
   headers: IncomingHttpHeaders,
   keepLength: boolean,

@@ -27,17 +27,26 @@ function countStates(engine: Engine) {
 
 type Pair = readonly [string, string];
 
-/** A node's block, and what it was made from: when none of that changed, the block (and its JSON text) is reused. */
+/**
+ * A node's block, and what it was made from: when none of that changed, the block
+ * (and its JSON text) is reused.
+ */
 interface Block {
   lines: readonly Pair[];
-  /** The lines' JSON (UTF-8), without the brackets: /info at 1,000 nodes is 11,000 lines, too many to encode per call. */
+  /**
+   * The lines' JSON (UTF-8), without the brackets: /info at 1,000 nodes is 11,000 lines,
+   * too many to encode per call.
+   */
   bytes: Buffer;
   stamp: [number, number, number];
   error?: string;
   updatedAt?: Date;
 }
 
-/** Each node's block as last made: `/info` at 1,000 nodes remakes only the changed ones (the check allocates nothing). */
+/**
+ * Each node's block as last made: `/info` at 1,000 nodes remakes only the changed ones
+ * (the check allocates nothing).
+ */
 const blocks = new WeakMap<Engine, Block>();
 
 function nodeStatus(engine: Engine): Block {
@@ -71,8 +80,8 @@ const COMMA = Buffer.from(',');
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 /**
- * `/info`'s JSON: SystemStatus from each node's block bytes where the lines are still the ones made (a plugin may
- * have changed, added or removed some: those are stringified).
+ * `/info`'s JSON: SystemStatus from each node's block bytes where the lines are still the ones
+ * made (a plugin may have changed, added or removed some: those are stringified).
  */
 export function infoJson(body: unknown): Buffer {
   const status = (body as { SystemStatus?: unknown } | null)?.SystemStatus;
@@ -97,7 +106,10 @@ export function infoJson(body: unknown): Buffer {
   return Buffer.concat([Buffer.from(`${before}[`), ...parts, Buffer.from(`]${after}`)]);
 }
 
-/** One node's block of classic swarm's `docker info`: `  node1: addr` then `   └ Key: value` lines. */
+/**
+ * One node's block of classic swarm's `docker info`:
+ * `  node1: addr` then `   └ Key: value` lines.
+ */
 function makeNodeStatus(engine: Engine): [string, string][] {
   const counts = countStates(engine);
   const reserved = engine.reserved();
@@ -126,12 +138,16 @@ function makeNodeStatus(engine: Engine): [string, string][] {
       engine.updatedAt ? engine.updatedAt.toISOString().replace(/\.\d+Z$/, 'Z') : 'never',
     ],
     ['  └ ServerVersion', engine.version?.Version ?? ''],
-    // Skep's addition (`swarm node update --availability`), in Docker's words, after classic's lines
+    // Skep's addition (`swarm node update --availability`), in Docker's words,
+    // after classic's lines
     ['  └ Availability', AVAILABILITY_TEXT[engine.maintenance.availability]],
   ];
 }
 
-/** Classic's lines for the manager's role: `Role: primary`, or `Role: replica` and the primary's address (`none` when none is known). */
+/**
+ * Classic's lines for the manager's role: `Role: primary`, or `Role: replica` and the primary's
+ * address (`none` when none is known).
+ */
 export function roleStatus(role: ManagerRole): [string, string][] {
   if (!role.replicated || role.isPrimary()) return [['Role', 'primary']];
   const primary = role.primary();
@@ -153,7 +169,9 @@ export function withRole(
   return { ...info, SystemStatus: [...roleStatus(role), ...rest] };
 }
 
-/** `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus. */
+/**
+ * `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus.
+ */
 export function clusterInfo(
   cluster: Cluster,
   config: ResolvedConfig,

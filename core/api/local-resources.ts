@@ -16,14 +16,18 @@ export interface Located {
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 export const isLocal = (item: Resource) => str(item.Scope ?? 'local') === 'local';
 
-/** What a list shows: a local-scope network or volume as `node/name`, so equal names on two nodes stay apart. */
+/**
+ * What a list shows: a local-scope network or volume as `node/name`,
+ * so equal names on two nodes stay apart.
+ */
 export function listedName(engine: Engine, item: Resource): string {
   return isLocal(item) ? `${engine.name}/${str(item.Name)}` : str(item.Name);
 }
 
 /**
- * Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node (plugins read it
- * with `nodeOf`). Named as classic listed them, or as their engines do (`engineNames`, see client-view.ts).
+ * Every node's resources that `keep` keeps, healthy nodes first; list rows remember their node
+ * (plugins read it with `nodeOf`). Named as classic listed them, or as their engines do
+ * (`engineNames`, see client-view.ts).
  */
 export function listRows(
   engines: Engine[],
@@ -42,9 +46,10 @@ export function listRows(
 }
 
 /**
- * A network or volume a client named: full ID, `node/name`, a name that only one node has (or a global one), or a
- * unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names the nodes when the name is on several,
- * unless `firstOfSameName` (volumes: classic made one name on every node, and took the first).
+ * A network or volume a client named: full ID, `node/name`, a name that only one node has
+ * (or a global one), or a unique ID prefix. Docker's 404 (`missing`) when none; a 400 that names
+ * the nodes when the name is on several, unless `firstOfSameName` (volumes: classic made one
+ * name on every node, and took the first).
  */
 export function resolveResource(
   engines: Engine[],
@@ -77,7 +82,10 @@ export function resolveResource(
   throw new DockerError(404, missing);
 }
 
-/** A lookup that, when it misses, reads the resources again and looks once more (read your own writes). */
+/**
+ * A lookup that, when it misses, reads the resources again and looks once more
+ * (read your own writes).
+ */
 export async function findFresh(
   lookup: () => Located,
   reread: () => Promise<unknown>,
@@ -105,8 +113,8 @@ const dangling = (v: string, idKey: string) => {
 };
 
 /**
- * Docker's list filters on networks and volumes, answered from the cache, plus `node` (classic's). `dangling`:
- * a network or volume no container on its node uses (built-in networks never are).
+ * Docker's list filters on networks and volumes, answered from the cache, plus `node` (classic's).
+ * `dangling`: a network or volume no container on its node uses (built-in networks never are).
  */
 export function keepResource(
   item: Resource,
@@ -164,7 +172,10 @@ function volumeUsed(item: Resource, engine: Engine): boolean {
 
 const PROJECT_LABEL = 'com.docker.compose.project';
 
-/** `node/name`: the healthy node named, and the name on it; undefined for a plain name (placement picks the node). */
+/**
+ * `node/name`: the healthy node named, and the name on it; undefined for a plain name
+ * (placement picks the node).
+ */
 export function pinnedNode(
   cluster: Cluster,
   name: string,
@@ -177,8 +188,9 @@ export function pinnedNode(
 }
 
 /**
- * Of the nodes placement ranked for a new network or volume, the first that already holds something of the same
- * compose project, so a project's network, volumes and containers meet on one node; else the best ranked.
+ * Of the nodes placement ranked for a new network or volume, the first that already holds
+ * something of the same compose project, so a project's network, volumes and containers
+ * meet on one node; else the best ranked.
  */
 export function projectFirst(
   labels: Record<string, string> | undefined,

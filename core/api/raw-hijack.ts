@@ -2,10 +2,10 @@ import type net from 'node:net';
 
 /**
  * The older hijack form: a client sends attach or exec start without `Connection: Upgrade`, gets
- * `200 OK` with a raw stream, and then writes stdin on the same connection. Node would parse that stdin as
- * HTTP, so such a request, when it opens a connection (old clients dial a new one to hijack), is marked
- * as an upgrade before Node's parser sees it. The relay drops the marks again, so the engine gets the
- * request as the client sent it and answers in the old form itself.
+ * `200 OK` with a raw stream, and then writes stdin on the same connection. Node would parse that
+ * stdin as HTTP, so such a request, when it opens a connection (old clients dial a new one to
+ * hijack), is marked as an upgrade before Node's parser sees it. The relay drops the marks again,
+ * so the engine gets the request as the client sent it and answers in the old form itself.
  */
 export const RAW_HIJACK_MARK = 'X-Skep-Raw-Hijack';
 const MARK_LINES = `Connection: Upgrade\r\nUpgrade: tcp\r\n${RAW_HIJACK_MARK}: 1\r\n`;
@@ -13,7 +13,9 @@ const HIJACK_REQUEST_LINE =
   /^POST \/(?:v\d+\.\d+\/)?(?:containers\/.+\/attach|exec\/[^/]+\/start)(?:\?\S*)? HTTP\/1\.[01]\r\n/;
 const MAX_HEAD = 16 * 1024;
 
-/** The request head with the upgrade marks added, or undefined when it is not an old-form hijack. */
+/**
+ * The request head with the upgrade marks added, or undefined when it is not an old-form hijack.
+ */
 export function markRawHijack(head: string): string | undefined {
   if (!HIJACK_REQUEST_LINE.test(head) || /\r\nupgrade:/i.test(head)) return undefined;
   const firstLineEnd = head.indexOf('\r\n') + 2;
@@ -21,9 +23,10 @@ export function markRawHijack(head: string): string | undefined {
 }
 
 /**
- * Reads a new connection's first request head, marks it if it is an old-form hijack, then hands the socket on.
- * The head must arrive within `headerTimeoutMs` (Node's own header timer starts only once the socket is handed
- * over, so this one covers the first request): else the client gets a 408 and the connection is closed.
+ * Reads a new connection's first request head, marks it if it is an old-form hijack, then hands
+ * the socket on. The head must arrive within `headerTimeoutMs` (Node's own header timer starts
+ * only once the socket is handed over, so this one covers the first request): else the client
+ * gets a 408 and the connection is closed.
  */
 export function sniffConnection(
   socket: net.Socket,
@@ -43,9 +46,11 @@ export function sniffConnection(
     headerTimeoutMs,
   );
   socket.once('close', () => clearTimeout(deadline));
-  // a client that resets before its head is whole: nothing to answer (the HTTP server handles errors after)
+  // a client that resets before its head is whole: nothing to answer
+  // (the HTTP server handles errors after)
   socket.on('error', () => socket.destroy());
-  // The client closed before a whole head came: nothing to serve (and the HTTP server would never see this end).
+  // The client closed before a whole head came: nothing to serve
+  // (and the HTTP server would never see this end).
   const onEnd = () =>
     buffered.length === 0
       ? socket.destroy()

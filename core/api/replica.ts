@@ -13,9 +13,15 @@ import type { Logger } from '../log.js';
 import type { ManagerRole } from '../replication/role.js';
 import { splice } from './proxy/splice.js';
 
-/** What a replica answers itself, as classic did (`/_ping`, `/info`); matched whole, not by suffix as classic did. */
+/**
+ * What a replica answers itself, as classic did (`/_ping`, `/info`);
+ * matched whole, not by suffix as classic did.
+ */
 const LOCAL_PATH = /^(?:\/v\d+\.\d+)?\/(?:_ping|info)$/;
-/** Marks a forwarded request: a manager that is not primary either answers it rather than forward it on (no loops). */
+/**
+ * Marks a forwarded request: a manager that is not primary either answers it rather than
+ * forward it on (no loops).
+ */
 export const FORWARDED_BY = 'X-Skep-Forwarded-By';
 /** Hop-by-hop headers: they describe one connection, and each side of the relay has its own. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection']);
@@ -26,9 +32,9 @@ export type Decision = { serve: 'here' } | { serve: 'primary'; addr: string } | 
 const isRead = (method: string | undefined) => method === 'GET' || method === 'HEAD';
 
 /**
- * Where a request is served: here when this manager is primary (or not replicated), and for `/_ping` and
- * `/info`; at the primary when one is known; else reads here, from this manager's own cache, and writes wait
- * for a primary. A forwarded request is never forwarded again.
+ * Where a request is served: here when this manager is primary (or not replicated), and for
+ * `/_ping` and `/info`; at the primary when one is known; else reads here, from this manager's
+ * own cache, and writes wait for a primary. A forwarded request is never forwarded again.
  */
 export function decide(
   role: ManagerRole,
@@ -74,16 +80,20 @@ const hasBody = (req: IncomingMessage) =>
 export interface ForwarderOptions {
   /** How long a write waits for a primary (an election, a failover) before it is refused. */
   holdMs: number;
-  /** The manager's own certificate, key and CA, presented to the primary when the API is served over TLS. */
+  /**
+   * The manager's own certificate, key and CA, presented to the primary
+   * when the API is served over TLS.
+   */
   tls?: TlsMaterial;
   logger: Logger;
 }
 
 /**
- * A replica's side of replication (classic's api/replica.go): every request goes to the primary as the client
- * sent it, and the primary's answer comes back as it streams: JSON, streams (logs -f, events, build, pull) and
- * hijacked connections (attach, exec start, run -it) spliced with half-close. A request the primary never
- * received (it died, it is being replaced) is not lost: reads are answered here, writes wait for the next primary.
+ * A replica's side of replication (classic's api/replica.go): every request goes to the primary
+ * as the client sent it, and the primary's answer comes back as it streams: JSON, streams
+ * (logs -f, events, build, pull) and hijacked connections (attach, exec start, run -it) spliced
+ * with half-close. A request the primary never received (it died, it is being replaced) is not
+ * lost: reads are answered here, writes wait for the next primary.
  */
 export class PrimaryForwarder {
   private readonly agent: http.Agent;
@@ -107,7 +117,10 @@ export class PrimaryForwarder {
     });
   }
 
-  /** An upgrade request (attach, exec start): spliced to the primary once connected, as a replica would. */
+  /**
+   * An upgrade request (attach, exec start): spliced to the primary once connected,
+   * as a replica would.
+   */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
     const splicing = async (addr: string): Promise<'answered' | Error> => {
       try {
@@ -148,8 +161,9 @@ export class PrimaryForwarder {
   }
 
   /**
-   * Until the request is served: here, or by `attempt` at the primary. An attempt that did not reach the primary
-   * received nothing: a read is then answered here, a write waits for the next primary (refused after the hold).
+   * Until the request is served: here, or by `attempt` at the primary.
+   * An attempt that did not reach the primary received nothing: a read is then answered here,
+   * a write waits for the next primary (refused after the hold).
    */
   private async serve(
     req: IncomingMessage,
@@ -179,7 +193,10 @@ export class PrimaryForwarder {
     }
   }
 
-  /** The primary's answer to a GET (`/info` shows the primary's view), or undefined when it cannot give one. */
+  /**
+   * The primary's answer to a GET (`/info` shows the primary's view),
+   * or undefined when it cannot give one.
+   */
   async primaryJson(path: string): Promise<unknown> {
     const addr = this.role.primary();
     if (!addr || addr === this.role.advertise) return undefined;
@@ -233,8 +250,8 @@ export class PrimaryForwarder {
   }
 
   /**
-   * One attempt at the primary. The body is sent only once the connection is open, so a primary that cannot be
-   * reached has received nothing and the request can go to the next one.
+   * One attempt at the primary. The body is sent only once the connection is open, so a primary
+   * that cannot be reached has received nothing and the request can go to the next one.
    */
   private forward(
     req: IncomingMessage,
@@ -279,7 +296,8 @@ export class PrimaryForwarder {
         resolve('answered');
       });
       upstream.on('error', (err) => {
-        // before the connection opened, or a read: nothing the primary acted on, so it can be served elsewhere
+        // before the connection opened, or a read: nothing the primary acted on,
+        // so it can be served elsewhere
         if (!connected || (isRead(req.method) && !res.headersSent)) return resolve(err);
         if (!res.headersSent)
           this.refuse(res, `Unable to reach primary cluster manager (${err.message}): ${addr}`);

@@ -21,7 +21,10 @@ function plainQuery(ctx: Context): Record<string, string> {
   return out;
 }
 
-/** The request as plugins see it: made once per request, so every hook of the request shares its query and state. */
+/**
+ * The request as plugins see it: made once per request, so every hook of the request
+ * shares its query and state.
+ */
 export function requestContext(ctx: Context, route?: RouteId | OtherRoute): RequestContext {
   const state = ctx.state as SkepState;
   state.request ??= {
@@ -40,7 +43,10 @@ export function requestContext(ctx: Context, route?: RouteId | OtherRoute): Requ
   return state.request;
 }
 
-/** The query string to send an engine: the client's own, unless a `request` tap changed the parameters. */
+/**
+ * The query string to send an engine: the client's own, unless a `request` tap changed
+ * the parameters.
+ */
 export function outgoingSearch(ctx: Context): string {
   const request = (ctx.state as SkepState).request;
   if (!request || JSON.stringify(request.query) === JSON.stringify(plainQuery(ctx)))
@@ -48,7 +54,9 @@ export function outgoingSearch(ctx: Context): string {
   return new URLSearchParams(request.query).toString();
 }
 
-/** What `rewriteResponse` taps get: the request, the status, the node that answered (if one did). */
+/**
+ * What `rewriteResponse` taps get: the request, the status, the node that answered (if one did).
+ */
 export function responseContext(ctx: Context, status: number, node?: NodeView): ResponseContext {
   return { ...requestContext(ctx), status, node, nodeOf };
 }

@@ -5,7 +5,9 @@ let counter = 0;
 /** Short, unique within the process, and free: one per request on the hot path. */
 const nextRequestId = () => `${process.pid.toString(36)}-${(++counter).toString(36)}`;
 
-/** What a 5xx answer said, when the route gave no cause of its own (an engine's 5xx passed through). */
+/**
+ * What a 5xx answer said, when the route gave no cause of its own (an engine's 5xx passed through).
+ */
 function answerMessage(ctx: Context): string {
   const body = ctx.body as unknown;
   if (body && typeof body === 'object' && 'message' in body)
@@ -24,9 +26,9 @@ function answerMessage(ctx: Context): string {
 }
 
 /**
- * Every request once it is answered (to its headers, for a stream or a hijack): its metrics; at debug, one line
- * with method, route, status, duration and request ID (no header, no query: either may carry a credential); and
- * for every 5xx a client gets, one error line with its cause.
+ * Every request once it is answered (to its headers, for a stream or a hijack): its metrics;
+ * at debug, one line with method, route, status, duration and request ID (no header, no query:
+ * either may carry a credential); and for every 5xx a client gets, one error line with its cause.
  */
 export function requestLog({ logger, telemetry }: Pick<ApiDeps, 'logger' | 'telemetry'>) {
   return async (
@@ -40,7 +42,8 @@ export function requestLog({ logger, telemetry }: Pick<ApiDeps, 'logger' | 'tele
     } finally {
       const seconds = (performance.now() - started) / 1000;
       const route = ctx._matchedRouteName ?? 'unmatched';
-      // a stream answered on the raw response, or a hijacked connection (the engine's own status line, 101)
+      // a stream answered on the raw response, or a hijacked connection
+      // (the engine's own status line, 101)
       const status =
         ctx.respond === false ? (ctx.res.headersSent ? ctx.res.statusCode : 101) : ctx.status;
       telemetry.httpRequest(route, status, seconds);

@@ -14,8 +14,8 @@ interface MatchedLayer {
 }
 
 /**
- * The `request` taps, then the route's own `routeRequest` taps: the first Reply, if any tap gives one. On every
- * request: with no taps it costs two lookups and no promise.
+ * The `request` taps, then the route's own `routeRequest` taps: the first Reply, if any tap gives
+ * one. On every request: with no taps it costs two lookups and no promise.
  */
 export function replyBeforeRoute(
   hooks: SkepHooks,
@@ -32,8 +32,9 @@ export function replyBeforeRoute(
 }
 
 /**
- * Runs the `request` hook, then the route's own `routeRequest` taps, once the router knows the route (its name is
- * the RouteId plugins see), before the route's handler. A tap's Reply answers the client at once; no engine is called.
+ * Runs the `request` hook, then the route's own `routeRequest` taps, once the router knows the
+ * route (its name is the RouteId plugins see), before the route's handler. A tap's Reply answers
+ * the client at once; no engine is called.
  */
 export function requestStage(deps: ApiDeps): RouterMiddleware {
   return async (ctx, next) => {
@@ -80,7 +81,10 @@ function answerWith(ctx: Context, reply: Reply): void {
   }
 }
 
-/** The answer as it will be sent, or undefined for one that streams or was hijacked (it is on its way already). */
+/**
+ * The answer as it will be sent, or undefined for one that streams or was hijacked
+ * (it is on its way already).
+ */
 function finalAnswer(ctx: Context): FinalAnswer | undefined {
   const body: unknown = ctx.body;
   if (ctx.respond === false || ctx.headerSent || body instanceof Stream) return undefined;

@@ -1,7 +1,8 @@
 import type { NodeView } from '../pipeline-types.js';
 
 /**
- * Which node a row of a merged list came from. A symbol key: spread copies keep it, JSON never shows it.
+ * Which node a row of a merged list came from.
+ * A symbol key: spread copies keep it, JSON never shows it.
  */
 const ROW_NODE = Symbol('skep.row-node');
 

@@ -23,15 +23,20 @@ export interface Listener {
   /** Closes at once: every connection, streams and hijacked ones too. */
   close(): Promise<void>;
   /**
-   * Stops accepting, lets running requests end for up to `graceMs` (each answer then closes its connection),
-   * then closes what is left, streams and hijacked connections included.
+   * Stops accepting, lets running requests end for up to `graceMs` (each answer then closes its
+   * connection), then closes what is left, streams and hijacked connections included.
    */
   drain(graceMs: number): Promise<void>;
-  /** New certificates (a reload): new connections use them; the client-certificate requirement stays. */
+  /**
+   * New certificates (a reload): new connections use them;
+   * the client-certificate requirement stays.
+   */
   setTls?(material: ResolvedConfig['serverTls']): void;
 }
 
-/** An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app. */
+/**
+ * An HTTP server for the app whose upgrade requests (attach, exec start) still run through the app.
+ */
 function createHttpServer(
   app: Koa<SkepState>,
   limits: ClientLimits,
@@ -43,7 +48,8 @@ function createHttpServer(
     ? (req: http.IncomingMessage, res: http.ServerResponse) =>
         void forwarder.request(req, res, () => void koa(req, res))
     : koa;
-  // Header timeouts of later requests on a connection are checked this often: a deadline holds within a quarter.
+  // Header timeouts of later requests on a connection are checked this often:
+  // a deadline holds within a quarter.
   const server = http.createServer(
     { connectionsCheckingInterval: Math.min(30_000, Math.max(250, limits.headerTimeoutMs / 4)) },
     handler,
@@ -57,7 +63,8 @@ function createHttpServer(
       const res = new http.ServerResponse(req);
       res.shouldKeepAlive = false;
       res.assignSocket(socket as net.Socket);
-      // An error answer to an upgrade request ends the connection, or the client would wait for the upgrade.
+      // An error answer to an upgrade request ends the connection,
+      // or the client would wait for the upgrade.
       res.on('finish', () => socket.end());
       holdUpgrade(req, socket, head);
       void koa(req, res);
@@ -72,7 +79,10 @@ function createHttpServer(
   return server;
 }
 
-/** The socket is made under a umask that leaves others out, so it is never open to them, not even before its chmod. */
+/**
+ * The socket is made under a umask that leaves others out, so it is never open to them,
+ * not even before its chmod.
+ */
 function listenPrivately(server: net.Server, path: string, listening: () => void): void {
   const umask = process.umask(0o117);
   try {
@@ -83,8 +93,8 @@ function listenPrivately(server: net.Server, path: string, listening: () => void
 }
 
 /**
- * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at the first
- * request head (see raw-hijack.ts), then go to the HTTP server as usual.
+ * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at
+ * the first request head (see raw-hijack.ts), then go to the HTTP server as usual.
  */
 export async function listen(
   app: Koa<SkepState>,
@@ -101,7 +111,8 @@ export async function listen(
     const server = createHttpServer(app, limits, forwarder);
     const onSocket = (socket: net.Socket) =>
       sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
-    // With --tlsverify, a client without a certificate signed by the CA is refused in the handshake.
+    // With --tlsverify, a client without a certificate signed by the CA is refused
+    // in the handshake.
     const front = tlsOptions
       ? tls.createServer(
           {
@@ -116,7 +127,8 @@ export async function listen(
           onSocket,
         )
       : net.createServer({ allowHalfOpen: true });
-    // counted as TCP connections, before any TLS handshake: one that is over the cap costs nothing more
+    // counted as TCP connections, before any TLS handshake:
+    // one that is over the cap costs nothing more
     front.on('connection', (socket: net.Socket) => {
       const refuse = (message: string, first: boolean) => {
         if (first) logger.warn(message);
@@ -141,7 +153,8 @@ export async function listen(
       else front.listen(address.port, address.host, resolve);
     });
     if (address.kind === 'unix') restrictSocket(address.path);
-    // every connection, hijacked ones too (they leave the HTTP server), and the requests still running
+    // every connection, hijacked ones too (they leave the HTTP server),
+    // and the requests still running
     const sockets = new Set<net.Socket>();
     front.on('connection', (socket: net.Socket) => {
       sockets.add(socket);

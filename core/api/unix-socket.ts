@@ -5,10 +5,11 @@ import { ConfigError } from '../../config/errors.js';
 const myUid = () => process.getuid?.();
 
 /**
- * Before listening on a unix socket: whoever can write its folder can replace the socket and pose as the manager
- * (and read the registry credentials clients send), so the folder must be writable only by its owner (this user
- * or root), or be sticky like /tmp. What is at the path already is removed only when it is a socket of this user
- * (a manager that stopped without cleaning up); anything else is refused, never deleted.
+ * Before listening on a unix socket: whoever can write its folder can replace the socket and pose
+ * as the manager (and read the registry credentials clients send), so the folder must be writable
+ * only by its owner (this user or root), or be sticky like /tmp. What is at the path already is
+ * removed only when it is a socket of this user (a manager that stopped without cleaning up);
+ * anything else is refused, never deleted.
  */
 export function prepareSocketPath(path: string): void {
   const folder = dirname(path);
@@ -34,7 +35,10 @@ export function prepareSocketPath(path: string): void {
   unlinkSync(path);
 }
 
-/** The socket's mode after listening, as dockerd sets its own: owner and group only (whatever the umask said). */
+/**
+ * The socket's mode after listening, as dockerd sets its own: owner and group only
+ * (whatever the umask said).
+ */
 export function restrictSocket(path: string): void {
   chmodSync(path, 0o660);
 }

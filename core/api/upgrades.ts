@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** An upgrade request's raw socket and the bytes read past its headers, kept until its route takes them. */
+/**
+ * An upgrade request's raw socket and the bytes read past its headers,
+ * kept until its route takes them.
+ */
 export interface Upgrade {
   socket: Duplex;
   head: Buffer;
@@ -26,8 +29,9 @@ export function takeUpgrade(req: IncomingMessage): Upgrade | undefined {
 }
 
 /**
- * An upgrade request's body (exec start's `{"Detach":false,"Tty":true}`): its Content-Length bytes, which arrived
- * with the head; they stay in the head too, for the engine. Empty when none came with it.
+ * An upgrade request's body (exec start's `{"Detach":false,"Tty":true}`): its Content-Length
+ * bytes, which arrived with the head; they stay in the head too, for the engine.
+ * Empty when none came with it.
  */
 export function upgradeBody(req: IncomingMessage): Buffer {
   const head = upgrades.get(req)?.head;

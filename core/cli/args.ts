@@ -22,7 +22,10 @@ export type ParsedArgs =
 
 const ADVERTISE_FORM = '--advertise should be of the form ip:port or hostname:port';
 
-/** Classic's address check for `--advertise` (cli/join.go checkAddrFormat): host:port with a port in 1-65535. */
+/**
+ * Classic's address check for `--advertise` (cli/join.go checkAddrFormat):
+ * host:port with a port in 1-65535.
+ */
 export function checkAddrFormat(addr: string): boolean {
   const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(addr);
   return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 65535;
@@ -30,8 +33,13 @@ export function checkAddrFormat(addr: string): boolean {
 
 /**
  * Parses classic swarm's command line: `swarm [global flags] manage [flags] <discovery>`, e.g.
- * `swarm -l debug -experimental manage -H 127.0.0.1:4000 --heartbeat=1s 10.0.0.1:2375,10.0.0.2:2375`.
- * `env` supplies the variables the command table names (SWARM_HOST, SWARM_DISCOVERY...) as classic read them.
+ *
+ * ```
+ * swarm -l debug -experimental manage -H 127.0.0.1:4000 --heartbeat=1s 10.0.0.1:2375,10.0.0.2:2375
+ * ```
+ *
+ * `env` supplies the variables the command table names (SWARM_HOST, SWARM_DISCOVERY...)
+ * as classic read them.
  */
 export function parseArgs(args: string[], env: Env = {}): ParsedArgs {
   const target: ParsedManage = { flags: {} };

@@ -21,9 +21,9 @@ export interface Program extends Command<ParsedManage> {
 }
 
 /**
- * The whole command line, the one table the parser, the help and shell completion read: the program's
- * global flags, then its commands: classic's (manage first, as Skep's help has always listed them), Skep's
- * `node`, then urfave/cli's `help`.
+ * The whole command line, the one table the parser, the help and shell completion read: the
+ * program's global flags, then its commands: classic's (manage first, as Skep's help has always
+ * listed them), Skep's `node`, then urfave/cli's `help`.
  */
 export const SWARM: Program = {
   names: ['swarm'],

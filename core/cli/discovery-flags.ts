@@ -27,7 +27,9 @@ export function discoveryFrom(
   return positional.length === 1 ? positional[0] : env[argument.env];
 }
 
-/** `--discovery-opt key=value`, into the options `opts` finds in the target, checked as classic did. */
+/**
+ * `--discovery-opt key=value`, into the options `opts` finds in the target, checked as classic did.
+ */
 export function discoveryOptFlag<T>(opts: (target: T) => Record<string, string>): Flag<T> {
   return listFlag<T>({
     names: ['discovery-opt'],

@@ -23,7 +23,8 @@ export function boolFlag<T>(spec: BoolSpec<T>): Flag<T> {
         throw new ConfigError(`invalid boolean value "${value}" for flag ${shown}`);
       set(target, on);
     },
-    // urfave/cli ignored a variable Go could not read as a boolean: `DEBUG=express:*` is not debug mode
+    // urfave/cli ignored a variable Go could not read as a boolean:
+    // `DEBUG=express:*` is not debug mode
     fromEnv(target, value) {
       const on = envAnyValueIsOn ? true : goBoolean(value);
       if (on !== undefined) set(target, on);
@@ -69,7 +70,10 @@ export function choiceFlag<T, V extends string>(spec: ChoiceSpec<T, V>): Flag<T>
 
 interface DurationSpec<T> extends Described {
   default?: string;
-  /** Name the value in the error, as Go's flag package did, rather than the flag, as cli/manage.go did. */
+  /**
+   * Name the value in the error, as Go's flag package did,
+   * rather than the flag, as cli/manage.go did.
+   */
   errorNamesValue?: boolean;
   set(target: T, ms: number): void;
 }

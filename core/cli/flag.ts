@@ -1,13 +1,17 @@
 /**
- * The command line as data: every command, its flags and its argument. The parser reads flags from these
- * tables, the help is written from them, and shell completion can be; nothing about a flag lives elsewhere.
+ * The command line as data: every command, its flags and its argument. The parser reads flags from
+ * these tables, the help is written from them, and shell completion can be; nothing about a flag
+ * lives elsewhere.
  */
 
 /** How a flag takes its value; `list` flags may be repeated, each time adding one. */
 export type FlagKind = 'bool' | 'string' | 'file' | 'int' | 'duration' | 'list';
 
 export interface FlagData {
-  /** As typed, without dashes: the first is its name, the others aliases; a one-letter name takes one dash. */
+  /**
+   * As typed, without dashes: the first is its name, the others aliases;
+   * a one-letter name takes one dash.
+   */
   readonly names: readonly string[];
   readonly kind: FlagKind;
   /** What it does, in classic's words where classic had the flag. */
@@ -23,7 +27,10 @@ export interface FlagData {
 }
 
 export interface Flag<T> extends FlagData {
-  /** Reads one value into the target, failing in classic's words; `shown` names the flag as it was typed. */
+  /**
+   * Reads one value into the target, failing in classic's words;
+   * `shown` names the flag as it was typed.
+   */
   set(target: T, value: string, shown: string): void;
   /** Reads the environment variable, when that differs from reading the flag's value. */
   fromEnv?(target: T, value: string): void;
@@ -58,11 +65,14 @@ export interface CommandData {
   readonly flags: readonly FlagData[];
   /** Lines after the flags: classic listed `--cluster-opt`'s options there, with their defaults. */
   readonly notes?: readonly (readonly [option: string, usage: string])[];
-  /** Whose words a flag error uses: Go's flag package (classic's commands) or the docker CLI's (`swarm node`). */
+  /**
+   * Whose words a flag error uses: Go's flag package (classic's commands)
+   * or the docker CLI's (`swarm node`).
+   */
   readonly flagErrors: 'go' | 'docker-cli';
   /**
-   * Whether the parser applies the defaults. `manage` leaves them to the configuration, where a config file
-   * sits between its flags and config/defaults.ts.
+   * Whether the parser applies the defaults. `manage` leaves them to the configuration, where a
+   * config file sits between its flags and config/defaults.ts.
    */
   readonly defaultsApplied: boolean;
 }

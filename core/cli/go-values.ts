@@ -1,7 +1,10 @@
 import { parseDuration } from '../../config/duration.js';
 import { ConfigError } from '../../config/errors.js';
 
-/** Go's strconv.ParseBool, which classic's flags (Go's flag package under urfave/cli) read booleans with. */
+/**
+ * Go's strconv.ParseBool, which classic's flags (Go's flag package under urfave/cli)
+ * read booleans with.
+ */
 const GO_BOOLEANS = new Map<string, boolean>([
   ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((v) => [v, true] as const),
   ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((v) => [v, false] as const),
@@ -11,8 +14,9 @@ const GO_BOOLEANS = new Map<string, boolean>([
 export const goBoolean = (value: string): boolean | undefined => GO_BOOLEANS.get(value);
 
 /**
- * A duration as classic read it with Go's time.ParseDuration (a sign allowed), failing in Go's words as the
- * Go that built classic swarm wrote them (Go 1.15 added quotes); `what` names the flag as classic did.
+ * A duration as classic read it with Go's time.ParseDuration (a sign allowed), failing in Go's
+ * words as the Go that built classic swarm wrote them (Go 1.15 added quotes); `what` names the flag
+ * as classic did.
  */
 export function goDuration(value: string, what: string): number {
   const ms = parseDuration(value);

@@ -3,14 +3,16 @@ import { dashed, invocation, type ArgumentData, type CommandData, type FlagData 
 import { tabwrite } from './tabwriter.js';
 
 /**
- * The help, written from the command table in the layout of classic's (cli/help.go over urfave/cli): where
- * classic printed something, its words; then what Skep adds, in the same layout.
+ * The help, written from the command table in the layout of classic's (cli/help.go over
+ * urfave/cli): where classic printed something, its words; then what Skep adds, in the same layout.
  */
 
 /** `--host, -H`. */
 const names = (flag: FlagData) => flag.names.map(dashed).join(', ');
 
-/** What urfave/cli printed before the tab: the names, then the default of a flag that takes a value. */
+/**
+ * What urfave/cli printed before the tab: the names, then the default of a flag that takes a value.
+ */
 function nameCell(flag: FlagData): string {
   if (flag.kind === 'bool') return names(flag);
   const first = dashed(flag.names[0]!);
@@ -19,7 +21,10 @@ function nameCell(flag: FlagData): string {
   return `${names(flag)} ${flag.default === undefined ? '' : `"${flag.default}"`}`;
 }
 
-/** A list's default, which urfave/cli did not print: the values themselves, when they are all of them in order. */
+/**
+ * A list's default, which urfave/cli did not print:
+ * the values themselves, when they are all of them in order.
+ */
 function listDefault(flag: FlagData): string {
   if (flag.kind !== 'list' || flag.default === undefined || typeof flag.default === 'string')
     return '';
@@ -27,7 +32,10 @@ function listDefault(flag: FlagData): string {
   return ` (default: ${all ? 'all, in this order' : flag.default.join(', ')})`;
 }
 
-/** After the tab: the usage, the values as classic listed them (`[spread, binpack, random]`), the variable. */
+/**
+ * After the tab: the usage, the values as classic listed them
+ * (`[spread, binpack, random]`), the variable.
+ */
 function usageCell(flag: FlagData): string {
   const values = flag.values ? ` [${flag.values.join(', ')}]` : '';
   return `${flag.usage}${values}${listDefault(flag)}${flag.env ? ` [$${flag.env}]` : ''}`;
@@ -36,7 +44,10 @@ function usageCell(flag: FlagData): string {
 /** One flag's line, as urfave/cli's Flag.String() wrote it, then what Skep adds. */
 export const flagLine = (flag: FlagData): string => `${nameCell(flag)}\t${usageCell(flag)}`;
 
-/** The flags, then the notes (classic's template printed them in the flags' block, so in their columns). */
+/**
+ * The flags, then the notes
+ * (classic's template printed them in the flags' block, so in their columns).
+ */
 function flagLines(command: CommandData, indent: string): string[] {
   const notes = (command.notes ?? []).map(([option, usage]) => `${indent}\t * ${option}\t${usage}`);
   return [...command.flags.map((flag) => `${indent}${flagLine(flag)}`), ...notes];
@@ -75,7 +86,10 @@ function argumentLines(argument: ArgumentData): string[] {
   ];
 }
 
-/** `swarm manage --help`: classic's CommandHelpTemplate, with `swarm node`'s commands in the app's layout. */
+/**
+ * `swarm manage --help`: classic's CommandHelpTemplate,
+ * with `swarm node`'s commands in the app's layout.
+ */
 export function commandHelp(command: CommandData): string {
   const { argument, subcommands = [], description } = command;
   const options = command.flags.length > 0 ? ' [OPTIONS]' : '';

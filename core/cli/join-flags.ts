@@ -8,7 +8,10 @@ export interface ParsedJoin {
   advertise?: string;
   heartbeatMs: number;
   ttlMs: number;
-  /** `--delay`: a random wait in [0, delay] before the first registration, so nodes do not register together. */
+  /**
+   * `--delay`: a random wait in [0, delay] before the first registration, so nodes do not
+   * register together.
+   */
   delayMs: number;
   discovery?: string;
   discoveryOpts: Record<string, string>;

@@ -13,7 +13,10 @@ export type { NodeCommand } from './node-flags.js';
 
 type Action = NodeCommand['action'];
 
-/** `swarm node ...` as the docker CLI takes `docker node ...`: flags anywhere, `--flag value` or `--flag=value`. */
+/**
+ * `swarm node ...` as the docker CLI takes `docker node ...`:
+ * flags anywhere, `--flag value` or `--flag=value`.
+ */
 export function parseNodeCommand(args: string[], env: Env): NodeCommand {
   const command: NodeCommand = { action: 'help', host: '', tls: false, change: {} };
   const read = readFlags(args, NODE, command, { env });
@@ -51,7 +54,10 @@ interface Described {
   Error: string;
 }
 
-/** The client's certificate and CA as the docker CLI finds them: in $DOCKER_CERT_PATH, else ~/.docker. */
+/**
+ * The client's certificate and CA as the docker CLI finds them:
+ * in $DOCKER_CERT_PATH, else ~/.docker.
+ */
 function clientCertificates(): { ca: Buffer; cert: Buffer; key: Buffer } {
   const dir = process.env.DOCKER_CERT_PATH || join(homedir(), '.docker');
   const read = (file: string) => readFileSync(join(dir, file));

@@ -16,7 +16,10 @@ export interface FlagsRead {
   args: string[];
 }
 
-/** What a command says when it does not know a flag, or one lacks its value, in classic's or the docker CLI's words. */
+/**
+ * What a command says when it does not know a flag, or one lacks its value,
+ * in classic's or the docker CLI's words.
+ */
 const WORDS = {
   go: {
     unknown: (command: CommandData, flag: string) => {
@@ -35,10 +38,10 @@ const WORDS = {
 const isFlag = (arg: string) => arg.startsWith('-') && arg !== '-' && arg !== '--';
 
 /**
- * Reads a command's flags into `target` as Go's flag package read classic's (`-name` or `--name`, then
- * `=value` or the next argument), wherever they are among its arguments, or up to the first with
- * `untilArgument`. A flag not given is then read from its environment variable, and, where the command
- * applies them, from its default.
+ * Reads a command's flags into `target` as Go's flag package read classic's (`-name` or `--name`,
+ * then `=value` or the next argument), wherever they are among its arguments, or up to the first
+ * with `untilArgument`. A flag not given is then read from its environment variable, and, where
+ * the command applies them, from its default.
  */
 export function readFlags<T>(
   args: readonly string[],

@@ -18,7 +18,8 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
-  // `swarm list | head -1`: a reader that went away ends the output, not the process with an uncaught EPIPE
+  // `swarm list | head -1`: a reader that went away ends the output,
+  // not the process with an uncaught EPIPE
   process.stdout.on('error', () => {});
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
     }
   }
   if (parsed.command === 'version') {
-    // classic printed `swarm version 1.2.9 (<commit>)`; scripts match `version [0-9]+.[0-9]+.[0-9]+`
+    // classic printed `swarm version 1.2.9 (<commit>)`;
+    // scripts match `version [0-9]+.[0-9]+.[0-9]+`
     process.stdout.write(`swarm version ${CLASSIC_VERSION} (skep ${SKEP_VERSION})\n`);
     return;
   }
@@ -85,7 +87,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-  // SIGHUP: the config again, as dockerd reloads its daemon.json; one with a mistake is refused, the running one kept
+  // SIGHUP: the config again, as dockerd reloads its daemon.json;
+  // one with a mistake is refused, the running one kept
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
     reloading = reloading.then(async () => {

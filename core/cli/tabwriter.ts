@@ -1,8 +1,8 @@
 /**
- * Go's text/tabwriter as urfave/cli set it up for classic's help (minwidth 0, tabwidth 8, padding 1, padded
- * with tabs), so that Skep's help is laid out as classic's was. Cells end with a tab; the last cell of a
- * line is never aligned. A column is as wide as its widest cell, plus one, in each run of lines that have
- * it, and is padded with tabs to the next tab stop.
+ * Go's text/tabwriter as urfave/cli set it up for classic's help (minwidth 0, tabwidth 8,
+ * padding 1, padded with tabs), so that Skep's help is laid out as classic's was. Cells end with a
+ * tab; the last cell of a line is never aligned. A column is as wide as its widest cell, plus one,
+ * in each run of lines that have it, and is padded with tabs to the next tab stop.
  */
 const TAB_WIDTH = 8;
 
@@ -26,8 +26,9 @@ function padding(cell: string, columnWidth: number | undefined): string {
 }
 
 /**
- * Go's Writer.format: the widths of column `columns.length` in each block of lines `from`..`to` that have a
- * cell there, each block then laid out one column further; a line takes the widths of the deepest block.
+ * Go's Writer.format: the widths of column `columns.length` in each block of lines `from`..`to`
+ * that have a cell there, each block then laid out one column further; a line takes the widths of
+ * the deepest block.
  */
 function layOut(
   lines: string[][],

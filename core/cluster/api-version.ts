@@ -1,10 +1,14 @@
 /** Docker API versions ("1.41") compared, clamped and put into engine paths. */
 
-/** The newest API version Skep itself speaks to clients; the cluster advertises no more than its engines. */
+/**
+ * The newest API version Skep itself speaks to clients;
+ * the cluster advertises no more than its engines.
+ */
 export const SKEP_MAX_API_VERSION = '1.51';
 /**
- * The oldest version Skep takes from clients, dockerd 28's own minimum. A request at a version an engine no
- * longer accepts is sent at the oldest it does (`engineVersion`), translated where the meaning changed.
+ * The oldest version Skep takes from clients, dockerd 28's own minimum. A request at a version
+ * an engine no longer accepts is sent at the oldest it does (`engineVersion`), translated where
+ * the meaning changed.
  */
 export const SKEP_MIN_API_VERSION = '1.24';
 /** Used when no engine has answered yet. */
@@ -29,9 +33,10 @@ export const below = (a: string | undefined, b: string) =>
   a !== undefined && compareVersions(a, b) < 0;
 
 /**
- * The version a request made at `requested` goes to one engine at: lowered to the newest it speaks, raised to
- * the oldest it accepts (Docker 29.0-29.2 refuse anything below 1.44), so an engine never refuses a version the
- * cluster took. Where a raised request would mean something else, its route translates it (version-shims.ts).
+ * The version a request made at `requested` goes to one engine at: lowered to the newest it speaks,
+ * raised to the oldest it accepts (Docker 29.0-29.2 refuse anything below 1.44), so an engine never
+ * refuses a version the cluster took. Where a raised request would mean something else, its route
+ * translates it (version-shims.ts).
  */
 export function engineVersion(requested: string, engine: EngineApi | undefined): string {
   if (!engine) return requested;
@@ -41,7 +46,10 @@ export function engineVersion(requested: string, engine: EngineApi | undefined):
   );
 }
 
-/** The path to send to one engine (see `engineVersion`). Unversioned requests stay unversioned (the engine's newest). */
+/**
+ * The path to send to one engine (see `engineVersion`).
+ * Unversioned requests stay unversioned (the engine's newest).
+ */
 export function versionedPath(
   path: string,
   requested: string | undefined,
@@ -52,9 +60,9 @@ export function versionedPath(
 }
 
 /**
- * The API range of the cluster: the newest version every engine speaks (never above Skep's own), and the oldest
- * every engine still accepts (what `/version` reports; Skep itself accepts older and translates). With no engine
- * answering, a conservative default.
+ * The API range of the cluster: the newest version every engine speaks (never above Skep's own),
+ * and the oldest every engine still accepts (what `/version` reports; Skep itself accepts older
+ * and translates). With no engine answering, a conservative default.
  */
 export function clusterApiRange(engines: EngineApi[]): { max: string; min: string } {
   if (engines.length === 0)

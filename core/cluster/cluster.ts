@@ -30,8 +30,9 @@ export interface ClusterEvent extends EngineEvent {
 }
 
 /**
- * All engines, keyed by address, and the questions asked across them: where a container or exec lives,
- * whether a name is taken. Re-emits each engine's `health`, and `event` as a ClusterEvent. Knows nothing of HTTP.
+ * All engines, keyed by address, and the questions asked across them: where a container or exec
+ * lives, whether a name is taken. Re-emits each engine's `health`, and `event` as a ClusterEvent.
+ * Knows nothing of HTTP.
  */
 export class Cluster extends EventEmitter {
   readonly engines = new Map<string, Engine>();
@@ -44,7 +45,10 @@ export class Cluster extends EventEmitter {
   private readonly recent: ClusterEvent[] = [];
   private readonly index = new ContainerIndex();
   private connectsSettled?: Promise<unknown>;
-  /** What operators set per node address (availability, labels), kept for nodes not (yet) in the cluster too. */
+  /**
+   * What operators set per node address (availability, labels),
+   * kept for nodes not (yet) in the cluster too.
+   */
   private maintenanceState: MaintenanceState = {};
 
   private options: EngineOptions;
@@ -105,7 +109,10 @@ export class Cluster extends EventEmitter {
     }
   }
 
-  /** Once, when every node has had its first inventory read: how long the manager took to know the whole cluster. */
+  /**
+   * Once, when every node has had its first inventory read:
+   * how long the manager took to know the whole cluster.
+   */
   private inventoryRead(): void {
     if (this.toldInventory || this.all().some((e) => !e.inventoryRead)) return;
     this.toldInventory = true;
@@ -121,7 +128,9 @@ export class Cluster extends EventEmitter {
     this.publish(engine, event, timeNano);
   }
 
-  /** One event for `/events` clients: decorated with its node, remembered for `since`, broadcast. */
+  /**
+   * One event for `/events` clients: decorated with its node, remembered for `since`, broadcast.
+   */
   private publish(engine: Engine, event: DockerEvent, timeNano: bigint): void {
     const decorated = decorateEvent(event, timeNano, eventNode(engine));
     const clusterEvent: ClusterEvent = { engine, timeNano, ...decorated };
@@ -141,8 +150,8 @@ export class Cluster extends EventEmitter {
   }
 
   /**
-   * Replaces every node's maintenance (read back at start, or by a new primary); emits `maintenance` (engine,
-   * previous) for each node whose maintenance changed.
+   * Replaces every node's maintenance (read back at start, or by a new primary);
+   * emits `maintenance` (engine, previous) for each node whose maintenance changed.
    */
   setMaintenance(state: MaintenanceState): void {
     this.maintenanceState = { ...state };
@@ -156,8 +165,8 @@ export class Cluster extends EventEmitter {
   }
 
   /**
-   * A node by its address, name, or ID (the engine's, or a unique prefix of it), as `docker node` finds one;
-   * Docker's 404 otherwise.
+   * A node by its address, name, or ID (the engine's, or a unique prefix of it), as `docker node`
+   * finds one; Docker's 404 otherwise.
    */
   findNode(ref: string): Engine {
     const byAddr = this.engines.get(ref);
@@ -188,8 +197,9 @@ export class Cluster extends EventEmitter {
   }
 
   /**
-   * Settles when every node known at the first background read has made its first connect attempt, or after
-   * CONNECTS_FIRST_MS (a silent node must not hold the others up). Made once: later reads pass straight on.
+   * Settles when every node known at the first background read has made its first connect attempt,
+   * or after CONNECTS_FIRST_MS (a silent node must not hold the others up). Made once: later reads
+   * pass straight on.
    */
   private firstConnects(): Promise<unknown> {
     if (!this.connectsSettled) {
@@ -203,14 +213,20 @@ export class Cluster extends EventEmitter {
     return this.connectsSettled;
   }
 
-  /** Settles when every healthy node's inventory is read: its containers inspected, its images, networks, volumes (placement waits for it just after start). */
+  /**
+   * Settles when every healthy node's inventory is read: its containers inspected, its images,
+   * networks, volumes (placement waits for it just after start).
+   */
   async inventories(): Promise<void> {
     // asked on every create: no promise per node unless one is being read
     const reading = this.healthy().filter((e) => e.inventoryBusy);
     if (reading.length > 0) await Promise.all(reading.map((e) => e.inventory()));
   }
 
-  /** Every engine, the healthy ones first (where a name on several nodes resolves to the one that can answer). */
+  /**
+   * Every engine, the healthy ones first
+   * (where a name on several nodes resolves to the one that can answer).
+   */
   healthyFirst(): Engine[] {
     return [...this.healthy(), ...this.all().filter((e) => e.health !== 'healthy')];
   }
@@ -234,20 +250,27 @@ export class Cluster extends EventEmitter {
   }
 
   /**
-   * The builder the cluster offers by default, as `/_ping`'s `Builder-Version` says it: `1` when any healthy engine
-   * says 1 (a legacy build must work wherever it is placed), else `2` when any says 2, else none (dockerd 20.10).
+   * The builder the cluster offers by default, as `/_ping`'s `Builder-Version` says it: `1` when
+   * any healthy engine says 1 (a legacy build must work wherever it is placed), else `2` when any
+   * says 2, else none (dockerd 20.10).
    */
   builderVersion(): string | undefined {
     const said = new Set(this.healthy().map((e) => e.builderVersion));
     return said.has('1') ? '1' : said.has('2') ? '2' : undefined;
   }
 
-  /** Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix; Docker's errors otherwise. */
+  /**
+   * Finds a container by full ID, name (`name` or `node/name`) or unique ID prefix;
+   * Docker's errors otherwise.
+   */
   findContainer(ref: string): Located {
     return this.index.find(ref);
   }
 
-  /** The containers that carry a swarm ID (`com.docker.swarm.id`): one, or two while a stale copy waits for removal. */
+  /**
+   * The containers that carry a swarm ID (`com.docker.swarm.id`):
+   * one, or two while a stale copy waits for removal.
+   */
   withSwarmId(swarmId: string): Located[] {
     return this.index.withSwarmId(swarmId);
   }
@@ -257,7 +280,10 @@ export class Cluster extends EventEmitter {
     return this.index.named(name.replace(/^\//, ''))[0]?.container.summary.Id;
   }
 
-  /** Claims a name for a create under way; returns a release function, or throws Docker's 409 when taken. */
+  /**
+   * Claims a name for a create under way; returns a release function,
+   * or throws Docker's 409 when taken.
+   */
   reserveName(name: string): () => void {
     const wanted = name.replace(/^\//, '');
     const owner = this.nameOwner(wanted);
@@ -272,7 +298,8 @@ export class Cluster extends EventEmitter {
   }
 
   recordExec(execId: string, engine: Engine): void {
-    // Bounded: engines forget finished execs too, and a lookup miss falls back to the cached ExecIDs.
+    // Bounded: engines forget finished execs too,
+    // and a lookup miss falls back to the cached ExecIDs.
     if (this.execOwners.size >= MAX_RECORDED_EXECS)
       this.execOwners.delete(this.execOwners.keys().next().value!);
     this.execOwners.set(execId, engine);

@@ -1,6 +1,6 @@
 /**
- * Wraps an async job so that calls during a run collapse into one more run after it: a burst of engine
- * events becomes at most two refreshes, and the last one always sees the latest state.
+ * Wraps an async job so that calls during a run collapse into one more run after it: a burst of
+ * engine events becomes at most two refreshes, and the last one always sees the latest state.
  */
 export function coalesce(
   job: () => Promise<void>,

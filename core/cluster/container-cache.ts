@@ -1,6 +1,9 @@
 import type { ContainerInspect, ContainerSummary } from './docker-types.js';
 
-/** One container as the cache holds it: the engine's list row and what it keeps of the inspect document. */
+/**
+ * One container as the cache holds it:
+ * the engine's list row and what it keeps of the inspect document.
+ */
 export interface CachedContainer {
   summary: ContainerSummary;
   inspect: ContainerInspect;
@@ -8,7 +11,10 @@ export interface CachedContainer {
   readAt: number;
   /** Known from the list row only: its inspect document is still being read. */
   partial?: true;
-  /** Its row of the container list as last served, and what it was made from (the API layer keeps it). */
+  /**
+   * Its row of the container list as last served, and what it was made from
+   * (the API layer keeps it).
+   */
   listed?: {
     status: string;
     health: string;
@@ -18,16 +24,20 @@ export interface CachedContainer {
   };
 }
 
-/** A change to one node's cache: the container before (absent when new) and after (absent when gone). */
+/**
+ * A change to one node's cache: the container before (absent when new)
+ * and after (absent when gone).
+ */
 export type CacheChange = (
   before: CachedContainer | undefined,
   after: CachedContainer | undefined,
 ) => void;
 
 /**
- * The fields of an inspect document the manager reads (names, state, what placement reserves, host ports,
- * exec IDs). A whole document is ~5 KB in memory, so at 30,000 containers only these are kept, unless
- * `whole` asks for everything (a container the rescheduler may have to create again from its config).
+ * The fields of an inspect document the manager reads (names, state, what placement reserves, host
+ * ports, exec IDs). A whole document is ~5 KB in memory, so at 30,000 containers only these are
+ * kept, unless `whole` asks for everything (a container the rescheduler may have to create again
+ * from its config).
  */
 export function keptInspect(
   inspect: ContainerInspect,
@@ -40,7 +50,8 @@ export function keptInspect(
   const host = (inspect.HostConfig ?? {}) as Record<string, unknown>;
   const labels = config.Labels as Record<string, string> | undefined;
   return {
-    // the row's own copies where they are the same (a third of the cache's strings at 30,000 containers)
+    // the row's own copies where they are the same
+    // (a third of the cache's strings at 30,000 containers)
     Id: row?.Id === inspect.Id ? row.Id : inspect.Id,
     Name: inspect.Name,
     Created: inspect.Created,
@@ -70,14 +81,18 @@ function sameLabels(
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-/** The container's own name among a list row's names (the others are link aliases, `/other/alias`). */
+/**
+ * The container's own name among a list row's names
+ * (the others are link aliases, `/other/alias`).
+ */
 function ownName(names: string[] | undefined): string {
   return names?.find((n) => n.lastIndexOf('/') === 0) ?? names?.[0] ?? '';
 }
 
 /**
- * What a list row alone says in an inspect document's shape, held until the inspect is read: a node can
- * serve lists and lookups as soon as its container list is in. Reservations count from the inspect.
+ * What a list row alone says in an inspect document's shape, held until the inspect is read:
+ * a node can serve lists and lookups as soon as its container list is in. Reservations count from
+ * the inspect.
  */
 export function rowInspect(row: ContainerSummary): ContainerInspect {
   const up = row.State === 'running' || row.State === 'paused' || row.State === 'restarting';
@@ -101,17 +116,24 @@ export function rowInspect(row: ContainerSummary): ContainerInspect {
 }
 
 /**
- * One node's containers by ID, with running totals of what they reserve and of their states, so that
- * placement and `/info` read them in O(1) instead of summing every container on every call.
+ * One node's containers by ID, with running totals of what they reserve and of their states,
+ * so that placement and `/info` read them in O(1) instead of summing every container on every
+ * call.
  */
 export class ContainerCache {
   private readonly byId = new Map<string, CachedContainer>();
-  /** CpuShares and memory that the node's containers reserve (stopped ones too: classic swarm's rule). */
+  /**
+   * CpuShares and memory that the node's containers reserve
+   * (stopped ones too: classic swarm's rule).
+   */
   cpuShares = 0;
   memory = 0;
   running = 0;
   paused = 0;
-  /** Counts changes: what was made from the cache before (a node's view) is out of date when it moved. */
+  /**
+   * Counts changes: what was made from the cache before (a node's view)
+   * is out of date when it moved.
+   */
   revision = 0;
   /** Told of every change (the cluster's name and ID index listens). */
   onChange?: CacheChange;

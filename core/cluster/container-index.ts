@@ -15,16 +15,22 @@ const swarmIdOf = (c: CachedContainer) =>
   ];
 
 /**
- * Every cached container of the cluster by ID and by name, kept in step with each node's cache, so a lookup
- * costs O(1) rather than a walk over 30,000 containers (an ID prefix still walks the IDs, as an engine does).
+ * Every cached container of the cluster by ID and by name, kept in step with each node's cache,
+ * so a lookup costs O(1) rather than a walk over 30,000 containers (an ID prefix still walks the
+ * IDs, as an engine does).
  */
 export class ContainerIndex {
   private readonly owners = new Map<string, Engine>();
   /** Names are unique per node, not across nodes: a name may be held on several. */
   private readonly byName = new Map<string, Set<string>>();
-  /** A swarm ID is held twice only while a rescheduled container's stale copy is still on its returned node. */
+  /**
+   * A swarm ID is held twice only while a rescheduled container's stale copy is still on its
+   * returned node.
+   */
   private readonly bySwarmId = new Map<string, Set<string>>();
-  /** Counts changes to any node's containers: what was worked out from them before is out of date. */
+  /**
+   * Counts changes to any node's containers: what was worked out from them before is out of date.
+   */
   revision = 0;
 
   change(
@@ -72,14 +78,15 @@ export class ContainerIndex {
   }
 
   /**
-   * Resolves what a client typed, in Docker's order: full ID, then exact name (`name`, `/name`, `node/name`
-   * or `/node/name`), then a unique ID prefix. Throws Docker's errors.
+   * Resolves what a client typed, in Docker's order: full ID, then exact name (`name`, `/name`,
+   * `node/name` or `/node/name`), then a unique ID prefix. Throws Docker's errors.
    */
   find(ref: string): Located {
     const wanted = ref.replace(/^\//, '');
     const byId = this.located(wanted);
     if (byId) return byId;
-    // classic swarm's own ID for a container, kept across rescheduling (the healthy copy when two exist)
+    // classic swarm's own ID for a container, kept across rescheduling
+    // (the healthy copy when two exist)
     const bySwarmId = this.withSwarmId(wanted).sort(
       (a, b) => Number(b.engine.health === 'healthy') - Number(a.engine.health === 'healthy'),
     );

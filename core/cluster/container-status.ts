@@ -18,7 +18,9 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(hours / 24 / 365)} years`;
 }
 
-/** Parsed timestamps, kept: `docker ps` over 30,000 containers would parse 30,000 of them per call. */
+/**
+ * Parsed timestamps, kept: `docker ps` over 30,000 containers would parse 30,000 of them per call.
+ */
 const parsed = new Map<string, number>();
 function parseTime(iso: string): number {
   let ms = parsed.get(iso);
@@ -33,9 +35,9 @@ const since = (iso: string, now: number) => humanDuration(Math.max(0, now - pars
 const isZeroTime = (iso: string) => !iso || iso.startsWith('0001-01-01');
 
 /**
- * The STATUS text an engine would print now (container/state.go String()). The cache cannot keep the
- * engine's text: "Up 3 seconds" goes stale, so it is recomputed at list time from the cached state.
- * `now` is the engine's clock (manager clock corrected by the measured skew).
+ * The STATUS text an engine would print now (container/state.go String()). The cache cannot keep
+ * the engine's text: "Up 3 seconds" goes stale, so it is recomputed at list time from the cached
+ * state. `now` is the engine's clock (manager clock corrected by the measured skew).
  */
 export function statusText(state: ContainerState, now: number): string {
   if (
@@ -61,9 +63,10 @@ export function statusText(state: ContainerState, now: number): string {
 }
 
 /**
- * How long `statusText(state, now)` is sure to stay the same (ms): to the next whole second while it counts
- * seconds, the next minute while it counts minutes, the next half hour after that (hours are rounded, and days,
- * weeks... are made from them). A list of 30,000 containers then makes almost no status text per call.
+ * How long `statusText(state, now)` is sure to stay the same (ms): to the next whole second while
+ * it counts seconds, the next minute while it counts minutes, the next half hour after that (hours
+ * are rounded, and days, weeks... are made from them). A list of 30,000 containers then makes
+ * almost no status text per call.
  */
 export function statusTextLasts(state: ContainerState, now: number): number {
   const up =

@@ -1,4 +1,7 @@
-/** The parts of the Docker Engine API's JSON that the manager reads. Everything else passes through untouched. */
+/**
+ * The parts of the Docker Engine API's JSON that the manager reads.
+ * Everything else passes through untouched.
+ */
 
 export interface DockerVersion {
   Version: string;

@@ -25,7 +25,9 @@ export interface EngineTimeouts {
   connectMs: number;
   /** How long an unused kept-alive connection stays open. */
   idleMs: number;
-  /** Silence on a connection (a pooled one, the event stream) before TCP keepalive probes its link. */
+  /**
+   * Silence on a connection (a pooled one, the event stream) before TCP keepalive probes its link.
+   */
   probeMs: number;
 }
 
@@ -49,21 +51,27 @@ export class EngineCallError extends Error {
 }
 
 /**
- * What answered is not a Docker engine (a web server on the wrong port): the address works, the node never
- * will. Counts as a failure like a refused connection, and makes a node that never connected Unhealthy.
+ * What answered is not a Docker engine (a web server on the wrong port): the address works, the
+ * node never will. Counts as a failure like a refused connection, and makes a node that never
+ * connected Unhealthy.
  */
 export class NotAnEngineError extends Error {
   override name = 'NotAnEngineError';
 }
 
-/** got, loaded on the first proxied stream: importing it is a tenth of a second of every start-up. */
+/**
+ * got, loaded on the first proxied stream: importing it is a tenth of a second of every start-up.
+ */
 let gotModule: typeof import('got') | undefined;
 const loadGot = async () => (gotModule ??= await import('got'));
 /** A got error (none can exist before got is loaded). */
 const isGotError = (err: unknown): err is import('got').RequestError =>
   gotModule !== undefined && err instanceof gotModule.RequestError;
 
-/** got's own refusals of a request it was given (a GET with a body...): the client's mistake, not the engine's. */
+/**
+ * got's own refusals of a request it was given (a GET with a body...):
+ * the client's mistake, not the engine's.
+ */
 const REQUEST_MISTAKES = new Set([
   'ERR_GOT_REQUEST_ERROR',
   'ERR_INVALID_ARG_TYPE',
@@ -74,8 +82,8 @@ const REQUEST_MISTAKES = new Set([
 ]);
 
 /**
- * The engine took the request and closed the connection without an answer: a refusal of that one request
- * (dockerd drops some malformed ones this way), not a sign that the node is down.
+ * The engine took the request and closed the connection without an answer: a refusal of that one
+ * request (dockerd drops some malformed ones this way), not a sign that the node is down.
  */
 export function isClosedWithoutAnswer(err: unknown): boolean {
   const unanswered =
@@ -83,7 +91,10 @@ export function isClosedWithoutAnswer(err: unknown): boolean {
   return unanswered && (err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
 }
 
-/** True when the engine could not be reached (as opposed to answering with an error, or a request that could not be sent). */
+/**
+ * True when the engine could not be reached
+ * (as opposed to answering with an error, or a request that could not be sent).
+ */
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof TransportError) return !REQUEST_MISTAKES.has(err.code);
   return (
@@ -95,8 +106,9 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /**
- * The call failed once its connection was open, so the engine may have read it and done it (a create made, its
- * answer lost); false only when it surely never got there (refused, or no connection within the connect timeout).
+ * The call failed once its connection was open, so the engine may have read it and done it
+ * (a create made, its answer lost); false only when it surely never got there (refused, or no
+ * connection within the connect timeout).
  */
 export function mayHaveReached(err: unknown): boolean {
   return !(err instanceof TransportError) || err.reached;
@@ -149,8 +161,8 @@ function pathWithQuery(path: string, query?: Query, search?: string): string {
 }
 
 /**
- * Talks to one engine over tcp or a unix socket. Paths are given without a leading slash. Calls answered
- * whole go over node:http with a keep-alive pool (the hot path); streams go through got.
+ * Talks to one engine over tcp or a unix socket. Paths are given without a leading slash. Calls
+ * answered whole go over node:http with a keep-alive pool (the hot path); streams go through got.
  */
 export class EngineClient {
   private streams?: Got;
@@ -159,9 +171,14 @@ export class EngineClient {
   constructor(
     readonly address: EngineAddress,
     readonly timeouts: EngineTimeouts,
-    /** For engines that require TLS: the CA to trust, the manager's certificate and key, the name to expect. */
+    /**
+     * For engines that require TLS:
+     * the CA to trust, the manager's certificate and key, the name to expect.
+     */
     public tls?: TlsMaterial,
-    /** Told of every buffered exchange, with its outcome and time (the operator listener's metrics). */
+    /**
+     * Told of every buffered exchange, with its outcome and time (the operator listener's metrics).
+     */
     private readonly observe?: (outcome: EngineOutcome, seconds: number) => void,
   ) {
     this.agent = engineAgent(timeouts.idleMs, tls, timeouts.probeMs);
@@ -187,8 +204,9 @@ export class EngineClient {
   }
 
   /**
-   * The engine's specs (`/version`, `/info`): an answer that is not a Docker engine's (no such route, not JSON)
-   * is a NotAnEngineError that says what answered; another error answer is a failure with the engine's words.
+   * The engine's specs (`/version`, `/info`): an answer that is not a Docker engine's (no such
+   * route, not JSON) is a NotAnEngineError that says what answered; another error answer is a
+   * failure with the engine's words.
    */
   async spec<T>(path: 'version' | 'info'): Promise<T> {
     const res = await this.request('GET', path);
@@ -212,10 +230,11 @@ export class EngineClient {
   }
 
   /**
-   * Manager-side GETs that must each answer 2xx with JSON, pipelined on a connection of their own (a node's
-   * inventory: its images, networks, volumes and every container's inspect). `each` gets every result in order:
-   * the parsed JSON, or the error (an EngineCallError for an error answer). What the engine left unanswered is
-   * asked one by one. Rejects with the connection's failure when nothing could be read.
+   * Manager-side GETs that must each answer 2xx with JSON, pipelined on a connection of their own
+   * (a node's inventory: its images, networks, volumes and every container's inspect). `each` gets
+   * every result in order: the parsed JSON, or the error (an EngineCallError for an error answer).
+   * What the engine left unanswered is asked one by one. Rejects with the connection's failure when
+   * nothing could be read.
    */
   async jsonEach<T>(
     paths: string[],
@@ -264,8 +283,8 @@ export class EngineClient {
   }
 
   /**
-   * A proxied call, buffered whole. It has the request timeout unless the caller gives its own (`docker stop
-   * -t 600` legitimately takes ten minutes) or `false` for none.
+   * A proxied call, buffered whole. It has the request timeout unless the caller gives its own
+   * (`docker stop -t 600` legitimately takes ten minutes) or `false` for none.
    */
   async request(
     method: string,
@@ -305,7 +324,10 @@ export class EngineClient {
     );
   }
 
-  /** A GET whose answer streams for as long as the engine keeps it open (`/events`); headers within the request timeout. */
+  /**
+   * A GET whose answer streams for as long as the engine keeps it open (`/events`);
+   * headers within the request timeout.
+   */
   follow(path: string, query?: Query): OpenCall {
     return streamCall(this.address, this.agent, {
       method: 'GET',
@@ -316,18 +338,17 @@ export class EngineClient {
   }
 
   /**
-   * A proxied or long-lived streaming call; the caller pipes a body in (for POST/PUT) and reads the response.
-   * The response headers must come within the request timeout (or `headersTimeoutMs`, `false` for none);
-   * the body may then flow for as long as it lasts.
+   * A raw connection for a hijacked exchange (attach, exec start), with the engine's TLS;
+   * open within the connect timeout.
    */
-  /** A raw connection for a hijacked exchange (attach, exec start), with the engine's TLS; open within the connect timeout. */
   raw(): Promise<net.Socket> {
     return rawConnection(this.address, this.timeouts.connectMs, this.tls);
   }
 
   /**
-   * A connection of its own on which the engine switched protocols (BuildKit's `/grpc`, `h2c`): `headers` are sent
-   * as given, repeated names kept. Rejects with UpgradeRefused when the engine answers otherwise.
+   * A connection of its own on which the engine switched protocols (BuildKit's `/grpc`, `h2c`):
+   * `headers` are sent as given, repeated names kept. Rejects with UpgradeRefused when the engine
+   * answers otherwise.
    */
   async upgrade(path: string, headers: [string, string][]): Promise<net.Socket> {
     const socket = await this.raw();
@@ -341,8 +362,8 @@ export class EngineClient {
   }
 
   /**
-   * Other TLS material (a reload): new connections use it. Pooled ones end when idle, not at once: a call under
-   * way on one must finish.
+   * Other TLS material (a reload): new connections use it. Pooled ones end when idle, not at once:
+   * a call under way on one must finish.
    */
   setTls(tls: TlsMaterial | undefined): void {
     if (JSON.stringify(tls) === JSON.stringify(this.tls)) return;
@@ -356,6 +377,11 @@ export class EngineClient {
     this.agent.destroy();
   }
 
+  /**
+   * A proxied or long-lived streaming call; the caller pipes a body in (for POST/PUT) and reads the
+   * response. The response headers must come within the request timeout (or `headersTimeoutMs`,
+   * `false` for none); the body may then flow for as long as it lasts.
+   */
   async stream(
     method: string,
     path: string,

@@ -4,7 +4,9 @@ import type { NodeHealth } from '../pipeline-types.js';
 import { EngineCallError, isConnectionError, NotAnEngineError } from './engine-client.js';
 
 export interface HealthOptions {
-  /** Consecutive connection failures before a healthy node is unhealthy (`--engine-failure-retry`). */
+  /**
+   * Consecutive connection failures before a healthy node is unhealthy (`--engine-failure-retry`).
+   */
   failureRetry: number;
   /** Bounds of the jittered safety-net check (`--engine-refresh-min/max-interval`). */
   refreshMinMs: number;
@@ -12,22 +14,31 @@ export interface HealthOptions {
   logger: Logger;
 }
 
-/** What the state machine runs on the engine's behalf; each resolves when the exchange worked, rejects when not. */
+/**
+ * What the state machine runs on the engine's behalf;
+ * each resolves when the exchange worked, rejects when not.
+ */
 export interface HealthJobs {
-  /** The first contact, and each retry until one works: specs, the container list, the event stream. */
+  /**
+   * The first contact, and each retry until one works: specs, the container list, the event stream.
+   */
   connect(): Promise<void>;
   /** The safety net: one quick exchange that reads everything again only when needed. */
   check(): Promise<void>;
   /** Everything read again (an unhealthy node's probe). */
   resync(): Promise<void>;
-  /** The node's event stream is open: it tells what a check would find, and TCP keepalive watches its link. */
+  /**
+   * The node's event stream is open: it tells what a check would find,
+   * and TCP keepalive watches its link.
+   */
   following?(): boolean;
 }
 
 /**
- * How much rarer the safety-net check is while the node's events flow: 30-60 s becomes 3-6 minutes, so 1,000
- * idle nodes cost about 4 requests a second, not 22. A killed engine ends its stream at once and a cut link
- * fails the stream's keepalive; what is left for the check is an engine that hangs with its stream open.
+ * How much rarer the safety-net check is while the node's events flow: 30-60 s becomes 3-6 minutes,
+ * so 1,000 idle nodes cost about 4 requests a second, not 22. A killed engine ends its stream at
+ * once and a cut link fails the stream's keepalive; what is left for the check is an engine that
+ * hangs with its stream open.
  */
 export const FOLLOWING_CHECK_FACTOR = 6;
 
@@ -39,16 +50,20 @@ interface HealthEvents {
 /** The first connect's retries back off 1 s, 2 s, 4 s... up to the longest refresh interval. */
 export const connectDelay = (failures: number, maxMs: number) =>
   Math.min(1000 * 2 ** Math.min(Math.max(failures - 1, 0), 10), maxMs);
-/** An unhealthy node is probed again after a second per failure so far, never later than the shortest refresh interval. */
+/**
+ * An unhealthy node is probed again after a second per failure so far,
+ * never later than the shortest refresh interval.
+ */
 export const probeDelay = (failures: number, minMs: number) => Math.min(1000 * failures, minMs);
 
 /**
- * One engine's connection and health: Pending → Healthy ⇄ Unhealthy. Every exchange's outcome is reported
- * through `report`; connection failures count toward unhealthy (`failureRetry` in a row), an engine's error
- * answer does not. An address that answers but is no engine is Unhealthy at once, even before it ever connected.
- * It schedules the jobs: connect with backoff until it works, then the jittered safety-net check, and while
- * unhealthy a sooner probe. Emits `change` (previous) on every move. A pending node's failure is logged at
- * warning level once (later ones at debug), so a node that never connects is not silent, nor a log flood.
+ * One engine's connection and health: Pending → Healthy ⇄ Unhealthy. Every exchange's outcome
+ * is reported through `report`; connection failures count toward unhealthy (`failureRetry` in a
+ * row), an engine's error answer does not. An address that answers but is no engine is Unhealthy
+ * at once, even before it ever connected. It schedules the jobs: connect with backoff until it
+ * works, then the jittered safety-net check, and while unhealthy a sooner probe. Emits `change`
+ * (previous) on every move. A pending node's failure is logged at warning level once (later ones
+ * at debug), so a node that never connects is not silent, nor a log flood.
  */
 export class EngineHealth extends EventEmitter<HealthEvents> {
   state: NodeHealth = 'pending';
@@ -84,8 +99,8 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
   }
 
   /**
-   * The outcome of one exchange with the engine: nothing (or undefined) when it worked, the error when not. The one
-   * way anything counts toward the node's health.
+   * The outcome of one exchange with the engine: nothing (or undefined) when it worked, the error
+   * when not. The one way anything counts toward the node's health.
    */
   report(err?: unknown): void {
     if (err === undefined) {
@@ -146,8 +161,9 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
   }
 
   /**
-   * The safety net's next check, at a random moment between the min and max intervals; the first one after a
-   * connect anywhere up to the max, so nodes that connected together are not checked together.
+   * The safety net's next check, at a random moment between the min and max intervals; the first
+   * one after a connect anywhere up to the max, so nodes that connected together are not checked
+   * together.
    */
   private scheduleCheck(first = false): void {
     if (this.stopped) return;

@@ -11,9 +11,10 @@ import type { TlsMaterial } from '../../config/types.js';
 import type { EngineAddress } from './address.js';
 
 /**
- * The engine call that failed before an answer came: not reached, timed out, or hung up. `code` is Node's
- * (ECONNREFUSED, ECONNRESET...) or ETIMEDOUT for our own timers, as got names them. `reached`: the connection
- * was open when it failed, so the engine may have read the request, and done it.
+ * The engine call that failed before an answer came: not reached, timed out, or hung up. `code` is
+ * Node's (ECONNREFUSED, ECONNRESET...) or ETIMEDOUT for our own timers, as got names them.
+ * `reached`: the connection was open when it failed, so the engine may have read the request, and
+ * done it.
  */
 export class TransportError extends Error {
   override name = 'TransportError';
@@ -45,8 +46,9 @@ export interface EngineRequest {
 }
 
 /**
- * The TLS options towards an engine, the one place they are assembled (the pool, got's streams and hijacked
- * connections all use them): the CA to trust, the manager's certificate and key, and the name to expect.
+ * The TLS options towards an engine, the one place they are assembled (the pool, got's streams and
+ * hijacked connections all use them): the CA to trust, the manager's certificate and key, and the
+ * name to expect.
  */
 export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
   return {
@@ -65,8 +67,9 @@ export function tlsOptions(tls: TlsMaterial): ConnectionOptions {
 }
 
 /**
- * Silence on a connection before the kernel probes its link (then every second, ten times: libuv's setting). A cut
- * link, which sends nothing, fails a connection within about 20 s, with no request to the engine.
+ * Silence on a connection before the kernel probes its link (then every second, ten times: libuv's
+ * setting). A cut link, which sends nothing, fails a connection within about 20 s, with no request
+ * to the engine.
  */
 export const LINK_PROBE_MS = 10_000;
 
@@ -76,11 +79,12 @@ export function engineAgent(
   tls?: TlsMaterial,
   probeMs = LINK_PROBE_MS,
 ): http.Agent {
-  // Up to eight idle connections kept per node, each closed after `idleMs` unused: long enough for the next
-  // health check to find one open, and enough that clients calling one node on a few connections at once do not
-  // pay a connect and a close per call (two kept cost a third of the proxy's CPU at eight connections).
-  // An idle one is probed by TCP keepalive after `probeMs` without traffic, not Node's default 1 s (1,000 nodes'
-  // idle connections would be probed a thousand times a second).
+  // Up to eight idle connections kept per node, each closed after `idleMs` unused: long enough for
+  // the next health check to find one open, and enough that clients calling one node on a few
+  // connections at once do not pay a connect and a close per call (two kept cost a third of the
+  // proxy's CPU at eight connections).
+  // An idle one is probed by TCP keepalive after `probeMs` without traffic, not Node's default 1 s
+  // (1,000 nodes' idle connections would be probed a thousand times a second).
   const options = {
     keepAlive: true,
     keepAliveMsecs: probeMs,
@@ -93,8 +97,9 @@ export function engineAgent(
 }
 
 /**
- * A raw connection to the engine for a hijacked exchange (attach, exec start), open within `connectMs`. Half-close
- * is allowed, so the client's end of stdin reaches the engine as a FIN while output still flows.
+ * A raw connection to the engine for a hijacked exchange (attach, exec start), open within
+ * `connectMs`. Half-close is allowed, so the client's end of stdin reaches the engine as a FIN
+ * while output still flows.
  */
 export function rawConnection(
   address: EngineAddress,
@@ -105,7 +110,8 @@ export function rawConnection(
     address.kind === 'unix'
       ? net.connect({ path: address.socketPath, allowHalfOpen: true })
       : tls
-        ? // TLS ends a direction with close_notify; the engine's side keeps writing until it is done
+        ? // TLS ends a direction with close_notify;
+          // the engine's side keeps writing until it is done
           tlsConnect({ host: address.host, port: address.port, ...tlsOptions(tls) })
         : net.connect({ host: address.host, port: address.port, allowHalfOpen: true });
   return new Promise((resolve, reject) => {
@@ -145,9 +151,10 @@ export interface OpenCall {
 }
 
 /**
- * One request to an engine over node:http. This is the manager's hot path (every cache read, every proxied
- * call, every events stream): plain node:http costs about a third of got's CPU per call, measured at 30,000
- * inspects. The answer timer runs until `settle` is called (headers for a stream, last byte when buffered).
+ * One request to an engine over node:http. This is the manager's hot path (every cache read, every
+ * proxied call, every events stream): plain node:http costs about a third of got's CPU per call,
+ * measured at 30,000 inspects. The answer timer runs until `settle` is called (headers for a
+ * stream, last byte when buffered).
  */
 function open(
   address: EngineAddress,
@@ -171,13 +178,15 @@ function open(
         headers: request.headers,
       });
     } catch (err) {
-      // a header or path Node refuses to send (ERR_INVALID_CHAR...): the request's fault, not the engine's
+      // a header or path Node refuses to send (ERR_INVALID_CHAR...):
+      // the request's fault, not the engine's
       reject(asTransportError(err, 'EREQUEST'));
       return;
     }
     const sent = req;
     const fail = (err: TransportError) => sent.destroy(err);
-    // a kept-alive socket, or a new one once connected: from then on the engine may have read the request
+    // a kept-alive socket, or a new one once connected:
+    // from then on the engine may have read the request
     let connected = false;
     if (request.answerMs !== false) {
       const ms = request.answerMs;
@@ -200,8 +209,9 @@ function open(
           ),
         request.connectMs,
       );
-      // both listeners go once either fires: a kept-alive socket must not hold this request (and its whole
-      // answer) for as long as it lives, as a leftover 'close' listener did (30 MB at 1,000 nodes)
+      // both listeners go once either fires: a kept-alive socket must not hold this request
+      // (and its whole answer) for as long as it lives, as a leftover 'close' listener did
+      // (30 MB at 1,000 nodes)
       const done = () => {
         clearTimeout(connectTimer);
         socket.removeListener(connectEvent, opened);
@@ -250,7 +260,10 @@ export async function bufferedCall(
   });
 }
 
-/** A call whose answer streams for as long as it lasts: only its headers must come within `answerMs`. */
+/**
+ * A call whose answer streams for as long as it lasts:
+ * only its headers must come within `answerMs`.
+ */
 export function streamCall(
   address: EngineAddress,
   agent: http.Agent,
@@ -261,7 +274,10 @@ export function streamCall(
   return call;
 }
 
-/** An engine refused to switch protocols: its answer, for the client (a 404 from an engine without BuildKit...). */
+/**
+ * An engine refused to switch protocols: its answer, for the client
+ * (a 404 from an engine without BuildKit...).
+ */
 export class UpgradeRefused extends Error {
   override name = 'UpgradeRefused';
   constructor(
@@ -276,10 +292,11 @@ export class UpgradeRefused extends Error {
 const MAX_UPGRADE_ANSWER = 64 * 1024;
 
 /**
- * Asks the engine, on a connection of its own, to switch protocols (`POST /grpc` with `Upgrade: h2c`): resolves
- * with the socket once the engine answered 101, positioned after that answer (bytes the engine sent with it, as
- * an h2 preface, are read from the socket as usual). Nothing else is sent first: dockerd drops what arrives
- * before its 101. Another answer rejects with UpgradeRefused, read to its end.
+ * Asks the engine, on a connection of its own, to switch protocols
+ * (`POST /grpc` with `Upgrade: h2c`): resolves with the socket once the engine answered 101,
+ * positioned after that answer (bytes the engine sent with it, as an h2 preface, are read from the
+ * socket as usual). Nothing else is sent first: dockerd drops what arrives before its 101. Another
+ * answer rejects with UpgradeRefused, read to its end.
  */
 export async function upgradeConnection(
   socket: net.Socket,

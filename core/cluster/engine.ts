@@ -22,8 +22,9 @@ import type { Telemetry } from '../telemetry.js';
 import { type NodeMaintenance, ACTIVE } from './maintenance.js';
 
 /**
- * The engine settings of the configuration, where to log, TLS towards engines (the cluster's and per node),
- * and which containers' whole inspect documents to keep (the rest keep only what the manager reads).
+ * The engine settings of the configuration, where to log, TLS towards engines (the cluster's and
+ * per node), and which containers' whole inspect documents to keep (the rest keep only what the
+ * manager reads).
  */
 export type EngineOptions = ResolvedConfig['engine'] & {
   logger: Logger;
@@ -32,8 +33,9 @@ export type EngineOptions = ResolvedConfig['engine'] & {
   /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
   readLimit?: Limit;
   /**
-   * What the node's containers reserve, from the engine's totals (the `nodeReserved` stage): policy, such as
-   * reading CpuShares as cores, belongs to plugins. Without it: no cores, their memory.
+   * What the node's containers reserve, from the engine's totals (the `nodeReserved` stage):
+   * policy, such as reading CpuShares as cores, belongs to plugins. Without it: no cores, their
+   * memory.
    */
   readReservation?: (totals: NodeTotals) => Reservation;
   /** Told of every exchange and event stream reconnect (metrics); nothing by default. */
@@ -41,8 +43,8 @@ export type EngineOptions = ResolvedConfig['engine'] & {
 };
 
 /**
- * Something placed on an engine whose result is not in its cache yet (a create, a build...), with what it holds
- * there meanwhile; a container's create also counts as one of the node's containers.
+ * Something placed on an engine whose result is not in its cache yet (a create, a build...), with
+ * what it holds there meanwhile; a container's create also counts as one of the node's containers.
  */
 export interface PendingCreate {
   reserve: Reservation;
@@ -81,13 +83,17 @@ interface EngineEvents {
 }
 
 /**
- * One Docker engine, made of a few objects with one job each: its client (every exchange), its health state
- * machine (engine-health.ts), its event follower (event-follower.ts) and its inventory (inventory.ts). This class
- * reads the specs, wires the three together, and holds what placements reserve on it. Emits `health` (engine,
- * previous), `api-version` (engine), `inventory` (engine) and `event` (engine, EngineEvent).
+ * One Docker engine, made of a few objects with one job each: its client (every exchange), its
+ * health state machine (engine-health.ts), its event follower (event-follower.ts) and its
+ * inventory (inventory.ts). This class reads the specs, wires the three together, and holds what
+ * placements reserve on it. Emits `health` (engine, previous), `api-version` (engine),
+ * `inventory` (engine) and `event` (engine, EngineEvent).
  */
 export class Engine extends EventEmitter<EngineEvents> {
-  /** Every exchange with the engine goes through the door below (`request`, `json`, `stream`, `hijack`, `upgrade`). */
+  /**
+   * Every exchange with the engine goes through the door below
+   * (`request`, `json`, `stream`, `hijack`, `upgrade`).
+   */
   readonly #client: EngineClient;
   info?: DockerInfo;
   version?: DockerVersion;
@@ -95,14 +101,16 @@ export class Engine extends EventEmitter<EngineEvents> {
   #clockSkewMs = 0;
   #specsRevision = 0;
   /**
-   * Counts changes to what a node's view is made of (specs, health, maintenance, placements held), with the
-   * container cache's and the inventory's own counts (see `viewStamp`).
+   * Counts changes to what a node's view is made of (specs, health, maintenance, placements held),
+   * with the container cache's and the inventory's own counts (see `viewStamp`).
    */
   revision = 0;
   private nodeMaintenance: NodeMaintenance = ACTIVE;
   /** What placements hold on this engine until their results are in the cache (see `hold`). */
   readonly pending = new Set<PendingCreate>();
-  /** Placements under way that are containers: placement counts them among the node's containers. */
+  /**
+   * Placements under way that are containers: placement counts them among the node's containers.
+   */
   pendingContainers = 0;
   private idOf?: { info: DockerInfo; id: string };
   /** What the `nodeReserved` stage last said of these totals. */
@@ -126,7 +134,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     const telemetry = options.telemetry;
     this.#client = new EngineClient(
       address,
-      // links probed after 10 s of silence, or sooner when health checks were asked to be more frequent
+      // links probed after 10 s of silence,
+      // or sooner when health checks were asked to be more frequent
       {
         requestMs: options.requestTimeoutMs,
         connectMs: options.connectTimeoutMs,
@@ -184,12 +193,17 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#clockSkewMs;
   }
 
-  /** Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date. */
+  /**
+   * Counts reads of the specs (`/info`, `/version`): what was made from them before is out of date.
+   */
   get specsRevision(): number {
     return this.#specsRevision;
   }
 
-  /** The engine's `/_ping` `Builder-Version` (`2`: BuildKit by default; dockerd 20.10 sends none unless configured). */
+  /**
+   * The engine's `/_ping` `Builder-Version`
+   * (`2`: BuildKit by default; dockerd 20.10 sends none unless configured).
+   */
   get builderVersion(): string | undefined {
     return this.#builderVersion;
   }
@@ -267,12 +281,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.stock.forgetContainer(id);
   }
 
-  /** The node's first full inventory read has ended (containers inspected, images, networks, volumes). */
+  /**
+   * The node's first full inventory read has ended
+   * (containers inspected, images, networks, volumes).
+   */
   get inventoryRead(): boolean {
     return this.stock.everRead;
   }
 
-  /** Settles once the node's inventory is read: every container listed so far inspected, images, networks, volumes. */
+  /**
+   * Settles once the node's inventory is read:
+   * every container listed so far inspected, images, networks, volumes.
+   */
   inventory(): Promise<void> {
     return this.stock.settled();
   }
@@ -282,29 +302,36 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.stock.busy;
   }
 
-  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`); counts toward health. */
+  /**
+   * Reads the container list again and inspects what changed
+   * (classic's `--refresh-on-node-filter`); counts toward health.
+   */
   refreshContainerList(): Promise<boolean> {
     return this.state.counted(() => this.stock.readContainers());
   }
 
   /**
-   * The outcome of an exchange of the engine's own parts (its health checks, events, inventory): nothing when it
-   * worked, the error when not. Calls through the door below count by themselves.
+   * The outcome of an exchange of the engine's own parts (its health checks, events, inventory):
+   * nothing when it worked, the error when not. Calls through the door below count by themselves.
    */
   private report(err?: unknown): void {
     this.state.report(err);
   }
 
-  /** A call through the door that failed: the engine could not be reached, which counts toward its health. */
+  /**
+   * A call through the door that failed:
+   * the engine could not be reached, which counts toward its health.
+   */
   private failed = (err: unknown): never => {
-    // an engine that closes a malformed request without answering refused that request: the node is fine
+    // an engine that closes a malformed request without answering refused that request:
+    // the node is fine
     if (isConnectionError(err) && !isClosedWithoutAnswer(err)) this.state.report(err);
     throw err;
   };
 
   /**
-   * One exchange answered whole: a proxied call, a create, the manager's own. The request timeout applies
-   * unless `timeoutMs` says otherwise (`false`: none).
+   * One exchange answered whole: a proxied call, a create, the manager's own. The request timeout
+   * applies unless `timeoutMs` says otherwise (`false`: none).
    */
   request(
     method: string,
@@ -314,12 +341,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.#client.request(method, path, options).catch(this.failed);
   }
 
-  /** A GET that must answer 2xx with JSON (an EngineCallError otherwise, which says nothing of the node's health). */
+  /**
+   * A GET that must answer 2xx with JSON
+   * (an EngineCallError otherwise, which says nothing of the node's health).
+   */
   json<T>(path: string, query?: Query): Promise<T> {
     return this.#client.json<T>(path, query).catch(this.failed);
   }
 
-  /** A streamed call (logs, pulls, builds): a failure before the engine answers counts toward its health. */
+  /**
+   * A streamed call (logs, pulls, builds):
+   * a failure before the engine answers counts toward its health.
+   */
   async stream(
     method: string,
     path: string,
@@ -350,11 +383,15 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#client.setTls(tls);
   }
 
-  /** What the node's containers (stopped ones too: classic swarm's rule) and the placements under way hold. */
+  /**
+   * What the node's containers (stopped ones too: classic swarm's rule)
+   * and the placements under way hold.
+   */
   reserved(): Reservation {
     const ncpu = this.info?.NCPU ?? 0;
     const { cpuShares, memory: containersMemory } = this.containers;
-    // the stage is pure: read again only when the totals change (placement reads every node on every create)
+    // the stage is pure: read again only when the totals change
+    // (placement reads every node on every create)
     const last = this.lastReading;
     if (
       !last ||
@@ -392,7 +429,9 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.address.addr;
   }
 
-  /** Classic swarm's node ID: engine ID and address, so cloned engines with one ID stay distinct. */
+  /**
+   * Classic swarm's node ID: engine ID and address, so cloned engines with one ID stay distinct.
+   */
   get id(): string {
     const info = this.info;
     if (!info) return this.addr;
@@ -420,7 +459,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.#client.close();
   }
 
-  /** The first contact: specs, then events followed, then the container list (the rest in the background). */
+  /**
+   * The first contact: specs, then events followed, then the container list
+   * (the rest in the background).
+   */
   private async connect(): Promise<void> {
     await this.refreshSpecs();
     this.events.follow();
@@ -430,8 +472,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     );
   }
 
-  // The reads of a connect or full re-read go one after another: over one kept-alive connection per node,
-  // where in parallel 1,000 nodes would each open and close four more.
+  // The reads of a connect or full re-read go one after another: over one kept-alive connection
+  // per node, where in parallel 1,000 nodes would each open and close four more.
   private async refreshSpecs(): Promise<void> {
     const version = keptVersion(await this.#client.spec<DockerVersion>('version'));
     await this.readInfo();
@@ -456,8 +498,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     if (info.SystemTime) this.#clockSkewMs = Date.parse(info.SystemTime) - Date.now();
     const kept = keptInfo(info);
-    // the same specs (a health check's read): the same object, so what was made from it (views, list rows, the
-    // node's block of docker info) stays; only the counts and the clock move
+    // the same specs (a health check's read): the same object, so what was made from it
+    // (views, list rows, the node's block of docker info) stays; only the counts and the clock move
     if (this.info && sameSpecs(this.info, kept)) Object.assign(this.info, volatileInfo(kept));
     else {
       this.info = kept;
@@ -468,8 +510,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   /**
-   * The safety net, one request: the engine's `/info`. Its events keep the cache current, so everything is
-   * read again only when `/info`'s container counts disagree with the cache.
+   * The safety net, one request: the engine's `/info`. Its events keep the cache current, so
+   * everything is read again only when `/info`'s container counts disagree with the cache.
    */
   private async check(): Promise<void> {
     const info = await this.readInfo();
@@ -502,7 +544,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         // a prune's own event names no container (each removal has its destroy): nothing to read
         if (!actorId) break;
         if (action === 'destroy') this.forgetContainer(actorId);
-        // a create says only that the container exists: a copy cached or being read already knows that
+        // a create says only that the container exists:
+        // a copy cached or being read already knows that
         else if (
           action === 'create' &&
           (this.containers.get(actorId) || this.stock.refreshing(actorId))
@@ -513,7 +556,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         break;
       case 'image':
         void this.refreshImages();
-        void this.refreshInfo(); // /info counts images (intermediate ones too) as the node reports them
+        // /info counts images (intermediate ones too) as the node reports them
+        void this.refreshInfo();
         break;
       case 'network': {
         void this.refreshNetworks();
@@ -538,8 +582,9 @@ export function tlsFor(address: EngineAddress, tls: ResolvedConfig['engineTls'])
 }
 
 /**
- * The fields of an engine's `/info` the manager reads (the node block of `docker info`, labels for constraints,
- * the container counts the check compares): the whole document is ~10 KB in memory, 50 MB at 5,000 nodes.
+ * The fields of an engine's `/info` the manager reads (the node block of `docker info`, labels for
+ * constraints, the container counts the check compares): the whole document is ~10 KB in memory,
+ * 50 MB at 5,000 nodes.
  */
 function keptInfo(info: DockerInfo): DockerInfo {
   const {
@@ -600,7 +645,9 @@ function sameSpecs(a: DockerInfo, b: DockerInfo): boolean {
   );
 }
 
-/** The fields of `/version` the manager reads: the engine's version and the API versions it speaks. */
+/**
+ * The fields of `/version` the manager reads: the engine's version and the API versions it speaks.
+ */
 function keptVersion(version: DockerVersion): DockerVersion {
   const { Version, ApiVersion, MinAPIVersion, Os, Arch, KernelVersion } = version;
   return { Version, ApiVersion, MinAPIVersion, Os, Arch, KernelVersion };

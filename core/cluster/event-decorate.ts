@@ -9,9 +9,10 @@ export interface EventNode {
 }
 
 /**
- * An engine's event as classic swarm passed it on: `Actor.Attributes` gains `node.name`, `node.id`, `node.addr`,
- * `node.ip`; `from` gains ` node:NAME`; a top-level `node` object is added. Returns the event and its text, written
- * with the exact `timeNano` (beyond what a JSON number keeps).
+ * An engine's event as classic swarm passed it on: `Actor.Attributes` gains `node.name`,
+ * `node.id`, `node.addr`, `node.ip`; `from` gains ` node:NAME`; a top-level `node` object is
+ * added. Returns the event and its text, written with the exact `timeNano` (beyond what a JSON
+ * number keeps).
  */
 export function decorateEvent(
   event: DockerEvent,
@@ -41,8 +42,9 @@ export function decorateEvent(
 }
 
 /**
- * Skep's own event (classic swarm's `Type: swarm` events): a node connects, disconnects or reconnects
- * (`engine_connect`...), or a container is moved off a failed node (`container_reschedule`, with its details).
+ * Skep's own event (classic swarm's `Type: swarm` events): a node connects, disconnects or
+ * reconnects (`engine_connect`...), or a container is moved off a failed node
+ * (`container_reschedule`, with its details).
  */
 export function swarmEvent(
   action: string,

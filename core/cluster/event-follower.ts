@@ -9,16 +9,19 @@ const MAX_EVENT_BACKOFF_MS = 10_000;
 export interface FollowerHandlers {
   /** One event, parsed, as the engine wrote it, and its exact time. */
   event(event: DockerEvent, raw: string, timeNano: bigint): void;
-  /** The stream opened (again); `missed` when it had broken, so what it would have said must be read again. */
+  /**
+   * The stream opened (again); `missed` when it had broken,
+   * so what it would have said must be read again.
+   */
   opened(missed: boolean): void;
   /** The stream could not open, or broke. */
   broke(err: Error): void;
 }
 
 /**
- * Follows one engine's `/events`, resuming from the last event seen so a reconnect loses nothing (the first time,
- * from `firstSince`: the engine's clock when its specs were read). A broken stream is opened again after a second
- * per failure in a row, at most ten.
+ * Follows one engine's `/events`, resuming from the last event seen so a reconnect loses nothing
+ * (the first time, from `firstSince`: the engine's clock when its specs were read). A broken stream
+ * is opened again after a second per failure in a row, at most ten.
  */
 export class EventFollower {
   private stream?: OpenCall;

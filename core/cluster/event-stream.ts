@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 
-/** Splits a newline-delimited JSON stream into objects (with their exact text); malformed lines go to `onBad`. */
+/**
+ * Splits a newline-delimited JSON stream into objects (with their exact text);
+ * malformed lines go to `onBad`.
+ */
 export function readJsonLines<T>(
   stream: Readable,
   onItem: (item: T, line: string) => void,
@@ -28,8 +31,8 @@ export function readJsonLines<T>(
 }
 
 /**
- * An event's time in nanoseconds, read from its text: `timeNano` (~1.8e18) is beyond what a JSON number
- * keeps exactly, and clients order events by it.
+ * An event's time in nanoseconds, read from its text: `timeNano` (~1.8e18) is beyond what a JSON
+ * number keeps exactly, and clients order events by it.
  */
 export function exactTimeNano(line: string, time: number | undefined): bigint {
   const m = /"timeNano":(\d+)/.exec(line);

@@ -41,8 +41,9 @@ export interface PullOptions {
 }
 
 /**
- * `POST /images/create` (or `/images/load`) on one engine, read to the end. A failure (before the stream or in it) is an outcome,
- * not an exception; the node's image cache is re-read before this resolves.
+ * `POST /images/create` (or `/images/load`) on one engine, read to the end. A failure (before the
+ * stream or in it) is an outcome, not an exception; the node's image cache is re-read before this
+ * resolves.
  */
 export async function pullOn(engine: Engine, options: PullOptions): Promise<PullOutcome> {
   const upstream = await engine.stream(

@@ -6,7 +6,10 @@ export function withDefaultTag(ref: string): string {
   return lastSegment.includes(':') || ref.includes('@') ? ref : `${ref}:latest`;
 }
 
-/** Whether an image is what a client named: full or short ID (classic: three characters at least), `name[:tag]`, or `name@digest`. */
+/**
+ * Whether an image is what a client named: full or short ID (classic: three characters at least),
+ * `name[:tag]`, or `name@digest`.
+ */
 export function imageMatchesRef(image: ImageSummary, ref: string): boolean {
   const id = image.Id.replace(/^sha256:/, '');
   const bare = ref.replace(/^sha256:/, '');

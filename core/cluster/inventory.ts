@@ -18,14 +18,16 @@ interface Read {
 export interface InventoryOptions {
   /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
   readLimit?: Limit;
-  /** Which containers' whole inspect documents to keep (the rest keep only what the manager reads). */
+  /**
+   * Which containers' whole inspect documents to keep (the rest keep only what the manager reads).
+   */
   keepWhole?: (inspect: ContainerInspect) => boolean;
 }
 
 /**
- * What one engine holds, as the manager caches it: its containers (listed, then inspected in the background),
- * images, networks and volumes, and the reads that keep them current. A failed read goes to `report` (it counts
- * toward the node's health there); the caller decides when to read.
+ * What one engine holds, as the manager caches it: its containers (listed, then inspected in the
+ * background), images, networks and volumes, and the reads that keep them current. A failed read
+ * goes to `report` (it counts toward the node's health there); the caller decides when to read.
  */
 export class Inventory {
   readonly containers = new ContainerCache();
@@ -35,14 +37,21 @@ export class Inventory {
   private networkList: Record<string, unknown>[] = [];
   private volumeList: Record<string, unknown>[] = [];
   stopped = false;
-  /** The first full read (list, inspects, images, networks, volumes) has ended: reservations are whole. */
+  /**
+   * The first full read (list, inspects, images, networks, volumes) has ended:
+   * reservations are whole.
+   */
   everRead = false;
-  /** The background reads of the node's inventory (inspects, images, networks, volumes) under way. */
+  /**
+   * The background reads of the node's inventory (inspects, images, networks, volumes) under way.
+   */
   private reading: Promise<void> = Promise.resolve();
   /** How many full reads are under way (`reading` is then not settled). */
   private readsUnderWay = 0;
   private readonly containerRefreshes = new Map<string, () => Promise<void>>();
-  /** IDs of removed containers: a refresh that was under way when one went must not bring it back. */
+  /**
+   * IDs of removed containers: a refresh that was under way when one went must not bring it back.
+   */
   private readonly removed = new Set<string>();
   readonly refreshImages = coalesce(
     async () => void (this.images = await this.client.json<ImageSummary[]>('images/json')),
@@ -92,7 +101,10 @@ export class Inventory {
     private readonly firstRead: () => void = () => {},
   ) {}
 
-  /** Settles once what was listed so far is read: every container inspected, images, networks, volumes. */
+  /**
+   * Settles once what was listed so far is read:
+   * every container inspected, images, networks, volumes.
+   */
   settled(): Promise<void> {
     return this.reading;
   }
@@ -103,8 +115,8 @@ export class Inventory {
   }
 
   /**
-   * Lists the containers; the rest follows in the background, so that 1,000 nodes are served after four requests
-   * each rather than after their 30,000 inspects. Placement waits for it (`settled`).
+   * Lists the containers; the rest follows in the background, so that 1,000 nodes are served after
+   * four requests each rather than after their 30,000 inspects. Placement waits for it (`settled`).
    */
   async readAll(): Promise<void> {
     const stale = await this.listContainers();
@@ -121,14 +133,18 @@ export class Inventory {
     this.reading = Promise.all([this.reading, read]).then(() => {});
   }
 
-  /** Reads the container list again and inspects what changed (classic's `--refresh-on-node-filter`). */
+  /**
+   * Reads the container list again and inspects what changed
+   * (classic's `--refresh-on-node-filter`).
+   */
   async readContainers(): Promise<void> {
     await this.read((await this.listContainers()).map((row) => this.inspectRead(row)));
   }
 
   /**
-   * Background reads, pipelined in batches on connections of their own, each batch one job of the cluster's read
-   * limit: a node's whole inventory costs a connection and a write per batch, not per container.
+   * Background reads, pipelined in batches on connections of their own, each batch one job of the
+   * cluster's read limit: a node's whole inventory costs a connection and a write per batch,
+   * not per container.
    */
   private async read(reads: Read[]): Promise<void> {
     const limit = this.options.readLimit ?? ((job) => job());
@@ -180,7 +196,10 @@ export class Inventory {
     };
   }
 
-  /** Lists every container: new ones are cached from their row at once. Returns the rows to inspect (new or changed). */
+  /**
+   * Lists every container: new ones are cached from their row at once.
+   * Returns the rows to inspect (new or changed).
+   */
   private async listContainers(): Promise<ContainerSummary[]> {
     const listedAt = Date.now();
     const rows = await this.client.json<ContainerSummary[]>('containers/json', { all: 1 });

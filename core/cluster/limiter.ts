@@ -2,9 +2,10 @@
 export type Limit = <T>(job: () => Promise<T>) => Promise<T>;
 
 /**
- * Runs at most `max` jobs at once; the rest wait their turn, first come first served, and none starts before
- * `ready()` settles. Shared by every node's background reads, so 1,000 nodes connecting at once open a bounded
- * number of connections, not 8,000, and their reads give way to the connects themselves.
+ * Runs at most `max` jobs at once; the rest wait their turn, first come first served, and none
+ * starts before `ready()` settles. Shared by every node's background reads, so 1,000 nodes
+ * connecting at once open a bounded number of connections, not 8,000, and their reads give way to
+ * the connects themselves.
  */
 export function limiter(max: number, ready: () => Promise<unknown> = async () => {}): Limit {
   let running = 0;

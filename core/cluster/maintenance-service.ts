@@ -5,9 +5,9 @@ import type { Engine } from './engine.js';
 import { applyChange, type MaintenanceChange, type MaintenanceStore } from './maintenance.js';
 
 /**
- * Node maintenance as operators change it: each change is saved to the store first, then applied to the
- * cluster, one at a time (two updates at once must not lose one). What the store holds is what a restarted
- * manager, or a new primary, starts from.
+ * Node maintenance as operators change it: each change is saved to the store first, then applied
+ * to the cluster, one at a time (two updates at once must not lose one). What the store holds is
+ * what a restarted manager, or a new primary, starts from.
  */
 export class MaintenanceService {
   private queue: Promise<unknown> = Promise.resolve();
@@ -20,7 +20,10 @@ export class MaintenanceService {
     private readonly logger: Logger,
   ) {}
 
-  /** Reads the stored state into the cluster; a store that cannot be read leaves every node as it is, and says so. */
+  /**
+   * Reads the stored state into the cluster;
+   * a store that cannot be read leaves every node as it is, and says so.
+   */
   async load(): Promise<void> {
     try {
       this.cluster.setMaintenance(await this.store.load());
@@ -31,7 +34,10 @@ export class MaintenanceService {
     }
   }
 
-  /** Follows a shared store (etcd under replication): what another manager saved is applied here too. */
+  /**
+   * Follows a shared store (etcd under replication):
+   * what another manager saved is applied here too.
+   */
   async follow(): Promise<() => void> {
     if (!this.store.watch) return () => {};
     try {

@@ -2,14 +2,23 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DockerError } from '../errors.js';
 
-/** Docker's words for a node's availability: active takes containers, pause takes none, drain moves them off. */
+/**
+ * Docker's words for a node's availability:
+ * active takes containers, pause takes none, drain moves them off.
+ */
 export const AVAILABILITIES = ['active', 'pause', 'drain'] as const;
 export type Availability = (typeof AVAILABILITIES)[number];
 
-/** What an operator sets on the manager's side of a node (`swarm node update`), never on its engine. */
+/**
+ * What an operator sets on the manager's side of a node (`swarm node update`),
+ * never on its engine.
+ */
 export interface NodeMaintenance {
   readonly availability: Availability;
-  /** Skep-side labels: constraints and `docker info` see them beside the engine's own, and over them. */
+  /**
+   * Skep-side labels: constraints and `docker info` see them beside the engine's own,
+   * and over them.
+   */
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -63,7 +72,10 @@ export function applyChange(current: NodeMaintenance, change: MaintenanceChange)
   });
 }
 
-/** A stored state read back; whatever is not a valid entry is dropped (a hand-edited file must not stop the manager). */
+/**
+ * A stored state read back; whatever is not a valid entry is dropped
+ * (a hand-edited file must not stop the manager).
+ */
 export function parseState(raw: unknown): MaintenanceState {
   const state: MaintenanceState = {};
   if (raw === null || typeof raw !== 'object') return state;
@@ -85,7 +97,10 @@ export function parseState(raw: unknown): MaintenanceState {
   return state;
 }
 
-/** The state in a JSON file: written whole to a temporary file, then renamed, so a crash never leaves half of it. */
+/**
+ * The state in a JSON file: written whole to a temporary file, then renamed,
+ * so a crash never leaves half of it.
+ */
 export class FileMaintenanceStore implements MaintenanceStore {
   constructor(readonly path: string) {}
 

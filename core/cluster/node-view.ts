@@ -5,7 +5,9 @@ import type { ContainerInspect } from './docker-types.js';
 import type { Engine, PendingCreate } from './engine.js';
 import { imageMatchesRef } from './image-ref.js';
 
-/** Engine labels (`key=value` strings) plus the standard tags classic swarm exposed for constraints. */
+/**
+ * Engine labels (`key=value` strings) plus the standard tags classic swarm exposed for constraints.
+ */
 export function nodeLabels(engine: Engine): Record<string, string> {
   const info = engine.info;
   const labels: Record<string, string> = {};
@@ -48,9 +50,9 @@ function pendingContainer({
 }
 
 /**
- * The read-only picture of a node handed to plugins. A class, not an object literal with getters: placement
- * makes one per node per create (1,000 at scale), so it must cost a few field writes. Reservations and the
- * lists are computed when first read.
+ * The read-only picture of a node handed to plugins. A class, not an object literal with getters:
+ * placement makes one per node per create (1,000 at scale), so it must cost a few field writes.
+ * Reservations and the lists are computed when first read.
  */
 class EngineView implements NodeView {
   readonly id: string;
@@ -134,7 +136,10 @@ class EngineView implements NodeView {
   }
 }
 
-/** A node's labels change only with its `/info` or its maintenance: worked out once per change of either. */
+/**
+ * A node's labels change only with its `/info` or its maintenance:
+ * worked out once per change of either.
+ */
 const labelsByEngine = new WeakMap<
   Engine,
   { info?: object; maintenance: object; labels: Readonly<Record<string, string>> }
@@ -148,12 +153,16 @@ function frozenLabels(engine: Engine): Readonly<Record<string, string>> {
   return labels;
 }
 
-/** Each node's last view, and the stamp it was made at: this layer's cache, kept beside the engine, not on it. */
+/**
+ * Each node's last view, and the stamp it was made at:
+ * this layer's cache, kept beside the engine, not on it.
+ */
 const lastViews = new WeakMap<Engine, { stamp: [number, number, number]; view: NodeView }>();
 
 /**
- * The node's view for plugins. Made again only when the node changed: a create at 5,000 nodes reads every node,
- * and almost none changed since the last one (the check is three numbers on the engine).
+ * The node's view for plugins. Made again only when the node changed: a create at 5,000 nodes
+ * reads every node, and almost none changed since the last one (the check is three numbers on the
+ * engine).
  */
 export function nodeView(engine: Engine): NodeView {
   const last = lastViews.get(engine);

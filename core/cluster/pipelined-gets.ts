@@ -11,8 +11,9 @@ type Mode =
   'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close';
 
 /**
- * Reads HTTP/1.1 responses one after another off one connection (a pipeline): a status line and headers, then a
- * body by Content-Length, chunked, or up to the close. Hands each whole answer to `onAnswer`, in order.
+ * Reads HTTP/1.1 responses one after another off one connection (a pipeline): a status line and
+ * headers, then a body by Content-Length, chunked, or up to the close. Hands each whole answer to
+ * `onAnswer`, in order.
  */
 export class AnswerReader {
   private buf: Buffer = EMPTY;
@@ -29,7 +30,10 @@ export class AnswerReader {
     while (this.step());
   }
 
-  /** The connection ended: an answer that runs to the close is whole now. True when no answer was cut short. */
+  /**
+   * The connection ended: an answer that runs to the close is whole now.
+   * True when no answer was cut short.
+   */
   end(): boolean {
     if (this.mode === 'until-close' && this.head) {
       this.parts.push(this.buf);
@@ -139,11 +143,12 @@ export class AnswerReader {
 }
 
 /**
- * GETs sent all at once on a connection of their own and answered in order (HTTP/1.1 pipelining, which dockerd's
- * server reads one request after another): one write and a few reads for a node's whole inventory, where one
- * request per connection turn cost a write and a read each. `each` gets every answer as it comes. Resolves with
- * how many were answered: fewer than asked when the engine closed early (the caller asks for the rest one by
- * one); rejects only when nothing was answered. The connection is closed after the last answer.
+ * GETs sent all at once on a connection of their own and answered in order (HTTP/1.1 pipelining,
+ * which dockerd's server reads one request after another): one write and a few reads for a node's
+ * whole inventory, where one request per connection turn cost a write and a read each. `each` gets
+ * every answer as it comes. Resolves with how many were answered: fewer than asked when the engine
+ * closed early (the caller asks for the rest one by one); rejects only when nothing was answered.
+ * The connection is closed after the last answer.
  */
 export function pipelinedGets(
   socket: net.Socket,

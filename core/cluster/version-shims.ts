@@ -3,13 +3,17 @@ import { DockerError } from '../errors.js';
 import type { ContainerConfig } from '../pipeline-types.js';
 
 /**
- * A request keeps the meaning it has at the client's API version when an engine reads it at another: lowered
- * to an older engine's newest, or raised to a newer engine's oldest (Docker 29.0-29.2 refuse below 1.44). Where
- * the version history changed a meaning (moby's api/server/router, `versions.LessThan`), the request is
- * translated; what an older engine cannot do is refused in dockerd's own words. The rest means the same.
+ * A request keeps the meaning it has at the client's API version when an engine reads it at
+ * another: lowered to an older engine's newest, or raised to a newer engine's oldest
+ * (Docker 29.0-29.2 refuse below 1.44). Where the version history changed a meaning
+ * (moby's api/server/router, `versions.LessThan`), the request is translated; what an older
+ * engine cannot do is refused in dockerd's own words. The rest means the same.
  */
 
-/** The versions a request is read at: the client's (the cluster's when it named none), and the engine's. */
+/**
+ * The versions a request is read at:
+ * the client's (the cluster's when it named none), and the engine's.
+ */
 export function readAt(
   clientVersion: string | undefined,
   clusterVersion: string,
@@ -19,7 +23,10 @@ export function readAt(
   return { client, sent: engineVersion(client, engine) };
 }
 
-/** `stop`/`restart` with `signal` (1.42): ignored before; an engine that predates it cannot honour it. */
+/**
+ * `stop`/`restart` with `signal` (1.42): ignored before;
+ * an engine that predates it cannot honour it.
+ */
 export function stopQuery(search: string, client: string, sent: string, node: string): string {
   const query = new URLSearchParams(search);
   if (!query.has('signal')) return search;
@@ -36,9 +43,10 @@ export function stopQuery(search: string, client: string, sent: string, node: st
 }
 
 /**
- * `volume prune` (1.42): before, it removed named volumes too; since, only anonymous ones unless `all=true`.
- * Raised: the old meaning is asked for. Lowered: `all` is what the older engine does anyway; without it the
- * older engine must not be asked at all (it would remove named volumes): `anonymousOnly` says so.
+ * `volume prune` (1.42): before, it removed named volumes too; since, only anonymous ones unless
+ * `all=true`. Raised: the old meaning is asked for. Lowered: `all` is what the older engine does
+ * anyway; without it the older engine must not be asked at all (it would remove named volumes):
+ * `anonymousOnly` says so.
  */
 export function volumePruneQuery(
   search: string,
@@ -79,7 +87,10 @@ const mountsOf = (config: ContainerConfig) =>
     (m) => m && typeof m === 'object',
   );
 
-/** The API version a container's create needs of the engine that makes it, and dockerd's words when it is older. */
+/**
+ * The API version a container's create needs of the engine that makes it,
+ * and dockerd's words when it is older.
+ */
 export function neededApi(config: ContainerConfig): { version: string; words: string } | undefined {
   const mounts = mountsOf(config);
   if (mounts.some((m) => String(m.Type).toLowerCase() === 'image'))
@@ -92,9 +103,9 @@ export function neededApi(config: ContainerConfig): { version: string; words: st
 type Endpoints = Record<string, unknown>;
 
 /**
- * A create body for one engine, with the meaning it has at the client's version. Several networks at create
- * (1.44) on an older engine: it is created on the first and connected to the others after (`connect`), as the
- * docker CLI did before 1.44.
+ * A create body for one engine, with the meaning it has at the client's version. Several networks
+ * at create (1.44) on an older engine: it is created on the first and connected to the others
+ * after (`connect`), as the docker CLI did before 1.44.
  */
 export function createFor(
   config: ContainerConfig,
@@ -108,7 +119,8 @@ export function createFor(
   const host = (body.HostConfig ??= {});
   const raised = (gate: string) => below(client, gate) && !below(sent, gate);
   if (raised('1.42')) {
-    // ignored before 1.42: options a mount of another type carries, a mount point made on demand, the console size
+    // ignored before 1.42: options a mount of another type carries, a mount point made on demand,
+    // the console size
     for (const m of mountsOf(body)) {
       if (m.Type !== 'volume') delete m.VolumeOptions;
       if (m.Type !== 'tmpfs') delete m.TmpfsOptions;

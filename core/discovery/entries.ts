@@ -2,9 +2,9 @@ import { parseEngineAddress } from '../cluster/address.js';
 import { expandRange } from './ranges.js';
 
 /**
- * Engine addresses from text: comma- or line-separated entries, ranges expanded (`10.0.0.[10:12]:2375`), blank
- * lines and `#` comments skipped, duplicates dropped. Each is checked, so a typo is an error, not a node that
- * never connects.
+ * Engine addresses from text: comma- or line-separated entries, ranges expanded
+ * (`10.0.0.[10:12]:2375`), blank lines and `#` comments skipped, duplicates dropped. Each is
+ * checked, so a typo is an error, not a node that never connects.
  */
 export function parseEntries(texts: string[]): string[] {
   const seen = new Set<string>();

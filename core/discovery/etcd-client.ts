@@ -2,10 +2,11 @@ import type { IBackoff } from 'cockatiel';
 import type { Etcd3, IOptions } from 'etcd3';
 
 /**
- * An etcd client that sees etcd (back) within one heartbeat, as classic did (a plain request each heartbeat).
- * etcd3's defaults do not: one call while etcd is down makes four attempts, which open the host's circuit
- * breaker (three failures), and it stays open for 5 s whatever the heartbeat; a watch backs off up to 30 s.
- * Loaded only when etcd is used: it brings gRPC, which would cost every manager's start-up.
+ * An etcd client that sees etcd (back) within one heartbeat, as classic did (a plain request each
+ * heartbeat). etcd3's defaults do not: one call while etcd is down makes four attempts, which open
+ * the host's circuit breaker (three failures), and it stays open for 5 s whatever the heartbeat;
+ * a watch backs off up to 30 s. Loaded only when etcd is used: it brings gRPC, which would cost
+ * every manager's start-up.
  */
 export async function etcdClient(
   hosts: string[],
@@ -29,7 +30,8 @@ export async function etcdClient(
         }),
       // the next member, once each: not four immediate attempts on one
       global: retry(recoverable, { maxAttempts: Math.max(0, hosts.length - 1) }),
-      // etcd3 1.1 types this as a backoff but calls it as one at run time (its own default is the same shape)
+      // etcd3 1.1 types this as a backoff but calls it as one at run time
+      // (its own default is the same shape)
       watchBackoff: new ExponentialBackoff({
         initialDelay: 100,
         maxDelay: heartbeatMs,

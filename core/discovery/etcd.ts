@@ -6,8 +6,9 @@ import { etcdClient } from './etcd-client.js';
 import { parseEntries } from './entries.js';
 
 /**
- * Where classic swarm kept its state in a key-value store, under `<path>/docker/swarm/`: the nodes at
- * `nodes/<ip:port>`; under replication, the leader election beside them (`leader/`) and Skep's own state (`skep/`).
+ * Where classic swarm kept its state in a key-value store, under `<path>/docker/swarm/`: the nodes
+ * at `nodes/<ip:port>`; under replication, the leader election beside them (`leader/`) and Skep's
+ * own state (`skep/`).
  */
 export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string; root: string } {
   const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(spec);
@@ -20,13 +21,17 @@ export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string; 
 
 export interface EtcdOptions {
   logger?: Logger;
-  /** How often the manager re-reads the registry as a safety net beside the watch; how often `join` renews. */
+  /**
+   * How often the manager re-reads the registry as a safety net beside the watch;
+   * how often `join` renews.
+   */
   heartbeatMs: number;
 }
 
 /**
- * `etcd://host:port[,host:port]/path` on etcd's v3 API: the manager reads the nodes registered under the path and
- * follows them live (a watch, with a periodic re-read as a safety net); `swarm join` registers one with a lease.
+ * `etcd://host:port[,host:port]/path` on etcd's v3 API: the manager reads the nodes registered
+ * under the path and follows them live (a watch, with a periodic re-read as a safety net);
+ * `swarm join` registers one with a lease.
  */
 export class EtcdDiscovery implements Discovery {
   private readonly hosts: string[];
@@ -102,8 +107,8 @@ export class EtcdDiscovery implements Discovery {
   }
 
   /**
-   * Registers `addr` under a lease of `ttlMs`, renewed every heartbeat while this runs. When it stops, the
-   * registration lapses after the TTL. Resolves once the first registration is written.
+   * Registers `addr` under a lease of `ttlMs`, renewed every heartbeat while this runs. When it
+   * stops, the registration lapses after the TTL. Resolves once the first registration is written.
    */
   async register(addr: string, ttlMs: number): Promise<() => void> {
     const client = await this.client();

@@ -5,9 +5,10 @@ import type { Discovery } from './discovery.js';
 import { parseEntries } from './entries.js';
 
 /**
- * `file:///path`: one `ip:port` per line (ranges, commas and `#` comments as classic swarm took them). The file is
- * watched: nodes are added and removed as it changes, without a restart. A file that is missing (at start too, as
- * classic allowed), unreadable or wrong keeps the last good list, and says why in the log.
+ * `file:///path`: one `ip:port` per line (ranges, commas and `#` comments as classic swarm took
+ * them). The file is watched: nodes are added and removed as it changes, without a restart. A file
+ * that is missing (at start too, as classic allowed), unreadable or wrong keeps the last good list,
+ * and says why in the log.
  */
 export class FileDiscovery implements Discovery {
   constructor(
@@ -59,7 +60,8 @@ export class FileDiscovery implements Discovery {
     };
     // stat polling: it follows editors that replace the file, and files on any filesystem
     watchFile(this.path, { interval: this.pollMs, persistent: false }, onChange);
-    // until the file is first read, read it again every poll (a file that appears as the watch starts is not a change)
+    // until the file is first read, read it again every poll
+    // (a file that appears as the watch starts is not a change)
     const retry = setInterval(() => {
       if (last === undefined) onChange();
       else clearInterval(retry);

@@ -19,10 +19,16 @@ registerDiscovery(
 );
 registerDiscovery('etcd', (spec, options) => new EtcdDiscovery(spec, options));
 
-/** Schemes that name engines themselves, listed as they are (classic's `nodes://`, and engine addresses). */
+/**
+ * Schemes that name engines themselves, listed as they are
+ * (classic's `nodes://`, and engine addresses).
+ */
 const STATIC_SCHEMES = ['nodes', 'tcp', 'unix', 'http'];
 
-/** Picks the backend from the discovery argument(s) the operator gave: a registered scheme, else the list itself. */
+/**
+ * Picks the backend from the discovery argument(s) the operator gave:
+ * a registered scheme, else the list itself.
+ */
 export function createDiscovery(specs: string[], options: DiscoveryOptions): Discovery {
   for (const spec of specs) {
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();

@@ -1,6 +1,9 @@
 import { ConfigError } from '../../config/errors.js';
 
-/** Expands classic swarm's ranges: `10.0.0.[10:12]:2375` → three addresses. At most one range per entry, as classic. */
+/**
+ * Expands classic swarm's ranges: `10.0.0.[10:12]:2375` → three addresses.
+ * At most one range per entry, as classic.
+ */
 export function expandRange(entry: string): string[] {
   const m = /^(.*)\[(\d+):(\d+)\](.*)$/.exec(entry);
   if (!m) return [entry];

@@ -6,14 +6,18 @@ export interface DiscoveryOptions {
   heartbeatMs: number;
 }
 
-/** Makes a backend from the operator's discovery argument (`etcd://host:port/path`, `file:///path`...). */
+/**
+ * Makes a backend from the operator's discovery argument
+ * (`etcd://host:port/path`, `file:///path`...).
+ */
 export type DiscoveryFactory = (spec: string, options: DiscoveryOptions) => Discovery;
 
 const backends = new Map<string, DiscoveryFactory>();
 
 /**
- * A discovery backend for a URL scheme, as classic's `discovery.Register`: the built-ins register `file` and
- * `etcd`; a third party registers its own before the manager starts. A scheme is registered once.
+ * A discovery backend for a URL scheme, as classic's `discovery.Register`: the built-ins register
+ * `file` and `etcd`; a third party registers its own before the manager starts. A scheme is
+ * registered once.
  */
 export function registerDiscovery(scheme: string, factory: DiscoveryFactory): void {
   const key = scheme.toLowerCase();

@@ -10,9 +10,10 @@ const HTTP_BUCKETS = [
 ];
 
 /**
- * The manager's Prometheus metrics, in their own registry (two managers in one process do not mix), named as
- * Prometheus' guidelines say: `skep_` prefix, base units, `_total` counters. Labels stay bounded: routes and nodes,
- * never container IDs. The cluster's gauges are read from the cluster when scraped, so they cost nothing between
+ * The manager's Prometheus metrics, in their own registry
+ * (two managers in one process do not mix), named as Prometheus' guidelines say: `skep_` prefix,
+ * base units, `_total` counters. Labels stay bounded: routes and nodes, never container IDs.
+ * The cluster's gauges are read from the cluster when scraped, so they cost nothing between
  * scrapes; the counters are what the hot path pays (one increment each).
  */
 export class ManagerMetrics implements Telemetry {
@@ -83,8 +84,8 @@ export class ManagerMetrics implements Telemetry {
       labelNames: ['node'],
       registers,
     });
-    // the event loop's lag sampled every 100 ms, not prom-client's 10 ms: a hundred wake-ups a second were a
-    // good part of an idle manager's CPU
+    // the event loop's lag sampled every 100 ms, not prom-client's 10 ms:
+    // a hundred wake-ups a second were a good part of an idle manager's CPU
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 100 });
   }
 

@@ -19,15 +19,23 @@ export interface OperatorAnswer {
 export interface OperatorRoute {
   /** GET unless said. */
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  /** An exact path, e.g. `/my-plugin/state`; the listener's own paths (`/metrics`, `/healthz`...) are taken. */
+  /**
+   * An exact path, e.g. `/my-plugin/state`;
+   * the listener's own paths (`/metrics`, `/healthz`...) are taken.
+   */
   path: string;
   handle(request: OperatorRequest): OperatorAnswer | Promise<OperatorAnswer>;
 }
 
-/** What `apply` is given for the operator listener: its routes, and the registry `/metrics` exposes. */
+/**
+ * What `apply` is given for the operator listener: its routes, and the registry `/metrics` exposes.
+ */
 export interface OperatorTools {
   route(route: OperatorRoute): void;
-  /** prom-client's registry of the manager: a plugin's own metrics (`new Counter({ registers: [registry] })`) show in `/metrics`. */
+  /**
+   * prom-client's registry of the manager: a plugin's own metrics
+   * (`new Counter({ registers: [registry] })`) show in `/metrics`.
+   */
   readonly registry: Registry;
 }
 

@@ -2,8 +2,9 @@ import type { Cluster } from '../cluster/cluster.js';
 import type { ManagerRole } from '../replication/role.js';
 
 /**
- * Whether the manager can place (`/readyz`): a healthy node whose first inventory is read (its reservations
- * are whole), and under replication a known primary. The reason says which is missing.
+ * Whether the manager can place (`/readyz`): a healthy node whose first inventory is read
+ * (its reservations are whole), and under replication a known primary.
+ * The reason says which is missing.
  */
 export function readiness(
   cluster: Cluster,

@@ -10,7 +10,10 @@ export interface PlacementFailure {
 
 const KEPT = 20;
 
-/** The last placement failures, newest first; bounded, and each one's rejections capped (1,000 nodes). */
+/**
+ * The last placement failures, newest first;
+ * bounded, and each one's rejections capped (1,000 nodes).
+ */
 export class RecentFailures {
   private readonly list: PlacementFailure[] = [];
 

@@ -37,9 +37,10 @@ const json = (status: number, body: unknown): Answer => ({
 });
 
 /**
- * The operator listener (`--status-addr`): metrics, health checks, the status page and plugins' routes, on an
- * address of its own (never the Docker API's: a load balancer or Prometheus must not reach the cluster's
- * control). Plain node:http: a few fixed paths need no router, and nothing here may slow the API.
+ * The operator listener (`--status-addr`): metrics, health checks, the status page and plugins'
+ * routes, on an address of its own (never the Docker API's: a load balancer or Prometheus must
+ * not reach the cluster's control). Plain node:http: a few fixed paths need no router, and
+ * nothing here may slow the API.
  */
 export async function listenOperator(
   address: string,

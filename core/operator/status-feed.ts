@@ -4,15 +4,18 @@ import type { ManagerRole } from '../replication/role.js';
 import type { RecentFailures } from './recent-failures.js';
 import { managerStatus, type NodeStatus, nodeStatus } from './status-model.js';
 
-/** How often watchers are told what changed: often enough to feel live, rarely enough to cost nothing at 1,000 nodes. */
+/**
+ * How often watchers are told what changed: often enough to feel live,
+ * rarely enough to cost nothing at 1,000 nodes.
+ */
 const TICK_MS = 1000;
 /** Events sent per tick at most: a burst is summed up, never queued without bound. */
 const EVENTS_PER_TICK = 50;
 
 /**
- * The status page's live feed (server-sent events): a `snapshot` when a page connects, then once a tick only
- * what changed: `nodes` (changed rows and removed addresses), `manager`, `failures`, and the `events` that came.
- * It runs only while a page watches.
+ * The status page's live feed (server-sent events): a `snapshot` when a page connects, then once
+ * a tick only what changed: `nodes` (changed rows and removed addresses), `manager`, `failures`,
+ * and the `events` that came. It runs only while a page watches.
  */
 export class StatusFeed {
   private readonly watchers = new Set<ServerResponse>();

@@ -1,18 +1,23 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The status page's files, in core/operator/status-page/. They are read from there, not from build/ (tsc copies no
- * HTML, and a copy could go stale): compiled, this module is build/core/operator/status-page.js, three folders below
- * the package's root, in a checkout as in an installed package (package.json's "files" ships the folder).
+ * The status page's files, in core/operator/status-page/. They are read from there, not from
+ * build/ (tsc copies no HTML, and a copy could go stale): compiled, this module is
+ * build/core/operator/status-page.js, three folders below the package's root, in a checkout as
+ * in an installed package (package.json's "files" ships the folder).
  */
 const FOLDER = new URL('../../../core/operator/status-page/', import.meta.url);
 
-/** Writes `text` inline in place of `tag` in `page`; a page that lost the tag, or text that would end early, throws. */
+/**
+ * Writes `text` inline in place of `tag` in `page`;
+ * a page that lost the tag, or text that would end early, throws.
+ */
 function inline(page: string, tag: string, element: 'style' | 'script', text: string): string {
   if (!page.includes(tag)) throw new Error(`the status page's index.html lacks ${tag}`);
   if (text.toLowerCase().includes(`</${element}`))
     throw new Error(`the status page's ${element} contains </${element}`);
-  return page.replace(tag, () => `<${element}>\n${text}</${element}>`); // a function: `$&` in the text is no pattern
+  // a function: `$&` in the text is no pattern
+  return page.replace(tag, () => `<${element}>\n${text}</${element}>`);
 }
 
 function read(name: string): string {
@@ -20,9 +25,9 @@ function read(name: string): string {
 }
 
 /**
- * The status page: one document, its style and script inline (no build step, no CDN: the manager may have no
- * internet), read once, when this module loads. It follows `/status/stream`, whose first event is a snapshot; each
- * change then updates only its own row.
+ * The status page: one document, its style and script inline (no build step, no CDN: the manager
+ * may have no internet), read once, when this module loads. It follows `/status/stream`, whose
+ * first event is a snapshot; each change then updates only its own row.
  */
 export const STATUS_PAGE = inline(
   inline(

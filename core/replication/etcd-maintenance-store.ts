@@ -5,7 +5,10 @@ import {
   parseState,
 } from '../cluster/maintenance.js';
 
-/** Node maintenance under replication: one JSON value at `<root>skep/nodes`, shared by every manager. */
+/**
+ * Node maintenance under replication: one JSON value at `<root>skep/nodes`,
+ * shared by every manager.
+ */
 export class EtcdMaintenanceStore implements MaintenanceStore {
   private readonly key: string;
 

@@ -1,7 +1,10 @@
 import type { Etcd3 } from 'etcd3';
 import type { NodeRecords } from '../scheduler/node-records.js';
 
-/** Node records in etcd, `<root>skep/<kind>/<node>/<key>`, so they survive a failover (kinds: moved, abandoned). */
+/**
+ * Node records in etcd, `<root>skep/<kind>/<node>/<key>`, so they survive a failover
+ * (kinds: moved, abandoned).
+ */
 export class EtcdNodeRecords implements NodeRecords {
   private readonly prefix: string;
 

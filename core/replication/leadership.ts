@@ -8,7 +8,10 @@ import type { ManagerRole } from './role.js';
 export interface LeadershipOptions {
   /** etcd's client URLs (`http://host:port`). */
   hosts: string[];
-  /** The election's key prefix: `<path>/docker/swarm/leader/`, classic's leader key made a folder of candidates. */
+  /**
+   * The election's key prefix: `<path>/docker/swarm/leader/`,
+   * classic's leader key made a folder of candidates.
+   */
   prefix: string;
   advertise: string;
   ttlMs: number;
@@ -17,7 +20,10 @@ export interface LeadershipOptions {
 
 const now = () => performance.now();
 
-/** gRPC's error text without its trimmings: `14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...` */
+/**
+ * gRPC's error text without its trimmings:
+ * `14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...`
+ */
 export function etcdMessage(err: unknown): string {
   const text = ((err as Error)?.message ?? String(err)).split('\n')[0]!;
   return text
@@ -29,13 +35,15 @@ export function etcdMessage(err: unknown): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Leader election on etcd v3 (the recipe of etcd's own `concurrency` package): every manager puts a key under
- * the prefix, bound to a lease it renews every third of the TTL; the key created first is the primary. A
- * manager that dies stops renewing and its key goes with its lease, so the next oldest leads within the TTL.
+ * Leader election on etcd v3 (the recipe of etcd's own `concurrency` package): every manager puts
+ * a key under the prefix, bound to a lease it renews every third of the TTL; the key created first
+ * is the primary. A manager that dies stops renewing and its key goes with its lease, so the next
+ * oldest leads within the TTL.
  *
- * A manager trusts what it knows only while its own lease is sure to be alive: its last renewal was sent less
- * than a TTL ago by the monotonic clock. So a primary frozen (SIGSTOP) past its lease resumes as not primary,
- * and one cut off from etcd's quorum stops placing before anyone else can be elected.
+ * A manager trusts what it knows only while its own lease is sure to be alive: its last renewal
+ * was sent less than a TTL ago by the monotonic clock. So a primary frozen (SIGSTOP) past its lease
+ * resumes as not primary, and one cut off from etcd's quorum stops placing before anyone else can
+ * be elected.
  */
 export class Leadership implements ManagerRole {
   readonly replicated = true;
@@ -54,7 +62,9 @@ export class Leadership implements ManagerRole {
   private reported = '';
   private expiry?: NodeJS.Timeout;
   private cancelWatch?: () => Promise<void>;
-  /** etcd3's error for a lease etcd no longer has (loaded with etcd3, only when replication is on). */
+  /**
+   * etcd3's error for a lease etcd no longer has (loaded with etcd3, only when replication is on).
+   */
   private leaseInvalid?: new (...args: never[]) => Error;
 
   constructor(private readonly options: LeadershipOptions) {
@@ -110,8 +120,9 @@ export class Leadership implements ManagerRole {
     const { EtcdLeaseInvalidError } = await import('etcd3');
     this.leaseInvalid = EtcdLeaseInvalidError;
     const callMs = Math.max(500, Math.round(this.options.ttlMs / 3));
-    // every unary call ends within a third of the TTL: a member without quorum must not hold a renewal past the lease;
-    // etcd back is seen within a third of the TTL too (the campaign's retry)
+    // every unary call ends within a third of the TTL: a member without quorum must not hold a
+    // renewal past the lease; etcd back is seen within a third of the TTL too
+    // (the campaign's retry)
     this.client = await etcdClient(this.options.hosts, callMs, {
       dialTimeout: callMs,
       defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }),
@@ -120,7 +131,9 @@ export class Leadership implements ManagerRole {
     void this.campaign();
   }
 
-  /** Steps down at once: the lease is revoked, so another manager leads without waiting for the TTL. */
+  /**
+   * Steps down at once: the lease is revoked, so another manager leads without waiting for the TTL.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.expiry);
@@ -165,7 +178,10 @@ export class Leadership implements ManagerRole {
     }
   }
 
-  /** Renews every third of the TTL until etcd says the lease is gone (expired while this manager was frozen or cut off). */
+  /**
+   * Renews every third of the TTL until etcd says the lease is gone
+   * (expired while this manager was frozen or cut off).
+   */
   private async keepAlive(lease: Lease): Promise<void> {
     const every = this.options.ttlMs / 3;
     let wait = every;
@@ -184,7 +200,8 @@ export class Leadership implements ManagerRole {
           return;
         }
         this.failed(err);
-        // the call went to a member that is down or without quorum: another may answer, well within the lease
+        // the call went to a member that is down or without quorum:
+        // another may answer, well within the lease
         wait = 100;
         continue;
       }
@@ -195,7 +212,8 @@ export class Leadership implements ManagerRole {
 
   private renewed(sent: number, ttlSeconds: number): void {
     const wasInTouch = this.inTouch();
-    // etcd starts the TTL when it receives the renewal, later than `sent`: counting from `sent` errs on the safe side
+    // etcd starts the TTL when it receives the renewal, later than `sent`:
+    // counting from `sent` errs on the safe side
     this.validUntil = sent + Math.min(ttlSeconds * 1000, this.options.ttlMs) - 50;
     this.lastError = undefined;
     if (!wasInTouch && this.warned) {
@@ -207,7 +225,10 @@ export class Leadership implements ManagerRole {
     this.update();
   }
 
-  /** Logged once per cause: with one member of three down, every other call may fail and the next succeed. */
+  /**
+   * Logged once per cause: with one member of three down,
+   * every other call may fail and the next succeed.
+   */
   private failed(err: unknown): void {
     const message = etcdMessage(err);
     if (message !== this.warned)

@@ -8,17 +8,19 @@ import { SWARM_LABELS } from '../swarm-labels.js';
 import { MemoryNodeRecords, type NodeRecords } from './node-records.js';
 
 /**
- * A record whose container no sweep of its healthy node has found is dropped after this long: an engine makes a
- * container within seconds of reading the request, or never (a paused engine that resumes later is seen to return).
+ * A record whose container no sweep of its healthy node has found is dropped after this long: an
+ * engine makes a container within seconds of reading the request, or never (a paused engine that
+ * resumes later is seen to return).
  */
 const FORGET_AFTER_MS = 60 * 60_000;
 
 /**
- * Creates given up on a node that may have made them anyway: the engine read the request and its answer never
- * came (killed, or its link cut, mid-create), and the client got its container from another node, or an error.
- * Whatever that node made is a twin no client knows of, and would come back with it. It is known by the swarm ID
- * the create carried, and removed as soon as the node can be asked: at once when it still answers, when it
- * returns, or when its events show the container made late; whatever the client did meanwhile with its copy.
+ * Creates given up on a node that may have made them anyway: the engine read the request and its
+ * answer never came (killed, or its link cut, mid-create), and the client got its container from
+ * another node, or an error. Whatever that node made is a twin no client knows of, and would come
+ * back with it. It is known by the swarm ID the create carried, and removed as soon as the node can
+ * be asked: at once when it still answers, when it returns, or when its events show the container
+ * made late; whatever the client did meanwhile with its copy.
  * The records outlive the manager (a file, or etcd under replication). Only the primary acts.
  */
 export class AbandonedCreates {
@@ -45,7 +47,10 @@ export class AbandonedCreates {
     role.onChange(() => void this.load());
   }
 
-  /** Takes up the stored records (at start, and when this manager becomes primary) and sweeps their nodes. */
+  /**
+   * Takes up the stored records (at start, and when this manager becomes primary)
+   * and sweeps their nodes.
+   */
   async load(): Promise<void> {
     if (!this.role.isPrimary()) return;
     let stored: Map<string, Set<string>>;
@@ -55,7 +60,8 @@ export class AbandonedCreates {
       this.logger.error(`cannot read the creates given up on nodes: ${(err as Error).message}`);
       return;
     }
-    // the store is the truth: another primary may have forgotten records meanwhile (a twin removed, a reschedule)
+    // the store is the truth: another primary may have forgotten records meanwhile
+    // (a twin removed, a reschedule)
     const now = Date.now();
     const before = new Map(this.byNode);
     this.byNode.clear();
@@ -69,7 +75,10 @@ export class AbandonedCreates {
     }
   }
 
-  /** A create of `swarmId` on `engine` failed once the engine may have read it: what it made is a twin. */
+  /**
+   * A create of `swarmId` on `engine` failed once the engine may have read it:
+   * what it made is a twin.
+   */
   async record(engine: Engine, swarmId: string): Promise<void> {
     const kept = this.byNode.get(engine.addr) ?? new Map<string, number>();
     this.byNode.set(engine.addr, kept.set(swarmId, Date.now()));
@@ -81,7 +90,10 @@ export class AbandonedCreates {
     if (engine.health === 'healthy') this.sweep(engine);
   }
 
-  /** `swarmId` is being placed on `engine` for real (a reschedule where a create was once given up): no twin there. */
+  /**
+   * `swarmId` is being placed on `engine` for real
+   * (a reschedule where a create was once given up): no twin there.
+   */
   placing(engine: Engine, swarmId: string): void {
     if (this.byNode.get(engine.addr)?.has(swarmId)) this.forget(engine.addr, swarmId);
   }
@@ -107,7 +119,10 @@ export class AbandonedCreates {
     this.sweeping.set(engine.addr, run);
   }
 
-  /** Lists the node's containers that carry a swarm ID and removes those made for creates given up there. */
+  /**
+   * Lists the node's containers that carry a swarm ID
+   * and removes those made for creates given up there.
+   */
   private async sweepOnce(engine: Engine): Promise<void> {
     const wanted = this.byNode.get(engine.addr);
     if (!wanted || !this.role.isPrimary()) return;
@@ -132,7 +147,8 @@ export class AbandonedCreates {
         this.logger.error(`cannot remove ${what}, made for a create given up there: ${why}`);
       let status: number;
       try {
-        // v=1: its anonymous volumes are as much a twin as it is; a named volume is never removed with it
+        // v=1: its anonymous volumes are as much a twin as it is;
+        // a named volume is never removed with it
         const res = await engine.request('DELETE', `containers/${row.Id}`, {
           query: { force: 1, v: 1 },
         });

@@ -26,16 +26,20 @@ export interface Created {
 export interface CreatorOptions {
   /** `swarm.createretry`: after a failed create, how many more nodes (next in rank) to try. */
   createRetry: number;
-  /** Where a create given up on a node that may have made it is recorded, so its twin there is removed. */
+  /**
+   * Where a create given up on a node that may have made it is recorded,
+   * so its twin there is removed.
+   */
   abandoned?: AbandonedCreates;
 }
 
 /**
- * Creating containers, for the create route and the rescheduler: placed by the placement service (beforeSchedule
- * → reserve → filter → rank → hold), then beforeEngineCreate → the engine's create → into the cache → release →
- * afterCreate. After it: the next ranked node when one is unreachable (or, with `swarm.createretry`, answers
- * 5xx), and classic's image affinity when the chosen node lacks the image. Answers the container made, or the
- * engine's error as a DockerError with its status.
+ * Creating containers, for the create route and the rescheduler: placed by the placement
+ * service (beforeSchedule → reserve → filter → rank → hold), then beforeEngineCreate →
+ * the engine's create → into the cache → release → afterCreate. After it: the next ranked
+ * node when one is unreachable (or, with `swarm.createretry`, answers 5xx), and classic's image
+ * affinity when the chosen node lacks the image. Answers the container made, or the engine's
+ * error as a DockerError with its status.
  */
 export class ContainerCreator {
   constructor(
@@ -52,7 +56,8 @@ export class ContainerCreator {
     const { cluster, logger } = this.placement;
     normalizeReschedulePolicy(original.config);
     const { request, context } = await this.placement.prepare(placing, original, requestContext);
-    // classic's swarm ID: how this (or a restarted, or another) manager knows the container, across rescheduling too
+    // classic's swarm ID: how this (or a restarted, or another) manager knows the container,
+    // across rescheduling too
     if (!request.config.Labels?.[SWARM_LABELS.id])
       request.config.Labels = {
         ...request.config.Labels,
@@ -63,7 +68,8 @@ export class ContainerCreator {
       return await this.placeOnce(request, context, headers);
     } catch (err) {
       if (!(err instanceof MissingImageError)) throw err;
-      // Classic's image affinity: the chosen node lacks the image and could not get it, but another node has it.
+      // Classic's image affinity: the chosen node lacks the image and could not get it,
+      // but another node has it.
       const image = request.config.Image!;
       if (
         pinnedToNode(request.config) ||
@@ -83,7 +89,10 @@ export class ContainerCreator {
     }
   }
 
-  /** One placement: choose and hold the first node, create there (then on the next ranked nodes, as allowed). */
+  /**
+   * One placement: choose and hold the first node, create there
+   * (then on the next ranked nodes, as allowed).
+   */
   private async placeOnce(
     request: CreateRequest,
     placing: PlacementRequestContext,
@@ -110,7 +119,8 @@ export class ContainerCreator {
           response = await createOn(deps, engine, context, headers);
         } catch (err) {
           const unreachable = err instanceof RetryableCreateError;
-          // an unreachable node is passed over for the next ranked one, whatever swarm.createretry says
+          // an unreachable node is passed over for the next ranked one,
+          // whatever swarm.createretry says
           if (unreachable && attempt + 1 < ranked.length && attempt + 1 < Math.max(attempts, 2)) {
             logger.warn(`trying ${ranked[attempt + 1]!.name} instead of ${engine.name}`);
             continue;
@@ -139,7 +149,10 @@ export class ContainerCreator {
     }
   }
 
-  /** The engine created it: into the cache before the client hears, then afterCreate (a failing tap is logged by the hooks). */
+  /**
+   * The engine created it: into the cache before the client hears, then afterCreate
+   * (a failing tap is logged by the hooks).
+   */
   private async created(
     created: Created,
     request: CreateRequest,

@@ -1,12 +1,16 @@
 import type { NodeView, ScheduleContext } from '../pipeline-types.js';
 
-/** Where placement found no node: in a filter (named by its plugin), or in the ranking (no node has the resources). */
+/**
+ * Where placement found no node: in a filter (named by its plugin), or in the ranking
+ * (no node has the resources).
+ */
 export type Failure = { stage: 'filter'; by?: string } | { stage: 'rank' };
 
 /**
- * Classic swarm's message first, exactly, so scripts that match it still do (scheduler/filter/filter.go
- * ApplyFilters and listAllFilters, scheduler/strategy/weighted_node.go); then, one line per node, why it was
- * left out (`[node2: constraint storage==ssd not met (storage=disk)]`).
+ * Classic swarm's message first, exactly, so scripts that match it still do
+ * (scheduler/filter/filter.go ApplyFilters and listAllFilters,
+ * scheduler/strategy/weighted_node.go); then, one line per node, why it was left out
+ * (`[node2: constraint storage==ssd not met (storage=disk)]`).
  */
 export function noNodeMessage(
   nodes: readonly NodeView[],

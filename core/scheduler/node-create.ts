@@ -32,15 +32,18 @@ export function uniqueSwarmId(cluster: Cluster): string {
 }
 
 /**
- * Classic's HaveNodeConstraint: a hard `node==` constraint pins the container, so no image affinity is added; a
- * soft one (`node==~`) gives way to it, and `node!=` pins nothing.
+ * Classic's HaveNodeConstraint: a hard `node==` constraint pins the container, so no image
+ * affinity is added; a soft one (`node==~`) gives way to it, and `node!=` pins nothing.
  */
 export const pinnedToNode = (config: ContainerConfig) =>
   (labelStrings(config.Labels, SWARM_LABELS.constraints) ?? []).some((e) =>
     /^node\s*==(?!~)/i.test(e.trim()),
   );
 
-/** The same request with a hard `image==IMAGE` affinity added, for classic's second try where the image is. */
+/**
+ * The same request with a hard `image==IMAGE` affinity added,
+ * for classic's second try where the image is.
+ */
 export function withImageAffinity(request: CreateRequest, image: string): CreateRequest {
   const config = structuredClone(request.config);
   const affinities = labelStrings(config.Labels, SWARM_LABELS.affinities) ?? [];
@@ -51,7 +54,10 @@ export function withImageAffinity(request: CreateRequest, image: string): Create
   return { ...request, config };
 }
 
-/** The body for the chosen node's engine, after the per-node taps (CpuShares as cores, a pull first...). */
+/**
+ * The body for the chosen node's engine, after the per-node taps
+ * (CpuShares as cores, a pull first...).
+ */
 async function bodyFor(
   hooks: SkepHooks,
   engine: Engine,
@@ -81,13 +87,17 @@ export interface NodeCreateDeps {
   cluster: Cluster;
   hooks: SkepHooks;
   logger: Logger;
-  /** Where a create given up on a node that may have made it is recorded, so its twin there is removed. */
+  /**
+   * Where a create given up on a node that may have made it is recorded,
+   * so its twin there is removed.
+   */
   abandoned?: AbandonedCreates;
 }
 
 /**
- * The create on the chosen node: the per-node taps, the body as this engine reads it, the engine's answer (a
- * RetryableCreateError when the engine could not be reached, which counts toward its health).
+ * The create on the chosen node: the per-node taps, the body as this engine reads it, the
+ * engine's answer (a RetryableCreateError when the engine could not be reached, which counts
+ * toward its health).
  */
 export async function createOn(
   deps: NodeCreateDeps,
@@ -116,7 +126,8 @@ export async function createOn(
       ? await connectAfterCreate(engine, res, connect, apiVersion)
       : res;
   } catch (err) {
-    // the node could not be reached (counted toward its health by the engine): the next ranked node is tried
+    // the node could not be reached (counted toward its health by the engine):
+    // the next ranked node is tried
     deps.logger.warn(
       `node ${engine.name} could not be reached for a create: ${(err as Error).message}`,
     );
@@ -130,8 +141,9 @@ export async function createOn(
 }
 
 /**
- * The networks beyond the first, for an engine older than API 1.44 (one network at create): connected once the
- * container is made. One it cannot join: the container is removed, and the client gets the engine's answer.
+ * The networks beyond the first, for an engine older than API 1.44 (one network at create):
+ * connected once the container is made. One it cannot join: the container is removed, and the
+ * client gets the engine's answer.
  */
 async function connectAfterCreate(
   engine: Engine,
@@ -159,7 +171,10 @@ async function connectAfterCreate(
   return created;
 }
 
-/** The chosen node lacks the image and could not get it: the engine's own error, kept for the client. */
+/**
+ * The chosen node lacks the image and could not get it:
+ * the engine's own error, kept for the client.
+ */
 export class MissingImageError extends Error {
   constructor(
     readonly engine: Engine,

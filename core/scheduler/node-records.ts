@@ -3,14 +3,17 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
- * Keys kept per node until the node is seen again, that must outlive the manager: the rescheduler's originals
- * moved off a failed node (container IDs) and creates given up on a node (swarm IDs). In a file beside the state
- * file, or in etcd under replication, so a restarted manager or a new primary goes on from them.
+ * Keys kept per node until the node is seen again, that must outlive the manager: the
+ * rescheduler's originals moved off a failed node (container IDs) and creates given up on a node
+ * (swarm IDs). In a file beside the state file, or in etcd under replication, so a restarted
+ * manager or a new primary goes on from them.
  */
 export interface NodeRecords {
   add(node: string, key: string): Promise<void>;
   delete(node: string, key: string): Promise<void>;
-  /** The keys kept for `node`, forgotten as they are read (the node is back and is being cleaned). */
+  /**
+   * The keys kept for `node`, forgotten as they are read (the node is back and is being cleaned).
+   */
   take(node: string): Promise<Set<string>>;
   /** Every node's keys. */
   all(): Promise<Map<string, Set<string>>>;
@@ -52,9 +55,10 @@ export class MemoryNodeRecords implements NodeRecords {
 type FileShape = Record<string, Record<string, string[]>>;
 
 /**
- * Records in one JSON file, one section per kind (`moved`, `abandoned`), each `{ node: [keys] }`: read once at
- * start, written whole on each change to a temporary file then renamed, one write at a time. A file that cannot
- * be read starts empty, with the reason logged by the caller; what it held is then only as safe as before.
+ * Records in one JSON file, one section per kind (`moved`, `abandoned`), each `{ node: [keys] }`:
+ * read once at start, written whole on each change to a temporary file then renamed, one write at
+ * a time. A file that cannot be read starts empty, with the reason logged by the caller; what it
+ * held is then only as safe as before.
  */
 export class FileNodeRecords {
   private readonly sections = new Map<string, Map<string, Set<string>>>();
@@ -102,5 +106,8 @@ export class FileNodeRecords {
   }
 }
 
-/** Where a manager without replication keeps its records: beside its state file (`skep-nodes.stale.json`). */
+/**
+ * Where a manager without replication keeps its records: beside its state file
+ * (`skep-nodes.stale.json`).
+ */
 export const recordsFileFor = (stateFile: string) => stateFile.replace(/(\.json)?$/, '.stale.json');

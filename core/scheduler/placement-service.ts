@@ -18,13 +18,19 @@ import type { Telemetry } from '../telemetry.js';
 export type { Plan } from './plan.js';
 
 export interface PlacementOptions {
-  /** Under replication: whether this manager is primary right now. Only a primary places (never two at once). */
+  /**
+   * Under replication: whether this manager is primary right now.
+   * Only a primary places (never two at once).
+   */
   isPrimary?: () => boolean;
   /** Told of every placement decided (the operator listener's metrics and its list of failures). */
   telemetry?: Telemetry;
 }
 
-/** A placement that won: the node (or nodes) chosen, each holding what the thing reserves until `release`. */
+/**
+ * A placement that won: the node (or nodes) chosen, each holding what the thing reserves until
+ * `release`.
+ */
 export interface Held {
   readonly plan: Plan;
   /** The chosen engines, best first; a container goes to the first, a volume to each. */
@@ -35,23 +41,29 @@ export interface Held {
 }
 
 export interface PlaceOptions<T> {
-  /** Which of the ranked nodes the thing goes to: the first by default; a volume goes to every one. */
+  /**
+   * Which of the ranked nodes the thing goes to: the first by default; a volume goes to every one.
+   */
   pick?: (ranked: Engine[]) => Engine[];
-  /** The engine call on the chosen nodes; it settles once its result is in the cache (the hold lasts that long). */
+  /**
+   * The engine call on the chosen nodes; it settles once its result is in the cache
+   * (the hold lasts that long).
+   */
   call: (engines: Engine[], context: ScheduleContext) => Promise<T>;
   /**
-   * For a call that answers before its work is done (a build streams its output): the hold lasts until this
-   * settles instead, and the route returns at once.
+   * For a call that answers before its work is done (a build streams its output): the hold lasts
+   * until this settles instead, and the route returns at once.
    */
   settled?: (result: T) => Promise<unknown>;
 }
 
 /**
- * The one owner of placement, for everything Skep places (containers, builds, networks, volumes, rescheduled
- * containers, the dry run): beforeSchedule → reserve → filter → rank → hold the reservation → the engine call →
- * release once the result is in the cache. Choosing and holding run one at a time, so each placement sees what
- * the ones before it hold (concurrent `docker run -m` never overfill a node). Containers are created through it by
- * the ContainerCreator (container-creator.ts); routes place builds, networks and volumes with `place`.
+ * The one owner of placement, for everything Skep places (containers, builds, networks, volumes,
+ * rescheduled containers, the dry run): beforeSchedule → reserve → filter → rank → hold the
+ * reservation → the engine call → release once the result is in the cache. Choosing and holding
+ * run one at a time, so each placement sees what the ones before it hold
+ * (concurrent `docker run -m` never overfill a node). Containers are created through it by the
+ * ContainerCreator (container-creator.ts); routes place builds, networks and volumes with `place`.
  */
 export class PlacementService {
   private queue: Promise<unknown> = Promise.resolve();
@@ -81,11 +93,12 @@ export class PlacementService {
   }
 
   /**
-   * reserve → filter → rank over every node: first with soft expressions, then, if that places nothing, once more
-   * without them (classic's two passes). Changes nothing.
+   * reserve → filter → rank over every node: first with soft expressions, then, if that places
+   * nothing, once more without them (classic's two passes). Changes nothing.
    */
   async plan(request: CreateRequest, context: PlacementRequestContext): Promise<Plan> {
-    // what a node's containers reserve is known once they are inspected: only just after start does this wait
+    // what a node's containers reserve is known once they are inspected:
+    // only just after start does this wait
     await this.cluster.inventories();
     const plan = await planOver(this.hooks, this.cluster.all().map(nodeView), request, context);
     const { ranked, nodes } = plan;
@@ -95,7 +108,10 @@ export class PlacementService {
     return plan;
   }
 
-  /** The dry run (`POST /skep/placement`): where a container would go and why, nothing held or created. */
+  /**
+   * The dry run (`POST /skep/placement`):
+   * where a container would go and why, nothing held or created.
+   */
   async dryRun(
     original: CreateRequest,
     requestContext: RequestContext,
@@ -105,8 +121,8 @@ export class PlacementService {
   }
 
   /**
-   * Plans and holds, one placement at a time: the chosen nodes hold what the thing reserves until `release`. No
-   * node: classic's message as a 500, as classic answered it.
+   * Plans and holds, one placement at a time: the chosen nodes hold what the thing reserves until
+   * `release`. No node: classic's message as a 500, as classic answered it.
    */
   choose(
     request: CreateRequest,
@@ -115,7 +131,8 @@ export class PlacementService {
   ): Promise<Held> {
     return this.exclusive(async () => {
       const plan = await this.plan(request, context);
-      // checked after the plan, the last wait: a primary frozen meanwhile has lost its lease and must not go on
+      // checked after the plan, the last wait:
+      // a primary frozen meanwhile has lost its lease and must not go on
       const telemetry = this.options.telemetry;
       if (this.options.isPrimary && !this.options.isPrimary()) {
         telemetry?.placement(context.placing, 'not_primary', []);
@@ -125,7 +142,8 @@ export class PlacementService {
         );
       }
       const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
-      // by default the best ranked only: a create at 1,000 nodes looks up one engine, not every ranked one
+      // by default the best ranked only:
+      // a create at 1,000 nodes looks up one engine, not every ranked one
       const best = plan.ranked[0] && engineOf(plan.ranked[0]);
       const engines = !best
         ? []
@@ -169,7 +187,10 @@ export class PlacementService {
     });
   }
 
-  /** The whole sequence for a build, a network or a volume: beforeSchedule, choose and hold, the call, release. */
+  /**
+   * The whole sequence for a build, a network or a volume:
+   * beforeSchedule, choose and hold, the call, release.
+   */
   async place<T>(
     placing: Exclude<Placing, 'container' | 'reschedule'>,
     original: CreateRequest,

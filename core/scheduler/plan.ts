@@ -7,7 +7,10 @@ import type {
 } from '../pipeline-types.js';
 import { type Failure, noNodeMessage } from './no-node-message.js';
 
-/** What placement would do with a request: the nodes best first, and why each other node was left out. */
+/**
+ * What placement would do with a request:
+ * the nodes best first, and why each other node was left out.
+ */
 export interface Plan {
   nodes: NodeView[];
   ranked: NodeView[];
@@ -17,8 +20,9 @@ export interface Plan {
 }
 
 /**
- * reserve, then the filters and the ranking over these nodes: first with soft expressions, then, if that places
- * nothing, once more without them (classic's SelectNodesForContainer). Changes nothing.
+ * reserve, then the filters and the ranking over these nodes: first with soft expressions, then,
+ * if that places nothing, once more without them (classic's SelectNodesForContainer).
+ * Changes nothing.
  */
 export async function planOver(
   hooks: SkepHooks,
@@ -43,7 +47,8 @@ export async function planOver(
     };
     const candidates = await hooks.filter.promise(nodes, context);
     const ranked = candidates.length > 0 ? await hooks.rank.promise(candidates, context) : [];
-    // filters push a rejection for each node they leave out: the last one named is the filter that left none
+    // filters push a rejection for each node they leave out:
+    // the last one named is the filter that left none
     const failure: Failure =
       candidates.length > 0
         ? { stage: 'rank' }

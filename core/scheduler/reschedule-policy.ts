@@ -8,8 +8,9 @@ const POLICY = 'on-node-failure';
 const POLICIES = [POLICY, 'off'];
 
 /**
- * Classic's create-time handling of reschedule policies (cluster/config.go): `-e reschedule:POLICY` moves into the
- * label, so the engine never sees it, and the label must hold at most one known policy, in classic's words.
+ * Classic's create-time handling of reschedule policies (cluster/config.go): `-e reschedule:POLICY`
+ * moves into the label, so the engine never sees it, and the label must hold at most one known
+ * policy, in classic's words.
  */
 export function normalizeReschedulePolicy(config: ContainerConfig): void {
   const env = config.Env ?? [];
@@ -32,7 +33,10 @@ export function normalizeReschedulePolicy(config: ContainerConfig): void {
     throw badRequest(`invalid reschedule policy: ${policies[0]}`);
 }
 
-/** `-e reschedule:on-node-failure`, or the label `com.docker.swarm.reschedule-policies=["on-node-failure"]`. */
+/**
+ * `-e reschedule:on-node-failure`, or the label
+ * `com.docker.swarm.reschedule-policies=["on-node-failure"]`.
+ */
 export function wantsReschedule(inspect: ContainerInspect): boolean {
   const config = inspect.Config as
     { Env?: string[] | null; Labels?: Record<string, string> | null } | undefined;
@@ -45,7 +49,10 @@ export function wantsReschedule(inspect: ContainerInspect): boolean {
   }
 }
 
-/** The create body that makes the same container again: its config, host config and network endpoints. */
+/**
+ * The create body that makes the same container again:
+ * its config, host config and network endpoints.
+ */
 export function recreateBody(inspect: ContainerInspect): ContainerConfig {
   const { Hostname, ...config } = (inspect.Config ?? {}) as Record<string, unknown>;
   const networks =

@@ -24,21 +24,25 @@ const rescheduleContext = (): RequestContext => ({
 });
 
 /**
- * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is created again (same
- * name, same config, same swarm ID) on a node the scheduler picks, and started if it was running. When the failed
- * node returns, a container there whose swarm ID now lives on another node is a stale copy and is removed, so
- * each container exists once (classic's removeDuplicateContainers). Beyond classic: the originals it moved are
- * remembered, so one whose copy a client has removed since is removed too, rather than coming back.
+ * Classic swarm's rescheduling: when a node fails, each of its containers with the policy is
+ * created again (same name, same config, same swarm ID) on a node the scheduler picks, and started
+ * if it was running. When the failed node returns, a container there whose swarm ID now lives on
+ * another node is a stale copy and is removed, so each container exists once (classic's
+ * removeDuplicateContainers). Beyond classic: the originals it moved are remembered, so one whose
+ * copy a client has removed since is removed too, rather than coming back.
  */
 export class Rescheduler {
-  /** Per failed node: its evacuation under way. A node that returns meanwhile is cleaned up once it has ended. */
+  /**
+   * Per failed node: its evacuation under way.
+   * A node that returns meanwhile is cleaned up once it has ended.
+   */
   private readonly evacuating = new Map<string, Promise<void>>();
   private wasPrimary: boolean;
 
   /**
-   * Only the primary acts (classic 1.2.0's rule). `moved` records, per failed node, the containers moved off it
-   * until the node returns; it is kept in a file, or in etcd under replication, so a restarted manager or a new
-   * primary goes on where the last one stopped.
+   * Only the primary acts (classic 1.2.0's rule). `moved` records, per failed node, the containers
+   * moved off it until the node returns; it is kept in a file, or in etcd under replication, so a
+   * restarted manager or a new primary goes on where the last one stopped.
    */
   constructor(
     private readonly cluster: Cluster,
@@ -52,15 +56,18 @@ export class Rescheduler {
     cluster.on('health', (engine: Engine, previous: string) => {
       if (!role.isPrimary()) return;
       if (engine.health === 'unhealthy' && previous === 'healthy') this.startEvacuation(engine);
-      // a node that returns: its copies of rescheduled containers are stale (classic's rule). A node seen for the
-      // first time (a restarted manager): only a stopped copy of a container that runs elsewhere is.
+      // a node that returns: its copies of rescheduled containers are stale (classic's rule).
+      // A node seen for the first time (a restarted manager): only a stopped copy of a container
+      // that runs elsewhere is.
       if (engine.health === 'healthy' && previous !== 'healthy')
         void this.removeDuplicates(engine, previous === 'pending');
-      // a drained node seen again (a restarted manager, a node back up): what the drain had not moved yet moves now
+      // a drained node seen again (a restarted manager, a node back up):
+      // what the drain had not moved yet moves now
       if (engine.health === 'healthy' && engine.maintenance.availability === 'drain')
         this.startDrain(engine);
     });
-    // `swarm node update --availability drain`: what has the policy moves off the node, which stays up
+    // `swarm node update --availability drain`:
+    // what has the policy moves off the node, which stays up
     cluster.on('maintenance', (engine: Engine, previous: NodeMaintenance) => {
       if (
         role.isPrimary() &&
@@ -93,8 +100,9 @@ export class Rescheduler {
   }
 
   /**
-   * A new primary goes on with what nobody did while there was none, or what the old one left half done: nodes
-   * that failed are evacuated, and nodes that returned since containers were moved off them are cleaned.
+   * A new primary goes on with what nobody did while there was none, or what the old one left half
+   * done: nodes that failed are evacuated, and nodes that returned since containers were moved off
+   * them are cleaned.
    */
   private async takeOver(): Promise<void> {
     for (const engine of this.cluster.all()) {
@@ -125,9 +133,11 @@ export class Rescheduler {
       const copy = swarmId
         ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== failed)
         : undefined;
-      // out of the failed node's view first: the name is free again, and its copy is not listed twice
+      // out of the failed node's view first:
+      // the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
-      // moved already, by a primary that died before it could record it: only the record is left to make
+      // moved already, by a primary that died before it could record it:
+      // only the record is left to make
       if (copy) {
         await this.moved
           .add(failed.addr, inspect.Id)
@@ -162,7 +172,10 @@ export class Rescheduler {
     }
   }
 
-  /** The copy of a container elsewhere (same name, config and swarm ID), started if the original ran. */
+  /**
+   * The copy of a container elsewhere (same name, config and swarm ID),
+   * started if the original ran.
+   */
   private async recreate(inspect: ContainerInspect, name: string) {
     const outcome = await this.containers.create(
       { name, config: recreateBody(inspect), query: {} },
@@ -178,8 +191,9 @@ export class Rescheduler {
   }
 
   /**
-   * A drained node is up: each container with the policy is renamed aside (its name is then free), made again
-   * elsewhere, and only then removed. A copy that cannot be made leaves the original where it was, named back.
+   * A drained node is up: each container with the policy is renamed aside (its name is then free),
+   * made again elsewhere, and only then removed. A copy that cannot be made leaves the original
+   * where it was, named back.
    */
   private async drain(node: Engine): Promise<void> {
     const moving = [...node.containers.values()].filter((c) => wantsReschedule(c.inspect));
@@ -193,7 +207,8 @@ export class Rescheduler {
       const name = inspect.Name.replace(/^\//, '');
       const id = inspect.Id;
       const swarmId = inspect.Config?.Labels?.[SWARM_LABELS.id];
-      // a drain cut short (a manager restarted) made the copy already: only the original is left to remove
+      // a drain cut short (a manager restarted) made the copy already:
+      // only the original is left to remove
       const made = swarmId
         ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== node)
         : undefined;
@@ -270,8 +285,9 @@ export class Rescheduler {
     // copies still being made when the node returned are only then elsewhere
     await this.evacuating.get(returned.addr);
     let rows: ContainerSummary[] | undefined;
-    // a returning node's list from the engine itself (the cache forgot the copies rescheduled away); a node seen
-    // for the first time was just listed into the cache, which costs no request. An engine just back may stumble.
+    // a returning node's list from the engine itself (the cache forgot the copies rescheduled
+    // away); a node seen for the first time was just listed into the cache, which costs no
+    // request. An engine just back may stumble.
     for (let attempt = 1; !rows; attempt++) {
       try {
         rows = onlyStopped
@@ -301,8 +317,9 @@ export class Rescheduler {
       const elsewhere = swarmId
         ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned)
         : undefined;
-      // moved off this node: the original, stale whatever became of its copy (a client may have removed it since).
-      // Without a record, a node seen for the first time keeps a running container whose copy also runs.
+      // moved off this node: the original, stale whatever became of its copy (a client may have
+      // removed it since). Without a record, a node seen for the first time keeps a running
+      // container whose copy also runs.
       const recorded = moved.has(row.Id);
       if (
         !recorded &&
@@ -318,7 +335,8 @@ export class Rescheduler {
           throw new Error(`the engine answered ${res.status}`);
         returned.forgetContainer(row.Id);
         const since = elsewhere ? `on node ${elsewhere.engine.name}` : 'and its copy removed since';
-        // a 404: removed meanwhile (a twin of a create given up there is removed by abandoned-creates.ts too)
+        // a 404: removed meanwhile
+        // (a twin of a create given up there is removed by abandoned-creates.ts too)
         if (res.status !== 404)
           this.logger.info(
             `container ${row.Id.slice(0, 12)} was rescheduled ${since}, removed it from ${returned.name}`,

@@ -6,7 +6,10 @@ export interface AddLabelOptions {
   value: string;
 }
 
-/** Adds one label to every container created through Skep (a third-party plugin: it imports only from 'skep'). */
+/**
+ * Adds one label to every container created through Skep
+ * (a third-party plugin: it imports only from 'skep').
+ */
 export default function addLabel(options?: AddLabelOptions): SkepPlugin {
   if (!options?.key) throw new Error('add-label needs a "key" option');
   const { key, value } = options;

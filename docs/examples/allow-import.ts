@@ -1,8 +1,9 @@
 import { DockerError, type SkepPlugin } from 'skep';
 
 /**
- * Replaces the built-in "import-404" (same name): `docker import` is let through to Skep, which imports the
- * image on every healthy node, but only under a repository name, so no untagged copies pile up on the nodes.
+ * Replaces the built-in "import-404" (same name): `docker import` is let through to Skep,
+ * which imports the image on every healthy node, but only under a repository name,
+ * so no untagged copies pile up on the nodes.
  */
 export default function allowImport(): SkepPlugin {
   return {

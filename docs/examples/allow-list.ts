@@ -3,7 +3,9 @@ import { DockerError, type SkepPlugin } from 'skep';
 export interface AllowListOptions {
   /** Route IDs (see docs/plugins.md) that clients may call; everything else is refused with 403. */
   routes: string[];
-  /** Image references containers may be created from: exact names or `prefix/*` globs. Empty: any. */
+  /**
+   * Image references containers may be created from: exact names or `prefix/*` globs. Empty: any.
+   */
   images?: string[];
 }
 
@@ -16,9 +18,9 @@ const imageAllowed = (image: string, allowed: string[]) =>
   );
 
 /**
- * A starting point for an authorization policy: only the listed routes, and containers only from the listed
- * images. It refuses in the `request` stage (no engine is contacted) and in `beforeSchedule` (the body is read).
- * Put it first with `enforce: 'pre'`.
+ * A starting point for an authorization policy: only the listed routes, and containers only from
+ * the listed images. It refuses in the `request` stage (no engine is contacted)
+ * and in `beforeSchedule` (the body is read). Put it first with `enforce: 'pre'`.
  */
 export default function allowList(options?: AllowListOptions): SkepPlugin {
   if (!options?.routes?.length)

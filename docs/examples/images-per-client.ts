@@ -1,7 +1,10 @@
 import { DockerError, type SkepPlugin } from 'skep';
 
 export interface ImagesPerClientOptions {
-  /** Per client certificate common name, the images its containers may come from: exact names or `prefix/*`. */
+  /**
+   * Per client certificate common name, the images its containers may come from:
+   * exact names or `prefix/*`.
+   */
   clients: Record<string, string[]>;
 }
 
@@ -13,8 +16,9 @@ const allowed = (image: string, patterns: string[]) =>
   );
 
 /**
- * Per-client policy from the client certificate (`--tlsverify`): each client may create containers only from its
- * own images. A client without a verified certificate creates no container.
+ * Per-client policy from the client certificate (`--tlsverify`):
+ * each client may create containers only from its own images.
+ * A client without a verified certificate creates no container.
  */
 export default function imagesPerClient(options?: ImagesPerClientOptions): SkepPlugin {
   const clients = options?.clients ?? {};
@@ -23,7 +27,8 @@ export default function imagesPerClient(options?: ImagesPerClientOptions): SkepP
     enforce: 'pre',
     apply(hooks) {
       hooks.beforeSchedule.tap('images-per-client', (request, context) => {
-        // builds, networks and volumes are not limited here; a rescheduled container was allowed when it was created
+        // builds, networks and volumes are not limited here;
+        // a rescheduled container was allowed when it was created
         if (context.placing !== 'container') return request;
         const who = context.client?.certificate?.commonName;
         const image = request.config.Image ?? '';

@@ -2,8 +2,8 @@ import { Counter } from 'prom-client';
 import type { SkepPlugin } from 'skep';
 
 /**
- * The operator listener, extended: a counter in `/metrics` and a route that lists the last containers created
- * through the cluster, with their nodes (`curl 127.0.0.1:9323/recent-creates`).
+ * The operator listener, extended: a counter in `/metrics` and a route that lists the last
+ * containers created through the cluster, with their nodes (`curl 127.0.0.1:9323/recent-creates`).
  */
 export default function recentCreates(): SkepPlugin {
   return {

@@ -5,7 +5,10 @@ export interface VetoNodeOptions {
   node: string;
 }
 
-/** Keeps new containers off one node, for example while it is drained; the refusal shows in scheduling errors. */
+/**
+ * Keeps new containers off one node, for example while it is drained;
+ * the refusal shows in scheduling errors.
+ */
 export default function vetoNode(options?: VetoNodeOptions): SkepPlugin {
   const vetoed = options?.node;
   if (!vetoed) throw new Error('veto-node needs a "node" option');

@@ -23,9 +23,10 @@ const GO_ERRNO: Record<string, string> = {
 };
 
 /**
- * One Docker authorization plugin, spoken to as dockerd's plugin client does: `Plugin.Activate` once (the plugin
- * must implement `authz`), then one POST per call, JSON both ways. Errors read as dockerd's do, so
- * `plugin NAME failed with error: ...` is the message a client of dockerd would see.
+ * One Docker authorization plugin, spoken to as dockerd's plugin client does:
+ * `Plugin.Activate` once (the plugin must implement `authz`), then one POST per call, JSON both
+ * ways. Errors read as dockerd's do, so `plugin NAME failed with error: ...` is the message a
+ * client of dockerd would see.
  */
 export class AuthzPluginClient {
   private activated?: Promise<void>;

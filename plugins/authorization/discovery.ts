@@ -53,8 +53,9 @@ interface JsonSpec {
 }
 
 /**
- * Finds a plugin by name as dockerd does: `NAME.sock` (or `NAME/NAME.sock`) in the sockets directory, then
- * `NAME.spec` (a URL) or `NAME.json` (`{ Addr, TLSConfig }`) in the spec directories. Undefined when none is there.
+ * Finds a plugin by name as dockerd does: `NAME.sock` (or `NAME/NAME.sock`) in the sockets
+ * directory, then `NAME.spec` (a URL) or `NAME.json` (`{ Addr, TLSConfig }`) in the spec
+ * directories. Undefined when none is there.
  */
 export function findPlugin(
   name: string,

@@ -24,11 +24,12 @@ const STATE = PLUGIN_NAME;
 const FIRST = -10_000;
 
 /**
- * Docker's authorization plugins (`--authorization-plugin`), asked as dockerd asks them: every request, plugin by
- * plugin in order, before anything else runs (`AuthZPlugin.AuthZReq`), and every answer that is not a stream
- * before it is sent (`AuthZPlugin.AuthZRes`). A denial is a 403 with dockerd's message; a plugin that cannot be
- * reached fails closed, a 500 with dockerd's error. A name that cannot be found stops the manager at start, as
- * it stops dockerd.
+ * Docker's authorization plugins (`--authorization-plugin`), asked as dockerd asks them:
+ * every request, plugin by plugin in order, before anything else runs (`AuthZPlugin.AuthZReq`),
+ * and every answer that is not a stream before it is sent (`AuthZPlugin.AuthZRes`).
+ * A denial is a 403 with dockerd's message;
+ * a plugin that cannot be reached fails closed, a 500 with dockerd's error.
+ * A name that cannot be found stops the manager at start, as it stops dockerd.
  */
 export function authorization(options: AuthorizationOptions): SkepPlugin {
   const clients = options.plugins.map((entry) => {

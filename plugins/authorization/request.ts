@@ -1,25 +1,37 @@
 import type { FinalAnswer, RequestContext } from '../../core/plugin-api.js';
 
-/** dockerd sends a body to authorization plugins only below this size (pkg/authorization's maxBodySize). */
+/**
+ * dockerd sends a body to authorization plugins only below this size
+ * (pkg/authorization's maxBodySize).
+ */
 const MAX_BODY = 1024 * 1024;
 
 /** dockerd never shows a plugin the credentials in these headers. */
 const SECRET_HEADERS = new Set(['authorization', 'x-registry-auth', 'x-registry-config']);
 
-/** Go's canonical header name (`x-registry-auth` → `X-Registry-Auth`), as the header map dockerd sends has them. */
+/**
+ * Go's canonical header name (`x-registry-auth` → `X-Registry-Auth`),
+ * as the header map dockerd sends has them.
+ */
 export const canonicalHeader = (name: string) =>
   name
     .toLowerCase()
     .replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 
-/** Bodies go to plugins only when they are JSON, and never for `/auth` (credentials): dockerd's `sendBody`. */
+/**
+ * Bodies go to plugins only when they are JSON, and never for `/auth` (credentials):
+ * dockerd's `sendBody`.
+ */
 export function sendsBody(uri: string, contentType: string | undefined): boolean {
   const path = uri.split('?')[0]!;
   if (/^[^/]*\/(v\d[\d.]*\/)?auth/.test(path)) return false;
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 }
 
-/** Headers as a flat map with Go's names, credentials left out; `Host` is not among Go's request headers. */
+/**
+ * Headers as a flat map with Go's names, credentials left out;
+ * `Host` is not among Go's request headers.
+ */
 function flatHeaders(
   headers: Readonly<Record<string, string | string[] | undefined | number>>,
 ): Record<string, string> {
@@ -33,9 +45,9 @@ function flatHeaders(
 }
 
 /**
- * The request as dockerd describes it to an authorization plugin (moby's `authorization.Request`): the user is
- * the client certificate's common name under mutual TLS; byte fields are base64, as Go encodes them; empty fields
- * are left out (`omitempty`).
+ * The request as dockerd describes it to an authorization plugin (moby's `authorization.Request`):
+ * the user is the client certificate's common name under mutual TLS; byte fields are base64,
+ * as Go encodes them; empty fields are left out (`omitempty`).
  */
 export async function authzRequest(context: RequestContext): Promise<Record<string, unknown>> {
   const contentType = context.headers['content-type'];
@@ -47,7 +59,8 @@ export async function authzRequest(context: RequestContext): Promise<Record<stri
       ? await context.readBody()
       : undefined;
   const certificate = context.client?.certificate;
-  // the certificates the client presented: its own and any intermediates, not the root it was verified against
+  // the certificates the client presented: its own and any intermediates,
+  // not the root it was verified against
   const presented = certificate?.chain.filter(
     (c, i) => i === 0 || JSON.stringify(c.subject) !== JSON.stringify(c.issuer),
   );

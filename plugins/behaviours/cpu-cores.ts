@@ -12,15 +12,17 @@ export const sharesFor = (cores: number, ncpu: number) => Math.ceil((cores * 102
 export const coresFor = (shares: number, ncpu: number) => Math.round((shares * ncpu) / 1024);
 
 /**
- * `docker run -c N` (`HostConfig.CpuShares`) reserves N CPU cores: the strategies rank only nodes with N cores
- * unreserved, the chosen node's engine gets the equivalent shares, and `docker inspect` reads cores back.
+ * `docker run -c N` (`HostConfig.CpuShares`) reserves N CPU cores: the strategies rank only nodes
+ * with N cores unreserved, the chosen node's engine gets the equivalent shares,
+ * and `docker inspect` reads cores back.
  */
 export function cpuCores(): SkepPlugin {
   return {
     name: NAME,
     apply(hooks) {
-      // The cores asked for are kept in a label: a container created again from its inspect (rescheduled off a
-      // failed node) carries the engine's shares, and the label says what they meant.
+      // The cores asked for are kept in a label: a container created again from its inspect
+      // (rescheduled off a failed node) carries the engine's shares,
+      // and the label says what they meant.
       hooks.beforeSchedule.tap({ name: NAME, stage: STAGE.NORMALIZE }, (request) => {
         const config = request.config;
         const kept = Number(config.Labels?.[CORES_LABEL]);
@@ -29,12 +31,14 @@ export function cpuCores(): SkepPlugin {
           config.Labels = { ...config.Labels, [CORES_LABEL]: String(config.HostConfig!.CpuShares) };
         return request;
       });
-      // What the container reserves: every strategy ranks only nodes with that many cores free (overcommit included).
+      // What the container reserves: every strategy ranks only nodes with that many cores free
+      // (overcommit included).
       hooks.reserve.tap(NAME, (reservation, { request }) => {
         const cores = Number(request.config.HostConfig?.CpuShares ?? 0);
         return cores > 0 ? { ...reservation, cpus: cores } : reservation;
       });
-      // And what a node's containers reserve: the engine holds their shares, which read back as cores.
+      // And what a node's containers reserve:
+      // the engine holds their shares, which read back as cores.
       hooks.nodeReserved.tap(NAME, (reserved, { cpuShares, ncpu }) =>
         ncpu > 0 ? { ...reserved, cpus: coresFor(cpuShares, ncpu) } : reserved,
       );

@@ -15,9 +15,10 @@ const imageMountSources = (config: ContainerConfig) =>
     .map((m) => m.Source!);
 
 /**
- * A container that needs a newer engine than some nodes run (`--mount type=image` needs API 1.48, a volume
- * subpath 1.45) is placed only where the engine can make it: in a cluster of dockerd 20.10 and 28.5 it goes to a
- * 28.5 node, and with none, the reasons say why, in dockerd's words. An image mount goes where its image is.
+ * A container that needs a newer engine than some nodes run (`--mount type=image` needs API 1.48,
+ * a volume subpath 1.45) is placed only where the engine can make it:
+ * in a cluster of dockerd 20.10 and 28.5 it goes to a 28.5 node, and with none,
+ * the reasons say why, in dockerd's words. An image mount goes where its image is.
  */
 export function engineApi(): SkepPlugin {
   return {

@@ -12,8 +12,9 @@ export function repositoryOf(image: string): string {
 /** Docker's reading of a boolean query parameter. */
 
 /**
- * Containers of the `swarm` image (classic swarm's own managers and agents) are left out of `docker ps`, and shown
- * with `-a`. Only the image named exactly `swarm`: `docker/swarm` is someone else's.
+ * Containers of the `swarm` image (classic swarm's own managers and agents)
+ * are left out of `docker ps`, and shown with `-a`.
+ * Only the image named exactly `swarm`: `docker/swarm` is someone else's.
  */
 export function hideSwarmContainers(): SkepPlugin {
   return {

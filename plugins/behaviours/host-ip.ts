@@ -3,9 +3,10 @@ import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
 const PLUGIN_NAME = 'host-ip';
 
 /**
- * A published port bound to every address of its node (`0.0.0.0`, `::` or empty) is shown with the node's own
- * address: the one a client can reach. Docker binds each port on both `0.0.0.0` and `::`; both mean "every address
- * of the node", so both become the node's IP and the two rows collapse into one.
+ * A published port bound to every address of its node (`0.0.0.0`, `::` or empty) is shown with
+ * the node's own address: the one a client can reach. Docker binds each port on both `0.0.0.0`
+ * and `::`; both mean "every address of the node", so both become the node's IP
+ * and the two rows collapse into one.
  */
 const WILDCARDS = new Set(['', '0.0.0.0', '::']);
 

@@ -5,7 +5,10 @@ const PLUGIN_NAME = 'image-node-filter';
 
 const NAME = PLUGIN_NAME;
 
-/** Takes `node` out of a filters parameter (both of Docker's forms: `{"node":["a"]}` and `{"node":{"a":true}}`). */
+/**
+ * Takes `node` out of a filters parameter
+ * (both of Docker's forms: `{"node":["a"]}` and `{"node":{"a":true}}`).
+ */
 export function takeNodeFilter(filters: string | undefined): { nodes?: string[]; rest?: string } {
   if (!filters) return {};
   let parsed: Record<string, unknown>;
@@ -32,8 +35,9 @@ const isNode = (node: NodeView, wanted: string) =>
   node.addr === wanted;
 
 /**
- * `docker images --filter node=NAME`: only that node's images. Every row of the (per node) image list also says
- * which node holds it, in a `Node` field shaped as the container's.
+ * `docker images --filter node=NAME`: only that node's images.
+ * Every row of the (per node) image list also says which node holds it,
+ * in a `Node` field shaped as the container's.
  */
 export function imageNodeFilter(): SkepPlugin {
   return {

@@ -3,8 +3,9 @@ import type { SkepPlugin } from '../../core/plugin-api.js';
 const PLUGIN_NAME = 'import-404';
 
 /**
- * `docker import` (`POST /images/create?fromSrc=`) answers 404, as the Swarm API document says, before any engine
- * is reached. Skep's core can import (on every healthy node): turn this plugin off, or replace it with a policy.
+ * `docker import` (`POST /images/create?fromSrc=`) answers 404, as the Swarm API document says,
+ * before any engine is reached. Skep's core can import (on every healthy node):
+ * turn this plugin off, or replace it with a policy.
  */
 export function import404(): SkepPlugin {
   return {

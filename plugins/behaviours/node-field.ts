@@ -18,7 +18,10 @@ export function containerNode(node: NodeView) {
 const isObject = (body: unknown): body is Record<string, unknown> =>
   typeof body === 'object' && body !== null && !Array.isArray(body);
 
-/** `docker inspect` of a container gains `Node`: which node runs it (`{{.Node.Name}}`, `{{.Node.IP}}`). */
+/**
+ * `docker inspect` of a container gains `Node`:
+ * which node runs it (`{{.Node.Name}}`, `{{.Node.IP}}`).
+ */
 export function nodeField(): SkepPlugin {
   return {
     name: PLUGIN_NAME,

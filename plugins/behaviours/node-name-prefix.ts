@@ -2,7 +2,10 @@ import { STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'node-name-prefix';
 
-/** `/web` on node1 is listed as `/node1/web`, so `docker ps` prints `node1/web`. Lookups accept either form. */
+/**
+ * `/web` on node1 is listed as `/node1/web`, so `docker ps` prints `node1/web`.
+ * Lookups accept either form.
+ */
 export function nodeNamePrefix(): SkepPlugin {
   return {
     name: PLUGIN_NAME,

@@ -4,11 +4,17 @@ const PLUGIN_NAME = 'registry-auth';
 
 const NAME = PLUGIN_NAME;
 const DOCKER_HUB = 'https://index.docker.io/v1/';
-/** How a registry says no to a pull without (the right) credentials, or for an image it does not have. */
+/**
+ * How a registry says no to a pull without (the right) credentials,
+ * or for an image it does not have.
+ */
 const REGISTRY_REFUSED =
   /unauthorized|no basic auth credentials|authentication required|access denied|denied:|manifest unknown|not found/i;
 
-/** The registry an image reference names: its first segment when that looks like a host, else Docker Hub. */
+/**
+ * The registry an image reference names: its first segment when that looks like a host,
+ * else Docker Hub.
+ */
 export function registryOf(image: string): string {
   const slash = image.indexOf('/');
   const first = slash < 0 ? '' : image.slice(0, slash);
@@ -22,8 +28,9 @@ const encode = (value: unknown) =>
   Buffer.from(JSON.stringify(value)).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 
 /**
- * `X-Registry-Config` (a map of registry → credentials, the form the Swarm API document names) as the
- * `X-Registry-Auth` of one image's registry. Undefined when it has none for that registry or cannot be read.
+ * `X-Registry-Config` (a map of registry → credentials, the form the Swarm API document names)
+ * as the `X-Registry-Auth` of one image's registry.
+ * Undefined when it has none for that registry or cannot be read.
  */
 export function authFromConfig(header: string, image: string): string | undefined {
   let config: unknown;
@@ -54,12 +61,14 @@ const headerOf = (
 };
 
 /**
- * A create that needs an image the chosen node lacks pulls it there first, with the client's credentials
- * (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged. When that pull fails, the create
- * fails with the engine's own message and status (a bad reference, an unreachable node), as classic passed the
- * pull's error on; the scheduler then tries the nodes that have the image, if any does. One deliberate difference:
- * when the registry refused for want of credentials (or knows no such image), the client gets what the engine
- * answers a create of an image it lacks, `404 No such image`, so the docker CLI pulls with its own login and retries.
+ * A create that needs an image the chosen node lacks pulls it there first, with the client's
+ * credentials (`X-Registry-Auth`, or its entry in `X-Registry-Config`) passed down unchanged.
+ * When that pull fails, the create fails with the engine's own message and status
+ * (a bad reference, an unreachable node), as classic passed the pull's error on;
+ * the scheduler then tries the nodes that have the image, if any does.
+ * One deliberate difference: when the registry refused for want of credentials
+ * (or knows no such image), the client gets what the engine answers a create of an image it
+ * lacks, `404 No such image`, so the docker CLI pulls with its own login and retries.
  */
 export function registryAuth(): SkepPlugin {
   return {

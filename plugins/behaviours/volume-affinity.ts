@@ -2,16 +2,22 @@ import { namedVolumes, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'volume-affinity';
 
-/** Volumes remembered with the node they were last mounted on (the oldest forgotten first beyond this). */
+/**
+ * Volumes remembered with the node they were last mounted on
+ * (the oldest forgotten first beyond this).
+ */
 const REMEMBERED = 10_000;
 const STATE = PLUGIN_NAME;
 
 /**
- * A named volume's data stays where it was written: a container that mounts one is placed, among the nodes the
- * filters and the strategy keep, on the node where the volume was last mounted (by a create through this
- * manager, else by a container there now), as one engine would give it the same data. A preference only: the
- * filters (constraints, resources) decide first; it moves that node to the head of the strategy's ranking.
- * Classic made the volume on every node and ignored where; turn this off (`builtins`) to place as classic did.
+ * A named volume's data stays where it was written: a container that mounts one is placed,
+ * among the nodes the filters and the strategy keep, on the node where the volume was last
+ * mounted (by a create through this manager, else by a container there now),
+ * as one engine would give it the same data.
+ * A preference only: the filters (constraints, resources) decide first;
+ * it moves that node to the head of the strategy's ranking.
+ * Classic made the volume on every node and ignored where;
+ * turn this off (`builtins`) to place as classic did.
  */
 export function volumeAffinity(): SkepPlugin {
   const lastNode = new Map<string, string>();

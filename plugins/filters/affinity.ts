@@ -21,7 +21,10 @@ function imageOnNode(pattern: string, node: NodeView): boolean {
   );
 }
 
-/** Whether the node has what the expression names: a container, an image, or a container with that label value. */
+/**
+ * Whether the node has what the expression names:
+ * a container, an image, or a container with that label value.
+ */
 function present(expression: Expression, node: NodeView): boolean {
   switch (expression.key.toLowerCase()) {
     case 'container':
@@ -41,8 +44,9 @@ const holds = (expression: Expression, node: NodeView) =>
   present(expression, node) === expression.equal;
 
 /**
- * `-e affinity:container==NAME_OR_ID`, `affinity:image==NAME_OR_ID`, `affinity:LABEL==VALUE` (a container label),
- * with `!=` and the soft `~` forms, and the label `com.docker.swarm.affinities`: next to (or away from) what is there.
+ * `-e affinity:container==NAME_OR_ID`, `affinity:image==NAME_OR_ID`, `affinity:LABEL==VALUE`
+ * (a container label), with `!=` and the soft `~` forms, and the label
+ * `com.docker.swarm.affinities`: next to (or away from) what is there.
  */
 export function affinityFilter(): SkepPlugin {
   return expressionFilter({

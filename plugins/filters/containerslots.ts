@@ -1,6 +1,9 @@
 import { defineFilter, type SkepPlugin } from '../../core/plugin-api.js';
 
-/** An engine label `containerslots=N` caps the containers (any state, creates under way included) on that node. */
+/**
+ * An engine label `containerslots=N` caps the containers on that node
+ * (any state, creates under way included).
+ */
 export function containerSlotsFilter(): SkepPlugin {
   return defineFilter(
     'containerslots',

@@ -24,7 +24,10 @@ interface DependencyConfig {
 const containerMode = (mode: string | undefined) =>
   mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined;
 
-/** The containers a create must sit next to: `--volumes-from`, `--link`, `--net`/`--ipc`/`--pid=container:X`. */
+/**
+ * The containers a create must sit next to:
+ * `--volumes-from`, `--link`, `--net`/`--ipc`/`--pid=container:X`.
+ */
 export function dependencies(config: ContainerConfig): Dependency[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
   const out: Dependency[] = [];
@@ -42,7 +45,10 @@ export function dependencies(config: ContainerConfig): Dependency[] {
   return out.map((d) => ({ ...d, ref: d.ref.replace(/^\//, '') }));
 }
 
-/** What classic's DependencyFilter.GetFilters listed: `--volumes-from=X`, `--link=X:alias`, `--net=container:X`. */
+/**
+ * What classic's DependencyFilter.GetFilters listed:
+ * `--volumes-from=X`, `--link=X:alias`, `--net=container:X`.
+ */
 export function dependencyConditions(config: ContainerConfig): string[] {
   const host = (config.HostConfig ?? {}) as DependencyConfig;
   const list = (v: unknown) => (Array.isArray(v) ? (v as unknown[]).map(String) : []);
@@ -61,7 +67,10 @@ interface ResourceConfig {
   Mounts?: { Type?: string; Source?: string }[] | null;
 }
 
-/** The networks and named volumes a create uses: they live on one node each, so the container must go there too. */
+/**
+ * The networks and named volumes a create uses:
+ * they live on one node each, so the container must go there too.
+ */
 export function resources(
   config: ContainerConfig,
 ): { flag: string; kind: 'network' | 'volume'; ref: string }[] {
@@ -113,8 +122,9 @@ const local = (ref: string, node: NodeView) =>
     : ref;
 
 /**
- * A container goes where its dependencies are (containers it shares volumes, links or namespaces with; the
- * networks and named volumes it uses). Dependencies on different nodes, or a missing container, leave no node.
+ * A container goes where its dependencies are (containers it shares volumes, links or namespaces
+ * with; the networks and named volumes it uses). Dependencies on different nodes, or a missing
+ * container, leave no node.
  */
 export function dependencyFilter(): SkepPlugin {
   return {
@@ -126,7 +136,8 @@ export function dependencyFilter(): SkepPlugin {
           list: dependencyConditions(context.request.config),
         });
         const wanted = dependencies(context.request.config);
-        // a network or volume that some candidates have (and others not) pins the container to those
+        // a network or volume that some candidates have (and others not)
+        // pins the container to those
         const pinned = resources(context.request.config).filter((r) => {
           const holders = nodes.filter((n) => hasResource(n, r.kind, r.ref)).length;
           return holders > 0 && holders < nodes.length;
@@ -156,7 +167,8 @@ export function dependencyFilter(): SkepPlugin {
           return true;
         });
       });
-      // The engine knows its containers, networks and volumes by their own names: `node1/db` becomes `db` on node1.
+      // The engine knows its containers, networks and volumes by their own names:
+      // `node1/db` becomes `db` on node1.
       hooks.beforeEngineCreate.tap(PLUGIN_NAME, (config, { node }) => {
         const host = config.HostConfig as (DependencyConfig & Record<string, unknown>) | undefined;
         if (!host) return config;

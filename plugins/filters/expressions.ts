@@ -13,7 +13,10 @@ export interface Expression {
   key: string;
   /** `==` must match, `!=` must not. */
   equal: boolean;
-  /** `==~` / `!=~`: placement first tries with it, then (if nothing fits) once more without any soft expression. */
+  /**
+   * `==~` / `!=~`: placement first tries with it,
+   * then (if nothing fits) once more without any soft expression.
+   */
   soft: boolean;
   value: string;
   text: string;
@@ -39,7 +42,10 @@ export function parseExpression(text: string, kind: string): Expression {
   return { key, equal: operator === '==', soft: soft === '~', value, text: text.trim() };
 }
 
-/** A value against a pattern: `/regex/`, or a glob (`*`, `?`), without regard to case (classic swarm's rule). */
+/**
+ * A value against a pattern: `/regex/`, or a glob (`*`, `?`),
+ * without regard to case (classic swarm's rule).
+ */
 export function valueMatches(pattern: string, value: string): boolean {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
     return new RegExp(pattern.slice(1, -1), 'i').test(value);
@@ -54,8 +60,8 @@ export function valueMatches(pattern: string, value: string): boolean {
 export const expressionText = (e: Expression) => `${e.key}${e.equal ? '==' : '!='}${e.value}`;
 
 /**
- * A JSON list of expressions kept in a container label (`com.docker.swarm.constraints`). A label that is no such
- * list is ignored, as classic ignored it, with a warning that names it.
+ * A JSON list of expressions kept in a container label (`com.docker.swarm.constraints`).
+ * A label that is no such list is ignored, as classic ignored it, with a warning that names it.
  */
 export function labelList(config: ContainerConfig, label: string, logger?: PluginLogger): string[] {
   const list = labelStrings(config.Labels, label);
@@ -67,8 +73,9 @@ export function labelList(config: ContainerConfig, label: string, logger?: Plugi
 }
 
 /**
- * Moves `-e PREFIX:EXPR` entries out of the environment into the label, as classic swarm did: the engine never
- * sees them, and the container keeps them (its label) for later placement decisions.
+ * Moves `-e PREFIX:EXPR` entries out of the environment into the label, as classic swarm did:
+ * the engine never sees them, and the container keeps them (its label)
+ * for later placement decisions.
  */
 export function moveEnvToLabel(
   config: ContainerConfig,
@@ -91,7 +98,8 @@ export function moveEnvToLabel(
 }
 
 /**
- * Applies expressions one by one, soft ones only when `soft` (classic's first pass). Rejected nodes say why.
+ * Applies expressions one by one, soft ones only when `soft` (classic's first pass).
+ * Rejected nodes say why.
  */
 export function applyExpressions<N extends { name: string }>(
   nodes: N[],
@@ -122,8 +130,9 @@ export interface ExpressionFilterSpec {
 }
 
 /**
- * A filter over classic swarm's expressions (`constraint`, `affinity`, `whitelist`): `-e KIND:EXPR` entries move
- * into `label` before scheduling, and each node must satisfy every expression read back from that label.
+ * A filter over classic swarm's expressions (`constraint`, `affinity`, `whitelist`):
+ * `-e KIND:EXPR` entries move into `label` before scheduling,
+ * and each node must satisfy every expression read back from that label.
  */
 export function expressionFilter({
   kind,

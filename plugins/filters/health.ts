@@ -8,7 +8,8 @@ export function healthFilter(): SkepPlugin {
     name: PLUGIN_NAME,
     apply(hooks) {
       hooks.filter.tap(PLUGIN_NAME, (nodes, context) => {
-        // classic's health filter answered with its own error when it left no node (filter/health.go)
+        // classic's health filter answered with its own error
+        // when it left no node (filter/health.go)
         context.conditions.push({
           by: PLUGIN_NAME,
           list: [],

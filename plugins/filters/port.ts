@@ -8,13 +8,19 @@ import {
 const PLUGIN_NAME = 'port';
 
 const ANY = new Set(['', '0.0.0.0', '::']);
-/** Two bindings collide on the same port and protocol when their addresses overlap (a wildcard overlaps all). */
+/**
+ * Two bindings collide on the same port and protocol when their addresses overlap
+ * (a wildcard overlaps all).
+ */
 export const collide = (a: HostPort, b: HostPort) =>
   a.port === b.port &&
   a.protocol === b.protocol &&
   (ANY.has(a.ip) || ANY.has(b.ip) || a.ip === b.ip);
 
-/** What classic's PortFilter.GetFilters listed: `port 80/tcp (Host mode)` under host networking, else `port 8080 (Bridge mode)`. */
+/**
+ * What classic's PortFilter.GetFilters listed: `port 80/tcp (Host mode)` under host networking,
+ * else `port 8080 (Bridge mode)`.
+ */
 export function portConditions(config: ContainerConfig): string[] {
   // a body is the client's: anything that is not the documented shape lists nothing
   const host = (config.HostConfig ?? {}) as { NetworkMode?: unknown; PortBindings?: unknown };
@@ -34,7 +40,9 @@ export function portConditions(config: ContainerConfig): string[] {
     );
 }
 
-/** A node where a wanted host port is taken by a container (running or stopped) is not a candidate. */
+/**
+ * A node where a wanted host port is taken by a container (running or stopped) is not a candidate.
+ */
 export function portFilter(): SkepPlugin {
   return {
     name: PLUGIN_NAME,

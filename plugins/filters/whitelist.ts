@@ -1,13 +1,16 @@
 import { SWARM_LABELS, type NodeView, type SkepPlugin } from '../../core/plugin-api.js';
 import { expressionFilter, expressionText, type Expression } from './expressions.js';
 
-/** Classic's rule: whatever the key and operator, the node's name must be one of the `|`-separated names. */
+/**
+ * Classic's rule: whatever the key and operator,
+ * the node's name must be one of the `|`-separated names.
+ */
 const holds = (expression: Expression, node: NodeView) =>
   expression.value.split('|').includes(node.name);
 
 /**
- * `-e whitelist:node==node1|node2` and the label `com.docker.swarm.whitelists`: only the nodes named
- * (classic's WhitelistFilter; `docker volume create` uses the label to pick its nodes too).
+ * `-e whitelist:node==node1|node2` and the label `com.docker.swarm.whitelists`: only the nodes
+ * named (classic's WhitelistFilter; `docker volume create` uses the label to pick its nodes too).
  */
 export function whitelistFilter(): SkepPlugin {
   return expressionFilter({

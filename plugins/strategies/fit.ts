@@ -12,7 +12,10 @@ export function usageAfter(node: NodeView, context: ScheduleContext): number {
   return cpu + memory;
 }
 
-/** A stable last tie-break. Plain code-unit order: localeCompare would cost most of a 1,000-node sort. */
+/**
+ * A stable last tie-break.
+ * Plain code-unit order: localeCompare would cost most of a 1,000-node sort.
+ */
 export function byName(a: NodeView, b: NodeView): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
@@ -22,7 +25,10 @@ export interface StrategyOptions {
   overcommit?: number;
 }
 
-/** A node that fits, with its usage after the container worked out once (a sort compares ~10 times per node). */
+/**
+ * A node that fits, with its usage after the container worked out once
+ * (a sort compares ~10 times per node).
+ */
 export interface Ranked {
   node: NodeView;
   usage: number;

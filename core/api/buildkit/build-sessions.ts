@@ -1,6 +1,9 @@
 import type { Engine } from '../../cluster/engine.js';
 
-/** How long a binding is kept after it was made: past any build, short enough that the maps stay small. */
+/**
+ * How long a binding is kept after it was made: past any build,
+ * short enough that the maps stay small.
+ */
 const KEPT_MS = 6 * 60 * 60_000;
 
 /** Keys bound to engines, and callers waiting for a key to be bound. */
@@ -20,7 +23,10 @@ class Bindings {
     }
   }
 
-  /** Nothing will be bound to `key` (its build failed to place): whoever waits for it goes on now, with nothing. */
+  /**
+   * Nothing will be bound to `key` (its build failed to place):
+   * whoever waits for it goes on now, with nothing.
+   */
   abandon(key: string): void {
     for (const wake of this.waiting.get(key) ?? []) wake(undefined);
     this.waiting.delete(key);
@@ -30,7 +36,10 @@ class Bindings {
     return this.bound.get(key)?.engine;
   }
 
-  /** The engine `key` is bound to, once it is; undefined after `ms` (or at once, for 0) if it is not. */
+  /**
+   * The engine `key` is bound to, once it is;
+   * undefined after `ms` (or at once, for 0) if it is not.
+   */
   wait(key: string, ms: number, signal?: AbortSignal): Promise<Engine | undefined> {
     const now = this.get(key);
     if (now || ms <= 0) return Promise.resolve(now);
@@ -54,10 +63,11 @@ class Bindings {
 }
 
 /**
- * Which engine each BuildKit session and build belongs to. A build's calls come on several connections: the
- * solve (on `/grpc`, or `/build?version=2` from the 20.10 CLI) names its session, and the session comes on
- * `/session` (or as a `Control/Session` call), in either order; status, the frontend's calls and a cancel name
- * the build. The first solve of a session is placed, and everything else of it follows to the same engine.
+ * Which engine each BuildKit session and build belongs to. A build's calls come on several
+ * connections: the solve (on `/grpc`, or `/build?version=2` from the 20.10 CLI) names its
+ * session, and the session comes on `/session` (or as a `Control/Session` call), in either order;
+ * status, the frontend's calls and a cancel name the build. The first solve of a session is
+ * placed, and everything else of it follows to the same engine.
  */
 export class BuildSessions {
   /** Session IDs (`X-Docker-Expose-Session-Uuid`) to engines. */

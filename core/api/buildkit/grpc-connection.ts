@@ -25,11 +25,20 @@ import { h2Socket } from './h2-socket.js';
 const { NGHTTP2_CANCEL, NGHTTP2_FLAG_END_STREAM, NGHTTP2_NO_ERROR } = http2.constants;
 const CONTROL = '/moby.buildkit.v1.Control/';
 const BRIDGE = '/moby.buildkit.v1.frontend.LLBBridge/';
-/** How long a call that names a build waits for the solve that places it (the engine waits 3 to 5 s itself). */
+/**
+ * How long a call that names a build waits for the solve that places it
+ * (the engine waits 3 to 5 s itself).
+ */
 const WAIT_FOR_SOLVE_MS = 30_000;
-/** How long a session waits for a solve that names it; a client closes an unused session when it is done. */
+/**
+ * How long a session waits for a solve that names it;
+ * a client closes an unused session when it is done.
+ */
 const WAIT_FOR_SESSION_USE_MS = 10 * 60_000;
-/** The prefix of build args that are placement expressions, as `--build-arg constraint:node==node1` sends them. */
+/**
+ * The prefix of build args that are placement expressions,
+ * as `--build-arg constraint:node==node1` sends them.
+ */
 const PLACEMENT_ARG = /^build-arg:((?:constraint|affinity):.*)$/;
 
 /** What a client's `/grpc` connection needs of the manager. */
@@ -38,8 +47,8 @@ export interface GrpcDeps {
   sessions: BuildSessions;
   logger: Logger;
   /**
-   * Places a build with these placement expressions (`constraint:node==node1`...) and calls `run` on the engine
-   * chosen; the placement holds until what `run` returns settles.
+   * Places a build with these placement expressions (`constraint:node==node1`...) and calls `run`
+   * on the engine chosen; the placement holds until what `run` returns settles.
    */
   placeBuild(expressions: string[], run: (engine: Engine) => Promise<void>): Promise<unknown>;
 }
@@ -52,7 +61,9 @@ interface FirstMessage {
   ended: boolean;
 }
 
-/** Reads a call until its first whole message (or its end); the rest stays in the stream, paused. */
+/**
+ * Reads a call until its first whole message (or its end); the rest stays in the stream, paused.
+ */
 function firstMessage(stream: ServerHttp2Stream): Promise<FirstMessage> {
   return new Promise((resolve) => {
     const reader = new MessageReader();
@@ -74,7 +85,10 @@ function firstMessage(stream: ServerHttp2Stream): Promise<FirstMessage> {
   });
 }
 
-/** The request headers for the engine: the client's own, its pseudo-headers left to the engine's session. */
+/**
+ * The request headers for the engine: the client's own,
+ * its pseudo-headers left to the engine's session.
+ */
 function upstreamHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ':method': 'POST', ':path': headers[':path'] };
   for (const [name, value] of Object.entries(headers)) if (!name.startsWith(':')) out[name] = value;
@@ -84,15 +98,19 @@ function upstreamHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
 const responseHeaders = (headers: IncomingHttpHeaders): OutgoingHttpHeaders => ({ ...headers });
 
 /**
- * One client's `/grpc` connection, with the manager as the HTTP/2 server BuildKit's client expects: each call goes
- * on to the engine it belongs to, over one `/grpc` connection per engine. A solve is placed (the placement
- * pipeline, its `constraint:` build args) and binds its build and sessions to the engine chosen; status, the
- * frontend's calls and the session calls follow them; disk usage and prune ask every healthy engine and merge
- * their answers; anything else goes where this connection's last build went.
+ * One client's `/grpc` connection, with the manager as the HTTP/2 server BuildKit's client
+ * expects: each call goes on to the engine it belongs to, over one `/grpc` connection per
+ * engine. A solve is placed (the placement pipeline, its `constraint:` build args) and binds its
+ * build and sessions to the engine chosen; status, the frontend's calls and the session calls
+ * follow them; disk usage and prune ask every healthy engine and merge their answers; anything
+ * else goes where this connection's last build went.
  */
 export class GrpcConnection {
   private readonly upstreams = new Map<string, Promise<ClientHttp2Session>>();
-  /** The engine of this connection's last solve: where calls that name nothing go (history blobs, traces). */
+  /**
+   * The engine of this connection's last solve:
+   * where calls that name nothing go (history blobs, traces).
+   */
   private affinity?: Engine;
   private closed = false;
 
@@ -118,7 +136,10 @@ export class GrpcConnection {
     server.emit('connection', h2Socket(socket));
   }
 
-  /** The client is gone: so are the connections to engines, and with them every call under way there. */
+  /**
+   * The client is gone: so are the connections to engines,
+   * and with them every call under way there.
+   */
   private close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -140,7 +161,8 @@ export class GrpcConnection {
       case `${CONTROL}Status`:
         return this.byBuild(stream, headers, 1, gone.signal);
       case `${CONTROL}Session`: {
-        // a session of the client's, on this connection (bake's shared ones): it goes where its solve went
+        // a session of the client's, on this connection (bake's shared ones):
+        // it goes where its solve went
         const id = String(headers['x-docker-expose-session-uuid'] ?? '');
         const engine =
           (await this.deps.sessions.sessions.wait(id, WAIT_FOR_SESSION_USE_MS, gone.signal)) ??
@@ -178,10 +200,11 @@ export class GrpcConnection {
   }
 
   /**
-   * A build: placed with the placement expressions among its build args (taken out of what the engine gets), or
-   * sent where its session already is. Its build, session and shared sessions are bound to that engine, the
-   * placement is held until the call ends (the client cancelling included), and the images it made are read
-   * into the cache before the client hears that it is done.
+   * A build: placed with the placement expressions among its build args
+   * (taken out of what the engine gets), or sent where its session already is. Its build, session
+   * and shared sessions are bound to that engine, the placement is held until the call ends
+   * (the client cancelling included), and the images it made are read into the cache before the
+   * client hears that it is done.
    */
   private async solve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
     const first = await firstMessage(stream);
@@ -195,7 +218,8 @@ export class GrpcConnection {
       const name = PLACEMENT_ARG.exec(key)?.[1];
       return name ? [value === '' ? name : `${name}=${value}`] : [];
     });
-    // the engine gets the solve without them, as the legacy builder's build args are sent without them
+    // the engine gets the solve without them,
+    // as the legacy builder's build args are sent without them
     const rest = first.read.subarray(5 + message.length);
     const read = expressions.length
       ? Buffer.concat([
@@ -225,7 +249,8 @@ export class GrpcConnection {
       await this.deps.placeBuild(expressions, run);
     } catch (err) {
       grpcFailure(stream, GRPC.UNKNOWN, (err as Error).message);
-      // nothing of this build will run: its session and calls, waiting for a node, go to any (or fail) and end
+      // nothing of this build will run: its session and calls, waiting for a node,
+      // go to any (or fail) and end
       const any = this.deps.cluster.healthy()[0];
       if (any) bind(any);
       else {
@@ -299,8 +324,9 @@ export class GrpcConnection {
   }
 
   /**
-   * One call sent on to one engine: what was read of it first, then the rest as it comes; the answer back with its
-   * trailers. `beforeEnd` runs before the client hears the call ended well. Settles when the call is over.
+   * One call sent on to one engine: what was read of it first, then the rest as it comes;
+   * the answer back with its trailers.
+   * `beforeEnd` runs before the client hears the call ended well. Settles when the call is over.
    */
   private async relay(
     stream: ServerHttp2Stream,
@@ -359,10 +385,10 @@ export class GrpcConnection {
   }
 
   /**
-   * A call every healthy engine answers (disk usage, prune, history): the same request to each, their messages
-   * passed on as they come (`stream`) or made one (`one answer`: protobuf messages concatenated are merged, their
-   * repeated fields joined). An engine that lacks the call is left out; the status is the first failure when
-   * every engine failed.
+   * A call every healthy engine answers (disk usage, prune, history): the same request to each,
+   * their messages passed on as they come (`stream`) or made one (`one answer`: protobuf messages
+   * concatenated are merged, their repeated fields joined). An engine that lacks the call is left
+   * out; the status is the first failure when every engine failed.
    */
   private async everywhere(
     stream: ServerHttp2Stream,
@@ -371,7 +397,8 @@ export class GrpcConnection {
     read?: FirstMessage,
   ): Promise<void> {
     const first = read ?? (await firstMessage(stream));
-    // these calls send one request message: it is the whole request (the client may end its side only later)
+    // these calls send one request message: it is the whole request
+    // (the client may end its side only later)
     const request = first.read;
     const engines = this.deps.cluster.healthy();
     stream.respond(

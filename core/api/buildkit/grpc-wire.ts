@@ -2,9 +2,9 @@ import type { ServerHttp2Stream } from 'node:http2';
 import protobuf from 'protobufjs/minimal.js';
 
 /**
- * gRPC's framing and the few protobuf fields the manager reads to route BuildKit's calls. Messages are passed on
- * as bytes; only a Solve's build args are rewritten (the placement expressions taken out), field by field, so
- * what the manager does not know is kept byte for byte.
+ * gRPC's framing and the few protobuf fields the manager reads to route BuildKit's calls. Messages
+ * are passed on as bytes; only a Solve's build args are rewritten (the placement expressions
+ * taken out), field by field, so what the manager does not know is kept byte for byte.
  */
 
 /** gRPC status codes the manager answers with itself. */
@@ -34,7 +34,10 @@ export class MessageReader {
   }
 }
 
-/** A field of a protobuf message as it is on the wire: its number, wire type, and where its bytes are. */
+/**
+ * A field of a protobuf message as it is on the wire:
+ * its number, wire type, and where its bytes are.
+ */
 interface WireField {
   field: number;
   wire: number;
@@ -84,7 +87,10 @@ export function mapField(payload: Uint8Array, field: number): Map<string, string
   return map;
 }
 
-/** The message without the entries of a map field whose key `drop` names; everything else byte for byte. */
+/**
+ * The message without the entries of a map field whose key `drop` names;
+ * everything else byte for byte.
+ */
 export function withoutMapEntries(
   payload: Uint8Array,
   field: number,
@@ -96,7 +102,10 @@ export function withoutMapEntries(
   return Buffer.concat(kept.map((f) => payload.subarray(f.start, f.end)));
 }
 
-/** Ends a call with a gRPC status and message, as a server with nothing to send answers (trailers only). */
+/**
+ * Ends a call with a gRPC status and message, as a server with nothing to send answers
+ * (trailers only).
+ */
 export function grpcFailure(stream: ServerHttp2Stream, code: number, message: string): void {
   if (stream.destroyed || stream.closed) return;
   const status = { 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) };

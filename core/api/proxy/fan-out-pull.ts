@@ -7,9 +7,11 @@ import { headersForEngine } from '../headers.js';
 import { outgoingSearch } from '../request-context.js';
 
 /**
- * A node's progress line as the client sees it, as classic wrote it (api/handlers.go postImagesCreate): `id` is the
- * node, and a pull's status reads `Pulling busybox:latest... : Downloading` (the layer is not named). A `stream`
- * line (`Loaded image: busybox:latest`) passes as the engine wrote it, as classic passed it: SDKs parse those.
+ * A node's progress line as the client sees it, as classic wrote it
+ * (api/handlers.go postImagesCreate): `id` is the node, and a pull's status reads
+ * `Pulling busybox:latest... : Downloading` (the layer is not named). A `stream` line
+ * (`Loaded image: busybox:latest`) passes as the engine wrote it, as classic passed it:
+ * SDKs parse those.
  */
 function labelled(engine: Engine, line: ProgressLine, pulling: string | undefined): ProgressLine {
   if (typeof line.stream === 'string') return line;
@@ -34,10 +36,11 @@ function imageRef(image: string, tag: string | undefined): string {
 }
 
 /**
- * `POST /images/create` (pull, or import with its body teed) or `/images/load` on every given node at once, as one well-formed
- * progress stream. Node errors become that node's lines, and the stream ends with one error naming every node
- * that failed, so the client's exit status reflects a failure anywhere. When every node refuses before its
- * stream starts, the client gets the engine's own status and message.
+ * `POST /images/create` (pull, or import with its body teed) or `/images/load` on every given
+ * node at once, as one well-formed progress stream. Node errors become that node's lines, and
+ * the stream ends with one error naming every node that failed, so the client's exit status
+ * reflects a failure anywhere. When every node refuses before its stream starts, the client gets
+ * the engine's own status and message.
  */
 export async function createImageEverywhere(
   ctx: Context,

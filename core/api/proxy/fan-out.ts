@@ -13,7 +13,9 @@ export interface NodeAnswer {
   body: Buffer;
 }
 
-/** The same call on each node at once, answers buffered; an unreachable node answers 500 with why. */
+/**
+ * The same call on each node at once, answers buffered; an unreachable node answers 500 with why.
+ */
 export function callEach(
   ctx: Context,
   engines: Engine[],
@@ -43,8 +45,9 @@ export function callEach(
 }
 
 /**
- * Answers of several nodes as one: when any failed, its status and every failure by node (and where it worked),
- * so a failure on one node is never hidden; otherwise `merge` of the bodies.
+ * Answers of several nodes as one: when any failed, its status and every failure by node
+ * (and where it worked), so a failure on one node is never hidden;
+ * otherwise `merge` of the bodies.
  */
 export function mergeAnswers<T>(answers: NodeAnswer[], merge: (bodies: T[]) => unknown): unknown {
   const failed = answers.filter((a) => a.status >= 300);
@@ -63,7 +66,10 @@ export function mergeAnswers<T>(answers: NodeAnswer[], merge: (bodies: T[]) => u
   );
 }
 
-/** Prune answers of several nodes as one: what each deleted (`deletedKey`), listed together, and the space reclaimed summed. */
+/**
+ * Prune answers of several nodes as one: what each deleted (`deletedKey`), listed together,
+ * and the space reclaimed summed.
+ */
 export function mergePrune(answers: NodeAnswer[], deletedKey: string, withSpace = true): unknown {
   return mergeAnswers<Record<string, unknown> | undefined>(answers, (bodies) => ({
     [deletedKey]: bodies.flatMap((b) => (b?.[deletedKey] as unknown[] | null | undefined) ?? []),

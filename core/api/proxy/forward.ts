@@ -17,11 +17,17 @@ import { outgoingSearch, requestContext, responseContext } from '../request-cont
 import { tapped } from '../../hooks.js';
 
 export interface ForwardOptions {
-  /** A body the route rewrote (a container name replaced by its ID); otherwise the client's body is sent on. */
+  /**
+   * A body the route rewrote (a container name replaced by its ID);
+   * otherwise the client's body is sent on.
+   */
   body?: Buffer;
   /** A query the route rewrote; otherwise the client's query is sent on. */
   search?: string;
-  /** Runs after the engine answered and before the client is answered (cache refresh after a state change). */
+  /**
+   * Runs after the engine answered and before the client is answered
+   * (cache refresh after a state change).
+   */
   after?: (status: number, body: Buffer) => Promise<void> | void;
   /** For calls that take long by design; the engine's request timeout otherwise. */
   timeoutMs?: number | false;
@@ -34,7 +40,10 @@ export function pathFor(ctx: Context, engine: Engine, path: string): string {
   return versionedPath(path, (ctx.state as SkepState).apiVersion, engine.version);
 }
 
-/** A failed exchange as an error the client can read (the engine's door has counted it toward the node's health). */
+/**
+ * A failed exchange as an error the client can read
+ * (the engine's door has counted it toward the node's health).
+ */
 export function unreachable(engine: Engine, err: unknown): DockerError {
   if (isClosedWithoutAnswer(err))
     return new DockerError(
@@ -55,7 +64,10 @@ function hasBody(headers: IncomingHttpHeaders): boolean {
   );
 }
 
-/** Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON, answers the client. */
+/**
+ * Sends the request to the engine, reads the whole answer, lets plugins rewrite JSON,
+ * answers the client.
+ */
 export async function forwardBuffered(
   ctx: Context,
   deps: ApiDeps,
@@ -63,7 +75,8 @@ export async function forwardBuffered(
   path: string,
   options: ForwardOptions = {},
 ): Promise<void> {
-  // An engine ignores a body on GET and HEAD (and the HTTP client refuses to send one): read it off and drop it.
+  // An engine ignores a body on GET and HEAD (and the HTTP client refuses to send one):
+  // read it off and drop it.
   const withoutBody = ctx.method === 'GET' || ctx.method === 'HEAD';
   const received = options.body ?? (hasBody(ctx.req.headers) ? await readBody(ctx) : undefined);
   const body = withoutBody ? undefined : received;
@@ -95,9 +108,10 @@ export async function forwardBuffered(
 }
 
 /**
- * Pipes the request to the engine and its answer back without buffering (logs, export, archive, stats, wait).
- * Headers are flushed at once: `docker run` waits on `/wait`'s headers before it starts the container. Resolves
- * once the answer is under way; `settled` once it has ended and `after` has run (a build's hold lasts that long).
+ * Pipes the request to the engine and its answer back without buffering (logs, export, archive,
+ * stats, wait). Headers are flushed at once: `docker run` waits on `/wait`'s headers before it
+ * starts the container. Resolves once the answer is under way; `settled` once it has ended and
+ * `after` has run (a build's hold lasts that long).
  */
 export async function forwardStream(
   ctx: Context,

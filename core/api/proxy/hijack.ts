@@ -12,9 +12,10 @@ import { needsHeadApart, PAUSE_AFTER_HEAD_MS, splice } from './splice.js';
 const HOST_HEADER = /^host$/i;
 
 /**
- * Splices a hijacked connection (attach, exec start) to the engine byte for byte. The client's request is
- * written to the engine as it came (path rewritten), so the engine's own status line (101, or 200 for the
- * older raw-stream form, or an error) reaches the client unchanged (see splice.ts for half-close).
+ * Splices a hijacked connection (attach, exec start) to the engine byte for byte. The client's
+ * request is written to the engine as it came (path rewritten), so the engine's own status line
+ * (101, or 200 for the older raw-stream form, or an error) reaches the client unchanged
+ * (see splice.ts for half-close).
  */
 export function relayHijack(ctx: Context, engine: Engine, path: string, logger: Logger): void {
   const upgrade = takeUpgrade(ctx.req);
@@ -42,8 +43,9 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
     (socket) => {
       upstream = socket;
       if (client.destroyed) return void socket.destroy();
-      // One write, as the client sent it: dockerd drops bytes that arrive together with the request head
-      // (dockerode's attach sends its options as a body), and a separate write would turn them into stdin.
+      // One write, as the client sent it: dockerd drops bytes that arrive together with the
+      // request head (dockerode's attach sends its options as a body),
+      // and a separate write would turn them into stdin.
       socket.write(head.length > 0 ? Buffer.concat([requestHead, head]) : requestHead);
       splice(
         client,

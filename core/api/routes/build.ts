@@ -14,14 +14,21 @@ import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
 
 const SWARM_PREFIXES = ['constraint:', 'affinity:'];
-/** How long a context upload waits for its build to be placed (the engine itself waits 5 s for the pair). */
+/**
+ * How long a context upload waits for its build to be placed
+ * (the engine itself waits 5 s for the pair).
+ */
 const WAIT_FOR_BUILD_MS = 30_000;
-/** How long a BuildKit session waits for a build that names it; a client closes an unused one when it is done. */
+/**
+ * How long a BuildKit session waits for a build that names it;
+ * a client closes an unused one when it is done.
+ */
 const WAIT_FOR_SESSION_USE_MS = 10 * 60_000;
 
 /**
- * `--build-arg constraint:node==node1` arrives as `{"constraint:node": "=node1"}`: the expression back as the
- * `constraint:`/`affinity:` environment entries placement reads, and the other build args for the engine.
+ * `--build-arg constraint:node==node1` arrives as `{"constraint:node": "=node1"}`: the expression
+ * back as the `constraint:`/`affinity:` environment entries placement reads,
+ * and the other build args for the engine.
  */
 export function splitBuildArgs(raw: string | undefined): {
   env: string[];
@@ -44,8 +51,9 @@ export function splitBuildArgs(raw: string | undefined): {
 }
 
 /**
- * docker build: the scheduler picks the node (constraints and affinities given as build args, memory and CPU
- * reservations from the query), the context streams to it, the output streams back.
+ * docker build: the scheduler picks the node (constraints and affinities given as build args,
+ * memory and CPU reservations from the query), the context streams to it,
+ * the output streams back.
  */
 export function buildRoutes(router: Router, deps: ApiDeps): void {
   const sessions = new BuildSessions();
@@ -74,12 +82,14 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
         headersTimeoutMs: false,
         after: () => engine.refreshImages(),
       });
-    // BuildKit through the legacy route (the 20.10 CLI): a context sent as a tar upload goes where its build went
+    // BuildKit through the legacy route (the 20.10 CLI):
+    // a context sent as a tar upload goes where its build went
     const { session, buildid = '' } = context.query;
     const upload = /^upload-request:(.+)$/.exec(buildid)?.[1];
     if (upload) return void (await send(await builtOn(upload, ctx)));
-    // the build's --memory and --cpu-shares are held on its node until the image it made is in the cache; its
-    // BuildKit session and build ID are bound to that node, so the session, the upload and a cancel follow it
+    // the build's --memory and --cpu-shares are held on its node until the image it made is in
+    // the cache; its BuildKit session and build ID are bound to that node, so the session, the
+    // upload and a cancel follow it
     await deps.placement.place(
       'build',
       { config: { Image: '', Env: env, HostConfig }, query: {} },
@@ -95,7 +105,9 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     );
   });
 
-  /** The node a build (by its ID) went to, once it is placed; the first healthy one if it never is. */
+  /**
+   * The node a build (by its ID) went to, once it is placed; the first healthy one if it never is.
+   */
   const builtOn = async (buildid: string, ctx: Context): Promise<Engine> => {
     const gone = new AbortController();
     ctx.req.socket.once('close', () => gone.abort());
@@ -114,8 +126,9 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     await forwardBuffered(ctx, deps, sessions.builds.get(id) ?? firstHealthy(), 'build/cancel');
   });
 
-  // BuildKit's session (HTTP/2 over the upgraded connection, the engine speaking first): it goes where the build
-  // that names it was placed, once it is; the session may come first, and waits for it
+  // BuildKit's session (HTTP/2 over the upgraded connection, the engine speaking first):
+  // it goes where the build that names it was placed, once it is; the session may come first,
+  // and waits for it
   router.post('image.build-session', '/session', async (ctx) => {
     const id = ctx.get('X-Docker-Expose-Session-Uuid');
     if (!isUpgrade(ctx.req)) throw new DockerError(400, 'no upgrade proto in request');
@@ -128,8 +141,9 @@ export function buildRoutes(router: Router, deps: ApiDeps): void {
     relayHijack(ctx, engine, 'session', deps.logger);
   });
 
-  // BuildKit's API (HTTP/2 over the upgraded connection): buildx's docker driver, `docker build` of today's CLI,
-  // compose's builds. The manager speaks HTTP/2 with the client and sends each call to its engine.
+  // BuildKit's API (HTTP/2 over the upgraded connection): buildx's docker driver, `docker build`
+  // of today's CLI, compose's builds. The manager speaks HTTP/2 with the client and sends each
+  // call to its engine.
   router.post('image.build-grpc', '/grpc', (ctx) => {
     const proto = ctx.get('Upgrade');
     if (!proto) throw new DockerError(400, 'no upgrade proto in request');

@@ -23,7 +23,10 @@ import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
 import { tapped } from '../../hooks.js';
 
-/** Calls that change a container's state: after the engine answers, the cache re-reads it before the client hears. */
+/**
+ * Calls that change a container's state: after the engine answers, the cache re-reads it
+ * before the client hears.
+ */
 const STATE_CHANGES = ['start', 'stop', 'restart', 'kill', 'pause', 'unpause', 'update'] as const;
 /** Calls answered in one piece. */
 const PLAIN_READS = ['top', 'changes', 'resize'] as const;
@@ -52,7 +55,10 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
       rowsJson,
     );
   };
-  /** Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on, `--container-name-refresh-filter` every node. */
+  /**
+   * Classic's cache bypasses: `--refresh-on-node-filter` re-reads the nodes a list filters on,
+   * `--container-name-refresh-filter` every node.
+   */
   const refreshFirst = async (raw: string | undefined) => {
     if (!raw || (!config.refreshOnNodeFilter && config.containerNameRefreshFilter === undefined))
       return;
@@ -77,7 +83,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
   router.post('container.create', '/containers/create', async (ctx) => {
     const body = (await readJsonObject(ctx)) as ContainerConfig;
     checkCreateBody(body);
-    // The engine reads only `name` and `platform` here; some clients (dockerode) repeat the body's options in the query.
+    // The engine reads only `name` and `platform` here;
+    // some clients (dockerode) repeat the body's options in the query.
     const context = requestContext(ctx);
     const name = context.query.name;
     const query: Record<string, string> =
@@ -100,7 +107,10 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     await forwardBuffered(ctx, deps, located.engine, pathOf(located, 'json'));
   });
 
-  /** stop and restart wait up to `t` seconds (the container's StopTimeout, or 10) before killing; -1 waits for ever. */
+  /**
+   * stop and restart wait up to `t` seconds (the container's StopTimeout, or 10) before killing;
+   * -1 waits for ever.
+   */
   const stopWaitMs = (ctx: Context, located: Located): number | false => {
     const t =
       ctx.query.t === undefined
@@ -183,7 +193,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
 
   router.post('container.wait', '/containers/*name/wait', async (ctx) => {
     const located = locate(ctx);
-    // Engines answer wait's headers at once only for API 1.30 and later; older clients get them at exit.
+    // Engines answer wait's headers at once only for API 1.30 and later;
+    // older clients get them at exit.
     await forwardStream(ctx, located.engine, pathOf(located, 'wait'), {
       after: refreshAfter(located),
       headersTimeoutMs: false,
@@ -217,7 +228,8 @@ export function containerRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  // docker commit: on the container's node; the new image shows in the cache before the client hears.
+  // docker commit: on the container's node;
+  // the new image shows in the cache before the client hears.
   router.post('container.commit', '/commit', async (ctx) => {
     const located = locateContainer(cluster, String(ctx.query.container ?? ''));
     const search = new URLSearchParams(ctx.querystring);

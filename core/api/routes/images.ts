@@ -15,7 +15,8 @@ import { withNode } from '../row-node.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
 
-// `node` comes with the image node-filter plugin (a documented Swarm API behaviour), which takes it out of the query.
+// `node` comes with the image node-filter plugin (a documented Swarm API behaviour),
+// which takes it out of the query.
 const IMAGE_FILTERS = ['reference', 'dangling', 'label', 'before', 'since'] as const;
 
 function globToRegExp(glob: string): RegExp {
@@ -38,12 +39,15 @@ interface ImageRow {
   image: ImageSummary;
 }
 
-/** The list's parameters that change what an engine lists, so the cache (one plain list per node) cannot answer. */
+/**
+ * The list's parameters that change what an engine lists,
+ * so the cache (one plain list per node) cannot answer.
+ */
 const LIVE_PARAMETERS = ['all', 'manifests', 'shared-size'] as const;
 
 /**
- * Each node's image list asked of the engine: intermediate images too (`all=1`), each image's manifests (`docker
- * image ls --tree`, API 1.47), shared sizes.
+ * Each node's image list asked of the engine: intermediate images too (`all=1`), each image's
+ * manifests (`docker image ls --tree`, API 1.47), shared sizes.
  */
 async function liveImages(
   ctx: Context,
@@ -60,7 +64,10 @@ async function liveImages(
   ) as { engine: Engine; images: ImageSummary[] }[];
 }
 
-/** Classic's getImagesJSON: one row per image ID across the cluster, its tags and digests merged without repeats. */
+/**
+ * Classic's getImagesJSON: one row per image ID across the cluster,
+ * its tags and digests merged without repeats.
+ */
 function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
   const byId = new Map<string, ImageSummary>();
   for (const row of rows) {
@@ -84,7 +91,10 @@ function mergeByImageId(rows: ImageSummary[]): ImageSummary[] {
   return [...byId.values()];
 }
 
-/** One row per image per node (plugins read the node with `nodeOf`), filtered as an engine filters, newest first. */
+/**
+ * One row per image per node (plugins read the node with `nodeOf`),
+ * filtered as an engine filters, newest first.
+ */
 function imageRows(
   lists: { engine: Engine; images: ImageSummary[] }[],
   query: Record<string, string>,
@@ -139,18 +149,21 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
 
   router.get('image.list', '/images/json', async (ctx) => {
     const query = requestContext(ctx).query;
-    // intermediate images, manifests and shared sizes are not cached: then every healthy node is asked
+    // intermediate images, manifests and shared sizes are not cached:
+    // then every healthy node is asked
     const live = LIVE_PARAMETERS.some((p) => truthy(query[p]));
     const lists = live
       ? await liveImages(ctx, cluster.healthy(), query)
       : cluster.all().map((engine) => ({ engine, images: engine.images }));
-    // the taps see one row per image per node (the node filter needs that); the client one row per image, as classic
+    // the taps see one row per image per node (the node filter needs that);
+    // the client one row per image, as classic
     await answer(ctx, deps, imageRows(lists, query), 200, (rows) =>
       JSON.stringify(mergeByImageId(rows as ImageSummary[])),
     );
   });
 
-  // docker pull (and docker import): on every healthy node at once, X-Registry-Auth passed down as the client sent it.
+  // docker pull (and docker import): on every healthy node at once,
+  // X-Registry-Auth passed down as the client sent it.
   router.post('image.create', '/images/create', (ctx) =>
     createImageEverywhere(ctx, cluster.healthy()),
   );
@@ -173,7 +186,8 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
 
   const refreshed = (engines: Engine[]) => Promise.all(engines.map((e) => e.refreshImages()));
 
-  // docker tag and docker rmi: on every node that has the image; a failure on one node is reported, with where it worked.
+  // docker tag and docker rmi: on every node that has the image;
+  // a failure on one node is reported, with where it worked.
   router.post('image.tag', '/images/*name/tag', async (ctx) => {
     const engines = holders(String(ctx.params.name));
     const answers = await callEach(ctx, engines, `images/${ctx.params.name}/tag`);
@@ -240,9 +254,10 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   });
 
   /**
-   * A healthy node that has the image. Not in the cache: the nodes' images are read again first (an image just
-   * built, loaded, tagged or committed is then found: read your own writes); failing that classic's 404 (an
-   * engine would match any ID prefix, `c2` too, where classic asks for three characters).
+   * A healthy node that has the image. Not in the cache: the nodes' images are read again first
+   * (an image just built, loaded, tagged or committed is then found: read your own writes);
+   * failing that classic's 404 (an engine would match any ID prefix, `c2` too, where classic
+   * asks for three characters).
    */
   const holder = async (ctx: Context): Promise<Engine> => {
     const name = String(ctx.params.name);
@@ -254,7 +269,8 @@ export function imageRoutes(router: Router, deps: ApiDeps): void {
   router.get('image.history', '/images/*name/history', async (ctx) =>
     forwardBuffered(ctx, deps, await holder(ctx), `images/${ctx.params.name}/history`),
   );
-  // one node's inspect, with the tags and digests the same image has on the other nodes (docker images lists them all)
+  // one node's inspect, with the tags and digests the same image has on the other nodes
+  // (docker images lists them all)
   router.get('image.inspect', '/images/*name/json', async (ctx) => {
     const engine = await holder(ctx);
     const res = await engine

@@ -25,8 +25,9 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
   const ordered = () => cluster.healthyFirst();
   const networks = (e: Engine) => e.networks;
   /**
-   * Not in the cache: every node's networks read again first (one just created elsewhere is then found). Missing:
-   * classic's words, which differ by route (`No such network: X` on inspect, `No such network X` on delete).
+   * Not in the cache: every node's networks read again first
+   * (one just created elsewhere is then found). Missing: classic's words, which differ by route
+   * (`No such network: X` on inspect, `No such network X` on delete).
    */
   const find = (ref: string, missing = `No such network: ${ref}`) =>
     findFresh(
@@ -60,7 +61,8 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
       ),
     );
   });
-  // inspect asks the engine: only its inspect lists the containers attached (the cached list has none)
+  // inspect asks the engine: only its inspect lists the containers attached
+  // (the cached list has none)
   router.get('network.inspect', '/networks/*id', async (ctx) => {
     const { engine, item } = await find(ctx.params.id!);
     const live = await engine.json<Record<string, unknown>>(
@@ -70,7 +72,8 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, live);
   });
 
-  // docker network create: on the node named (`node/name`), else one placement picks. Names stay unique.
+  // docker network create: on the node named (`node/name`), else one placement picks.
+  // Names stay unique.
   router.post('network.create', '/networks/create', async (ctx) => {
     const body = await readJsonObject(ctx);
     if (typeof body.Name !== 'string' || body.Name === '')
@@ -78,7 +81,8 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     const labels = body.Labels as Record<string, string> | undefined;
     const pinned = pinnedNode(cluster, body.Name);
     const create = async (engine: Engine, name: string) => {
-      // Unique across the cluster, so the plain name finds it; `node/name` may repeat a name another node has.
+      // Unique across the cluster, so the plain name finds it;
+      // `node/name` may repeat a name another node has.
       // CheckDuplicate: false asks for a duplicate name, and the engine makes one.
       const taken =
         body.CheckDuplicate === false
@@ -123,7 +127,8 @@ export function networkRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, mergePrune(answers, 'NetworksDeleted', false));
   });
 
-  // connect/disconnect act on a container: they go to its node, with the network as that node knows it.
+  // connect/disconnect act on a container: they go to its node,
+  // with the network as that node knows it.
   for (const action of ['connect', 'disconnect'] as const) {
     router.post(`network.${action}`, `/networks/*id/${action}`, async (ctx) => {
       const body = await readJsonObject(ctx);

@@ -9,13 +9,17 @@ import { compareText } from '../format.js';
 import { HEALTH_TEXT } from '../info.js';
 import { notSwarmManager } from './system.js';
 
-/** The engine's own labels and tags, without the Skep-side ones (which `nodeLabels` lays over them). */
+/**
+ * The engine's own labels and tags, without the Skep-side ones (which `nodeLabels` lays over them).
+ */
 const engineLabels = (engine: Engine) =>
   Object.fromEntries(
     Object.entries(nodeLabels(engine)).filter(([k]) => !(k in engine.maintenance.labels)),
   );
 
-/** One node as `/skep/nodes` describes it: what `docker info` shows of it, and what operators set. */
+/**
+ * One node as `/skep/nodes` describes it: what `docker info` shows of it, and what operators set.
+ */
 function describe(engine: Engine) {
   const { size, running } = engine.containers;
   return {
@@ -24,7 +28,10 @@ function describe(engine: Engine) {
     Addr: engine.addr,
     Status: HEALTH_TEXT[engine.health],
     Availability: engine.maintenance.availability,
-    /** Skep-side labels only (`--label-add`); `Labels` in `docker info` shows them merged over the engine's. */
+    /**
+     * Skep-side labels only (`--label-add`);
+     * `Labels` in `docker info` shows them merged over the engine's.
+     */
     Labels: engine.maintenance.labels,
     EngineLabels: engineLabels(engine),
     Containers: size,
@@ -37,9 +44,10 @@ function describe(engine: Engine) {
 const SWARM_STATE = { pending: 'unknown', healthy: 'ready', unhealthy: 'down' } as const;
 
 /**
- * A node in swarm mode's shape, for `docker node ls` and `docker node update`: Spec holds what operators set
- * (the Skep-side labels, the availability), Description what the engine says. No ManagerStatus: the nodes are
- * no swarm managers, and `docker info` still says swarm mode is inactive.
+ * A node in swarm mode's shape, for `docker node ls` and `docker node update`: Spec holds what
+ * operators set (the Skep-side labels, the availability), Description what the engine says.
+ * No ManagerStatus: the nodes are no swarm managers,
+ * and `docker info` still says swarm mode is inactive.
  */
 function swarmNode(engine: Engine, version: number) {
   const time = (engine.updatedAt ?? new Date(0)).toISOString();
@@ -78,7 +86,8 @@ const isStringRecord = (v: unknown): v is Record<string, string> =>
 /**
  * Node maintenance through the manager's API (what `swarm node ls` and `swarm node update` call):
  * `GET /skep/nodes`, `GET /skep/nodes/NODE`, `POST /skep/nodes/NODE/update` with
- * `{"Availability": "drain", "LabelAdd": {"k": "v"}, "LabelRm": ["k"]}`. NODE is a name, an address or an ID.
+ * `{"Availability": "drain", "LabelAdd": {"k": "v"}, "LabelRm": ["k"]}`.
+ * NODE is a name, an address or an ID.
  */
 export function nodeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, maintenance } = deps;
@@ -116,7 +125,8 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, describe(engine));
   });
 
-  // the docker CLI's `docker node ls`, `docker node inspect` and `docker node update` (availability, labels)
+  // the docker CLI's `docker node ls`, `docker node inspect` and `docker node update`
+  // (availability, labels)
   router.get('node.list', '/nodes', (ctx) =>
     answer(
       ctx,

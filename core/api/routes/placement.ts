@@ -7,8 +7,9 @@ import type { ApiDeps } from '../deps.js';
 import { requestContext } from '../request-context.js';
 
 /**
- * `POST /skep/placement?name=NAME` with a create body: where that container would go and why, without creating it
- * (beforeSchedule, filter and rank run; nothing is reserved, no engine is called).
+ * `POST /skep/placement?name=NAME` with a create body: where that container would go and why,
+ * without creating it (beforeSchedule, filter and rank run; nothing is reserved,
+ * no engine is called).
  */
 export function placementRoutes(router: Router, deps: ApiDeps): void {
   router.post('skep.placement', '/skep/placement', async (ctx) => {

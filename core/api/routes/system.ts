@@ -21,9 +21,10 @@ export function notSwarmManager(): never {
 export function systemRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, config } = deps;
 
-  // HEAD too: the Go client pings with HEAD first to negotiate the API version. `Builder-Version: 2` makes buildx
-  // use its docker driver (BuildKit over /grpc) and the 20.10 CLI build with BuildKit; `Swarm: inactive` keeps
-  // today's CLI from offering swarm mode's commands, as an engine outside swarm mode does.
+  // HEAD too: the Go client pings with HEAD first to negotiate the API version.
+  // `Builder-Version: 2` makes buildx use its docker driver (BuildKit over /grpc)
+  // and the 20.10 CLI build with BuildKit; `Swarm: inactive` keeps today's CLI from offering
+  // swarm mode's commands, as an engine outside swarm mode does.
   const ping = (ctx: Context) => {
     ctx.set('Cache-Control', 'no-cache, no-store, must-revalidate');
     ctx.set('Pragma', 'no-cache');
@@ -59,7 +60,8 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     });
   });
 
-  // docker system df: every healthy node's usage, summed; each listed image, container and volume is one node's.
+  // docker system df: every healthy node's usage, summed;
+  // each listed image, container and volume is one node's.
   router.get('system.df', '/system/df', async (ctx) => {
     const answers = await callEach(ctx, cluster.healthy(), 'system/df');
     type Df = {
@@ -82,15 +84,17 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     );
   });
 
-  // Swarm mode's objects: Skep fronts engines that are not in swarm mode, and answers as such an engine does
-  // (`/nodes` is served in part, for `docker node ls` and `docker node update`: see nodes.ts).
+  // Swarm mode's objects: Skep fronts engines that are not in swarm mode,
+  // and answers as such an engine does (`/nodes` is served in part, for `docker node ls` and
+  // `docker node update`: see nodes.ts).
   for (const kind of ['swarm', 'services', 'tasks', 'secrets', 'configs']) {
     router.all(`swarm-mode.${kind}`, `/${kind}`, notSwarmManager);
     router.all(`swarm-mode.${kind}`, `/${kind}/*rest`, notSwarmManager);
   }
 
   router.get('system.info', '/info', async (ctx) => {
-    // a replica shows the primary's view (its reservations count the creates under way there), with its own role
+    // a replica shows the primary's view (its reservations count the creates under way there),
+    // with its own role
     const primaryView =
       deps.forwarder && !deps.role.isPrimary()
         ? await deps.forwarder.primaryJson('/info')
@@ -103,7 +107,8 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     return answer(ctx, deps, clusterInfo(cluster, config, deps.role), 200, infoJson);
   });
 
-  // The merged event stream of every node: what is remembered since `since`, then live until `until`.
+  // The merged event stream of every node: what is remembered since `since`,
+  // then live until `until`.
   router.get('system.events', '/events', (ctx) => {
     const matches = eventMatcher(ctx.query.filters as string | undefined);
     const since = parseEventTime(ctx.query.since as string | undefined, 'since');

@@ -23,7 +23,10 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;
-  /** Not in the cache: every node's volumes read again first (one just created elsewhere is then found). Missing: classic's words. */
+  /**
+   * Not in the cache: every node's volumes read again first
+   * (one just created elsewhere is then found). Missing: classic's words.
+   */
   const find = (ref: string, missing = `No such volume: ${ref}`) =>
     findFresh(
       () => resolveResource(ordered(), volumes, 'Name', ref, missing, true),
@@ -53,9 +56,9 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     answer(ctx, deps, (await find(ctx.params.name!)).item),
   );
 
-  // docker volume create, as classic did it: `node/name` on that node; otherwise on every healthy node the filters
-  // keep (the label com.docker.swarm.whitelists or constraints pick nodes), under one name (made here when none
-  // is given). An engine that has the volume answers with it.
+  // docker volume create, as classic did it: `node/name` on that node; otherwise on every healthy
+  // node the filters keep (the label com.docker.swarm.whitelists or constraints pick nodes), under
+  // one name (made here when none is given). An engine that has the volume answers with it.
   router.post('volume.create', '/volumes/create', async (ctx) => {
     const body = await readJsonObject(ctx);
     const wanted =
@@ -86,7 +89,8 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
             Buffer.from(JSON.stringify({ ...body, Name: wanted })),
           );
           await Promise.all(engines.map((e) => e.refreshVolumes()));
-          // answered with the copy an inspect of the name then finds (the first node in the cluster's order)
+          // answered with the copy an inspect of the name then finds
+          // (the first node in the cluster's order)
           const order = ordered();
           answers.sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
           return mergeAnswers<Record<string, unknown>>(answers, (bodies) => bodies[0]);
@@ -96,7 +100,8 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     await answer(ctx, deps, created, 201);
   });
 
-  // docker volume rm NAME: from every node that has it (classic's RemoveVolumes); `node/name` from that node
+  // docker volume rm NAME: from every node that has it (classic's RemoveVolumes);
+  // `node/name` from that node
   router.delete('volume.delete', '/volumes/*name', async (ctx) => {
     const { engine, item } = await find(ctx.params.name!, `No such volume ${ctx.params.name}`);
     const name = String(item.Name);
@@ -114,7 +119,8 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
     ctx.status = 204;
   });
 
-  // docker volume prune: every healthy node, read at the client's API version (1.42 made it anonymous volumes only)
+  // docker volume prune: every healthy node, read at the client's API version
+  // (1.42 made it anonymous volumes only)
   router.post('volume.prune', '/volumes/prune', async (ctx) => {
     const engines = cluster.healthy();
     const version = requestContext(ctx).apiVersion;
@@ -132,8 +138,9 @@ export function volumeRoutes(router: Router, deps: ApiDeps): void {
   });
 
   /**
-   * Today's prune (anonymous volumes only) on an engine older than API 1.42, whose own prune removes named volumes
-   * too: its unused volumes with an anonymous volume's name (64 hex), removed one by one.
+   * Today's prune (anonymous volumes only) on an engine older than API 1.42, whose own prune
+   * removes named volumes too: its unused volumes with an anonymous volume's name (64 hex),
+   * removed one by one.
    */
   const pruneAnonymous = async (engine: Engine, search: string): Promise<NodeAnswer> => {
     const filters = {

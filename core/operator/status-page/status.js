@@ -1,5 +1,6 @@
-// The status page's script, a classic script written inline into index.html when served (no build step, no CDN:
-// the manager may have no internet). The stream's first event is a snapshot; then each change updates its own row.
+// The status page's script, a classic script written inline into index.html when served
+// (no build step, no CDN: the manager may have no internet). The stream's first event is a
+// snapshot; then each change updates its own row.
 (() => {
   const $ = (id) => document.getElementById(id);
   const rows = new Map(); // addr -> { node, tr }
@@ -7,7 +8,8 @@
   let sortDir = 1;
   let filterText = '';
   const collator = new Intl.Collator(undefined, { numeric: true });
-  // names, labels and errors come from engines and their users: escaped before they go into innerHTML
+  // names, labels and errors come from engines and their users:
+  // escaped before they go into innerHTML
   const esc = (s) =>
     String(s).replace(
       /[&<>"]/g,
@@ -71,7 +73,8 @@
       const x = a.node[sortKey];
       const y = b.node[sortKey];
       const byKey = typeof x === 'number' ? x - y : collator.compare(String(x), String(y));
-      return byKey * sortDir || collator.compare(a.node.name, b.node.name); // ties by name: rows do not swap
+      // ties by name: rows do not swap
+      return byKey * sortDir || collator.compare(a.node.name, b.node.name);
     });
     // rows move only when the order changed, and then all at once (one layout, not one per row)
     if (list.some((row, i) => body.children[i] !== row.tr)) {

@@ -1,10 +1,46 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { sleep, waitFor } from './exec.js';
 import { freePort } from './skep.js';
 
-const healthy = async (endpoint: string) => {
+/** How a test etcd serves its clients. */
+export interface EtcdServing {
+  /** etcd's v2 API beside v3 (`--enable-v2`), where classic's agents and manager keep their keys. */
+  enableV2?: boolean;
+  /** TLS with client certificates (`--client-cert-auth`): the CA that signs both sides, etcd's pair. */
+  tls?: { ca: string; cert: string; key: string };
+}
+
+/** GET /health, over TLS with etcd's own pair as the client's (the test CA signs both). */
+function healthyTls(endpoint: string, tls: NonNullable<EtcdServing['tls']>): Promise<boolean> {
+  const [host, port] = endpoint.split(':');
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host,
+        port,
+        path: '/health',
+        ca: readFileSync(tls.ca),
+        cert: readFileSync(tls.cert),
+        key: readFileSync(tls.key),
+        timeout: 2000,
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"true"')));
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+const healthy = async (endpoint: string, serving: EtcdServing) => {
+  if (serving.tls) return healthyTls(endpoint, serving.tls);
   const res = await fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(2000) }).catch(
     () => undefined,
   );
@@ -22,6 +58,7 @@ export class EtcdMember {
     readonly peerPort: number,
     private readonly initialCluster: string,
     private readonly token: string,
+    readonly serving: EtcdServing = {},
   ) {}
 
   get endpoint(): string {
@@ -42,12 +79,18 @@ export class EtcdMember {
   start(): void {
     mkdirSync(this.dir, { recursive: true });
     const log = openSync(join(this.dir, 'etcd.log'), 'a');
+    const { tls, enableV2 } = this.serving;
+    const scheme = tls ? 'https' : 'http';
     // prettier-ignore
     this.child = spawn('etcd', [
       '--name', this.name, '--data-dir', join(this.dir, 'data'),
-      '--listen-client-urls', `http://${this.endpoint}`, '--advertise-client-urls', `http://${this.endpoint}`,
+      '--listen-client-urls', `${scheme}://${this.endpoint}`,
+      '--advertise-client-urls', `${scheme}://${this.endpoint}`,
       '--listen-peer-urls', this.peerUrl, '--initial-advertise-peer-urls', this.peerUrl,
       '--initial-cluster', this.initialCluster, '--initial-cluster-token', this.token,
+      ...(enableV2 ? ['--enable-v2'] : []),
+      ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca,
+        '--client-cert-auth'] : []),
     ], { detached: true, stdio: ['ignore', log, log] });
     this.child.unref();
   }
@@ -76,14 +119,19 @@ export class TestEtcd {
   }
 
   /** Starts etcd in `dir`; `client` picks the first member's client port (a manager may be pointed at it before it runs). */
-  static async start(dir: string, client?: number, size = 1): Promise<TestEtcd> {
+  static async start(
+    dir: string,
+    client?: number,
+    size = 1,
+    serving: EtcdServing = {},
+  ): Promise<TestEtcd> {
     const ports: [number, number][] = [];
     for (let i = 0; i < size; i++)
       ports.push([i === 0 && client ? client : await freePort(), await freePort()]);
     const names = ports.map((_, i) => `skep-test-${i + 1}`);
     const initial = ports.map(([, peer], i) => `${names[i]}=http://127.0.0.1:${peer}`).join(',');
     const members = ports.map(
-      ([c, p], i) => new EtcdMember(names[i]!, join(dir, names[i]!), c, p, initial, dir),
+      ([c, p], i) => new EtcdMember(names[i]!, join(dir, names[i]!), c, p, initial, dir, serving),
     );
     for (const m of members) m.start();
     const etcd = new TestEtcd(members);
@@ -97,7 +145,9 @@ export class TestEtcd {
       `etcd at ${this.endpoints}`,
       async () => {
         const running = this.members.filter((m) => m.running);
-        return (await Promise.all(running.map((m) => healthy(m.endpoint)))).every(Boolean)
+        return (await Promise.all(running.map((m) => healthy(m.endpoint, m.serving)))).every(
+          Boolean,
+        )
           ? true
           : undefined;
       },

@@ -22,6 +22,7 @@ import { Rescheduler } from './scheduler/rescheduler.js';
 import { AbandonedCreates } from './scheduler/abandoned-creates.js';
 import { FileNodeRecords, recordsFileFor } from './scheduler/node-records.js';
 import { parseEtcdSpec } from './discovery/etcd.js';
+import { readStoreAccess, sameAccess, type StoreAccess } from './discovery/store-access.js';
 import { PrimaryForwarder } from './api/replica.js';
 import { EtcdMaintenanceStore } from './replication/etcd-maintenance-store.js';
 import { EtcdNodeRecords } from './replication/etcd-node-records.js';
@@ -39,6 +40,7 @@ import { noTelemetry } from './telemetry.js';
 const RELOADABLE = new Set<keyof ResolvedConfig>([
   'nodes',
   'heartbeatMs',
+  'discoveryOpts',
   'logLevel',
   'logFormat',
   'serverTls',
@@ -73,6 +75,8 @@ interface Parts {
   /** Stops following the shared maintenance state. */
   unfollow: () => void;
   replication?: { leadership: Leadership; forwarder: PrimaryForwarder };
+  /** The store's TLS material and credentials as last read (a reload compares the files' contents). */
+  storeAccess: StoreAccess;
 }
 
 /**
@@ -117,7 +121,13 @@ export class Manager {
     applyPlugins(hooks, plugins, logger, { routes, registry: metrics?.registry ?? new Registry() });
 
     // made before anything listens: a discovery string that cannot work stops the start
-    const discovery = createDiscovery(config.nodes, { logger, heartbeatMs: config.heartbeatMs });
+    const discovery = createDiscovery(config.nodes, {
+      logger,
+      heartbeatMs: config.heartbeatMs,
+      discoveryOpts: config.discoveryOpts,
+    });
+    // the discovery read and logged them (classic's words); replication reaches the same store
+    const storeAccess = readStoreAccess(config.discoveryOpts);
     const readReservation = (totals: NodeTotals) =>
       hooks.nodeReserved.call({ cpus: 0, memory: totals.memory }, totals);
     const cluster = new Cluster(
@@ -131,7 +141,9 @@ export class Manager {
       },
       logger,
     );
-    const replication = config.replication ? await startReplication(config, logger) : undefined;
+    const replication = config.replication
+      ? await startReplication(config, storeAccess, logger)
+      : undefined;
     const role = replication?.leadership ?? standalone;
     const store = replication
       ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root)
@@ -188,7 +200,17 @@ export class Manager {
     const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
     return new Manager(
       config,
-      { hooks, cluster, listeners, plugins, maintenance, operator, replication, unfollow },
+      {
+        hooks,
+        cluster,
+        listeners,
+        plugins,
+        maintenance,
+        operator,
+        replication,
+        unfollow,
+        storeAccess,
+      },
       logger,
       stopDiscovery,
     );
@@ -209,17 +231,27 @@ export class Manager {
       this.logger.warn(
         `reload: ${needsRestart.join(', ')} changed; that takes a restart, the running values stay`,
       );
+    // the store's files read again, as the client TLS is: renewed certificates are taken
+    // (a file with a mistake refuses the reload, the running access kept)
+    const storeAccess = readStoreAccess(next.discoveryOpts);
+    const accessChanged = !sameAccess(storeAccess, this.parts.storeAccess);
     if (
       JSON.stringify(before.nodes) !== JSON.stringify(next.nodes) ||
-      before.heartbeatMs !== next.heartbeatMs
+      before.heartbeatMs !== next.heartbeatMs ||
+      JSON.stringify(before.discoveryOpts) !== JSON.stringify(next.discoveryOpts) ||
+      accessChanged
     ) {
-      this.stopDiscovery();
-      this.stopDiscovery = createDiscovery(next.nodes, {
+      const discovery = createDiscovery(next.nodes, {
         logger: this.logger,
         heartbeatMs: next.heartbeatMs,
-      }).watch((entries) => this.cluster.setEntries(entries));
+        discoveryOpts: next.discoveryOpts,
+      });
+      this.stopDiscovery();
+      this.stopDiscovery = discovery.watch((entries) => this.cluster.setEntries(entries));
       this.logger.info(`reload: managing ${next.nodes.join(', ')}`);
     }
+    if (accessChanged) await this.parts.replication?.leadership.useAccess(storeAccess);
+    this.parts.storeAccess = storeAccess;
     if (!next.replication && before.stateFile !== next.stateFile)
       await this.parts.maintenance.use(new FileMaintenanceStore(next.stateFile));
     for (const listener of this.parts.listeners) listener.setTls?.(next.serverTls);
@@ -261,10 +293,11 @@ export class Manager {
  * Under `--replication`: the election on the discovery's etcd, the forwarder to the primary,
  * the node records in etcd.
  */
-async function startReplication(config: ResolvedConfig, logger: Logger) {
-  const { hosts, root } = parseEtcdSpec(config.nodes[0]!);
+async function startReplication(config: ResolvedConfig, access: StoreAccess, logger: Logger) {
+  const { endpoints, root } = parseEtcdSpec(config.nodes[0]!);
   const leadership = new Leadership({
-    hosts,
+    endpoints,
+    access,
     prefix: `${root}leader/`,
     advertise: config.advertise!,
     ttlMs: config.replicationTtlMs,

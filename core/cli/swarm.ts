@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     const listed = createDiscovery([parsed.discovery], {
       logger,
       heartbeatMs: parsed.timeoutMs,
+      discoveryOpts: parsed.discoveryOpts,
     }).list();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -115,6 +116,7 @@ async function join(options: Required<ParsedJoin>): Promise<void> {
   const discovery = createDiscovery([options.discovery], {
     logger,
     heartbeatMs: options.heartbeatMs,
+    discoveryOpts: options.discoveryOpts,
   });
   if (!(discovery instanceof EtcdDiscovery)) {
     throw new ConfigError(

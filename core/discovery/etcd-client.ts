@@ -1,5 +1,6 @@
 import type { IBackoff } from 'cockatiel';
 import type { Etcd3, IOptions } from 'etcd3';
+import { type StoreAccess, storeUrl } from './store-access.js';
 
 /**
  * An etcd client that sees etcd (back) within one heartbeat, as classic did (a plain request each
@@ -9,10 +10,12 @@ import type { Etcd3, IOptions } from 'etcd3';
  * every manager's start-up.
  */
 export async function etcdClient(
-  hosts: string[],
+  endpoints: string[],
   heartbeatMs: number,
-  extra: Omit<IOptions, 'hosts' | 'faultHandling'> = {},
+  access: StoreAccess = {},
+  extra: Omit<IOptions, 'hosts' | 'faultHandling' | 'credentials' | 'auth'> = {},
 ): Promise<Etcd3> {
+  const hosts = endpoints.map((endpoint) => storeUrl(endpoint, access));
   const { Etcd3, isRecoverableError } = await import('etcd3');
   const { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry } =
     await import('cockatiel');
@@ -21,6 +24,14 @@ export async function etcdClient(
     hosts,
     dialTimeout: 3000,
     ...extra,
+    ...(access.tls && {
+      credentials: {
+        rootCertificate: access.tls.ca,
+        certChain: access.tls.cert,
+        privateKey: access.tls.key,
+      },
+    }),
+    ...(access.auth && { auth: { ...access.auth } }),
     faultHandling: {
       // a dead member is skipped for half a heartbeat, not 5 s
       host: () =>

@@ -4,23 +4,33 @@ import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
 import { etcdClient } from './etcd-client.js';
 import { parseEntries } from './entries.js';
+import { readStoreAccess, type StoreAccess } from './store-access.js';
+
+const trimSlashes = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
 /**
  * Where classic swarm kept its state in a key-value store, under `<path>/docker/swarm/`: the nodes
- * at `nodes/<ip:port>`; under replication, the leader election beside them (`leader/`) and Skep's
- * own state (`skep/`).
+ * at `nodes/<ip:port>` (or under `<path>/<kv.path>/`, classic's discovery option); under
+ * replication, the leader election beside them (`leader/`) and Skep's own state (`skep/`).
+ * `endpoints` are the members' `host:port`, made URLs by the store's access (http or https).
  */
-export function parseEtcdSpec(spec: string): { hosts: string[]; prefix: string; root: string } {
+export function parseEtcdSpec(
+  spec: string,
+  kvPath?: string,
+): { endpoints: string[]; prefix: string; root: string } {
   const m = /^etcd:\/\/([^/]+)(\/.*)?$/.exec(spec);
   if (!m || !m[1]) throw new ConfigError(`"${spec}": expected etcd://host:port[,host:port]/path`);
-  const hosts = m[1].split(',').map((h) => `http://${h.trim()}`);
-  const path = (m[2] ?? '').replace(/^\/+|\/+$/g, '');
-  const root = `${path ? `${path}/` : ''}docker/swarm/`;
-  return { hosts, prefix: `${root}nodes/`, root };
+  const endpoints = m[1].split(',').map((h) => h.trim());
+  const path = trimSlashes(m[2] ?? '');
+  const under = (sub: string) => `${path ? `${path}/` : ''}${sub}/`;
+  const root = under('docker/swarm');
+  return { endpoints, prefix: kvPath ? under(trimSlashes(kvPath)) : `${root}nodes/`, root };
 }
 
 export interface EtcdOptions {
   logger?: Logger;
+  /** classic's `--discovery-opt`s: `kv.path`, the TLS files, Skep's `kv.username`/`kv.password`. */
+  discoveryOpts?: Record<string, string>;
   /**
    * How often the manager re-reads the registry as a safety net beside the watch;
    * how often `join` renews.
@@ -36,16 +46,20 @@ export interface EtcdOptions {
 export class EtcdDiscovery implements Discovery {
   private readonly hosts: string[];
   readonly prefix: string;
+  /** How etcd is reached, files read (and checked, in classic's words) when the backend is made. */
+  readonly access: StoreAccess;
 
   constructor(
     spec: string,
     private readonly options: EtcdOptions,
   ) {
-    ({ hosts: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec));
+    const opts = options.discoveryOpts ?? {};
+    ({ endpoints: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec, opts['kv.path']));
+    this.access = readStoreAccess(opts, options.logger);
   }
 
   private client(): Promise<Etcd3> {
-    return etcdClient(this.hosts, this.options.heartbeatMs);
+    return etcdClient(this.hosts, this.options.heartbeatMs, this.access);
   }
 
   private async read(client: Etcd3): Promise<string[]> {

@@ -4,6 +4,8 @@ import type { Discovery } from './discovery.js';
 export interface DiscoveryOptions {
   logger?: Logger;
   heartbeatMs: number;
+  /** The operator's `--discovery-opt key=value`s (classic's `kv.*`), for the backend to read. */
+  discoveryOpts?: Record<string, string>;
 }
 
 /**

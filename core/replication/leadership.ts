@@ -1,13 +1,16 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { etcdClient } from '../discovery/etcd-client.js';
-import type { Etcd3, Lease } from 'etcd3';
+import type { StoreAccess } from '../discovery/store-access.js';
+import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../log.js';
 import type { ManagerRole } from './role.js';
 
 export interface LeadershipOptions {
-  /** etcd's client URLs (`http://host:port`). */
-  hosts: string[];
+  /** etcd's members (`host:port`). */
+  endpoints: string[];
+  /** How they are reached (TLS, credentials); replaced on SIGHUP by `useAccess`. */
+  access: StoreAccess;
   /**
    * The election's key prefix: `<path>/docker/swarm/leader/`,
    * classic's leader key made a folder of candidates.
@@ -58,14 +61,15 @@ export class Leadership implements ManagerRole {
   /** The etcd failure last logged, until etcd answers again after this manager lost touch. */
   private warned?: string;
   private stopped = false;
-  private lease?: Lease;
+  /** The lease's ID, renewed through whichever client is current (a SIGHUP may replace it). */
+  private leaseId?: string;
   private reported = '';
   private expiry?: NodeJS.Timeout;
   private cancelWatch?: () => Promise<void>;
   /**
    * etcd3's error for a lease etcd no longer has (loaded with etcd3, only when replication is on).
    */
-  private leaseInvalid?: new (...args: never[]) => Error;
+  private leaseInvalid?: new (leaseID: string) => Error;
 
   constructor(private readonly options: LeadershipOptions) {
     this.advertise = options.advertise;
@@ -119,16 +123,36 @@ export class Leadership implements ManagerRole {
   async start(): Promise<void> {
     const { EtcdLeaseInvalidError } = await import('etcd3');
     this.leaseInvalid = EtcdLeaseInvalidError;
+    this.client = await this.connect(this.options.access);
+    void this.watch();
+    void this.campaign();
+  }
+
+  private connect(access: StoreAccess): Promise<Etcd3> {
     const callMs = Math.max(500, Math.round(this.options.ttlMs / 3));
     // every unary call ends within a third of the TTL: a member without quorum must not hold a
     // renewal past the lease; etcd back is seen within a third of the TTL too
     // (the campaign's retry)
-    this.client = await etcdClient(this.options.hosts, callMs, {
+    return etcdClient(this.options.endpoints, callMs, access, {
       dialTimeout: callMs,
       defaultCallOptions: (c) => (c.isStream ? {} : { deadline: Date.now() + callMs }),
     });
+  }
+
+  /**
+   * New TLS material or credentials (SIGHUP): a new client for every call from now on, the lease
+   * kept (it is etcd's, renewed by ID), so the primary stays primary; the old client is closed
+   * once calls under way on it have had a TTL to end.
+   */
+  async useAccess(access: StoreAccess): Promise<void> {
+    const old = this.client;
+    this.client = await this.connect(access);
+    this.options.logger.info('Leader Election: etcd reached with the reloaded TLS files');
+    const cancel = this.cancelWatch;
+    this.cancelWatch = undefined;
+    await cancel?.().catch(() => {});
     void this.watch();
-    void this.campaign();
+    setTimeout(() => old?.close(), this.options.ttlMs).unref();
   }
 
   /**
@@ -139,7 +163,10 @@ export class Leadership implements ManagerRole {
     clearTimeout(this.expiry);
     await this.cancelWatch?.().catch(() => {});
     const wasPrimary = this.isPrimary();
-    await this.lease?.revoke().then(
+    const revoking = this.leaseId
+      ? this.client!.leaseClient.leaseRevoke({ ID: this.leaseId })
+      : Promise.resolve();
+    await revoking.then(
       () =>
         wasPrimary &&
         this.options.logger.info(
@@ -161,14 +188,14 @@ export class Leadership implements ManagerRole {
         const sent = now();
         const lease = client.lease(ttlSeconds, { autoKeepAlive: false });
         lease.on('lost', () => {});
-        this.lease = lease;
         const id = await lease.grant();
+        this.leaseId = id;
         const key = `${this.options.prefix}${id}`;
         await lease.put(key).value(this.advertise);
         this.key = key;
         this.renewed(sent, ttlSeconds);
         await this.readLeader();
-        await this.keepAlive(lease);
+        await this.keepAlive(id);
       } catch (err) {
         this.failed(err);
         await sleep(Math.min(1000, this.options.ttlMs / 3));
@@ -182,15 +209,14 @@ export class Leadership implements ManagerRole {
    * Renews every third of the TTL until etcd says the lease is gone
    * (expired while this manager was frozen or cut off).
    */
-  private async keepAlive(lease: Lease): Promise<void> {
+  private async keepAlive(id: string): Promise<void> {
     const every = this.options.ttlMs / 3;
     let wait = every;
     while (!this.stopped) {
       await sleep(wait);
       const sent = now();
       try {
-        const res = await lease.keepaliveOnce({ deadline: Date.now() + every });
-        this.renewed(sent, Number(res.TTL));
+        this.renewed(sent, await this.renew(id, Date.now() + every));
         wait = every;
       } catch (err) {
         if (this.leaseInvalid && err instanceof this.leaseInvalid) {
@@ -207,6 +233,25 @@ export class Leadership implements ManagerRole {
       }
       // the watch says who leads; this re-read is the safety net when it stalled
       await this.readLeader().catch((err: unknown) => this.failed(err));
+    }
+  }
+
+  /**
+   * One keep-alive of lease `id` on the current client (etcd3's `keepaliveOnce`, by ID): its TTL
+   * in seconds, or etcd3's lease-invalid error when etcd no longer has the lease.
+   */
+  private async renew(id: string, deadline: number): Promise<number> {
+    const stream = await this.client!.leaseClient.leaseKeepAlive({ deadline });
+    try {
+      const res = await new Promise<{ TTL: string }>((resolve, reject) => {
+        stream.on('data', resolve);
+        stream.on('error', reject);
+        stream.write({ ID: id });
+      });
+      if (res.TTL === '0') throw new this.leaseInvalid!(id);
+      return Number(res.TTL);
+    } finally {
+      stream.end();
     }
   }
 
@@ -232,7 +277,9 @@ export class Leadership implements ManagerRole {
   private failed(err: unknown): void {
     const message = etcdMessage(err);
     if (message !== this.warned)
-      this.options.logger.warn(`Leader Election: etcd ${this.options.hosts.join(',')}: ${message}`);
+      this.options.logger.warn(
+        `Leader Election: etcd ${this.options.endpoints.join(',')}: ${message}`,
+      );
     this.warned = message;
     this.lastError = message;
     this.update();

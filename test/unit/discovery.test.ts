@@ -46,15 +46,17 @@ test('the dead hosted token service and unknown schemes say so; static lists rep
 
 test('etcd specs: hosts and classic swarm key layout (the election and Skep state beside the nodes)', (t) => {
   t.deepEqual(parseEtcdSpec('etcd://10.0.0.1:2379,10.0.0.2:2379/swarm'), {
-    hosts: ['http://10.0.0.1:2379', 'http://10.0.0.2:2379'],
+    endpoints: ['10.0.0.1:2379', '10.0.0.2:2379'],
     prefix: 'swarm/docker/swarm/nodes/',
     root: 'swarm/docker/swarm/',
   });
   t.deepEqual(parseEtcdSpec('etcd://127.0.0.1:2379'), {
-    hosts: ['http://127.0.0.1:2379'],
+    endpoints: ['127.0.0.1:2379'],
     prefix: 'docker/swarm/nodes/',
     root: 'docker/swarm/',
   });
+  // classic's --discovery-opt kv.path: the nodes under <path>/<kv.path>
+  t.is(parseEtcdSpec('etcd://127.0.0.1:2379/swarm', '/my/nodes/').prefix, 'swarm/my/nodes/');
   t.throws(() => parseEtcdSpec('etcd:///nohost'), { instanceOf: ConfigError });
 });
 

@@ -36,6 +36,7 @@ export const NETWORKS = {
   chaos: { prefix: 'skche', subnet: 28 },
   today: { prefix: 'sktday', subnet: 30 },
   'api-versions': { prefix: 'skver', subnet: 31 },
+  'store-tls': { prefix: 'skstor', subnet: 33 },
   /** `npm run chaos` (test/chaos/chaos.ts's default). */
   'chaos-run': { prefix: 'skchs', subnet: 22 },
   // the bench's parts (bench/*.ts)

@@ -38,6 +38,7 @@ export const NETWORKS = {
   'api-versions': { prefix: 'skver', subnet: 31 },
   'store-tls': { prefix: 'skstor', subnet: 33 },
   'classic-agents': { prefix: 'skclag', subnet: 34 },
+  zookeeper: { prefix: 'skzk', subnet: 35 },
   /** `npm run chaos` (test/chaos/chaos.ts's default). */
   'chaos-run': { prefix: 'skchs', subnet: 22 },
   // the bench's parts (bench/*.ts)

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const onPath = (cmd: string) =>
   (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, cmd)));
@@ -24,6 +25,13 @@ export const MODERN = {
   /** docker-py 7.2, for Debian's python3 (PYTHONPATH). */
   pythonPath: join(MODERN_DOCKER, 'usr/lib/python3/dist-packages'),
 };
+/**
+ * Classic swarm 1.2.9's own static binary, beside the checkout (its README says how it was built):
+ * classic's agents and manager, for the tests of Skep beside them.
+ */
+export const CLASSIC_SWARM =
+  process.env.SKEP_CLASSIC_SWARM ??
+  fileURLToPath(new URL('../../../../shared/tools/classic-swarm/swarm', import.meta.url));
 /** Debian's chromium, which the status page's tests drive headless (nothing is downloaded). */
 export const CHROMIUM = process.env.SKEP_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -57,6 +65,7 @@ export function realEngineSupport(
           CHROMIUM,
           MODERN.dockerd,
           MODERN.cli,
+          CLASSIC_SWARM,
           join(MODERN.cliPlugins, 'docker-buildx'),
         ]
       : []),

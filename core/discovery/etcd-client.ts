@@ -50,3 +50,16 @@ export async function etcdClient(
     },
   });
 }
+
+/**
+ * gRPC's error text without its trimmings:
+ * `14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...`
+ */
+export function etcdMessage(err: unknown): string {
+  const text = ((err as Error)?.message ?? String(err)).split('\n')[0]!;
+  return text
+    .replace(/\. Resolution note:.*$/, '')
+    .replace(/Last error: Error: /, 'last error: ')
+    .replace(/,name resolution: [^,]*,remote_addr=/, ' talking to ')
+    .trim();
+}

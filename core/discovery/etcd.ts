@@ -2,7 +2,8 @@ import type { Etcd3, Lease } from 'etcd3';
 import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
-import { etcdClient } from './etcd-client.js';
+import { etcdClient, etcdMessage } from './etcd-client.js';
+import { EtcdV2 } from './etcd-v2.js';
 import { parseEntries } from './entries.js';
 import { readStoreAccess, type StoreAccess } from './store-access.js';
 
@@ -41,13 +42,17 @@ export interface EtcdOptions {
 /**
  * `etcd://host:port[,host:port]/path` on etcd's v3 API: the manager reads the nodes registered
  * under the path and follows them live (a watch, with a periodic re-read as a safety net);
- * `swarm join` registers one with a lease.
+ * `swarm join` registers one with a lease. Where etcd also serves v2, classic swarm's agents
+ * (which register there) are read and followed beside Skep's, and `join` registers in both, so
+ * classic's manager sees Skep's agents.
  */
 export class EtcdDiscovery implements Discovery {
   private readonly hosts: string[];
   readonly prefix: string;
   /** How etcd is reached, files read (and checked, in classic's words) when the backend is made. */
   readonly access: StoreAccess;
+  /** Classic's registrations, on etcd's v2 API where it is served. */
+  private readonly v2: EtcdV2;
 
   constructor(
     spec: string,
@@ -56,6 +61,7 @@ export class EtcdDiscovery implements Discovery {
     const opts = options.discoveryOpts ?? {};
     ({ endpoints: this.hosts, prefix: this.prefix } = parseEtcdSpec(spec, opts['kv.path']));
     this.access = readStoreAccess(opts, options.logger);
+    this.v2 = new EtcdV2(this.hosts, this.prefix, this.access, options.logger);
   }
 
   private client(): Promise<Etcd3> {
@@ -63,14 +69,20 @@ export class EtcdDiscovery implements Discovery {
   }
 
   private async read(client: Etcd3): Promise<string[]> {
-    const values = await client.getAll().prefix(this.prefix).strings();
-    return parseEntries(Object.values(values));
+    const [values, classic] = await Promise.all([
+      client.getAll().prefix(this.prefix).strings(),
+      this.v2.list(),
+    ]);
+    return parseEntries([...Object.values(values), ...classic]);
   }
 
   async list(): Promise<string[]> {
     const client = await this.client();
     try {
       return await this.read(client);
+    } catch (err) {
+      // `swarm list` prints one line, as classic's log.Fatal did, not gRPC's stack
+      throw new ConfigError(`etcd ${this.hosts.join(',')}: ${etcdMessage(err)}`);
     } finally {
       client.close();
     }
@@ -110,11 +122,13 @@ export class EtcdDiscovery implements Discovery {
         );
       }
     })();
+    const unfollow = this.v2.watch(() => void refresh(), this.options.heartbeatMs);
     const timer = setInterval(() => void refresh(), this.options.heartbeatMs);
     timer.unref();
     return () => {
       stopped = true;
       clearInterval(timer);
+      unfollow();
       void cancel?.();
       void connecting.then((client) => client.close());
     };
@@ -132,8 +146,17 @@ export class EtcdDiscovery implements Discovery {
       lease = client.lease(Math.max(1, Math.round(ttlMs / 1000)), { autoKeepAlive: false });
       await lease.put(key).value(addr);
     };
+    // classic's manager reads v2: written there too, each heartbeat, as classic's join did
+    const classic = () =>
+      this.v2
+        .register(addr, ttlMs / 1000)
+        .catch((e: Error) =>
+          this.options.logger?.warn(`registering ${addr} for classic's manager: ${e.message}`),
+        );
     await grant();
+    await classic();
     const timer = setInterval(async () => {
+      void classic();
       try {
         await lease!.keepaliveOnce();
       } catch (err) {

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { etcdClient } from '../discovery/etcd-client.js';
+import { etcdClient, etcdMessage } from '../discovery/etcd-client.js';
 import type { StoreAccess } from '../discovery/store-access.js';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../log.js';
@@ -23,18 +23,9 @@ export interface LeadershipOptions {
 
 const now = () => performance.now();
 
-/**
- * gRPC's error text without its trimmings:
- * `14 UNAVAILABLE: No connection established. Last error: Error: connect ECONNREFUSED ...`
- */
-export function etcdMessage(err: unknown): string {
-  const text = ((err as Error)?.message ?? String(err)).split('\n')[0]!;
-  return text
-    .replace(/\. Resolution note:.*$/, '')
-    .replace(/Last error: Error: /, 'last error: ')
-    .replace(/,name resolution: [^,]*,remote_addr=/, ' talking to ')
-    .trim();
-}
+// where other layers have found it
+export { etcdMessage };
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

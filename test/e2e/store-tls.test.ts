@@ -5,7 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { TestCa } from '../harness/certs.js';
 import { withRealEngines } from '../harness/e2e.js';
 import { TestEtcd } from '../harness/etcd.js';
-import { run, waitFor } from '../harness/exec.js';
+import { run, sleep, waitFor } from '../harness/exec.js';
 import { ReplicatedManagers } from '../harness/replicated.js';
 import { REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
 import { useCluster } from '../harness/use-cluster.js';
@@ -164,6 +164,48 @@ withRealEngines((test) => {
         'renewed\n',
       );
       t.regex(skep.logs.join(''), /SIGHUP: configuration reloaded/);
+    },
+  );
+
+  test.serial(
+    'etcd over TLS back after a stop: a node that joined meanwhile is seen within a heartbeat or two (1 s) of its return',
+    async (t) => {
+      const dir = join(e2e.cluster.stateDir, 'store-tls-back');
+      const ca = await TestCa.create(join(dir, 'ca'), 'store-ca-back');
+      const server = await ca.issue('etcd', { ips: ['127.0.0.1'] });
+      const client = await ca.issue('skep-manager');
+      const etcd = await TestEtcd.start(join(dir, 'etcd'), undefined, 1, {
+        tls: { ca: ca.ca, ...server },
+      });
+      stops.push(() => etcd.stop());
+      const registry = `etcd://${etcd.endpoint}/back`;
+      const opts = [
+        `--discovery-opt=kv.cacertfile=${ca.ca}`,
+        `--discovery-opt=kv.certfile=${client.cert}`,
+        `--discovery-opt=kv.keyfile=${client.key}`,
+      ];
+      const [a, b] = e2e.cluster.engines.map((e) => e.addr) as [string, string];
+      joinNode(a, registry, opts);
+      await waitFor(
+        'one registration',
+        async () =>
+          (await listed(registry, opts).catch(() => [])).length === 1 ? true : undefined,
+        20_000,
+      );
+      const skep = await SkepProcess.start(['--heartbeat', '1s', ...opts, registry], { nodes: 1 });
+      stops.push(() => skep.stop());
+      await etcd.members[0]!.kill();
+      // a second node joins while etcd is away: its join retries every heartbeat
+      joinNode(b, registry, opts);
+      await sleep(3000);
+      t.is(await nodesOf(skep), 'node1', 'the last list is kept while etcd is away');
+      etcd.members[0]!.start();
+      await etcd.waitHealthy();
+      const back = Date.now();
+      await until(skep, 'node1,node2', 30_000);
+      const ms = Date.now() - back;
+      t.log(`node2 seen ${ms} ms after etcd answered again`);
+      t.true(ms < 3000, `node2 seen ${ms} ms after etcd answered (a join's retry, then the watch)`);
     },
   );
 

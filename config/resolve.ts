@@ -112,10 +112,4 @@ function checkReplication(resolved: ResolvedConfig): void {
     throw new ConfigError(
       '--replication-ttl should be at least one second (etcd leases count whole seconds)',
     );
-  // a replica forwards requests: the primary's plugin would see the replica, not the client,
-  // and decide for the wrong user
-  if (resolved.authorizationPlugins.length > 0)
-    throw new ConfigError(
-      "--authorization-plugin cannot be combined with --replication yet: the primary would judge forwarded requests by the replica's identity",
-    );
 }

@@ -24,6 +24,7 @@ import { FileNodeRecords, recordsFileFor } from './scheduler/node-records.js';
 import { parseEtcdSpec } from './discovery/etcd.js';
 import { readStoreAccess, sameAccess, type StoreAccess } from './discovery/store-access.js';
 import { PrimaryForwarder } from './api/replica.js';
+import { ForwardingKey, forwardingKeyPath } from './replication/forwarding-key.js';
 import { EtcdMaintenanceStore } from './replication/etcd-maintenance-store.js';
 import { EtcdNodeRecords } from './replication/etcd-node-records.js';
 import { Leadership } from './replication/leadership.js';
@@ -74,7 +75,7 @@ interface Parts {
   operator?: OperatorListener;
   /** Stops following the shared maintenance state. */
   unfollow: () => void;
-  replication?: { leadership: Leadership; forwarder: PrimaryForwarder };
+  replication?: { leadership: Leadership; forwarder: PrimaryForwarder; key: ForwardingKey };
   /** The store's TLS material and credentials as last read (a reload compares the files' contents). */
   storeAccess: StoreAccess;
 }
@@ -283,6 +284,7 @@ export class Manager {
     await replication?.leadership.stop();
     await Promise.all(listeners.map((l) => l.drain(graceMs)));
     replication?.forwarder.close();
+    replication?.key.stop();
     this.stopDiscovery();
     cluster.stop();
     await operator?.close();
@@ -304,14 +306,18 @@ async function startReplication(config: ResolvedConfig, access: StoreAccess, log
     logger,
   });
   await leadership.start();
+  // the key with which replicas vouch for the clients they forward, shared through etcd
+  const key = new ForwardingKey(() => leadership.etcd(), forwardingKeyPath(root), logger);
+  void key.load();
   // a write waits this long for a primary: a failover takes at most the TTL
   const forwarder = new PrimaryForwarder(leadership, {
     holdMs: config.replicationTtlMs + 3000,
     tls: config.serverTls,
+    key: () => key.get(),
     logger,
   });
   const records = (kind: string) => new EtcdNodeRecords(() => leadership.etcd(), root, kind);
-  return { leadership, forwarder, root, records };
+  return { leadership, forwarder, key, root, records };
 }
 
 /**

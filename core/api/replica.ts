@@ -7,11 +7,19 @@ import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { TlsMaterial } from '../../config/types.js';
+import type { RequestClient } from '../pipeline-types.js';
 import { parseEngineAddress } from '../cluster/address.js';
 import { engineAgent, rawConnection } from '../cluster/engine-http.js';
 import type { Logger } from '../log.js';
 import type { ManagerRole } from '../replication/role.js';
 import { splice } from './proxy/splice.js';
+import {
+  adoptForwardedClient,
+  clientOfRequest,
+  FORWARDED_CLIENT,
+  signClient,
+} from './forwarded-client.js';
+import { endToEnd, upgradeHeaderLines } from './hop-by-hop.js';
 
 /**
  * What a replica answers itself, as classic did (`/_ping`, `/info`);
@@ -23,13 +31,16 @@ const LOCAL_PATH = /^(?:\/v\d+\.\d+)?\/(?:_ping|info)$/;
  * forward it on (no loops).
  */
 export const FORWARDED_BY = 'X-Skep-Forwarded-By';
-/** Hop-by-hop headers: they describe one connection, and each side of the relay has its own. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection']);
+/** What this manager sets itself on a forwarded request: a client's own copies are not sent. */
+const MARKS = new Set([FORWARDED_BY.toLowerCase(), FORWARDED_CLIENT.toLowerCase()]);
 const CONNECT_MS = 2000;
+const NO_KEY = "this manager has not read the managers' forwarding key from etcd yet";
 
 export type Decision = { serve: 'here' } | { serve: 'primary'; addr: string } | { serve: 'wait' };
 
 const isRead = (method: string | undefined) => method === 'GET' || method === 'HEAD';
+/** The raw header at `i` (a name or its value) is one this manager sets itself. */
+const isMark = (raw: string[], i: number) => MARKS.has(raw[i - (i % 2)]!.toLowerCase());
 
 /**
  * Where a request is served: here when this manager is primary (or not replicated), and for
@@ -50,29 +61,31 @@ export function decide(
   return isRead(method) ? { serve: 'here' } : { serve: 'wait' };
 }
 
-/** The client's headers as it spelled them, without hop-by-hop ones, marked as forwarded. */
-function forwardedHeaders(raw: string[], by: string): OutgoingHttpHeaders {
+/**
+ * The client's headers as it spelled them, without hop-by-hop ones, marked as forwarded and
+ * carrying the client, signed.
+ */
+function forwardedHeaders(req: IncomingMessage, by: string, client: string): OutgoingHttpHeaders {
   const headers: Record<string, string | string[]> = {};
   const names = new Map<string, string>();
+  const raw = endToEnd(req.rawHeaders);
   for (let i = 0; i < raw.length; i += 2) {
     const lower = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(lower)) continue;
+    if (MARKS.has(lower)) continue;
     const name = names.get(lower) ?? raw[i]!;
     names.set(lower, name);
     const had = headers[name];
     headers[name] =
       had === undefined ? raw[i + 1]! : [...(Array.isArray(had) ? had : [had]), raw[i + 1]!];
   }
+  // this hop's own framing of a chunked body: Node's client chunks a body by itself only for some
+  // methods (not DELETE or GET), and a Content-Length the client sent is kept as it is
+  if (req.headers['transfer-encoding'] !== undefined) headers['Transfer-Encoding'] = 'chunked';
   headers[FORWARDED_BY] = by;
+  headers[FORWARDED_CLIENT] = client;
   return headers;
 }
 
-function rawAnswerHeaders(raw: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2)
-    if (!HOP_BY_HOP.has(raw[i]!.toLowerCase())) out.push(raw[i]!, raw[i + 1]!);
-  return out;
-}
 const hasBody = (req: IncomingMessage) =>
   (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') ||
   req.headers['transfer-encoding'] !== undefined;
@@ -85,6 +98,11 @@ export interface ForwarderOptions {
    * when the API is served over TLS.
    */
   tls?: TlsMaterial;
+  /**
+   * The managers' shared key (core/replication/forwarding-key.ts), once read: it signs the client a
+   * replica forwards, and checks the one a replica forwarded here.
+   */
+  key: () => Buffer | undefined;
   logger: Logger;
 }
 
@@ -113,7 +131,7 @@ export class PrimaryForwarder {
   request(req: IncomingMessage, res: ServerResponse, here: () => void): Promise<void> {
     return this.serve(req, here, (addr) => this.forward(req, res, addr), {
       gone: () => res.destroyed,
-      refuse: (unreached) => this.refuse(res, unreached),
+      refuse: (status, message) => this.refuse(res, status, message),
     });
   }
 
@@ -123,6 +141,8 @@ export class PrimaryForwarder {
    */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, here: () => void): Promise<void> {
     const splicing = async (addr: string): Promise<'answered' | Error> => {
+      const key = this.options.key();
+      if (!key) return new Error(NO_KEY);
       try {
         const upstream = await rawConnection(
           parseEngineAddress(addr),
@@ -134,10 +154,13 @@ export class PrimaryForwarder {
           upstream.destroy();
           return 'answered';
         }
-        const lines = [`${req.method} ${req.url} HTTP/1.1`];
-        for (let i = 0; i < req.rawHeaders.length; i += 2)
-          lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-        lines.push(`${FORWARDED_BY}: ${this.role.advertise}`);
+        const client = signClient(key, clientOfRequest(req), req.method ?? '', req.url ?? '');
+        const lines = [
+          `${req.method} ${req.url} HTTP/1.1`,
+          ...upgradeHeaderLines(req.rawHeaders.filter((_, i, raw) => !isMark(raw, i))),
+          `${FORWARDED_BY}: ${this.role.advertise}`,
+          `${FORWARDED_CLIENT}: ${client}`,
+        ];
         // one write with what came past the head, as hijack.ts does for engines
         upstream.write(
           Buffer.concat([Buffer.from(lines.join('\r\n') + '\r\n\r\n', 'latin1'), head]),
@@ -150,9 +173,9 @@ export class PrimaryForwarder {
     };
     return this.serve(req, here, splicing, {
       gone: () => socket.destroyed,
-      refuse: (unreached) => {
-        const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
-        const status = unreached ? '500 Internal Server Error' : '503 Service Unavailable';
+      refuse: (code, message) => {
+        const body = JSON.stringify({ message });
+        const status = `${code} ${http.STATUS_CODES[code]}`;
         socket.end(
           `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
         );
@@ -169,10 +192,15 @@ export class PrimaryForwarder {
     req: IncomingMessage,
     here: () => void,
     attempt: (addr: string) => Promise<'answered' | Error>,
-    client: { gone: () => boolean; refuse: (unreached: string | undefined) => void },
+    client: { gone: () => boolean; refuse: (status: number, message: string) => void },
   ): Promise<void> {
     const deadline = performance.now() + this.options.holdMs;
     let unreached: string | undefined;
+    // served here: by the client a replica vouched for, if one did (a client's own header is dropped)
+    const serveHere = () =>
+      adoptForwardedClient(req, this.options.key()) === 'unverifiable'
+        ? client.refuse(503, `Cannot verify the client a replica forwarded: ${NO_KEY}`)
+        : here();
     for (;;) {
       const decision = decide(
         this.role,
@@ -180,26 +208,28 @@ export class PrimaryForwarder {
         req.url,
         req.headers[FORWARDED_BY.toLowerCase()],
       );
-      if (decision.serve === 'here') return here();
+      if (decision.serve === 'here') return serveHere();
       if (decision.serve === 'primary') {
         const outcome = await attempt(decision.addr);
         if (outcome === 'answered') return;
-        if (isRead(req.method)) return here();
+        if (isRead(req.method)) return serveHere();
         unreached = `Unable to reach primary cluster manager (${outcome.message}): ${decision.addr}`;
       }
       const left = deadline - performance.now();
-      if (left <= 0 || client.gone()) return client.refuse(unreached);
+      if (left <= 0 || client.gone())
+        return unreached ? client.refuse(500, unreached) : client.refuse(503, this.noPrimary());
       await this.role.changed(Math.min(left, 250));
     }
   }
 
   /**
-   * The primary's answer to a GET (`/info` shows the primary's view),
+   * The primary's answer to a GET (`/info` shows the primary's view) asked for `client`,
    * or undefined when it cannot give one.
    */
-  async primaryJson(path: string): Promise<unknown> {
+  async primaryJson(path: string, client: RequestClient): Promise<unknown> {
     const addr = this.role.primary();
-    if (!addr || addr === this.role.advertise) return undefined;
+    const key = this.options.key();
+    if (!addr || addr === this.role.advertise || !key) return undefined;
     const { host, port } = parseEngineAddress(addr);
     return new Promise((resolve) => {
       const req = (this.options.tls ? https : http).request(
@@ -209,7 +239,10 @@ export class PrimaryForwarder {
           port,
           path,
           method: 'GET',
-          headers: { [FORWARDED_BY]: this.role.advertise ?? '' },
+          headers: {
+            [FORWARDED_BY]: this.role.advertise ?? '',
+            [FORWARDED_CLIENT]: signClient(key, client, 'GET', path),
+          },
           timeout: CONNECT_MS,
         },
         (res) => {
@@ -239,10 +272,10 @@ export class PrimaryForwarder {
     return `No elected primary cluster manager (${this.role.noPrimaryReason()}): writes wait for one; reads are answered from this manager's cache`;
   }
 
-  private refuse(res: ServerResponse, unreached: string | undefined): void {
+  private refuse(res: ServerResponse, status: number, message: string): void {
     if (res.headersSent || res.destroyed) return void res.destroy();
-    const body = JSON.stringify({ message: unreached ?? this.noPrimary() });
-    res.writeHead(unreached ? 500 : 503, {
+    const body = JSON.stringify({ message });
+    res.writeHead(status, {
       'Content-Type': 'application/json',
       'Content-Length': Buffer.byteLength(body),
     });
@@ -258,6 +291,9 @@ export class PrimaryForwarder {
     res: ServerResponse,
     addr: string,
   ): Promise<'answered' | Error> {
+    const key = this.options.key();
+    if (!key) return Promise.resolve(new Error(NO_KEY));
+    const client = signClient(key, clientOfRequest(req), req.method ?? '', req.url ?? '');
     const { host, port } = parseEngineAddress(addr);
     return new Promise((resolve) => {
       let connected = false;
@@ -267,7 +303,7 @@ export class PrimaryForwarder {
         port,
         method: req.method,
         path: req.url,
-        headers: forwardedHeaders(req.rawHeaders, this.role.advertise ?? ''),
+        headers: forwardedHeaders(req, this.role.advertise ?? '', client),
         setHost: false,
       });
       upstream.setTimeout(CONNECT_MS, () => {
@@ -284,11 +320,9 @@ export class PrimaryForwarder {
         else send();
       });
       upstream.on('response', (answer) => {
-        res.writeHead(
-          answer.statusCode ?? 502,
-          answer.statusMessage,
-          rawAnswerHeaders(answer.rawHeaders),
-        );
+        // the answer's framing is this hop's own too: Node frames what it relays for this client
+        // (chunked, or to the close for an HTTP/1.0 client)
+        res.writeHead(answer.statusCode ?? 502, answer.statusMessage, endToEnd(answer.rawHeaders));
         // streams (events, logs -f, wait) must show their headers before their first byte
         res.flushHeaders();
         answer.pipe(res);
@@ -300,7 +334,11 @@ export class PrimaryForwarder {
         // so it can be served elsewhere
         if (!connected || (isRead(req.method) && !res.headersSent)) return resolve(err);
         if (!res.headersSent)
-          this.refuse(res, `Unable to reach primary cluster manager (${err.message}): ${addr}`);
+          this.refuse(
+            res,
+            500,
+            `Unable to reach primary cluster manager (${err.message}): ${addr}`,
+          );
         else res.destroy();
         resolve('answered');
       });

@@ -9,7 +9,7 @@ import type {
 import type { SkepState } from './deps.js';
 import { nodeOf } from './row-node.js';
 import { readBody } from './body.js';
-import { clientOf } from './client-identity.js';
+import { clientOfRequest } from './forwarded-client.js';
 
 /** The query as plugins see it: one string per parameter (the first, as the engine reads it). */
 function plainQuery(ctx: Context): Record<string, string> {
@@ -35,7 +35,7 @@ export function requestContext(ctx: Context, route?: RouteId | OtherRoute): Requ
     headers: ctx.req.headers,
     apiVersion: state.apiVersion,
     url: ctx.originalUrl,
-    client: clientOf(ctx.req.socket),
+    client: clientOfRequest(ctx.req),
     readBody: () => readBody(ctx),
     state: {},
     logger: state.logger,

@@ -79,7 +79,7 @@ test('defaults, then the file, then flags', (t) => {
   );
 });
 
-test("replication needs an advertised address and etcd discovery, in classic's words first; not with an authorization plugin yet", (t) => {
+test("replication needs an advertised address and etcd discovery, in classic's words first; authorization plugins are allowed with it", (t) => {
   const etcd = { nodes: 'etcd://10.0.0.9:2379/prod', replication: true };
   t.throws(() => resolveConfig(etcd, {}), {
     message: '--advertise address must be provided when using --leader-election',
@@ -95,10 +95,10 @@ test("replication needs an advertised address and etcd discovery, in classic's w
     () => resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', replicationTtl: '500ms' }, {}),
     { message: /^--replication-ttl should be at least one second/ },
   );
-  t.throws(
-    () =>
-      resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', authorizationPlugins: ['authz'] }, {}),
-    { message: /^--authorization-plugin cannot be combined with --replication yet/ },
+  // replicas vouch for the clients they forward (core/api/forwarded-client.ts)
+  t.like(
+    resolveConfig({ ...etcd, advertise: '10.0.0.5:2375', authorizationPlugins: ['authz'] }, {}),
+    { replication: true, authorizationPlugins: ['authz'] },
   );
   const resolved = resolveConfig({ ...etcd, advertise: '10.0.0.5:2375' }, {});
   t.like(resolved, { replication: true, advertise: '10.0.0.5:2375', replicationTtlMs: 2000 });

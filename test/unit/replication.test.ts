@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import test from 'ava';
@@ -40,7 +41,11 @@ class ScriptedRole implements ManagerRole {
 
 /** A replica's front: the forwarder, and `served here` for what it keeps. */
 async function replicaFront(role: ManagerRole, holdMs = 2000) {
-  const forwarder = new PrimaryForwarder(role, { holdMs, logger: recordingLogger() });
+  const forwarder = new PrimaryForwarder(role, {
+    holdMs,
+    key: () => randomBytes(32),
+    logger: recordingLogger(),
+  });
   const server = http.createServer((req, res) =>
     forwarder.request(req, res, () => {
       req.resume();

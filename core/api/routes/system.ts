@@ -9,6 +9,7 @@ import { answer } from '../answer.js';
 import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
 import { clusterInfo, infoJson, withRole } from '../info.js';
+import { clientOfRequest } from '../forwarded-client.js';
 
 /** What an engine outside swarm mode answers about swarm mode's objects. */
 export function notSwarmManager(): never {
@@ -97,7 +98,7 @@ export function systemRoutes(router: Router, deps: ApiDeps): void {
     // with its own role
     const primaryView =
       deps.forwarder && !deps.role.isPrimary()
-        ? await deps.forwarder.primaryJson('/info')
+        ? await deps.forwarder.primaryJson('/info', clientOfRequest(ctx.req))
         : undefined;
     if (primaryView && typeof primaryView === 'object') {
       ctx.set('Content-Type', 'application/json');

@@ -168,11 +168,15 @@ export class SkepProcess {
     });
   }
 
+  /** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone (its port free again). */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    const running = () => this.child.exitCode === null && this.child.signalCode === null;
+    if (!running()) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (!running()) return;
+    this.child.kill('SIGKILL');
+    await exited;
   }
 }

@@ -73,11 +73,11 @@ export class ReplicatedManagers {
     return set;
   }
 
-  private async spawn(port: number): Promise<ManagerSlot> {
+  private async spawn(port: number, nodes = this.nodes): Promise<ManagerSlot> {
     const advertise = `127.0.0.1:${port}`;
     const process = await SkepProcess.start(
       ['--replication', '--advertise', advertise, ...this.args],
-      { nodes: this.nodes, port, clientTls: this.clientTls },
+      { nodes, port, clientTls: this.clientTls },
     );
     return { port, advertise, process };
   }
@@ -121,11 +121,14 @@ export class ReplicatedManagers {
     slot.process.child.kill(signal);
   }
 
-  /** Starts a killed manager again, at the same address. */
-  async restart(slot: ManagerSlot): Promise<void> {
+  /**
+   * Starts a killed manager again, at the same address; it is ready once `nodes` nodes are healthy
+   * (fewer than the cluster's while an engine is down).
+   */
+  async restart(slot: ManagerSlot, nodes = this.nodes): Promise<void> {
     if (slot.process.child.exitCode === null && slot.process.child.signalCode === null)
       throw new Error(`${slot.advertise} still runs`);
-    slot.process = (await this.spawn(slot.port)).process;
+    slot.process = (await this.spawn(slot.port, nodes)).process;
   }
 
   async stop(): Promise<void> {

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestCluster, type TestEngine } from '../harness/cluster.js';
 import { network } from '../harness/clusters.js';
+import { TestEtcd } from '../harness/etcd.js';
 import { sleep, waitFor } from '../harness/exec.js';
 import { FakeEngine } from '../harness/fake-engine.js';
-import { SkepProcess } from '../harness/skep.js';
+import { type ChaosFault, type FaultContext, RESCHEDULE } from './faults.js';
+import { ChaosManagers } from './managers.js';
+import { OVERLAPPING_FAULTS } from './overlapping-faults.js';
+import { SINGLE_FAULTS } from './single-faults.js';
 
 export interface ChaosOptions {
   durationMs: number;
@@ -16,13 +20,23 @@ export interface ChaosOptions {
   subnet?: number;
   prefix?: string;
   log?: (line: string) => void;
+  /**
+   * Faults that overlap: two engines down at once, a link cut during a reschedule, the manager
+   * restarted while an engine is down, and (under replication) etcd's quorum lost while the
+   * primary is killed. Otherwise one fault at a time.
+   */
+  overlap?: boolean;
+  /**
+   * Three managers with `--replication` on a 3-member etcd, the clients spread over them. The
+   * overlap mode's default.
+   */
+  replication?: boolean;
 }
 
 /** A client request that took longer than this is a hung request: the manager must answer (even an error) sooner. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** How much the manager's memory may grow over its start once the load is over. */
 const MEMORY_BOUND_MIB = 100;
-const RESCHEDULE = 'com.docker.swarm.reschedule-policies';
 /** Quick health and engine timeouts, so a fault is noticed and answered within seconds. */
 const MANAGER_FLAGS = [
   '--engine-refresh-min-interval=1s',
@@ -31,7 +45,6 @@ const MANAGER_FLAGS = [
 ];
 
 type Op = 'create' | 'start' | 'exec' | 'logs' | 'remove';
-type Fault = 'engine killed' | 'link cut' | 'engine paused' | 'manager restarted';
 
 interface Tally {
   ok: number;
@@ -41,8 +54,11 @@ interface Tally {
 
 export interface ChaosReport {
   ok: boolean;
+  /** Which faults, how many managers. */
+  mode: string;
   seconds: number;
-  faults: Record<Fault | 'garbage engine', number>;
+  /** Each kind of fault by its name, and how often it was injected. */
+  faults: Record<string, number>;
   requests: Record<Op, Tally>;
   checks: { name: string; ok: boolean; detail: string }[];
   /**
@@ -60,54 +76,82 @@ export interface ChaosReport {
 }
 
 /**
- * A bounded chaos run on a real 3-node cluster behind a real manager: clients create, start, exec, read logs of
- * and remove containers (a quarter of them with a reschedule policy) while engines are killed, cut off and
- * paused, the manager is restarted, and a fake engine (NOT a Docker engine) feeds garbage. Then it checks against
- * the engines themselves that nothing was lost or made twice, that no request hung, that the manager never
- * exited by itself, and that its memory came back.
+ * A bounded chaos run on a real 3-node cluster behind a real manager (or three, replicated): clients
+ * create, start, exec, read logs of and remove containers (a quarter of them with a reschedule
+ * policy) while engines are killed, cut off and paused, the manager is restarted, and a fake engine
+ * (NOT a Docker engine) feeds garbage; one fault at a time, or overlapping. Then it checks against
+ * the engines themselves that nothing was lost or made twice, that no request hung, that no manager
+ * exited by itself, and that their memory came back.
  */
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
   const run = randomBytes(3).toString('hex');
   const started = Date.now();
+  const overlap = options.overlap ?? false;
+  const replication = options.replication ?? overlap;
+  const faults: ChaosFault[] = overlap
+    ? OVERLAPPING_FAULTS.filter((f) => replication || !f.replicated)
+    : SINGLE_FAULTS;
   const { prefix, subnet } = network('chaos-run');
   const cluster = await TestCluster.start({
     prefix: options.prefix ?? prefix,
     subnet: options.subnet ?? subnet,
     size: 3,
   });
-  const garbage = await FakeEngine.start('chaotic');
+  // whatever the run started, stopped however it ends (a fault that throws included)
+  let garbage: FakeEngine | undefined;
+  let etcd: TestEtcd | undefined;
+  let managers: ChaosManagers | undefined;
+  try {
+    garbage = await FakeEngine.start('chaotic');
+    if (replication)
+      // etcd's folder is the cluster's, so the cluster's cleanup stops whatever is left of it
+      etcd = await TestEtcd.start(join(cluster.stateDir, 'etcd'), undefined, 3);
+    const addrs = [...cluster.engines.map((e) => e.addr), garbage.addr];
+    managers = etcd
+      ? await ChaosManagers.replicated(etcd, 'chaos', addrs, MANAGER_FLAGS, 3)
+      : await ChaosManagers.single(
+          // one state file for the run, as an operator's manager keeps its own across restarts
+          [...MANAGER_FLAGS, '--state-file', stateFileOfRun(), addrs.join(',')],
+          3,
+        );
+    return await load(options, { cluster, managers, etcd, log, run }, faults, started);
+  } catch (err) {
+    // a fault or a wait that failed: the managers' own account, for whoever looks into it
+    if (!managers) throw err;
+    const path = `/tmp/skep-chaos-${run}.log`;
+    writeFileSync(path, managers.logs());
+    throw new Error(`${(err as Error).message} (the managers' log: ${path})`, { cause: err });
+  } finally {
+    await managers?.close();
+    await etcd?.stop();
+    await garbage?.stop();
+    await cluster.stop();
+  }
+}
+
+const stateFileOfRun = () => join(mkdtempSync(join(tmpdir(), 'skep-chaos-')), 'skep-nodes.json');
+
+/** The load and the faults, then the checks against the engines. */
+async function load(
+  options: ChaosOptions,
+  context: FaultContext,
+  faults: ChaosFault[],
+  started: number,
+): Promise<ChaosReport> {
+  const { cluster, managers, log, run } = context;
+  const overlap = options.overlap ?? false;
+  const replication = managers.replication;
   const report: ChaosReport = {
     ok: false,
+    mode: `${overlap ? 'overlapping faults' : 'one fault at a time'}, ${replication ? '3 replicated managers' : '1 manager'}`,
     seconds: 0,
-    faults: {
-      'engine killed': 0,
-      'link cut': 0,
-      'engine paused': 0,
-      'manager restarted': 0,
-      'garbage engine': 1,
-    },
+    faults: { ...Object.fromEntries(faults.map((f) => [f.name, 0])), 'garbage engine': 1 },
     requests: { create: tally(), start: tally(), exec: tally(), logs: tally(), remove: tally() },
     checks: [],
     rescheduled: { moved: 0, staleRemoved: 0, createsGivenUp: 0, twinsRemoved: 0 },
   };
-  const managerLogs: string[] = [];
-  // one state file for the run, as an operator's manager keeps its own across restarts
-  const stateFile = join(mkdtempSync(join(tmpdir(), 'skep-chaos-')), 'skep-nodes.json');
-  const args = [
-    ...MANAGER_FLAGS,
-    '--state-file',
-    stateFile,
-    `${cluster.discovery},${garbage.addr}`,
-  ];
-  let skep = await SkepProcess.start(args, { nodes: 3 });
-  const port = skep.port;
-  let exitedByItself = 0;
-  let restarting = false;
-  const watch = (manager: SkepProcess) =>
-    manager.child.once('exit', () => void (restarting || exitedByItself++));
-  watch(skep);
-  let baseline = await settledRss(skep);
+  const ports = managers.slots.map((s) => s.port);
 
   const requested = new Set<string>();
   const created = new Set<string>();
@@ -119,6 +163,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let serial = 0;
 
   const call = async (
+    port: number,
     op: Op,
     method: string,
     path: string,
@@ -139,12 +184,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const hung =
         (err as Error).name === 'TimeoutError' || Date.now() - began >= REQUEST_TIMEOUT_MS;
       report.requests[op][hung ? 'hung' : 'failed']++;
-      if (hung) log(`hung: ${method} ${path} after ${Date.now() - began} ms`);
+      if (hung) log(`hung: ${method} ${path} on :${port} after ${Date.now() - began} ms`);
       return undefined;
     }
   };
 
-  const client = async () => {
+  /** One client on one connection, to one manager (spread over them under replication). */
+  const client = async (port: number) => {
+    const send = (op: Op, method: string, path: string, body?: unknown) =>
+      call(port, op, method, path, body);
     while (!stop) {
       const name = `chaos-${run}-${++serial}`;
       const labels: Record<string, string> = { 'skep.chaos': run };
@@ -153,7 +201,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         rescheduled.add(name);
       }
       requested.add(name);
-      const res = await call('create', 'POST', `/containers/create?name=${name}`, {
+      const res = await send('create', 'POST', `/containers/create?name=${name}`, {
         Image: 'busybox',
         Cmd: ['sh', '-c', 'echo hello; sleep 3600'],
         Labels: labels,
@@ -163,90 +211,58 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         continue;
       }
       created.add(name);
-      await call('start', 'POST', `/containers/${name}/start`);
-      const exec = await call('exec', 'POST', `/containers/${name}/exec`, {
+      await send('start', 'POST', `/containers/${name}/start`);
+      const exec = await send('exec', 'POST', `/containers/${name}/exec`, {
         Cmd: ['echo', 'exec'],
         AttachStdout: true,
       });
       if (exec?.status === 201)
-        await call('exec', 'POST', `/exec/${idOf(exec.text)}/start`, { Detach: true });
-      await call('logs', 'GET', `/containers/${name}/logs?stdout=1&stderr=1`);
+        await send('exec', 'POST', `/exec/${idOf(exec.text)}/start`, { Detach: true });
+      await send('logs', 'GET', `/containers/${name}/logs?stdout=1&stderr=1`);
       if (serial % 5 < 3) {
-        const res = await call('remove', 'DELETE', `/containers/${name}?force=1`);
+        const res = await send('remove', 'DELETE', `/containers/${name}?force=1`);
         if (res?.status === 204) removed.add(name);
         else removeUnsure.add(name);
       }
     }
   };
 
-  const engines = cluster.engines;
-  const pick = () => engines[Math.floor(Math.random() * engines.length)]!;
-  const faults: (() => Promise<void>)[] = [
-    async () => {
-      const engine = pick();
-      log(`fault: kill ${engine.name}`);
-      await cluster.kill(engine);
-      report.faults['engine killed']++;
-      await sleep(6000);
-      await cluster.restart(engine);
-    },
-    async () => {
-      const engine = pick();
-      log(`fault: cut ${engine.name}'s link`);
-      await cluster.link(engine, 'down');
-      report.faults['link cut']++;
-      await sleep(5000);
-      await cluster.link(engine, 'up');
-    },
-    async () => {
-      const engine = pick();
-      log(`fault: pause ${engine.name}`);
-      cluster.signal(engine, 'SIGSTOP');
-      report.faults['engine paused']++;
-      await sleep(5000);
-      cluster.signal(engine, 'SIGCONT');
-    },
-    async () => {
-      log('fault: restart the manager');
-      restarting = true;
-      await skep.stop();
-      managerLogs.push(...skep.logs);
-      report.faults['manager restarted']++;
-      skep = await SkepProcess.start(args, { nodes: 3, port });
-      restarting = false;
-      watch(skep);
-      baseline = await settledRss(skep);
-    },
-  ];
-
   // the duration is the load's, from now: the cluster's start is not part of it
   const deadline = Date.now() + options.durationMs;
-  const clients = Array.from({ length: options.connections }, () => client());
-  // every kind of fault at least once, however short the run
-  for (let turn = 0; turn < faults.length || Date.now() < deadline - 8000; turn++) {
-    await sleep(2000);
-    await faults[turn % faults.length]!();
+  const clients = Array.from({ length: options.connections }, (_, i) =>
+    client(ports[i % ports.length]!),
+  );
+  try {
+    // every kind of fault at least once, however short the run
+    for (let turn = 0; turn < faults.length || Date.now() < deadline - 8000; turn++) {
+      await sleep(2000);
+      const fault = faults[turn % faults.length]!;
+      // overlapping faults start from a whole cluster, so the overlap is the one they make
+      if (overlap)
+        await managers
+          .healthy(cluster.engines.length, 30_000)
+          .catch((err: Error) => log(`before ${fault.name}: ${err.message}`));
+      await fault.inject(context);
+      report.faults[fault.name]!++;
+    }
+    while (Date.now() < deadline) await sleep(500);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
   }
-  while (Date.now() < deadline) await sleep(500);
-  stop = true;
-  await Promise.all(clients);
 
-  // Every fault is over: wait for the manager to see every node again, and for rescheduled copies to settle.
-  for (const engine of engines)
+  // Every fault is over: wait for the managers to see every node again, and for rescheduled copies to settle.
+  for (const engine of cluster.engines)
     await waitFor(
       `${engine.name} to answer`,
       () => cluster.docker(engine, ['version']).then((r) => (r.code === 0 ? true : undefined)),
       60_000,
     );
-  await waitFor(
-    '3 healthy nodes',
-    async () => (healthy(await skep.getJson('/info')) === 3 ? true : undefined),
-    60_000,
-  );
+  await managers.healthy(cluster.engines.length, 60_000);
   await sleep(10_000);
-  const finalRss = rssMiB(skep);
+  const memory = managers.memory();
 
-  const found = await containersOnEngines(cluster, engines, run);
+  const found = await containersOnEngines(cluster, cluster.engines, run);
   const counts = new Map<string, number>();
   for (const name of found) counts.set(name, (counts.get(name) ?? 0) + 1);
   const kept = [...created].filter((n) => !removed.has(n) && !removeUnsure.has(n));
@@ -286,13 +302,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     revived.length ? revived.slice(0, 5).join(', ') : `${removed.size} removed`,
   );
   check(`no request hung past ${REQUEST_TIMEOUT_MS / 1000} s`, hung === 0, `${hung} hung`);
-  check('the manager never exited by itself', exitedByItself === 0, `${exitedByItself} exits`);
   check(
-    `its memory came back within ${MEMORY_BOUND_MIB} MiB of its start`,
-    finalRss - baseline <= MEMORY_BOUND_MIB,
-    `${baseline} → ${finalRss} MiB`,
+    replication ? 'no manager exited by itself' : 'the manager never exited by itself',
+    managers.exitedByItself === 0,
+    `${managers.exitedByItself} exits`,
   );
-  const logText = [...managerLogs, ...skep.logs].join('');
+  check(
+    `${replication ? "each manager's" : 'its'} memory came back within ${MEMORY_BOUND_MIB} MiB of its start`,
+    memory.every((m) => m.now - m.baseline <= MEMORY_BOUND_MIB),
+    memory.map((m) => `${m.baseline} → ${m.now} MiB`).join(', '),
+  );
+  const logText = managers.logs();
   report.rescheduled = {
     moved: logText.match(/Rescheduled container /g)?.length ?? 0,
     staleRemoved:
@@ -303,15 +323,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   report.ok = report.checks.every((c) => c.ok);
   if (!report.ok) {
-    // the manager's own account, for whoever looks into the failure
+    // the managers' own account, for whoever looks into the failure
     report.managerLog = `/tmp/skep-chaos-${run}.log`;
     writeFileSync(report.managerLog, logText);
   }
   report.seconds = Math.round((Date.now() - started) / 1000);
-
-  await skep.stop();
-  await garbage.stop();
-  await cluster.stop();
   return report;
 }
 
@@ -323,22 +339,6 @@ function idOf(text: string): string {
   } catch {
     return 'none';
   }
-}
-
-function healthy(info: unknown): number {
-  const status = (info as { SystemStatus?: [string, string][] }).SystemStatus ?? [];
-  return status.filter(([key, value]) => key === '  └ Status' && value === 'Healthy').length;
-}
-
-function rssMiB(skep: SkepProcess): number {
-  const line = readFileSync(`/proc/${skep.child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return Math.round(Number(line?.[1] ?? 0) / 1024);
-}
-
-/** The manager's memory once it has read the cluster and warmed up. */
-async function settledRss(skep: SkepProcess): Promise<number> {
-  await sleep(3000);
-  return rssMiB(skep);
 }
 
 /** The run's containers by name, as the engines list them (not the manager). */
@@ -365,13 +365,14 @@ async function containersOnEngines(
 
 /** The report as a table: faults, requests, checks. */
 export function formatReport(report: ChaosReport): string {
+  const width = Math.max(...Object.keys(report.faults).map((f) => f.length)) + 2;
   const lines = [
-    `chaos run: ${report.seconds} s, ${report.ok ? 'nothing lost' : 'FAILED'}`,
+    `chaos run (${report.mode}): ${report.seconds} s, ${report.ok ? 'nothing lost' : 'FAILED'}`,
     '',
-    'fault                 injected',
+    `${'fault'.padEnd(width)}injected`,
   ];
   for (const [fault, n] of Object.entries(report.faults))
-    lines.push(`${fault.padEnd(22)}${fault === 'garbage engine' ? 'the whole run' : n}`);
+    lines.push(`${fault.padEnd(width)}${fault === 'garbage engine' ? 'the whole run' : n}`);
   lines.push('', 'request     ok  failed  hung');
   for (const [op, t] of Object.entries(report.requests))
     lines.push(
@@ -387,6 +388,6 @@ export function formatReport(report: ChaosReport): string {
   );
   lines.push('', 'check');
   for (const c of report.checks) lines.push(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
-  if (report.managerLog) lines.push('', `the manager's log: ${report.managerLog}`);
+  if (report.managerLog) lines.push('', `the managers' log: ${report.managerLog}`);
   return lines.join('\n');
 }

@@ -36,6 +36,7 @@ export const NETWORKS = {
   chaos: { prefix: 'skche', subnet: 28 },
   today: { prefix: 'sktday', subnet: 30 },
   'api-versions': { prefix: 'skver', subnet: 31 },
+  'replicated-authorization': { prefix: 'skhaaz', subnet: 40 },
   'store-tls': { prefix: 'skstor', subnet: 33 },
   'classic-agents': { prefix: 'skclag', subnet: 34 },
   zookeeper: { prefix: 'skzk', subnet: 35 },

@@ -33,6 +33,9 @@ const LONG_POLL_MS = 60_000;
 const REQUEST_MS = 5_000;
 const CONNECT_MS = 3_000;
 
+/** A key's part in a URL, `:` kept as classic's Go client kept it (`nodes/10.0.0.1:2375`). */
+const segment = (part: string) => encodeURIComponent(part).replace(/%3A/gi, ':');
+
 const parse = (body: string): V2Answer | undefined => {
   try {
     const value: unknown = JSON.parse(body);
@@ -67,7 +70,7 @@ export class EtcdV2 {
 
   private get dir(): string {
     const segments = this.prefix.split('/').filter(Boolean);
-    return `/v2/keys/${segments.map(encodeURIComponent).join('/')}`;
+    return `/v2/keys/${segments.map(segment).join('/')}`;
   }
 
   /**
@@ -143,7 +146,8 @@ export class EtcdV2 {
   /** The addresses classic's agents registered (the values of the nodes' keys); none without v2. */
   async list(): Promise<string[]> {
     if (!(await this.available())) return [];
-    const answer = await this.request(`${this.dir}?recursive=true&sorted=true`);
+    // classic's manager read the same way: through the quorum, as Skep's v3 reads are
+    const answer = await this.request(`${this.dir}?quorum=true&recursive=true&sorted=true`);
     const parsed = parse(answer.body);
     // nobody registered yet: the directory does not exist
     if (answer.status === 404 && parsed?.errorCode === KEY_NOT_FOUND) return [];
@@ -159,7 +163,7 @@ export class EtcdV2 {
    */
   async register(addr: string, ttlSeconds: number): Promise<boolean> {
     if (!(await this.available())) return false;
-    const key = `${this.dir}/${encodeURIComponent(addr)}`;
+    const key = `${this.dir}/${segment(addr)}`;
     const answer = await this.request(key, {
       method: 'PUT',
       form: { ttl: String(Math.max(1, Math.round(ttlSeconds))), value: addr },

@@ -7,6 +7,8 @@ export interface SeenRequest {
   method: string;
   /** The path, decoded, and the query as given. */
   path: string;
+  /** The path as sent, not decoded. */
+  rawPath: string;
   query: string;
   /** The form body of a PUT. */
   body: string;
@@ -104,6 +106,7 @@ export class FakeEtcdV2 {
     this.requests.push({
       method: req.method ?? 'GET',
       path,
+      rawPath: url.pathname,
       query: url.search.slice(1),
       body,
       authorization: req.headers.authorization,
@@ -116,7 +119,12 @@ export class FakeEtcdV2 {
       const { username, password } = options.auth;
       const wanted = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
       if (req.headers.authorization !== wanted)
-        return this.json(res, 401, { message: 'The request requires user authentication' });
+        return this.json(res, 401, {
+          errorCode: 110,
+          message: 'The request requires user authentication',
+          cause: 'Insufficient credentials',
+          index: 0,
+        });
     }
     if (options.answer) {
       res.writeHead(options.answer.status, { 'Content-Type': 'text/html' });

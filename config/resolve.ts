@@ -103,9 +103,9 @@ export function resolveConfig(
 function checkReplication(resolved: ResolvedConfig): void {
   if (!resolved.advertise)
     throw new ConfigError('--advertise address must be provided when using --leader-election');
-  if (resolved.nodes.length !== 1 || !/^etcd:\/\//i.test(resolved.nodes[0]!)) {
+  if (resolved.nodes.length !== 1 || !/^(etcd|zk):\/\//i.test(resolved.nodes[0]!)) {
     throw new ConfigError(
-      'Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd: give the nodes as etcd://host:port[,host:port]/path',
+      'Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd and ZooKeeper: give the nodes as etcd://host:port[,host:port]/path or zk://host:port[,host:port]/path',
     );
   }
   if (resolved.replicationTtlMs < 1000)

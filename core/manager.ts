@@ -21,13 +21,11 @@ import { wantsReschedule } from './scheduler/reschedule-policy.js';
 import { Rescheduler } from './scheduler/rescheduler.js';
 import { AbandonedCreates } from './scheduler/abandoned-creates.js';
 import { FileNodeRecords, recordsFileFor } from './scheduler/node-records.js';
-import { parseEtcdSpec } from './discovery/etcd.js';
 import { readStoreAccess, sameAccess, type StoreAccess } from './discovery/store-access.js';
 import { PrimaryForwarder } from './api/replica.js';
-import { ForwardingKey, forwardingKeyPath } from './replication/forwarding-key.js';
-import { EtcdMaintenanceStore } from './replication/etcd-maintenance-store.js';
-import { EtcdNodeRecords } from './replication/etcd-node-records.js';
-import { Leadership } from './replication/leadership.js';
+import type { Election } from './replication/election.js';
+import { ForwardingKey } from './replication/forwarding-key.js';
+import { replicationStore } from './replication/replication-store.js';
 import { standalone } from './replication/role.js';
 import { ManagerMetrics } from './operator/metrics.js';
 import { PluginRoutes } from './operator/plugin-routes.js';
@@ -75,7 +73,7 @@ interface Parts {
   operator?: OperatorListener;
   /** Stops following the shared maintenance state. */
   unfollow: () => void;
-  replication?: { leadership: Leadership; forwarder: PrimaryForwarder; key: ForwardingKey };
+  replication?: { leadership: Election; forwarder: PrimaryForwarder; key: ForwardingKey };
   /** The store's TLS material and credentials as last read (a reload compares the files' contents). */
   storeAccess: StoreAccess;
 }
@@ -146,9 +144,7 @@ export class Manager {
       ? await startReplication(config, storeAccess, logger)
       : undefined;
     const role = replication?.leadership ?? standalone;
-    const store = replication
-      ? new EtcdMaintenanceStore(() => replication.leadership.etcd(), replication.root)
-      : new FileMaintenanceStore(config.stateFile);
+    const store = replication?.maintenance ?? new FileMaintenanceStore(config.stateFile);
     const maintenance = new MaintenanceService(cluster, store, logger);
     await maintenance.load();
     // a new primary starts from what the last one saved; a replica follows what the primary saves
@@ -251,7 +247,7 @@ export class Manager {
       this.stopDiscovery = discovery.watch((entries) => this.cluster.setEntries(entries));
       this.logger.info(`reload: managing ${next.nodes.join(', ')}`);
     }
-    if (accessChanged) await this.parts.replication?.leadership.useAccess(storeAccess);
+    if (accessChanged) await this.parts.replication?.leadership.useAccess?.(storeAccess);
     this.parts.storeAccess = storeAccess;
     if (!next.replication && before.stateFile !== next.stateFile)
       await this.parts.maintenance.use(new FileMaintenanceStore(next.stateFile));
@@ -292,22 +288,20 @@ export class Manager {
 }
 
 /**
- * Under `--replication`: the election on the discovery's etcd, the forwarder to the primary,
- * the node records in etcd.
+ * Under `--replication`: the election on the discovery's store (etcd or ZooKeeper), the forwarder
+ * to the primary, the node records and maintenance kept in that store.
  */
 async function startReplication(config: ResolvedConfig, access: StoreAccess, logger: Logger) {
-  const { endpoints, root } = parseEtcdSpec(config.nodes[0]!);
-  const leadership = new Leadership({
-    endpoints,
-    access,
-    prefix: `${root}leader/`,
+  const store = replicationStore(config.nodes[0]!, {
     advertise: config.advertise!,
     ttlMs: config.replicationTtlMs,
+    access,
     logger,
   });
+  const leadership = store.election;
   await leadership.start();
-  // the key with which replicas vouch for the clients they forward, shared through etcd
-  const key = new ForwardingKey(() => leadership.etcd(), forwardingKeyPath(root), logger);
+  // the key with which replicas vouch for the clients they forward, shared through the store
+  const key = new ForwardingKey((path) => store.readKey(path), store.keyPath, logger);
   void key.load();
   // a write waits this long for a primary: a failover takes at most the TTL
   const forwarder = new PrimaryForwarder(leadership, {
@@ -316,8 +310,8 @@ async function startReplication(config: ResolvedConfig, access: StoreAccess, log
     key: () => key.get(),
     logger,
   });
-  const records = (kind: string) => new EtcdNodeRecords(() => leadership.etcd(), root, kind);
-  return { leadership, forwarder, key, root, records };
+  const { maintenance, records } = store;
+  return { leadership, forwarder, key, maintenance, records };
 }
 
 /**

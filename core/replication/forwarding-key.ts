@@ -40,7 +40,8 @@ export class ForwardingKey {
   private wake?: () => void;
 
   constructor(
-    private readonly client: () => Etcd3,
+    /** Reads the key from the store, making it if none is there (`sharedKey`, `zkSharedKey`). */
+    private readonly read: (path: string) => Promise<Buffer>,
     readonly path: string,
     private readonly logger: Logger,
     private readonly retryMs = 1000,
@@ -55,11 +56,11 @@ export class ForwardingKey {
     let warned = false;
     while (!this.stopped && !this.key) {
       try {
-        this.key = await sharedKey(this.client(), this.path);
+        this.key = await this.read(this.path);
       } catch (err) {
         if (!warned)
           this.logger.warn(
-            `Replication: cannot read the forwarding key ${this.path} from etcd (${etcdMessage(err)}); requests are not forwarded until it is`,
+            `Replication: cannot read the forwarding key ${this.path} from the store (${etcdMessage(err)}); requests are not forwarded until it is`,
           );
         warned = true;
         await new Promise<void>((resolve) => {

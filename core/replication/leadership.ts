@@ -1,10 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { etcdClient, etcdMessage } from '../discovery/etcd-client.js';
 import type { StoreAccess } from '../discovery/store-access.js';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../log.js';
-import type { ManagerRole } from './role.js';
+import { type Election, RoleReports } from './election.js';
 
 export interface LeadershipOptions {
   /** etcd's members (`host:port`). */
@@ -39,10 +38,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * resumes as not primary, and one cut off from etcd's quorum stops placing before anyone else can
  * be elected.
  */
-export class Leadership implements ManagerRole {
+export class Leadership implements Election {
   readonly replicated = true;
   readonly advertise: string;
-  private readonly events = new EventEmitter();
+  private readonly reports: RoleReports;
   private client?: Etcd3;
   private key?: string;
   private leader?: { key: string; addr: string };
@@ -54,7 +53,6 @@ export class Leadership implements ManagerRole {
   private stopped = false;
   /** The lease's ID, renewed through whichever client is current (a SIGHUP may replace it). */
   private leaseId?: string;
-  private reported = '';
   private expiry?: NodeJS.Timeout;
   private cancelWatch?: () => Promise<void>;
   /**
@@ -64,7 +62,7 @@ export class Leadership implements ManagerRole {
 
   constructor(private readonly options: LeadershipOptions) {
     this.advertise = options.advertise;
-    this.events.setMaxListeners(0);
+    this.reports = new RoleReports(options.logger);
   }
 
   isPrimary(): boolean {
@@ -85,19 +83,11 @@ export class Leadership implements ManagerRole {
   }
 
   changed(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.events.off('change', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.events.on('change', done);
-    });
+    return this.reports.changed(ms);
   }
 
   onChange(listener: () => void): void {
-    this.events.on('change', listener);
+    this.reports.onChange(listener);
   }
 
   /** The etcd client, for Skep's own state beside the election (after `start`). */
@@ -303,21 +293,7 @@ export class Leadership implements ManagerRole {
     }
   }
 
-  /** Logs a change of role or primary, with classic's words, and tells whoever listens. */
   private update(): void {
-    const primary = this.isPrimary();
-    const leader = this.primary();
-    const state = primary ? 'primary' : `replica:${leader ?? ''}`;
-    if (state === this.reported || this.stopped) return;
-    const was = this.reported;
-    this.reported = state;
-    const { logger } = this.options;
-    if (primary) logger.info('Leader Election: Cluster leadership acquired');
-    else if (was === 'primary') logger.info('Leader Election: Cluster leadership lost');
-    if (!primary && leader && leader !== this.advertise)
-      logger.info(`New leader elected: ${leader}`);
-    if (!primary && (!leader || leader === this.advertise) && was !== '')
-      logger.warn(`Leader Election: no primary: ${this.noPrimaryReason()}`);
-    this.events.emit('change');
+    if (!this.stopped) this.reports.update(this);
   }
 }

@@ -52,14 +52,18 @@ export class ReplicatedManagers {
   ) {}
 
   static async start(options: {
-    etcd: TestEtcd;
+    /** The store: an etcd (`etcd://<its members>/<path>`), or another discovery given whole. */
+    etcd?: TestEtcd;
+    discovery?: string;
     path: string;
     count: number;
     nodes: number;
     args?: string[];
     clientTls?: ClientTls;
   }): Promise<ReplicatedManagers> {
-    const args = [...(options.args ?? []), `etcd://${options.etcd.endpoints}/${options.path}`];
+    const discovery =
+      options.discovery ?? `etcd://${options.etcd?.endpoints ?? 'no-store-given'}/${options.path}`;
+    const args = [...(options.args ?? []), discovery];
     const ports = await Promise.all(Array.from({ length: options.count }, () => freePort()));
     const set = new ReplicatedManagers([], args, options.nodes, options.clientTls);
     const started = await Promise.allSettled(ports.map((port) => set.spawn(port)));

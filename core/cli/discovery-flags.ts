@@ -8,6 +8,7 @@ export const DISCOVERY_FORMS = {
   file: 'file://path/to/file',
   nodes: '[nodes://]<ip1>,<ip2>',
   unix: 'unix:///path/to/docker.sock',
+  zk: 'zk://<ip1>,<ip2>/<path>',
 };
 
 /** Classic's `<discovery>` argument of `manage`, `join` and `list`. */

@@ -28,7 +28,7 @@ export const JOIN: Command<ParsedJoin> = {
   names: ['join', 'j'],
   usage: 'Join a docker cluster',
   description: DESCRIPTION,
-  argument: discoveryArgument(DISCOVERY_FORMS.etcd),
+  argument: discoveryArgument(DISCOVERY_FORMS.etcd, DISCOVERY_FORMS.zk),
   flags: [
     textFlag<ParsedJoin>({
       names: ['advertise', 'addr'],

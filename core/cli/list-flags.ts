@@ -13,7 +13,12 @@ export interface ParsedList {
 export const LIST: Command<ParsedList> = {
   names: ['list', 'l'],
   usage: 'List nodes in a cluster',
-  argument: discoveryArgument(DISCOVERY_FORMS.etcd, DISCOVERY_FORMS.file, DISCOVERY_FORMS.nodes),
+  argument: discoveryArgument(
+    DISCOVERY_FORMS.etcd,
+    DISCOVERY_FORMS.file,
+    DISCOVERY_FORMS.zk,
+    DISCOVERY_FORMS.nodes,
+  ),
   flags: [
     durationFlag<ParsedList>({
       names: ['timeout'],

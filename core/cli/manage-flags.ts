@@ -270,6 +270,7 @@ export const MANAGE: Command<ParsedManage> = {
   argument: discoveryArgument(
     DISCOVERY_FORMS.etcd,
     DISCOVERY_FORMS.file,
+    DISCOVERY_FORMS.zk,
     DISCOVERY_FORMS.nodes,
     DISCOVERY_FORMS.unix,
   ),

@@ -8,7 +8,6 @@ import { parseArgs, type ParsedJoin } from './args.js';
 import { helpFor } from './help.js';
 import { parseEngineAddress } from '../cluster/address.js';
 import { createDiscovery } from '../discovery/index.js';
-import { EtcdDiscovery } from '../discovery/etcd.js';
 import { parseNodeCommand, runNodeCommand } from './node-command.js';
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
@@ -118,9 +117,9 @@ async function join(options: Required<ParsedJoin>): Promise<void> {
     heartbeatMs: options.heartbeatMs,
     discoveryOpts: options.discoveryOpts,
   });
-  if (!(discovery instanceof EtcdDiscovery)) {
+  if (!discovery.register) {
     throw new ConfigError(
-      `join: ${options.discovery} is not a registry; join takes etcd://host:port/path`,
+      `join: ${options.discovery} is not a registry; join takes etcd://host:port/path or zk://host:port/path`,
     );
   }
   if (options.delayMs > 0) {
@@ -134,6 +133,7 @@ async function join(options: Required<ParsedJoin>): Promise<void> {
     try {
       stop = await discovery.register(addr, options.ttlMs);
     } catch (err) {
+      if (err instanceof ConfigError) throw err; // not a reachability problem: retrying cannot help
       const why = (err as Error).message.split('\n')[0];
       logger.error(`Discovery error: ${why}; retrying in ${options.heartbeatMs / 1000}s`);
       await new Promise((resolve) => setTimeout(resolve, options.heartbeatMs));

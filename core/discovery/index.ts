@@ -9,6 +9,7 @@ import {
   registerDiscovery,
 } from './registry.js';
 import { StaticDiscovery } from './static.js';
+import { ZookeeperDiscovery } from './zookeeper.js';
 
 export type { Discovery } from './discovery.js';
 export { type DiscoveryFactory, type DiscoveryOptions, registerDiscovery } from './registry.js';
@@ -18,6 +19,7 @@ registerDiscovery(
   (spec, options) => new FileDiscovery(spec.slice('file://'.length), options.logger),
 );
 registerDiscovery('etcd', (spec, options) => new EtcdDiscovery(spec, options));
+registerDiscovery('zk', (spec, options) => new ZookeeperDiscovery(spec, options));
 
 /**
  * Schemes that name engines themselves, listed as they are
@@ -34,7 +36,7 @@ export function createDiscovery(specs: string[], options: DiscoveryOptions): Dis
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();
     if (scheme === 'token') {
       throw new ConfigError(
-        `"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file:// or etcd://`,
+        `"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file://, etcd:// or zk://`,
       );
     }
     const backend = scheme ? discoveryBackend(scheme) : undefined;

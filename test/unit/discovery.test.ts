@@ -36,7 +36,8 @@ test('the dead hosted token service and unknown schemes say so; static lists rep
   });
   t.throws(() => createDiscovery(['consul://127.0.0.1:8500/swarm'], options), {
     instanceOf: ConfigError,
-    message: /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/ or etcd:\/\/\)/,
+    message:
+      /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/ or zk:\/\/\)/,
   });
   t.true(createDiscovery(['etcd://127.0.0.1:2379/swarm'], options) instanceof EtcdDiscovery);
   let seen: string[] = [];
@@ -129,8 +130,8 @@ test('a discovery backend registers for its scheme, as classic registered its ow
   t.throws(() => registerDiscovery('etcd', () => createDiscovery(['a:1'], { heartbeatMs: 1 })), {
     message: 'a discovery backend for etcd:// is registered already',
   });
-  t.throws(() => createDiscovery(['zk://h:2181/p'], { heartbeatMs: 1000 }), {
+  t.throws(() => createDiscovery(['consul://h:8500/p'], { heartbeatMs: 1000 }), {
     message:
-      /zk:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/ or inventory-db:\/\/\)/,
+      /consul:\/\/ discovery is not supported \(use nodes:\/\/, file:\/\/, etcd:\/\/, zk:\/\/ or inventory-db:\/\/\)/,
   });
 });

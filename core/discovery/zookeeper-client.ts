@@ -1,0 +1,218 @@
+import type { EventEmitter } from 'node:events';
+import { ConfigError } from '../../config/errors.js';
+
+/**
+ * ZooKeeper through the npm package `zookeeper`: Apache's own C client (bundled, built by
+ * node-gyp), kept up with ZooKeeper 3.5 to 3.8 and released in 2025-26. The pure-JavaScript
+ * `node-zookeeper-client` was the other candidate: unmaintained, and its client never reports a
+ * session's expiry when the server is gone (its issue #20, open since 2014), which is what a
+ * registration must notice. Only what Skep uses is typed here; the package's own declarations
+ * describe an older API.
+ */
+export interface ZkStat {
+  version: number;
+  /** The session that owns an ephemeral node, as hex (the form of `client_id`); "0" otherwise. */
+  ephemeralOwner: string;
+}
+
+/** A watch's callback: the event's type (-1 a session event, 4 children changed) and state. */
+export type ZkWatcher = (type: number, state: number, path: string) => void;
+
+export interface ZkClient extends EventEmitter {
+  init(config: object): this;
+  close(): void;
+  /** The session's id, as hex. */
+  readonly client_id: string;
+  /** The session timeout the server granted, in ms (it bounds what the client asked). */
+  readonly timeout: number;
+  create(path: string, data: string, flags: number): Promise<string>;
+  exists(path: string, watch: boolean): Promise<ZkStat>;
+  /** An empty node's data may come as null. */
+  get(path: string, watch: boolean): Promise<[ZkStat, Buffer | null]>;
+  get_children(path: string, watch: boolean): Promise<string[]>;
+  w_get_children(path: string, watcher: ZkWatcher): Promise<string[]>;
+  set(path: string, data: string, version: number): Promise<ZkStat>;
+  delete_(path: string, version: number): Promise<void>;
+}
+
+type ZkConstructor = new (config: object) => ZkClient;
+
+/** The C client's codes (zookeeper.h). */
+export const ZK = {
+  ephemeral: 1,
+  persistent: 0,
+  noNode: -101,
+  nodeExists: -110,
+  sessionEvent: -1,
+  connectedState: 3,
+} as const;
+
+/** The code of a failed call: the package rejects with `new Error("<rc> <text>")`. */
+export const zkCode = (err: unknown) => Number(/^(-?\d+) /.exec((err as Error).message)?.[1]);
+
+let loaded: Promise<ZkConstructor> | undefined;
+
+/**
+ * Loaded only when zk:// is used: a native addon that most managers never need. It is an optional
+ * dependency (it needs a compiler to install), so its absence is said in the operator's words.
+ */
+function zookeeperPackage(): Promise<ZkConstructor> {
+  loaded ??= import('zookeeper').then(
+    (mod) => (mod as unknown as { default: ZkConstructor }).default,
+    (err: Error) => {
+      loaded = undefined;
+      throw new ConfigError(
+        `zk:// discovery needs the npm package "zookeeper" (an optional dependency, built with node-gyp): ${err.message.split('\n')[0]}`,
+      );
+    },
+  );
+  return loaded;
+}
+
+interface Connection {
+  client: ZkClient;
+  connected: boolean;
+  closed: boolean;
+  /** Since when it has had no server (or since it was opened). */
+  offSince: number;
+  /** `ready()` calls waiting for it to connect or close. */
+  waiting: Set<() => void>;
+}
+
+/**
+ * One ZooKeeper session that renews itself. `ready()` gives the connected client, or a new session
+ * once the last one expired (the server drops it, with its ephemeral nodes, after its timeout).
+ * The C client reconnects by itself meanwhile, keeping its session and watches: a server that
+ * restarts on its data restores its sessions. One that lost its data refuses an old session for
+ * ever (it has seen a later transaction); so while the session has no server, a second one is
+ * tried now and then, and takes over only if it connects while the old one still cannot: a
+ * server merely down answers neither, and the old session, and its nodes, are kept.
+ */
+export class ZkSession {
+  private current?: Connection;
+  private probe?: Connection;
+  private stopped = false;
+
+  constructor(
+    /** `host:port,host:port`, the C client's connection string. */
+    readonly hosts: string,
+    private readonly timeoutMs: number,
+    /** Every session's connection lost or back, for a watch to read again at once. */
+    private readonly onState?: (connected: boolean) => void,
+  ) {}
+
+  /** The connected client; rejects when none answered within `waitMs` (the client keeps trying). */
+  async ready(waitMs: number): Promise<ZkClient> {
+    if (this.stopped) throw new Error('ZooKeeper session closed');
+    const Client = await zookeeperPackage();
+    if (!this.current || this.current.closed) this.current = this.open(Client);
+    const cur = this.current;
+    if (cur.connected) return cur.client;
+    if (Date.now() - cur.offSince > Math.min(this.timeoutMs, 2000)) this.tryAnother(Client, waitMs);
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        cur.waiting.delete(done);
+        if (cur.connected) resolve(cur.client);
+        else if (this.current !== cur && this.current?.connected) resolve(this.current.client);
+        else reject(new Error(`no ZooKeeper server answered at ${this.hosts}`));
+      };
+      const timer = setTimeout(done, waitMs);
+      cur.waiting.add(done);
+    });
+  }
+
+  /**
+   * A second session while the current one has no server: adopted if it connects and the current
+   * one has not reconnected within a grace (a restarted server takes back its old sessions at
+   * once, within the C client's retry of a fraction of the timeout); dropped otherwise.
+   */
+  private tryAnother(Client: ZkConstructor, waitMs: number): void {
+    if (this.probe) return;
+    const old = this.current!;
+    const probe = this.open(Client);
+    this.probe = probe;
+    const drop = () => {
+      if (this.probe === probe) this.probe = undefined;
+      if (this.current !== probe) this.shut(probe);
+    };
+    const giveUp = setTimeout(drop, waitMs).unref();
+    const settled = () => {
+      probe.waiting.delete(settled);
+      clearTimeout(giveUp);
+      if (!probe.connected) return drop();
+      setTimeout(() => {
+        if (this.stopped || old.connected || old !== this.current || probe.closed) return drop();
+        this.probe = undefined;
+        this.current = probe; // the server answers a new session, never the old one
+        this.shut(old);
+        this.onState?.(true);
+      }, 1000).unref();
+    };
+    probe.waiting.add(settled);
+  }
+
+  private open(Client: ZkConstructor): Connection {
+    // debug_level 0: the C client's own log (a line per failed connect) stays off; Skep says once
+    const client = new Client({
+      connect: this.hosts,
+      timeout: this.timeoutMs,
+      debug_level: 0,
+      host_order_deterministic: false,
+    });
+    const conn: Connection = {
+      client,
+      connected: false,
+      closed: false,
+      offSince: Date.now(),
+      waiting: new Set(),
+    };
+    const wake = () => [...conn.waiting].forEach((done) => done());
+    const tell = (connected: boolean) => {
+      if (conn === this.current) this.onState?.(connected);
+    };
+    client.on('connect', () => {
+      conn.connected = true;
+      wake();
+      tell(true);
+    });
+    client.on('connecting', () => {
+      if (conn.connected) conn.offSince = Date.now();
+      conn.connected = false;
+      tell(false);
+    });
+    // the session expired: this client may not be used again (the package's own warning)
+    client.on('close', () => {
+      conn.closed = true;
+      conn.connected = false;
+      wake();
+      tell(false);
+    });
+    client.init({});
+    return conn;
+  }
+
+  private shut(conn: Connection): void {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.connected = false;
+    conn.client.close();
+    [...conn.waiting].forEach((done) => done());
+  }
+
+  close(): void {
+    this.stopped = true;
+    for (const conn of [this.current, this.probe]) if (conn) this.shut(conn);
+  }
+}
+
+/** Creates `path` and its parents, as persistent nodes; those already there are kept. */
+export async function createPath(client: ZkClient, path: string): Promise<void> {
+  let at = '';
+  for (const part of path.split('/').filter(Boolean)) {
+    at += `/${part}`;
+    await client.create(at, '', ZK.persistent).catch((err: unknown) => {
+      if (zkCode(err) !== ZK.nodeExists) throw err;
+    });
+  }
+}

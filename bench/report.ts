@@ -379,7 +379,7 @@ export function failoverTable(result: FailoverResult): string {
   const reads = result.rounds.reduce((n, r) => n + r.reads, 0);
   return table(
     [
-      `failover: 3 managers, 3-member etcd, TTL ${result.ttl}, primary killed ${result.rounds.length}×`,
+      `failover: 3 managers, ${result.store ?? '3-member etcd'}, TTL ${result.ttl}, primary killed ${result.rounds.length}×`,
       'goal',
       'Skep',
       'met',

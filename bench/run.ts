@@ -43,6 +43,7 @@ const report: {
   build?: unknown;
   metrics?: unknown;
   failover?: unknown;
+  failoverZk?: unknown;
   scale: ScaleResult[];
 } = { machine, scale: [] };
 if (flag('no-real') === undefined) {
@@ -68,6 +69,8 @@ if (flag('no-metrics') === undefined) {
 if (flag('no-failover') === undefined) {
   log('failover:');
   report.failover = await runFailover({ rounds: quick ? 2 : 5 }, log);
+  log('failover on ZooKeeper:');
+  report.failoverZk = await runFailover({ rounds: quick ? 2 : 5, store: 'zk' }, log);
 }
 if (flag('no-scale') === undefined) {
   for (const engines of sizes) {
@@ -113,6 +116,10 @@ const failover = report.failover as
   Parameters<typeof failoverTable>[0] | { skipped: string } | undefined;
 if (failover && 'skipped' in failover) sections.push(`Failover: skipped (${failover.skipped})`);
 else if (failover) sections.push(failoverTable(failover));
+const failoverZk = report.failoverZk as typeof failover;
+if (failoverZk && 'skipped' in failoverZk)
+  sections.push(`Failover on ZooKeeper: skipped (${failoverZk.skipped})`);
+else if (failoverZk) sections.push(failoverTable(failoverZk));
 if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale));
 process.stdout.write(`${sections.join('\n\n')}\n`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);

@@ -154,7 +154,7 @@ export class EtcdDiscovery implements Discovery {
           this.options.logger?.warn(`registering ${addr} for classic's manager: ${e.message}`),
         );
     await grant();
-    await classic();
+    void classic(); // not waited for: the registration Skep's managers read is written
     const timer = setInterval(async () => {
       void classic();
       try {

@@ -534,7 +534,13 @@ withRealEngines((test) => {
 
       second.start();
       third.start();
+      await etcd.waitHealthy();
+      const quorumAt = Date.now();
       const back = await managers.primary();
+      const ms = Date.now() - quorumAt;
+      t.log(`a primary named by every manager ${ms} ms after etcd's quorum was back`);
+      // within one TTL (2 s), plus the time to ask three managers with the docker CLI
+      t.true(ms < 3000, `${ms} ms`);
       t.is(
         (await back.process.docker(['run', '--rm', 'busybox', 'echo', 'quorum is back'])).stdout,
         'quorum is back\n',

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { withRealEngines } from '../harness/e2e.js';
-import { sleep } from '../harness/exec.js';
+import { sleep, waitFor } from '../harness/exec.js';
 import { type ManagerSlot, ReplicatedManagers } from '../harness/replicated.js';
 import { REPO_ROOT, SWARM_BIN } from '../harness/skep.js';
 import { useCluster } from '../harness/use-cluster.js';
@@ -91,6 +91,31 @@ withRealEngines((test) => {
       t.true(Date.now() - stoppedAt < 2000);
       await managers.restart(primary);
       t.like(await managers.role(primary), { role: 'replica', primary: next.advertise });
+    },
+  );
+
+  test.serial(
+    'ZooKeeper killed and back: reads answered meanwhile, writes wait; a primary again within one TTL of its return',
+    async (t) => {
+      await managers.primary();
+      await zk.kill();
+      for (const slot of managers.slots)
+        await waitFor(
+          `${slot.advertise} to see no primary`,
+          async () => ((await managers.role(slot)).primary === 'none' ? true : undefined),
+          15_000,
+        );
+      const ps = await managers.slots[0]!.process.docker(['ps']);
+      t.is(ps.code, 0, ps.stderr);
+      await zk.restart();
+      const backAt = Date.now();
+      const back = await managers.primary();
+      const ms = Date.now() - backAt;
+      t.log(`a primary named by every manager ${ms} ms after ZooKeeper served again`);
+      // within one TTL (2 s), plus the time to ask three managers with the docker CLI
+      t.true(ms < 3000, `${ms} ms`);
+      const ran = await back.process.docker(['run', '--rm', 'busybox', 'echo', 'zk is back']);
+      t.is(ran.stdout, 'zk is back\n', ran.stderr);
     },
   );
 

@@ -8,6 +8,7 @@ import { TestEtcd } from '../harness/etcd.js';
 import { run, sleep, waitFor } from '../harness/exec.js';
 import { ReplicatedManagers } from '../harness/replicated.js';
 import { REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
+import { CLASSIC_SWARM } from '../harness/support.js';
 import { useCluster } from '../harness/use-cluster.js';
 
 /**
@@ -206,6 +207,60 @@ withRealEngines((test) => {
       const ms = Date.now() - back;
       t.log(`node2 seen ${ms} ms after etcd answered again`);
       t.true(ms < 3000, `node2 seen ${ms} ms after etcd answered (a join's retry, then the watch)`);
+    },
+  );
+
+  test.serial(
+    "etcd over TLS with v2: classic 1.2.9's agent joined with the same kv files is listed by Skep, and Skep's by classic",
+    async (t) => {
+      const dir = join(e2e.cluster.stateDir, 'store-tls-v2');
+      const ca = await TestCa.create(join(dir, 'ca'), 'store-ca-v2');
+      const server = await ca.issue('etcd', { ips: ['127.0.0.1'] });
+      const client = await ca.issue('skep-manager');
+      const etcd = await TestEtcd.start(join(dir, 'etcd'), undefined, 1, {
+        enableV2: true,
+        tls: { ca: ca.ca, ...server },
+      });
+      stops.push(() => etcd.stop());
+      const registry = `etcd://${etcd.endpoint}/mixed-tls`;
+      const opts = [
+        `--discovery-opt=kv.cacertfile=${ca.ca}`,
+        `--discovery-opt=kv.certfile=${client.cert}`,
+        `--discovery-opt=kv.keyfile=${client.key}`,
+      ];
+      const [a, b] = e2e.cluster.engines.map((e) => e.addr) as [string, string];
+      const args = [
+        'join',
+        '--advertise',
+        a,
+        '--heartbeat',
+        '1s',
+        '--ttl',
+        '4s',
+        ...opts,
+        registry,
+      ];
+      const classic = spawn(CLASSIC_SWARM, args, { stdio: 'ignore' });
+      stops.push(() => void classic.kill('SIGKILL'));
+      joinNode(b, registry, opts);
+      await waitFor(
+        "Skep's list to show classic's agent and its own",
+        async () =>
+          (await listed(registry, opts).catch(() => [])).join() === [a, b].sort().join()
+            ? true
+            : undefined,
+        20_000,
+      );
+      // classic's list prints its log line on stdout too: only the addresses are compared
+      const theirs = await run(CLASSIC_SWARM, ['list', ...opts, registry], { timeoutMs: 20_000 });
+      t.deepEqual(
+        theirs.stdout
+          .split('\n')
+          .filter((line) => /^[\d.]+:\d+$/.test(line))
+          .sort(),
+        [a, b].sort(),
+        theirs.stdout + theirs.stderr,
+      );
     },
   );
 

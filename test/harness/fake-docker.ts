@@ -210,6 +210,11 @@ export class FakeDocker {
   createThenDrop?: 'hang up' | 'down';
   /** A build streams for this long before it ends. */
   buildMs = 0;
+  /**
+   * Its images, networks and volumes are asked for and never answered, while set: an engine whose
+   * reads stall (overloaded, or paused), though it answers `/info` and its containers.
+   */
+  readsHang = false;
   private readonly documents: Documents;
   private readonly watchers = new Set<ServerResponse>();
   private server?: Server;
@@ -460,6 +465,7 @@ export class FakeDocker {
       return void res.end(method === 'HEAD' ? undefined : 'OK');
     }
     if (method === 'HEAD') return fail(res, 404, 'page not found');
+    if (this.readsHang && ['/images/json', '/networks', '/volumes'].includes(path)) return;
     switch (path) {
       case '/version':
         return send(res, 200, this.documents.version(this));

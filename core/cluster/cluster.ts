@@ -22,6 +22,9 @@ const MAX_RECORDED_EXECS = 10_000;
 const CLUSTER_READS = 32;
 /** How long background reads give way to nodes still making their first connection. */
 const CONNECTS_FIRST_MS = 2000;
+/** How long placement waits for a node's first inventory read before leaving the node out. */
+const FIRST_READ_WAIT_MS = 2000;
+const NO_ENGINES: ReadonlySet<Engine> = new Set();
 /** Recent events kept so a client's `since` can be answered. */
 const RECENT_EVENTS = 1024;
 
@@ -53,6 +56,8 @@ export class Cluster extends EventEmitter {
 
   private options: EngineOptions;
   private readonly createdAt = performance.now();
+  /** When placement first found each node still in its first inventory read. */
+  private readonly unreadSince = new WeakMap<Engine, number>();
   private toldInventory = false;
 
   constructor(
@@ -214,13 +219,28 @@ export class Cluster extends EventEmitter {
   }
 
   /**
-   * Settles when every healthy node's inventory is read: its containers inspected, its images,
-   * networks, volumes (placement waits for it just after start).
+   * The healthy nodes placement leaves out for now: those whose first inventory read (containers
+   * inspected, images, networks, volumes) is under way. Just after start their reads are waited
+   * for, each at most FIRST_READ_WAIT_MS from when placement first met it: an engine whose reads
+   * stall (paused, overloaded) must not hold every create in the cluster until its request
+   * timeout, so it takes containers once read, as classic added a node once its containers were
+   * read. A node read before is never waited for: its cache holds what its containers reserve,
+   * and a read after its return only refreshes that.
    */
-  async inventories(): Promise<void> {
-    // asked on every create: no promise per node unless one is being read
-    const reading = this.healthy().filter((e) => e.inventoryBusy);
-    if (reading.length > 0) await Promise.all(reading.map((e) => e.inventory()));
+  async unread(): Promise<ReadonlySet<Engine>> {
+    // asked on every create: nothing made unless a node is in its first read
+    const first = () => this.healthy().filter((e) => !e.inventoryRead);
+    const reading = first();
+    if (reading.length === 0) return NO_ENGINES;
+    const now = Date.now();
+    await Promise.all(
+      reading.map((engine) => {
+        const since = this.unreadSince.get(engine) ?? now;
+        this.unreadSince.set(engine, since);
+        return within(engine.inventory(), since + FIRST_READ_WAIT_MS - now);
+      }),
+    );
+    return new Set(first());
   }
 
   /**
@@ -320,4 +340,13 @@ export class Cluster extends EventEmitter {
 
 function sameMaintenance(a: NodeMaintenance, b: NodeMaintenance): boolean {
   return a.availability === b.availability && JSON.stringify(a.labels) === JSON.stringify(b.labels);
+}
+
+/** Settles when `work` does, or after `ms` (at once when none is left), whichever is first. */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  if (ms <= 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }

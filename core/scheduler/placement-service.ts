@@ -93,14 +93,17 @@ export class PlacementService {
   }
 
   /**
-   * reserve → filter → rank over every node: first with soft expressions, then, if that places
-   * nothing, once more without them (classic's two passes). Changes nothing.
+   * reserve → filter → rank over every node whose containers have been read: first with soft
+   * expressions, then, if that places nothing, once more without them (classic's two passes).
+   * Changes nothing.
    */
   async plan(request: CreateRequest, context: PlacementRequestContext): Promise<Plan> {
-    // what a node's containers reserve is known once they are inspected:
-    // only just after start does this wait
-    await this.cluster.inventories();
-    const plan = await planOver(this.hooks, this.cluster.all().map(nodeView), request, context);
+    // what a node's containers reserve is known once they are inspected: a node still in its
+    // first read is left out (only just after start is it waited for, briefly)
+    const unread = await this.cluster.unread();
+    const all = this.cluster.all();
+    const placeable = unread.size === 0 ? all : all.filter((e) => !unread.has(e));
+    const plan = await planOver(this.hooks, placeable.map(nodeView), request, context);
     const { ranked, nodes } = plan;
     this.logger.debug(
       `placing ${context.placing} ${request.name ?? ''}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`,

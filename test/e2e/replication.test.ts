@@ -8,6 +8,7 @@ import { must, run, sleep, waitFor } from '../harness/exec.js';
 import { TestRegistry } from '../harness/registry.js';
 import {
   candidates,
+  checkFrozenPrimary,
   type ManagerSlot,
   registerNodes,
   ReplicatedManagers,
@@ -295,34 +296,13 @@ withRealEngines((test) => {
 
   test.serial(
     'a primary frozen (SIGSTOP) past its lease resumes as a replica: the create it was sent is placed once, by the new primary',
-    async (t) => {
-      const frozen = await managers.primary();
-      managers.kill(frozen, 'SIGSTOP');
-      const next = await managers.primary(replicasOf(frozen));
-      // sent to the frozen manager: it waits in the kernel until the process resumes
-      const create = frozen.process.docker([
-        'run',
-        '-d',
-        '--name',
+    (t) =>
+      checkFrozenPrimary(
+        t,
+        managers,
         'sent-while-frozen',
-        'busybox',
-        'sleep',
-        '600',
-      ]);
-      await sleep(500);
-      managers.kill(frozen, 'SIGCONT');
-      const result = await create;
-      t.is(result.code, 0, result.stderr);
-      t.deepEqual((await onEngines('sent-while-frozen')).length, 1);
-      t.is((await managers.primary()).advertise, next.advertise);
-      const logs = frozen.process.logs.join('');
-      t.regex(logs, /Leader Election: Cluster leadership lost/);
-      // it never acted as primary after it resumed: it lost leadership before it placed anything
-      t.notRegex(
-        logs.slice(logs.lastIndexOf('Cluster leadership lost')),
-        /Cluster leadership acquired/,
-      );
-    },
+        async (n) => (await onEngines(n)).length,
+      ),
   );
 
   test.serial(

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { TestCa } from '../harness/certs.js';
 import { withRealEngines } from '../harness/e2e.js';
-import { TestEtcd } from '../harness/etcd.js';
+import { type EtcdServing, TestEtcd } from '../harness/etcd.js';
 import { run, sleep, waitFor } from '../harness/exec.js';
 import { ReplicatedManagers } from '../harness/replicated.js';
 import { REPO_ROOT, SkepProcess, SWARM_BIN } from '../harness/skep.js';
@@ -61,6 +61,26 @@ withRealEngines((test) => {
       timeoutMs,
     );
 
+  /** classic's three TLS options, for manage, join and list alike. */
+  const kvOpts = (ca: string, cert: string, key: string) => [
+    `--discovery-opt=kv.cacertfile=${ca}`,
+    `--discovery-opt=kv.certfile=${cert}`,
+    `--discovery-opt=kv.keyfile=${key}`,
+  ];
+  /** A test CA, an etcd serving TLS with client certificates it signs, and the options that reach it. */
+  const tlsStore = async (name: string, serving: EtcdServing = {}) => {
+    const dir = join(e2e.cluster.stateDir, name);
+    const ca = await TestCa.create(join(dir, 'ca'), name);
+    const server = await ca.issue('etcd', { ips: ['127.0.0.1'] });
+    const client = await ca.issue('skep-manager');
+    const etcd = await TestEtcd.start(join(dir, 'etcd'), undefined, 1, {
+      ...serving,
+      tls: { ca: ca.ca, ...server },
+    });
+    stops.push(() => etcd.stop());
+    return { etcd, opts: kvOpts(ca.ca, client.cert, client.key) };
+  };
+
   test.serial(
     'etcd with client certificates: join, list, manage and 3 replicated managers over kv.cacertfile/kv.certfile/kv.keyfile; renewed certificates taken on SIGHUP',
     async (t) => {
@@ -102,11 +122,7 @@ withRealEngines((test) => {
       });
       stops.push(() => etcd.stop());
       const registry = `etcd://${etcd.endpoint}/tls`;
-      const opts = [
-        `--discovery-opt=kv.cacertfile=${files.ca}`,
-        `--discovery-opt=kv.certfile=${files.cert}`,
-        `--discovery-opt=kv.keyfile=${files.key}`,
-      ];
+      const opts = kvOpts(files.ca, files.cert, files.key);
       const [a, b, c] = e2e.cluster.engines.map((e) => e.addr) as [string, string, string];
       const firstJoins = [joinNode(a, registry, opts), joinNode(b, registry, opts)];
       await waitFor(
@@ -171,20 +187,8 @@ withRealEngines((test) => {
   test.serial(
     'etcd over TLS back after a stop: a node that joined meanwhile is seen within a heartbeat or two (1 s) of its return',
     async (t) => {
-      const dir = join(e2e.cluster.stateDir, 'store-tls-back');
-      const ca = await TestCa.create(join(dir, 'ca'), 'store-ca-back');
-      const server = await ca.issue('etcd', { ips: ['127.0.0.1'] });
-      const client = await ca.issue('skep-manager');
-      const etcd = await TestEtcd.start(join(dir, 'etcd'), undefined, 1, {
-        tls: { ca: ca.ca, ...server },
-      });
-      stops.push(() => etcd.stop());
+      const { etcd, opts } = await tlsStore('store-tls-back');
       const registry = `etcd://${etcd.endpoint}/back`;
-      const opts = [
-        `--discovery-opt=kv.cacertfile=${ca.ca}`,
-        `--discovery-opt=kv.certfile=${client.cert}`,
-        `--discovery-opt=kv.keyfile=${client.key}`,
-      ];
       const [a, b] = e2e.cluster.engines.map((e) => e.addr) as [string, string];
       joinNode(a, registry, opts);
       await waitFor(
@@ -213,21 +217,8 @@ withRealEngines((test) => {
   test.serial(
     "etcd over TLS with v2: classic 1.2.9's agent joined with the same kv files is listed by Skep, and Skep's by classic",
     async (t) => {
-      const dir = join(e2e.cluster.stateDir, 'store-tls-v2');
-      const ca = await TestCa.create(join(dir, 'ca'), 'store-ca-v2');
-      const server = await ca.issue('etcd', { ips: ['127.0.0.1'] });
-      const client = await ca.issue('skep-manager');
-      const etcd = await TestEtcd.start(join(dir, 'etcd'), undefined, 1, {
-        enableV2: true,
-        tls: { ca: ca.ca, ...server },
-      });
-      stops.push(() => etcd.stop());
+      const { etcd, opts } = await tlsStore('store-tls-v2', { enableV2: true });
       const registry = `etcd://${etcd.endpoint}/mixed-tls`;
-      const opts = [
-        `--discovery-opt=kv.cacertfile=${ca.ca}`,
-        `--discovery-opt=kv.certfile=${client.cert}`,
-        `--discovery-opt=kv.keyfile=${client.key}`,
-      ];
       const [a, b] = e2e.cluster.engines.map((e) => e.addr) as [string, string];
       const args = [
         'join',

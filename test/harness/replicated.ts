@@ -1,5 +1,6 @@
+import type { ExecutionContext } from 'ava';
 import { Etcd3 } from 'etcd3';
-import { waitFor } from './exec.js';
+import { sleep, waitFor } from './exec.js';
 import type { TestEtcd } from './etcd.js';
 import { type ClientTls, freePort, SkepProcess } from './skep.js';
 
@@ -139,4 +140,34 @@ export class ReplicatedManagers {
     for (const s of this.slots) s.process.child.kill('SIGCONT');
     await Promise.all(this.slots.map((s) => s.process.stop()));
   }
+}
+
+/**
+ * The primary frozen (SIGSTOP) past its lease, a create sent to it, then resumed: the create must
+ * be placed once, by the new primary, and the frozen one must never act as primary after it
+ * resumes (it lost leadership before it placed anything). `copies` counts a name on the engines.
+ */
+export async function checkFrozenPrimary(
+  t: ExecutionContext,
+  managers: ReplicatedManagers,
+  name: string,
+  copies: (name: string) => Promise<number>,
+): Promise<void> {
+  const frozen = await managers.primary();
+  managers.kill(frozen, 'SIGSTOP');
+  const next = await managers.primary(managers.alive.filter((s) => s !== frozen));
+  // sent to the frozen manager: it waits in the kernel until the process resumes
+  const create = frozen.process.docker(['run', '-d', '--name', name, 'busybox', 'sleep', '600']);
+  await sleep(500);
+  managers.kill(frozen, 'SIGCONT');
+  const result = await create;
+  t.is(result.code, 0, result.stderr);
+  t.is(await copies(name), 1);
+  t.is((await managers.primary()).advertise, next.advertise);
+  const logs = frozen.process.logs.join('');
+  t.regex(logs, /Leader Election: Cluster leadership lost/);
+  t.notRegex(
+    logs.slice(logs.lastIndexOf('Cluster leadership lost')),
+    /Cluster leadership acquired/,
+  );
 }

@@ -82,11 +82,14 @@ interface Connection {
 /**
  * One ZooKeeper session that renews itself. `ready()` gives the connected client, or a new session
  * once the last one expired (the server drops it, with its ephemeral nodes, after its timeout).
- * The C client reconnects by itself meanwhile, keeping its session and watches: a server that
- * restarts on its data restores its sessions. One that lost its data refuses an old session for
- * ever (it has seen a later transaction); so while the session has no server, a second one is
- * tried now and then, and takes over only if it connects while the old one still cannot: a
- * server merely down answers neither, and the old session, and its nodes, are kept.
+ *
+ * A session that lost its server is the C client's to reconnect, keeping its session and watches
+ * (a server that restarts on its data restores its sessions), but through the npm package it only
+ * tries again every third of the timeout. So a session that owns nothing (a watch) is simply
+ * replaced while it has no server: a new one tries at once. One that owns nodes (a join's) is kept,
+ * since a new session would take its nodes away; but a server that lost its data refuses an old
+ * session for ever (it has seen a later transaction), so a second session is tried now and then,
+ * and takes over only if it connects while the old one still cannot once its retry came round.
  */
 export class ZkSession {
   private current?: Connection;
@@ -99,37 +102,48 @@ export class ZkSession {
     private readonly timeoutMs: number,
     /** Every session's connection lost or back, for a watch to read again at once. */
     private readonly onState?: (connected: boolean) => void,
+    /** A session that owns nothing: replaced once it has been this long without a server. */
+    private readonly replaceAfterMs?: number,
   ) {}
 
-  /** The connected client; rejects when none answered within `waitMs` (the client keeps trying). */
+  /** The connected client; rejects when none answered within `waitMs`. */
   async ready(waitMs: number): Promise<ZkClient> {
     if (this.stopped) throw new Error('ZooKeeper session closed');
     const Client = await zookeeperPackage();
     if (!this.current || this.current.closed) this.current = this.open(Client);
-    const cur = this.current;
+    let cur = this.current;
     if (cur.connected) return cur.client;
-    if (Date.now() - cur.offSince > Math.min(this.timeoutMs, 2000)) this.tryAnother(Client, waitMs);
+    const off = Date.now() - cur.offSince;
+    const { replaceAfterMs } = this;
+    if (replaceAfterMs !== undefined && off > replaceAfterMs) {
+      this.shut(cur);
+      cur = this.current = this.open(Client);
+    } else if (replaceAfterMs === undefined && off > Math.min(this.timeoutMs, 2000)) {
+      this.tryAnother(Client, waitMs);
+    }
+    const waited = cur;
     return new Promise((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
-        cur.waiting.delete(done);
-        if (cur.connected) resolve(cur.client);
-        else if (this.current !== cur && this.current?.connected) resolve(this.current.client);
+        waited.waiting.delete(done);
+        if (waited.connected) resolve(waited.client);
+        else if (this.current !== waited && this.current?.connected) resolve(this.current.client);
         else reject(new Error(`no ZooKeeper server answered at ${this.hosts}`));
       };
       const timer = setTimeout(done, waitMs);
-      cur.waiting.add(done);
+      waited.waiting.add(done);
     });
   }
 
   /**
    * A second session while the current one has no server: adopted if it connects and the current
-   * one has not reconnected within a grace (a restarted server takes back its old sessions at
-   * once, within the C client's retry of a fraction of the timeout); dropped otherwise.
+   * one has not reconnected by its next retry (a third of its timeout) and a second more; dropped
+   * otherwise, and the old session, with its nodes, kept.
    */
   private tryAnother(Client: ZkConstructor, waitMs: number): void {
     if (this.probe) return;
     const old = this.current!;
+    const retryMs = (old.client.timeout > 0 ? old.client.timeout : this.timeoutMs) / 3;
     const probe = this.open(Client);
     this.probe = probe;
     const drop = () => {
@@ -147,7 +161,7 @@ export class ZkSession {
         this.current = probe; // the server answers a new session, never the old one
         this.shut(old);
         this.onState?.(true);
-      }, 1000).unref();
+      }, retryMs + 1000).unref();
     };
     probe.waiting.add(settled);
   }

@@ -114,9 +114,12 @@ export class ZookeeperDiscovery implements Discovery {
     let watched: ZkClient | undefined;
     let running: Promise<void> | undefined;
     let again = false;
-    const session = new ZkSession(this.hosts, WATCH_SESSION_MS, (connected) => {
-      if (connected) refresh(); // back: read at once, not at the next heartbeat
-    });
+    const session = new ZkSession(
+      this.hosts,
+      WATCH_SESSION_MS,
+      (connected) => connected && refresh(), // back: read at once, not at the next heartbeat
+      Math.min(this.heartbeatMs, WATCH_SESSION_MS / 3), // it owns nothing: a new one tries at once
+    );
     const onChange = (type: number) => {
       if (type === ZK.sessionEvent) return; // the watch stays set across a reconnection
       watched = undefined; // it fired: set it again with the next read

@@ -125,6 +125,9 @@ export class Rescheduler {
 
   private async evacuate(failed: Engine): Promise<void> {
     const moving = [...failed.containers.values()].filter((c) => wantsReschedule(c.inspect));
+    // moved off this node already, by an earlier primary: its copy may be gone since (a client
+    // removed it), which must not make it again
+    const done = await this.movedOff(failed);
     for (const { inspect } of moving) {
       // the node is back: what is still on it stays there; and only a primary moves anything
       if (failed.health === 'healthy' || !this.role.isPrimary()) break;
@@ -136,6 +139,7 @@ export class Rescheduler {
       // out of the failed node's view first:
       // the name is free again, and its copy is not listed twice
       failed.forgetContainer(inspect.Id);
+      if (done.has(inspect.Id)) continue;
       // moved already, by a primary that died before it could record it:
       // only the record is left to make
       if (copy) {
@@ -169,6 +173,18 @@ export class Rescheduler {
         );
         this.telemetry.reschedule('failed');
       }
+    }
+  }
+
+  /** The containers recorded as moved off `failed` (none when the record cannot be read). */
+  private async movedOff(failed: Engine): Promise<Set<string>> {
+    try {
+      return (await this.moved.all()).get(failed.addr) ?? new Set();
+    } catch (err) {
+      this.logger.error(
+        `cannot read what was moved off ${failed.name} before: ${(err as Error).message}`,
+      );
+      return new Set();
     }
   }
 

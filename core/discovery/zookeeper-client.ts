@@ -210,7 +210,11 @@ export class ZkSession {
     if (conn.closed) return;
     conn.closed = true;
     conn.connected = false;
-    conn.client.close();
+    // never from inside the addon's own callbacks (a watch, a completion, a state event): closing a
+    // handle there while the C client is still processing it crashed the manager (libuv's
+    // `uv_poll_start: Assertion !uv__is_closing(handle)`), seen after a session expired
+    const { client } = conn;
+    setImmediate(() => client.close());
     [...conn.waiting].forEach((done) => done());
   }
 

@@ -53,7 +53,9 @@ export class ZkLeadership implements Election {
   constructor(private readonly options: ZkLeadershipOptions) {
     this.advertise = options.advertise;
     this.reports = new RoleReports(options.logger);
-    this.session = new ZkSession(options.hosts, options.ttlMs, () => this.wake?.());
+    // one session, never a second beside it while it has no server: its candidate node is the
+    // election, and opening and closing native clients around a pause crashed the C client's addon
+    this.session = new ZkSession(options.hosts, options.ttlMs, () => this.wake?.(), Infinity);
   }
 
   isPrimary(): boolean {

@@ -161,6 +161,13 @@ export async function checkFrozenPrimary(
   await sleep(500);
   managers.kill(frozen, 'SIGCONT');
   const result = await create;
+  // what the resumed manager said, for whoever looks into a failure
+  if (result.code !== 0)
+    for (const [who, slot] of [
+      ['the resumed manager', frozen],
+      ['the new primary', next],
+    ] as const)
+      t.log(`${who}:\n${slot.process.logs.join('').split('\n').slice(-25).join('\n')}`);
   t.is(result.code, 0, result.stderr);
   t.is(await copies(name), 1);
   t.is((await managers.primary()).advertise, next.advertise);

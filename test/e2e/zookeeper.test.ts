@@ -1,14 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { withRealEngines } from '../harness/e2e.js';
 import { run, waitFor } from '../harness/exec.js';
 import { REPO_ROOT, type SkepProcess, SWARM_BIN } from '../harness/skep.js';
+import { CLASSIC_SWARM } from '../harness/support.js';
 import { useCluster } from '../harness/use-cluster.js';
 import { TestZookeeper } from '../harness/zookeeper.js';
-
-/** Classic swarm 1.2.9's own binary (shared/tools/classic-swarm/README.md), beside the checkout. */
-const CLASSIC = resolve(REPO_ROOT, '../shared/tools/classic-swarm/swarm');
 
 /**
  * `zk://` over a real ZooKeeper (Debian's zookeeperd 3.8): Skep's and classic's agents and
@@ -30,7 +28,7 @@ withRealEngines((test) => {
     const child =
       bin === 'skep'
         ? spawn(process.execPath, [SWARM_BIN, ...args], { cwd: REPO_ROOT })
-        : spawn(CLASSIC, args);
+        : spawn(CLASSIC_SWARM, args);
     const log: string[] = [];
     child.stdout!.on('data', (d: Buffer) => log.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => log.push(d.toString()));
@@ -42,7 +40,7 @@ withRealEngines((test) => {
     const res =
       bin === 'skep'
         ? await run(process.execPath, [SWARM_BIN, 'list', registry], { cwd: REPO_ROOT })
-        : await run(CLASSIC, ['list', registry]);
+        : await run(CLASSIC_SWARM, ['list', registry]);
     if (res.code !== 0) throw new Error(`${bin}'s swarm list exited ${res.code}: ${res.stderr}`);
     // classic's logrus writes to stdout too (`level=info msg="Initializing discovery without TLS"`)
     const lines = res.stdout.split('\n').filter(Boolean);
@@ -72,7 +70,7 @@ withRealEngines((test) => {
   test.serial(
     "Skep's and classic's agents, listed by both swarm lists and followed by Skep's manager; a stopped agent lapses",
     async (t) => {
-      t.true(existsSync(CLASSIC), `classic swarm 1.2.9 is expected at ${CLASSIC}`);
+      t.true(existsSync(CLASSIC_SWARM), `classic swarm 1.2.9 is expected at ${CLASSIC_SWARM}`);
       const registry = `zk://${zk.endpoint}/mixed`;
       const [a, b, c] = e2e.cluster.engines.map((e) => e.addr) as [string, string, string];
       const skepAgent = agent('skep', a, registry);

@@ -131,7 +131,8 @@ export class ZkLeadership implements Election {
         const sent = now();
         await this.stand(client);
         await this.readLeader(client);
-        this.renewed(sent, client.timeout || this.options.ttlMs);
+        // the timeout the server granted (the addon says -1 once the handle is closed)
+        this.renewed(sent, client.timeout > 0 ? client.timeout : this.options.ttlMs);
         if (this.isPrimary() && !this.announced) {
           // classic's value: the leader's address in the election node itself
           await client.set(this.options.path, this.advertise, -1);

@@ -234,3 +234,12 @@ export async function createPath(client: ZkClient, path: string): Promise<void> 
     });
   }
 }
+
+/** A promise that gives up after `ms` (a call queued on a lost connection waits for its return). */
+export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}

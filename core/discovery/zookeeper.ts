@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import type { Discovery } from './discovery.js';
 import { parseEntries } from './entries.js';
 import type { DiscoveryOptions } from './registry.js';
-import { createPath, type ZkClient, ZK, zkCode, ZkSession } from './zookeeper-client.js';
+import { createPath, within, type ZkClient, ZK, zkCode, ZkSession } from './zookeeper-client.js';
 
 const trimSlashes = (path: string) => path.replace(/^\/+|\/+$/g, '');
 
@@ -37,15 +37,6 @@ const ETCD_ONLY = ['kv.cacertfile', 'kv.certfile', 'kv.keyfile', 'kv.username', 
 
 /** The manager's session: classic's ZooKeeper client asked for 10 s. */
 const WATCH_SESSION_MS = 10_000;
-
-/** A promise that gives up after `ms` (a call queued on a lost connection waits for its return). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000}s`)), ms);
-  });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * `zk://host:port[,host:port]/path`: the manager reads the nodes registered under the path and

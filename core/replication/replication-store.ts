@@ -11,6 +11,7 @@ import { forwardingKeyPath, sharedKey } from './forwarding-key.js';
 import { Leadership } from './leadership.js';
 import { ZkLeadership } from './zk-leadership.js';
 import { ZkMaintenanceStore, ZkNodeRecords, zkSharedKey } from './zk-state.js';
+import { within } from '../discovery/zookeeper-client.js';
 
 /** What replication keeps in the discovery's store: the election and Skep's state beside it. */
 export interface ReplicationStore {
@@ -55,6 +56,7 @@ function zkStore(spec: string, settings: ReplicationSettings): ReplicationStore 
     records: (kind) => new ZkNodeRecords(client, root, kind),
     maintenance: new ZkMaintenanceStore(client, root),
     keyPath: `${root}/skep/forwarding-key`,
-    readKey: async (path) => zkSharedKey(await client(), path),
+    readKey: async (path) =>
+      within(zkSharedKey(await client(), path), election.callMs() * 2, `ZooKeeper ${path}`),
   };
 }

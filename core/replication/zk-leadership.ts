@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { createPath, type ZkClient, ZK, zkCode, ZkSession } from '../discovery/zookeeper-client.js';
+import {
+  createPath,
+  within,
+  type ZkClient,
+  ZK,
+  zkCode,
+  ZkSession,
+} from '../discovery/zookeeper-client.js';
 import type { Logger } from '../log.js';
 import { type Election, RoleReports } from './election.js';
 
@@ -86,7 +93,8 @@ export class ZkLeadership implements Election {
     return this.session.ready(this.callMs());
   }
 
-  private callMs(): number {
+  /** How long one call may take: a third of the TTL, as the etcd election's calls. */
+  callMs(): number {
     return Math.max(500, Math.round(this.options.ttlMs / 3));
   }
 
@@ -129,8 +137,12 @@ export class ZkLeadership implements Election {
       try {
         const client = await this.session.ready(this.callMs());
         const sent = now();
-        await this.stand(client);
-        await this.readLeader(client);
+        // a call queued on a lost connection waits for its return: bounded, as etcd's calls are
+        await within(
+          this.stand(client).then(() => this.readLeader(client)),
+          this.callMs() * 2,
+          `ZooKeeper ${this.options.hosts}`,
+        );
         // the timeout the server granted (the addon says -1 once the handle is closed)
         this.renewed(sent, client.timeout > 0 ? client.timeout : this.options.ttlMs);
         if (this.isPrimary() && !this.announced) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createPath,
+  within,
   type ZkClient,
   type ZkStat,
   type ZkWatcher,
@@ -16,6 +17,9 @@ import type { NodeRecords } from '../scheduler/node-records.js';
 
 /** Skep's own state beside classic's keys on ZooKeeper, as on etcd: `<root>/skep/...`. */
 type Client = () => Promise<ZkClient>;
+/** One operation's bound: a call queued on a lost connection would wait for its return. */
+const CALL_MS = 5000;
+const bounded = <T>(op: Promise<T>, what: string) => within(op, CALL_MS, `ZooKeeper ${what}`);
 /** The package's data watch (its declarations miss it). */
 type Watching = ZkClient & { w_get(path: string, watcher: ZkWatcher): Promise<[ZkStat, unknown]> };
 
@@ -38,7 +42,11 @@ export class ZkNodeRecords implements NodeRecords {
     return `${this.base}/${encodeURIComponent(node)}`;
   }
 
-  async add(node: string, key: string): Promise<void> {
+  add(node: string, key: string): Promise<void> {
+    return bounded(this.addNow(node, key), `add ${this.base}`);
+  }
+
+  private async addNow(node: string, key: string): Promise<void> {
     const client = await this.client();
     await createPath(client, this.nodePath(node));
     await client.create(`${this.nodePath(node)}/${key}`, '', ZK.persistent).catch((err) => {
@@ -46,24 +54,36 @@ export class ZkNodeRecords implements NodeRecords {
     });
   }
 
-  async delete(node: string, key: string): Promise<void> {
+  delete(node: string, key: string): Promise<void> {
+    return bounded(this.deleteNow(node, key), `delete ${this.base}`);
+  }
+
+  private async deleteNow(node: string, key: string): Promise<void> {
     const client = await this.client();
     await client.delete_(`${this.nodePath(node)}/${key}`, -1).catch((err) => {
       if (!missing(err)) throw err;
     });
   }
 
-  async take(node: string): Promise<Set<string>> {
+  take(node: string): Promise<Set<string>> {
+    return bounded(this.takeNow(node), `take ${this.base}`);
+  }
+
+  private async takeNow(node: string): Promise<Set<string>> {
     const client = await this.client();
     const keys = await client.get_children(this.nodePath(node), false).catch((err) => {
       if (missing(err)) return [];
       throw err;
     });
-    for (const key of keys) await this.delete(node, key);
+    for (const key of keys) await this.deleteNow(node, key);
     return new Set(keys);
   }
 
-  async all(): Promise<Map<string, Set<string>>> {
+  all(): Promise<Map<string, Set<string>>> {
+    return bounded(this.allNow(), `all ${this.base}`);
+  }
+
+  private async allNow(): Promise<Map<string, Set<string>>> {
     const client = await this.client();
     const records = new Map<string, Set<string>>();
     const nodes = await client.get_children(this.base, false).catch((err) => {
@@ -89,7 +109,11 @@ export class ZkMaintenanceStore implements MaintenanceStore {
     this.path = `${root}/skep/nodes`;
   }
 
-  async load(): Promise<MaintenanceState> {
+  load(): Promise<MaintenanceState> {
+    return bounded(this.loadNow(), `load ${this.path}`);
+  }
+
+  private async loadNow(): Promise<MaintenanceState> {
     const client = await this.client();
     const value = await client.get(this.path, false).then(
       ([, data]) => text(data),
@@ -101,7 +125,11 @@ export class ZkMaintenanceStore implements MaintenanceStore {
     return value ? parseState(JSON.parse(value)) : {};
   }
 
-  async save(state: MaintenanceState): Promise<void> {
+  save(state: MaintenanceState): Promise<void> {
+    return bounded(this.saveNow(state), `save ${this.path}`);
+  }
+
+  private async saveNow(state: MaintenanceState): Promise<void> {
     const client = await this.client();
     const value = JSON.stringify(state);
     await client.set(this.path, value, -1).catch(async (err: unknown) => {

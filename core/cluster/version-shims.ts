@@ -1,5 +1,5 @@
 import { below, engineVersion, type EngineApi } from './api-version.js';
-import { DockerError } from '../errors.js';
+import { badRequest, DockerError } from '../errors.js';
 import type { ContainerConfig } from '../pipeline-types.js';
 
 /**
@@ -48,16 +48,29 @@ export function stopQuery(search: string, client: string, sent: string, node: st
  * anyway; without it the older engine must not be asked at all (it would remove named volumes):
  * `anonymousOnly` says so.
  */
+/**
+ * The prune's filters as the engine reads them; text that is not a JSON object is the client's
+ * mistake, answered 400 in the words the other filters get (core/api/filters.ts), not a 500.
+ */
+function pruneFilters(raw: string | null): Record<string, string[] | Record<string, boolean>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw || '{}');
+  } catch (err) {
+    throw badRequest(`invalid filter: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+    throw badRequest('invalid filter: expected a JSON object');
+  return parsed as Record<string, string[] | Record<string, boolean>>;
+}
+
 export function volumePruneQuery(
   search: string,
   client: string,
   sent: string,
 ): { search: string; anonymousOnly: boolean } {
   const query = new URLSearchParams(search);
-  const filters = JSON.parse(query.get('filters') || '{}') as Record<
-    string,
-    string[] | Record<string, boolean>
-  >;
+  const filters = pruneFilters(query.get('filters'));
   const all = filters.all;
   const wantsAll = Array.isArray(all)
     ? all.some((v) => v === 'true' || v === '1')

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { DockerError } from '../../core/errors.js';
 import {
   createFor,
   readAt,
@@ -93,4 +94,14 @@ test('create: fields an old client could not mean are dropped when raised; sever
     'nor at a client version before it',
   );
   t.notThrows(() => createFor(image, '1.51', '1.51'));
+});
+
+test('volume prune: filters that are not a JSON object are the client’s 400, not the manager’s 500 (found by the fuzz run)', (t) => {
+  for (const filters of ['abc', 'null', '[1]']) {
+    const err = t.throws(() => volumePruneQuery(`filters=${filters}&until=1`, '1.41', '1.51'), {
+      instanceOf: DockerError,
+      message: /^invalid filter: /,
+    });
+    t.is(err?.status, 400);
+  }
 });

@@ -2,6 +2,7 @@ import { parseDuration } from '../../config/duration.js';
 import { ConfigError } from '../../config/errors.js';
 import type { SwarmConfig } from '../../config/types.js';
 import { commandNamed, HELP_COMMAND, SWARM } from './commands.js';
+import { COMPLETION, isShell, SHELLS, type Shell } from './completion-flags.js';
 import { discoveryFrom } from './discovery-flags.js';
 import { JOIN, type ParsedJoin } from './join-flags.js';
 import { LIST, type ParsedList } from './list-flags.js';
@@ -18,7 +19,8 @@ export type ParsedArgs =
   | ({ command: 'manage' } & ParsedManage)
   | ({ command: 'join' } & Required<ParsedJoin>)
   | ({ command: 'list'; discovery: string; flags: SwarmConfig } & ParsedList)
-  | { command: 'node'; args: string[] };
+  | { command: 'node'; args: string[] }
+  | { command: 'completion'; shell: Shell };
 
 const ADVERTISE_FORM = '--advertise should be of the form ip:port or hostname:port';
 
@@ -51,6 +53,7 @@ export function parseArgs(args: string[], env: Env = {}): ParsedArgs {
   if (command === JOIN) return parseJoin(rest, env);
   if (command === LIST) return parseList(rest, env, target.flags);
   if (command === NODE) return { command: 'node', args: rest };
+  if (command === COMPLETION) return parseCompletion(rest, env);
   if (command !== MANAGE)
     throw new ConfigError(`swarm: unknown command "${name}"; see 'swarm --help'`);
 
@@ -114,4 +117,20 @@ function parseJoin(args: string[], env: Env): ParsedArgs {
     throw new ConfigError('--ttl must be strictly superior to the heartbeat value');
   }
   return { command: 'join', ...target, advertise: target.advertise, discovery };
+}
+
+/** `swarm completion SHELL`: a shell it knows, else a usage error as the other commands' are. */
+function parseCompletion(args: string[], env: Env): ParsedArgs {
+  const read = readFlags(args, COMPLETION, {}, { env });
+  if (read.asked) return { command: 'help', topic: 'completion' };
+  const [shell, ...extra] = read.args;
+  const known = `${SHELLS.join(' or ')} (see 'swarm completion --help')`;
+  if (shell === undefined) throw new ConfigError(`completion: expected a shell: ${known}`);
+  if (!isShell(shell)) throw new ConfigError(`completion: unknown shell "${shell}": ${known}`);
+  if (extra.length > 0) {
+    throw new ConfigError(
+      `completion: expected one shell, got ${read.args.length}: ${read.args.join(' ')}`,
+    );
+  }
+  return { command: 'completion', shell };
 }

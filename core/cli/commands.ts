@@ -1,4 +1,5 @@
 import { CLASSIC_VERSION, SKEP_VERSION } from '../version.js';
+import { COMPLETION } from './completion-flags.js';
 import type { Command, CommandData } from './flag.js';
 import { GLOBAL_FLAGS } from './global-flags.js';
 import { JOIN } from './join-flags.js';
@@ -23,14 +24,14 @@ export interface Program extends Command<ParsedManage> {
 /**
  * The whole command line, the one table the parser, the help and shell completion read: the
  * program's global flags, then its commands: classic's (manage first, as Skep's help has always
- * listed them), Skep's `node`, then urfave/cli's `help`.
+ * listed them), Skep's `node` and `completion`, then urfave/cli's `help`, last as classic listed it.
  */
 export const SWARM: Program = {
   names: ['swarm'],
   usage: 'A Docker-native clustering system',
   version: `${CLASSIC_VERSION} (skep ${SKEP_VERSION})`,
   flags: GLOBAL_FLAGS,
-  commands: [MANAGE, JOIN, LIST, NODE, HELP_COMMAND],
+  commands: [MANAGE, JOIN, LIST, NODE, COMPLETION, HELP_COMMAND],
   flagErrors: 'go',
   defaultsApplied: false,
 };

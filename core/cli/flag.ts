@@ -62,6 +62,8 @@ export interface CommandData {
   readonly description?: string;
   readonly argument?: ArgumentData;
   readonly subcommands?: readonly SubcommandData[];
+  /** What the usage line shows after the flags, when not the argument or `COMMAND [arg...]`. */
+  readonly operands?: string;
   readonly flags: readonly FlagData[];
   /** Lines after the flags: classic listed `--cluster-opt`'s options there, with their defaults. */
   readonly notes?: readonly (readonly [option: string, usage: string])[];

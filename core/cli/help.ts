@@ -93,7 +93,8 @@ function argumentLines(argument: ArgumentData): string[] {
 export function commandHelp(command: CommandData): string {
   const { argument, subcommands = [], description } = command;
   const options = command.flags.length > 0 ? ' [OPTIONS]' : '';
-  const operands = argument?.name ?? (subcommands.length > 0 ? 'COMMAND [arg...]' : '');
+  const operands =
+    command.operands ?? argument?.name ?? (subcommands.length > 0 ? 'COMMAND [arg...]' : '');
   return laidOut([
     `Usage: ${invocation(command)}${options} ${operands}`,
     '',

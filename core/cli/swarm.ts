@@ -9,6 +9,10 @@ import { helpFor } from './help.js';
 import { parseEngineAddress } from '../cluster/address.js';
 import { createDiscovery } from '../discovery/index.js';
 import { parseNodeCommand, runNodeCommand } from './node-command.js';
+import { bashCompletion } from './bash-completion.js';
+import { zshCompletion } from './zsh-completion.js';
+
+const COMPLETION_SCRIPTS = { bash: bashCompletion, zsh: zshCompletion };
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
 function fail(message: string): never {
@@ -23,6 +27,10 @@ async function main(): Promise<void> {
   const parsed = parseArgs(process.argv.slice(2), process.env);
   if (parsed.command === 'help') {
     process.stdout.write(helpFor(parsed.topic));
+    return;
+  }
+  if (parsed.command === 'completion') {
+    process.stdout.write(COMPLETION_SCRIPTS[parsed.shell]());
     return;
   }
   if (parsed.command === 'list') {

@@ -202,7 +202,8 @@ export class Leadership implements Election {
       } catch (err) {
         if (this.leaseInvalid && err instanceof this.leaseInvalid) {
           this.options.logger.warn(
-            `Leader Election: this manager's lease expired (frozen or cut off from etcd for longer than the TTL); running again`,
+            "Leader Election: this manager's lease expired " +
+              '(frozen or cut off from etcd for longer than the TTL); running again',
           );
           return;
         }

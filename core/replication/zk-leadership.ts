@@ -123,7 +123,8 @@ export class ZkLeadership implements Election {
           );
       } catch (err) {
         this.options.logger.warn(
-          `Leader Election: the candidate node could not be deleted (${(err as Error).message}); it goes with the session`,
+          `Leader Election: the candidate node could not be deleted (${(err as Error).message}); ` +
+            'it goes with the session',
         );
       }
     }

@@ -290,7 +290,10 @@ export function realTable(result: RealResult): string {
   );
 }
 
-/** The failover part against the issue's targets: median ≤ 3 s and worst ≤ 5 s from the kill to a successful `docker run`. */
+/**
+ * The failover part against the issue's targets: median ≤ 3 s and worst ≤ 5 s from the kill to a
+ * successful `docker run`.
+ */
 export function failoverTable(result: FailoverResult): string {
   const seconds = (v: number) => (v / 1000).toFixed(2);
   const failedRuns = result.rounds.reduce((n, r) => n + r.failedRuns, 0);
@@ -298,7 +301,8 @@ export function failoverTable(result: FailoverResult): string {
   const reads = result.rounds.reduce((n, r) => n + r.reads, 0);
   return table(
     [
-      `failover: 3 managers, ${result.store ?? '3-member etcd'}, TTL ${result.ttl}, primary killed ${result.rounds.length}×`,
+      `failover: 3 managers, ${result.store ?? '3-member etcd'}, TTL ${result.ttl}, ` +
+        `primary killed ${result.rounds.length}×`,
       'goal',
       'Skep',
       'met',
@@ -327,7 +331,8 @@ export function metricsTable(result: MetricsCostResult): string {
   const share = (r: MetricsCostResult['rows'][number]) =>
     (result.perRequestMicros / 1000 / r.off.median) * 100;
   return [
-    `Metrics on the hot path: ${result.perRequestMicros.toFixed(2)} µs per request in isolation (one HTTP sample and one engine exchange)`,
+    `Metrics on the hot path: ${result.perRequestMicros.toFixed(2)} µs per request in isolation ` +
+      '(one HTTP sample and one engine exchange)',
     table(
       [
         'call, real cluster',

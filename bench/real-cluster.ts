@@ -4,7 +4,10 @@ import { healthyNodes, SkepProcess } from '../test/harness/skep.js';
 import { realEngineSupport } from '../test/harness/support.js';
 import { Client, loadAverage, throughput, type Timing, timing } from './measure.js';
 
-/** Its own names and subnet (test/harness/clusters.ts): the bench never touches a test run's or a hand-made cluster's engines. */
+/**
+ * Its own names and subnet (test/harness/clusters.ts): the bench never touches a test run's or a
+ * hand-made cluster's engines.
+ */
 const CLUSTER = { ...network('bench-real-cluster'), size: 3 } as const;
 const CONTAINERS = 30;
 

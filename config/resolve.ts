@@ -87,12 +87,14 @@ export function resolveConfig(
     );
   if (resolved.engine.refreshMaxMs < resolved.engine.refreshMinMs) {
     throw new ConfigError(
-      'max refresh interval cannot be less than min refresh interval ("engine.refreshMaxInterval" < "engine.refreshMinInterval")',
+      'max refresh interval cannot be less than min refresh interval ' +
+        '("engine.refreshMaxInterval" < "engine.refreshMinInterval")',
     );
   }
   if (resolved.statusAddress !== undefined && !LISTEN_HOST_PORT.test(resolved.statusAddress)) {
     throw new ConfigError(
-      `invalid operator listener address "${resolved.statusAddress}" ("status.address", --status-addr): expected host:port, e.g. 127.0.0.1:9323`,
+      `invalid operator listener address "${resolved.statusAddress}" ("status.address", --status-addr): ` +
+        'expected host:port, e.g. 127.0.0.1:9323',
     );
   }
   if (resolved.replication) checkReplication(resolved);
@@ -105,7 +107,9 @@ function checkReplication(resolved: ResolvedConfig): void {
     throw new ConfigError('--advertise address must be provided when using --leader-election');
   if (resolved.nodes.length !== 1 || !/^(etcd|zk):\/\//i.test(resolved.nodes[0]!)) {
     throw new ConfigError(
-      'Leader election is only supported with consul, etcd and zookeeper discovery. Skep elects on etcd and ZooKeeper: give the nodes as etcd://host:port[,host:port]/path or zk://host:port[,host:port]/path',
+      'Leader election is only supported with consul, etcd and zookeeper discovery. ' +
+        'Skep elects on etcd and ZooKeeper: give the nodes as ' +
+        'etcd://host:port[,host:port]/path or zk://host:port[,host:port]/path',
     );
   }
   if (resolved.replicationTtlMs < 1000)

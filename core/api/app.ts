@@ -99,7 +99,8 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
       if (compareVersions(version, SKEP_MIN_API_VERSION) < 0) {
         throw new DockerError(
           400,
-          `client version ${version} is too old. Minimum supported API version is ${SKEP_MIN_API_VERSION}, please upgrade your client to a newer version`,
+          `client version ${version} is too old. ` +
+            `Minimum supported API version is ${SKEP_MIN_API_VERSION}, please upgrade your client to a newer version`,
         );
       }
       ctx.state.apiVersion = version;

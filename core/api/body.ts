@@ -120,7 +120,8 @@ export function checkTypes(
     if (value === undefined || value === null || KIND_CHECKS[kind](value)) continue;
     const got = Array.isArray(value) ? 'array' : typeof value;
     throw badRequest(
-      `json: cannot unmarshal ${got} into Go struct field ${parent ? `${parent}.` : `${struct}.`}${child} of type ${kind}`,
+      `json: cannot unmarshal ${got} into Go struct field ` +
+        `${parent ? `${parent}.` : `${struct}.`}${child} of type ${kind}`,
     );
   }
 }

@@ -5,8 +5,10 @@ import type { CertificateInChain, RequestClient } from '../pipeline-types.js';
 /** A connection's client is the same for every request on it: worked out once per socket. */
 const known = new WeakMap<Socket, RequestClient>();
 
-const pem = (der: Buffer) =>
-  `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')}\n-----END CERTIFICATE-----\n`;
+const pem = (der: Buffer) => {
+  const lines = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
+  return `-----BEGIN CERTIFICATE-----\n${lines}\n-----END CERTIFICATE-----\n`;
+};
 
 /**
  * Node's subject object may hold a list for a repeated field (two OUs): joined, as `openssl`

@@ -73,7 +73,8 @@ export function resolveResource(
     return byName[0]!;
   if (byName.length > 1) {
     throw badRequest(
-      `${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; use node/${ref} or the ID`,
+      `${ref} is ambiguous: it exists on nodes ${byName.map((r) => r.engine.name).join(', ')}; ` +
+        `use node/${ref} or the ID`,
     );
   }
   const byPrefix =

@@ -20,6 +20,7 @@ import {
   signClient,
 } from './forwarded-client.js';
 import { endToEnd, upgradeHeaderLines } from './hop-by-hop.js';
+import { rawJsonAnswer } from './raw-answer.js';
 
 /**
  * What a replica answers itself, as classic did (`/_ping`, `/info`);
@@ -173,13 +174,7 @@ export class PrimaryForwarder {
     };
     return this.serve(req, here, splicing, {
       gone: () => socket.destroyed,
-      refuse: (code, message) => {
-        const body = JSON.stringify({ message });
-        const status = `${code} ${http.STATUS_CODES[code]}`;
-        socket.end(
-          `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
-      },
+      refuse: (code, message) => socket.end(rawJsonAnswer(code, message)),
     });
   }
 
@@ -269,7 +264,10 @@ export class PrimaryForwarder {
   }
 
   private noPrimary(): string {
-    return `No elected primary cluster manager (${this.role.noPrimaryReason()}): writes wait for one; reads are answered from this manager's cache`;
+    return (
+      `No elected primary cluster manager (${this.role.noPrimaryReason()}): writes wait for one; ` +
+      "reads are answered from this manager's cache"
+    );
   }
 
   private refuse(res: ServerResponse, status: number, message: string): void {

@@ -11,6 +11,7 @@ import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
 import { prepareSocketPath, restrictSocket } from './unix-socket.js';
 import type { PrimaryForwarder } from './replica.js';
+import { rawJsonAnswer } from './raw-answer.js';
 
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
@@ -133,17 +134,15 @@ export async function listen(
       const refuse = (message: string, first: boolean) => {
         if (first) logger.warn(message);
         if (tlsOptions) return void socket.destroy();
-        const body = JSON.stringify({ message });
-        socket.end(
-          `HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-        );
+        socket.end(rawJsonAnswer(429, message));
         socket.destroySoon();
       };
       if (cap.admit(socket, refuse) && !tlsOptions) onSocket(socket);
     });
     if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
       logger.warn(
-        `listening on ${text} without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`,
+        `listening on ${text} without TLS: anyone who reaches it controls every node of the cluster ` +
+          '(use --tlsverify, see docs/security.md)',
       );
     }
     if (address.kind === 'unix') prepareSocketPath(address.path);
@@ -203,7 +202,8 @@ export async function listen(
           clearTimeout(timer);
           if (running > 0)
             logger.info(
-              `${text}: ${running} request${running === 1 ? '' : 's'} still running after ${graceMs / 1000}s (streams, hijacked sessions): closing them`,
+              `${text}: ${running} request${running === 1 ? '' : 's'} still running after ${graceMs / 1000}s ` +
+                '(streams, hijacked sessions): closing them',
             );
         }
         closeAll();

@@ -18,7 +18,8 @@ export function prepareSocketPath(path: string): void {
   const sticky = (dir.mode & 0o1000) !== 0;
   if (!owner || ((dir.mode & 0o022) !== 0 && !sticky)) {
     throw new ConfigError(
-      `refusing to listen on unix://${path}: ${folder} can be written by other users (mode ${(dir.mode & 0o7777).toString(8)}, owner ${dir.uid})`,
+      `refusing to listen on unix://${path}: ${folder} can be written by other users ` +
+        `(mode ${(dir.mode & 0o7777).toString(8)}, owner ${dir.uid})`,
     );
   }
   let existing;
@@ -29,7 +30,9 @@ export function prepareSocketPath(path: string): void {
   }
   if (!existing.isSocket() || existing.uid !== myUid()) {
     throw new ConfigError(
-      `refusing to listen on unix://${path}: something else is there (${existing.isSocket() ? `a socket of user ${existing.uid}` : 'not a socket'}); remove it yourself if it is stale`,
+      `refusing to listen on unix://${path}: something else is there ` +
+        `(${existing.isSocket() ? `a socket of user ${existing.uid}` : 'not a socket'}); ` +
+        'remove it yourself if it is stale',
     );
   }
   unlinkSync(path);

@@ -123,7 +123,8 @@ export class Cluster extends EventEmitter {
     this.toldInventory = true;
     const containers = this.all().reduce((n, e) => n + e.containers.size, 0);
     this.logger.info(
-      `inventory read: ${this.engines.size} nodes, ${containers} containers, ${Math.round(performance.now() - this.createdAt)} ms after start`,
+      `inventory read: ${this.engines.size} nodes, ${containers} containers, ` +
+        `${Math.round(performance.now() - this.createdAt)} ms after start`,
     );
   }
 
@@ -310,7 +311,8 @@ export class Cluster extends EventEmitter {
     if (owner || this.reservedNames.has(wanted)) {
       throw new DockerError(
         409,
-        `Conflict. The container name "/${wanted}" is already in use by container "${owner ?? 'being created'}". You have to remove (or rename) that container to be able to reuse that name.`,
+        `Conflict. The container name "/${wanted}" is already in use by container "${owner ?? 'being created'}". ` +
+          'You have to remove (or rename) that container to be able to reuse that name.',
       );
     }
     this.reservedNames.add(wanted);

@@ -102,7 +102,8 @@ export class ContainerIndex {
     if (byName.length === 1) return byName[0]!;
     if (byName.length > 1) {
       throw badRequest(
-        `container name "${wanted}" is ambiguous: it exists on nodes ${byName.map((l) => l.engine.name).join(', ')}; use node/name or the ID`,
+        `container name "${wanted}" is ambiguous: ` +
+          `it exists on nodes ${byName.map((l) => l.engine.name).join(', ')}; use node/name or the ID`,
       );
     }
 

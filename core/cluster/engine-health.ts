@@ -121,7 +121,8 @@ export class EngineHealth extends EventEmitter<HealthEvents> {
     if (this.state === 'pending' && !this.toldPending && !(err instanceof NotAnEngineError)) {
       this.toldPending = true;
       this.options.logger.warn(
-        `node ${this.nameOf()} cannot be reached yet: ${message} (retrying, at least every ${this.options.refreshMaxMs / 1000}s)`,
+        `node ${this.nameOf()} cannot be reached yet: ${message} ` +
+          `(retrying, at least every ${this.options.refreshMaxMs / 1000}s)`,
       );
     } else this.options.logger.debug(`node ${this.nameOf()}: failure ${this.failures}: ${message}`);
     if (err instanceof NotAnEngineError && this.state === 'pending') this.move('unhealthy');

@@ -44,7 +44,8 @@ export class MaintenanceService {
       return await this.store.watch(() => void this.load());
     } catch (err) {
       this.logger.warn(
-        `cannot follow the node maintenance state: ${(err as Error).message}; it is read again when this manager becomes primary`,
+        `cannot follow the node maintenance state: ${(err as Error).message}; ` +
+          'it is read again when this manager becomes primary',
       );
       return () => {};
     }
@@ -82,7 +83,8 @@ export class MaintenanceService {
     this.revision++;
     const labels = Object.entries(next.labels).map(([k, v]) => `${k}=${v}`);
     this.logger.info(
-      `node ${engine.name} (${engine.addr}): availability ${next.availability}${previous !== next.availability ? ` (was ${previous})` : ''}, labels [${labels.join(', ')}]`,
+      `node ${engine.name} (${engine.addr}): availability ${next.availability}` +
+        `${previous !== next.availability ? ` (was ${previous})` : ''}, labels [${labels.join(', ')}]`,
       {
         node: engine.name,
       },

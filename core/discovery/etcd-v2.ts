@@ -138,7 +138,9 @@ export class EtcdV2 {
     if (parse(answer.body)) return true;
     if (answer.status !== 404) throw this.failure('looking for the v2 API', answer);
     this.logger?.info(
-      `etcd ${this.hosts.join(',')} has no v2 API (it runs without --enable-v2, or is etcd 3.6 or later): classic swarm's agents and manager, which use v2, do not share this registry; Skep's own registrations (v3) are unaffected`,
+      `etcd ${this.hosts.join(',')} has no v2 API (it runs without --enable-v2, or is etcd 3.6 or later): ` +
+        "classic swarm's agents and manager, which use v2, do not share this registry; " +
+        "Skep's own registrations (v3) are unaffected",
     );
     return false;
   }

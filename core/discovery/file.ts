@@ -23,7 +23,8 @@ export class FileDiscovery implements Discovery {
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
       throw new ConfigError(
-        `discovery file ${this.path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+        `discovery file ${this.path}: ` +
+          `${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
       );
     }
     try {
@@ -53,7 +54,8 @@ export class FileDiscovery implements Discovery {
         // said once per distinct failure, not on every poll
         if ((err as Error).message !== lastError)
           this.logger?.error(
-            `Discovery error: ${(err as Error).message}; ${last === undefined ? 'no nodes until it can be read' : 'keeping the last list'}`,
+            `Discovery error: ${(err as Error).message}; ` +
+              `${last === undefined ? 'no nodes until it can be read' : 'keeping the last list'}`,
           );
         lastError = (err as Error).message;
       }

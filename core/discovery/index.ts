@@ -36,7 +36,8 @@ export function createDiscovery(specs: string[], options: DiscoveryOptions): Dis
     const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec)?.[1]?.toLowerCase();
     if (scheme === 'token') {
       throw new ConfigError(
-        `"${spec}": the hosted token:// discovery service was shut down in 2019; list the engines instead (nodes://ip:port,ip:port), or use file://, etcd:// or zk://`,
+        `"${spec}": the hosted token:// discovery service was shut down in 2019; ` +
+          'list the engines instead (nodes://ip:port,ip:port), or use file://, etcd:// or zk://',
       );
     }
     const backend = scheme ? discoveryBackend(scheme) : undefined;

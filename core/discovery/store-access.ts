@@ -72,7 +72,8 @@ function readTls(
   if (!leaf) {
     throw pair(
       pemBlocks(certText, /PRIVATE KEY$/).length > 0
-        ? 'tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched'
+        ? 'tls: failed to find certificate PEM data in certificate input, but did find a private key; ' +
+            'PEM inputs may have been switched'
         : 'tls: failed to find any PEM data in certificate input',
     );
   }
@@ -110,7 +111,8 @@ export function readStoreAccess(opts: Record<string, string>, logger?: Logger): 
     // classic said nothing here and went on in plain text: Skep says why
     if (given.length > 0)
       logger?.warn(
-        `${TLS_FILES.join(', ')} go together: TLS to the store is off because ${TLS_FILES.filter((_, i) => !files[i]).join(' and ')} ${given.length === 2 ? 'is' : 'are'} not given`,
+        `${TLS_FILES.join(', ')} go together: TLS to the store is off because ` +
+          `${TLS_FILES.filter((_, i) => !files[i]).join(' and ')} ${given.length === 2 ? 'is' : 'are'} not given`,
       );
   }
   const { 'kv.username': username, 'kv.password': password } = opts;

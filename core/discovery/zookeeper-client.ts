@@ -62,7 +62,8 @@ function zookeeperPackage(): Promise<ZkConstructor> {
     (err: Error) => {
       loaded = undefined;
       throw new ConfigError(
-        `zk:// discovery needs the npm package "zookeeper" (an optional dependency, built with node-gyp): ${err.message.split('\n')[0]}`,
+        'zk:// discovery needs the npm package "zookeeper" (an optional dependency, built with node-gyp): ' +
+          `${err.message.split('\n')[0]}`,
       );
     },
   );

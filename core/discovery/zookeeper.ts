@@ -54,7 +54,8 @@ export class ZookeeperDiscovery implements Discovery {
     const given = ETCD_ONLY.filter((key) => opts[key] !== undefined);
     if (given.length > 0) {
       throw new ConfigError(
-        `--discovery-opt ${given.join(', ')}: zk:// is reached in plain text and without a user, as classic reached ZooKeeper; these options are etcd's`,
+        `--discovery-opt ${given.join(', ')}: zk:// is reached in plain text and without a user, ` +
+          "as classic reached ZooKeeper; these options are etcd's",
       );
     }
     ({ hosts: this.hosts, nodes: this.nodes } = parseZkSpec(spec, opts['kv.path']));

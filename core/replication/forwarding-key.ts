@@ -60,7 +60,8 @@ export class ForwardingKey {
       } catch (err) {
         if (!warned)
           this.logger.warn(
-            `Replication: cannot read the forwarding key ${this.path} from the store (${etcdMessage(err)}); requests are not forwarded until it is`,
+            `Replication: cannot read the forwarding key ${this.path} from the store (${etcdMessage(err)}); ` +
+              'requests are not forwarded until it is',
           );
         warned = true;
         await new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ import type { StoreAccess } from '../discovery/store-access.js';
 import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../log.js';
 import { type Election, RoleReports } from './election.js';
+import { StoreContact } from './store-contact.js';
 
 export interface LeadershipOptions {
   /** etcd's members (`host:port`). */
@@ -45,15 +46,10 @@ export class Leadership implements Election {
   private client?: Etcd3;
   private key?: string;
   private leader?: { key: string; addr: string };
-  /** Until when (monotonic ms) this manager's lease is alive for sure. */
-  private validUntil = 0;
-  private lastError?: string;
-  /** The etcd failure last logged, until etcd answers again after this manager lost touch. */
-  private warned?: string;
+  private readonly contact: StoreContact;
   private stopped = false;
   /** The lease's ID, renewed through whichever client is current (a SIGHUP may replace it). */
   private leaseId?: string;
-  private expiry?: NodeJS.Timeout;
   private cancelWatch?: () => Promise<void>;
   /**
    * etcd3's error for a lease etcd no longer has (loaded with etcd3, only when replication is on).
@@ -63,19 +59,23 @@ export class Leadership implements Election {
   constructor(private readonly options: LeadershipOptions) {
     this.advertise = options.advertise;
     this.reports = new RoleReports(options.logger);
+    this.contact = new StoreContact('etcd', options.endpoints.join(','), options.logger, () =>
+      this.update(),
+    );
   }
 
   isPrimary(): boolean {
-    return this.inTouch() && this.key !== undefined && this.leader?.key === this.key;
+    return this.contact.inTouch() && this.key !== undefined && this.leader?.key === this.key;
   }
 
   primary(): string | undefined {
-    return this.inTouch() ? this.leader?.addr : undefined;
+    return this.contact.inTouch() ? this.leader?.addr : undefined;
   }
 
   noPrimaryReason(): string {
-    if (this.lastError && !this.inTouch()) return `etcd cannot be reached: ${this.lastError}`;
-    if (!this.inTouch())
+    const cause = this.contact.outOfTouchCause();
+    if (cause) return `etcd cannot be reached: ${cause}`;
+    if (!this.contact.inTouch())
       return "this manager's lease has not been renewed within the TTL; asking etcd";
     if (this.leader?.addr === this.advertise && this.leader.key !== this.key)
       return `the lease of an earlier manager at ${this.advertise} has not expired yet`;
@@ -94,10 +94,6 @@ export class Leadership implements Election {
   etcd(): Etcd3 {
     if (!this.client) throw new Error('the election has not started');
     return this.client;
-  }
-
-  private inTouch(): boolean {
-    return now() < this.validUntil;
   }
 
   /** Connects and runs for election in the background; the role is known once etcd has answered. */
@@ -141,7 +137,7 @@ export class Leadership implements Election {
    */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.expiry);
+    this.contact.stop();
     await this.cancelWatch?.().catch(() => {});
     const wasPrimary = this.isPrimary();
     const revoking = this.leaseId
@@ -202,7 +198,8 @@ export class Leadership implements Election {
       } catch (err) {
         if (this.leaseInvalid && err instanceof this.leaseInvalid) {
           this.options.logger.warn(
-            `Leader Election: this manager's lease expired (frozen or cut off from etcd for longer than the TTL); running again`,
+            "Leader Election: this manager's lease expired " +
+              '(frozen or cut off from etcd for longer than the TTL); running again',
           );
           return;
         }
@@ -237,33 +234,13 @@ export class Leadership implements Election {
   }
 
   private renewed(sent: number, ttlSeconds: number): void {
-    const wasInTouch = this.inTouch();
     // etcd starts the TTL when it receives the renewal, later than `sent`:
     // counting from `sent` errs on the safe side
-    this.validUntil = sent + Math.min(ttlSeconds * 1000, this.options.ttlMs) - 50;
-    this.lastError = undefined;
-    if (!wasInTouch && this.warned) {
-      this.options.logger.info('Leader Election: etcd answers again');
-      this.warned = undefined;
-    }
-    clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => this.update(), Math.max(0, this.validUntil - now()) + 5);
-    this.update();
+    this.contact.renewed(sent + Math.min(ttlSeconds * 1000, this.options.ttlMs) - 50);
   }
 
-  /**
-   * Logged once per cause: with one member of three down,
-   * every other call may fail and the next succeed.
-   */
   private failed(err: unknown): void {
-    const message = etcdMessage(err);
-    if (message !== this.warned)
-      this.options.logger.warn(
-        `Leader Election: etcd ${this.options.endpoints.join(',')}: ${message}`,
-      );
-    this.warned = message;
-    this.lastError = message;
-    this.update();
+    this.contact.failed(etcdMessage(err));
   }
 
   private async readLeader(): Promise<void> {

@@ -10,6 +10,7 @@ import {
 } from '../discovery/zookeeper-client.js';
 import type { Logger } from '../log.js';
 import { type Election, RoleReports } from './election.js';
+import { StoreContact } from './store-contact.js';
 
 export interface ZkLeadershipOptions {
   /** The C client's connection string, `host:port,host:port`. */
@@ -46,11 +47,8 @@ export class ZkLeadership implements Election {
   /** This manager's candidate: its name and the session that owns it. */
   private mine?: { name: string; session: string };
   private leader?: { name: string; addr: string };
-  private validUntil = 0;
-  private lastError?: string;
-  private warned?: string;
+  private readonly contact: StoreContact;
   private stopped = false;
-  private expiry?: NodeJS.Timeout;
   /** Wakes the loop early: the candidates changed. */
   private wake?: () => void;
   private watching = false;
@@ -60,22 +58,28 @@ export class ZkLeadership implements Election {
   constructor(private readonly options: ZkLeadershipOptions) {
     this.advertise = options.advertise;
     this.reports = new RoleReports(options.logger);
+    this.contact = new StoreContact('ZooKeeper', options.hosts, options.logger, () =>
+      this.update(),
+    );
     // one session, never a second beside it while it has no server: its candidate node is the
     // election, and opening and closing native clients around a pause crashed the C client's addon
     this.session = new ZkSession(options.hosts, options.ttlMs, () => this.wake?.(), Infinity);
   }
 
   isPrimary(): boolean {
-    return this.inTouch() && this.mine !== undefined && this.leader?.name === this.mine.name;
+    return (
+      this.contact.inTouch() && this.mine !== undefined && this.leader?.name === this.mine.name
+    );
   }
 
   primary(): string | undefined {
-    return this.inTouch() ? this.leader?.addr : undefined;
+    return this.contact.inTouch() ? this.leader?.addr : undefined;
   }
 
   noPrimaryReason(): string {
-    if (this.lastError && !this.inTouch()) return `ZooKeeper cannot be reached: ${this.lastError}`;
-    if (!this.inTouch())
+    const cause = this.contact.outOfTouchCause();
+    if (cause) return `ZooKeeper cannot be reached: ${cause}`;
+    if (!this.contact.inTouch())
       return "this manager's ZooKeeper session is not known to be alive; asking ZooKeeper";
     return 'an election is under way';
   }
@@ -98,10 +102,6 @@ export class ZkLeadership implements Election {
     return Math.max(500, Math.round(this.options.ttlMs / 3));
   }
 
-  private inTouch(): boolean {
-    return now() < this.validUntil;
-  }
-
   async start(): Promise<void> {
     void this.run();
   }
@@ -109,7 +109,7 @@ export class ZkLeadership implements Election {
   /** Steps down at once: the candidate node is deleted, so the next manager leads without waiting. */
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.expiry);
+    this.contact.stop();
     this.wake?.();
     const wasPrimary = this.isPrimary();
     const mine = this.mine;
@@ -123,7 +123,8 @@ export class ZkLeadership implements Election {
           );
       } catch (err) {
         this.options.logger.warn(
-          `Leader Election: the candidate node could not be deleted (${(err as Error).message}); it goes with the session`,
+          `Leader Election: the candidate node could not be deleted (${(err as Error).message}); ` +
+            'it goes with the session',
         );
       }
     }
@@ -214,27 +215,13 @@ export class ZkLeadership implements Election {
   }
 
   private renewed(sent: number, sessionMs: number): void {
-    const wasInTouch = this.inTouch();
     // the server expires the session no sooner than its timeout after it last heard from it,
     // which is after `sent`: counting from `sent` errs on the safe side
-    this.validUntil = sent + sessionMs - 50;
-    this.lastError = undefined;
-    if (!wasInTouch && this.warned) {
-      this.options.logger.info('Leader Election: ZooKeeper answers again');
-      this.warned = undefined;
-    }
-    clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => this.update(), Math.max(0, this.validUntil - now()) + 5);
-    this.update();
+    this.contact.renewed(sent + sessionMs - 50);
   }
 
   private failed(err: unknown): void {
-    const message = (err as Error)?.message ?? String(err);
-    if (message !== this.warned)
-      this.options.logger.warn(`Leader Election: ZooKeeper ${this.options.hosts}: ${message}`);
-    this.warned = message;
-    this.lastError = message;
-    this.update();
+    this.contact.failed((err as Error)?.message ?? String(err));
   }
 
   private update(): void {

@@ -77,7 +77,8 @@ export class ContainerCreator {
       )
         throw err.failure;
       logger.info(
-        `${image} is not on ${err.engine.name} and could not be got there (${err.message}); scheduling again with affinity image==${image}`,
+        `${image} is not on ${err.engine.name} and could not be got there (${err.message}); ` +
+          `scheduling again with affinity image==${image}`,
       );
       try {
         return await this.placeOnce(withImageAffinity(request, image), context, headers);
@@ -133,7 +134,8 @@ export class ContainerCreator {
         if (response.status === 404 && lacksImage()) throw new MissingImageError(engine, failure());
         if (response.status >= 500 && attempt + 1 < attempts) {
           logger.warn(
-            `create on ${engine.name} failed (the engine answered ${response.status}); trying ${ranked[attempt + 1]!.name}`,
+            `create on ${engine.name} failed (the engine answered ${response.status}); ` +
+              `trying ${ranked[attempt + 1]!.name}`,
           );
           continue;
         }

@@ -153,7 +153,8 @@ export class Rescheduler {
       try {
         const outcome = await this.recreate(inspect, name);
         this.logger.info(
-          `Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`,
+          `Rescheduled container ${inspect.Id.slice(0, 12)} (${name}) from ${failed.name} ` +
+            `to ${outcome.engine.name} as ${outcome.id.slice(0, 12)}`,
         );
         await this.moved
           .add(failed.addr, inspect.Id)
@@ -268,7 +269,8 @@ export class Rescheduler {
       }
       await this.removeOriginal(node, id, `drained to ${copy.engine.name}`);
       this.logger.info(
-        `Drained container ${id.slice(0, 12)} (${name}) from ${node.name} to ${copy.engine.name} as ${copy.id.slice(0, 12)}`,
+        `Drained container ${id.slice(0, 12)} (${name}) from ${node.name} ` +
+          `to ${copy.engine.name} as ${copy.id.slice(0, 12)}`,
         { node: node.name, container: copy.id },
       );
       this.cluster.announce(copy.engine, 'container_reschedule', {
@@ -289,7 +291,8 @@ export class Rescheduler {
     if (res.status > 0 && (res.status < 300 || res.status === 404)) node.forgetContainer(id);
     else
       this.logger.error(
-        `${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ${'error' in res ? res.error : `the engine answered ${res.status}`}`,
+        `${why}, but cannot remove the original ${id.slice(0, 12)} from ${node.name}: ` +
+          `${'error' in res ? res.error : `the engine answered ${res.status}`}`,
         {
           node: node.name,
           container: id,
@@ -359,7 +362,8 @@ export class Rescheduler {
           );
       } catch (err) {
         this.logger.error(
-          `Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ${(err as Error).message}`,
+          `Failed to remove duplicate container ${row.Id.slice(0, 12)} on node ${returned.name}: ` +
+            `${(err as Error).message}`,
         );
       }
     }

@@ -17,7 +17,8 @@ export function import404(): SkepPlugin {
           status: 404,
           body: {
             message:
-              'docker import is not supported by the Swarm manager (the "import-404" plugin refuses it): import on a node directly, or turn the plugin off',
+              'docker import is not supported by the Swarm manager (the "import-404" plugin refuses it): ' +
+              'import on a node directly, or turn the plugin off',
           },
         };
       });

@@ -16,7 +16,10 @@ export interface ChaosOptions {
   durationMs: number;
   /** Clients working at once, each on its own connection. */
   connections: number;
-  /** The test network's third octet and name prefix (one chaos run at a time per prefix); `npm run chaos`'s by default. */
+  /**
+   * The test network's third octet and name prefix (one chaos run at a time per prefix);
+   * `npm run chaos`'s by default.
+   */
   subnet?: number;
   prefix?: string;
   log?: (line: string) => void;

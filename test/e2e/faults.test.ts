@@ -28,6 +28,9 @@ withRealEngines((test) => {
       ms,
     );
   const engine = (name: string) => e2e.cluster.engine(name);
+  /** `docker run -d` through Skep of a sleeping busybox `name`, with these options: its exit code. */
+  const runSleeping = async (name: string, ...options: string[]) =>
+    (await docker('run', '-d', '--name', name, ...options, 'busybox', 'sleep', '600')).code;
   const timed = async <T>(fn: () => Promise<T>) => {
     const began = Date.now();
     const value = await fn();
@@ -39,61 +42,28 @@ withRealEngines((test) => {
     async (t) => {
       const victim = engine('node3');
       t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'moved',
-            '-c',
-            '1',
-            '-e',
-            'constraint:node==~node3',
-            '-e',
-            'reschedule:on-node-failure',
-            'busybox',
-            'sleep',
-            '600',
-          )
-        ).code,
+        await runSleeping(
+          'moved',
+          '-c',
+          '1',
+          '-e',
+          'constraint:node==~node3',
+          '-e',
+          'reschedule:on-node-failure',
+        ),
         0,
       );
       t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'labelled',
-            '-e',
-            'constraint:node==~node3',
-            '--label',
-            'com.docker.swarm.reschedule-policies=["on-node-failure"]',
-            'busybox',
-            'sleep',
-            '600',
-          )
-        ).code,
+        await runSleeping(
+          'labelled',
+          '-e',
+          'constraint:node==~node3',
+          '--label',
+          'com.docker.swarm.reschedule-policies=["on-node-failure"]',
+        ),
         0,
       );
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'stays',
-            '--restart',
-            'always',
-            '-e',
-            'constraint:node==node3',
-            'busybox',
-            'sleep',
-            '600',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runSleeping('stays', '--restart', 'always', '-e', 'constraint:node==node3'), 0);
       const oldId = (await docker('inspect', '-f', '{{.Id}}', 'moved')).stdout.trim();
       const swarmId = (
         await docker('inspect', '-f', '{{index .Config.Labels "com.docker.swarm.id"}}', 'moved')
@@ -198,22 +168,7 @@ withRealEngines((test) => {
     'the network to a node cut: unhealthy within bounded time, nothing hangs; back and current when the link returns',
     async (t) => {
       const cut = engine('node2');
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'behind',
-            '-e',
-            'constraint:node==node2',
-            'busybox',
-            'sleep',
-            '600',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runSleeping('behind', '-e', 'constraint:node==node2'), 0);
       await e2e.cluster.link(cut, 'down');
       try {
         const listed = await timed(() => docker('ps'));

@@ -386,7 +386,8 @@ withRealEngines((test) => {
       t.deepEqual(own5xx.slice(0, 5), [], `${own5xx.length} Skep-made 5xx answers`);
       const logs = e2e.skep.logs.join('');
       t.notRegex(logs, /uncaught exception|unhandled rejection/);
-      // every 5xx is logged once; one that is a fault of Skep's own is logged with its stack, an engine's with its message
+      // every 5xx is logged once; one that is a fault of Skep's own is logged with its stack, an
+      // engine's with its message
       t.notRegex(
         logs,
         /level=error msg="(GET|POST|PUT|DELETE|HEAD|PATCH|OPTIONS) [^"]* answered 5\d\d: [^"]*\\n\s+at /,

@@ -81,7 +81,8 @@ withRealEngines((test) => {
   test.serial(
     "an engine's error reaches the client with the engine's status and message",
     async (t) => {
-      // Skep pulls what the node lacks; the registry cannot be reached from here: the engine's own error, not "No such image"
+      // Skep pulls what the node lacks; the registry cannot be reached from here: the engine's own
+      // error, not "No such image"
       const res = await create('needs-image', { Image: 'no-such-image:9' });
       t.is(res.status, 500);
       t.regex(res.body.message!, /registry-1\.docker\.io/);

@@ -21,6 +21,22 @@ withRealEngines((test) => {
     if (res.code !== 0) return { error: res.stderr.trim() };
     return { node: await nodeOf(res.stdout.trim()) };
   };
+  /** `docker run -d` through Skep of a sleeping busybox `name`, on `node` by a constraint: its exit code. */
+  const runOn = async (name: string, node: string, ...extra: string[]) =>
+    (
+      await docker(
+        'run',
+        '-d',
+        '--name',
+        name,
+        ...extra,
+        '-e',
+        `constraint:node==${node}`,
+        'busybox',
+        'sleep',
+        '300',
+      )
+    ).code;
   const nodeOf = async (ref: string) => {
     for (const e of e2e.cluster.engines)
       if ((await e2e.cluster.docker(e, ['inspect', ref])).code === 0) return e.name;
@@ -115,22 +131,7 @@ withRealEngines((test) => {
   test.serial(
     "classic's soft pass: a soft affinity that clashes with a hard constraint gives way; bad JSON labels are ignored",
     async (t) => {
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'soft-db',
-            '-e',
-            'constraint:node==node2',
-            'busybox',
-            'sleep',
-            '300',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runOn('soft-db', 'node2'), 0);
       t.deepEqual(
         await createOn([
           '-e',
@@ -226,22 +227,7 @@ withRealEngines((test) => {
       await e2e.cluster.docker(e2e.cluster.engines[1]!, ['tag', 'busybox', 'only-on-two:1']);
       await new Promise((r) => setTimeout(r, 300)); // the tag event reaches the cache
       // spread would pick node1 or node3 (node2 has the most containers); the retry goes where the image is
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'filler',
-            '-e',
-            'constraint:node==node2',
-            'busybox',
-            'sleep',
-            '300',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runOn('filler', 'node2'), 0);
       const made = await e2e.skep.docker([
         'create',
         '-e',
@@ -270,24 +256,7 @@ withRealEngines((test) => {
   test.serial(
     'affinities: to a container, to an image on one node only, to a container label; away with !=',
     async (t) => {
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'aff-db',
-            '--label',
-            'role=cache',
-            '-e',
-            'constraint:node==node2',
-            'busybox',
-            'sleep',
-            '300',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runOn('aff-db', 'node2', '--label', 'role=cache'), 0);
       t.deepEqual(await createOn(['-e', 'affinity:container==aff-db']), { node: 'node2' });
       t.deepEqual(await createOn(['-e', 'affinity:role==cache']), { node: 'node2' });
       t.not((await createOn(['-e', 'affinity:container!=aff-db'])).node, 'node2');
@@ -338,38 +307,8 @@ withRealEngines((test) => {
   test.serial(
     "dependency: --volumes-from, --link and --net=container go to the dependency's node; split or missing ones fail",
     async (t) => {
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'dep-base',
-            '-e',
-            'constraint:node==node1',
-            'busybox',
-            'sleep',
-            '300',
-          )
-        ).code,
-        0,
-      );
-      t.is(
-        (
-          await docker(
-            'run',
-            '-d',
-            '--name',
-            'dep-other',
-            '-e',
-            'constraint:node==node2',
-            'busybox',
-            'sleep',
-            '300',
-          )
-        ).code,
-        0,
-      );
+      t.is(await runOn('dep-base', 'node1'), 0);
+      t.is(await runOn('dep-other', 'node2'), 0);
       t.deepEqual(await createOn(['--volumes-from', 'dep-base']), { node: 'node1' });
       t.deepEqual(await createOn(['--link', 'dep-base:base']), { node: 'node1' });
       t.deepEqual(await createOn(['--net', 'container:dep-base']), { node: 'node1' });

@@ -200,7 +200,8 @@ withRealEngines((test) => {
       const after = await served();
       t.not(after, before);
       t.is(after, new X509Certificate(readFileSync(renewed.cert)).fingerprint256);
-      // the same files serve towards the engines: new connections to them present the renewed certificate, which they accept
+      // the same files serve towards the engines: new connections to them present the renewed
+      // certificate, which they accept
       t.is(
         (await e2e.skep.docker(['run', '--rm', 'busybox', 'echo', 'renewed'])).stdout,
         'renewed\n',

@@ -63,7 +63,10 @@ export function hostIp(net: ClusterNetwork): string {
   return `10.213.${net.subnet}.1`;
 }
 
-/** The address of a network's engine `index` (1 for node1), as TestCluster gives it; known before it starts, for certificates. */
+/**
+ * The address of a network's engine `index` (1 for node1), as TestCluster gives it; known before it
+ * starts, for certificates.
+ */
 export function engineIp(net: ClusterNetwork, index: number): string {
   return `10.213.${net.subnet}.${10 + index}`;
 }

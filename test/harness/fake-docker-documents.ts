@@ -85,7 +85,10 @@ function state(c: FakeContainer): Record<string, unknown> {
   };
 }
 
-/** What a container runs: inspect's `Path` and `Args`, and the row's `Command` (dockerd quotes an argument with a space). */
+/**
+ * What a container runs: inspect's `Path` and `Args`, and the row's `Command` (dockerd quotes an
+ * argument with a space).
+ */
 function command(config: ContainerConfig): { path: string; args: string[]; line: string } {
   const [path = '', ...args] = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   return {

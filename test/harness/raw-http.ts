@@ -51,3 +51,8 @@ export function demux(data: Buffer): { stream: number; text: string }[] {
   }
   return frames;
 }
+
+/** An HTTP/1.x message as it goes on the wire: the head's lines, the blank line ending it, the body. */
+export function httpMessage(head: string[], body = ''): string {
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { parseEngineAddress } from '../../core/cluster/address.js';
 import { EngineCallError } from '../../core/cluster/engine-client.js';
 import {
@@ -21,6 +21,25 @@ const quick = {
   requestTimeoutMs: 2000,
   connectTimeoutMs: 500,
 };
+/**
+ * An engine over `fake` checked once a minute (so that only what the test does changes what it
+ * knows), started and its first check done; stopped with `fake` when the test ends.
+ */
+async function startedSeldomChecked(t: ExecutionContext, fake: FakeDocker): Promise<Engine> {
+  const engine = new Engine(parseEngineAddress(fake.addr), {
+    ...quick,
+    refreshMinMs: 60_000,
+    refreshMaxMs: 60_000,
+    logger: recordingLogger(),
+  });
+  t.teardown(async () => {
+    engine.stop();
+    await fake.stop();
+  });
+  engine.start();
+  await engine.firstAttempt;
+  return engine;
+}
 const refused = () => new TransportError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:1');
 
 test('backoff: connect retries double from a second up to the longest interval; an unhealthy probe waits a second per failure', (t) => {
@@ -161,18 +180,7 @@ test.serial(
   "the cache follows the engine's events: a container made behind the manager's back appears, a removal drops it",
   async (t) => {
     const fake = await FakeDocker.start({ name: 'watched', images: ['busybox'] });
-    const engine = new Engine(parseEngineAddress(fake.addr), {
-      ...quick,
-      refreshMinMs: 60_000,
-      refreshMaxMs: 60_000,
-      logger: recordingLogger(),
-    });
-    t.teardown(async () => {
-      engine.stop();
-      await fake.stop();
-    });
-    engine.start();
-    await engine.firstAttempt;
+    const engine = await startedSeldomChecked(t, fake);
     const made = fake.add('sidecar');
     await waitFor(
       'the create seen',
@@ -196,19 +204,8 @@ test.serial(
   "every call through the engine's door counts toward its health, whoever makes it (a proxied call, a create, the rescheduler's moves): a failure to reach it does, an error answer does not",
   async (t) => {
     const fake = await FakeDocker.start({ name: 'door', images: ['busybox'] });
-    // checks far apart: only the calls below can change the node's health
-    const engine = new Engine(parseEngineAddress(fake.addr), {
-      ...quick,
-      refreshMinMs: 60_000,
-      refreshMaxMs: 60_000,
-      logger: recordingLogger(),
-    });
-    t.teardown(async () => {
-      engine.stop();
-      await fake.stop();
-    });
-    engine.start();
-    await engine.firstAttempt;
+    // only the calls below can change the node's health
+    const engine = await startedSeldomChecked(t, fake);
     await t.throwsAsync(engine.json('containers/none/json'), { instanceOf: EngineCallError });
     t.is(engine.failures, 0, "the engine's 404 is an answer");
     t.is(engine.health, 'healthy');

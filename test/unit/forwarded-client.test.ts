@@ -8,7 +8,7 @@ import {
   verifyClient,
 } from '../../core/api/forwarded-client.js';
 import type { RequestClient } from '../../core/pipeline-types.js';
-import { rawExchange } from '../harness/raw-http.js';
+import { httpMessage, rawExchange } from '../harness/raw-http.js';
 import { fixedRole, managerFront, standInPrimary, valuesOf } from '../harness/stand-in-primary.js';
 
 /**
@@ -186,11 +186,26 @@ test("a replica sends one header of its own, for the request's method and URL, n
   const forged = signClient(KEY, ALICE, 'POST', CREATE_URL, Date.now() - 60_000);
   await rawExchange(
     replica.port,
-    `POST ${CREATE_URL} HTTP/1.1\r\nHost: skep\r\nConnection: close\r\n${FORWARDED_CLIENT}: ${forged}\r\nContent-Length: 2\r\n\r\n{}`,
+    httpMessage(
+      [
+        `POST ${CREATE_URL} HTTP/1.1`,
+        'Host: skep',
+        'Connection: close',
+        `${FORWARDED_CLIENT}: ${forged}`,
+        'Content-Length: 2',
+      ],
+      '{}',
+    ),
   );
   await rawExchange(
     replica.port,
-    `POST /v1.41/containers/c1/attach HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nx-skep-forwarded-client: ${forged}\r\n\r\n`,
+    httpMessage([
+      'POST /v1.41/containers/c1/attach HTTP/1.1',
+      'Host: skep',
+      'Connection: Upgrade',
+      'Upgrade: tcp',
+      `x-skep-forwarded-client: ${forged}`,
+    ]),
   );
   t.is(primary.received.length, 2);
   for (const received of primary.received) {
@@ -227,7 +242,9 @@ test("without the managers' key: a replica answers reads itself and refuses writ
   const write = await fetch(`${replica.url}/containers/create`, { method: 'POST', body: '{}' });
   t.is(write.status, 500);
   t.deepEqual(await write.json(), {
-    message: `Unable to reach primary cluster manager (this manager has not read the managers' forwarding key from etcd yet): ${primary.addr}`,
+    message:
+      'Unable to reach primary cluster manager ' +
+      `(this manager has not read the managers' forwarding key from etcd yet): ${primary.addr}`,
   });
   t.is(primary.received.length, 0);
 
@@ -237,7 +254,8 @@ test("without the managers' key: a replica answers reads itself and refuses writ
   t.is(carrying.status, 503);
   t.deepEqual(await carrying.json(), {
     message:
-      "Cannot verify the client a replica forwarded: this manager has not read the managers' forwarding key from etcd yet",
+      'Cannot verify the client a replica forwarded: ' +
+      "this manager has not read the managers' forwarding key from etcd yet",
   });
   t.is((await fetch(`${unkeyed.url}/containers/json`)).status, 200);
 });

@@ -30,6 +30,37 @@ async function managerOver(
   return skep;
 }
 
+/**
+ * Two containers on fake2, then `names` created with the on-node-failure policy: spread puts
+ * them on fake1, which has fewer.
+ */
+async function reschedulableOnFake1(
+  t: ExecutionContext,
+  skep: Awaited<ReturnType<typeof managerOver>>,
+  fleet: FakeDocker[],
+  names: string[],
+) {
+  for (const name of ['o1', 'o2']) fleet[1]!.add(name);
+  await waitFor(
+    'the cache to count them',
+    async () =>
+      skep.manager.cluster.all().some((e) => e.containers.size === 2) ? true : undefined,
+    5000,
+    20,
+  );
+  const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
+  for (const name of names)
+    t.is(
+      (
+        await skep.call('POST', `/containers/create?name=${name}`, {
+          Image: 'busybox',
+          Labels: policy,
+        })
+      ).status,
+      201,
+    );
+}
+
 /** A plugin that records what each placement said it was placing, and each request context's state object. */
 function recorder(
   seen: { placing: Placing; dryRun: boolean; state: object; route: string }[],
@@ -350,26 +381,7 @@ test.serial(
     const fleet = await fakes(2);
     const seen: { placing: Placing; dryRun: boolean; state: object; route: string }[] = [];
     const skep = await managerOver(t, fleet, { plugins: [recorder(seen)] });
-    // spread puts both on fake1, which has fewer
-    for (const name of ['o1', 'o2']) fleet[1]!.add(name);
-    await waitFor(
-      'the cache to count them',
-      async () =>
-        skep.manager.cluster.all().some((e) => e.containers.size === 2) ? true : undefined,
-      5000,
-      20,
-    );
-    const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
-    for (const name of ['w1', 'w2'])
-      t.is(
-        (
-          await skep.call('POST', `/containers/create?name=${name}`, {
-            Image: 'busybox',
-            Labels: policy,
-          })
-        ).status,
-        201,
-      );
+    await reschedulableOnFake1(t, skep, fleet, ['w1', 'w2']);
     t.is(fleet[0]!.containers.size, 2);
     seen.length = 0;
     await fleet[0]!.down();
@@ -400,25 +412,7 @@ test.serial(
   async (t) => {
     const fleet = await fakes(2);
     const skep = await managerOver(t, fleet);
-    for (const name of ['o1', 'o2']) fleet[1]!.add(name);
-    await waitFor(
-      'the cache to count them',
-      async () =>
-        skep.manager.cluster.all().some((e) => e.containers.size === 2) ? true : undefined,
-      5000,
-      20,
-    );
-    const policy = { 'com.docker.swarm.reschedule-policies': '["on-node-failure"]' };
-    for (const name of ['kept', 'removed'])
-      t.is(
-        (
-          await skep.call('POST', `/containers/create?name=${name}`, {
-            Image: 'busybox',
-            Labels: policy,
-          })
-        ).status,
-        201,
-      );
+    await reschedulableOnFake1(t, skep, fleet, ['kept', 'removed']);
     await fleet[0]!.down();
     await waitFor(
       'both moved to fake2',

@@ -1,6 +1,6 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { randomBytes } from 'node:crypto';
-import { rawExchange } from '../harness/raw-http.js';
+import { httpMessage, rawExchange } from '../harness/raw-http.js';
 import {
   fixedRole,
   managerFront,
@@ -43,9 +43,14 @@ function dechunk(body: string): string {
   }
 }
 
-/** A replica in front of `primaryAddr`. */
-async function replicaOf(primaryAddr: string) {
-  return managerFront(fixedRole('127.0.0.1:1', { primary: primaryAddr }), KEY);
+/** A replica in front of `primary`, both closed when the test ends. */
+async function replicaOf(t: ExecutionContext, primary: { addr: string; close(): void }) {
+  const replica = await managerFront(fixedRole('127.0.0.1:1', { primary: primary.addr }), KEY);
+  t.teardown(() => {
+    replica.close();
+    primary.close();
+  });
+  return replica;
 }
 
 /** The hop-by-hop headers with a fixed name, each with a value it might carry. */
@@ -63,15 +68,17 @@ const HOP_BY_HOP: [string, string][] = [
 for (const [name, value] of HOP_BY_HOP) {
   test(`${name} sent by a client stops at the replica; the primary gets the end-to-end headers`, async (t) => {
     const primary = await standInPrimary();
-    const replica = await replicaOf(primary.addr);
-    t.teardown(() => {
-      replica.close();
-      primary.close();
-    });
+    const replica = await replicaOf(t, primary);
     const answer = parseAnswer(
       await rawExchange(
         replica.port,
-        `GET /v1.41/containers/json HTTP/1.1\r\nHost: skep\r\nConnection: close\r\n${name}: ${value}\r\nX-Kept: yes\r\n\r\n`,
+        httpMessage([
+          'GET /v1.41/containers/json HTTP/1.1',
+          'Host: skep',
+          'Connection: close',
+          `${name}: ${value}`,
+          'X-Kept: yes',
+        ]),
       ),
     );
     t.is(answer.body, 'answered by the stand-in primary');
@@ -84,11 +91,7 @@ for (const [name, value] of HOP_BY_HOP) {
     const primary = await rawStandInPrimary(
       `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n${name}: ${value}\r\nX-Kept: yes\r\n\r\nok`,
     );
-    const replica = await replicaOf(primary.addr);
-    t.teardown(() => {
-      replica.close();
-      primary.close();
-    });
+    const replica = await replicaOf(t, primary);
     const answer = parseAnswer(
       await rawExchange(
         replica.port,
@@ -105,14 +108,17 @@ for (const [name, value] of HOP_BY_HOP) {
   if (name !== 'Upgrade')
     test(`${name} on an upgrade request (attach) stops at the replica, which still asks the primary for the upgrade`, async (t) => {
       const primary = await standInPrimary();
-      const replica = await replicaOf(primary.addr);
-      t.teardown(() => {
-        replica.close();
-        primary.close();
-      });
+      const replica = await replicaOf(t, primary);
       const answer = await rawExchange(
         replica.port,
-        `POST /v1.41/containers/c1/attach?stream=1 HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n${name}: ${value}\r\nX-Kept: yes\r\n\r\n`,
+        httpMessage([
+          'POST /v1.41/containers/c1/attach?stream=1 HTTP/1.1',
+          'Host: skep',
+          'Connection: Upgrade',
+          'Upgrade: tcp',
+          `${name}: ${value}`,
+          'X-Kept: yes',
+        ]),
       );
       t.regex(answer.toString(), /^HTTP\/1\.1 101 UPGRADED\r\n[^]*\r\n\r\nupgraded$/);
       const [received] = primary.received;
@@ -126,14 +132,18 @@ for (const [name, value] of HOP_BY_HOP) {
 
 test('the headers a client lists in Connection stop at the replica (names in any case), and its Connection options with them', async (t) => {
   const primary = await standInPrimary();
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   await rawExchange(
     replica.port,
-    'GET /v1.41/containers/json HTTP/1.1\r\nHost: skep\r\nConnection: close, x-hop-trace\r\nConnection: X-Hop-Other\r\nX-Hop-Trace: 1\r\nX-HOP-OTHER: 2\r\nX-Kept: yes\r\n\r\n',
+    httpMessage([
+      'GET /v1.41/containers/json HTTP/1.1',
+      'Host: skep',
+      'Connection: close, x-hop-trace',
+      'Connection: X-Hop-Other',
+      'X-Hop-Trace: 1',
+      'X-HOP-OTHER: 2',
+      'X-Kept: yes',
+    ]),
   );
   const [received] = primary.received;
   t.deepEqual(valuesOf(received!.rawHeaders, 'X-Hop-Trace'), []);
@@ -147,11 +157,7 @@ test("the headers the primary's answer lists in Connection stop at the replica, 
   const primary = await rawStandInPrimary(
     'HTTP/1.1 200 OK\r\nConnection: close, X-Hop-Trace\r\nX-Hop-Trace: 1\r\nX-Kept: yes\r\nContent-Length: 2\r\n\r\nok',
   );
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   // a client that keeps its connection: two requests on it, both answered
   const raw = await rawExchange(
     replica.port,
@@ -167,14 +173,21 @@ test("the headers the primary's answer lists in Connection stop at the replica, 
 
 test("an upgrade request's Connection reaches the primary as Connection: Upgrade alone: the other options it lists stop at the replica", async (t) => {
   const primary = await standInPrimary();
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   await rawExchange(
     replica.port,
-    'POST /v1.41/exec/e1/start HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade, X-Hop-Trace\r\nUpgrade: tcp\r\nX-Hop-Trace: 1\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{"Detach":true}',
+    httpMessage(
+      [
+        'POST /v1.41/exec/e1/start HTTP/1.1',
+        'Host: skep',
+        'Connection: Upgrade, X-Hop-Trace',
+        'Upgrade: tcp',
+        'X-Hop-Trace: 1',
+        'Content-Type: application/json',
+        'Content-Length: 15',
+      ],
+      '{"Detach":true}',
+    ),
   );
   const [received] = primary.received;
   t.deepEqual(valuesOf(received!.rawHeaders, 'Connection'), ['Upgrade']);
@@ -185,15 +198,17 @@ test("an upgrade request's Connection reaches the primary as Connection: Upgrade
 
 test("Transfer-Encoding: a client's chunked upload (a build context) reaches the primary whole, framed by the replica itself", async (t) => {
   const primary = await standInPrimary();
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   // spelled as no Node client writes it: what the primary sees is the replica's framing, not a copy
   await rawExchange(
     replica.port,
-    'POST /v1.41/build?t=ctx HTTP/1.1\r\nHost: skep\r\nConnection: close\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: CHUNKED\r\n\r\n',
+    httpMessage([
+      'POST /v1.41/build?t=ctx HTTP/1.1',
+      'Host: skep',
+      'Connection: close',
+      'Content-Type: application/x-tar',
+      'Transfer-Encoding: CHUNKED',
+    ]),
     { writes: ['6\r\npart1 \r\n', '5\r\npart2\r\n', '0\r\n\r\n'], gapMs: 50 },
   );
   const [received] = primary.received;
@@ -204,15 +219,19 @@ test("Transfer-Encoding: a client's chunked upload (a build context) reaches the
 
 test('Transfer-Encoding: a chunked body on a DELETE (a method Node does not chunk by itself) reaches the primary whole', async (t) => {
   const primary = await standInPrimary();
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   const answer = parseAnswer(
     await rawExchange(
       replica.port,
-      'DELETE /v1.41/containers/c1 HTTP/1.1\r\nHost: skep\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\n\r\n',
+      httpMessage(
+        [
+          'DELETE /v1.41/containers/c1 HTTP/1.1',
+          'Host: skep',
+          'Connection: close',
+          'Transfer-Encoding: chunked',
+        ],
+        '4\r\nbody\r\n0\r\n\r\n',
+      ),
     ),
   );
   t.is(answer.body, 'answered by the stand-in primary');
@@ -223,13 +242,12 @@ test('Transfer-Encoding: a chunked body on a DELETE (a method Node does not chun
 
 test("Transfer-Encoding: the primary's chunked stream reaches a client chunked by the replica, and an HTTP/1.0 client unframed", async (t) => {
   const primary = await rawStandInPrimary(
-    'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: CHUNKED\r\n\r\n6\r\n{"a":1\r\n2\r\n}\n\r\n0\r\n\r\n',
+    httpMessage(
+      ['HTTP/1.1 200 OK', 'Content-Type: application/json', 'Transfer-Encoding: CHUNKED'],
+      '6\r\n{"a":1\r\n2\r\n}\n\r\n0\r\n\r\n',
+    ),
   );
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   const chunked = parseAnswer(
     await rawExchange(
       replica.port,
@@ -248,14 +266,19 @@ test("Transfer-Encoding: the primary's chunked stream reaches a client chunked b
 
 test('Transfer-Encoding of an upgrade request is kept: its body goes on with the spliced bytes, as the client framed it', async (t) => {
   const primary = await standInPrimary();
-  const replica = await replicaOf(primary.addr);
-  t.teardown(() => {
-    replica.close();
-    primary.close();
-  });
+  const replica = await replicaOf(t, primary);
   await rawExchange(
     replica.port,
-    'POST /v1.41/exec/e1/start HTTP/1.1\r\nHost: skep\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nTransfer-Encoding: chunked\r\n\r\nf\r\n{"Detach":true}\r\n0\r\n\r\n',
+    httpMessage(
+      [
+        'POST /v1.41/exec/e1/start HTTP/1.1',
+        'Host: skep',
+        'Connection: Upgrade',
+        'Upgrade: tcp',
+        'Transfer-Encoding: chunked',
+      ],
+      'f\r\n{"Detach":true}\r\n0\r\n\r\n',
+    ),
   );
   const [received] = primary.received;
   t.deepEqual(valuesOf(received!.rawHeaders, 'Transfer-Encoding'), ['chunked']);

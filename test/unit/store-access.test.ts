@@ -39,51 +39,27 @@ const failure = (ca: string, cert: string, key: string) => {
   }
 };
 
+/** CA, certificate and key files, and what classic's start fails with on them. */
+const FAILURES: [ca: string, cert: string, key: string, failure: string][] = [
+  ['nope.pem', 'a.pem', 'a.key', 'could not read CA certificate "nope.pem": open nope.pem: no such file or directory'],
+  ['junk.txt', 'a.pem', 'a.key', 'failed to append certificates from PEM file: "junk.txt"'],
+  ['a.pem', 'nope.pem', 'a.key', 'Could not load X509 key pair: open nope.pem: no such file or directory'],
+  ['a.pem', 'a.pem', 'nope.key', 'Could not load X509 key pair: open nope.key: no such file or directory'],
+  ['a.pem', 'junk.txt', 'a.key', 'Could not load X509 key pair: tls: failed to find any PEM data in certificate input'],
+  ['a.pem', 'a.pem', 'junk.txt', 'Could not load X509 key pair: no valid private key found'],
+  ['a.pem', 'a.pem', 'b.key', 'Could not load X509 key pair: tls: private key does not match public key'],
+  ['a.pem', 'a.pem', 'bad.key', 'Could not load X509 key pair: tls: failed to parse private key'],
+  ['a.pem', 'a.pem', 'a.pem',
+    'Could not load X509 key pair: tls: found a certificate rather than a key in the PEM for the private key'],
+  ['a.pem', 'a.key', 'a.key',
+    'Could not load X509 key pair: tls: failed to find certificate PEM data in certificate input, ' +
+      'but did find a private key; PEM inputs may have been switched'],
+  ['a.pem', 'a.pem', 'a.key', 'no failure'],
+]; // prettier-ignore
+
 test('kv TLS files: bad or missing files fail the start in classic words', (t) => {
-  t.is(
-    failure('nope.pem', 'a.pem', 'a.key'),
-    `could not read CA certificate "${file('nope.pem')}": open ${file('nope.pem')}: no such file or directory`.replaceAll(
-      dir + '/',
-      '',
-    ),
-  );
-  t.is(
-    failure('junk.txt', 'a.pem', 'a.key'),
-    'failed to append certificates from PEM file: "junk.txt"',
-  );
-  t.is(
-    failure('a.pem', 'nope.pem', 'a.key'),
-    'Could not load X509 key pair: open nope.pem: no such file or directory',
-  );
-  t.is(
-    failure('a.pem', 'a.pem', 'nope.key'),
-    'Could not load X509 key pair: open nope.key: no such file or directory',
-  );
-  t.is(
-    failure('a.pem', 'junk.txt', 'a.key'),
-    'Could not load X509 key pair: tls: failed to find any PEM data in certificate input',
-  );
-  t.is(
-    failure('a.pem', 'a.pem', 'junk.txt'),
-    'Could not load X509 key pair: no valid private key found',
-  );
-  t.is(
-    failure('a.pem', 'a.pem', 'b.key'),
-    'Could not load X509 key pair: tls: private key does not match public key',
-  );
-  t.is(
-    failure('a.pem', 'a.pem', 'bad.key'),
-    'Could not load X509 key pair: tls: failed to parse private key',
-  );
-  t.is(
-    failure('a.pem', 'a.pem', 'a.pem'),
-    'Could not load X509 key pair: tls: found a certificate rather than a key in the PEM for the private key',
-  );
-  t.is(
-    failure('a.pem', 'a.key', 'a.key'),
-    'Could not load X509 key pair: tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched',
-  );
-  t.is(failure('a.pem', 'a.pem', 'a.key'), 'no failure');
+  for (const [ca, cert, key, expected] of FAILURES)
+    t.is(failure(ca, cert, key), expected, `${ca} ${cert} ${key}`);
 });
 
 test('kv TLS: on only with all three files, logged as classic did; https then', (t) => {
@@ -100,7 +76,10 @@ test('kv TLS: on only with all three files, logged as classic did; https then', 
   t.regex(lines.join(''), /msg="Initializing discovery without TLS"/);
   t.regex(
     lines.join(''),
-    /level=warn msg="kv.cacertfile, kv.certfile, kv.keyfile go together: TLS to the store is off because kv.certfile and kv.keyfile are not given"/,
+    new RegExp(
+      'level=warn msg="kv.cacertfile, kv.certfile, kv.keyfile go together: ' +
+        'TLS to the store is off because kv.certfile and kv.keyfile are not given"',
+    ),
   );
 });
 

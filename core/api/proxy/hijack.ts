@@ -7,6 +7,7 @@ import { outgoingSearch } from '../request-context.js';
 import { pathFor } from './forward.js';
 import { takeUpgrade } from '../upgrades.js';
 import { needsHeadApart, PAUSE_AFTER_HEAD_MS, splice } from './splice.js';
+import { rawJsonAnswer } from '../raw-answer.js';
 
 /** Request headers that describe the client's connection to us, not ours to the engine. */
 const HOST_HEADER = /^host$/i;
@@ -56,11 +57,11 @@ export function relayHijack(ctx: Context, engine: Engine, path: string, logger: 
       );
     },
     (err: Error) => {
-      const body = JSON.stringify({
-        message: `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}`,
-      });
       client.end(
-        `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        rawJsonAnswer(
+          500,
+          `Node ${engine.name} (${engine.addr}) cannot be reached: ${err.message}`,
+        ),
       );
     },
   );

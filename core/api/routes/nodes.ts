@@ -143,7 +143,8 @@ export function nodeRoutes(router: Router, deps: ApiDeps): void {
     if (spec.Role !== undefined && spec.Role !== 'worker')
       throw new DockerError(
         400,
-        `Skep's nodes have no swarm role to change (asked: ${String(spec.Role)}); only availability and labels can be updated`,
+        `Skep's nodes have no swarm role to change (asked: ${String(spec.Role)}); ` +
+          'only availability and labels can be updated',
       );
     if (spec.Availability !== undefined && typeof spec.Availability !== 'string')
       throw new DockerError(400, 'Availability must be a string: active, pause or drain');

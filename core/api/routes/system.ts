@@ -15,7 +15,8 @@ import { clientOfRequest } from '../forwarded-client.js';
 export function notSwarmManager(): never {
   throw new DockerError(
     503,
-    'This node is not a swarm manager. Skep is a classic swarm manager: swarm mode (services, nodes, secrets, configs) is not available through it.',
+    'This node is not a swarm manager. Skep is a classic swarm manager: ' +
+      'swarm mode (services, nodes, secrets, configs) is not available through it.',
   );
 }
 

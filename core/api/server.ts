@@ -1,12 +1,13 @@
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
+import type { Duplex } from 'node:stream';
 import type { ResolvedConfig } from '../../config/types.js';
 import type Koa from 'koa';
 import type { Logger } from '../log.js';
 import type { SkepState } from './deps.js';
 import { parseListenAddress } from './listen-address.js';
-import { holdUpgrade } from './upgrades.js';
+import { holdUpgrade, rawUpgradeHead } from './upgrades.js';
 import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
 import { prepareSocketPath, restrictSocket } from './unix-socket.js';
@@ -59,7 +60,7 @@ function createHttpServer(
   server.requestTimeout = 0;
   server.headersTimeout = limits.headerTimeoutMs;
   server.keepAliveTimeout = 60_000;
-  server.on('upgrade', (req, socket, head) => {
+  const relayUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const here = () => {
       const res = new http.ServerResponse(req);
       res.shouldKeepAlive = false;
@@ -72,6 +73,12 @@ function createHttpServer(
     };
     if (forwarder) void forwarder.upgrade(req, socket, head, here);
     else here();
+  };
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, parsed: Buffer) => {
+    rawUpgradeHead(req, parsed).then(
+      (head) => relayUpgrade(req, socket, head),
+      () => socket.destroy(),
+    );
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import http, { type IncomingMessage } from 'node:http';
 import net from 'node:net';
 import { PrimaryForwarder } from '../../core/api/replica.js';
+import { rawUpgradeHead } from '../../core/api/upgrades.js';
 import type { ManagerRole } from '../../core/replication/role.js';
 import { recordingLogger } from './in-process.js';
 import { freePort } from './skep.js';
@@ -68,15 +69,18 @@ export async function standInPrimary(
       res.end('answered by the stand-in primary');
     });
   });
-  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) => {
-    received.push({
-      method: req.method!,
-      url: req.url!,
-      rawHeaders: req.rawHeaders,
-      body: head,
-      upgrade: true,
+  // the body as the replica framed it, on any Node (see rawUpgradeHead)
+  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, parsed: Buffer) => {
+    void rawUpgradeHead(req, parsed).then((head) => {
+      received.push({
+        method: req.method!,
+        url: req.url!,
+        rawHeaders: req.rawHeaders,
+        body: head,
+        upgrade: true,
+      });
+      socket.end('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nupgraded');
     });
-    socket.end('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nupgraded');
   });
   const port = await listening(server);
   return {
@@ -126,11 +130,14 @@ export async function managerFront(
     logger: recordingLogger(),
   });
   const server = http.createServer((req, res) => forwarder.request(req, res, () => here(req, res)));
-  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, head: Buffer) =>
-    forwarder.upgrade(req, socket, head, () =>
-      socket.end('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nserved here'),
-    ),
-  );
+  // as core/api/server.ts wires it
+  server.on('upgrade', (req: IncomingMessage, socket: net.Socket, parsed: Buffer) => {
+    void rawUpgradeHead(req, parsed).then((head) =>
+      forwarder.upgrade(req, socket, head, () =>
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nserved here'),
+      ),
+    );
+  });
   const port = await listening(server);
   return {
     port,

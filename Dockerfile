@@ -6,13 +6,15 @@
 # (bookworm here: a base of another release may not load it).
 ARG BASE_IMAGE=node:26-bookworm-slim
 
-# what the checkout built and installed, pruned to production (offline: npm only removes)
+# what the checkout built and installed, pruned to production (offline: npm only removes). npm keeps typescript,
+# cosmiconfig's optional peer, which only its own .ts loader uses: Skep loads TypeScript configs with jiti.
 FROM ${BASE_IMAGE} AS app
 WORKDIR /opt/skep
 COPY package.json package-lock.json LICENSE ./
 COPY node_modules ./node_modules
 RUN npm prune --omit=dev --offline --no-audit --no-fund --ignore-scripts \
-  && rm -rf node_modules/.package-lock.json /root/.npm
+  && rm -rf node_modules/typescript node_modules/.package-lock.json \
+  && find node_modules -depth -type d -empty -delete
 COPY build/core ./build/core
 COPY build/config ./build/config
 COPY build/plugins ./build/plugins

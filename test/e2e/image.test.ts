@@ -14,6 +14,14 @@ const API_PORT = 4000;
 const QUIET_API_PORT = 4001;
 const STATUS_PORT = 9323;
 
+/** Prints which dev-only packages the image has, then whether the zookeeper addon loads. */
+const DEV_PACKAGES_AND_ZOOKEEPER = `
+const found = ['ava', 'typescript', 'eslint', 'prettier', 'playwright-core', 'node'].filter((p) =>
+  require('node:fs').existsSync('/opt/skep/node_modules/' + p));
+console.log('dev packages: ' + (found.join(' ') || 'none'));
+import('/opt/skep/node_modules/zookeeper/lib/index.js').then(() => console.log('zookeeper: loads'));
+`;
+
 /**
  * Skep's own container image: built from the repository's Dockerfile through Skep (BuildKit) on a base made of
  * Debian's packages, run on one of the cluster's engines as classic's image was (`docker run IMAGE manage ...`),
@@ -77,6 +85,17 @@ withRealEngines((test) => {
         inspect.stdout.trim(),
         '["node","/opt/skep/build/core/cli/swarm.js"] 65532:65532 /etc/skep',
       );
+      // pruned to production, with the optional zookeeper addon as the checkout built it
+      const contents = await onNode1([
+        'run',
+        '--rm',
+        '--entrypoint',
+        'node',
+        IMAGE,
+        '-e',
+        DEV_PACKAGES_AND_ZOOKEEPER,
+      ]);
+      t.is(contents.stdout, 'dev packages: none\nzookeeper: loads\n', contents.stderr);
       const version = await onNode1(['run', '--rm', IMAGE, '--version']);
       t.regex(version.stdout, /^swarm version 1\.2\.9 \(skep [^)]+\)\n$/, version.stderr);
     },

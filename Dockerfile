@@ -31,6 +31,8 @@ WORKDIR /etc/skep
 VOLUME ["/etc/skep"]
 # no user of the base is assumed: a numeric one, without a home (HOME=/)
 USER 65532:65532
+# as classic's image: `manage` listens on every address of the container unless -H says otherwise
+ENV SWARM_HOST=:2375
 EXPOSE 2375
 # the operator listener's /healthz when `--status-addr` (or the config's status.address) is on; healthy when off
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \

@@ -124,18 +124,17 @@ withRealEngines((test) => {
         nodes,
       ]);
       t.is(started.code, 0, started.stderr);
-      // and one without the operator listener: the check has nothing to ask and must not fail it
+      // and one exactly as classic's README ran it (its own network, the image's SWARM_HOST=:2375 published),
+      // without the operator listener: the check has nothing to ask and must not fail it
       const quiet = await onNode1([
         'run',
         '-d',
         '--name',
         'skep-image-quiet',
-        '--network',
-        'host',
+        '-p',
+        `${QUIET_API_PORT}:2375`,
         IMAGE,
         'manage',
-        '-H',
-        `tcp://127.0.0.1:${QUIET_API_PORT}`,
         nodes,
       ]);
       t.is(quiet.code, 0, quiet.stderr);
@@ -168,16 +167,17 @@ withRealEngines((test) => {
       }
 
       const containerised = (args: string[]) => docker(imageSkep(), args);
-      await waitFor(
-        'both nodes healthy behind the containerised manager',
-        async () => {
-          const info = await containerised(['info', '--format', '{{json .SystemStatus}}']);
-          const healthy = (info.stdout.match(/" {2}└ Status","Healthy"/g) ?? []).length;
-          return healthy === 2 ? true : undefined;
-        },
-        60_000,
-        1000,
-      );
+      for (const host of [imageSkep(), `tcp://${node1().ip}:${QUIET_API_PORT}`])
+        await waitFor(
+          `both nodes healthy behind the containerised manager at ${host}`,
+          async () => {
+            const info = await docker(host, ['info', '--format', '{{json .SystemStatus}}']);
+            const healthy = (info.stdout.match(/" {2}└ Status","Healthy"/g) ?? []).length;
+            return healthy === 2 ? true : undefined;
+          },
+          60_000,
+          1000,
+        );
       const ran = await containerised([
         'run',
         '-d',

@@ -41,6 +41,7 @@ export const NETWORKS = {
   'classic-agents': { prefix: 'skclag', subnet: 34 },
   zookeeper: { prefix: 'skzk', subnet: 35 },
   'zk-replication': { prefix: 'skzkha', subnet: 36 },
+  image: { prefix: 'skimg', subnet: 45 },
   /** `npm run chaos` (test/chaos/chaos.ts's default). */
   'chaos-run': { prefix: 'skchs', subnet: 22 },
   // the bench's parts (bench/*.ts)

@@ -44,6 +44,7 @@ const TEST_COMMANDS = [
   'docker-compose',
   'etcd',
   'openssl',
+  'debootstrap',
 ];
 
 /** Whether this machine can run real engines in network namespaces (`for: 'bench'`: engines only); if not, what is missing. */

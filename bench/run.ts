@@ -5,6 +5,9 @@
  *   --no-real / --no-build / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
+ *   --idle=SECONDS         the scale runs' idle minute, shorter (default 60)
+ *   --runtimes=LABEL=NODE,...  the real-cluster and scale parts under each Node, interleaved (bench/runtimes.ts);
+ *                          --rounds=N (default 2), one fleet size from --scale (default 1000), figures in --out's folder
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -23,16 +26,40 @@ import {
 import { runFailover } from './failover.js';
 import { runMetricsCost } from './metrics-cost.js';
 import { runScale, type ScaleResult } from './scale.js';
+import { runRuntimes } from './runtimes.js';
 
 const args = process.argv.slice(2);
-const flag = (name: string) =>
-  args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`))?.split('=')[1] ??
-  (args.includes(`--${name}`) ? '' : undefined);
+const flag = (name: string) => {
+  const given = args.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  // everything after the first '=' (a --runtimes value holds more)
+  return given === undefined ? undefined : given.slice(`--${name}=`.length);
+};
 const quick = flag('quick') !== undefined;
 const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000')).split(',').map(Number);
 const profileDir = flag('profile') || undefined;
 const out = flag('out') || fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const idleSeconds = Number(flag('idle') || 60);
+
+const runtimes = flag('runtimes');
+if (runtimes) {
+  const table = await runRuntimes(
+    {
+      runtimes: runtimes.split(',').map((pair) => {
+        const [label, node] = pair.split('=');
+        return { label: label!, node: node! };
+      }),
+      rounds: Number(flag('rounds') || 2),
+      scale: Number(flag('scale') || 1000),
+      idleSeconds,
+      quick,
+      outDir: flag('out') || fileURLToPath(new URL('../../bench/runtimes', import.meta.url)),
+    },
+    log,
+  );
+  console.log(table);
+  process.exit(0);
+}
 
 const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}, ${new Date().toISOString().slice(0, 10)}`;
 log(`machine: ${machine}`);
@@ -89,8 +116,8 @@ if (flag('no-scale') === undefined) {
             : {
                 engines,
                 containersPerEngine: 30,
-                idleSeconds: 60,
-                idleWindowSeconds: 60,
+                idleSeconds,
+                idleWindowSeconds: idleSeconds,
                 creates: 500,
               }),
           profileDir,

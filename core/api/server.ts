@@ -130,7 +130,8 @@ function boundTo(server: net.Server): { text: string; host?: string } {
   const bound = server.address();
   if (bound && typeof bound === 'object')
     return { text: `${bound.address}:${bound.port}`, host: bound.address };
-  return { text: bound ? `unix://${bound}` : 'an unnamed socket' };
+  // node knows no path of a unix socket it did not bind itself
+  return { text: bound ? `unix://${bound}` : 'a unix socket' };
 }
 
 /**

@@ -32,6 +32,9 @@ import { PluginRoutes } from './operator/plugin-routes.js';
 import { listenOperator, type OperatorListener } from './operator/server.js';
 import { noTelemetry } from './telemetry.js';
 
+/** At most this long between listening and readiness: well under systemd's 90 s start timeout. */
+const READY_WAIT_MS = 30_000;
+
 /**
  * What a reload changes; the rest (listeners, the plugins applied to the hooks, the election...)
  * takes a restart.
@@ -90,6 +93,11 @@ export class Manager {
     private readonly logger: Logger,
     /** Stops following the discovery (a reload that changes the nodes follows a new one). */
     private stopDiscovery: () => void,
+    /**
+     * Settles once the listeners serve and the first inventory of the nodes is read (or
+     * READY_WAIT_MS passed: a slow node is then served as it comes, as it would be anyway).
+     */
+    readonly ready: Promise<void>,
   ) {}
 
   get hooks(): SkepHooks {
@@ -194,7 +202,18 @@ export class Manager {
         scheduling: { strategy: config.strategy, filters: config.filters },
       });
     }
-    const stopDiscovery = discovery.watch((entries) => cluster.setEntries(entries));
+    let listed!: () => void;
+    const firstList = new Promise<void>((resolve) => (listed = resolve));
+    const stopDiscovery = discovery.watch((entries) => {
+      cluster.setEntries(entries);
+      listed();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const ready = Promise.race([
+      firstList.then(() => cluster.firstRead()),
+      // not holding the process: a manager stopped before then does not wait for it
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, READY_WAIT_MS).unref())),
+    ]).finally(() => clearTimeout(timer));
     return new Manager(
       config,
       {
@@ -210,6 +229,7 @@ export class Manager {
       },
       logger,
       stopDiscovery,
+      ready,
     );
   }
 

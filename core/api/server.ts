@@ -1,18 +1,25 @@
+import { closeSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ResolvedConfig } from '../../config/types.js';
 import type Koa from 'koa';
+import { ConfigError } from '../../config/errors.js';
 import type { Logger } from '../log.js';
 import type { SkepState } from './deps.js';
-import { parseListenAddress } from './listen-address.js';
+import { type ListenAddress, parseServeAddress } from './listen-address.js';
 import { holdUpgrade, rawUpgradeHead } from './upgrades.js';
 import { sniffConnection } from './raw-hijack.js';
 import { ConnectionCap } from './connection-cap.js';
 import { prepareSocketPath, restrictSocket } from './unix-socket.js';
 import type { PrimaryForwarder } from './replica.js';
 import { rawJsonAnswer } from './raw-answer.js';
+import {
+  assignActivatedSockets,
+  takeActivatedSockets,
+  unassigned,
+} from '../systemd/socket-activation.js';
 
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
@@ -100,6 +107,41 @@ function listenPrivately(server: net.Server, path: string, listening: () => void
   }
 }
 
+/** One socket to serve: an address to listen on, or a listening socket systemd passed. */
+type Target = ListenAddress | { kind: 'fd'; fd: number; text: string };
+
+/**
+ * The `-H` addresses as sockets to serve; `fd://...` ones are read from socket activation (once:
+ * its variables are then gone), one target per passed socket.
+ */
+function targetsOf(hosts: string[], logger: Logger): Target[] {
+  const addresses = hosts.map(parseServeAddress);
+  const fdAddresses = addresses.filter((a) => a.kind === 'fd');
+  if (fdAddresses.length === 0) return addresses as ListenAddress[];
+  const passed = takeActivatedSockets();
+  const assigned = assignActivatedSockets(fdAddresses, passed);
+  for (const socket of unassigned(passed, assigned)) {
+    logger.warn(`socket activation: no -H serves ${socket.name} (fd ${socket.fd}); closing it`);
+    closeSync(socket.fd);
+  }
+  return addresses.flatMap((a): Target[] =>
+    a.kind === 'fd'
+      ? assigned
+          .get(a.text)!
+          .map((s) => ({ kind: 'fd', fd: s.fd, text: `fd://${s.name} (fd ${s.fd})` }))
+      : [a],
+  );
+}
+
+/** What a socket passed by systemd is bound to, for the log and the warning on plain TCP. */
+function boundTo(server: net.Server): { text: string; host?: string } {
+  const bound = server.address();
+  if (bound && typeof bound === 'object')
+    return { text: `${bound.address}:${bound.port}`, host: bound.address };
+  // node knows no path of a unix socket it did not bind itself
+  return { text: bound ? `unix://${bound}` : 'a unix socket' };
+}
+
 /**
  * Serves the app on every `-H` address. Connections arrive at a plain net server that looks at
  * the first request head (see raw-hijack.ts), then go to the HTTP server as usual.
@@ -114,8 +156,8 @@ export async function listen(
 ): Promise<Listener[]> {
   const listeners: Listener[] = [];
   const cap = new ConnectionCap(limits.maxConnectionsPerAddress);
-  for (const text of hosts) {
-    const address = parseListenAddress(text);
+  for (const address of targetsOf(hosts, logger)) {
+    const { text } = address;
     const server = createHttpServer(app, limits, forwarder);
     const onSocket = (socket: net.Socket) =>
       sniffConnection(socket, limits.headerTimeoutMs, (s) => server.emit('connection', s));
@@ -156,9 +198,22 @@ export async function listen(
     await new Promise<void>((resolve, reject) => {
       front.once('error', reject);
       if (address.kind === 'unix') listenPrivately(front, address.path, resolve);
+      else if (address.kind === 'fd') front.listen({ fd: address.fd }, resolve);
       else front.listen(address.port, address.host, resolve);
+    }).catch((err: Error) => {
+      if (address.kind !== 'fd') throw err;
+      throw new ConfigError(
+        `cannot serve ${text}: ${err.message} (is it a listening stream socket?)`,
+      );
     });
     if (address.kind === 'unix') restrictSocket(address.path);
+    // systemd made it (its mode is SocketMode=); only its address is to be read
+    const activated = address.kind === 'fd' ? boundTo(front) : undefined;
+    if (activated?.host && !tlsOptions && !isLoopback(activated.host)) {
+      logger.warn(
+        `listening on ${text}, ${activated.text}, without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`,
+      );
+    }
     // every connection, hijacked ones too (they leave the HTTP server),
     // and the requests still running
     const sockets = new Set<net.Socket>();
@@ -187,7 +242,7 @@ export async function listen(
     front.on('error', (err) => logger.error(`listener ${text}: ${err.message}`));
     // The HTTP server never listens itself; 'listening' starts its header-timeout bookkeeping.
     server.emit('listening');
-    logger.info(`listening on ${text}`);
+    logger.info(`listening on ${text}${activated ? `, ${activated.text}` : ''}`);
     const closed = new Promise<void>((resolve) => front.once('close', () => resolve()));
     listeners.push({
       address: text,

@@ -13,6 +13,7 @@ import { bashCompletion } from './bash-completion.js';
 import { zshCompletion } from './zsh-completion.js';
 
 const COMPLETION_SCRIPTS = { bash: bashCompletion, zsh: zshCompletion };
+import { servingStatus, SystemdService } from '../systemd/service.js';
 
 /** Every startup failure is one line and exit code 1; only a bug prints a stack. */
 function fail(message: string): never {
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
   }
   const config = await loadConfig(parsed.flags, { file: parsed.configFile });
   const logger = createLogger(config.logLevel, undefined, config.logFormat);
+  // under systemd (Type=notify): read before anything can be started with these variables
+  const service = SystemdService.fromEnv(process.env, logger);
   const manager = await Manager.start(config, logger);
   // A bug in one request or one engine's handling must not take the whole cluster's endpoint down.
   process.on('unhandledRejection', (reason) => {
@@ -84,6 +87,22 @@ async function main(): Promise<void> {
     );
   }
   logger.info(`managing ${config.nodes.join(', ')} with strategy ${config.strategy}`);
+  if (service) {
+    let ready = false;
+    void manager.ready.then(() => {
+      ready = true;
+      return service.ready(servingStatus(manager.cluster));
+    });
+    // a node coming or going shows in `systemctl status` (told once things settle for a second)
+    let pending: NodeJS.Timeout | undefined;
+    manager.cluster.on('health', () => {
+      if (!ready || pending) return;
+      pending = setTimeout(() => {
+        pending = undefined;
+        void service.status(servingStatus(manager.cluster));
+      }, 1000).unref();
+    });
+  }
   const shutdown = (signal: string) => {
     const graceMs = signal === 'SIGTERM' ? manager.config.shutdownTimeoutMs : 0;
     logger.info(
@@ -91,7 +110,8 @@ async function main(): Promise<void> {
     );
     // whatever does not close promptly after the grace period does not hold the process
     setTimeout(() => process.exit(0), graceMs + 3000).unref();
-    void manager.stop(graceMs).then(() => process.exit(0));
+    const told = service?.stopping(`Stopping (${signal})`);
+    void Promise.all([manager.stop(graceMs), told]).then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -100,6 +120,8 @@ async function main(): Promise<void> {
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
     reloading = reloading.then(async () => {
+      await service?.reloading();
+      let outcome: string;
       try {
         const next = await loadConfig(parsed.flags, { file: parsed.configFile });
         await manager.reload(next);
@@ -107,11 +129,15 @@ async function main(): Promise<void> {
         logger.info(
           `SIGHUP: configuration reloaded${next.configFile ? ` from ${next.configFile}` : ''}`,
         );
+        outcome = 'configuration reloaded';
       } catch (err) {
         logger.error(
           `SIGHUP: configuration not reloaded, the running one is kept: ${(err as Error).message}`,
         );
+        outcome = `reload refused, the running configuration kept: ${(err as Error).message}`;
       }
+      // serving either way: systemd's reload ends with READY=1
+      await service?.reloaded(`${servingStatus(manager.cluster)}; ${outcome}`);
     });
   });
 }

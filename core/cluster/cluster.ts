@@ -128,6 +128,20 @@ export class Cluster extends EventEmitter {
     );
   }
 
+  /**
+   * Settles once every node known now is read or found down: its first inventory read ended, or its
+   * first connect attempt failed (a node that is down must not hold the manager's readiness).
+   */
+  async firstRead(): Promise<void> {
+    await Promise.all(
+      this.all().map(async (engine) => {
+        await engine.firstAttempt;
+        // a read that failed counts as ended: the node's health tells the rest
+        if (engine.health === 'healthy') await engine.inventory().catch(() => {});
+      }),
+    );
+  }
+
   /** Skep's own event about a node (`Type: swarm`), to every `/events` client. */
   announce(engine: Engine, action: string, attributes: Record<string, string> = {}): void {
     const { event, timeNano } = swarmEvent(action, eventNode(engine), attributes);

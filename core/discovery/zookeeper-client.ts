@@ -1,5 +1,8 @@
-import type { EventEmitter } from 'node:events';
 import { ConfigError } from '../../config/errors.js';
+import { startZkThread, ThreadedZkClient } from './zookeeper-thread.js';
+import type { ZkClient } from './zookeeper-types.js';
+
+export type { ZkClient, ZkStat, ZkWatcher } from './zookeeper-types.js';
 
 /**
  * ZooKeeper through the npm package `zookeeper`: Apache's own C client (bundled, built by
@@ -9,32 +12,6 @@ import { ConfigError } from '../../config/errors.js';
  * registration must notice. Only what Skep uses is typed here; the package's own declarations
  * describe an older API.
  */
-export interface ZkStat {
-  version: number;
-  /** The session that owns an ephemeral node, as hex (the form of `client_id`); "0" otherwise. */
-  ephemeralOwner: string;
-}
-
-/** A watch's callback: the event's type (-1 a session event, 4 children changed) and state. */
-export type ZkWatcher = (type: number, state: number, path: string) => void;
-
-export interface ZkClient extends EventEmitter {
-  init(config: object): this;
-  close(): void;
-  /** The session's id, as hex. */
-  readonly client_id: string;
-  /** The session timeout the server granted, in ms (it bounds what the client asked). */
-  readonly timeout: number;
-  create(path: string, data: string, flags: number): Promise<string>;
-  exists(path: string, watch: boolean): Promise<ZkStat>;
-  /** An empty node's data may come as null. */
-  get(path: string, watch: boolean): Promise<[ZkStat, Buffer | null]>;
-  get_children(path: string, watch: boolean): Promise<string[]>;
-  w_get_children(path: string, watcher: ZkWatcher): Promise<string[]>;
-  set(path: string, data: string, version: number): Promise<ZkStat>;
-  delete_(path: string, version: number): Promise<void>;
-}
-
 type ZkConstructor = new (config: object) => ZkClient;
 
 /** The C client's codes (zookeeper.h). */
@@ -57,8 +34,9 @@ let loaded: Promise<ZkConstructor> | undefined;
  * dependency (it needs a compiler to install), so its absence is said in the operator's words.
  */
 function zookeeperPackage(): Promise<ZkConstructor> {
-  loaded ??= import('zookeeper').then(
-    (mod) => (mod as unknown as { default: ZkConstructor }).default,
+  // the clients run on a thread of their own (zookeeper-thread.ts), where the package is loaded
+  loaded ??= startZkThread().then(
+    () => ThreadedZkClient,
     (err: Error) => {
       loaded = undefined;
       throw new ConfigError(

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { withRealEngines } from '../harness/e2e.js';
 import { waitFor } from '../harness/exec.js';
-import { type ManagerSlot, ReplicatedManagers } from '../harness/replicated.js';
+import { checkFrozenPrimary, type ManagerSlot, ReplicatedManagers } from '../harness/replicated.js';
 import { REPO_ROOT, SWARM_BIN } from '../harness/skep.js';
 import { useCluster } from '../harness/use-cluster.js';
 import { TestZookeeper } from '../harness/zookeeper.js';
@@ -10,9 +10,9 @@ import { TestZookeeper } from '../harness/zookeeper.js';
 /**
  * `--replication` on `zk://` (Debian's zookeeperd 3.8, a 500 ms tick so a 2 s session is granted):
  * one primary, failover after kill -9 within the same bounds as on etcd, a clean stop hands over at
- * once, the election back within a TTL of ZooKeeper's return. A primary frozen past its session is
- * not tested here yet: the request it was sent hung after it resumed in about one run in three
- * (docs/ha.md, Limits).
+ * once, the election back within a TTL of ZooKeeper's return, and a primary frozen past its
+ * session resumes as a replica whose client connections are still read (the native client once
+ * took them out of the manager's epoll: core/discovery/zookeeper-thread.ts).
  */
 withRealEngines((test) => {
   const e2e = useCluster(test, 'zk-replication', { size: 3 });
@@ -86,6 +86,26 @@ withRealEngines((test) => {
       await managers.restart(primary);
       t.like(await managers.role(primary), { role: 'replica', primary: next.advertise });
     },
+  );
+
+  test.serial(
+    'a primary frozen (SIGSTOP) past its session resumes as a replica: the create it was sent is placed once, by the new primary',
+    (t) =>
+      checkFrozenPrimary(t, managers, 'zk-frozen', async (name) => {
+        const lists = await Promise.all(
+          e2e.cluster.engines.map((e) =>
+            e2e.cluster.docker(e, [
+              'ps',
+              '-a',
+              '--filter',
+              `name=^/${name}$`,
+              '--format',
+              '{{.Names}}',
+            ]),
+          ),
+        );
+        return lists.flatMap((l) => l.stdout.split('\n').filter(Boolean)).length;
+      }),
   );
 
   test.serial(

@@ -45,22 +45,7 @@ withRealEngines((test) => {
     writeFileSync(join(dir, 'config.json'), '{}');
     return { DOCKER_CONFIG: dir };
   };
-  /** Every container of that name on the engines themselves, behind the managers' backs. */
-  const onEngines = async (name: string) => {
-    const lists = await Promise.all(
-      e2e.cluster.engines.map((e) =>
-        e2e.cluster.docker(e, [
-          'ps',
-          '-a',
-          '--filter',
-          `name=^/${name}$`,
-          '--format',
-          '{{.Names}}',
-        ]),
-      ),
-    );
-    return lists.flatMap((l) => l.stdout.trim().split('\n').filter(Boolean));
-  };
+  const onEngines = (name: string) => e2e.cluster.containersNamed(name);
   const replicasOf = (primary: ManagerSlot) => managers.alive.filter((s) => s !== primary);
 
   test.serial.before(async () => {

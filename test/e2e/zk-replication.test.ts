@@ -91,21 +91,12 @@ withRealEngines((test) => {
   test.serial(
     'a primary frozen (SIGSTOP) past its session resumes as a replica: the create it was sent is placed once, by the new primary',
     (t) =>
-      checkFrozenPrimary(t, managers, 'zk-frozen', async (name) => {
-        const lists = await Promise.all(
-          e2e.cluster.engines.map((e) =>
-            e2e.cluster.docker(e, [
-              'ps',
-              '-a',
-              '--filter',
-              `name=^/${name}$`,
-              '--format',
-              '{{.Names}}',
-            ]),
-          ),
-        );
-        return lists.flatMap((l) => l.stdout.split('\n').filter(Boolean)).length;
-      }),
+      checkFrozenPrimary(
+        t,
+        managers,
+        'zk-frozen',
+        async (name) => (await e2e.cluster.containersNamed(name)).length,
+      ),
   );
 
   test.serial(

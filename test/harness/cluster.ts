@@ -126,6 +126,13 @@ export class TestCluster {
   }
 
   /** Runs the docker CLI against one engine directly (for checks behind the manager's back). */
+  /** Every container of that name on the engines themselves, behind any manager's back. */
+  async containersNamed(name: string): Promise<string[]> {
+    const filter = ['ps', '-a', '--filter', `name=^/${name}$`, '--format', '{{.Names}}'];
+    const lists = await Promise.all(this.engines.map((e) => this.docker(e, filter)));
+    return lists.flatMap((l) => l.stdout.trim().split('\n').filter(Boolean));
+  }
+
   docker(engine: TestEngine, args: string[]) {
     return run(DOCKER_CLI, ['-H', `unix://${engine.socket}`, ...args], { timeoutMs: 60_000 });
   }

@@ -322,6 +322,13 @@ export class Rescheduler {
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
+    // an engine that answers something else than a list (a broken or impostor engine) is not read
+    if (!Array.isArray(rows)) {
+      this.logger.warn(
+        `cannot list ${returned.name}'s containers to remove rescheduled copies: the engine's answer is not a list`,
+      );
+      return;
+    }
     let moved: Set<string>;
     try {
       moved = await this.moved.take(returned.addr);
@@ -332,6 +339,7 @@ export class Rescheduler {
       moved = new Set();
     }
     for (const row of rows) {
+      if (typeof row !== 'object' || row === null) continue;
       const swarmId = row.Labels?.[SWARM_LABELS.id];
       const elsewhere = swarmId
         ? this.cluster.withSwarmId(swarmId).find((l) => l.engine !== returned)

@@ -5,7 +5,7 @@
  * `bench/run.ts` under that Node, its figures written beside the others in --out's folder.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { table } from './report.js';
@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   outDir: string;
   /** each run a short smoke run (--quick), for checking this driver */
   quick: boolean;
+  /** a run whose figures are in outDir already is read, not run again (the table redrawn) */
+  reuse: boolean;
 }
 
 interface Run {
@@ -96,6 +98,11 @@ const FIGURES: { what: string; digits: number; of: (run: Run) => number | undefi
     of: (r) => r.scale[0]?.inventoryMs,
   },
   { what: 'scale: RSS settled (MiB)', digits: 0, of: (r) => r.scale[0]?.rssSettledMiB },
+  {
+    what: 'scale: RSS after the idle window (MiB)',
+    digits: 0,
+    of: (r) => r.scale[0]?.rssAfterIdleMiB,
+  },
   { what: 'scale: RSS after the calls (MiB)', digits: 0, of: (r) => r.scale[0]?.rssAfterCallsMiB },
   { what: 'scale: idle CPU (% of a core)', digits: 2, of: (r) => r.scale[0]?.idleCpuPercent },
   { what: 'scale: GET /info median (ms)', digits: 2, of: (r) => r.scale[0]?.info.median },
@@ -134,7 +141,7 @@ export async function runRuntimes(
     for (const runtime of order) {
       log(`round ${round + 1}, Node ${runtime.label}:`);
       const out = join(options.outDir, `node${runtime.label}-round${round + 1}.json`);
-      await runOnce(runtime.node, out, options, log);
+      if (!(options.reuse && existsSync(out))) await runOnce(runtime.node, out, options, log);
       runs.get(runtime.label)!.push(JSON.parse(readFileSync(out, 'utf8')) as Run);
     }
   }

@@ -1,4 +1,7 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sleep } from '../test/harness/exec.js';
 import { freePort, healthyNodes, REPO_ROOT, SWARM_BIN } from '../test/harness/skep.js';
@@ -124,6 +127,22 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The nodes as `swarm manage` takes them: one argument while it fits Linux's 128 KiB limit for one argument
+ * (MAX_ARG_STRLEN; 10,000 addresses do not: `spawn E2BIG`), else a file:// discovery file, as an operator of
+ * that many nodes would give them.
+ */
+let listDir: string | undefined;
+const nodeListDir = () => (listDir ??= mkdtempSync(join(tmpdir(), 'skep-bench-nodes-')));
+
+function nodeList(addresses: string[]): string {
+  const list = addresses.join(',');
+  if (Buffer.byteLength(list) < 128 * 1024) return list;
+  const file = join(nodeListDir(), 'nodes');
+  writeFileSync(file, addresses.join('\n') + '\n');
+  return `file://${file}`;
+}
+
 export async function runScale(
   options: ScaleOptions,
   log: (line: string) => void,
@@ -153,7 +172,7 @@ export async function runScale(
         `127.0.0.1:${port}`,
         '--status-addr',
         `127.0.0.1:${statusPort}`,
-        fleet.addresses.join(','),
+        nodeList(fleet.addresses),
       ],
       {
         cwd: REPO_ROOT,
@@ -312,6 +331,8 @@ export async function runScale(
     }
     skep?.kill('SIGKILL');
     fleet.stop();
+    if (listDir) rmSync(listDir, { recursive: true, force: true });
+    listDir = undefined;
   }
 }
 

@@ -21,6 +21,10 @@ import {
   unassigned,
 } from '../systemd/socket-activation.js';
 
+/** Said of every listener beyond loopback without TLS. */
+const WITHOUT_TLS_RISK =
+  'anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)';
+
 type ServerTls = NonNullable<ResolvedConfig['serverTls']>;
 type ClientLimits = ResolvedConfig['clients'];
 
@@ -189,10 +193,7 @@ export async function listen(
       if (cap.admit(socket, refuse) && !tlsOptions) onSocket(socket);
     });
     if (address.kind === 'tcp' && !tlsOptions && !isLoopback(address.host)) {
-      logger.warn(
-        `listening on ${text} without TLS: anyone who reaches it controls every node of the cluster ` +
-          '(use --tlsverify, see docs/security.md)',
-      );
+      logger.warn(`listening on ${text} without TLS: ${WITHOUT_TLS_RISK}`);
     }
     if (address.kind === 'unix') prepareSocketPath(address.path);
     await new Promise<void>((resolve, reject) => {
@@ -210,9 +211,7 @@ export async function listen(
     // systemd made it (its mode is SocketMode=); only its address is to be read
     const activated = address.kind === 'fd' ? boundTo(front) : undefined;
     if (activated?.host && !tlsOptions && !isLoopback(activated.host)) {
-      logger.warn(
-        `listening on ${text}, ${activated.text}, without TLS: anyone who reaches it controls every node of the cluster (use --tlsverify, see docs/security.md)`,
-      );
+      logger.warn(`listening on ${text}, ${activated.text}, without TLS: ${WITHOUT_TLS_RISK}`);
     }
     // every connection, hijacked ones too (they leave the HTTP server),
     // and the requests still running

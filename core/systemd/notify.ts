@@ -45,7 +45,8 @@ export class NotifySocket {
       const done = (err: Error | null, stderr = '') => {
         if (err && !this.failing) {
           this.logger.warn(
-            `systemd notify: ${args.join(' ')} not sent to ${this.socket}: ${stderr.trim() || err.message} (further failures are not logged)`,
+            `systemd notify: ${args.join(' ')} not sent to ${this.socket}: ` +
+              `${stderr.trim() || err.message} (further failures are not logged)`,
           );
         } else if (!err && this.failing) this.logger.info(`systemd notify: sent again`);
         this.failing = err !== null;

@@ -64,7 +64,8 @@ export function assignActivatedSockets(
       const given = passed.map((s) => `${s.name} (fd ${s.fd})`).join(', ');
       throw new ConfigError(
         address.fd === undefined
-          ? `no socket named "${address.name}" found via socket activation (systemd passed ${given}): check FileDescriptorName= in the .socket unit`
+          ? `no socket named "${address.name}" found via socket activation (systemd passed ${given}): ` +
+              'check FileDescriptorName= in the .socket unit'
           : `too few socket activated files passed in by systemd: no fd ${address.fd} (systemd passed ${given})`,
       );
     }

@@ -110,6 +110,12 @@ test.serial(
 
     await fake1!.down();
     await waitFor('web moved to fake2', async () => named(fake2!, 'web').length === 1 || undefined);
+    // the move is done when it is recorded (its copy made, then started): a copy removed before that is a move
+    // that failed, not this case (CI's coverage run, under load, removed it between the create and the start)
+    await waitFor(
+      'the move recorded',
+      async () => ((await moved.all()).get(fake1!.addr)?.size ?? 0) > 0 || undefined,
+    );
     // the client removes the copy (docker rm -f web through the primary): both managers see it go
     fake2!.remove(named(fake2!, 'web')[0]!.id);
     await waitFor(

@@ -7,7 +7,8 @@
  *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
  *   --idle=SECONDS         the scale runs' idle minute, shorter (default 60)
  *   --runtimes=LABEL=NODE,...  the real-cluster and scale parts under each Node, interleaved (bench/runtimes.ts);
- *                          --rounds=N (default 2), one fleet size from --scale (default 1000), figures in --out's folder;
+ *                          --rounds=N (default 2), one fleet size from --scale (default 1000),
+ *                          figures in --out's folder;
  *                          --reuse reads the runs already there (the table drawn again)
  */
 import { writeFileSync } from 'node:fs';

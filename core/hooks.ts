@@ -1,5 +1,6 @@
 import {
   AsyncParallelHook,
+  AsyncSeriesHook,
   AsyncSeriesBailHook,
   AsyncSeriesWaterfallHook,
   type Hook,
@@ -15,6 +16,8 @@ import type {
   EngineCreateContext,
   EngineUpdateContext,
   FinalAnswer,
+  NodeOrder,
+  NodeTests,
   NodeTotals,
   NodeView,
   PlacementRequestContext,
@@ -70,8 +73,23 @@ export function createHooks(logger: Logger = silentLogger) {
     nodeReserved: new SyncWaterfallHook<[Reservation, NodeTotals]>(['reserved', 'totals']),
     /** Narrows the candidate nodes; push a Rejection for every node left out. */
     filter: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
+    /**
+     * The filter stage node by node (`defineFilter` taps it and `filter`): once per placement pass
+     * a tap pushes its conditions and its test of one node (or none: it asks nothing of this
+     * placement). Placement reads the nodes best ranked first and stops at the first that passes
+     * every test, when every plugin that taps `filter` and `rank` also taps this and `order`.
+     */
+    filterNode: new AsyncSeriesHook<[NodeTests, ScheduleContext]>(['tests', 'context']),
     /** Orders the candidates, best first. */
     rank: new AsyncSeriesWaterfallHook<[NodeView[], ScheduleContext]>(['nodes', 'context']),
+    /**
+     * The rank stage as an index (`defineStrategy` taps it and `rank`): the strategy's order kept
+     * between placements, read node by node; a later tap may wrap the order before it.
+     */
+    order: new AsyncSeriesWaterfallHook<[NodeOrder | undefined, ScheduleContext]>([
+      'order',
+      'context',
+    ]),
     /**
      * The node is chosen: may change the body sent to that node's engine (per-node values),
      * or refuse by throwing.

@@ -286,6 +286,30 @@ export interface ScheduleContext {
   readonly reserve: Reservation;
 }
 
+/**
+ * One filter's test of one node, for this placement pass (the filter stage node by node): `true`
+ * keeps the node, a string leaves it out and says why.
+ */
+export interface NodeTest {
+  /** The filter (plugin); stamped by core, whatever a tap writes. */
+  readonly by: string;
+  keep(node: NodeView): true | string;
+}
+
+/** What `filterNode` taps push to: the tests of this placement pass, in filter order. */
+export interface NodeTests {
+  readonly tests: NodeTest[];
+}
+
+/**
+ * A strategy's index form (`order` stage): the nodes best first, each passing `passes`, read only
+ * as far as placement reads them (placement takes the first). `nodes` is every node placement may
+ * use, in the cluster's order: an index kept between placements updates from it.
+ */
+export interface NodeOrder {
+  ranked(nodes: readonly NodeView[], passes: (node: NodeView) => boolean): Iterable<NodeView>;
+}
+
 /** The outcome of a pull a plugin asked for on one node. */
 export interface PullResult {
   readonly ok: boolean;

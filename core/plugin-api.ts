@@ -18,9 +18,17 @@ export { DockerError } from './errors.js';
 export { hostPorts } from './host-ports.js';
 export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 export { truthy } from './query-flag.js';
-export { nodesThatFit } from './reservation-fit.js';
+export { nodeFits, nodesThatFit } from './reservation-fit.js';
+export { NodeIndex, type IndexedOrder, type NodeFigures, type Scored } from './node-index.js';
 export { neededApi } from './cluster/version-shims.js';
 export { namedVolumes } from './volume-names.js';
 export { compareVersions } from './cluster/api-version.js';
-export { defineFilter, definePlugin, type FilterOptions } from './define-plugin.js';
+export {
+  defineFilter,
+  definePlacementFilter,
+  definePlugin,
+  type FilterOptions,
+  type KeepNode,
+  type PlacementFilterOptions,
+} from './define-plugin.js';
 export { type PluginFactory, type PluginOption, type SkepPlugin, STAGE } from './plugin.js';

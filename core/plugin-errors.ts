@@ -41,6 +41,11 @@ interface Attributable {
   conditions?: { by: string }[];
 }
 
+/** What `filterNode` taps push to (the hook's first argument). */
+interface Tests {
+  tests?: { by: string }[];
+}
+
 type Callback = (err?: unknown, result?: unknown) => void;
 
 /** Stamps the entries from `start` on with the plugin's name. */
@@ -53,8 +58,8 @@ function stampFrom(list: { by: string }[], start: number, plugin: string): void 
  * Wraps every tap of a hook, present and future (tapable's `register` interceptor), whatever its
  * kind (`tap`, `tapPromise`, callback-style `tapAsync`): an error names the plugin and the hook and
  * is logged once, at error level with its stack; a DockerError is a plugin's deliberate answer and
- * passes unchanged. The rejections and conditions a tap pushes carry its name, so no plugin can
- * speak as another.
+ * passes unchanged. The rejections, conditions and node tests a tap pushes carry its name, so no
+ * plugin can speak as another.
  */
 export function nameTapErrors(hook: Interceptable, hookName: string, logger: Logger): void {
   const wrap = (plugin: string, err: unknown) => {
@@ -69,25 +74,25 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
       const plugin = tap.name;
       // the lengths before the tap ran (-1: nothing to stamp),
       // then every entry it added carries its name
-      const lengths = (context: unknown): [number, number] => {
-        const c = context as Attributable | undefined;
-        return [
-          Array.isArray(c?.rejections) ? c.rejections.length : -1,
-          Array.isArray(c?.conditions) ? c.conditions.length : -1,
-        ];
+      const lists = (args: unknown[]): ({ by: string }[] | undefined)[] => {
+        const c = args[1] as Attributable | undefined;
+        // only this hook's first argument is a list of tests: another's (a response body) is data
+        const t = hookName === 'filterNode' ? (args[0] as Tests | undefined) : undefined;
+        return [c?.rejections, c?.conditions, t?.tests].map((l) =>
+          Array.isArray(l) ? l : undefined,
+        );
       };
-      const stamp = (context: unknown, [rejections, conditions]: [number, number]) => {
-        if (rejections >= 0) stampFrom((context as Attributable).rejections!, rejections, plugin);
-        if (conditions >= 0) stampFrom((context as Attributable).conditions!, conditions, plugin);
-      };
+      const lengths = (args: unknown[]) => lists(args).map((l) => l?.length ?? -1);
+      const stamp = (args: unknown[], before: number[]) =>
+        lists(args).forEach((l, i) => l && before[i]! >= 0 && stampFrom(l, before[i]!, plugin));
       if (tap.type === 'async') {
         tap.fn = (...args: unknown[]) => {
           const callback = args.pop() as Callback;
-          const before = lengths(args[1]);
+          const before = lengths(args);
           try {
             fn(...args, (err?: unknown, result?: unknown) => {
               if (err) return callback(wrap(plugin, err));
-              stamp(args[1], before);
+              stamp(args, before);
               callback(null, result);
             });
           } catch (err) {
@@ -97,15 +102,15 @@ export function nameTapErrors(hook: Interceptable, hookName: string, logger: Log
         return tap;
       }
       tap.fn = (...args: unknown[]) => {
-        const before = lengths(args[1]);
+        const before = lengths(args);
         try {
           const result = fn(...args);
           if (!(result instanceof Promise)) {
-            stamp(args[1], before);
+            stamp(args, before);
             return result;
           }
           return result.then(
-            (value: unknown) => (stamp(args[1], before), value),
+            (value: unknown) => (stamp(args, before), value),
             (err: unknown) => Promise.reject(wrap(plugin, err)),
           );
         } catch (err) {

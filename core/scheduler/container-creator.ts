@@ -2,7 +2,12 @@ import { engineMessage } from '../cluster/engine-client.js';
 import type { Engine } from '../cluster/engine.js';
 import { nodeView } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
-import type { CreateRequest, PlacementRequestContext, RequestContext } from '../pipeline-types.js';
+import type {
+  CreateRequest,
+  NodeView,
+  PlacementRequestContext,
+  RequestContext,
+} from '../pipeline-types.js';
 import { SWARM_LABELS } from '../swarm-labels.js';
 import type { AbandonedCreates } from './abandoned-creates.js';
 import {
@@ -107,12 +112,16 @@ export class ContainerCreator {
       abandoned: this.options.abandoned,
     };
     const held = await this.placement.choose(request, placing);
-    const { ranked, context } = held.plan;
+    const { context } = held.plan;
+    // the whole ranking is worked out only for a retry on the next node
+    let ranked: NodeView[] | undefined;
+    const nextRanked = async (attempt: number) => (ranked ??= await held.plan.ranked())[attempt];
     // `return await` below, not `return`: the hold must last until the container is in the cache
     try {
-      const attempts = Math.min(ranked.length, 1 + this.options.createRetry);
+      const attempts = 1 + this.options.createRetry;
       for (let attempt = 0; ; attempt++) {
-        const engine = attempt === 0 ? held.engines[0]! : held.moveTo(ranked[attempt]!);
+        const next = attempt === 0 ? undefined : await nextRanked(attempt);
+        const engine = next ? held.moveTo(next) : held.engines[0]!;
         const image = request.config.Image;
         const lacksImage = () => Boolean(image) && !nodeView(engine).hasImage(image!);
         let response;
@@ -122,8 +131,10 @@ export class ContainerCreator {
           const unreachable = err instanceof RetryableCreateError;
           // an unreachable node is passed over for the next ranked one,
           // whatever swarm.createretry says
-          if (unreachable && attempt + 1 < ranked.length && attempt + 1 < Math.max(attempts, 2)) {
-            logger.warn(`trying ${ranked[attempt + 1]!.name} instead of ${engine.name}`);
+          const then =
+            unreachable && attempt + 1 < Math.max(attempts, 2) && (await nextRanked(attempt + 1));
+          if (then) {
+            logger.warn(`trying ${then.name} instead of ${engine.name}`);
             continue;
           }
           if (!unreachable && err instanceof DockerError && lacksImage())
@@ -132,10 +143,12 @@ export class ContainerCreator {
         }
         const failure = () => new DockerError(response.status, engineMessage(response.body));
         if (response.status === 404 && lacksImage()) throw new MissingImageError(engine, failure());
-        if (response.status >= 500 && attempt + 1 < attempts) {
+        const then =
+          response.status >= 500 && attempt + 1 < attempts && (await nextRanked(attempt + 1));
+        if (then) {
           logger.warn(
             `create on ${engine.name} failed (the engine answered ${response.status}); ` +
-              `trying ${ranked[attempt + 1]!.name}`,
+              `trying ${then.name}`,
           );
           continue;
         }

@@ -12,7 +12,7 @@ import type {
   RequestContext,
   ScheduleContext,
 } from '../pipeline-types.js';
-import { planOver, type Plan } from './plan.js';
+import { planOver, type Plan, type PlanOptions } from './plan.js';
 import type { Telemetry } from '../telemetry.js';
 
 export type { Plan } from './plan.js';
@@ -97,16 +97,20 @@ export class PlacementService {
    * expressions, then, if that places nothing, once more without them (classic's two passes).
    * Changes nothing.
    */
-  async plan(request: CreateRequest, context: PlacementRequestContext): Promise<Plan> {
+  async plan(
+    request: CreateRequest,
+    context: PlacementRequestContext,
+    options: PlanOptions = {},
+  ): Promise<Plan> {
     // what a node's containers reserve is known once they are inspected: a node still in its
     // first read is left out (only just after start is it waited for, briefly)
     const unread = await this.cluster.unread();
     const all = this.cluster.all();
     const placeable = unread.size === 0 ? all : all.filter((e) => !unread.has(e));
-    const plan = await planOver(this.hooks, placeable.map(nodeView), request, context);
-    const { ranked, nodes } = plan;
+    const plan = await planOver(this.hooks, placeable.map(nodeView), request, context, options);
+    const { best, nodes } = plan;
     this.logger.debug(
-      `placing ${context.placing} ${request.name ?? ''}: ${ranked[0] ? `${ranked[0].name} (${ranked[0].containers} containers)` : 'no node'}, ${ranked.length} of ${nodes.length} nodes fit`,
+      `placing ${context.placing} ${request.name ?? ''}: ${best ? `${best.name} (${best.containers} containers)` : 'no node'} of ${nodes.length} nodes`,
     );
     return plan;
   }
@@ -120,7 +124,7 @@ export class PlacementService {
     requestContext: RequestContext,
   ): Promise<{ request: CreateRequest; plan: Plan }> {
     const { request, context } = await this.prepare('container', original, requestContext, true);
-    return { request, plan: await this.plan(request, context) };
+    return { request, plan: await this.plan(request, context, { whole: true }) };
   }
 
   /**
@@ -147,11 +151,11 @@ export class PlacementService {
       const engineOf = (n: NodeView) => this.cluster.engines.get(n.addr);
       // by default the best ranked only:
       // a create at 1,000 nodes looks up one engine, not every ranked one
-      const best = plan.ranked[0] && engineOf(plan.ranked[0]);
+      const best = plan.best && engineOf(plan.best);
       const engines = !best
         ? []
         : pick
-          ? pick(plan.ranked.flatMap((n) => engineOf(n) ?? []))
+          ? pick((await plan.ranked()).flatMap((n) => engineOf(n) ?? []))
           : [best];
       if (engines.length === 0) {
         telemetry?.placement(context.placing, 'no_node', plan.context.rejections, plan.message);

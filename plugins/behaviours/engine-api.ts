@@ -1,7 +1,10 @@
 import {
   compareVersions,
+  definePlacementFilter,
   type ContainerConfig,
   neededApi,
+  type NodeView,
+  type ScheduleContext,
   STAGE,
   type SkepPlugin,
 } from '../../core/plugin-api.js';
@@ -21,35 +24,45 @@ const imageMountSources = (config: ContainerConfig) =>
  * the reasons say why, in dockerd's words. An image mount goes where its image is.
  */
 export function engineApi(): SkepPlugin {
-  return {
-    name: PLUGIN_NAME,
-    apply(hooks) {
-      hooks.filter.tap({ name: PLUGIN_NAME, stage: STAGE.NORMALIZE }, (nodes, context) => {
-        if (context.placing !== 'container' && context.placing !== 'reschedule') return nodes;
-        const need = neededApi(context.request.config);
-        if (!need) return nodes;
-        const capable = nodes.filter((node) => {
-          if (compareVersions(node.apiVersion || '0', need.version) >= 0) return true;
-          context.rejections.push({
-            node: node.name,
-            by: PLUGIN_NAME,
-            reason: `${need.words}; the node's engine speaks API ${node.apiVersion}`,
-          });
-          return false;
-        });
-        // an image mount's source is read from the node's own images: where one has it, only those
-        const sources = imageMountSources(context.request.config);
-        const holding = capable.filter((node) => sources.every((image) => node.hasImage(image)));
-        if (holding.length === 0) return capable;
-        for (const node of capable)
-          if (!holding.includes(node))
-            context.rejections.push({
-              node: node.name,
-              by: PLUGIN_NAME,
-              reason: `the node lacks the image ${sources.join(', ')} that a mount of type image reads`,
-            });
-        return holding;
-      });
+  const needed = (context: ScheduleContext) =>
+    context.placing === 'container' || context.placing === 'reschedule'
+      ? neededApi(context.request.config)
+      : undefined;
+  const speaks =
+    ({ version, words }: NonNullable<ReturnType<typeof neededApi>>) =>
+    (node: NodeView) =>
+      compareVersions(node.apiVersion || '0', version) >= 0 ||
+      `${words}; the node's engine speaks API ${node.apiVersion}`;
+  const holds = (sources: string[]) => (node: NodeView) =>
+    sources.every((image) => node.hasImage(image)) ||
+    `the node lacks the image ${sources.join(', ')} that a mount of type image reads`;
+  return definePlacementFilter(
+    PLUGIN_NAME,
+    (context) => {
+      const need = needed(context);
+      if (!need) return undefined;
+      const [capable, holding] = [speaks(need), holds(imageMountSources(context.request.config))];
+      // node by node, an image mount goes where its image is; where no capable node has it, no
+      // node passes and the list form below decides (any capable node)
+      return (node) => {
+        const verdict = capable(node);
+        return verdict === true ? holding(node) : verdict;
+      };
     },
-  };
+    {
+      stage: STAGE.NORMALIZE,
+      list(nodes, context, keepWith) {
+        const capable = keepWith(speaks(needed(context)!));
+        // an image mount's source is read from the node's own images: where one has it, only those
+        const holding = holds(imageMountSources(context.request.config));
+        if (!capable.some((node) => holding(node) === true)) return capable;
+        return capable.filter((node) => {
+          const verdict = holding(node);
+          if (verdict !== true)
+            context.rejections.push({ node: node.name, by: PLUGIN_NAME, reason: verdict });
+          return verdict === true;
+        });
+      },
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { namedVolumes, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
+import { namedVolumes, type NodeView, STAGE, type SkepPlugin } from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'volume-affinity';
 
@@ -53,10 +53,54 @@ export function volumeAffinity(): SkepPlugin {
           ...ranked.filter((node) => node.name !== preferred),
         ];
       });
+      // the same preference, read node by node: the preferred node's first copy in the order,
+      // then the order without it
+      hooks.order.tap({ name: PLUGIN_NAME, stage: STAGE.SWARM_REWRITE }, (order, context) => {
+        const placing = context.requestContext.placing;
+        if (!order || (placing !== 'container' && placing !== 'reschedule')) return order;
+        const volumes = namedVolumes(context.request.config);
+        if (volumes.length === 0) return order;
+        context.requestContext.state[STATE] = volumes;
+        return {
+          *ranked(nodes, passes) {
+            const ranked = readOnce(order.ranked(nodes, passes));
+            const first = (keep: (node: NodeView) => boolean) => {
+              for (let i = 0; ranked.at(i); i++) if (keep(ranked.at(i)!)) return ranked.at(i);
+              return undefined;
+            };
+            const preferred = volumes
+              .map(
+                (volume) =>
+                  lastNode.get(volume) ??
+                  first((node) => node.containerList.some((c) => c.volumes.includes(volume)))?.name,
+              )
+              .find((name) => name !== undefined && first((node) => node.name === name));
+            const head = preferred === undefined ? undefined : first((n) => n.name === preferred);
+            if (head) yield head;
+            for (let i = 0; ranked.at(i); i++) if (ranked.at(i) !== head) yield ranked.at(i)!;
+          },
+        };
+      });
       hooks.afterCreate.tap(PLUGIN_NAME, (created, context) => {
         for (const volume of (context.state[STATE] as string[] | undefined) ?? [])
           remember(volume, created.node.name);
       });
+    },
+  };
+}
+
+/** An order read as far as asked, and kept: the preference reads it more than once. */
+function readOnce(order: Iterable<NodeView>) {
+  const read: NodeView[] = [];
+  const rest = order[Symbol.iterator]();
+  return {
+    at(i: number): NodeView | undefined {
+      while (read.length <= i) {
+        const next = rest.next();
+        if (next.done) return undefined;
+        read.push(next.value);
+      }
+      return read[i];
     },
   };
 }

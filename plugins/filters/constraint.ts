@@ -33,5 +33,7 @@ export function constraintFilter(): SkepPlugin {
     },
     // classic's ConstraintFilter.GetFilters: without the soft flag
     condition: expressionText,
+    // a key other than `node` reads the labels only: nodes with equal labels share the answer
+    sharedBy: (e, node) => (e.key.toLowerCase() === 'node' ? undefined : node.labels),
   });
 }

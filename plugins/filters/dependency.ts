@@ -1,8 +1,9 @@
-import type {
-  ContainerConfig,
-  NodeContainer,
-  NodeView,
-  SkepPlugin,
+import {
+  definePlacementFilter,
+  type ContainerConfig,
+  type NodeContainer,
+  type NodeView,
+  type SkepPlugin,
 } from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'dependency';
@@ -121,52 +122,53 @@ const local = (ref: string, node: NodeView) =>
     ? ref.replace(/^\//, '').slice(node.name.length + 1)
     : ref;
 
+/** The node has every container wanted, and every network or volume pinned. */
+const nextTo =
+  (wanted: Dependency[], pinned: ReturnType<typeof resources>) =>
+  (node: NodeView): true | string => {
+    const missing = wanted.find((d) => !node.containerList.some((c) => refers(d.ref, node, c)));
+    if (missing) return `${missing.flag} ${missing.ref}: no such container on ${node.name}`;
+    const elsewhere = pinned.find((r) => !hasResource(node, r.kind, r.ref));
+    if (elsewhere)
+      return `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}`;
+    return true;
+  };
+
 /**
  * A container goes where its dependencies are (containers it shares volumes, links or namespaces
  * with; the networks and named volumes it uses). Dependencies on different nodes, or a missing
  * container, leave no node.
  */
 export function dependencyFilter(): SkepPlugin {
-  return {
-    name: PLUGIN_NAME,
-    apply(hooks) {
-      hooks.filter.tap(PLUGIN_NAME, (nodes, context) => {
-        context.conditions.push({
-          by: PLUGIN_NAME,
-          list: dependencyConditions(context.request.config),
-        });
-        const wanted = dependencies(context.request.config);
-        // a network or volume that some candidates have (and others not)
-        // pins the container to those
+  const filter = definePlacementFilter(
+    PLUGIN_NAME,
+    (context) => {
+      context.conditions.push({
+        by: PLUGIN_NAME,
+        list: dependencyConditions(context.request.config),
+      });
+      const wanted = dependencies(context.request.config);
+      const used = resources(context.request.config);
+      if (wanted.length === 0 && used.length === 0) return undefined;
+      // node by node, a network or volume pins the container to its holders; where no candidate
+      // holds it, no node passes and the list form below decides (it pins to none)
+      return nextTo(wanted, used);
+    },
+    {
+      list(nodes, context, keepWith) {
+        // a network or volume that some candidates have (and others not) pins the container
         const pinned = resources(context.request.config).filter((r) => {
           const holders = nodes.filter((n) => hasResource(n, r.kind, r.ref)).length;
           return holders > 0 && holders < nodes.length;
         });
-        if (wanted.length === 0 && pinned.length === 0) return nodes;
-        return nodes.filter((node) => {
-          const missing = wanted.find(
-            (d) => !node.containerList.some((c) => refers(d.ref, node, c)),
-          );
-          if (missing) {
-            context.rejections.push({
-              node: node.name,
-              by: PLUGIN_NAME,
-              reason: `${missing.flag} ${missing.ref}: no such container on ${node.name}`,
-            });
-            return false;
-          }
-          const elsewhere = pinned.find((r) => !hasResource(node, r.kind, r.ref));
-          if (elsewhere) {
-            context.rejections.push({
-              node: node.name,
-              by: PLUGIN_NAME,
-              reason: `${elsewhere.flag} ${elsewhere.ref}: no such ${elsewhere.kind} on ${node.name}`,
-            });
-            return false;
-          }
-          return true;
-        });
-      });
+        return keepWith(nextTo(dependencies(context.request.config), pinned));
+      },
+    },
+  );
+  return {
+    name: PLUGIN_NAME,
+    apply(hooks, tools) {
+      filter.apply(hooks, tools);
       // The engine knows its containers, networks and volumes by their own names:
       // `node1/db` becomes `db` on node1.
       hooks.beforeEngineCreate.tap(PLUGIN_NAME, (config, { node }) => {

@@ -1,4 +1,5 @@
 import {
+  definePlacementFilter,
   DockerError,
   labelStrings,
   STAGE,
@@ -47,13 +48,27 @@ export function parseExpression(text: string, kind: string): Expression {
  * without regard to case (classic swarm's rule).
  */
 export function valueMatches(pattern: string, value: string): boolean {
+  let compiled = patterns.get(pattern);
+  if (!compiled) {
+    compiled = compile(pattern);
+    // a create's expressions are few; a bound keeps a stream of distinct ones from growing it
+    if (patterns.size >= 1000) patterns.clear();
+    patterns.set(pattern, compiled);
+  }
+  return compiled.test(value);
+}
+
+/** Each pattern compiled once: a placement may test it against thousands of nodes. */
+const patterns = new Map<string, RegExp>();
+
+function compile(pattern: string): RegExp {
   if (pattern.length > 1 && pattern.startsWith('/') && pattern.endsWith('/'))
-    return new RegExp(pattern.slice(1, -1), 'i').test(value);
+    return new RegExp(pattern.slice(1, -1), 'i');
   const glob = pattern
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
-  return new RegExp(`^${glob}$`, 'i').test(value);
+  return new RegExp(`^${glob}$`, 'i');
 }
 
 /** `key==value` as classic wrote an expression back (the `~` of a soft one not shown). */
@@ -97,28 +112,6 @@ export function moveEnvToLabel(
   };
 }
 
-/**
- * Applies expressions one by one, soft ones only when `soft` (classic's first pass).
- * Rejected nodes say why.
- */
-export function applyExpressions<N extends { name: string }>(
-  nodes: N[],
-  expressions: Expression[],
-  soft: boolean,
-  holds: (expression: Expression, node: N) => boolean,
-  why: (expression: Expression, node: N) => string,
-  reject: (node: N, reason: string) => void,
-): N[] {
-  let candidates = nodes;
-  for (const expression of expressions) {
-    if (expression.soft && !soft) continue;
-    const kept = candidates.filter((node) => holds(expression, node));
-    for (const node of candidates) if (!kept.includes(node)) reject(node, why(expression, node));
-    candidates = kept;
-  }
-  return candidates;
-}
-
 export interface ExpressionFilterSpec {
   /** The filter's name and the `-e KIND:...` prefix. */
   kind: string;
@@ -127,38 +120,58 @@ export interface ExpressionFilterSpec {
   why: (expression: Expression, node: NodeView) => string;
   /** One expression as classic's `GetFilters` listed it. */
   condition: (expression: Expression) => string;
+  /**
+   * What the answer depends on, when nodes share it (their labels, interned by core): one answer
+   * per class of equal nodes in a placement. Nothing: asked of each node.
+   */
+  sharedBy?: (expression: Expression, node: NodeView) => object | undefined;
+}
+
+/** `holds`, asked once per class of nodes that share the answer (`sharedBy`) in one placement. */
+function sharedAnswers(spec: ExpressionFilterSpec) {
+  const { holds, sharedBy } = spec;
+  if (!sharedBy) return holds;
+  const answers = new Map<Expression, Map<object, boolean>>();
+  return (expression: Expression, node: NodeView) => {
+    const key = sharedBy(expression, node);
+    if (key === undefined) return holds(expression, node);
+    let known = answers.get(expression);
+    if (!known) answers.set(expression, (known = new Map()));
+    let answer = known.get(key);
+    if (answer === undefined) known.set(key, (answer = holds(expression, node)));
+    return answer;
+  };
 }
 
 /**
  * A filter over classic swarm's expressions (`constraint`, `affinity`, `whitelist`):
- * `-e KIND:EXPR` entries move into `label` before scheduling,
- * and each node must satisfy every expression read back from that label.
+ * `-e KIND:EXPR` entries move into `label` before scheduling, and each node must satisfy every
+ * expression read back from that label (soft ones only in placement's first pass). A node left out
+ * says which expression, the first in the label's order it fails.
  */
-export function expressionFilter({
-  kind,
-  label,
-  holds,
-  why,
-  condition,
-}: ExpressionFilterSpec): SkepPlugin {
+export function expressionFilter(spec: ExpressionFilterSpec): SkepPlugin {
+  const { kind, label, why, condition } = spec;
+  const filter = definePlacementFilter(kind, (context) => {
+    const expressions = labelList(context.request.config, label, context.requestContext.logger).map(
+      (e) => parseExpression(e, kind),
+    );
+    context.conditions.push({ by: kind, list: expressions.map(condition) });
+    const asked = expressions.filter((e) => !e.soft || context.soft);
+    if (asked.length === 0) return undefined;
+    const holds = sharedAnswers(spec);
+    return (node) => {
+      for (const expression of asked) if (!holds(expression, node)) return why(expression, node);
+      return true;
+    };
+  });
   return {
     name: kind,
-    apply(hooks) {
+    apply(hooks, tools) {
       hooks.beforeSchedule.tap({ name: kind, stage: STAGE.NORMALIZE }, (request, context) => {
         moveEnvToLabel(request.config, kind, label, kind, context.logger);
         return request;
       });
-      hooks.filter.tap(kind, (nodes, context) => {
-        const expressions = labelList(
-          context.request.config,
-          label,
-          context.requestContext.logger,
-        ).map((e) => parseExpression(e, kind));
-        context.conditions.push({ by: kind, list: expressions.map(condition) });
-        return applyExpressions(nodes, expressions, context.soft, holds, why, (node, reason) =>
-          context.rejections.push({ node: node.name, by: kind, reason }),
-        );
-      });
+      filter.apply(hooks, tools);
     },
   };
 }

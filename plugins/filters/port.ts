@@ -1,4 +1,5 @@
 import {
+  definePlacementFilter,
   hostPorts,
   type ContainerConfig,
   type HostPort,
@@ -44,29 +45,19 @@ export function portConditions(config: ContainerConfig): string[] {
  * A node where a wanted host port is taken by a container (running or stopped) is not a candidate.
  */
 export function portFilter(): SkepPlugin {
-  return {
-    name: PLUGIN_NAME,
-    apply(hooks) {
-      hooks.filter.tap(PLUGIN_NAME, (nodes, context) => {
-        context.conditions.push({ by: PLUGIN_NAME, list: portConditions(context.request.config) });
-        const wanted = hostPorts(context.request.config);
-        if (wanted.length === 0) return nodes;
-        return nodes.filter((node) => {
-          for (const container of node.containerList) {
-            const taken = container.hostPorts.find((held) => wanted.some((w) => collide(w, held)));
-            if (taken) {
-              const by = container.name || 'a create under way';
-              context.rejections.push({
-                node: node.name,
-                by: PLUGIN_NAME,
-                reason: `port ${taken.port}/${taken.protocol} is already used on ${node.name} (by ${by})`,
-              });
-              return false;
-            }
-          }
-          return true;
-        });
-      });
-    },
-  };
+  return definePlacementFilter(PLUGIN_NAME, (context) => {
+    context.conditions.push({ by: PLUGIN_NAME, list: portConditions(context.request.config) });
+    const wanted = hostPorts(context.request.config);
+    if (wanted.length === 0) return undefined;
+    return (node) => {
+      for (const container of node.containerList) {
+        const taken = container.hostPorts.find((held) => wanted.some((w) => collide(w, held)));
+        if (taken) {
+          const by = container.name || 'a create under way';
+          return `port ${taken.port}/${taken.protocol} is already used on ${node.name} (by ${by})`;
+        }
+      }
+      return true;
+    };
+  });
 }

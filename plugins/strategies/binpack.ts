@@ -6,6 +6,6 @@ export function binpackStrategy(options: StrategyOptions = {}): SkepPlugin {
   return sortingStrategy(
     'binpack',
     options,
-    (a, b) => b.usage - a.usage || b.node.containers - a.node.containers || byName(a.node, b.node),
+    (a, b) => b.score - a.score || b.node.containers - a.node.containers || byName(a.node, b.node),
   );
 }

@@ -9,6 +9,6 @@ export function spreadStrategy(options: StrategyOptions = {}): SkepPlugin {
   return sortingStrategy(
     'spread',
     options,
-    (a, b) => a.node.containers - b.node.containers || a.usage - b.usage || byName(a.node, b.node),
+    (a, b) => a.node.containers - b.node.containers || a.score - b.score || byName(a.node, b.node),
   );
 }

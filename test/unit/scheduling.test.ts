@@ -45,12 +45,12 @@ async function place(
     { config, query: {} },
     scheduleContext().requestContext,
   );
-  const { ranked, context, message } = await planOver(
-    hooks,
-    list,
-    request,
-    scheduleContext().requestContext,
-  );
+  // the whole list, as the dry run reads it: every node's reason
+  const plan = await planOver(hooks, list, request, scheduleContext().requestContext, {
+    whole: true,
+  });
+  const { context, message } = plan;
+  const ranked = await plan.ranked();
   return {
     names: ranked.map((n) => n.name),
     why: Object.fromEntries(context.rejections.map((r) => [r.node, `${r.by}: ${r.reason}`])),
@@ -301,8 +301,8 @@ test('a label with bad JSON is ignored with a warning naming it, as classic igno
     },
     requestContext,
   );
-  const { ranked } = await planOver(hooks, nodes(), request, requestContext);
-  t.is(ranked.length, 3);
+  const plan = await planOver(hooks, nodes(), request, requestContext);
+  t.is((await plan.ranked()).length, 3);
   t.true(
     warnings.some((w) => w.startsWith('label com.docker.swarm.affinities is ignored: [not json')),
     warnings.join('\n'),

@@ -20,7 +20,8 @@ export function placementRoutes(router: Router, deps: ApiDeps): void {
       { name: context.query.name, config, query: {} },
       context,
     );
-    const { ranked, context: schedule, message } = plan;
+    const { context: schedule, message } = plan;
+    const ranked = await plan.ranked();
     await answer(ctx, deps, {
       Node: ranked[0]?.name ?? null,
       Ranked: ranked.map((n) => n.name),

@@ -177,7 +177,7 @@ export function clusterInfo(
   config: ResolvedConfig,
   role: ManagerRole = standalone,
 ) {
-  const engines = cluster.all().sort((a, b) => compareText(a.name, b.name));
+  const engines = cluster.all().toSorted((a, b) => compareText(a.name, b.name));
   const totals = { total: 0, running: 0, paused: 0, stopped: 0, images: 0, cpus: 0, memory: 0 };
   const placed: { at: number; block: Block }[] = [];
   const systemStatus: [string, string][] = [

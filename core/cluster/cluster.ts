@@ -39,6 +39,10 @@ export interface ClusterEvent extends EngineEvent {
  */
 export class Cluster extends EventEmitter {
   readonly engines = new Map<string, Engine>();
+  /** `all()`, kept until an engine joins or leaves (placement reads it on every create). */
+  private listed?: readonly Engine[];
+  /** Every engine's inventory has been read once (it stays read): no create waits for one. */
+  private everyRead = false;
   /** Exec IDs created through the manager; inspect's ExecIDs covers the rest. */
   private readonly execOwners = new Map<string, Engine>();
   /** Names of creates under way, so two concurrent creates cannot take one name. */
@@ -83,6 +87,7 @@ export class Cluster extends EventEmitter {
       engine.stop();
       this.index.forget(engine);
       this.engines.delete(addr);
+      this.listed = undefined;
       this.apiRange = undefined;
       this.logger.info(`node ${engine.name} (${addr}) removed`);
     }
@@ -110,6 +115,8 @@ export class Cluster extends EventEmitter {
         this.publish(e, event, timeNano),
       );
       this.engines.set(addr, engine);
+      this.listed = undefined;
+      this.everyRead = false;
       engine.start();
     }
   }
@@ -208,8 +215,9 @@ export class Cluster extends EventEmitter {
     for (const engine of this.engines.values()) engine.stop();
   }
 
-  all(): Engine[] {
-    return [...this.engines.values()];
+  /** Every engine, in the order they joined: one list, made again only when one joins or leaves. */
+  all(): readonly Engine[] {
+    return (this.listed ??= [...this.engines.values()]);
   }
 
   healthy(): Engine[] {
@@ -244,9 +252,12 @@ export class Cluster extends EventEmitter {
    */
   async unread(): Promise<ReadonlySet<Engine>> {
     // asked on every create: nothing made unless a node is in its first read
-    const first = () => this.healthy().filter((e) => !e.inventoryRead);
+    this.everyRead ||= this.all().every((e) => e.inventoryRead);
+    if (this.everyRead) return NO_ENGINES;
+    const inFirstRead = (e: Engine) => e.health === 'healthy' && !e.inventoryRead;
+    const first = () => this.all().filter(inFirstRead);
+    if (!this.all().some(inFirstRead)) return NO_ENGINES;
     const reading = first();
-    if (reading.length === 0) return NO_ENGINES;
     const now = Date.now();
     await Promise.all(
       reading.map((engine) => {

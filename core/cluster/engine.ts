@@ -234,6 +234,21 @@ export class Engine extends EventEmitter<EngineEvents> {
     return [this.revision, this.stock.containers.revision, this.stock.revision];
   }
 
+  /** `changedSince` for a stamp kept at `at` in a flat list (no array per node per placement). */
+  changedSinceAt(stamps: readonly number[], at: number): boolean {
+    return (
+      stamps[at] !== this.revision ||
+      stamps[at + 1] !== this.stock.containers.revision ||
+      stamps[at + 2] !== this.stock.revision
+    );
+  }
+
+  stampAt(stamps: number[], at: number): void {
+    stamps[at] = this.revision;
+    stamps[at + 1] = this.stock.containers.revision;
+    stamps[at + 2] = this.stock.revision;
+  }
+
   get failures(): number {
     return this.state.failures;
   }

@@ -190,3 +190,31 @@ export function nodeView(engine: Engine): NodeView {
   lastViews.set(engine, { stamp: engine.viewStamp(), view });
   return view;
 }
+
+/**
+ * The views of a list of engines, kept between calls: the list comes back as it was (the same
+ * array) while no engine in it changed, else with the changed nodes' views made again. Placement
+ * asks for every node's view on every create: at 5,000 nodes a lookup per node was a tenth of a
+ * millisecond, and the same array lets the strategy's index skip its own check.
+ */
+export class ViewList {
+  #engines: readonly Engine[] = [];
+  #views: NodeView[] = [];
+  readonly #stamps: number[] = [];
+
+  of(engines: readonly Engine[]): NodeView[] {
+    const same = engines.length === this.#engines.length;
+    let views = this.#views;
+    for (let i = 0; i < engines.length; i++) {
+      const engine = engines[i]!;
+      if (same && engine === this.#engines[i] && !engine.changedSinceAt(this.#stamps, i * 3))
+        continue;
+      if (views === this.#views) views = same ? views.slice() : new Array<NodeView>(engines.length);
+      views[i] = nodeView(engine);
+      engine.stampAt(this.#stamps, i * 3);
+    }
+    this.#engines = engines;
+    this.#views = views;
+    return views;
+  }
+}

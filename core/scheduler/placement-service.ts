@@ -1,6 +1,6 @@
 import type { Cluster } from '../cluster/cluster.js';
 import type { Engine } from '../cluster/engine.js';
-import { nodeView } from '../cluster/node-view.js';
+import { ViewList } from '../cluster/node-view.js';
 import { DockerError } from '../errors.js';
 import type { SkepHooks } from '../hooks.js';
 import type { Logger } from '../log.js';
@@ -67,6 +67,8 @@ export interface PlaceOptions<T> {
  */
 export class PlacementService {
   private queue: Promise<unknown> = Promise.resolve();
+  /** The placeable nodes' views, the same list while none changed. */
+  private readonly views = new ViewList();
 
   constructor(
     readonly cluster: Cluster,
@@ -107,7 +109,7 @@ export class PlacementService {
     const unread = await this.cluster.unread();
     const all = this.cluster.all();
     const placeable = unread.size === 0 ? all : all.filter((e) => !unread.has(e));
-    const plan = await planOver(this.hooks, placeable.map(nodeView), request, context, options);
+    const plan = await planOver(this.hooks, this.views.of(placeable), request, context, options);
     const { best, nodes } = plan;
     this.logger.debug(
       `placing ${context.placing} ${request.name ?? ''}: ${best ? `${best.name} (${best.containers} containers)` : 'no node'} of ${nodes.length} nodes`,

@@ -123,7 +123,8 @@ async function wholePlan(
   let plan: Plan | undefined;
   for (const soft of [true, false]) {
     const context = scheduleContext(request, requestContext, reserve, soft);
-    const candidates = await hooks.filter.promise(nodes, context);
+    // a copy: a list-form tap may sort or change what it gets; `nodes` is kept between placements
+    const candidates = await hooks.filter.promise(nodes.slice(), context);
     const ranked = candidates.length > 0 ? await hooks.rank.promise(candidates, context) : [];
     // filters push a rejection for each node they leave out:
     // the last one named is the filter that left none

@@ -87,7 +87,10 @@ export class SystemdService {
 }
 
 /** The STATUS= line of a serving manager: `Serving 3 nodes`, and how many are healthy if not all. */
-export function servingStatus(cluster: { all(): unknown[]; healthy(): unknown[] }): string {
+export function servingStatus(cluster: {
+  all(): readonly unknown[];
+  healthy(): unknown[];
+}): string {
   const nodes = cluster.all().length;
   const healthy = cluster.healthy().length;
   return `Serving ${nodes} node${nodes === 1 ? '' : 's'}${healthy < nodes ? `, ${healthy} healthy` : ''}`;

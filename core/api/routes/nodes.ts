@@ -92,7 +92,7 @@ const isStringRecord = (v: unknown): v is Record<string, string> =>
 export function nodeRoutes(router: Router, deps: ApiDeps): void {
   const { cluster, maintenance } = deps;
   /** Every node, by name, as `docker info` lists them. */
-  const byName = () => cluster.all().sort((a, b) => compareText(a.name, b.name));
+  const byName = () => cluster.all().toSorted((a, b) => compareText(a.name, b.name));
   router.get('skep.node.list', '/skep/nodes', (ctx) => answer(ctx, deps, byName().map(describe)));
   router.get('skep.node.inspect', '/skep/nodes/:node', (ctx) =>
     answer(ctx, deps, describe(cluster.findNode(ctx.params.node!))),

@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the real 3-node cluster (Skep against the engine itself), then the scale runs against a
  * fake engine fleet. Prints the tables and writes every figure to bench/results.json (or --out).
- *   --scale=100,500,1000,5000   fleet sizes
+ *   --scale=100,500,1000,5000,10000   fleet sizes (a size whose run fails is reported as such; the rest go on)
+ *   --fleet-processes=N    the fake fleet over N processes (default: one per 2,500 engines, at least one per core
+ *                          from 2,500 engines; bench/fleet.ts)
  *   --no-real / --no-build / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
  *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
@@ -37,11 +39,12 @@ const flag = (name: string) => {
   return given === undefined ? undefined : given.slice(`--${name}=`.length);
 };
 const quick = flag('quick') !== undefined;
-const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000')).split(',').map(Number);
+const sizes = (flag('scale') || (quick ? '20' : '100,500,1000,5000,10000')).split(',').map(Number);
 const profileDir = flag('profile') || undefined;
 const out = flag('out') || fileURLToPath(new URL('../../bench/results.json', import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const idleSeconds = Number(flag('idle') || 60);
+const fleetProcesses = Number(flag('fleet-processes')) || undefined;
 
 const runtimes = flag('runtimes');
 if (runtimes) {
@@ -75,6 +78,8 @@ const report: {
   failover?: unknown;
   failoverZk?: unknown;
   scale: ScaleResult[];
+  /** Fleet sizes whose run stopped, and why: their targets are printed as not measured. */
+  scaleFailed?: { engines: number; error: string }[];
 } = { machine, scale: [] };
 if (flag('no-real') === undefined) {
   log('real cluster:');
@@ -105,29 +110,36 @@ if (flag('no-failover') === undefined) {
 if (flag('no-scale') === undefined) {
   for (const engines of sizes) {
     log(`scale: ${engines} fake engines × 30 containers:`);
-    report.scale.push(
-      await runScale(
-        {
-          ...(quick
-            ? {
-                engines,
-                containersPerEngine: 30,
-                idleSeconds: 2,
-                idleWindowSeconds: 2,
-                creates: 50,
-              }
-            : {
-                engines,
-                containersPerEngine: 30,
-                idleSeconds,
-                idleWindowSeconds: idleSeconds,
-                creates: 500,
-              }),
-          profileDir,
-        },
-        log,
-      ),
-    );
+    // one size that fails (10,000 engines past a machine's limits) leaves the others' figures and tables
+    try {
+      report.scale.push(
+        await runScale(
+          {
+            ...(quick
+              ? {
+                  engines,
+                  containersPerEngine: 30,
+                  idleSeconds: 2,
+                  idleWindowSeconds: 2,
+                  creates: 50,
+                }
+              : {
+                  engines,
+                  containersPerEngine: 30,
+                  idleSeconds,
+                  idleWindowSeconds: idleSeconds,
+                  creates: 500,
+                }),
+            profileDir,
+            fleetProcesses,
+          },
+          log,
+        ),
+      );
+    } catch (err) {
+      log(`scale: ${engines} fake engines failed: ${(err as Error).message}`);
+      (report.scaleFailed ??= []).push({ engines, error: (err as Error).message });
+    }
   }
 }
 
@@ -150,7 +162,9 @@ const failoverZk = report.failoverZk as typeof failover;
 if (failoverZk && 'skipped' in failoverZk)
   sections.push(`Failover on ZooKeeper: skipped (${failoverZk.skipped})`);
 else if (failoverZk) sections.push(failoverTable(failoverZk));
-if (report.scale.length > 0) sections.push(scaleTable(report.scale), targetsTable(report.scale));
+if (report.scale.length > 0) sections.push(scaleTable(report.scale));
+if (report.scale.length > 0 || report.scaleFailed)
+  sections.push(targetsTable(report.scale, report.scaleFailed));
 process.stdout.write(`${sections.join('\n\n')}\n`);
 writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
 log(`figures written to ${out}`);

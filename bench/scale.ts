@@ -1,13 +1,12 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sleep } from '../test/harness/exec.js';
 import { freePort, healthyNodes, REPO_ROOT, SWARM_BIN } from '../test/harness/skep.js';
+import { raisedFiles, withFiles } from './file-limit.js';
+import { Fleet, type FleetStats } from './fleet.js';
 import { Client, loadAverage, processSample, type Timing, timing } from './measure.js';
-
-const FLEET_PROCESS = fileURLToPath(new URL('./fleet-process.js', import.meta.url));
 
 export interface ScaleOptions {
   engines: number;
@@ -19,6 +18,8 @@ export interface ScaleOptions {
   creates: number;
   /** Where the manager writes its CPU profile (`--cpu-prof`), if anywhere; it is stopped with SIGINT then, so it writes it. */
   profileDir?: string;
+  /** How many processes serve the fake fleet (default: bench/fleet.ts's choice for its size). */
+  fleetProcesses?: number;
 }
 
 export interface ScaleResult {
@@ -43,53 +44,24 @@ export interface ScaleResult {
   createsListedOnce: boolean;
   /** One fake engine killed (its listener and connections closed): until `docker info` says Unhealthy. */
   killedSeenMs: number;
-  /** The fake fleet's busiest moment, in % of one core: near 100 it, not the manager, would be the limit. */
+  /**
+   * The fake fleet's busiest moment during the calls, in % of one core, summed over its processes: near 100 per
+   * process (or the machine's cores × 100 in all) it, not the manager, would be the limit.
+   */
   fleetCpuPercentMax: number;
+  /** What the fleet costs: its processes (engines each), their CPU from the manager's start to the inventory
+   * (% of one core, summed), their RSS together after the calls; and the manager's CPU over the same start. */
+  fleet?: {
+    processes: number;
+    engines: number[];
+    cpuPercentToInventory: number;
+    managerCpuPercentToInventory: number;
+    rssMiB: number;
+  };
   /** The fleet's CPU per request during the inventory (µs): what the instrument itself costs. */
   fleetMicrosPerRequest: number;
   loadBefore: string;
   loadAfter: string;
-}
-
-interface FleetStats {
-  requests: number;
-  cpuMs: number;
-}
-
-/** The fake fleet's process: started, asked for its counters, stopped. */
-class FleetProcess {
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly addresses: string[],
-  ) {}
-
-  static start(engines: number, perEngine: number): Promise<FleetProcess> {
-    const child = fork(FLEET_PROCESS, [String(engines), String(perEngine)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    return new Promise((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the fake fleet exited ${code}`)));
-      child.once('message', (m: { addresses: string[] }) =>
-        resolve(new FleetProcess(child, m.addresses)),
-      );
-    });
-  }
-
-  kill(index: number): void {
-    this.child.send({ kill: index });
-  }
-
-  stats(): Promise<FleetStats> {
-    return new Promise((resolve) => {
-      this.child.once('message', (m: FleetStats) => resolve(m));
-      this.child.send('stats');
-    });
-  }
-
-  stop(): void {
-    this.child.removeAllListeners('exit');
-    this.child.kill('SIGKILL');
-  }
 }
 
 /** The fleet's CPU use between two samples, in % of one core. */
@@ -148,7 +120,19 @@ export async function runScale(
   log: (line: string) => void,
 ): Promise<ScaleResult> {
   const loadBefore = loadAverage();
-  const fleet = await FleetProcess.start(options.engines, options.containersPerEngine);
+  const fleet = await Fleet.start(
+    options.engines,
+    options.containersPerEngine,
+    options.fleetProcesses,
+  );
+  log(`  the fake fleet: ${fleet.processes} processes (${fleet.shares.join(', ')} engines)`);
+  // the manager keeps an event stream and a pooled connection to each engine: past the limit it can accept
+  // no client (not even the bench's /info) and its nodes time out connecting
+  const files = raisedFiles();
+  if (files < 2 * options.engines + 100)
+    log(
+      `  warning: the manager may open 2 connections per engine (${2 * options.engines}), over its limit of open files (${files})`,
+    );
   const [port, statusPort] = [await freePort(), await freePort()];
   let skep: ChildProcess | undefined;
   const client = new Client('127.0.0.1', port);
@@ -160,45 +144,58 @@ export async function runScale(
     const profile = options.profileDir
       ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`]
       : [];
-    skep = spawn(
-      process.execPath,
-      [
-        ...profile,
-        SWARM_BIN,
-        '--log-level',
-        'info',
-        'manage',
-        '-H',
-        `127.0.0.1:${port}`,
-        '--status-addr',
-        `127.0.0.1:${statusPort}`,
-        nodeList(fleet.addresses),
-      ],
-      {
-        cwd: REPO_ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    // 10,000 engines are 10,000 connections and more: over the usual limit of open files
+    const [command, args] = withFiles(process.execPath, [
+      ...profile,
+      SWARM_BIN,
+      '--log-level',
+      'info',
+      'manage',
+      '-H',
+      `127.0.0.1:${port}`,
+      '--status-addr',
+      `127.0.0.1:${statusPort}`,
+      nodeList(fleet.addresses),
+    ]);
+    skep = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     const pid = skep.pid!;
     const { inventory } = watchLog(skep, started);
+    // how long a start may take before the run stops: 2 minutes, longer for a fleet past 5,000 (figures far
+    // off their goals are still figures)
+    const patience = Math.max(120_000, options.engines * 24);
+    // asked every 100 ms, every 500 ms at 10,000: its answer is 5 MB there, and made for each ask it took about a tenth
+    // of the manager's start in a profile
+    const pollMs = Math.max(100, options.engines / 20);
     const infoOf = () => client.json<Parameters<typeof healthyNodes>[0]>('/info');
     for (;;) {
       if (skep.exitCode !== null) throw new Error(`the manager exited ${skep.exitCode}`);
       const healthy = await infoOf().then(healthyNodes, () => 0);
       if (healthy === options.engines) break;
-      if (Date.now() - started > 120_000)
-        throw new Error(`only ${healthy} of ${options.engines} nodes healthy after 2 minutes`);
-      await sleep(100);
+      if (Date.now() - started > patience)
+        throw new Error(
+          `only ${healthy} of ${options.engines} nodes healthy after ${patience / 1000} s`,
+        );
+      await sleep(pollMs);
     }
     const healthyMs = Date.now() - started;
-    const inventoryMs = await within(inventory, 180_000, 'the inventory');
-    const [cpuAtInventory, fleetAtInventory] = [processSample(pid).cpuMs, await fleet.stats()];
+    const inventoryMs = await within(inventory, 1.5 * patience, 'the inventory');
+    const [cpuAtInventory, fleetAtInventory, sinceStart] = [
+      processSample(pid).cpuMs,
+      await fleet.stats(),
+      Date.now() - started,
+    ];
     const exchanges = fleetAtInventory.requests - fleetAtStart.requests;
     const cpuMicrosPerExchange = (cpuAtInventory * 1000) / exchanges;
     const fleetMicrosPerRequest =
       ((fleetAtInventory.cpuMs - fleetAtStart.cpuMs) * 1000) / exchanges;
+    // the machine's share each had meanwhile (% of one core)
+    const managerCpuPercentToInventory = (cpuAtInventory / sinceStart) * 100;
+    const fleetCpuPercentToInventory = fleetCpu(fleetAtStart, fleetAtInventory, sinceStart);
     log(
       `  ${options.engines} engines healthy after ${healthyMs} ms, inventory read after ${inventoryMs} ms (${exchanges} requests)`,
+    );
+    log(
+      `  until then: manager ${managerCpuPercentToInventory.toFixed(0)}%, fleet ${fleetCpuPercentToInventory.toFixed(0)}% of a core`,
     );
 
     // settled: two seconds after the inventory (the health checks that follow are spread over minutes, so the
@@ -290,7 +287,7 @@ export async function runScale(
       new Set(made).size === 2 * options.creates;
 
     // a killed engine: its stream ends, reconnects are refused; until docker info says so
-    const rssAfterCalls = processSample(pid).rssBytes;
+    const [rssAfterCalls, fleetAfterCalls] = [processSample(pid).rssBytes, await fleet.stats()];
     const killedAt = Date.now();
     fleet.kill(0);
     await waitUntil(async () => healthyNodes(await infoOf()) === options.engines - 1, 120_000);
@@ -317,6 +314,13 @@ export async function runScale(
       killedSeenMs,
       fleetCpuPercentMax: fleetMax,
       fleetMicrosPerRequest,
+      fleet: {
+        processes: fleet.processes,
+        engines: fleet.shares,
+        cpuPercentToInventory: fleetCpuPercentToInventory,
+        managerCpuPercentToInventory,
+        rssMiB: mib(fleetAfterCalls.rssBytes),
+      },
       loadBefore,
       loadAfter: loadAverage(),
     };

@@ -76,34 +76,41 @@ test.serial(
   },
 );
 
-test.serial('a short scale run reports what it measured', async (t) => {
-  const out = join(mkdtempSync(join(tmpdir(), 'skep-bench-')), 'results.json');
-  const tables = await bench([
-    '--quick',
-    '--scale=4',
-    '--no-real',
-    '--no-build',
-    '--no-metrics',
-    '--no-failover',
-    `--out=${out}`,
-  ]);
-  t.regex(tables, /fake engines × 30 containers/);
-  const [result] = (JSON.parse(readFileSync(out, 'utf8')) as { scale: any[] }).scale;
-  t.is(result.containers, 4 * 30);
-  t.true(result.list.bytes > 4 * 30 * 500, 'the list holds every container row');
-  t.true(result.info.bytes > 0 && result.inspect.bytes > 1000);
-  t.deepEqual(
-    result.creates.map((c: { concurrency: number; ms: { count: number } }) => [
-      c.concurrency,
-      c.ms.count,
-    ]),
-    [
-      [1, 50],
-      [16, 50],
-    ],
-  );
-  t.true(result.createsListedOnce, 'every create listed once');
-  t.true(
-    result.rssSettledMiB > 0 && result.creates.every((c: { perSecond: number }) => c.perSecond > 0),
-  );
-});
+test.serial(
+  'a short scale run, its fleet over two processes, reports what it measured',
+  async (t) => {
+    const out = join(mkdtempSync(join(tmpdir(), 'skep-bench-')), 'results.json');
+    const tables = await bench([
+      '--quick',
+      '--scale=5',
+      '--fleet-processes=2',
+      '--no-real',
+      '--no-build',
+      '--no-metrics',
+      '--no-failover',
+      `--out=${out}`,
+    ]);
+    t.regex(tables, /fake engines × 30 containers/);
+    const [result] = (JSON.parse(readFileSync(out, 'utf8')) as { scale: any[] }).scale;
+    t.is(result.containers, 5 * 30);
+    // both processes' engines are nodes: every node Healthy, every container listed
+    t.deepEqual(result.fleet.engines, [2, 3]);
+    t.true(result.list.bytes > 5 * 30 * 500, 'the list holds every container row');
+    t.true(result.info.bytes > 0 && result.inspect.bytes > 1000);
+    t.deepEqual(
+      result.creates.map((c: { concurrency: number; ms: { count: number } }) => [
+        c.concurrency,
+        c.ms.count,
+      ]),
+      [
+        [1, 50],
+        [16, 50],
+      ],
+    );
+    t.true(result.createsListedOnce, 'every create listed once');
+    t.true(
+      result.rssSettledMiB > 0 &&
+        result.creates.every((c: { perSecond: number }) => c.perSecond > 0),
+    );
+  },
+);

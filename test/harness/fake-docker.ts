@@ -64,9 +64,6 @@ export interface FakeContainer {
   exitCode: number;
   /** The ID of its image. */
   imageId: string;
-  /** Its documents as last made, by the templates' source (any change drops them). */
-  row?: string;
-  inspect?: string;
 }
 
 export interface FakeImage {
@@ -331,7 +328,6 @@ export class FakeDocker {
   private start(c: FakeContainer, at = now()): void {
     c.running = true;
     c.startedAt = at;
-    c.row = c.inspect = undefined;
     this.containerEvent('start', c);
   }
 
@@ -340,7 +336,6 @@ export class FakeDocker {
     c.running = false;
     c.finishedAt = now();
     c.exitCode = 128 + signal;
-    c.row = c.inspect = undefined;
     this.containerEvent('kill', c, { signal: String(signal) });
     this.containerEvent('die', c, { exitCode: String(c.exitCode) });
   }
@@ -727,7 +722,6 @@ export class FakeDocker {
         if (holder) return this.conflict(res, name, holder);
         const old = c.name;
         c.name = name;
-        c.row = c.inspect = undefined;
         this.containerEvent('rename', c, { oldName: `/${old}` });
         return empty(res);
       }

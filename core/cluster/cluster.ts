@@ -1,3 +1,4 @@
+import { idleConnectionMs } from './file-budget.js';
 import { EventEmitter } from 'node:events';
 import { DockerError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -93,7 +94,10 @@ export class Cluster extends EventEmitter {
     }
     for (const [addr, address] of wanted) {
       if (this.engines.has(addr)) continue;
-      const engine = new Engine(address, this.options);
+      const engine = new Engine(address, {
+        ...this.options,
+        idleMs: idleConnectionMs(wanted.size, this.options.refreshMaxMs + 10_000),
+      });
       engine.maintenance = this.maintenanceState[addr] ?? ACTIVE;
       engine.containers.onChange = (before, after) => this.index.change(engine, before, after);
       engine.on('health', (e: Engine, previous: string) => {

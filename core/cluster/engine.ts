@@ -40,6 +40,8 @@ export type EngineOptions = ResolvedConfig['engine'] & {
   readReservation?: (totals: NodeTotals) => Reservation;
   /** Told of every exchange and event stream reconnect (metrics); nothing by default. */
   telemetry?: Telemetry;
+  /** How long an idle connection is kept; by default past the next health check. */
+  idleMs?: number;
 };
 
 /**
@@ -130,7 +132,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     super();
     const tls = tlsFor(address, options.tls);
     // an idle connection outlives the time between two health checks, so each check reuses one
-    const idleMs = options.refreshMaxMs + 10_000;
+    const idleMs = options.idleMs ?? options.refreshMaxMs + 10_000;
     const telemetry = options.telemetry;
     this.#client = new EngineClient(
       address,

@@ -38,6 +38,17 @@ interface Entry extends Scored {
 
 const NOTHING: Reservation = Object.freeze({ cpus: 0, memory: 0 });
 
+/** Which places of a node list differ from the list it was made from (by core's `ViewList`). */
+const changes = new WeakMap<readonly NodeView[], { from: readonly NodeView[]; at: number[] }>();
+
+/**
+ * `next` is `from` with the nodes at `at` changed, nothing else: an index brought from `from` to
+ * `next` moves those only, without comparing every node.
+ */
+export function noteChanges(next: readonly NodeView[], from: readonly NodeView[], at: number[]) {
+  changes.set(next, { from, at });
+}
+
 /**
  * A strategy's ranking kept between placements: each class of nodes sorted once, a node moved
  * when its view changes (a create, a removal, a hold), so a placement reads the best nodes first
@@ -57,15 +68,28 @@ export class NodeIndex {
    */
   update(nodes: readonly NodeView[]): void {
     const last = this.#nodes;
+    if (nodes === last) return;
+    const noted = changes.get(nodes);
+    if (noted?.from === last) {
+      for (const i of noted.at) this.#move(nodes, i);
+      this.#nodes = nodes;
+      return;
+    }
     if (nodes.length !== last.length) return this.#rebuild(nodes);
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
       if (node === last[i]) continue;
       if (node.addr !== last[i]!.addr) return this.#rebuild(nodes);
-      this.#remove(this.#entries[i]!);
-      this.#insert((this.#entries[i] = this.#entry(node, i)));
+      this.#move(nodes, i);
     }
     this.#nodes = nodes;
+  }
+
+  /** The node at `i` changed: its entry placed again. */
+  #move(nodes: readonly NodeView[], i: number): void {
+    if (nodes[i] === this.#entries[i]!.view) return;
+    this.#remove(this.#entries[i]!);
+    this.#insert((this.#entries[i] = this.#entry(nodes[i]!, i)));
   }
 
   /** The nodes best first for a placement that reserves `reserve`, those `passes` keeps. */

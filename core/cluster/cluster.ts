@@ -42,6 +42,8 @@ export class Cluster extends EventEmitter {
   readonly engines = new Map<string, Engine>();
   /** `all()`, kept until an engine joins or leaves (placement reads it on every create). */
   private listed?: readonly Engine[];
+  /** The engines whose view changed since placement last read the views (see `ViewList`). */
+  readonly changedViews = new Set<Engine>();
   /** Every engine's inventory has been read once (it stays read): no create waits for one. */
   private everyRead = false;
   /** Exec IDs created through the manager; inspect's ExecIDs covers the rest. */
@@ -99,7 +101,11 @@ export class Cluster extends EventEmitter {
         idleMs: idleConnectionMs(wanted.size, this.options.refreshMaxMs + 10_000),
       });
       engine.maintenance = this.maintenanceState[addr] ?? ACTIVE;
-      engine.containers.onChange = (before, after) => this.index.change(engine, before, after);
+      engine.containers.onChange = (before, after) => {
+        this.index.change(engine, before, after);
+        this.changedViews.add(engine);
+      };
+      engine.onViewChange = () => this.changedViews.add(engine);
       engine.on('health', (e: Engine, previous: string) => {
         this.apiRange = undefined;
         this.emit('health', e, previous);

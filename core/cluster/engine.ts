@@ -154,6 +154,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       (err) => this.report(err),
       () => this.emit('inventory', this),
     );
+    this.stock.onChange = () => this.onViewChange?.();
     this.state = new EngineHealth(
       options,
       {
@@ -165,7 +166,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       name,
     );
     this.state.on('change', (previous) => {
-      this.revision++;
+      this.viewChanged();
       const next = this.state.state;
       if (previous !== 'pending' || next !== 'healthy')
         options.logger.warn(
@@ -220,7 +221,19 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
   set maintenance(maintenance: NodeMaintenance) {
     this.nodeMaintenance = maintenance;
+    this.viewChanged();
+  }
+
+  /**
+   * Told when anything a node view shows changes (the cluster marks the node, so placement remakes
+   * only the changed nodes' views).
+   */
+  onViewChange?: () => void;
+
+  /** Something a node view shows changed. */
+  private viewChanged(): void {
     this.revision++;
+    this.onViewChange?.();
   }
 
   /** Whether anything a node view shows has changed since `stamp` was taken. */
@@ -433,11 +446,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Holds what a placement reserves here until the returned release is called (once). */
   hold(pending: PendingCreate): () => void {
     this.pending.add(pending);
-    this.revision++;
+    this.viewChanged();
     if (pending.container) this.pendingContainers++;
     return () => {
       if (!this.pending.delete(pending)) return;
-      this.revision++;
+      this.viewChanged();
       if (pending.container) this.pendingContainers--;
     };
   }
@@ -502,7 +515,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       version.MinAPIVersion !== this.version?.MinAPIVersion;
     this.version = version;
     this.#specsRevision++;
-    this.revision++;
+    this.viewChanged();
     if (apiChanged) this.emit('api-version', this);
   }
 
@@ -521,7 +534,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     else {
       this.info = kept;
       this.#specsRevision++;
-      this.revision++;
+      this.viewChanged();
     }
     return info;
   }

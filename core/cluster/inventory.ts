@@ -33,6 +33,8 @@ export class Inventory {
   readonly containers = new ContainerCache();
   /** Counts new image, network and volume lists: what was made from them before is out of date. */
   revision = 0;
+  /** Told of each new list. */
+  onChange?: () => void;
   private imageList: ImageSummary[] = [];
   private networkList: Record<string, unknown>[] = [];
   private volumeList: Record<string, unknown>[] = [];
@@ -77,6 +79,7 @@ export class Inventory {
   set images(images: ImageSummary[]) {
     this.imageList = images;
     this.revision++;
+    this.onChange?.();
   }
   get networks(): Record<string, unknown>[] {
     return this.networkList;
@@ -84,6 +87,7 @@ export class Inventory {
   set networks(networks: Record<string, unknown>[]) {
     this.networkList = networks;
     this.revision++;
+    this.onChange?.();
   }
   get volumes(): Record<string, unknown>[] {
     return this.volumeList;
@@ -91,6 +95,7 @@ export class Inventory {
   set volumes(volumes: Record<string, unknown>[]) {
     this.volumeList = volumes;
     this.revision++;
+    this.onChange?.();
   }
 
   constructor(

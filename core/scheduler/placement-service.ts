@@ -109,7 +109,13 @@ export class PlacementService {
     const unread = await this.cluster.unread();
     const all = this.cluster.all();
     const placeable = unread.size === 0 ? all : all.filter((e) => !unread.has(e));
-    const plan = await planOver(this.hooks, this.views.of(placeable), request, context, options);
+    const plan = await planOver(
+      this.hooks,
+      this.views.of(placeable, this.cluster.changedViews),
+      request,
+      context,
+      options,
+    );
     const { best, nodes } = plan;
     this.logger.debug(
       `placing ${context.placing} ${request.name ?? ''}: ${best ? `${best.name} (${best.containers} containers)` : 'no node'} of ${nodes.length} nodes`,

@@ -14,7 +14,7 @@ import { type Failure, noNodeMessage } from './no-node-message.js';
  * out.
  */
 export interface Plan {
-  nodes: NodeView[];
+  nodes: readonly NodeView[];
   /** Where the thing goes; none when no node fits. */
   best?: NodeView;
   context: ScheduleContext;
@@ -41,7 +41,7 @@ export interface PlanOptions {
  */
 export async function planOver(
   hooks: SkepHooks,
-  nodes: NodeView[],
+  nodes: readonly NodeView[],
   request: CreateRequest,
   requestContext: PlacementRequestContext,
   options: PlanOptions = {},
@@ -115,7 +115,7 @@ async function firstThatPasses(
 /** The list forms over every node, soft expressions first, as classic swarm placed. */
 async function wholePlan(
   hooks: SkepHooks,
-  nodes: NodeView[],
+  nodes: readonly NodeView[],
   request: CreateRequest,
   requestContext: PlacementRequestContext,
   reserve: Reservation,

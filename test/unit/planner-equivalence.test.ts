@@ -1,6 +1,7 @@
 import test from 'ava';
 import { createHooks, type SkepHooks } from '../../core/hooks.js';
 import type { ContainerConfig, NodeContainer, NodeView } from '../../core/plugin-api.js';
+import { noteChanges } from '../../core/node-index.js';
 import { applyPlugins } from '../../core/plugins.js';
 import { planOver } from '../../core/scheduler/plan.js';
 import { builtinPlugins, FILTERS } from '../../plugins/index.js';
@@ -131,6 +132,16 @@ function withCreate(node: NodeView, n: number, config: ContainerConfig, memory: 
   });
 }
 
+/**
+ * The list with one node changed, noted as core's view list notes it (the index moves that node
+ * only); when several changes come between two placements, the index compares every node instead.
+ */
+function replaced(list: NodeView[], at: number, node: NodeView): NodeView[] {
+  const next = list.with(at, node);
+  noteChanges(next, list, [at]);
+  return next;
+}
+
 function planner(strategy: string): SkepHooks {
   const hooks = createHooks();
   applyPlugins(
@@ -176,7 +187,8 @@ for (const strategy of ['spread', 'binpack']) {
       else {
         placed++;
         const at = cluster.indexOf(whole.best);
-        cluster = cluster.with(
+        cluster = replaced(
+          cluster,
           at,
           withCreate(whole.best, made++, request.config, whole.context.reserve.memory),
         );
@@ -186,14 +198,16 @@ for (const strategy of ['spread', 'binpack']) {
         const at = r.int(cluster.length);
         const node = cluster[at]!;
         const containerList = node.containerList.slice(1);
-        cluster = cluster.with(
+        cluster = replaced(
+          cluster,
           at,
           fakeNode(node.name, { ...node, containerList, containers: containerList.length }),
         );
       }
       if (r.chance(0.02)) {
         const at = r.int(cluster.length);
-        cluster = cluster.with(
+        cluster = replaced(
+          cluster,
           at,
           fakeNode(cluster[at]!.name, {
             ...cluster[at]!,

@@ -1,5 +1,4 @@
 import type { ContainerInspect, ContainerSummary } from './docker-types.js';
-import { scanInspect } from './inspect-scan.js';
 
 /**
  * One container as the cache holds it:
@@ -71,22 +70,6 @@ export function keptInspect(
     },
     ExecIDs: inspect.ExecIDs,
   };
-}
-
-/**
- * What the cache keeps of an inspect document, from its text: only the kept parts are parsed
- * (inspect-scan.ts), unless the scan gives up or `keepWhole`, asked with those parts and Config.Env,
- * wants the whole document. Throws as JSON.parse does on what is not JSON.
- */
-export function keptInspectOf(
-  text: string,
-  keepWhole: ((inspect: ContainerInspect) => boolean) | undefined,
-  row?: ContainerSummary,
-): ContainerInspect {
-  const scanned = scanInspect(text);
-  if (scanned && !keepWhole?.(scanned)) return keptInspect(scanned, false, row);
-  const inspect = JSON.parse(text) as ContainerInspect;
-  return keptInspect(inspect, keepWhole?.(inspect) ?? false, row);
 }
 
 function sameLabels(

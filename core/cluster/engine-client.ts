@@ -224,26 +224,21 @@ export class EngineClient {
 
   /** A manager-side GET that must answer 2xx with JSON, within the request timeout. */
   async json<T>(path: string, query?: Query): Promise<T> {
-    return JSON.parse(await this.text(path, query)) as T;
-  }
-
-  /** A manager-side GET that must answer 2xx: its text, for the caller to read what it needs of it. */
-  async text(path: string, query?: Query): Promise<string> {
     const res = await this.request('GET', path, { query });
     if (res.status >= 300) throw new EngineCallError(res.status, engineMessage(res.body));
-    return res.body.toString();
+    return JSON.parse(res.body.toString()) as T;
   }
 
   /**
-   * Manager-side GETs that must each answer 2xx, pipelined on a connection of their own (a node's
-   * inventory: its images, networks, volumes and every container's inspect). `each` gets every
-   * result in order: the answer's text (the caller parses what it keeps), or the error (an
-   * EngineCallError for an error answer). What the engine left unanswered is asked one by one.
-   * Rejects with the connection's failure when nothing could be read.
+   * Manager-side GETs that must each answer 2xx with JSON, pipelined on a connection of their own
+   * (a node's inventory: its images, networks, volumes and every container's inspect). `each` gets
+   * every result in order: the parsed JSON, or the error (an EngineCallError for an error answer).
+   * What the engine left unanswered is asked one by one. Rejects with the connection's failure when
+   * nothing could be read.
    */
-  async textEach(
+  async jsonEach<T>(
     paths: string[],
-    each: (index: number, result: string | Error) => void,
+    each: (index: number, result: T | Error) => void,
   ): Promise<void> {
     if (paths.length === 0) return;
     const started = performance.now();
@@ -258,14 +253,18 @@ export class EngineClient {
         : address.host.includes(':')
           ? `[${address.host}]:${address.port}`
           : `${address.host}:${address.port}`;
-    const result = (answer: BufferedAnswer): string | Error => {
+    const result = (answer: BufferedAnswer): T | Error => {
       this.observe?.(
         answer.status >= 500 ? 'server_error' : answer.status >= 400 ? 'client_error' : 'ok',
         (performance.now() - started) / 1000,
       );
-      return answer.status >= 300
-        ? new EngineCallError(answer.status, engineMessage(answer.body))
-        : answer.body.toString();
+      if (answer.status >= 300)
+        return new EngineCallError(answer.status, engineMessage(answer.body));
+      try {
+        return JSON.parse(answer.body.toString()) as T;
+      } catch (err) {
+        return err as Error;
+      }
     };
     const answered = await pipelinedGets(
       socket,
@@ -277,7 +276,7 @@ export class EngineClient {
     for (let i = answered; i < paths.length; i++)
       each(
         i,
-        await this.text(paths[i]!).catch((err: unknown) =>
+        await this.json<T>(paths[i]!).catch((err: unknown) =>
           err instanceof EngineCallError ? err : Promise.reject(err),
         ),
       );

@@ -1,5 +1,5 @@
 import { coalesce } from './coalesce.js';
-import { ContainerCache, keptInspectOf, rowInspect } from './container-cache.js';
+import { ContainerCache, keptInspect, rowInspect } from './container-cache.js';
 import type { ContainerInspect, ContainerSummary, ImageSummary } from './docker-types.js';
 import { EngineCallError, type EngineClient } from './engine-client.js';
 import type { Limit } from './limiter.js';
@@ -8,11 +8,10 @@ import type { Limit } from './limiter.js';
 const READS_PER_BATCH = 256;
 const MAX_REMOVED_REMEMBERED = 4096;
 
-/** One background read: where, and what to do with its answer's text or its failure. */
+/** One background read: where, and what to do with its answer or its failure. */
 interface Read {
   path: string;
-  /** May throw (text that is not what it should be): the read failed then. */
-  take(text: string): void;
+  take(result: unknown): void;
   failed(err: Error): void;
 }
 
@@ -21,7 +20,6 @@ export interface InventoryOptions {
   readLimit?: Limit;
   /**
    * Which containers' whole inspect documents to keep (the rest keep only what the manager reads).
-   * It is asked with the kept fields and Config.Env (see keptInspectOf).
    */
   keepWhole?: (inspect: ContainerInspect) => boolean;
 }
@@ -153,16 +151,10 @@ export class Inventory {
     for (let i = 0; i < reads.length && !this.stopped; i += READS_PER_BATCH) {
       const batch = reads.slice(i, i + READS_PER_BATCH);
       await limit(() =>
-        this.client.textEach(
+        this.client.jsonEach<unknown>(
           batch.map((r) => r.path),
-          (n, result) => {
-            if (result instanceof Error) return batch[n]!.failed(result);
-            try {
-              batch[n]!.take(result);
-            } catch (err) {
-              batch[n]!.failed(err as Error);
-            }
-          },
+          (n, result) =>
+            result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result),
         ),
       ).catch((err) => this.report(err));
     }
@@ -174,19 +166,19 @@ export class Inventory {
     return [
       {
         path: 'images/json',
-        take: (text) => void (this.images = JSON.parse(text) as ImageSummary[]),
+        take: (images) => void (this.images = images as ImageSummary[]),
         failed,
       },
       {
         path: 'networks',
-        take: (text) => void (this.networks = JSON.parse(text) as Record<string, unknown>[]),
+        take: (networks) => void (this.networks = networks as Record<string, unknown>[]),
         failed,
       },
       {
         path: 'volumes',
-        take: (text) =>
+        take: (volumes) =>
           void (this.volumes =
-            (JSON.parse(text) as { Volumes: Record<string, unknown>[] | null }).Volumes ?? []),
+            (volumes as { Volumes: Record<string, unknown>[] | null }).Volumes ?? []),
         failed,
       },
     ];
@@ -196,7 +188,7 @@ export class Inventory {
   private inspectRead(row: ContainerSummary): Read {
     return {
       path: `containers/${row.Id}/json`,
-      take: (text) => this.remember(row, text),
+      take: (inspect) => this.remember(row, inspect as ContainerInspect),
       failed: (err) =>
         err instanceof EngineCallError && err.status === 404
           ? this.forgetContainer(row.Id)
@@ -233,12 +225,11 @@ export class Inventory {
     });
   }
 
-  /** Caches a container from its list row and its inspect document's text. */
-  private remember(row: ContainerSummary, inspectText: string): void {
+  private remember(row: ContainerSummary, inspect: ContainerInspect): void {
     if (!this.removed.has(row.Id))
       this.containers.set(row.Id, {
         summary: row,
-        inspect: keptInspectOf(inspectText, this.options.keepWhole, row),
+        inspect: keptInspect(inspect, this.options.keepWhole?.(inspect) ?? false, row),
         readAt: Date.now(),
       });
   }
@@ -268,7 +259,7 @@ export class Inventory {
               all: 1,
               filters: JSON.stringify({ id: [id] }),
             }),
-            this.client.text(`containers/${id}/json`).catch((err) => {
+            this.client.json<ContainerInspect>(`containers/${id}/json`).catch((err) => {
               if (err instanceof EngineCallError && err.status === 404) return undefined;
               throw err;
             }),

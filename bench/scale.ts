@@ -8,6 +8,9 @@ import { raisedFiles, withFiles } from './file-limit.js';
 import { Fleet, type FleetStats } from './fleet.js';
 import { Client, loadAverage, processSample, type Timing, timing } from './measure.js';
 
+/** Containers created then removed before RSS is read again. */
+const CHURN = 1000;
+
 export interface ScaleOptions {
   engines: number;
   containersPerEngine: number;
@@ -32,6 +35,8 @@ export interface ScaleResult {
   rssAfterIdleMiB: number;
   /** After the calls below (the list served, with its rows' text cached, and the creates). */
   rssAfterCallsMiB: number;
+  /** After 1,000 more creates, then the removal of the same 1,000 (the issue's "≤ settled + 20%"). */
+  rssAfterCreateRemoveMiB: number;
   idleCpuPercent: number;
   idleEngineRequestsPerSecond: number;
   /** The manager's CPU from its start to the end of the inventory, per request the fleet answered meanwhile. */
@@ -286,8 +291,33 @@ export async function runScale(
       after.length === ids.length + 2 * options.creates &&
       new Set(made).size === 2 * options.creates;
 
-    // a killed engine: its stream ends, reconnects are refused; until docker info says so
     const [rssAfterCalls, fleetAfterCalls] = [processSample(pid).rssBytes, await fleet.stats()];
+    // --- RSS after 1,000 creates and their removal (helper "inventory"'s block): what a churn leaves behind
+    const churn = new Client('127.0.0.1', port, 16);
+    const everyone = (call: (n: number) => Promise<unknown>) => {
+      let next = 0;
+      return Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (next < CHURN) await call(next++);
+        }),
+      );
+    };
+    await everyone((n) =>
+      churn.ok('POST', `/containers/create?name=bench-churn-${n}`, {
+        Image: 'busybox',
+        Cmd: ['true'],
+      }),
+    );
+    await everyone((n) => churn.ok('DELETE', `/containers/bench-churn-${n}?force=1`));
+    churn.close();
+    await sleep(2000);
+    const rssAfterCreateRemove = processSample(pid).rssBytes;
+    log(
+      `  ${CHURN} creates and removes: RSS ${mib(rssAfterCreateRemove)} MiB (settled ${mib(rssSettled)})`,
+    );
+    // --- end of the churn block
+
+    // a killed engine: its stream ends, reconnects are refused; until docker info says so
     const killedAt = Date.now();
     fleet.kill(0);
     await waitUntil(async () => healthyNodes(await infoOf()) === options.engines - 1, 120_000);
@@ -303,6 +333,7 @@ export async function runScale(
       rssSettledMiB: mib(rssSettled),
       rssAfterIdleMiB: mib(idleFrom.rssBytes),
       rssAfterCallsMiB: mib(rssAfterCalls),
+      rssAfterCreateRemoveMiB: mib(rssAfterCreateRemove),
       idleCpuPercent,
       idleEngineRequestsPerSecond,
       cpuMicrosPerExchange,

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { ClassicManager } from '../test/harness/classic-manager.js';
 import { TestCluster } from '../test/harness/cluster.js';
 import { network } from '../test/harness/clusters.js';
 import { healthyNodes, SkepProcess } from '../test/harness/skep.js';
-import { realEngineSupport } from '../test/harness/support.js';
+import { CLASSIC_SWARM, realEngineSupport } from '../test/harness/support.js';
 import { Client, loadAverage, throughput, type Timing, timing } from './measure.js';
 
 /**
@@ -12,7 +14,7 @@ const CLUSTER = { ...network('bench-real-cluster'), size: 3 } as const;
 const CONTAINERS = 30;
 
 export interface RealOptions {
-  /** Interleaved rounds of each measurement (Skep, then the engine, then Skep...). */
+  /** Interleaved rounds of each measurement (Skep, then the engine, then classic swarm, then Skep...). */
   rounds: number;
   /** Calls per read per round. */
   callsPerRound: number;
@@ -20,15 +22,20 @@ export interface RealOptions {
   cyclesPerRound: number;
   /** Seconds of each throughput run at 8 connections. */
   throughputSeconds: number;
+  /** Only the reads (no create cycles, no cut link): a quick before/after of the proxied path. */
+  readsOnly?: boolean;
 }
 
 export interface RealRow {
   call: string;
   engine: Timing;
   skep: Timing;
+  /** Classic swarm 1.2.9 over the same engines (reads only; none where its binary is missing). */
+  classic?: Timing;
   /** Requests per second at 8 connections (reads only). */
   engineRate?: number;
   skepRate?: number;
+  classicRate?: number;
 }
 
 export interface RealResult {
@@ -50,7 +57,10 @@ async function cycle(client: Client, body: Record<string, unknown>): Promise<num
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** Skep over 3 real dockerd against the first of them called directly, the same calls interleaved round by round. */
+/**
+ * Skep over 3 real dockerd against the first of them called directly and against classic swarm over the same
+ * three, the same calls interleaved round by round.
+ */
 export async function runReal(
   options: RealOptions,
   log: (line: string) => void,
@@ -60,6 +70,7 @@ export async function runReal(
   const loadBefore = loadAverage();
   const cluster = await TestCluster.start({ ...CLUSTER });
   let skep: SkepProcess | undefined;
+  let classic: ClassicManager | undefined;
   const clients: Client[] = [];
   try {
     skep = await SkepProcess.start([cluster.discovery], { nodes: CLUSTER.size });
@@ -79,6 +90,12 @@ export async function runReal(
       await viaSkep.ok('POST', `/containers/${Id}/start`);
     }
     const onNode1 = (await direct.json<{ Id: string }[]>('/containers/json'))[0]!.Id;
+    // started once the containers are there: its first read of the engines lists them
+    if (existsSync(CLASSIC_SWARM))
+      classic = await ClassicManager.start(cluster.discovery, { nodes: CLUSTER.size });
+    else log(`  classic swarm not measured: no ${CLASSIC_SWARM}`);
+    const viaClassic = classic && new Client('127.0.0.1', classic.port);
+    if (viaClassic) clients.push(viaClassic);
     log(
       `  ${CONTAINERS} containers over ${CLUSTER.size} real engines; node1 holds ${(await direct.json<unknown[]>('/containers/json')).length}`,
     );
@@ -90,34 +107,45 @@ export async function runReal(
       ['GET /info', '/info'],
     ] as const;
     for (const [call, path] of reads) {
-      const samples = { skep: [] as number[], engine: [] as number[] };
+      const samples = { skep: [] as number[], engine: [] as number[], classic: [] as number[] };
+      const who = [
+        ['skep', viaSkep],
+        ['engine', direct],
+        ...(viaClassic ? [['classic', viaClassic] as const] : []),
+      ] as const;
       for (let round = 0; round < options.rounds; round++) {
-        for (const [who, client] of [
-          ['skep', viaSkep],
-          ['engine', direct],
-        ] as const) {
+        for (const [name, client] of who) {
           for (let i = 0; i < options.callsPerRound; i++)
-            samples[who].push((await client.ok('GET', path)).ms);
+            samples[name].push((await client.ok('GET', path)).ms);
         }
       }
       const eight = {
         skep: new Client('127.0.0.1', skep.port, 8),
         engine: new Client(node1.ip, 2375, 8),
+        classic: classic && new Client('127.0.0.1', classic.port, 8),
       };
-      clients.push(eight.skep, eight.engine);
+      clients.push(eight.skep, eight.engine, ...(eight.classic ? [eight.classic] : []));
       const skepRate = await throughput(eight.skep, 8, options.throughputSeconds, path);
       const engineRate = await throughput(eight.engine, 8, options.throughputSeconds, path);
-      rows.push({
+      const classicRate =
+        eight.classic && (await throughput(eight.classic, 8, options.throughputSeconds, path));
+      const measured: RealRow = {
         call,
         engine: timing(samples.engine),
         skep: timing(samples.skep),
         engineRate,
         skepRate,
-      });
+      };
+      if (viaClassic) Object.assign(measured, { classic: timing(samples.classic), classicRate });
+      rows.push(measured);
+      const ms = (t?: Timing) => (t ? `${t.median.toFixed(2)} ms` : 'not measured');
       log(
-        `  ${call}: engine ${timing(samples.engine).median.toFixed(2)} ms, Skep ${timing(samples.skep).median.toFixed(2)} ms`,
+        `  ${call}: engine ${ms(measured.engine)}, Skep ${ms(measured.skep)}, classic ${ms(measured.classic)}; ` +
+          `@8: engine ${engineRate.toFixed(0)}/s, Skep ${skepRate.toFixed(0)}/s, classic ${classicRate?.toFixed(0) ?? '-'}/s`,
       );
     }
+
+    if (options.readsOnly) return { rows, loadBefore, loadAfter: loadAverage() };
 
     // the same engine both ways: Skep is told to place on node1
     const cycles = { skep: [] as number[], engine: [] as number[] };
@@ -168,6 +196,7 @@ export async function runReal(
   } finally {
     for (const client of clients) client.close();
     await skep?.stop();
+    await classic?.stop();
     await cluster.stop();
   }
 }

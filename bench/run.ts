@@ -6,6 +6,7 @@
  *                          from 2,500 engines; bench/fleet.ts)
  *   --no-real / --no-build / --no-metrics / --no-failover / --no-scale   skip a part
  *   --quick                a short smoke run (small fleet, short idle), for checking the bench itself
+ *   --real-reads-only      the real cluster's reads only (no create cycles, no cut link): a quick before/after
  *   --profile=DIR          the scale runs' manager writes a CPU profile there (read it with bench/profile-summary)
  *   --idle=SECONDS         the scale runs' idle minute, shorter (default 60)
  *   --runtimes=LABEL=NODE,...  the real-cluster and scale parts under each Node, interleaved (bench/runtimes.ts);
@@ -86,7 +87,13 @@ if (flag('no-real') === undefined) {
   report.real = await runReal(
     quick
       ? { rounds: 2, callsPerRound: 5, cyclesPerRound: 1, throughputSeconds: 1 }
-      : { rounds: 10, callsPerRound: 50, cyclesPerRound: 3, throughputSeconds: 3 },
+      : {
+          rounds: 10,
+          callsPerRound: 50,
+          cyclesPerRound: 3,
+          throughputSeconds: 3,
+          readsOnly: flag('real-reads-only') !== undefined,
+        },
     log,
   );
 }

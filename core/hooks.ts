@@ -26,6 +26,7 @@ import type {
   Reservation,
   ReserveContext,
   ResponseContext,
+  RewriteTapOptions,
   RowContext,
   ScheduleContext,
 } from './pipeline-types.js';
@@ -126,9 +127,18 @@ export function createHooks(logger: Logger = silentLogger) {
       'answer',
       'context',
     ]),
-    /** Per route: may change a JSON response body on its way to the client. */
-    rewriteResponse: new HookMap<AsyncSeriesWaterfallHook<[unknown, ResponseContext]>>(
-      () => new AsyncSeriesWaterfallHook<[unknown, ResponseContext]>(['body', 'context']),
+    /**
+     * Per route: may change a JSON response body on its way to the client. A tap may also give a
+     * byte form (option `bytes`); a proxied answer whose taps all have one is never parsed.
+     */
+    rewriteResponse: new HookMap<
+      AsyncSeriesWaterfallHook<[unknown, ResponseContext], unknown, RewriteTapOptions>
+    >(
+      () =>
+        new AsyncSeriesWaterfallHook<[unknown, ResponseContext], unknown, RewriteTapOptions>([
+          'body',
+          'context',
+        ]),
     ),
   });
   // every hook, derived from the object above:

@@ -371,3 +371,15 @@ export interface ResponseContext extends RequestContext {
    */
   nodeOf(row: object): NodeView | undefined;
 }
+
+/**
+ * A `rewriteResponse` tap's byte form (its tap option `bytes`): the same rewrite, done on the
+ * engine's answer as it came (compact JSON). Returns the new bytes, or `undefined` when it cannot
+ * tell from the bytes; then the answer is parsed and every tap's function runs instead.
+ */
+export type ByteRewrite = (body: Buffer, context: ResponseContext) => Buffer | undefined;
+
+/** The options a `rewriteResponse` tap may carry besides `name`, `stage` and `before`. */
+export interface RewriteTapOptions {
+  bytes?: ByteRewrite;
+}

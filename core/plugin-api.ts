@@ -16,6 +16,17 @@ export type * from './pipeline-types.js';
 export { DockerError } from './errors.js';
 /** Helpers that read Docker's own shapes the way the core does. */
 export { hostPorts } from './host-ports.js';
+/** Reading and splicing an engine's compact JSON in its bytes, for a `rewriteResponse` byte form. */
+export {
+  documentMembers,
+  lastMember,
+  memberValue,
+  needle,
+  objectMembers,
+  spliced,
+  Members,
+  type Span,
+} from './json-members.js';
 export { SWARM_LABELS, labelStrings } from './swarm-labels.js';
 export { truthy } from './query-flag.js';
 export { nodeFits, nodesThatFit } from './reservation-fit.js';

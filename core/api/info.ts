@@ -169,6 +169,11 @@ export function withRole(
   return { ...info, SystemStatus: [...roleStatus(role), ...rest] };
 }
 
+/** What cannot change while the manager runs, read once: each read is a uname(2) (5 µs a /info). */
+const KERNEL_VERSION = os.release();
+const OPERATING_SYSTEM = os.type();
+const ARCHITECTURE = os.arch() === 'x64' ? 'x86_64' : os.arch();
+
 /**
  * `GET /info` for the whole cluster: sums over the nodes, and one block per node in SystemStatus.
  */
@@ -230,10 +235,10 @@ export function clusterInfo(
     LoggingDriver: '',
     CgroupDriver: '',
     NEventsListener: 0,
-    KernelVersion: os.release(),
-    OperatingSystem: os.type(),
+    KernelVersion: KERNEL_VERSION,
+    OperatingSystem: OPERATING_SYSTEM,
     OSType: 'linux',
-    Architecture: os.arch() === 'x64' ? 'x86_64' : os.arch(),
+    Architecture: ARCHITECTURE,
     IndexServerAddress: 'https://index.docker.io/v1/',
     RegistryConfig: null,
     NCPU: totals.cpus,

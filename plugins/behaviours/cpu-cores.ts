@@ -1,4 +1,10 @@
-import { STAGE, type SkepPlugin } from '../../core/plugin-api.js';
+import {
+  memberValue,
+  spliced,
+  STAGE,
+  type ByteRewrite,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'cpu-cores';
 
@@ -10,6 +16,23 @@ export const CORES_LABEL = 'com.docker.swarm.cpu-cores';
 export const sharesFor = (cores: number, ncpu: number) => Math.ceil((cores * 1024) / ncpu);
 /** And what a container's shares read back as. */
 export const coresFor = (shares: number, ncpu: number) => Math.round((shares * ncpu) / 1024);
+
+const OPEN_BRACE = 0x7b;
+
+/** Inspect's `HostConfig.CpuShares` read back as cores, in the engine's bytes. */
+export const inspectCoresBytes: ByteRewrite = (body, { node }) => {
+  if (!node || !node.cpus) return body;
+  const hostConfig = memberValue(body, 0, 'HostConfig');
+  if (hostConfig === undefined) return undefined;
+  if (hostConfig === null || body[hostConfig.start] !== OPEN_BRACE) return body; // no shares to read
+  const shares = memberValue(body, hostConfig.start, 'CpuShares');
+  if (shares === undefined) return undefined;
+  if (shares === null) return body;
+  const value = JSON.parse(body.toString('latin1', shares.start, shares.end)) as unknown;
+  if (typeof value !== 'number') return undefined;
+  if (!value) return body;
+  return spliced(body, shares.start, shares.end, String(coresFor(value, node.cpus)));
+};
 
 /**
  * `docker run -c N` (`HostConfig.CpuShares`) reserves N CPU cores: the strategies rank only nodes
@@ -55,15 +78,17 @@ export function cpuCores(): SkepPlugin {
           return { ...update, CpuShares: sharesFor(cores, node.cpus) };
         return update;
       });
-      hooks.rewriteResponse.for('container.inspect').tap(NAME, (body, { node }) => {
-        const inspect = body as { HostConfig?: { CpuShares?: number } };
-        const shares = inspect?.HostConfig?.CpuShares;
-        if (!node || !shares || !node.cpus) return body;
-        return {
-          ...inspect,
-          HostConfig: { ...inspect.HostConfig, CpuShares: coresFor(shares, node.cpus) },
-        };
-      });
+      hooks.rewriteResponse
+        .for('container.inspect')
+        .tap({ name: NAME, bytes: inspectCoresBytes }, (body, { node }) => {
+          const inspect = body as { HostConfig?: { CpuShares?: number } };
+          const shares = inspect?.HostConfig?.CpuShares;
+          if (!node || !shares || !node.cpus) return body;
+          return {
+            ...inspect,
+            HostConfig: { ...inspect.HostConfig, CpuShares: coresFor(shares, node.cpus) },
+          };
+        });
     },
   };
 }

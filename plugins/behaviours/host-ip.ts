@@ -1,4 +1,13 @@
-import type { NodeView, SkepPlugin } from '../../core/plugin-api.js';
+import {
+  documentMembers,
+  lastMember,
+  memberValue,
+  spliced,
+  type Span,
+  type ByteRewrite,
+  type NodeView,
+  type SkepPlugin,
+} from '../../core/plugin-api.js';
 
 const PLUGIN_NAME = 'host-ip';
 
@@ -55,23 +64,55 @@ export function rewriteListed(ports: ListedPort[], node: NodeView): ListedPort[]
   return uniqueBy(rewritten, (p) => `${p.IP}|${p.PrivatePort}|${p.PublicPort}|${p.Type}`);
 }
 
+const OPEN_BRACE = 0x7b;
+
+/**
+ * The inspect rewrite in the engine's bytes: only `NetworkSettings.Ports` (a few bytes) is parsed,
+ * rewritten and spliced back.
+ */
+
+export const inspectPortsBytes: ByteRewrite = (body, context) => {
+  if (!context.node) return body;
+  let settings: Span | null | undefined = lastMember(body, 'NetworkSettings');
+  if (!settings) {
+    const doc = documentMembers(body); // not where dockerd puts it: read every member
+    if (!doc) return undefined;
+    settings = doc.get('NetworkSettings');
+  }
+  if (!settings || body[settings.start] !== OPEN_BRACE) return body; // no ports to rewrite
+  const ports = memberValue(body, settings.start, 'Ports');
+  if (ports === undefined) return undefined;
+  if (ports === null) return body;
+  const text = body.toString('utf8', ports.start, ports.end);
+  const parsed = JSON.parse(text) as Record<string, Binding[] | null> | null;
+  if (!parsed) return body;
+  return spliced(
+    body,
+    ports.start,
+    ports.end,
+    JSON.stringify(rewriteBindings(parsed, context.node)),
+  );
+};
+
 export function hostIp(): SkepPlugin {
   return {
     name: PLUGIN_NAME,
     apply(hooks) {
-      hooks.rewriteResponse.for('container.inspect').tap(PLUGIN_NAME, (body, context) => {
-        const inspect = body as {
-          NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null };
-        };
-        if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
-        return {
-          ...inspect,
-          NetworkSettings: {
-            ...inspect.NetworkSettings,
-            Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node),
-          },
-        };
-      });
+      hooks.rewriteResponse
+        .for('container.inspect')
+        .tap({ name: PLUGIN_NAME, bytes: inspectPortsBytes }, (body, context) => {
+          const inspect = body as {
+            NetworkSettings?: { Ports?: Record<string, Binding[] | null> | null };
+          };
+          if (!context.node || !inspect?.NetworkSettings?.Ports) return body;
+          return {
+            ...inspect,
+            NetworkSettings: {
+              ...inspect.NetworkSettings,
+              Ports: rewriteBindings(inspect.NetworkSettings.Ports, context.node),
+            },
+          };
+        });
       hooks.rewriteContainerRow.tap(PLUGIN_NAME, (row, { node }) => {
         const ports = row.Ports as ListedPort[] | null | undefined;
         return ports ? { ...row, Ports: rewriteListed(ports, node) } : row;

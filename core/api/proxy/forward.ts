@@ -15,6 +15,7 @@ import { headersForClient, headersForEngine } from '../headers.js';
 import { readBody } from '../body.js';
 import { outgoingSearch, requestContext, responseContext } from '../request-context.js';
 import { tapped } from '../../hooks.js';
+import { rewrittenBytes } from './byte-rewrite.js';
 
 export interface ForwardOptions {
   /**
@@ -96,12 +97,18 @@ export async function forwardBuffered(
   ctx.set(headersForClient(res.headers));
   if (EMPTY_STATUS.has(res.status) || ctx.method === 'HEAD') return;
 
-  // Only parsed when a plugin rewrites this route's answers.
+  // Only parsed when a plugin rewrites this route's answers, and one of them has no byte form.
   const hook = deps.hooks.rewriteResponse.get(requestContext(ctx).route);
   const isJson = String(res.headers['content-type'] ?? '').includes('json');
   if (tapped(hook) && isJson && res.status < 300) {
+    const context = responseContext(ctx, res.status, nodeView(engine));
+    const bytes = rewrittenBytes(hook.taps, res.body, context);
+    if (bytes) {
+      ctx.body = bytes;
+      return;
+    }
     const parsed: unknown = JSON.parse(res.body.toString('utf8'));
-    ctx.body = await hook.promise(parsed, responseContext(ctx, res.status, nodeView(engine)));
+    ctx.body = await hook.promise(parsed, context);
     return;
   }
   ctx.body = res.body;

@@ -1,4 +1,3 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import { compareVersions, SKEP_MIN_API_VERSION } from '../cluster/api-version.js';
 import { DockerError } from '../errors.js';
@@ -15,6 +14,7 @@ import { placementRoutes } from './routes/placement.js';
 import { networkRoutes } from './routes/networks.js';
 import { volumeRoutes } from './routes/volumes.js';
 import { systemRoutes } from './routes/system.js';
+import { RouteIndex } from './route-index.js';
 
 const VERSIONED_PATH = /^\/v(\d+\.\d+)(\/.*)$/;
 
@@ -111,8 +111,7 @@ export function createApp(deps: ApiDeps): Koa<SkepState> {
     await next();
   });
 
-  const router = new Router();
-  router.use(requestStage(deps));
+  const router = new RouteIndex([requestStage(deps)]);
   systemRoutes(router, deps);
   containerRoutes(router, deps);
   execRoutes(router, deps);

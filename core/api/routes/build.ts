@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type net from 'node:net';
 import type { Engine } from '../../cluster/engine.js';
@@ -12,6 +11,7 @@ import { DockerError } from '../../errors.js';
 import type { ApiDeps } from '../deps.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
+import type { RouteTable } from '../route-index.js';
 
 const SWARM_PREFIXES = ['constraint:', 'affinity:'];
 /**
@@ -55,7 +55,7 @@ export function splitBuildArgs(raw: string | undefined): {
  * memory and CPU reservations from the query), the context streams to it,
  * the output streams back.
  */
-export function buildRoutes(router: Router, deps: ApiDeps): void {
+export function buildRoutes(router: RouteTable, deps: ApiDeps): void {
   const sessions = new BuildSessions();
   // docker builder prune: every healthy node, as the other prunes
   router.post('image.build-prune', '/build/prune', async (ctx) => {

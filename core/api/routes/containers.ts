@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Located } from '../../cluster/container-index.js';
 import { badRequest } from '../../errors.js';
@@ -22,6 +21,7 @@ import { isUpgrade } from '../upgrades.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
 import { tapped } from '../../hooks.js';
+import type { RouteTable } from '../route-index.js';
 
 /**
  * Calls that change a container's state: after the engine answers, the cache re-reads it
@@ -33,7 +33,7 @@ const PLAIN_READS = ['top', 'changes', 'resize'] as const;
 /** Calls whose answers stream: piped, never buffered whole. */
 const STREAMS = ['logs', 'stats', 'export'] as const;
 
-export function containerRoutes(router: Router, deps: ApiDeps): void {
+export function containerRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster, logger, config } = deps;
 
   const locate = (ctx: Context): Located => locateContainer(cluster, String(ctx.params.name));

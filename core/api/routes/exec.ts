@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Engine } from '../../cluster/engine.js';
 import type { ApiDeps } from '../deps.js';
@@ -6,9 +5,10 @@ import { requireHealthy } from '../locate.js';
 import { forwardBuffered, forwardStream } from '../proxy/forward.js';
 import { relayHijack } from '../proxy/hijack.js';
 import { isUpgrade } from '../upgrades.js';
+import type { RouteTable } from '../route-index.js';
 
 /** Exec-scoped calls go to the engine that owns the exec. */
-export function execRoutes(router: Router, deps: ApiDeps): void {
+export function execRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster, logger } = deps;
 
   const owner = (ctx: Context): Engine =>

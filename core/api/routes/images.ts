@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ImageSummary } from '../../cluster/docker-types.js';
 import type { Engine } from '../../cluster/engine.js';
@@ -14,6 +13,7 @@ import { outgoingSearch, requestContext } from '../request-context.js';
 import { withNode } from '../row-node.js';
 import { nodeView } from '../../cluster/node-view.js';
 import { truthy } from '../../query-flag.js';
+import type { RouteTable } from '../route-index.js';
 
 // `node` comes with the image node-filter plugin (a documented Swarm API behaviour),
 // which takes it out of the query.
@@ -144,7 +144,7 @@ function imageRows(
     });
 }
 
-export function imageRoutes(router: Router, deps: ApiDeps): void {
+export function imageRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster } = deps;
 
   router.get('image.list', '/images/json', async (ctx) => {

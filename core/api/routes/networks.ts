@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Engine } from '../../cluster/engine.js';
 import { badRequest, conflict } from '../../errors.js';
 import { answer } from '../answer.js';
@@ -18,9 +17,10 @@ import { callEach, mergePrune } from '../proxy/fan-out.js';
 import { forwardBuffered } from '../proxy/forward.js';
 import { requestContext } from '../request-context.js';
 import { wantsEngineNames } from '../client-view.js';
+import type { RouteTable } from '../route-index.js';
 
 /** Networks across the cluster: a local network lives on one node and is listed as `node/name`. */
-export function networkRoutes(router: Router, deps: ApiDeps): void {
+export function networkRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const networks = (e: Engine) => e.networks;

@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Engine } from '../../cluster/engine.js';
 import { nodeLabels } from '../../cluster/node-view.js';
 import { DockerError } from '../../errors.js';
@@ -8,6 +7,7 @@ import type { ApiDeps } from '../deps.js';
 import { compareText } from '../format.js';
 import { HEALTH_TEXT } from '../info.js';
 import { notSwarmManager } from './system.js';
+import type { RouteTable } from '../route-index.js';
 
 /**
  * The engine's own labels and tags, without the Skep-side ones (which `nodeLabels` lays over them).
@@ -89,7 +89,7 @@ const isStringRecord = (v: unknown): v is Record<string, string> =>
  * `{"Availability": "drain", "LabelAdd": {"k": "v"}, "LabelRm": ["k"]}`.
  * NODE is a name, an address or an ID.
  */
-export function nodeRoutes(router: Router, deps: ApiDeps): void {
+export function nodeRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster, maintenance } = deps;
   /** Every node, by name, as `docker info` lists them. */
   const byName = () => cluster.all().toSorted((a, b) => compareText(a.name, b.name));

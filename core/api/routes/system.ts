@@ -1,4 +1,3 @@
-import type Router from '@koa/router';
 import type { Context } from 'koa';
 import os from 'node:os';
 import type { ClusterEvent } from '../../cluster/cluster.js';
@@ -10,6 +9,7 @@ import { callEach, mergeAnswers } from '../proxy/fan-out.js';
 import { eventMatcher, parseEventTime } from '../event-filter.js';
 import { clusterInfo, infoJson, withRole } from '../info.js';
 import { clientOfRequest } from '../forwarded-client.js';
+import type { RouteTable } from '../route-index.js';
 
 /** What an engine outside swarm mode answers about swarm mode's objects. */
 export function notSwarmManager(): never {
@@ -20,7 +20,7 @@ export function notSwarmManager(): never {
   );
 }
 
-export function systemRoutes(router: Router, deps: ApiDeps): void {
+export function systemRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster, config } = deps;
 
   // HEAD too: the Go client pings with HEAD first to negotiate the API version.

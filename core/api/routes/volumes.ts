@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type Router from '@koa/router';
 import type { Engine } from '../../cluster/engine.js';
 import { answer } from '../answer.js';
 import { readJsonObject } from '../body.js';
@@ -17,9 +16,10 @@ import { forwardBuffered, unreachable } from '../proxy/forward.js';
 import { outgoingSearch, requestContext } from '../request-context.js';
 import { readAt, volumePruneQuery } from '../../cluster/version-shims.js';
 import { wantsEngineNames } from '../client-view.js';
+import type { RouteTable } from '../route-index.js';
 
 /** Volumes across the cluster: a local volume lives on one node and is listed as `node/name`. */
-export function volumeRoutes(router: Router, deps: ApiDeps): void {
+export function volumeRoutes(router: RouteTable, deps: ApiDeps): void {
   const { cluster } = deps;
   const ordered = () => cluster.healthyFirst();
   const volumes = (e: Engine) => e.volumes;

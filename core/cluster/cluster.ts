@@ -1,4 +1,4 @@
-import { idleConnectionMs } from './file-budget.js';
+import { connectsAtOnce, idleConnectionMs } from './file-budget.js';
 import { EventEmitter } from 'node:events';
 import { DockerError, notFound } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -72,7 +72,11 @@ export class Cluster extends EventEmitter {
     private readonly logger: Logger,
   ) {
     super();
-    this.options = { readLimit: limiter(CLUSTER_READS, () => this.firstConnects()), ...options };
+    this.options = {
+      readLimit: limiter(CLUSTER_READS, () => this.firstConnects()),
+      connectLimit: limiter(() => connectsAtOnce(this.engines.size)),
+      ...options,
+    };
   }
 
   /** Makes the engine set match a discovery list: removes the missing, adds the new. */

@@ -32,6 +32,8 @@ export type EngineOptions = ResolvedConfig['engine'] & {
   keepWhole?: (inspect: ContainerInspect) => boolean;
   /** Bounds the background reads (inspects, images, networks, volumes) across the cluster. */
   readLimit?: Limit;
+  /** Bounds the nodes in their first contact at once, where open files are short (file-budget.ts). */
+  connectLimit?: Limit;
   /**
    * What the node's containers reserve, from the engine's totals (the `nodeReserved` stage):
    * policy, such as reading CpuShares as cores, belongs to plugins. Without it: no cores, their
@@ -158,7 +160,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.state = new EngineHealth(
       options,
       {
-        connect: () => this.connect(),
+        connect: () =>
+          options.connectLimit ? options.connectLimit(() => this.connect()) : this.connect(),
         check: () => this.check(),
         resync: () => this.resync(),
         following: () => this.events.open,
@@ -541,18 +544,21 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /**
    * The safety net, one request: the engine's `/info`. Its events keep the cache current, so
-   * everything is read again only when `/info`'s container counts disagree with the cache.
+   * everything is read again only when `/info`'s container counts disagree with the cache, or when
+   * part of the last full read went unanswered.
    */
   private async check(): Promise<void> {
     const info = await this.readInfo();
     const { size, running, paused } = this.containers;
-    if (
+    const countsDisagree =
       info.Containers !== size ||
       info.ContainersRunning !== running ||
-      info.ContainersPaused !== paused
-    ) {
+      info.ContainersPaused !== paused;
+    if (countsDisagree || this.stock.incomplete) {
       this.options.logger.debug(
-        `node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`,
+        countsDisagree
+          ? `node ${this.name}: /info counts ${info.Containers} containers, the cache ${size}: reading everything again`
+          : `node ${this.name}: part of its last full read went unanswered: reading everything again`,
       );
       await this.stock.readAll();
     }

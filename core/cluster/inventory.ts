@@ -45,6 +45,11 @@ export class Inventory {
    */
   everRead = false;
   /**
+   * A batch of the last full read went unanswered (a connection refused, a timeout): what it held is
+   * unknown, so the next health check reads everything again rather than trust counts that agree.
+   */
+  incomplete = false;
+  /**
    * The background reads of the node's inventory (inspects, images, networks, volumes) under way.
    */
   private reading: Promise<void> = Promise.resolve();
@@ -127,9 +132,10 @@ export class Inventory {
     const stale = await this.listContainers();
     this.readsUnderWay++;
     const read = (async () => {
-      await this.read([...this.stockReads(), ...stale.map((row) => this.inspectRead(row))]).finally(
-        () => this.readsUnderWay--,
-      );
+      this.incomplete = !(await this.read([
+        ...this.stockReads(),
+        ...stale.map((row) => this.inspectRead(row)),
+      ]).finally(() => this.readsUnderWay--));
       if (!this.everRead) {
         this.everRead = true;
         this.firstRead();
@@ -149,20 +155,29 @@ export class Inventory {
   /**
    * Background reads, pipelined in batches on connections of their own, each batch one job of the
    * cluster's read limit: a node's whole inventory costs a connection and a write per batch,
-   * not per container.
+   * not per container. Whether every read was answered.
    */
-  private async read(reads: Read[]): Promise<void> {
+  private async read(reads: Read[]): Promise<boolean> {
     const limit = this.options.readLimit ?? ((job) => job());
+    let answered = true;
     for (let i = 0; i < reads.length && !this.stopped; i += READS_PER_BATCH) {
       const batch = reads.slice(i, i + READS_PER_BATCH);
       await limit(() =>
         this.client.jsonEach<unknown>(
           batch.map((r) => r.path),
-          (n, result) =>
-            result instanceof Error ? batch[n]!.failed(result) : batch[n]!.take(result),
+          (n, result) => {
+            if (!(result instanceof Error)) return batch[n]!.take(result);
+            // a container's 404 is an answer (it is gone); anything else leaves its read undone
+            if (!(result instanceof EngineCallError && result.status === 404)) answered = false;
+            batch[n]!.failed(result);
+          },
         ),
-      ).catch((err) => this.report(err));
+      ).catch((err) => {
+        answered = false;
+        this.report(err);
+      });
     }
+    return answered;
   }
 
   /** The node's images, networks and volumes, read with its inspects. */

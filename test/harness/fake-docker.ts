@@ -212,6 +212,8 @@ export class FakeDocker {
    * reads stall (overloaded, or paused), though it answers `/info` and its containers.
    */
   readsHang = false;
+  /** Its images, networks and volumes are asked for and the connection closed unanswered, while set. */
+  readsDropped = false;
   private readonly documents: Documents;
   private readonly watchers = new Set<ServerResponse>();
   private server?: Server;
@@ -460,7 +462,9 @@ export class FakeDocker {
       return void res.end(method === 'HEAD' ? undefined : 'OK');
     }
     if (method === 'HEAD') return fail(res, 404, 'page not found');
-    if (this.readsHang && ['/images/json', '/networks', '/volumes'].includes(path)) return;
+    const stockRead = ['/images/json', '/networks', '/volumes'].includes(path);
+    if (this.readsHang && stockRead) return;
+    if (this.readsDropped && stockRead) return void res.socket?.destroy();
     switch (path) {
       case '/version':
         return send(res, 200, this.documents.version(this));

@@ -111,3 +111,33 @@ test.serial(
     fake2.readsHang = false;
   },
 );
+
+test.serial(
+  'a node whose first read went partly unanswered is read again at its next health check: its images come back',
+  async (t) => {
+    const [fake1] = (await fleet(t, ['fake1'])) as [FakeDocker];
+    fake1.readsDropped = true;
+    const skep = await manager(t, [fake1]);
+    await waitFor(
+      'the first read to end',
+      async () => engine(skep, fake1).inventoryRead || undefined,
+      5000,
+      20,
+    );
+    const tags = async () =>
+      ((await skep.call('GET', '/images/json')).body as { RepoTags: string[] }[]).flatMap(
+        (i) => i.RepoTags,
+      );
+    t.deepEqual(await tags(), [], 'the images were not read');
+    t.is(engine(skep, fake1).health, 'healthy', 'one dropped connection leaves the node healthy');
+    fake1.readsDropped = false;
+    // its container counts agree with /info: only the unanswered read makes the check read again
+    const read = await waitFor(
+      'the images read again',
+      async () => ((await tags()).length > 0 ? await tags() : undefined),
+      5000,
+      50,
+    );
+    t.deepEqual(read, ['busybox:latest']);
+  },
+);

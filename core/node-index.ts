@@ -38,15 +38,22 @@ interface Entry extends Scored {
 
 const NOTHING: Reservation = Object.freeze({ cpus: 0, memory: 0 });
 
-/** Which places of a node list differ from the list it was made from (by core's `ViewList`). */
-const changes = new WeakMap<readonly NodeView[], { from: readonly NodeView[]; at: number[] }>();
+/**
+ * Which places of a node list differ from the list it was made from (by core's `ViewList`). The list
+ * it was made from is held weakly: held strongly, each list kept the one before it alive, and that one
+ * its own, so every list since start stayed (5,000 pointers and the old views each, at every create).
+ */
+const changes = new WeakMap<
+  readonly NodeView[],
+  { from: WeakRef<readonly NodeView[]>; at: number[] }
+>();
 
 /**
  * `next` is `from` with the nodes at `at` changed, nothing else: an index brought from `from` to
  * `next` moves those only, without comparing every node.
  */
 export function noteChanges(next: readonly NodeView[], from: readonly NodeView[], at: number[]) {
-  changes.set(next, { from, at });
+  changes.set(next, { from: new WeakRef(from), at });
 }
 
 /**
@@ -70,7 +77,7 @@ export class NodeIndex {
     const last = this.#nodes;
     if (nodes === last) return;
     const noted = changes.get(nodes);
-    if (noted?.from === last) {
+    if (noted && noted.from.deref() === last) {
       for (const i of noted.at) this.#move(nodes, i);
       this.#nodes = nodes;
       return;

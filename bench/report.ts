@@ -26,7 +26,10 @@ interface Measure<R> {
 }
 
 interface Target<R> extends Measure<R> {
-  /** Classic swarm on this kind of machine, as the issue gives it (none: no figure given), or as the run measured it. */
+  /**
+   * Classic swarm on this kind of machine, as the issue gives it (none: no figure given), or as the run
+   * measured it.
+   */
   classic?: string | ((r: R) => string);
   goal: string;
   met: (v: number, r: R) => boolean;

@@ -19,7 +19,10 @@ export interface ScaleOptions {
   /** The idle stretch after it over which CPU and requests to engines are measured. */
   idleWindowSeconds: number;
   creates: number;
-  /** Where the manager writes its CPU profile (`--cpu-prof`), if anywhere; it is stopped with SIGINT then, so it writes it. */
+  /**
+   * Where the manager writes its CPU profile (`--cpu-prof`), if anywhere; it is stopped with SIGINT then, so
+   * it writes it.
+   */
   profileDir?: string;
   /** How many processes serve the fake fleet (default: bench/fleet.ts's choice for its size). */
   fleetProcesses?: number;
@@ -28,7 +31,10 @@ export interface ScaleOptions {
 export interface ScaleResult {
   engines: number;
   containers: number;
-  /** From the manager's start until every node is Healthy (`docker info`), and until the manager logged every node's inventory read. */
+  /**
+   * From the manager's start until every node is Healthy (`docker info`), and until the manager logged every
+   * node's inventory read.
+   */
   healthyMs: number;
   inventoryMs: number;
   rssSettledMiB: number;

@@ -67,7 +67,10 @@ export class FakeFleet {
     return requests;
   }
 
-  /** One engine (by its place in this fleet) dies as a killed dockerd does: its listener closes, its connections drop. */
+  /**
+   * One engine (by its place in this fleet) dies as a killed dockerd does: its listener closes, its
+   * connections drop.
+   */
   kill(index: number): void {
     void this.engines[index]!.down();
   }

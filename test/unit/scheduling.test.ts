@@ -32,7 +32,10 @@ const nodes = () => [
   }),
 ];
 
-/** Places as a create would (beforeSchedule, then classic's two passes of filter and rank): which nodes, and why not the others. */
+/**
+ * Places as a create would (beforeSchedule, then classic's two passes of filter and rank): which nodes, and
+ * why not the others.
+ */
 async function place(
   config: ContainerConfig,
   filters = Object.keys(FILTERS),

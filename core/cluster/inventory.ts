@@ -45,8 +45,9 @@ export class Inventory {
    */
   everRead = false;
   /**
-   * A batch of the last full read went unanswered (a connection refused, a timeout): what it held is
-   * unknown, so the next health check reads everything again rather than trust counts that agree.
+   * Part of the last full read went unanswered (a connection refused or dropped, a timeout, an error
+   * answer other than a container's 404): what it held is unknown, so the next health check reads
+   * everything again rather than trust counts that agree.
    */
   incomplete = false;
   /**

@@ -17,7 +17,7 @@ import { LINK_PROBE_MS } from './engine-http.js';
 import { EngineHealth } from './engine-health.js';
 import { EventFollower } from './event-follower.js';
 import { Inventory } from './inventory.js';
-import type { Limit } from './limiter.js';
+import { type Limit, unlimited } from './limiter.js';
 import type { Telemetry } from '../telemetry.js';
 import { type NodeMaintenance, ACTIVE } from './maintenance.js';
 
@@ -160,8 +160,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     this.state = new EngineHealth(
       options,
       {
-        connect: () =>
-          options.connectLimit ? options.connectLimit(() => this.connect()) : this.connect(),
+        connect: () => (options.connectLimit ?? unlimited)(() => this.connect()),
         check: () => this.check(),
         resync: () => this.resync(),
         following: () => this.events.open,

@@ -21,6 +21,9 @@ export function openFileLimit(): number {
 /** Files kept for the rest: the listeners, clients' connections, logs, a store. */
 const SPARE = 1024;
 
+/** Two files per node (its event stream, a connection kept between checks) fit the limit. */
+const twoPerNodeFit = (nodes: number, limit: number) => 2 * nodes + SPARE <= limit;
+
 /**
  * How long an engine's idle connection is kept. A node holds its event stream and, kept between
  * health checks, one idle connection: two files per node. Where that does not fit the limit (10,000
@@ -28,7 +31,7 @@ const SPARE = 1024;
  * shares them and a health check connects anew (a connect per check: 14 a second at 5,000 nodes).
  */
 export function idleConnectionMs(nodes: number, betweenChecksMs: number): number {
-  return 2 * nodes + SPARE <= openFileLimit() ? betweenChecksMs : 1000;
+  return twoPerNodeFit(nodes, openFileLimit()) ? betweenChecksMs : 1000;
 }
 
 /**
@@ -39,6 +42,6 @@ export function idleConnectionMs(nodes: number, betweenChecksMs: number): number
  * nodes that did lost their inventory reads.
  */
 export function connectsAtOnce(nodes: number, limit = openFileLimit()): number {
-  if (2 * nodes + SPARE <= limit) return Infinity;
+  if (twoPerNodeFit(nodes, limit)) return Infinity;
   return Math.max(16, Math.floor((limit - nodes - SPARE) / 2));
 }

@@ -2,7 +2,7 @@ import { coalesce } from './coalesce.js';
 import { ContainerCache, keptInspect, rowInspect } from './container-cache.js';
 import type { ContainerInspect, ContainerSummary, ImageSummary } from './docker-types.js';
 import { EngineCallError, type EngineClient } from './engine-client.js';
-import type { Limit } from './limiter.js';
+import { type Limit, unlimited } from './limiter.js';
 
 /** Reads pipelined on one connection: a node of up to ~250 containers is read in one batch. */
 const READS_PER_BATCH = 256;
@@ -159,7 +159,7 @@ export class Inventory {
    * not per container. Whether every read was answered.
    */
   private async read(reads: Read[]): Promise<boolean> {
-    const limit = this.options.readLimit ?? ((job) => job());
+    const limit = this.options.readLimit ?? unlimited;
     let answered = true;
     for (let i = 0; i < reads.length && !this.stopped; i += READS_PER_BATCH) {
       const batch = reads.slice(i, i + READS_PER_BATCH);

@@ -1,6 +1,9 @@
 /** A job that runs when the limiter lets it. */
 export type Limit = <T>(job: () => Promise<T>) => Promise<T>;
 
+/** No bound: each job runs at once (where no limiter was given). */
+export const unlimited: Limit = (job) => job();
+
 /**
  * Runs at most `max` jobs at once (a number, or asked anew for each job where it follows the cluster's
  * size); the rest wait their turn, first come first served, and none starts before `ready()` settles.
